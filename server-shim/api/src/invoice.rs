@@ -1,0 +1,122 @@
+//! Invoices on the wire: what a shop sends to create one, and what the widget shows.
+
+use crate::InvoiceStatus;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The shim's own invoice id. It is also the `order_id` the shim gives the gateway, so it only uses
+/// characters the gateway accepts there (`[A-Za-z0-9_-]`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InvoiceId(String);
+
+impl InvoiceId {
+    /// Accepts `inv_` followed by 1 to 64 ASCII letters or digits; `None` otherwise.
+    pub fn parse(s: &str) -> Option<Self> {
+        let rest = s.strip_prefix("inv_")?;
+        let ok = !rest.is_empty()
+            && rest.len() <= 64
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+        ok.then(|| Self(s.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for InvoiceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `POST /v1/invoices`: what a shop asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvoiceRequest {
+    /// The shop's order id; invoice creation is idempotent per shop and order id.
+    pub order_id: String,
+    /// The price as a decimal string, in `currency`.
+    pub amount: String,
+    /// The price's currency: a fiat code (`USD`) or a coin (`USDT`).
+    pub currency: String,
+    /// The network the payer sends on (`tron`, `eth`, `btc`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// The coin the payer pays in, when `currency` is fiat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_currency: Option<String>,
+    /// Seconds until the invoice expires (300 to 43200; the gateway's default is 3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<u32>,
+    /// Where "return to store" leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_return: Option<String>,
+    /// Where the payer goes after a successful payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_success: Option<String>,
+    /// The platform's own reference for the order (WooCommerce order id, Shopify gid, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_order_ref: Option<String>,
+}
+
+/// `GET /v1/invoices/{id}`: everything the widget renders, and nothing secret or personal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceView {
+    /// The invoice id.
+    pub id: InvoiceId,
+    /// Where the invoice stands.
+    pub status: InvoiceStatus,
+    /// Whether `status` is final: the widget stops listening.
+    pub is_final: bool,
+    /// The order's price, decimal string.
+    pub amount: String,
+    /// The order's currency.
+    pub currency: String,
+    /// What the payer must send in total, decimal string; `None` until a coin is chosen.
+    pub payer_amount: Option<String>,
+    /// The coin the payer sends.
+    pub payer_currency: Option<String>,
+    /// The network the payer sends on.
+    pub network: Option<String>,
+    /// The deposit address.
+    pub address: Option<String>,
+    /// What arrived so far, in `payer_currency`, decimal string.
+    pub paid_amount: String,
+    /// What is still due, in `payer_currency`; `None` until a coin is chosen.
+    pub remaining_amount: Option<String>,
+    /// A URI wallet apps understand (BIP21, EIP-681) or the bare address; what the QR code carries.
+    pub payment_uri: Option<String>,
+    /// When the invoice expires, RFC 3339 in UTC.
+    pub expires_at: String,
+    /// Seconds until expiry, as of the response; the widget counts down from it.
+    pub seconds_left: u64,
+    /// Where "return to store" leads.
+    pub url_return: Option<String>,
+    /// Where the payer goes after paying.
+    pub url_success: Option<String>,
+    /// Grows by one with every accepted change; lets clients drop stale updates.
+    pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invoice_ids_are_gateway_safe() {
+        assert!(InvoiceId::parse("inv_0123abcXYZ").is_some());
+        for bad in ["", "inv_", "0123", "inv_a-b", "inv_a/b", "inv_é", &format!("inv_{}", "a".repeat(65))] {
+            assert!(InvoiceId::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn create_request_rejects_unknown_fields() {
+        let json = r#"{"order_id":"1","amount":"1","currency":"USD","amout":"2"}"#;
+        let err = serde_json::from_str::<CreateInvoiceRequest>(json).unwrap_err();
+        assert!(err.to_string().contains("amout"), "{err}");
+    }
+}

@@ -1,0 +1,326 @@
+//! The HTTP client for the Cryptomus merchant API.
+
+use crate::wire::{
+    CryptomusCreatePayment, CryptomusFailure, CryptomusInvoice, CryptomusPaymentRef,
+    CryptomusSuccess, INVALID_SIGN,
+};
+use crate::{ApiKey, CreateInvoice, GatewayInvoice, MerchantId, PaymentRef, sign};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The real service.
+pub const CRYPTOMUS_API_URL: &str = "https://api.cryptomus.com/";
+
+/// Where the gateway is and who we are to it.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Base URL; the real service is [`CRYPTOMUS_API_URL`], the sandbox wherever it listens.
+    pub base_url: String,
+    /// The merchant uuid.
+    pub merchant: MerchantId,
+    /// The payment key (invoices and their webhooks).
+    pub payment_key: ApiKey,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// How many times a call that is safe to repeat is tried in all.
+    pub attempts: u32,
+}
+
+impl GatewayConfig {
+    /// A config with the defaults: 10 s timeout, 3 attempts.
+    pub fn new(base_url: impl Into<String>, merchant: MerchantId, payment_key: ApiKey) -> Self {
+        Self {
+            base_url: base_url.into(),
+            merchant,
+            payment_key,
+            timeout: Duration::from_secs(10),
+            attempts: 3,
+        }
+    }
+}
+
+/// What can go wrong talking to the gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Our request breaks a documented limit; nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The gateway could not be reached, timed out, or answered 5xx / 429.
+    #[error("gateway unavailable: {0}")]
+    Unavailable(String),
+    /// The gateway says our signature is wrong: the merchant uuid or payment key is misconfigured.
+    #[error("the gateway refused our signature (check the merchant uuid and payment key)")]
+    InvalidSign,
+    /// The gateway's validation refused fields.
+    #[error("the gateway refused the request: {}", format_errors(.0))]
+    Validation(BTreeMap<String, Vec<String>>),
+    /// The gateway does not know the payment.
+    #[error("not found at the gateway: {0}")]
+    NotFound(String),
+    /// Any other refusal, with the gateway's message.
+    #[error("the gateway refused the request: {0}")]
+    Rejected(String),
+    /// The gateway answered something we cannot read.
+    #[error("unreadable gateway response: {0}")]
+    Decode(String),
+}
+
+impl GatewayError {
+    /// Whether trying again later can help.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+fn format_errors(errors: &BTreeMap<String, Vec<String>>) -> String {
+    errors
+        .iter()
+        .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A Cryptomus API client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CryptomusClient {
+    http: reqwest::Client,
+    config: GatewayConfig,
+}
+
+impl CryptomusClient {
+    /// Builds a client; fails only if the TLS stack cannot start.
+    pub fn new(mut config: GatewayConfig) -> Result<Self, GatewayError> {
+        if !config.base_url.ends_with('/') {
+            config.base_url.push('/');
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        Ok(Self { http, config })
+    }
+
+    /// `POST /v1/payment`. Retried on transient failures: the gateway returns the existing
+    /// invoice for an `order_id` it has seen, so a repeat cannot create a second one.
+    pub async fn create_invoice(&self, req: &CreateInvoice) -> Result<GatewayInvoice, GatewayError> {
+        let body = validate_create(req)?;
+        let invoice: CryptomusInvoice = self.post_retrying("v1/payment", &body).await?;
+        invoice.try_into()
+    }
+
+    /// `POST /v1/payment/info`. A read, so retried on transient failures.
+    pub async fn payment_info(&self, payment: &PaymentRef) -> Result<GatewayInvoice, GatewayError> {
+        let body = match payment {
+            PaymentRef::Uuid(uuid) => CryptomusPaymentRef { uuid: Some(uuid.clone()), ..Default::default() },
+            PaymentRef::OrderId(id) => CryptomusPaymentRef { order_id: Some(id.clone()), ..Default::default() },
+        };
+        let invoice: CryptomusInvoice = self.post_retrying("v1/payment/info", &body).await?;
+        invoice.try_into()
+    }
+
+    /// Posts a signed body, repeating on transient errors with exponential backoff. Only for calls
+    /// that are safe to repeat.
+    async fn post_retrying<B: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R, GatewayError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| GatewayError::InvalidRequest(e.to_string()))?;
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            match self.post_once(path, bytes.clone()).await {
+                Err(e) if e.is_transient() && attempt < self.config.attempts => {
+                    tracing::warn!(path, attempt, error = %e, "gateway call failed, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn post_once<R: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<R, GatewayError> {
+        let url = format!("{}{path}", self.config.base_url);
+        let signature = sign::sign(&body, &self.config.payment_key);
+        let response = self
+            .http
+            .post(url)
+            .header("merchant", self.config.merchant.as_str())
+            .header("sign", signature)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| GatewayError::Unavailable(without_url(&e)))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| GatewayError::Unavailable(without_url(&e)))?;
+        decode_response(status, &bytes)
+    }
+}
+
+/// reqwest errors print the URL; ours carries no secret, but keep messages short and uniform.
+fn without_url(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else {
+        e.without_url_ref().to_string()
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let text = self.to_string();
+        match self.url() {
+            Some(url) => text.replace(url.as_str(), "<gateway>"),
+            None => text,
+        }
+    }
+}
+
+fn decode_response<R: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<R, GatewayError> {
+    if status.is_success()
+        && let Ok(success) = serde_json::from_slice::<CryptomusSuccess<R>>(bytes)
+        && success.state == 0
+    {
+        return Ok(success.result);
+    }
+    let failure: CryptomusFailure = serde_json::from_slice(bytes).unwrap_or_default();
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        return Err(GatewayError::Unavailable(format!("http {}", status.as_u16())));
+    }
+    if let Some(errors) = failure.errors {
+        return Err(GatewayError::Validation(errors));
+    }
+    match failure.message {
+        Some(m) if m == INVALID_SIGN => Err(GatewayError::InvalidSign),
+        Some(m) if m.to_ascii_lowercase().contains("not found") => Err(GatewayError::NotFound(m)),
+        Some(m) => Err(GatewayError::Rejected(m)),
+        None if status.is_success() => Err(GatewayError::Decode("unexpected response shape".into())),
+        None => Err(GatewayError::Rejected(format!("http {}", status.as_u16()))),
+    }
+}
+
+fn validate_create(req: &CreateInvoice) -> Result<CryptomusCreatePayment, GatewayError> {
+    let invalid = |m: &str| Err(GatewayError::InvalidRequest(m.to_owned()));
+    let id = &req.order_id;
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return invalid("order_id must be 1 to 128 of A-Z a-z 0-9 _ -");
+    }
+    if req.amount <= Decimal::ZERO {
+        return invalid("amount must be positive");
+    }
+    if let Some(lifetime) = req.lifetime
+        && !(300..=43200).contains(&lifetime)
+    {
+        return invalid("lifetime must be between 300 and 43200 seconds");
+    }
+    if let Some(url) = &req.url_callback
+        && !(6..=255).contains(&url.len())
+    {
+        return invalid("url_callback must be 6 to 255 characters");
+    }
+    Ok(CryptomusCreatePayment {
+        amount: req.amount.normalize().to_string(),
+        currency: req.currency.clone(),
+        order_id: req.order_id.clone(),
+        network: req.network.clone(),
+        url_return: req.url_return.clone(),
+        url_success: req.url_success.clone(),
+        url_callback: req.url_callback.clone(),
+        is_payment_multiple: req.is_payment_multiple,
+        lifetime: req.lifetime,
+        to_currency: req.to_currency.clone(),
+    })
+}
+
+fn decimal(field: &str, value: &str) -> Result<Decimal, GatewayError> {
+    Decimal::from_str(value).map_err(|_| GatewayError::Decode(format!("{field} is not a decimal: {value:?}")))
+}
+
+fn optional_decimal(field: &str, value: Option<&str>) -> Result<Option<Decimal>, GatewayError> {
+    value.filter(|v| !v.is_empty()).map(|v| decimal(field, v)).transpose()
+}
+
+impl TryFrom<CryptomusInvoice> for GatewayInvoice {
+    type Error = GatewayError;
+
+    fn try_from(wire: CryptomusInvoice) -> Result<Self, Self::Error> {
+        Ok(GatewayInvoice {
+            amount: decimal("amount", &wire.amount)?,
+            payer_amount: optional_decimal("payer_amount", wire.payer_amount.as_deref())?,
+            payment_amount: optional_decimal("payment_amount", wire.payment_amount.as_deref())?,
+            uuid: wire.uuid,
+            order_id: wire.order_id,
+            currency: wire.currency,
+            payer_currency: wire.payer_currency,
+            network: wire.network,
+            address: wire.address,
+            txid: wire.txid,
+            status: wire.payment_status,
+            is_final: wire.is_final,
+            url: wire.url,
+            expires_at: wire.expired_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_told_apart() {
+        let e = decode_response::<()>(StatusCode::UNAUTHORIZED, br#"{"message":"Invalid Sign."}"#);
+        assert!(matches!(e, Err(GatewayError::InvalidSign)));
+        let e = decode_response::<()>(StatusCode::UNPROCESSABLE_ENTITY, br#"{"state":1,"errors":{"amount":["bad"]}}"#);
+        assert!(matches!(e, Err(GatewayError::Validation(ref m)) if m["amount"] == ["bad"]));
+        let e = decode_response::<()>(StatusCode::OK, br#"{"state":1,"message":"Payment was not found"}"#);
+        assert!(matches!(e, Err(GatewayError::NotFound(_))));
+        let e = decode_response::<()>(StatusCode::BAD_GATEWAY, b"<html>");
+        assert!(matches!(e, Err(ref err) if err.is_transient()));
+        let e = decode_response::<()>(StatusCode::TOO_MANY_REQUESTS, b"");
+        assert!(matches!(e, Err(ref err) if err.is_transient()));
+        let ok = decode_response::<u32>(StatusCode::OK, br#"{"state":0,"result":7}"#);
+        assert_eq!(ok.unwrap(), 7);
+    }
+
+    #[test]
+    fn limits_are_checked_before_sending() {
+        let base = CreateInvoice {
+            amount: Decimal::new(1500, 2),
+            currency: "USD".into(),
+            order_id: "inv_1".into(),
+            network: None,
+            to_currency: None,
+            lifetime: None,
+            url_callback: None,
+            url_return: None,
+            url_success: None,
+            is_payment_multiple: None,
+        };
+        assert_eq!(validate_create(&base).unwrap().amount, "15");
+        for bad in [
+            CreateInvoice { order_id: "a b".into(), ..base.clone() },
+            CreateInvoice { order_id: "x".repeat(129), ..base.clone() },
+            CreateInvoice { amount: Decimal::ZERO, ..base.clone() },
+            CreateInvoice { lifetime: Some(299), ..base.clone() },
+            CreateInvoice { url_callback: Some("http".into()), ..base.clone() },
+        ] {
+            assert!(matches!(validate_create(&bad), Err(GatewayError::InvalidRequest(_))), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The Cryptomus merchant protocol, as the shim and the sandbox both speak it.
+//!
+//! # Layout
+//! - [`sign`]: `md5(base64(body) + key)` request signatures and their constant-time check.
+//! - [`php_json`]: PHP's `json_decode`/`json_encode` round trip, which webhook signatures are computed
+//!   over.
+//! - [`webhook`]: verify-and-parse of IPN bodies in one call, and the signing helper the sandbox and
+//!   tests use.
+//! - [`status`]: the gateway's payment statuses (unknown ones kept) and their map onto
+//!   [`shim_api::InvoiceStatus`].
+//! - [`wire`]: the JSON shapes of requests, responses and envelopes, named after the provider.
+//! - [`client`]: the HTTP client with timeouts and retries where they are safe.
+//! - [`types`]: identifiers, keys and the domain-side request and invoice types.
+//!
+//! See `shared/CRYPTOMUS.md` in the project for the protocol facts this crate follows.
+
+pub mod client;
+pub mod php_json;
+pub mod sign;
+pub mod status;
+pub mod types;
+pub mod webhook;
+pub mod wire;
+
+pub use client::{CryptomusClient, GatewayConfig, GatewayError};
+pub use status::PaymentStatus;
+pub use types::{ApiKey, CreateInvoice, GatewayInvoice, MerchantId, PaymentRef};
+pub use webhook::{PaymentWebhook, WebhookError, sign_webhook, verify_webhook};

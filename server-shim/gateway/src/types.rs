@@ -1,0 +1,117 @@
+//! Identifiers, keys, and the domain side of requests and invoices.
+
+use crate::PaymentStatus;
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+use std::fmt;
+
+/// The merchant's uuid, sent in the `merchant` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantId(String);
+
+impl MerchantId {
+    /// Wraps a merchant uuid as given by the gateway's dashboard.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The uuid as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MerchantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A payment or payout API key. Its `Debug` output is redacted.
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: String) -> Self {
+        Self(SecretString::from(key))
+    }
+
+    /// The secret, for signing.
+    pub fn expose(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+/// How to name a payment to the gateway: by its uuid or by the merchant's `order_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentRef {
+    /// The gateway's payment uuid.
+    Uuid(String),
+    /// The merchant's order id (for the shim: its own invoice id).
+    OrderId(String),
+}
+
+/// What the shim asks the gateway to create. Validated against the gateway's limits before sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateInvoice {
+    /// The price.
+    pub amount: Decimal,
+    /// Its currency (fiat or coin code).
+    pub currency: String,
+    /// Unique per merchant, 1 to 128 of `[A-Za-z0-9_-]`; re-sending it returns the same invoice.
+    pub order_id: String,
+    /// The network the payer sends on.
+    pub network: Option<String>,
+    /// The coin the payer pays in.
+    pub to_currency: Option<String>,
+    /// Seconds until expiry, 300 to 43200.
+    pub lifetime: Option<u32>,
+    /// Where the gateway sends webhooks.
+    pub url_callback: Option<String>,
+    /// The "return to store" link on the gateway's own page.
+    pub url_return: Option<String>,
+    /// Where the gateway's page sends the payer after paying.
+    pub url_success: Option<String>,
+    /// Whether the payer may top up an underpayment (the gateway's default is yes).
+    pub is_payment_multiple: Option<bool>,
+}
+
+/// An invoice as the gateway reports it, parsed into decimals and typed statuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayInvoice {
+    /// The gateway's payment uuid.
+    pub uuid: String,
+    /// The merchant's order id.
+    pub order_id: String,
+    /// The price.
+    pub amount: Decimal,
+    /// The price's currency.
+    pub currency: String,
+    /// What the payer must send; `None` until a coin is chosen.
+    pub payer_amount: Option<Decimal>,
+    /// The coin the payer sends.
+    pub payer_currency: Option<String>,
+    /// What the payer sent so far, in `payer_currency`.
+    pub payment_amount: Option<Decimal>,
+    /// The network.
+    pub network: Option<String>,
+    /// The deposit address; `None` until a coin is chosen.
+    pub address: Option<String>,
+    /// The last transaction id seen.
+    pub txid: Option<String>,
+    /// The gateway's status.
+    pub status: PaymentStatus,
+    /// Whether the gateway considers the payment over.
+    pub is_final: bool,
+    /// The gateway's hosted payment page.
+    pub url: String,
+    /// Expiry as unix seconds.
+    pub expires_at: i64,
+}
