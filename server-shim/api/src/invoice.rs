@@ -20,6 +20,18 @@ impl InvoiceId {
         ok.then(|| Self(s.to_owned()))
     }
 
+    /// A fresh id from 16 random bytes: `inv_` and 32 lowercase hex digits.
+    pub fn from_random(bytes: [u8; 16]) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut id = String::with_capacity(36);
+        id.push_str("inv_");
+        for b in bytes {
+            id.push(HEX[(b >> 4) as usize] as char);
+            id.push(HEX[(b & 15) as usize] as char);
+        }
+        Self(id)
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -108,6 +120,8 @@ mod tests {
     #[test]
     fn invoice_ids_are_gateway_safe() {
         assert!(InvoiceId::parse("inv_0123abcXYZ").is_some());
+        let random = InvoiceId::from_random([0xab; 16]);
+        assert_eq!(InvoiceId::parse(random.as_str()), Some(random));
         for bad in ["", "inv_", "0123", "inv_a-b", "inv_a/b", "inv_é", &format!("inv_{}", "a".repeat(65))] {
             assert!(InvoiceId::parse(bad).is_none(), "{bad:?}");
         }

@@ -166,28 +166,14 @@ impl CryptomusClient {
     }
 }
 
-/// reqwest errors print the URL; ours carries no secret, but keep messages short and uniform.
+/// A short, uniform description of a transport failure.
 fn without_url(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
         "connection failed".into()
     } else {
-        e.without_url_ref().to_string()
-    }
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let text = self.to_string();
-        match self.url() {
-            Some(url) => text.replace(url.as_str(), "<gateway>"),
-            None => text,
-        }
+        e.to_string()
     }
 }
 

@@ -1,0 +1,104 @@
+//! What the sandbox accepts: fiat currencies, coins, their networks, and a fixed rate table.
+//!
+//! The rates are invented but fixed, so that tests can compute expected amounts: one unit of each
+//! currency is worth this many US dollars.
+
+use rust_decimal::Decimal;
+
+/// A coin the payer can send.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Coin {
+    pub code: &'static str,
+    /// Networks the coin can be sent on.
+    pub networks: &'static [&'static str],
+    /// Decimal places of amounts in this coin.
+    pub scale: u32,
+    /// US dollars per unit, as (mantissa, scale).
+    usd: (i64, u32),
+}
+
+const COINS: &[Coin] = &[
+    Coin { code: "BTC", networks: &["btc"], scale: 8, usd: (60_000, 0) },
+    Coin { code: "LTC", networks: &["ltc"], scale: 8, usd: (80, 0) },
+    Coin { code: "ETH", networks: &["eth", "arbitrum"], scale: 8, usd: (3_000, 0) },
+    Coin { code: "BNB", networks: &["bsc"], scale: 8, usd: (550, 0) },
+    Coin { code: "POL", networks: &["polygon"], scale: 8, usd: (50, 2) },
+    Coin { code: "TRX", networks: &["tron"], scale: 6, usd: (12, 2) },
+    Coin { code: "USDT", networks: &["tron", "eth", "bsc", "polygon"], scale: 6, usd: (1, 0) },
+    Coin { code: "USDC", networks: &["eth", "polygon"], scale: 6, usd: (1, 0) },
+];
+
+/// Fiat currencies: (code, US dollars per unit as mantissa and scale).
+const FIAT: &[(&str, (i64, u32))] = &[
+    ("USD", (1, 0)),
+    ("EUR", (108, 2)),
+    ("GBP", (127, 2)),
+    ("RUB", (11, 3)),
+    ("INR", (12, 3)),
+    ("BRL", (18, 2)),
+    ("TRY", (3, 2)),
+];
+
+/// Every network the sandbox knows.
+pub(crate) const NETWORKS: &[&str] = &["btc", "ltc", "eth", "arbitrum", "bsc", "polygon", "tron"];
+
+impl Coin {
+    /// The US dollar as a conversion target, for `payment_amount_usd`.
+    pub(crate) const fn usd() -> Self {
+        Coin { code: "USD", networks: &[], scale: 2, usd: (1, 0) }
+    }
+}
+
+pub(crate) fn coin(code: &str) -> Option<&'static Coin> {
+    COINS.iter().find(|c| c.code == code)
+}
+
+/// Whether `code` is a currency invoices can be priced in.
+pub(crate) fn is_known_currency(code: &str) -> bool {
+    coin(code).is_some() || FIAT.iter().any(|(c, _)| *c == code)
+}
+
+fn usd_per_unit(code: &str) -> Option<Decimal> {
+    coin(code)
+        .map(|c| c.usd)
+        .or_else(|| FIAT.iter().find(|(c, _)| *c == code).map(|(_, usd)| *usd))
+        .map(|(m, s)| Decimal::new(m, s))
+}
+
+/// `amount` of `from` expressed in `to`, rounded up to `to`'s scale (the payer never sends too
+/// little because of rounding).
+pub(crate) fn convert(amount: Decimal, from: &str, to: &Coin) -> Option<Decimal> {
+    let value = amount.checked_mul(usd_per_unit(from)?)?.checked_div(usd_per_unit(to.code)?)?;
+    Some(value.round_dp_with_strategy(to.scale, rust_decimal::RoundingStrategy::AwayFromZero))
+}
+
+/// A decimal as the gateway prints amounts: fixed to the coin's scale.
+pub(crate) fn fixed(amount: Decimal, scale: u32) -> String {
+    let mut a = amount;
+    a.rescale(scale);
+    a.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_with_the_fixed_table() {
+        let usdt = coin("USDT").unwrap();
+        assert_eq!(convert(Decimal::new(1500, 2), "USD", usdt), Some(Decimal::new(15, 0)));
+        let btc = coin("BTC").unwrap();
+        assert_eq!(convert(Decimal::new(60, 0), "USD", btc), Some(Decimal::new(1, 3)));
+        assert_eq!(fixed(Decimal::new(15, 0), 6), "15.000000");
+        assert!(convert(Decimal::ONE, "XXX", usdt).is_none());
+    }
+
+    #[test]
+    fn every_coin_network_is_known() {
+        for c in COINS {
+            for n in c.networks {
+                assert!(NETWORKS.contains(n), "{}/{n}", c.code);
+            }
+        }
+    }
+}

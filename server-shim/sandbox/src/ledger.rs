@@ -1,0 +1,344 @@
+//! The sandbox's payments and the pure rules that move them: what arrived, and which status follows.
+//! Every function takes `now` so the rules are tested without a clock.
+
+use crate::coins::{self, Coin};
+use rust_decimal::Decimal;
+use shim_gateway::PaymentStatus;
+use shim_gateway::wire::CryptomusInvoice;
+use std::collections::HashMap;
+
+/// One invoice at the sandbox.
+#[derive(Debug, Clone)]
+pub(crate) struct Payment {
+    pub uuid: String,
+    pub order_id: String,
+    pub amount: Decimal,
+    pub currency: String,
+    pub payer_coin: Option<&'static Coin>,
+    pub payer_amount: Option<Decimal>,
+    pub network: Option<String>,
+    pub address: Option<String>,
+    /// Everything received, in the payer's coin.
+    pub paid: Decimal,
+    pub txid: Option<String>,
+    pub from: Option<String>,
+    pub status: PaymentStatus,
+    pub is_final: bool,
+    pub is_payment_multiple: bool,
+    /// How far below the amount still counts as paid, in percent.
+    pub accuracy_percent: Decimal,
+    pub url_callback: Option<String>,
+    pub additional_data: Option<String>,
+    pub url: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub expires_at: i64,
+}
+
+/// How a control names a payment.
+#[derive(Debug, Clone)]
+pub(crate) enum PaymentKey {
+    Uuid(String),
+    OrderId(String),
+}
+
+/// Why a control could not act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ControlError {
+    NotFound,
+    Final,
+    NoCoinChosen,
+    NotConfirming,
+}
+
+impl ControlError {
+    pub(crate) fn message(&self) -> &'static str {
+        match self {
+            Self::NotFound => "Payment was not found",
+            Self::Final => "The payment is already final",
+            Self::NoCoinChosen => "The payment has no coin and network yet",
+            Self::NotConfirming => "The payment has no transaction waiting for confirmation",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Payments {
+    by_uuid: HashMap<String, Payment>,
+    by_order: HashMap<String, String>,
+    /// How many payments were ever created; feeds deterministic ids.
+    pub created: u64,
+    /// How many transactions were ever simulated; feeds deterministic txids.
+    pub transactions: u64,
+}
+
+impl Payments {
+    pub(crate) fn get(&self, key: &PaymentKey) -> Option<&Payment> {
+        match key {
+            PaymentKey::Uuid(uuid) => self.by_uuid.get(uuid),
+            PaymentKey::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
+        }
+    }
+
+    fn get_mut(&mut self, key: &PaymentKey) -> Result<&mut Payment, ControlError> {
+        let uuid = match key {
+            PaymentKey::Uuid(uuid) => uuid.clone(),
+            PaymentKey::OrderId(order) => self.by_order.get(order).cloned().ok_or(ControlError::NotFound)?,
+        };
+        self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)
+    }
+
+    pub(crate) fn insert(&mut self, payment: Payment) {
+        self.by_order.insert(payment.order_id.clone(), payment.uuid.clone());
+        self.by_uuid.insert(payment.uuid.clone(), payment);
+        self.created += 1;
+    }
+
+    /// Money arrives: the payment goes to `confirm_check`, and, when `confirm` is set, on to the
+    /// status the total calls for. Returns the snapshots to send as webhooks, in order.
+    pub(crate) fn pay(
+        &mut self,
+        key: &PaymentKey,
+        amount: Decimal,
+        txid: String,
+        confirm: bool,
+        now: i64,
+    ) -> Result<Vec<Payment>, ControlError> {
+        let payment = self.get_mut(key)?;
+        if payment.is_final {
+            return Err(ControlError::Final);
+        }
+        if payment.payer_amount.is_none() || payment.address.is_none() {
+            return Err(ControlError::NoCoinChosen);
+        }
+        payment.paid += amount;
+        payment.txid = Some(txid);
+        payment.status = PaymentStatus::ConfirmCheck;
+        payment.updated_at = now;
+        let mut changes = vec![payment.clone()];
+        if confirm {
+            payment.settle(now);
+            changes.push(payment.clone());
+        }
+        Ok(changes)
+    }
+
+    /// The waiting transaction gets its confirmations.
+    pub(crate) fn confirm(&mut self, key: &PaymentKey, now: i64) -> Result<Payment, ControlError> {
+        let payment = self.get_mut(key)?;
+        if payment.status != PaymentStatus::ConfirmCheck {
+            return Err(ControlError::NotConfirming);
+        }
+        payment.settle(now);
+        Ok(payment.clone())
+    }
+
+    /// The lifetime ends now.
+    pub(crate) fn expire(&mut self, key: &PaymentKey, now: i64) -> Result<Payment, ControlError> {
+        let payment = self.get_mut(key)?;
+        if payment.is_final {
+            return Err(ControlError::Final);
+        }
+        payment.expires_at = payment.expires_at.min(now);
+        payment.close(now);
+        Ok(payment.clone())
+    }
+
+    /// Closes every open payment whose lifetime has passed.
+    pub(crate) fn expire_due(&mut self, now: i64) -> Vec<Payment> {
+        self.by_uuid
+            .values_mut()
+            .filter(|p| !p.is_final && p.expires_at <= now)
+            .map(|p| {
+                p.close(now);
+                p.clone()
+            })
+            .collect()
+    }
+}
+
+impl Payment {
+    fn set(&mut self, status: PaymentStatus, now: i64) {
+        self.is_final = matches!(
+            status,
+            PaymentStatus::Paid | PaymentStatus::PaidOver | PaymentStatus::WrongAmount | PaymentStatus::Cancel
+        );
+        self.status = status;
+        self.updated_at = now;
+    }
+
+    /// The status the confirmed total calls for.
+    fn settle(&mut self, now: i64) {
+        let due = self.payer_amount.unwrap_or_default();
+        let tolerance = due * self.accuracy_percent / Decimal::ONE_HUNDRED;
+        let status = if self.paid > due {
+            PaymentStatus::PaidOver
+        } else if self.paid + tolerance >= due {
+            PaymentStatus::Paid
+        } else if self.is_payment_multiple && now < self.expires_at {
+            PaymentStatus::WrongAmountWaiting
+        } else {
+            PaymentStatus::WrongAmount
+        };
+        self.set(status, now);
+    }
+
+    /// The lifetime is over: nothing paid is `cancel`, a short total is `wrong_amount`.
+    fn close(&mut self, now: i64) {
+        if self.paid.is_zero() {
+            self.set(PaymentStatus::Cancel, now);
+        } else {
+            self.is_payment_multiple = false;
+            self.settle(now);
+        }
+    }
+
+    pub(crate) fn payer_currency(&self) -> Option<&'static str> {
+        self.payer_coin.map(|c| c.code)
+    }
+
+    fn payer_fixed(&self, amount: Decimal) -> String {
+        coins::fixed(amount, self.payer_coin.map_or(8, |c| c.scale))
+    }
+
+    /// What the payer has sent, formatted in the payer's coin.
+    pub(crate) fn paid_text(&self) -> String {
+        self.payer_fixed(self.paid)
+    }
+
+    /// The invoice object of the API.
+    pub(crate) fn to_wire(&self) -> CryptomusInvoice {
+        CryptomusInvoice {
+            uuid: self.uuid.clone(),
+            order_id: self.order_id.clone(),
+            amount: coins::fixed(self.amount, self.amount.scale().max(2)),
+            payment_amount: (!self.paid.is_zero()).then(|| self.paid_text()),
+            payer_amount: self.payer_amount.map(|a| self.payer_fixed(a)),
+            discount_percent: Some(0),
+            discount: Some("0.00000000".into()),
+            payer_currency: self.payer_currency().map(str::to_owned),
+            currency: self.currency.clone(),
+            merchant_amount: self.payer_amount.map(|a| self.payer_fixed(a * Decimal::new(98, 2))),
+            network: self.network.clone(),
+            address: self.address.clone(),
+            from: self.from.clone(),
+            txid: self.txid.clone(),
+            payment_status: self.status.clone(),
+            url: self.url.clone(),
+            expired_at: self.expires_at,
+            status: self.status.clone(),
+            is_final: self.is_final,
+            additional_data: self.additional_data.clone(),
+            created_at: Some(gateway_time(self.created_at)),
+            updated_at: Some(gateway_time(self.updated_at)),
+        }
+    }
+}
+
+/// The gateway prints times in its local offset, +03:00.
+pub(crate) fn gateway_time(unix: i64) -> String {
+    let offset = time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(offset))
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(multiple: bool) -> Payments {
+        let mut payments = Payments::default();
+        payments.insert(Payment {
+            uuid: "u1".into(),
+            order_id: "o1".into(),
+            amount: Decimal::new(15, 0),
+            currency: "USD".into(),
+            payer_coin: coins::coin("USDT"),
+            payer_amount: Some(Decimal::new(15, 0)),
+            network: Some("tron".into()),
+            address: Some("T...".into()),
+            paid: Decimal::ZERO,
+            txid: None,
+            from: None,
+            status: PaymentStatus::Check,
+            is_final: false,
+            is_payment_multiple: multiple,
+            accuracy_percent: Decimal::ZERO,
+            url_callback: None,
+            additional_data: None,
+            url: String::new(),
+            created_at: 0,
+            updated_at: 0,
+            expires_at: 3600,
+        });
+        payments
+    }
+
+    fn statuses(changes: &[Payment]) -> Vec<PaymentStatus> {
+        changes.iter().map(|p| p.status.clone()).collect()
+    }
+
+    const KEY: fn() -> PaymentKey = || PaymentKey::OrderId("o1".into());
+
+    #[test]
+    fn exact_payment_confirms_then_pays() {
+        let mut p = payment(true);
+        let changes = p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10).unwrap();
+        assert_eq!(statuses(&changes), [PaymentStatus::ConfirmCheck, PaymentStatus::Paid]);
+        assert!(changes[1].is_final);
+        assert_eq!(p.pay(&KEY(), Decimal::ONE, "t2".into(), true, 11).unwrap_err(), ControlError::Final);
+    }
+
+    #[test]
+    fn short_payment_waits_for_a_top_up() {
+        let mut p = payment(true);
+        let changes = p.pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10).unwrap();
+        assert_eq!(changes[1].status, PaymentStatus::WrongAmountWaiting);
+        let changes = p.pay(&KEY(), Decimal::new(6, 0), "t2".into(), true, 20).unwrap();
+        assert_eq!(changes[1].status, PaymentStatus::PaidOver);
+    }
+
+    #[test]
+    fn short_payment_without_top_ups_is_closed() {
+        let mut p = payment(false);
+        let changes = p.pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10).unwrap();
+        assert_eq!(changes[1].status, PaymentStatus::WrongAmount);
+    }
+
+    #[test]
+    fn unconfirmed_payment_waits_for_confirm() {
+        let mut p = payment(true);
+        let changes = p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), false, 10).unwrap();
+        assert_eq!(statuses(&changes), [PaymentStatus::ConfirmCheck]);
+        assert_eq!(p.confirm(&KEY(), 11).unwrap().status, PaymentStatus::Paid);
+        assert_eq!(p.confirm(&KEY(), 12).unwrap_err(), ControlError::NotConfirming);
+    }
+
+    #[test]
+    fn expiry_cancels_or_closes_short() {
+        let mut p = payment(true);
+        assert_eq!(p.expire(&KEY(), 100).unwrap().status, PaymentStatus::Cancel);
+        assert_eq!(p.expire(&KEY(), 101).unwrap_err(), ControlError::Final);
+
+        let mut p = payment(true);
+        p.pay(&KEY(), Decimal::new(5, 0), "t1".into(), true, 10).unwrap();
+        let closed = p.expire_due(3600);
+        assert_eq!(statuses(&closed), [PaymentStatus::WrongAmount]);
+        assert!(p.expire_due(4000).is_empty());
+    }
+
+    #[test]
+    fn unknown_payments_are_reported() {
+        let mut p = payment(true);
+        let key = PaymentKey::Uuid("nope".into());
+        assert_eq!(p.expire(&key, 1).unwrap_err(), ControlError::NotFound);
+    }
+
+    #[test]
+    fn times_are_in_the_gateways_offset() {
+        assert_eq!(gateway_time(0), "1970-01-01T03:00:00+03:00");
+    }
+}

@@ -1,0 +1,152 @@
+//! A Cryptomus-compatible server, so that the demo and every test run the real protocol offline.
+//!
+//! # Layout
+//! - [`Sandbox`] and [`SandboxConfig`]: the merchant identity and keys, the shared state, and the
+//!   axum [`Sandbox::router`].
+//! - `routes`: the Cryptomus paths (`/v1/payment`, `/v1/payment/info`) with the real header checks,
+//!   envelopes and error shapes, and the controls under `/sandbox/` that simulate payers.
+//! - `ledger`: the pure payment state machine: what arrived, and which status follows.
+//! - `coins`: the currencies, networks and the fixed exchange-rate table.
+//! - `addresses`: deterministic addresses in each network's real format.
+//! - `webhooks`: signed IPN delivery with retries, and its log.
+//! - `ids`: deterministic uuids and digests from the sandbox's seed.
+
+mod addresses;
+mod coins;
+mod ids;
+mod ledger;
+mod routes;
+mod webhooks;
+
+use shim_gateway::{ApiKey, MerchantId};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use webhooks::Delivery;
+
+/// Who the sandbox is to its clients.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The merchant uuid clients must send.
+    pub merchant: MerchantId,
+    /// Signs invoice requests and payment webhooks.
+    pub payment_key: ApiKey,
+    /// Signs payout requests and payout webhooks.
+    pub payout_key: ApiKey,
+    /// Seeds the uuids and addresses, so a run can be repeated.
+    pub seed: u64,
+    /// The sandbox's own URL as clients reach it, for the `url` field of invoices.
+    pub public_url: String,
+    /// First delay between webhook delivery attempts; doubles after each failure.
+    pub webhook_retry_base: Duration,
+    /// Delivery attempts per webhook.
+    pub webhook_attempts: u32,
+}
+
+impl SandboxConfig {
+    /// A fresh identity with random merchant uuid, keys and seed.
+    pub fn generate(public_url: impl Into<String>) -> Self {
+        let mut bytes = [0u8; 48];
+        // The OS random source failing is not recoverable and would make every id collide.
+        if getrandom::fill(&mut bytes).is_err() {
+            tracing::error!("the operating system's random source failed; using the clock");
+            let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos().to_le_bytes();
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = nanos[i % nanos.len()].wrapping_add(i as u8);
+            }
+        }
+        let seed = u64::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]]);
+        Self {
+            merchant: MerchantId::new(ids::uuid_from(&bytes[8..24])),
+            payment_key: ApiKey::new(hex::encode(&bytes[24..40])),
+            payout_key: ApiKey::new(hex::encode(&bytes[32..48])),
+            seed,
+            public_url: public_url.into(),
+            webhook_retry_base: Duration::from_secs(1),
+            webhook_attempts: 8,
+        }
+    }
+}
+
+/// A running sandbox: configuration plus in-memory state. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: SandboxConfig,
+    payments: Mutex<ledger::Payments>,
+    deliveries: Mutex<Vec<Delivery>>,
+    http: reqwest::Client,
+    clock_offset: AtomicI64,
+}
+
+impl Sandbox {
+    /// A sandbox with no payments yet.
+    pub fn new(config: SandboxConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                payments: Mutex::new(ledger::Payments::default()),
+                deliveries: Mutex::new(Vec::new()),
+                http,
+                clock_offset: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    /// The identity clients must use.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    /// The sandbox's clock: the system's plus whatever `/sandbox/advance` added.
+    pub fn now(&self) -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp() + self.inner.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Every webhook sent so far, with its delivery outcome.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        lock(&self.inner.deliveries).clone()
+    }
+
+    /// Expires, as the real service does on its own, every open payment whose lifetime has passed.
+    /// Runs until the process ends; call once per sandbox.
+    pub fn spawn_expiry(&self) -> tokio::task::JoinHandle<()> {
+        let sandbox = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                sandbox.expire_due();
+            }
+        })
+    }
+
+    fn expire_due(&self) {
+        let now = self.now();
+        let changes = lock(&self.inner.payments).expire_due(now);
+        for payment in changes {
+            self.send_webhook(&payment);
+        }
+    }
+
+    fn payments(&self) -> MutexGuard<'_, ledger::Payments> {
+        lock(&self.inner.payments)
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-update; the data is still the best we
+/// have, and refusing every later request would be worse.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub use routes::router;

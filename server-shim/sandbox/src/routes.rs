@@ -1,0 +1,451 @@
+//! HTTP: the Cryptomus paths with their header checks, envelopes and error shapes, and the controls
+//! under `/sandbox/` that play the payer.
+
+use crate::ledger::{ControlError, Payment, PaymentKey};
+use crate::{Sandbox, addresses, coins, ids};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+use shim_gateway::PaymentStatus;
+use shim_gateway::wire::{CryptomusSuccess, INVALID_SIGN};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// Largest request body the sandbox reads.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// The sandbox's routes: Cryptomus paths plus controls. Mount at the root, or nest under a prefix
+/// that is part of the gateway URL given to clients.
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/v1/payment", post(create_payment))
+        .route("/v1/payment/info", post(payment_info))
+        .route("/sandbox/pay", post(control_pay))
+        .route("/sandbox/confirm", post(control_confirm))
+        .route("/sandbox/expire", post(control_expire))
+        .route("/sandbox/advance", post(control_advance))
+        .route("/sandbox/webhooks", get(webhook_log))
+        .route("/sandbox/payments/{uuid}", get(payment_page))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(sandbox)
+}
+
+type Fields = Map<String, Value>;
+type FieldErrors = BTreeMap<String, Vec<String>>;
+
+fn success(result: impl serde::Serialize) -> Response {
+    Json(CryptomusSuccess { state: 0, result }).into_response()
+}
+
+fn failure(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "state": 1, "message": message }))).into_response()
+}
+
+fn invalid(errors: FieldErrors) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "state": 1, "errors": errors }))).into_response()
+}
+
+use axum::Json;
+
+/// The gateway's header check: the merchant uuid, and `sign` over the exact body bytes.
+fn authenticate(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let config = sandbox.config();
+    let merchant_ok = header("merchant") == Some(config.merchant.as_str());
+    let sign_ok = header("sign").is_some_and(|s| shim_gateway::sign::verify(body, s, &config.payment_key));
+    if merchant_ok && sign_ok {
+        Ok(())
+    } else {
+        Err((StatusCode::UNAUTHORIZED, Json(json!({ "message": INVALID_SIGN }))).into_response())
+    }
+}
+
+fn object(body: &[u8]) -> Result<Fields, Response> {
+    serde_json::from_slice::<Fields>(body)
+        .map_err(|_| failure(StatusCode::UNPROCESSABLE_ENTITY, "The request body must be a JSON object"))
+}
+
+/// Collects per-field problems the way the gateway reports them.
+#[derive(Default)]
+struct Check {
+    errors: FieldErrors,
+}
+
+impl Check {
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.entry(field.to_owned()).or_default().push(message.into());
+    }
+
+    fn string(&mut self, fields: &Fields, name: &str, required: bool, max: usize) -> Option<String> {
+        match fields.get(name) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.fail(name, format!("The {} field is required.", name.replace('_', " ")));
+                }
+                None
+            }
+            Some(Value::String(s)) if s.chars().count() <= max => Some(s.clone()),
+            Some(Value::String(_)) => {
+                self.fail(name, format!("The {} may not be greater than {max} characters.", name.replace('_', " ")));
+                None
+            }
+            Some(_) => {
+                self.fail(name, format!("The {} must be a string.", name.replace('_', " ")));
+                None
+            }
+        }
+    }
+
+    /// A positive decimal given as a string or a JSON number: digits, an optional point and at most
+    /// 18 decimals. Exponents, signs and blanks are refused.
+    fn amount(&mut self, fields: &Fields, name: &str) -> Option<Decimal> {
+        let text = match fields.get(name) {
+            None | Some(Value::Null) => {
+                self.fail(name, format!("The {name} field is required."));
+                return None;
+            }
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => {
+                self.fail(name, format!("The {name} must be a number."));
+                return None;
+            }
+        };
+        match parse_amount(&text) {
+            Ok(amount) => Some(amount),
+            Err(message) => {
+                self.fail(name, message);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, fields: &Fields, name: &str) -> Option<bool> {
+        match fields.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                self.fail(name, format!("The {} field must be true or false.", name.replace('_', " ")));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, fields: &Fields, name: &str) -> Option<i64> {
+        match fields.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            Some(Value::String(s)) if s.parse::<i64>().is_ok() => s.parse().ok(),
+            Some(_) => {
+                self.fail(name, format!("The {name} must be an integer."));
+                None
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(), Response> {
+        if self.errors.is_empty() { Ok(()) } else { Err(invalid(self.errors)) }
+    }
+}
+
+fn parse_amount(text: &str) -> Result<Decimal, String> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || (text.contains('.') && fraction.is_empty()) {
+        return Err("The amount format is invalid.".into());
+    }
+    if fraction.len() > 18 || whole.len() > 15 {
+        return Err("The amount has too many digits.".into());
+    }
+    let amount = Decimal::from_str(text).map_err(|_| "The amount format is invalid.".to_owned())?;
+    if amount <= Decimal::ZERO {
+        return Err("The amount must be greater than 0.".into());
+    }
+    Ok(amount)
+}
+
+fn order_id_ok(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+async fn create_payment(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
+    match create(&sandbox, &headers, &body) {
+        Ok(payment) => success(payment.to_wire()),
+        Err(response) => response,
+    }
+}
+
+fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment, Response> {
+    authenticate(sandbox, headers, body)?;
+    let fields = object(body)?;
+    let mut check = Check::default();
+    let amount = check.amount(&fields, "amount");
+    let currency = check.string(&fields, "currency", true, 10);
+    let order_id = check.string(&fields, "order_id", true, 128);
+    let network = check.string(&fields, "network", false, 20);
+    let to_currency = check.string(&fields, "to_currency", false, 10);
+    let url_callback = check.string(&fields, "url_callback", false, 255);
+    // Used by the gateway's own hosted page, which the sandbox does not render.
+    check.string(&fields, "url_return", false, 255);
+    check.string(&fields, "url_success", false, 255);
+    let additional_data = check.string(&fields, "additional_data", false, 255);
+    let is_payment_multiple = check.boolean(&fields, "is_payment_multiple").unwrap_or(true);
+    let lifetime = check.integer(&fields, "lifetime").unwrap_or(3600).clamp(300, 43200);
+    let accuracy = match fields.get("accuracy_payment_percent") {
+        None | Some(Value::Null) => Decimal::ZERO,
+        Some(v) => match parse_amount(&v.to_string().replace('"', "")) {
+            Ok(p) if p <= Decimal::from(5) => p,
+            _ => {
+                check.fail("accuracy_payment_percent", "The accuracy payment percent must be between 0 and 5.");
+                Decimal::ZERO
+            }
+        },
+    };
+    if let Some(id) = &order_id
+        && !order_id_ok(id)
+    {
+        check.fail("order_id", "The order id format is invalid.");
+    }
+    if let Some(url) = &url_callback
+        && url.len() < 6
+    {
+        check.fail("url_callback", "The url callback must be at least 6 characters.");
+    }
+    if let Some(c) = &currency
+        && !coins::is_known_currency(c)
+    {
+        check.fail("currency", "The selected currency is invalid.");
+    }
+    let coin_code = to_currency.clone().or_else(|| currency.clone().filter(|c| coins::coin(c).is_some()));
+    let coin = coin_code.as_deref().and_then(coins::coin);
+    if to_currency.is_some() && coin.is_none() {
+        check.fail("to_currency", "The selected to currency is invalid.");
+    }
+    if let Some(n) = &network {
+        if !coins::NETWORKS.contains(&n.as_str()) {
+            check.fail("network", "The selected network is invalid.");
+        } else if let Some(c) = coin
+            && !c.networks.contains(&n.as_str())
+        {
+            check.fail("network", format!("The network {n} is not available for {}.", c.code));
+        }
+    }
+    check.finish()?;
+    let (Some(amount), Some(currency), Some(order_id)) = (amount, currency, order_id) else {
+        return Err(failure(StatusCode::UNPROCESSABLE_ENTITY, "Validation failed"));
+    };
+
+    let now = sandbox.now();
+    let mut payments = sandbox.payments();
+    // An order id the merchant already used returns that invoice, as the gateway documents.
+    if let Some(existing) = payments.get(&PaymentKey::OrderId(order_id.clone())) {
+        return Ok(existing.clone());
+    }
+    let network = network.or_else(|| coin.filter(|c| c.networks.len() == 1).map(|c| c.networks[0].to_owned()));
+    let n = payments.created + 1;
+    let seed = sandbox.config().seed;
+    let uuid = ids::uuid_from(&ids::derive(seed, "payment", n));
+    let key: [u8; 20] = first20(&ids::derive(seed, "address", n));
+    let payer_amount = coin.and_then(|c| coins::convert(amount, &currency, c));
+    let address = match (coin, &network) {
+        (Some(_), Some(n)) => addresses::address(n, &key),
+        _ => None,
+    };
+    let payment = Payment {
+        url: format!("{}/sandbox/payments/{uuid}", sandbox.config().public_url.trim_end_matches('/')),
+        uuid,
+        order_id,
+        amount,
+        currency,
+        payer_coin: coin,
+        payer_amount,
+        network,
+        address,
+        paid: Decimal::ZERO,
+        txid: None,
+        from: None,
+        status: PaymentStatus::Check,
+        is_final: false,
+        is_payment_multiple,
+        accuracy_percent: accuracy,
+        url_callback,
+        additional_data,
+        created_at: now,
+        updated_at: now,
+        expires_at: now + lifetime,
+    };
+    payments.insert(payment.clone());
+    Ok(payment)
+}
+
+fn first20(bytes: &[u8; 32]) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    out.copy_from_slice(&bytes[..20]);
+    out
+}
+
+fn payment_key(fields: &Fields) -> Result<PaymentKey, Response> {
+    let text = |name: &str| fields.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+    match (text("uuid"), text("order_id")) {
+        (Some(uuid), _) => Ok(PaymentKey::Uuid(uuid.to_owned())),
+        (None, Some(order)) => Ok(PaymentKey::OrderId(order.to_owned())),
+        (None, None) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("uuid".into(), vec!["The uuid field is required when order id is not present.".into()]);
+            Err(invalid(errors))
+        }
+    }
+}
+
+async fn payment_info(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
+    let found = authenticate(&sandbox, &headers, &body)
+        .and_then(|()| object(&body))
+        .and_then(|fields| payment_key(&fields))
+        .and_then(|key| {
+            sandbox.payments().get(&key).map(Payment::to_wire).ok_or_else(|| not_found())
+        });
+    match found {
+        Ok(invoice) => success(invoice),
+        Err(response) => response,
+    }
+}
+
+fn not_found() -> Response {
+    failure(StatusCode::NOT_FOUND, ControlError::NotFound.message())
+}
+
+fn control_failure(error: ControlError) -> Response {
+    let status = match error {
+        ControlError::NotFound => StatusCode::NOT_FOUND,
+        ControlError::Final | ControlError::NotConfirming => StatusCode::CONFLICT,
+        ControlError::NoCoinChosen => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    failure(status, error.message())
+}
+
+/// Applies a control and sends the webhooks its changes call for.
+fn answer(sandbox: &Sandbox, result: Result<Vec<Payment>, ControlError>) -> Response {
+    match result {
+        Ok(changes) => {
+            for payment in &changes {
+                sandbox.send_webhook(payment);
+            }
+            match changes.last() {
+                Some(last) => success(last.to_wire()),
+                None => success(json!([])),
+            }
+        }
+        Err(e) => control_failure(e),
+    }
+}
+
+async fn control_pay(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    let parsed = object(&body).and_then(|fields| {
+        let key = payment_key(&fields)?;
+        let mut check = Check::default();
+        let amount = check.amount(&fields, "amount");
+        let confirm = check.boolean(&fields, "confirm").unwrap_or(true);
+        let txid = check.string(&fields, "txid", false, 128);
+        check.finish()?;
+        Ok((key, amount.unwrap_or_default(), confirm, txid))
+    });
+    let (key, amount, confirm, txid) = match parsed {
+        Ok(parsed) => parsed,
+        Err(response) => return response,
+    };
+    let now = sandbox.now();
+    let result = {
+        let mut payments = sandbox.payments();
+        payments.transactions += 1;
+        let n = payments.transactions;
+        let txid = txid.unwrap_or_else(|| hex::encode(ids::derive(sandbox.config().seed, "txid", n)));
+        let from = payments
+            .get(&key)
+            .and_then(|p| p.network.clone())
+            .and_then(|network| addresses::address(&network, &first20(&ids::derive(sandbox.config().seed, "from", n))));
+        payments.pay(&key, amount, txid, confirm, now).map(|mut changes| {
+            for change in &mut changes {
+                change.from.clone_from(&from);
+            }
+            changes
+        })
+    };
+    answer(&sandbox, result)
+}
+
+async fn control_confirm(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    let key = match object(&body).and_then(|fields| payment_key(&fields)) {
+        Ok(key) => key,
+        Err(response) => return response,
+    };
+    let now = sandbox.now();
+    let result = sandbox.payments().confirm(&key, now).map(|p| vec![p]);
+    answer(&sandbox, result)
+}
+
+async fn control_expire(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    let key = match object(&body).and_then(|fields| payment_key(&fields)) {
+        Ok(key) => key,
+        Err(response) => return response,
+    };
+    let now = sandbox.now();
+    let result = sandbox.payments().expire(&key, now).map(|p| vec![p]);
+    answer(&sandbox, result)
+}
+
+async fn control_advance(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    let seconds = object(&body).and_then(|fields| {
+        let mut check = Check::default();
+        let seconds = check.integer(&fields, "seconds");
+        match seconds {
+            Some(s) if (0..=31_536_000).contains(&s) => {}
+            _ => check.fail("seconds", "The seconds must be an integer between 0 and 31536000."),
+        }
+        check.finish()?;
+        Ok(seconds.unwrap_or_default())
+    });
+    match seconds {
+        Ok(seconds) => {
+            sandbox.inner.clock_offset.fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
+            sandbox.expire_due();
+            success(json!({ "now": sandbox.now() }))
+        }
+        Err(response) => response,
+    }
+}
+
+async fn webhook_log(State(sandbox): State<Sandbox>) -> Response {
+    success(sandbox.deliveries())
+}
+
+async fn payment_page(State(sandbox): State<Sandbox>, Path(uuid): Path<String>) -> Response {
+    match sandbox.payments().get(&PaymentKey::Uuid(uuid)) {
+        Some(payment) => success(payment.to_wire()),
+        None => not_found(),
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        control_failure(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_are_plain_positive_decimals() {
+        assert_eq!(parse_amount("15").unwrap().to_string(), "15");
+        assert_eq!(parse_amount("0.00000001").unwrap().to_string(), "0.00000001");
+        for bad in ["", "1e3", "-5", "+5", " 5", "5.", ".5", "0", "0.0", "1,5", &format!("1.{}", "1".repeat(40)), "NaN"] {
+            assert!(parse_amount(bad).is_err(), "{bad:?}");
+        }
+    }
+}

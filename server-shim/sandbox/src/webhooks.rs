@@ -1,0 +1,149 @@
+//! Signed IPN delivery with retries and backoff, and the log the `/sandbox/webhooks` control shows.
+
+use crate::ledger::Payment;
+use crate::{Sandbox, lock};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One webhook the sandbox sent (or is still trying to send).
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    /// Sequence number, from 1.
+    pub id: u64,
+    /// The payment's uuid.
+    pub uuid: String,
+    /// The payment's order id.
+    pub order_id: String,
+    /// The status the webhook reports.
+    pub status: String,
+    /// Where it goes.
+    pub url: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Whether the receiver answered 2xx.
+    pub delivered: bool,
+    /// The receiver's last HTTP status.
+    pub last_response: Option<u16>,
+    /// The last transport error.
+    pub last_error: Option<String>,
+}
+
+/// The payload, in the field order the real service uses.
+#[derive(Serialize)]
+struct CryptomusWebhookBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    uuid: &'a str,
+    order_id: &'a str,
+    amount: String,
+    payment_amount: String,
+    payment_amount_usd: String,
+    merchant_amount: String,
+    commission: String,
+    is_final: bool,
+    status: &'a str,
+    from: Option<&'a str>,
+    wallet_address_uuid: Option<&'a str>,
+    network: Option<&'a str>,
+    currency: &'a str,
+    payer_currency: Option<&'a str>,
+    payer_amount: Option<String>,
+    additional_data: Option<&'a str>,
+    txid: Option<&'a str>,
+}
+
+fn body(payment: &Payment) -> Result<Vec<u8>, serde_json::Error> {
+    let wire = payment.to_wire();
+    let commission = payment.paid * Decimal::new(2, 2);
+    let usd = payment
+        .payer_currency()
+        .and_then(|coin| crate::coins::convert(payment.paid, coin, &USD))
+        .unwrap_or_default();
+    serde_json::to_vec(&CryptomusWebhookBody {
+        kind: "payment",
+        uuid: &payment.uuid,
+        order_id: &payment.order_id,
+        amount: wire.amount,
+        payment_amount: payment.paid_text(),
+        payment_amount_usd: crate::coins::fixed(usd, 2),
+        merchant_amount: crate::coins::fixed(payment.paid - commission, 8),
+        commission: crate::coins::fixed(commission, 8),
+        is_final: payment.is_final,
+        status: payment.status.as_str(),
+        from: payment.from.as_deref(),
+        wallet_address_uuid: None,
+        network: payment.network.as_deref(),
+        currency: &payment.currency,
+        payer_currency: payment.payer_currency(),
+        payer_amount: wire.payer_amount,
+        additional_data: payment.additional_data.as_deref(),
+        txid: payment.txid.as_deref(),
+    })
+}
+
+static USD: crate::coins::Coin = crate::coins::Coin::usd();
+
+impl Sandbox {
+    /// Sends the webhook for `payment`'s current state, if it has a callback URL, in the background.
+    pub(crate) fn send_webhook(&self, payment: &Payment) {
+        let Some(url) = payment.url_callback.clone() else {
+            return;
+        };
+        let signed = body(payment)
+            .ok()
+            .and_then(|b| shim_gateway::sign_webhook(&b, &self.config().payment_key).ok());
+        let Some(signed) = signed else {
+            tracing::error!(uuid = %payment.uuid, "could not encode a webhook");
+            return;
+        };
+        let id = {
+            let mut log = lock(&self.inner.deliveries);
+            let id = log.len() as u64 + 1;
+            log.push(Delivery {
+                id,
+                uuid: payment.uuid.clone(),
+                order_id: payment.order_id.clone(),
+                status: payment.status.as_str().to_owned(),
+                url: url.clone(),
+                attempts: 0,
+                delivered: false,
+                last_response: None,
+                last_error: None,
+            });
+            id
+        };
+        let sandbox = self.clone();
+        tokio::spawn(async move { sandbox.deliver(id, url, signed).await });
+    }
+
+    async fn deliver(&self, id: u64, url: String, body: Vec<u8>) {
+        let config = self.config();
+        let mut delay = config.webhook_retry_base;
+        for attempt in 1..=config.webhook_attempts {
+            let result = self
+                .inner
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await;
+            let delivered = matches!(&result, Ok(r) if r.status().is_success());
+            if let Some(record) = lock(&self.inner.deliveries).get_mut(id as usize - 1) {
+                record.attempts = attempt;
+                record.delivered = delivered;
+                match &result {
+                    Ok(r) => record.last_response = Some(r.status().as_u16()),
+                    Err(e) => record.last_error = Some(e.to_string()),
+                }
+            }
+            if delivered {
+                return;
+            }
+            tracing::debug!(id, attempt, "webhook not accepted, retrying");
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+        tracing::warn!(id, "webhook given up after {} attempts", config.webhook_attempts);
+    }
+}

@@ -1,0 +1,194 @@
+//! Building and running the service: settings in, a bound listener and a router out.
+
+use crate::checkout::Checkout;
+use crate::demo::{self, DemoStore};
+use crate::domain::{Shop, ShopId, ShopToken};
+use crate::routes::{self, AppState, PayPageExtra};
+use crate::store::Store;
+use anyhow::Context as _;
+use cryptomus_sandbox::{Sandbox, SandboxConfig};
+use secrecy::{ExposeSecret, SecretString};
+use shim_gateway::{ApiKey, CryptomusClient, GatewayConfig, MerchantId};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::net::TcpListener;
+
+/// What `serve` needs. Built from flags and `SHIM_*` variables by the CLI.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen, `HOST:PORT` (port 0 picks one).
+    pub listen: String,
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// Where the gateway and payers reach this shim; `None` only in the demo.
+    pub public_url: Option<String>,
+    /// The gateway's base URL.
+    pub gateway_url: String,
+    /// The merchant uuid at the gateway.
+    pub merchant_uuid: Option<String>,
+    /// The payment key.
+    pub payment_key: Option<SecretString>,
+    /// Where the built widget assets are.
+    pub widget_dir: PathBuf,
+}
+
+/// A bound, configured service, ready to run.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    url: String,
+    demo: Option<DemoHandles>,
+}
+
+/// What the demo exposes to tests and the CLI.
+#[derive(Debug, Clone)]
+pub struct DemoHandles {
+    /// The demo shop's API token, fresh each start.
+    pub shop_token: String,
+    /// The in-process sandbox.
+    pub sandbox: Sandbox,
+}
+
+async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}: is the port free and the address this machine's?"))?;
+    let addr: SocketAddr = listener.local_addr()?;
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
+    let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+    Ok((listener, format!("http://{host}:{}", addr.port())))
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database {} (check SHIM_DATABASE_URL)", redact_url(url)))?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn warn_if_no_widget(dir: &std::path::Path) {
+    if !dir.join("checkout.js").is_file() {
+        tracing::warn!(
+            dir = %dir.display(),
+            "widget assets not found: run `cargo xtask build-widget` (or set SHIM_WIDGET_DIR); pay pages will not render"
+        );
+    }
+}
+
+impl Application {
+    /// The production service: real gateway (or whatever `gateway_url` points at).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let missing = |name: &str, what: &str| anyhow::anyhow!("{name} is not set: {what}");
+        let public_url = settings
+            .public_url
+            .clone()
+            .ok_or_else(|| missing("SHIM_PUBLIC_URL", "the URL the gateway and payers reach this shim at"))?;
+        let merchant = settings
+            .merchant_uuid
+            .clone()
+            .ok_or_else(|| missing("SHIM_MERCHANT_UUID", "your merchant uuid from the Cryptomus dashboard"))?;
+        let payment_key = settings
+            .payment_key
+            .as_ref()
+            .map(|k| ApiKey::new(k.expose_secret().to_owned()))
+            .ok_or_else(|| missing("SHIM_PAYMENT_KEY", "your payment API key from the Cryptomus dashboard"))?;
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            anyhow::bail!("SHIM_PUBLIC_URL must start with http:// or https://, got {public_url:?}");
+        }
+        let (listener, url) = bind(&settings.listen).await?;
+        let store = open_store(&settings.database_url).await?;
+        let gateway = CryptomusClient::new(GatewayConfig::new(
+            settings.gateway_url.clone(),
+            MerchantId::new(merchant),
+            payment_key.clone(),
+        ))?;
+        let state = AppState {
+            checkout: Checkout::new(store, gateway, payment_key, &public_url),
+            pay_page_extra: PayPageExtra::default(),
+        };
+        warn_if_no_widget(&settings.widget_dir);
+        let router = routes::router(state, settings.widget_dir.clone());
+        Ok(Self { listener, router, url, demo: None })
+    }
+
+    /// The demo: shim, an in-process sandbox under `/cryptomus`, and a small store, on one port.
+    /// The gateway settings are ignored; the public URL is the listening one.
+    pub async fn build_demo(settings: &Settings) -> anyhow::Result<Self> {
+        let (listener, url) = bind(&settings.listen).await?;
+        let sandbox_url = format!("{url}/cryptomus");
+        let sandbox = Sandbox::new(SandboxConfig::generate(sandbox_url.clone()));
+        sandbox.spawn_expiry();
+        let config = sandbox.config();
+        let store = open_store(&settings.database_url).await?;
+        let gateway = CryptomusClient::new(GatewayConfig::new(
+            sandbox_url,
+            config.merchant.clone(),
+            config.payment_key.clone(),
+        ))?;
+        let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
+        let checkout = Checkout::new(store.clone(), gateway, config.payment_key.clone(), &public_url);
+
+        let token = ShopToken::generate()?;
+        let shop = Shop { id: ShopId("shop_demo".into()), name: "demo".into() };
+        let shop = store.upsert_shop_token(&shop, &token.hash(), crate::checkout::now()).await?;
+        let state = AppState {
+            checkout: checkout.clone(),
+            pay_page_extra: PayPageExtra { script: Some("/demo/panel.js".into()) },
+        };
+        warn_if_no_widget(&settings.widget_dir);
+        let router = routes::router(state, settings.widget_dir.clone())
+            .merge(demo::router(DemoStore::new(checkout, shop)))
+            .nest("/cryptomus", cryptomus_sandbox::router(sandbox.clone()));
+        Ok(Self {
+            listener,
+            router,
+            url,
+            demo: Some(DemoHandles { shop_token: token.reveal().to_owned(), sandbox }),
+        })
+    }
+
+    /// The URL the service listens on.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// The demo's token and sandbox, when built by [`Application::build_demo`].
+    pub fn demo(&self) -> Option<&DemoHandles> {
+        self.demo.as_ref()
+    }
+
+    /// Serves until `shutdown` completes, finishing requests in flight.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/shim"), "postgres://app:***@db:5432/shim");
+        assert_eq!(redact_url("sqlite://shim.db"), "sqlite://shim.db");
+    }
+}

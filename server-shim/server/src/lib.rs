@@ -1,0 +1,24 @@
+//! The checkout shim: creates invoices at the gateway, takes its signed webhooks, keeps every
+//! invoice's state, and serves the hosted pay page and the widget.
+//!
+//! # Layout
+//! - [`app`]: [`Settings`](app::Settings) and [`Application`](app::Application), which binds the
+//!   listener (port 0 works) and composes the routers for `serve` and `demo`.
+//! - [`routes`]: the HTTP surface (`/v1/invoices`, `/v1/ipn/cryptomus`, `/pay/{id}`, `/widget/*`,
+//!   health) and the one [`ApiError`](routes::ApiError).
+//! - [`checkout`]: the use cases (create, view, take a webhook) and the pure decision of what a
+//!   gateway report means for an invoice.
+//! - [`store`]: SQLite or PostgreSQL behind one [`Store`](store::Store), with migrations.
+//! - [`domain`]: parsed request types, shops and their tokens, invoice records.
+//! - [`payment_uri`]: BIP21 / EIP-681 URIs for the QR code.
+//! - [`demo`]: the demo storefront and its sandbox panel.
+
+pub mod app;
+pub mod checkout;
+pub mod demo;
+pub mod domain;
+pub mod payment_uri;
+pub mod routes;
+pub mod store;
+
+pub use app::{Application, Settings};

@@ -1,0 +1,262 @@
+//! `server-shim`: the command line. See `server-shim --help`.
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use cryptomus_sandbox::{Sandbox, SandboxConfig};
+use secrecy::SecretString;
+use server_shim::domain::{Shop, ShopId, ShopToken};
+use server_shim::store::Store;
+use server_shim::{Application, Settings};
+use shim_gateway::{ApiKey, MerchantId};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "server-shim", version, about = "Crypto checkout shim for the Cryptomus gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the shim in production against the gateway.
+    Serve(ServeArgs),
+    /// Run shim, an in-process sandbox and a demo store on one port.
+    Demo(DemoArgs),
+    /// Run only the Cryptomus-compatible sandbox.
+    Sandbox(SandboxArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Manage the shops allowed to create invoices.
+    Shops {
+        #[command(subcommand)]
+        command: ShopsCommand,
+    },
+}
+
+#[derive(Args)]
+struct DatabaseArgs {
+    /// sqlite://path (created if missing) or postgres://user@host/db.
+    #[arg(long, env = "SHIM_DATABASE_URL", default_value = "sqlite://shim.db")]
+    database_url: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SHIM_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// The URL the gateway and payers reach this shim at (webhooks go to <url>/v1/ipn/cryptomus).
+    #[arg(long, env = "SHIM_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The gateway's API base URL.
+    #[arg(long, env = "SHIM_GATEWAY_URL", default_value = shim_gateway::client::CRYPTOMUS_API_URL)]
+    gateway_url: String,
+    /// Merchant uuid from the Cryptomus dashboard.
+    #[arg(long, env = "SHIM_MERCHANT_UUID")]
+    merchant_uuid: Option<String>,
+    /// Payment API key (prefer the environment variable: flags show up in process lists).
+    #[arg(long, env = "SHIM_PAYMENT_KEY", hide_env_values = true)]
+    payment_key: Option<String>,
+    /// Directory with the built widget (`cargo xtask build-widget` writes widget/dist).
+    #[arg(long, env = "SHIM_WIDGET_DIR", default_value = "widget/dist")]
+    widget_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SHIM_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The demo keeps its data in memory unless told otherwise (the sandbox always does).
+    #[arg(long, env = "SHIM_DATABASE_URL", default_value = "sqlite::memory:")]
+    database_url: String,
+    /// Directory with the built widget.
+    #[arg(long, env = "SHIM_WIDGET_DIR", default_value = "widget/dist")]
+    widget_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    listen: String,
+    /// Merchant uuid clients must send (generated when not given).
+    #[arg(long)]
+    merchant: Option<String>,
+    /// Payment key (generated when not given).
+    #[arg(long)]
+    payment_key: Option<String>,
+    /// Payout key (generated when not given).
+    #[arg(long)]
+    payout_key: Option<String>,
+    /// Seed for uuids and addresses, to repeat a run exactly.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum ShopsCommand {
+    /// Register a shop and print its API token (shown once).
+    Add {
+        /// A unique name for the shop.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the registered shops.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => {
+            let settings = Settings {
+                listen: args.listen,
+                database_url: args.database.database_url,
+                public_url: args.public_url,
+                gateway_url: args.gateway_url,
+                merchant_uuid: args.merchant_uuid,
+                payment_key: args.payment_key.map(SecretString::from),
+                widget_dir: args.widget_dir,
+            };
+            let app = Application::build(&settings).await?;
+            println!("server-shim listening on {}", app.url());
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Demo(args) => {
+            let settings = Settings {
+                listen: args.listen,
+                database_url: args.database_url,
+                public_url: None,
+                gateway_url: String::new(),
+                merchant_uuid: None,
+                payment_key: None,
+                widget_dir: args.widget_dir,
+            };
+            let app = Application::build_demo(&settings).await?;
+            println!("demo store: {}/", app.url());
+            if let Some(demo) = app.demo() {
+                println!("demo shop token: {}", demo.shop_token);
+                println!("sandbox: {}/cryptomus (merchant {})", app.url(), demo.sandbox.config().merchant);
+            }
+            println!("press Ctrl-C to stop");
+            app.run_until(shutdown_signal()).await?;
+        }
+        Command::Sandbox(args) => {
+            let listener = tokio::net::TcpListener::bind(&args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            let addr = listener.local_addr()?;
+            let url = format!("http://{addr}");
+            let mut config = SandboxConfig::generate(url.clone());
+            if let Some(m) = args.merchant {
+                config.merchant = MerchantId::new(m);
+            }
+            if let Some(k) = args.payment_key {
+                config.payment_key = ApiKey::new(k);
+            }
+            if let Some(k) = args.payout_key {
+                config.payout_key = ApiKey::new(k);
+            }
+            if let Some(seed) = args.seed {
+                config.seed = seed;
+            }
+            println!("sandbox listening on {url}");
+            println!("merchant: {}", config.merchant);
+            // The sandbox's keys are test keys the operator needs to configure clients.
+            println!("payment key: {}", secrecy::ExposeSecret::expose_secret(config.payment_key.expose()));
+            println!("payout key: {}", secrecy::ExposeSecret::expose_secret(config.payout_key.expose()));
+            let sandbox = Sandbox::new(config);
+            sandbox.spawn_expiry();
+            axum::serve(listener, cryptomus_sandbox::router(sandbox))
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+        Command::Migrate(args) => {
+            let store = Store::connect(&args.database_url).await?;
+            store.migrate().await?;
+            println!("database migrated ({})", store.backend());
+        }
+        Command::Shops { command } => match command {
+            ShopsCommand::Add { name, database } => {
+                let name = name.trim().to_owned();
+                if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+                    anyhow::bail!("--name must be 1 to 100 characters without control characters");
+                }
+                let store = Store::connect(&database.database_url).await?;
+                store.migrate().await?;
+                let token = ShopToken::generate()?;
+                let id = ShopId(format!("shop_{}", hex_id()?));
+                store.create_shop(&Shop { id, name: name.clone() }, &token.hash(), server_shim::checkout::now()).await?;
+                println!("shop {name:?} added");
+                println!("shop token: {}", token.reveal());
+                println!("(shown once: store it in the shop plugin's settings)");
+            }
+            ShopsCommand::List { database } => {
+                let store = Store::connect(&database.database_url).await?;
+                store.migrate().await?;
+                for shop in store.list_shops().await? {
+                    println!("{}\t{}", shop.id.0, shop.name);
+                }
+            }
+        },
+    }
+    Ok(())
+}
+
+fn hex_id() -> anyhow::Result<String> {
+    let bytes: [u8; 8] = server_shim::domain::random_bytes()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,70 @@
+//! `POST /v1/invoices` (shops) and `GET /v1/invoices/{id}` (the widget).
+
+use super::{ApiError, AppState, error::json_body};
+use crate::checkout::{invoice_view, now};
+use crate::domain::{Shop, ShopToken};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use shim_api::{CreateInvoiceRequest, InvoiceId, InvoiceView};
+
+/// The answer to a shop: the invoice as the payer sees it, plus where to send the payer.
+#[derive(Serialize)]
+struct CreatedInvoice {
+    #[serde(flatten)]
+    invoice: InvoiceView,
+    /// The shop's order id.
+    order_id: String,
+    /// The hosted pay page.
+    pay_url: String,
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Shop, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <shop token>"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be: Bearer <shop token>"))?;
+    let hash = ShopToken::from_presented(token).hash();
+    state
+        .checkout
+        .store()
+        .shop_by_token_hash(&hash)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(|| ApiError::unauthorized("unknown shop token"))
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let request: CreateInvoiceRequest = json_body(&headers, body)?;
+    let (record, created) = state.checkout.create_invoice(&shop, request).await?;
+    let pay_url = format!("{}/pay/{}", state.checkout.public_url(), record.id);
+    let answer = CreatedInvoice { invoice: invoice_view(&record, now()), order_id: record.order_id, pay_url };
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(answer)).into_response())
+}
+
+pub(super) async fn get(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<InvoiceView>, ApiError> {
+    let id = id
+        .ok()
+        .and_then(|Path(id)| InvoiceId::parse(&id))
+        .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
+    Ok(Json(state.checkout.view(&id).await?))
+}

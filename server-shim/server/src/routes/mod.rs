@@ -1,0 +1,80 @@
+//! The shim's HTTP surface. Handlers are thin: parse, call a use case, shape the answer.
+
+mod error;
+mod invoices;
+mod ipn;
+mod pay_page;
+
+pub use error::ApiError;
+
+use crate::checkout::Checkout;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use std::path::PathBuf;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body the shim reads.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub checkout: Checkout,
+    /// Extra markup for the pay page (the demo's sandbox controls); empty in production.
+    pub pay_page_extra: PayPageExtra,
+}
+
+/// Something added to the hosted pay page below the widget.
+#[derive(Debug, Clone, Default)]
+pub struct PayPageExtra {
+    /// A script URL loaded by the pay page, given the invoice id in `data-invoice` of its panel.
+    pub script: Option<String>,
+}
+
+/// The shim's routes, with the widget assets served from `widget_dir`.
+pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
+    // The widget may be embedded on a shop's own domain: its read-only endpoint is open to all.
+    let public = Router::new().route("/v1/invoices/{id}", get(invoices::get)).layer(
+        CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]).allow_headers([header::ACCEPT]),
+    );
+    let widget = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .service(ServeDir::new(widget_dir));
+    Router::new()
+        .route("/v1/invoices", post(invoices::create))
+        .merge(public)
+        .route("/v1/ipn/cryptomus", post(ipn::cryptomus))
+        .route("/pay/{id}", get(pay_page::page))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .nest_service("/widget", widget)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.checkout.store().ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {method} {}", uri.path()))
+}

@@ -1,0 +1,430 @@
+//! Durable state: shops, invoices and their event log, in SQLite (the default) or PostgreSQL.
+//!
+//! The backend is picked from the URL scheme. Both run the same SQL (`$1` placeholders work in
+//! both); each owns its migrations under `migrations/<backend>/`. Queries are written once and
+//! expanded per backend by [`with_pool!`], so a row is decoded with the concrete driver's types.
+
+use crate::domain::{InvoiceRecord, NewInvoice, Shop, ShopId};
+use rust_decimal::Decimal;
+use shim_api::{InvoiceId, InvoiceStatus};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Row, SqlSafeStr};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// What can fail in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL has a scheme we do not support.
+    #[error("unsupported database url scheme (use sqlite://... or postgres://...)")]
+    UnsupportedUrl,
+    /// The database refused or failed.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row holds something this build cannot read.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A shop with that name exists.
+    #[error("a shop named {0:?} already exists")]
+    DuplicateShop(String),
+}
+
+/// The store: a pool of one backend. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// SQLite, one file (or memory) per shim.
+    Sqlite(SqlitePool),
+    /// PostgreSQL, shared by several shims.
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either backend.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Turns a row of `invoices` into a record, for either backend.
+macro_rules! invoice_row {
+    ($row:expr) => {{
+        let row = $row;
+        InvoiceRecord {
+            id: InvoiceId::parse(row.try_get::<&str, _>("id")?)
+                .ok_or_else(|| StoreError::Corrupt("invoice id".into()))?,
+            shop_id: ShopId(row.try_get("shop_id")?),
+            order_id: row.try_get("order_id")?,
+            amount: decimal(row.try_get("amount")?)?,
+            currency: row.try_get("currency")?,
+            network: row.try_get("network")?,
+            to_currency: row.try_get("to_currency")?,
+            lifetime: row.try_get::<Option<i64>, _>("lifetime")?.map(|l| l as u32),
+            url_return: row.try_get("url_return")?,
+            url_success: row.try_get("url_success")?,
+            platform_order_ref: row.try_get("platform_order_ref")?,
+            gateway_uuid: row.try_get("gateway_uuid")?,
+            gateway_status: row.try_get("gateway_status")?,
+            payer_amount: row.try_get::<Option<String>, _>("payer_amount")?.map(decimal).transpose()?,
+            payer_currency: row.try_get("payer_currency")?,
+            address: row.try_get("address")?,
+            paid_amount: decimal(row.try_get("paid_amount")?)?,
+            status: InvoiceStatus::parse(row.try_get::<&str, _>("status")?)
+                .ok_or_else(|| StoreError::Corrupt("invoice status".into()))?,
+            version: row.try_get("version")?,
+            expires_at: row.try_get("expires_at")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }
+    }};
+}
+
+fn decimal(text: String) -> Result<Decimal, StoreError> {
+    Decimal::from_str(&text).map_err(|_| StoreError::Corrupt(format!("decimal {text:?}")))
+}
+
+/// What the gateway said about an invoice when it was created there.
+#[derive(Debug, Clone)]
+pub struct GatewayDetails {
+    /// The gateway's payment uuid.
+    pub uuid: String,
+    /// The gateway's status.
+    pub status: String,
+    /// What the payer must send.
+    pub payer_amount: Option<Decimal>,
+    /// The payer's coin.
+    pub payer_currency: Option<String>,
+    /// The network.
+    pub network: Option<String>,
+    /// The deposit address.
+    pub address: Option<String>,
+    /// Expiry, unix seconds.
+    pub expires_at: i64,
+}
+
+/// A change to apply to an invoice, guarded by the version it was computed from.
+#[derive(Debug, Clone)]
+pub struct InvoiceUpdate {
+    /// The new status.
+    pub status: InvoiceStatus,
+    /// The gateway's status as reported.
+    pub gateway_status: String,
+    /// Everything received so far.
+    pub paid_amount: Decimal,
+    /// The payer's amount, if the gateway changed it (a coin was picked).
+    pub payer_amount: Option<Decimal>,
+    /// The deposit address, if the gateway set it.
+    pub address: Option<String>,
+}
+
+/// One line of an invoice's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceEvent {
+    /// Where it came from (`ipn`, `create`, ...).
+    pub source: String,
+    /// The gateway's status at the time.
+    pub gateway_status: Option<String>,
+    /// What the shim did with it.
+    pub outcome: String,
+    /// The invoice version after the event.
+    pub version: i64,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../../migrations/postgres/0001_init.sql"))];
+
+fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        migrations
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(*version, (*description).into(), MigrationType::Simple, sql.into_sql_str(), false)
+            })
+            .collect(),
+    )
+}
+
+const INVOICE_COLUMNS: &str = "id, shop_id, order_id, amount, currency, network, to_currency, lifetime, \
+    url_return, url_success, platform_order_ref, gateway_uuid, gateway_status, payer_amount, \
+    payer_currency, address, paid_amount, status, version, expires_at, created_at, updated_at";
+
+impl Store {
+    /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://...`). SQLite files are
+    /// created on first use and run in WAL mode.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            let memory = url.contains(":memory:") || url.contains("mode=memory");
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            // An in-memory database lives as long as its one connection.
+            let pool = if memory {
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+            } else {
+                SqlitePoolOptions::new().max_connections(8)
+            };
+            Ok(Store::Sqlite(pool.connect_with(options).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect(url)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// Which backend this is, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies the backend's pending migrations (locked, so concurrent starts are safe).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
+            Store::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });
+        Ok(())
+    }
+
+    /// Registers a shop with the hash of its token.
+    pub async fn create_shop(&self, shop: &Shop, token_hash: &str, now: i64) -> Result<(), StoreError> {
+        let result = with_pool!(self, pool => {
+            sqlx::query("INSERT INTO shops (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&shop.id.0)
+                .bind(&shop.name)
+                .bind(token_hash)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        match result {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::DuplicateShop(shop.name.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Gives the shop named `name` a new token hash, creating the shop if needed.
+    pub async fn upsert_shop_token(&self, shop: &Shop, token_hash: &str, now: i64) -> Result<Shop, StoreError> {
+        let row = with_pool!(self, pool => {
+            let row = sqlx::query(
+                "INSERT INTO shops (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash RETURNING id, name",
+            )
+            .bind(&shop.id.0)
+            .bind(&shop.name)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_one(pool)
+            .await?;
+            Shop { id: ShopId(row.try_get("id")?), name: row.try_get("name")? }
+        });
+        Ok(row)
+    }
+
+    /// The shop whose token hashes to `token_hash`.
+    pub async fn shop_by_token_hash(&self, token_hash: &str) -> Result<Option<Shop>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT id, name FROM shops WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| Ok(Shop { id: ShopId(row.try_get("id")?), name: row.try_get("name")? })).transpose()
+        })
+    }
+
+    /// Every shop, by name.
+    pub async fn list_shops(&self) -> Result<Vec<Shop>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, name FROM shops ORDER BY name").fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| Ok(Shop { id: ShopId(row.try_get("id")?), name: row.try_get("name")? }))
+                .collect()
+        })
+    }
+
+    /// Inserts a new invoice unless the shop already has one for that order id. Returns the
+    /// invoice stored for the order, and whether this call created it.
+    pub async fn insert_invoice(&self, new: &NewInvoice, now: i64) -> Result<(InvoiceRecord, bool), StoreError> {
+        let inserted = with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO invoices (id, shop_id, order_id, amount, currency, network, to_currency, \
+                 lifetime, url_return, url_success, platform_order_ref, status, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13) \
+                 ON CONFLICT (shop_id, order_id) DO NOTHING",
+            )
+            .bind(new.id.as_str())
+            .bind(&new.shop_id.0)
+            .bind(&new.order_id)
+            .bind(new.amount.to_string())
+            .bind(&new.currency)
+            .bind(&new.network)
+            .bind(&new.to_currency)
+            .bind(new.lifetime.map(i64::from))
+            .bind(&new.url_return)
+            .bind(&new.url_success)
+            .bind(&new.platform_order_ref)
+            .bind(InvoiceStatus::Pending.as_str())
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1
+        });
+        let record = self
+            .invoice_by_order(&new.shop_id, &new.order_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("invoice vanished after insert".into()))?;
+        Ok((record, inserted))
+    }
+
+    async fn invoice_by_order(&self, shop: &ShopId, order_id: &str) -> Result<Option<InvoiceRecord>, StoreError> {
+        with_pool!(self, pool => {
+            let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE shop_id = $1 AND order_id = $2");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&shop.0).bind(order_id).fetch_optional(pool).await?;
+            row.map(|row| Ok(invoice_row!(&row))).transpose()
+        })
+    }
+
+    /// The invoice with id `id`.
+    pub async fn invoice(&self, id: &InvoiceId) -> Result<Option<InvoiceRecord>, StoreError> {
+        with_pool!(self, pool => {
+            let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.as_str()).fetch_optional(pool).await?;
+            row.map(|row| Ok(invoice_row!(&row))).transpose()
+        })
+    }
+
+    /// Records the gateway's invoice on ours; the first change the payer can see (version 1).
+    pub async fn attach_gateway(&self, id: &InvoiceId, gw: &GatewayDetails, now: i64) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE invoices SET gateway_uuid = $2, gateway_status = $3, payer_amount = $4, payer_currency = $5, \
+                 network = COALESCE($6, network), address = $7, expires_at = $8, version = version + 1, updated_at = $9 \
+                 WHERE id = $1 AND gateway_uuid IS NULL",
+            )
+            .bind(id.as_str())
+            .bind(&gw.uuid)
+            .bind(&gw.status)
+            .bind(gw.payer_amount.map(|a| a.to_string()))
+            .bind(&gw.payer_currency)
+            .bind(&gw.network)
+            .bind(&gw.address)
+            .bind(gw.expires_at)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes an invoice the gateway never accepted (no gateway uuid, no history).
+    pub async fn delete_unattached(&self, id: &InvoiceId) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM invoices WHERE id = $1 AND gateway_uuid IS NULL")
+                .bind(id.as_str())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Applies `update` if the invoice is still at `expected_version`; returns whether it was.
+    pub async fn apply_update(
+        &self,
+        id: &InvoiceId,
+        expected_version: i64,
+        update: &InvoiceUpdate,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE invoices SET status = $3, gateway_status = $4, paid_amount = $5, \
+                 payer_amount = COALESCE($6, payer_amount), address = COALESCE($7, address), \
+                 version = version + 1, updated_at = $8 WHERE id = $1 AND version = $2",
+            )
+            .bind(id.as_str())
+            .bind(expected_version)
+            .bind(update.status.as_str())
+            .bind(&update.gateway_status)
+            .bind(update.paid_amount.to_string())
+            .bind(update.payer_amount.map(|a| a.to_string()))
+            .bind(&update.address)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// Appends a line to the invoice's history.
+    pub async fn record_event(&self, id: &InvoiceId, event: &InvoiceEvent, now: i64) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO invoice_events (invoice_id, source, gateway_status, outcome, version, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id.as_str())
+            .bind(&event.source)
+            .bind(&event.gateway_status)
+            .bind(&event.outcome)
+            .bind(event.version)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The invoice's history, oldest first.
+    pub async fn events(&self, id: &InvoiceId) -> Result<Vec<InvoiceEvent>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT source, gateway_status, outcome, version FROM invoice_events WHERE invoice_id = $1 ORDER BY id",
+            )
+            .bind(id.as_str())
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(InvoiceEvent {
+                        source: row.try_get("source")?,
+                        gateway_status: row.try_get("gateway_status")?,
+                        outcome: row.try_get("outcome")?,
+                        version: row.try_get("version")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
