@@ -1,0 +1,112 @@
+//! The root component: loads the invoice, keeps it fresh, counts down, and shows what it has.
+
+use super::InvoiceCard;
+use crate::api::fetch_invoice;
+use crate::state::{Action, LoadError, State};
+use gloo_timers::callback::Interval;
+use gloo_timers::future::TimeoutFuture;
+use std::cell::Cell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// How often an open invoice is refreshed.
+const POLL_MS: u32 = 2_000;
+/// The longest wait between retries after failures.
+const MAX_BACKOFF_MS: u32 = 30_000;
+
+const STYLE: &str = include_str!("../style.css");
+
+/// Properties of [`Checkout`].
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct CheckoutProps {
+    /// The shim's URL, without a trailing slash; empty for this page's origin.
+    pub api_base: AttrValue,
+    /// The invoice to show.
+    pub invoice_id: AttrValue,
+}
+
+fn backoff_ms(failures: u32) -> u32 {
+    POLL_MS.saturating_mul(1 << failures.min(4)).min(MAX_BACKOFF_MS)
+}
+
+/// The widget.
+#[component]
+pub fn Checkout(props: &CheckoutProps) -> Html {
+    let state = use_reducer(State::default);
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((props.api_base.clone(), props.invoice_id.clone()), move |(api_base, invoice_id)| {
+            let alive = Rc::new(Cell::new(true));
+            let (running, poller, api_base, invoice_id) =
+                (alive.clone(), dispatcher.clone(), api_base.to_string(), invoice_id.to_string());
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut failures = 0;
+                while running.get() {
+                    let delay = match fetch_invoice(&api_base, &invoice_id).await {
+                        Ok(view) => {
+                            let done = view.is_final;
+                            failures = 0;
+                            if running.get() {
+                                poller.dispatch(Action::Loaded(view));
+                            }
+                            if done {
+                                break;
+                            }
+                            POLL_MS
+                        }
+                        Err(error) => {
+                            let retry = error.is_retryable();
+                            if running.get() {
+                                poller.dispatch(Action::Failed(error));
+                            }
+                            if !retry {
+                                break;
+                            }
+                            failures += 1;
+                            backoff_ms(failures)
+                        }
+                    };
+                    TimeoutFuture::new(delay).await;
+                }
+            });
+            let tick = Interval::new(1_000, move || dispatcher.dispatch(Action::Tick));
+            move || {
+                alive.set(false);
+                drop(tick);
+            }
+        });
+    }
+
+    let status = state.view.as_ref().map_or("loading", |v| v.status.as_str());
+    let banner = match (&state.error, &state.view) {
+        (Some(LoadError::NotFound), _) => Some("This payment could not be found. Check the link or return to the shop."),
+        (Some(_), Some(_)) => Some("Connection problem: retrying… The details below are still valid."),
+        (Some(_), None) => Some("Could not load the payment. Retrying…"),
+        (None, _) => None,
+    };
+    html! {
+        <div class="ckw" data-status={status}>
+            <style>{ STYLE }</style>
+            if let Some(text) = banner {
+                <p class="ckw-banner" role="alert">{ text }</p>
+            }
+            if let Some(view) = &state.view {
+                <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} />
+            } else if state.error.is_none() {
+                <p class="ckw-loading" role="status">{ "Loading payment…" }</p>
+            }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff_ms(1), 4_000);
+        assert_eq!(backoff_ms(3), 16_000);
+        assert_eq!(backoff_ms(10), 30_000);
+    }
+}

@@ -1,0 +1,11 @@
+//! The widget's components, one per file.
+
+mod checkout;
+mod copy_button;
+mod invoice_card;
+mod qr;
+
+pub use checkout::{Checkout, CheckoutProps};
+pub use copy_button::{CopyButton, CopyButtonProps};
+pub use invoice_card::{InvoiceCard, InvoiceCardProps};
+pub use qr::{Qr, QrProps};

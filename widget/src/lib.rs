@@ -1,0 +1,60 @@
+//! The checkout widget: shows a payer what to send, where, and how it is going.
+//!
+//! # Layout
+//! - [`mount`] and [`WidgetHandle`]: the JavaScript entry points (`checkout.js` after
+//!   wasm-bindgen); `js/embed.js` mounts it from a script tag.
+//! - [`state`]: the pure reducer (loaded, failed, clock tick).
+//! - [`api`]: fetching the invoice view from the shim.
+//! - [`format`]: amounts, countdowns, status words.
+//! - [`components`]: one component per file: the root [`components::Checkout`], the invoice card,
+//!   the QR code, the copy button.
+//! - `style.css`: the widget's styles, scoped under `.ckw`.
+
+pub mod api;
+pub mod components;
+pub mod format;
+pub mod state;
+
+use components::{Checkout, CheckoutProps};
+use shim_api::InvoiceId;
+use wasm_bindgen::prelude::*;
+
+/// A mounted widget. Call `destroy()` to remove it from the page.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WidgetHandle {
+    handle: Option<yew::AppHandle<Checkout>>,
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// Unmounts the widget and stops its timers and requests.
+    pub fn destroy(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
+    }
+}
+
+fn option(options: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(options, &JsValue::from_str(key)).ok().and_then(|v| v.as_string())
+}
+
+/// Mounts the widget into `element`.
+///
+/// `options`: `{ invoiceId, apiBase?, locale? }`. `apiBase` is the shim's URL (default: this
+/// page's origin).
+#[wasm_bindgen]
+pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
+    let invoice_id = option(&options, "invoiceId")
+        .ok_or_else(|| JsValue::from_str("mount: options.invoiceId is required"))?;
+    let invoice_id = InvoiceId::parse(&invoice_id)
+        .ok_or_else(|| JsValue::from_str("mount: options.invoiceId is not an invoice id (inv_...)"))?;
+    let api_base = option(&options, "apiBase").unwrap_or_default();
+    let props = CheckoutProps {
+        api_base: api_base.trim_end_matches('/').to_owned().into(),
+        invoice_id: invoice_id.as_str().to_owned().into(),
+    };
+    let handle = yew::Renderer::<Checkout>::with_root_and_props(element, props).render();
+    Ok(WidgetHandle { handle: Some(handle) })
+}

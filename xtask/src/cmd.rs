@@ -1,0 +1,59 @@
+//! Running commands so that the user sees what runs and why it failed.
+
+use anyhow::{Context as _, Result, bail};
+use std::cell::RefCell;
+use std::path::Path;
+use std::process::Command;
+
+thread_local! {
+    /// Variables added for every command this process runs (`ci` sets the test database).
+    pub static ENV_OVERRIDES: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The override set for `key`, if any.
+pub fn override_of(key: &str) -> Option<String> {
+    ENV_OVERRIDES.with(|env| env.borrow().iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+}
+
+/// Prints a step heading.
+pub fn step(what: &str) {
+    println!("\n==> {what}");
+}
+
+/// A `cargo` command in the workspace root.
+pub fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root);
+    command
+}
+
+fn describe(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// Runs `command`, echoing it, with the environment overrides; fails on a non-zero exit.
+pub fn run(command: &mut Command) -> Result<()> {
+    ENV_OVERRIDES.with(|env| {
+        for (key, value) in env.borrow().iter() {
+            command.env(key, value);
+        }
+    });
+    let text = describe(command);
+    println!("$ {text}");
+    let status = command.status().with_context(|| format!("could not start `{text}`"))?;
+    if !status.success() {
+        bail!("`{text}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs `command` quietly and returns its standard output, or `None` if it could not run or failed.
+pub fn output(command: &mut Command) -> Option<String> {
+    let out = command.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}

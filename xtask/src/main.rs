@@ -1,0 +1,143 @@
+//! `cargo xtask`: everything needed to build, run and test the kit on a fresh machine.
+//!
+//! # Layout
+//! - `main.rs`: the commands (`setup`, `build-widget`, `demo`, `test`, `ci`) and their order.
+//! - `setup.rs`: installs the tools the build needs, idempotently, into a cache outside the
+//!   checkout (`$CHECKOUT_KIT_CACHE`, else `$XDG_CACHE_HOME/checkout-kit`, else
+//!   `~/.cache/checkout-kit`), keyed by version.
+//! - `widget.rs`: the wasm build of the widget: cargo, wasm-bindgen, wasm-opt, sizes.
+//! - `cmd.rs`: running commands visibly.
+
+mod cmd;
+mod setup;
+mod widget;
+
+use anyhow::{Context as _, Result, bail};
+use cmd::{cargo, run, step};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup          install what the build and tests need (wasm target, wasm-bindgen, wasm-opt, Chromium)
+  build-widget   build the widget to widget/dist and print its sizes
+  demo [ARGS]    build the widget and run `server-shim demo ARGS` (e.g. --listen 127.0.0.1:8080)
+  test           every test: workspace, widget in headless Chromium, browser end-to-end
+  ci             cargo fmt --check, clippy (native and wasm32) with -D warnings, then test
+                 with SHIM_TEST_POSTGRES_URL pointing at the local PostgreSQL";
+
+/// The local PostgreSQL every machine of this project runs (trust auth).
+const DEFAULT_TEST_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run_command(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn run_command(args: &[String]) -> Result<()> {
+    let root = root();
+    let Some(command) = args.first() else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    match command.as_str() {
+        "setup" => {
+            setup::setup(&root, setup::Needs::ALL)?;
+        }
+        "build-widget" => {
+            let tools = setup::setup(&root, setup::Needs::WIDGET)?;
+            widget::build(&root, &tools)?;
+        }
+        "demo" => {
+            let tools = setup::setup(&root, setup::Needs::WIDGET)?;
+            let dist = widget::build(&root, &tools)?;
+            step("running the demo (Ctrl-C to stop)");
+            let mut command = cargo(&root);
+            command.args(["run", "--quiet", "-p", "server-shim", "--", "demo", "--widget-dir"]).arg(&dist);
+            command.args(&args[1..]);
+            run(&mut command)?;
+        }
+        "test" => test(&root)?,
+        "ci" => ci(&root)?,
+        "help" | "--help" | "-h" => println!("{USAGE}"),
+        other => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+    Ok(())
+}
+
+fn test(root: &Path) -> Result<()> {
+    let tools = setup::setup(root, setup::Needs::ALL)?;
+    let dist = widget::build(root, &tools)?;
+    let postgres = std::env::var("SHIM_TEST_POSTGRES_URL")
+        .ok()
+        .or_else(|| cmd::override_of("SHIM_TEST_POSTGRES_URL"))
+        .filter(|v| !v.is_empty());
+    if postgres.is_none() {
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !! SHIM_TEST_POSTGRES_URL is not set: the PostgreSQL store tests are SKIPPED.       !!\n\
+             !! Set it (e.g. {DEFAULT_TEST_POSTGRES}) or run `cargo xtask ci`. !!\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
+    }
+
+    step("workspace tests (native, including the browser end-to-end tests)");
+    let mut native = cargo(root);
+    native
+        .args(["test", "--workspace"])
+        .env("SHIM_WIDGET_DIR", &dist)
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("CHROMIUM", &tools.chromium);
+    run(&mut native)?;
+
+    step("widget tests in headless Chromium (wasm-bindgen-test)");
+    let runner = tools.wasm_bindgen_test_runner.as_ref().context("wasm-bindgen-test-runner missing")?;
+    let mut wasm = cargo(root);
+    wasm.args(["test", "-p", "checkout-widget", "--target", "wasm32-unknown-unknown"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
+    run(&mut wasm)?;
+
+    println!("\nxtask: all tests passed{}", if postgres.is_some() { "" } else { " (PostgreSQL tests skipped)" });
+    Ok(())
+}
+
+fn ci(root: &Path) -> Result<()> {
+    step("cargo fmt --check");
+    run(cargo(root).args(["fmt", "--all", "--", "--check"]))
+        .context("formatting differs: run `cargo fmt --all`")?;
+    step("clippy (native)");
+    run(cargo(root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // Clippy on wasm32 needs the target, which setup installs.
+    setup::setup(root, setup::Needs::WIDGET)?;
+    step("clippy (widget on wasm32)");
+    run(cargo(root).args([
+        "clippy",
+        "-p",
+        "checkout-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    if std::env::var_os("SHIM_TEST_POSTGRES_URL").is_none() {
+        cmd::ENV_OVERRIDES.with(|env| {
+            env.borrow_mut().push(("SHIM_TEST_POSTGRES_URL".into(), DEFAULT_TEST_POSTGRES.into()));
+        });
+    }
+    test(root)
+}

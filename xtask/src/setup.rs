@@ -1,0 +1,163 @@
+//! Installs what the build and the tests need, each step printed, each skipped when already done.
+//!
+//! Tools live in a cache outside the checkout, keyed by version, so that two checkouts (or CI's
+//! fresh clones) share them and never fight over a global install.
+
+use crate::cmd::{output, run, step};
+use anyhow::{Context as _, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The binaryen release whose `wasm-opt` understands what today's rustc emits. Debian's binaryen is
+/// too old (it fails on reference types), so it comes from npm.
+const BINARYEN_VERSION: &str = "132.0.0";
+
+/// What a command needs set up.
+#[derive(Debug, Clone, Copy)]
+pub struct Needs {
+    /// The wasm target, wasm-bindgen and wasm-opt.
+    pub widget: bool,
+    /// Chromium and ChromeDriver.
+    pub browser: bool,
+}
+
+impl Needs {
+    /// Everything.
+    pub const ALL: Needs = Needs { widget: true, browser: true };
+    /// What building the widget needs.
+    pub const WIDGET: Needs = Needs { widget: true, browser: false };
+}
+
+/// Where the installed tools are.
+#[derive(Debug, Default)]
+pub struct Tools {
+    pub wasm_bindgen: PathBuf,
+    pub wasm_bindgen_test_runner: Option<PathBuf>,
+    pub wasm_opt: PathBuf,
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+/// The cache folder for tools (and, in CI, the build).
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CHECKOUT_KIT_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("checkout-kit")
+}
+
+fn done(what: &str) {
+    println!("    ok: {what}");
+}
+
+/// Sets up what `needs` asks for and returns where the tools are.
+pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
+    step("setup");
+    let mut tools = Tools::default();
+    if needs.widget {
+        wasm_target()?;
+        let version = wasm_bindgen_version(root)?;
+        (tools.wasm_bindgen, tools.wasm_bindgen_test_runner) = wasm_bindgen_cli(&version)?;
+        tools.wasm_opt = wasm_opt()?;
+    }
+    if needs.browser {
+        (tools.chromium, tools.chromedriver) = browser()?;
+    }
+    Ok(tools)
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("rustup is needed to add the wasm32 target; install Rust with rustup")?;
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        done("rust target wasm32-unknown-unknown");
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
+fn wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen package")
+}
+
+fn wasm_bindgen_cli(version: &str) -> Result<(PathBuf, Option<PathBuf>)> {
+    let dir = cache_dir().join("tools").join(format!("wasm-bindgen-{version}"));
+    let bin = dir.join("bin").join("wasm-bindgen");
+    let runner = dir.join("bin").join("wasm-bindgen-test-runner");
+    let installed = output(Command::new(&bin).arg("--version")).is_some_and(|v| v.contains(version));
+    if installed {
+        done(&format!("wasm-bindgen-cli {version}"));
+    } else {
+        println!("    installing wasm-bindgen-cli {version} into {} (a few minutes, once)", dir.display());
+        // Not --locked: the CLI's own lock file pins a webpki-roots the registry mirror lacks.
+        run(Command::new("cargo")
+            .args(["install", "wasm-bindgen-cli", "--version", version, "--force", "--root"])
+            .arg(&dir))?;
+    }
+    Ok((bin, runner.is_file().then_some(runner)))
+}
+
+fn wasm_opt() -> Result<PathBuf> {
+    let dir = cache_dir().join("tools").join(format!("binaryen-{BINARYEN_VERSION}"));
+    let bin = dir.join("node_modules").join(".bin").join("wasm-opt");
+    if output(Command::new(&bin).arg("--version")).is_some() {
+        done(&format!("wasm-opt (binaryen {BINARYEN_VERSION})"));
+        return Ok(bin);
+    }
+    if output(Command::new("npm").arg("--version")).is_none() {
+        bail!("npm is needed to install wasm-opt (binaryen {BINARYEN_VERSION}); install Node.js and npm, e.g. `apt-get install nodejs npm`");
+    }
+    std::fs::create_dir_all(&dir)?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+    Ok(bin)
+}
+
+fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0")
+}
+
+const CHROMIUM_NAMES: &[&str] = &["chromium", "chromium-browser", "google-chrome"];
+
+fn browser() -> Result<(PathBuf, PathBuf)> {
+    if let (Some(chromium), Some(driver)) = (which(CHROMIUM_NAMES), which(&["chromedriver"])) {
+        done(&format!("{} and {}", chromium.display(), driver.display()));
+        return Ok((chromium, driver));
+    }
+    let install = "apt-get update && apt-get install -y chromium chromium-driver";
+    if !is_root() || which(&["apt-get"]).is_none() {
+        bail!("Chromium and ChromeDriver are needed for the browser tests. Install them, e.g. as root on Debian: {install}");
+    }
+    println!("    installing Chromium and ChromeDriver from Debian (about a minute, once)");
+    run(Command::new("apt-get").arg("update").arg("-qq"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    match (which(CHROMIUM_NAMES), which(&["chromedriver"])) {
+        (Some(chromium), Some(driver)) => Ok((chromium, driver)),
+        _ => bail!("apt-get finished but chromium or chromedriver is still not on PATH; try: {install}"),
+    }
+}
