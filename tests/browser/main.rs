@@ -1,0 +1,6 @@
+//! The demo in a real headless Chromium: a payer opens the pay page, the sandbox plays the wallet,
+//! signed webhooks reach the shim, and the widget shows the outcome without a reload.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod pay_page;

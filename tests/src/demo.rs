@@ -1,0 +1,80 @@
+//! The demo application in-process, on a free port, with its data in memory.
+
+use anyhow::{Context as _, Result, bail};
+use serde_json::{Value, json};
+use server_shim::{Application, Settings};
+use std::path::PathBuf;
+
+/// A running demo and a client for its API.
+#[derive(Debug)]
+pub struct DemoApp {
+    /// Where it listens.
+    pub url: String,
+    /// The demo shop's token.
+    pub token: String,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+}
+
+/// The built widget: `SHIM_WIDGET_DIR` (set by `cargo xtask test`), else `widget/dist`.
+pub fn widget_dir() -> Result<PathBuf> {
+    let dir = std::env::var_os("SHIM_WIDGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../widget/dist"));
+    if !dir.join("checkout.js").is_file() {
+        bail!("no widget build in {}: run the tests with `cargo xtask test`", dir.display());
+    }
+    Ok(dir)
+}
+
+impl DemoApp {
+    /// Starts the demo on 127.0.0.1 with a free port.
+    pub async fn start() -> Result<Self> {
+        let settings = Settings {
+            listen: "127.0.0.1:0".into(),
+            database_url: "sqlite::memory:".into(),
+            public_url: None,
+            gateway_url: String::new(),
+            merchant_uuid: None,
+            payment_key: None,
+            widget_dir: widget_dir()?,
+        };
+        let app = Application::build_demo(&settings).await?;
+        let url = app.url().to_owned();
+        let token = app.demo().context("demo handles")?.shop_token.clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        Ok(Self { url, token, http: reqwest::Client::new() })
+    }
+
+    /// Creates an invoice for `amount` USD payable in USDT on `network`; returns its view.
+    pub async fn create_invoice(&self, order_id: &str, amount: &str, network: &str) -> Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}/v1/invoices", self.url))
+            .bearer_auth(&self.token)
+            .json(&json!({
+                "order_id": order_id, "amount": amount, "currency": "USD",
+                "to_currency": "USDT", "network": network,
+                "url_return": format!("{}/shop/orders", self.url),
+            }))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if !status.is_success() {
+            bail!("invoice creation failed ({status}): {body}");
+        }
+        Ok(body)
+    }
+
+    /// Calls a sandbox control (`pay`, `expire`, ...) with `body`.
+    pub async fn sandbox(&self, control: &str, body: Value) -> Result<Value> {
+        let response = self.http.post(format!("{}/cryptomus/sandbox/{control}", self.url)).json(&body).send().await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if !status.is_success() {
+            bail!("sandbox {control} failed ({status}): {body}");
+        }
+        Ok(body)
+    }
+}

@@ -1,0 +1,8 @@
+//! Helpers for the workspace's end-to-end tests.
+//!
+//! # Layout
+//! - [`webdriver`]: a small W3C WebDriver client over ChromeDriver and headless Chromium.
+//! - [`demo`]: the demo (shim, sandbox, store) started in-process on a free port.
+
+pub mod demo;
+pub mod webdriver;

@@ -1,0 +1,151 @@
+//! A small W3C WebDriver client: ChromeDriver started on a free port, one headless Chromium
+//! session, and the few commands the tests use.
+
+use anyhow::{Context as _, Result, bail};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// A browser session. Call [`Browser::close`] at the end; the driver process is killed on drop.
+#[derive(Debug)]
+pub struct Browser {
+    http: reqwest::Client,
+    session: String,
+    _driver: Child,
+    _profile: TempDir,
+}
+
+#[derive(Debug)]
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn program(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default))
+}
+
+impl Browser {
+    /// Starts ChromeDriver (`$CHROMEDRIVER` or `chromedriver`) and a headless Chromium
+    /// (`$CHROMIUM` or `chromium`) with a fresh profile and a phone-sized window.
+    pub async fn start() -> Result<Self> {
+        let port = free_port()?;
+        let driver_path = program("CHROMEDRIVER", "chromedriver");
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {} (run `cargo xtask setup`)", driver_path.display()))?;
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = http.get(format!("{base}/status")).send().await.ok();
+            if let Some(r) = ready
+                && let Ok(v) = r.json::<Value>().await
+                && v["value"]["ready"] == true
+            {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("chromedriver did not become ready on port {port}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = TempDir(std::env::temp_dir().join(format!("e2e-chromium-{port}-{}", std::process::id())));
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=420,1100",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .chain([format!("--user-data-dir={}", profile.0.display())])
+        .collect::<Vec<_>>();
+        let mut options = json!({ "args": args });
+        if let Some(binary) = std::env::var_os("CHROMIUM") {
+            options["binary"] = json!(binary.to_string_lossy());
+        }
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome", "goog:chromeOptions": options
+        }}});
+        let response: Value = http.post(format!("{base}/session")).json(&capabilities).send().await?.json().await?;
+        let session = response["value"]["sessionId"]
+            .as_str()
+            .with_context(|| format!("no browser session: {response}"))?
+            .to_owned();
+        Ok(Self { http, session: format!("{base}/session/{session}"), _driver: driver, _profile: profile })
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
+        let mut request = self.http.request(method, format!("{}{path}", self.session));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response: Value = request.send().await?.json().await?;
+        if let Some(error) = response["value"].get("error") {
+            bail!("webdriver {path}: {error}: {}", response["value"]["message"]);
+        }
+        Ok(response["value"].clone())
+    }
+
+    /// Navigates to `url` and waits for the load event.
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.command(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await.map(|_| ())
+    }
+
+    /// Runs `script` (a function body; `return` gives the result) in the page.
+    pub async fn eval(&self, script: &str) -> Result<Value> {
+        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await
+    }
+
+    /// Evaluates `script` every 100 ms until `done` accepts its value, or fails after `timeout`.
+    pub async fn wait_for(&self, what: &str, script: &str, timeout: Duration, done: impl Fn(&Value) -> bool) -> Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.eval(script).await?;
+            if done(&value) {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out after {timeout:?} waiting for {what}; last value: {value}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a PNG screenshot of the page to `path`.
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        let data = self.command(reqwest::Method::GET, "/screenshot", None).await?;
+        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().context("screenshot data")?)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    /// Ends the session (closing Chromium).
+    pub async fn close(self) -> Result<()> {
+        self.http.delete(&self.session).send().await?;
+        Ok(())
+    }
+}
