@@ -56,7 +56,7 @@ pub fn status_title(status: InvoiceStatus) -> &'static str {
 pub fn status_detail(status: InvoiceStatus) -> Option<&'static str> {
     match status {
         InvoiceStatus::Confirming => Some("The network is confirming your transaction. This page updates by itself."),
-        InvoiceStatus::Paid | InvoiceStatus::Overpaid => Some("Thank you! The shop has been told."),
+        InvoiceStatus::Paid | InvoiceStatus::Overpaid => Some("Thank you! Your payment has been received."),
         InvoiceStatus::Underpaid => Some("The payment closed before the full amount arrived. Contact the shop to complete the order or get a refund."),
         InvoiceStatus::Expired => Some("Do not send anything to this address any more. Return to the shop to start again."),
         InvoiceStatus::Failed => Some("Nothing more needs to be sent. Contact the shop if money left your wallet."),
