@@ -1,0 +1,243 @@
+use crate::support::{TestApp, usdt_invoice};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn creating_is_idempotent_per_order() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (status, first) = app.create(&usdt_invoice("1001", "15.00")).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["status"], "pending");
+    assert_eq!(first["payer_amount"], "15.000000");
+    assert!(first["address"].as_str().unwrap().starts_with('T'));
+    assert_eq!(
+        first["pay_url"],
+        format!("{}/pay/{}", app.url, first["id"].as_str().unwrap())
+    );
+    assert!(first["seconds_left"].as_u64().unwrap() > 3500);
+
+    let (status, again) = app.create(&usdt_invoice("1001", "15.00")).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["id"], first["id"]);
+
+    let (status, conflict) = app.create(&usdt_invoice("1001", "16.00")).await;
+    assert_eq!(status, 409);
+    assert_eq!(conflict["error"]["code"], "conflict");
+    assert!(
+        conflict["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1001")
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_clear_error_and_create_nothing() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({ "order_id": "x", "amount": "1e3", "currency": "USD" }),
+            "amount",
+        ),
+        (
+            json!({ "order_id": "x", "amount": "-5", "currency": "USD" }),
+            "amount",
+        ),
+        (
+            json!({ "order_id": "x", "amount": format!("1.{}", "1".repeat(40)), "currency": "USD" }),
+            "amount",
+        ),
+        (
+            json!({ "order_id": "x", "amount": 15, "currency": "USD" }),
+            "expected a string",
+        ),
+        (json!({ "order_id": "x", "currency": "USD" }), "amount"),
+        (
+            json!({ "order_id": "x", "amount": "1", "currency": "<script>" }),
+            "currency",
+        ),
+        (
+            json!({ "order_id": "", "amount": "1", "currency": "USD" }),
+            "order_id",
+        ),
+        (
+            json!({ "order_id": "x", "amount": "1", "currency": "USD", "lifetime": 5 }),
+            "lifetime",
+        ),
+        (
+            json!({ "order_id": "x", "amount": "1", "currency": "USD", "url_success": "javascript:alert(1)" }),
+            "url_success",
+        ),
+        (
+            json!({ "order_id": "x", "amount": "1", "currency": "USD", "colour": "red" }),
+            "colour",
+        ),
+    ];
+    for (body, mentions) in cases {
+        let (status, answer) = app.create(&body).await;
+        assert_eq!(status, 400, "{body} -> {answer}");
+        assert_eq!(answer["error"]["code"], "invalid_request", "{body}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(mentions),
+            "{body}: {message:?} should mention {mentions:?}"
+        );
+    }
+    // None of the above left an invoice behind: the order id is still free for any amount.
+    let (status, _) = app.create(&usdt_invoice("x", "2.00")).await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn transport_problems_are_named() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let url = format!("{}/v1/invoices", app.url);
+    let send = |request: reqwest::RequestBuilder| async move {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap())
+    };
+
+    let (status, body) = send(app.http.post(&url).bearer_auth(&app.token).body("{}")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+
+    let (status, body) = send(
+        app.http
+            .post(&url)
+            .bearer_auth(&app.token)
+            .header("content-type", "application/json")
+            .body("{not json"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+
+    let invalid_utf8 = b"{\"order_id\":\"\xff\",\"amount\":\"1\",\"currency\":\"USD\"}".to_vec();
+    let (status, _) = send(
+        app.http
+            .post(&url)
+            .bearer_auth(&app.token)
+            .header("content-type", "application/json")
+            .body(invalid_utf8),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let huge = format!("{{\"order_id\":\"{}\"}}", "x".repeat(100_000));
+    let (status, body) = send(
+        app.http
+            .post(&url)
+            .bearer_auth(&app.token)
+            .header("content-type", "application/json")
+            .body(huge),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+
+    let (status, body) = send(app.http.post(&url).json(&usdt_invoice("t", "1"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (status, body) = send(
+        app.http
+            .post(&url)
+            .bearer_auth("shk_wrong")
+            .json(&usdt_invoice("t", "1")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (401, Some("unknown shop token"))
+    );
+    let (status, _) = send(
+        app.http
+            .post(&url)
+            .header("authorization", "Basic abc")
+            .json(&usdt_invoice("t", "1")),
+    )
+    .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn unknown_invoices_are_404_everywhere() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    for id in ["inv_0000", "nope", "inv_%ff", "inv_..%2F..%2Fetc"] {
+        let (status, body) = app.invoice(id).await;
+        assert_eq!(status, 404, "{id}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    let page = app
+        .http
+        .get(format!("{}/pay/inv_0000", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 404);
+    assert!(page.text().await.unwrap().contains("not valid"));
+    let (status, body) = {
+        let r = app
+            .http
+            .delete(format!("{}/v1/whatever", app.url))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_at_the_gateway_leaves_the_order_free() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let mut body = usdt_invoice("2001", "5.00");
+    body["network"] = json!("btc");
+    let (status, refused) = app.create(&body).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["code"], "gateway_rejected");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("network")
+    );
+
+    let (status, created) = app.create(&usdt_invoice("2001", "5.00")).await;
+    assert_eq!(status, 201, "{created}");
+}
+
+#[tokio::test]
+async fn the_pay_page_loads_the_widget_for_known_invoices() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("3001", "1.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    let page = app
+        .http
+        .get(format!("{}/pay/{id}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!(r#"data-invoice="{id}""#)));
+    assert!(html.contains("/widget/embed.js"));
+    let cors = app
+        .http
+        .get(format!("{}/v1/invoices/{id}", app.url))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cors.headers()["access-control-allow-origin"], "*");
+}

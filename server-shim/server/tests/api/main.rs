@@ -1,0 +1,9 @@
+//! The shim over HTTP, and its store, against SQLite and (when `SHIM_TEST_POSTGRES_URL` is set)
+//! PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod invoices;
+mod ipn;
+mod store;
+mod support;

@@ -1,0 +1,180 @@
+//! One conformance story, run against every backend.
+
+use crate::support::database_urls;
+use rust_decimal::Decimal;
+use server_shim::domain::{NewInvoice, Shop, ShopId};
+use server_shim::store::{GatewayDetails, InvoiceEvent, InvoiceUpdate, Store, StoreError};
+use shim_api::{InvoiceId, InvoiceStatus};
+
+fn new_invoice(id: &str, order: &str) -> NewInvoice {
+    NewInvoice {
+        id: InvoiceId::parse(id).unwrap(),
+        shop_id: ShopId("shop_a".into()),
+        order_id: order.into(),
+        amount: Decimal::new(1500, 2),
+        currency: "USD".into(),
+        network: Some("tron".into()),
+        to_currency: Some("USDT".into()),
+        lifetime: Some(900),
+        url_return: Some("https://shop.example/cart".into()),
+        url_success: None,
+        platform_order_ref: Some("wc-42".into()),
+    }
+}
+
+#[tokio::test]
+async fn the_store_behaves_the_same_on_every_backend() {
+    for url in database_urls().await {
+        story(&url).await;
+    }
+}
+
+async fn story(url: &str) {
+    let store = Store::connect(url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap(); // idempotent
+    store.ping().await.unwrap();
+
+    let shop = Shop {
+        id: ShopId("shop_a".into()),
+        name: "a".into(),
+    };
+    store.create_shop(&shop, "hash-a", 1).await.unwrap();
+    let duplicate = Shop {
+        id: ShopId("shop_b".into()),
+        name: "a".into(),
+    };
+    assert!(matches!(
+        store.create_shop(&duplicate, "hash-b", 1).await,
+        Err(StoreError::DuplicateShop(_))
+    ));
+    assert_eq!(
+        store.shop_by_token_hash("hash-a").await.unwrap(),
+        Some(shop.clone())
+    );
+    assert_eq!(store.shop_by_token_hash("hash-x").await.unwrap(), None);
+    let rotated = store
+        .upsert_shop_token(
+            &Shop {
+                id: ShopId("ignored".into()),
+                name: "a".into(),
+            },
+            "hash-c",
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated, shop,
+        "an existing shop keeps its id when its token rotates"
+    );
+    assert_eq!(store.shop_by_token_hash("hash-a").await.unwrap(), None);
+    assert_eq!(store.list_shops().await.unwrap(), vec![shop.clone()]);
+
+    let (record, created) = store
+        .insert_invoice(&new_invoice("inv_1", "o-1"), 10)
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(
+        (record.status, record.version, record.amount),
+        (InvoiceStatus::Pending, 0, Decimal::new(1500, 2))
+    );
+    assert_eq!(record.platform_order_ref.as_deref(), Some("wc-42"));
+    let (again, created) = store
+        .insert_invoice(&new_invoice("inv_2", "o-1"), 11)
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(again.id, record.id, "the first invoice for an order wins");
+
+    let details = GatewayDetails {
+        uuid: "u-1".into(),
+        status: "check".into(),
+        payer_amount: Some(Decimal::new(15_000_000, 6)),
+        payer_currency: Some("USDT".into()),
+        network: None,
+        address: Some("TAddr".into()),
+        expires_at: 910,
+    };
+    store
+        .attach_gateway(&record.id, &details, 12)
+        .await
+        .unwrap();
+    let attached = store.invoice(&record.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            attached.version,
+            attached.gateway_uuid.as_deref(),
+            attached.network.as_deref()
+        ),
+        (1, Some("u-1"), Some("tron"))
+    );
+    assert_eq!(attached.payer_amount, Some(Decimal::new(15_000_000, 6)));
+
+    store.delete_unattached(&record.id).await.unwrap();
+    assert!(
+        store.invoice(&record.id).await.unwrap().is_some(),
+        "an attached invoice is never deleted"
+    );
+
+    let update = InvoiceUpdate {
+        status: InvoiceStatus::Paid,
+        gateway_status: "paid".into(),
+        paid_amount: Decimal::new(15, 0),
+        payer_amount: None,
+        address: None,
+    };
+    assert!(
+        !store
+            .apply_update(&record.id, 0, &update, 13)
+            .await
+            .unwrap(),
+        "a stale version is refused"
+    );
+    assert!(
+        store
+            .apply_update(&record.id, 1, &update, 13)
+            .await
+            .unwrap()
+    );
+    let paid = store.invoice(&record.id).await.unwrap().unwrap();
+    assert_eq!(
+        (paid.status, paid.version, paid.paid_amount),
+        (InvoiceStatus::Paid, 2, Decimal::new(15, 0))
+    );
+    assert_eq!(
+        paid.address.as_deref(),
+        Some("TAddr"),
+        "absent details keep what was there"
+    );
+
+    for (i, outcome) in ["created", "applied: paid"].iter().enumerate() {
+        let event = InvoiceEvent {
+            source: "test".into(),
+            gateway_status: None,
+            outcome: (*outcome).into(),
+            version: i as i64 + 1,
+        };
+        store.record_event(&record.id, &event, 20).await.unwrap();
+    }
+    let outcomes: Vec<_> = store
+        .events(&record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.outcome)
+        .collect();
+    assert_eq!(outcomes, ["created", "applied: paid"]);
+
+    let (orphan, _) = store
+        .insert_invoice(&new_invoice("inv_3", "o-2"), 30)
+        .await
+        .unwrap();
+    store.delete_unattached(&orphan.id).await.unwrap();
+    assert!(store.invoice(&orphan.id).await.unwrap().is_none());
+    assert!(matches!(
+        Store::connect("mysql://x").await,
+        Err(StoreError::UnsupportedUrl)
+    ));
+}

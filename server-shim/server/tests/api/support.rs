@@ -1,0 +1,165 @@
+use cryptomus_sandbox::Sandbox;
+use serde_json::{Value, json};
+use server_shim::{Application, Settings};
+use std::time::{Duration, Instant};
+
+/// A running demo (shim + sandbox) on a free port.
+pub struct TestApp {
+    pub url: String,
+    pub token: String,
+    pub http: reqwest::Client,
+    pub sandbox: Sandbox,
+}
+
+/// The backends to run a story against: SQLite always, PostgreSQL when configured.
+pub async fn database_urls() -> Vec<String> {
+    let mut urls = vec!["sqlite::memory:".to_owned()];
+    match postgres_url().await {
+        Some(url) => urls.push(url),
+        None => eprintln!("SKIPPED the PostgreSQL half: SHIM_TEST_POSTGRES_URL is not set"),
+    }
+    urls
+}
+
+/// A fresh schema in the test PostgreSQL, as a URL whose connections use it.
+pub async fn postgres_url() -> Option<String> {
+    let base = std::env::var("SHIM_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let bytes: [u8; 6] = server_shim::domain::random_bytes().unwrap();
+    let now = server_shim::checkout::now();
+    let schema = format!(
+        "shim_test_{now}_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let pool = sqlx::PgPool::connect(&base)
+        .await
+        .expect("SHIM_TEST_POSTGRES_URL must reach a PostgreSQL server");
+    // Schemas of earlier runs (named after their creation time) are dropped after an hour.
+    let old: Vec<(String,)> = sqlx::query_as(
+        "SELECT schema_name::text FROM information_schema.schemata WHERE schema_name LIKE 'shim\\_test\\_%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for (name,) in old {
+        let created: i64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        if created < now - 3600 {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE"
+            )))
+            .execute(&pool)
+            .await;
+        }
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
+}
+
+impl TestApp {
+    pub async fn spawn(database_url: &str) -> TestApp {
+        let settings = Settings {
+            listen: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            public_url: None,
+            gateway_url: String::new(),
+            merchant_uuid: None,
+            payment_key: None,
+            widget_dir: std::env::temp_dir(),
+        };
+        let app = Application::build_demo(&settings).await.unwrap();
+        let url = app.url().to_owned();
+        let demo = app.demo().unwrap().clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp {
+            url,
+            token: demo.shop_token,
+            http: reqwest::Client::new(),
+            sandbox: demo.sandbox,
+        }
+    }
+
+    pub async fn create(&self, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/v1/invoices", self.url))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    pub async fn invoice(&self, id: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}/v1/invoices/{id}", self.url))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    pub async fn sandbox(&self, control: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/cryptomus/sandbox/{control}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "sandbox {control}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    pub async fn post_ipn(&self, body: Vec<u8>) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/v1/ipn/cryptomus", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Polls the invoice until its status is `status`.
+    pub async fn wait_for_status(&self, id: &str, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (_, view) = self.invoice(id).await;
+            if view["status"] == status {
+                return view;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "invoice never reached {status}: {view}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+pub fn usdt_invoice(order_id: &str, amount: &str) -> Value {
+    json!({ "order_id": order_id, "amount": amount, "currency": "USD", "to_currency": "USDT", "network": "tron" })
+}
