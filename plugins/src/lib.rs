@@ -100,21 +100,40 @@ mod tests {
 
     #[test]
     fn paid_marks_an_open_order_paid_once() {
-        assert_eq!(next_action(O::AwaitingPayment, I::Paid), OrderAction::MarkPaid { note: None });
-        assert_eq!(next_action(O::OnHold, I::Paid), OrderAction::MarkPaid { note: None });
+        assert_eq!(
+            next_action(O::AwaitingPayment, I::Paid),
+            OrderAction::MarkPaid { note: None }
+        );
+        assert_eq!(
+            next_action(O::OnHold, I::Paid),
+            OrderAction::MarkPaid { note: None }
+        );
         assert_eq!(next_action(O::Paid, I::Paid), OrderAction::Nothing);
     }
 
     #[test]
     fn overpaid_is_paid_with_a_note() {
-        assert!(matches!(next_action(O::AwaitingPayment, I::Overpaid), OrderAction::MarkPaid { note: Some(_) }));
+        assert!(matches!(
+            next_action(O::AwaitingPayment, I::Overpaid),
+            OrderAction::MarkPaid { note: Some(_) }
+        ));
     }
 
     #[test]
     fn a_paid_order_is_never_downgraded() {
-        for status in [I::Pending, I::Confirming, I::PartiallyPaid, I::Underpaid, I::Expired, I::Failed] {
+        for status in [
+            I::Pending,
+            I::Confirming,
+            I::PartiallyPaid,
+            I::Underpaid,
+            I::Expired,
+            I::Failed,
+        ] {
             assert!(
-                matches!(next_action(O::Paid, status), OrderAction::Nothing | OrderAction::NoteOnly { .. }),
+                matches!(
+                    next_action(O::Paid, status),
+                    OrderAction::Nothing | OrderAction::NoteOnly { .. }
+                ),
                 "{status}"
             );
         }
@@ -122,15 +141,27 @@ mod tests {
 
     #[test]
     fn expiry_cancels_only_open_orders() {
-        assert_eq!(next_action(O::AwaitingPayment, I::Expired), OrderAction::Cancel);
+        assert_eq!(
+            next_action(O::AwaitingPayment, I::Expired),
+            OrderAction::Cancel
+        );
         assert_eq!(next_action(O::Cancelled, I::Expired), OrderAction::Nothing);
-        assert!(matches!(next_action(O::Paid, I::Expired), OrderAction::NoteOnly { .. }));
+        assert!(matches!(
+            next_action(O::Paid, I::Expired),
+            OrderAction::NoteOnly { .. }
+        ));
     }
 
     #[test]
     fn partial_and_review_hold_with_a_reason() {
         for status in [I::Confirming, I::PartiallyPaid, I::Underpaid, I::Review] {
-            assert!(matches!(next_action(O::AwaitingPayment, status), OrderAction::Hold { .. }), "{status}");
+            assert!(
+                matches!(
+                    next_action(O::AwaitingPayment, status),
+                    OrderAction::Hold { .. }
+                ),
+                "{status}"
+            );
         }
     }
 

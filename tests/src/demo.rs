@@ -22,7 +22,10 @@ pub fn widget_dir() -> Result<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../widget/dist"));
     if !dir.join("checkout.js").is_file() {
-        bail!("no widget build in {}: run the tests with `cargo xtask test`", dir.display());
+        bail!(
+            "no widget build in {}: run the tests with `cargo xtask test`",
+            dir.display()
+        );
     }
     Ok(dir)
 }
@@ -43,11 +46,20 @@ impl DemoApp {
         let url = app.url().to_owned();
         let token = app.demo().context("demo handles")?.shop_token.clone();
         tokio::spawn(app.run_until(std::future::pending()));
-        Ok(Self { url, token, http: reqwest::Client::new() })
+        Ok(Self {
+            url,
+            token,
+            http: reqwest::Client::new(),
+        })
     }
 
     /// Creates an invoice for `amount` USD payable in USDT on `network`; returns its view.
-    pub async fn create_invoice(&self, order_id: &str, amount: &str, network: &str) -> Result<Value> {
+    pub async fn create_invoice(
+        &self,
+        order_id: &str,
+        amount: &str,
+        network: &str,
+    ) -> Result<Value> {
         let response = self
             .http
             .post(format!("{}/v1/invoices", self.url))
@@ -69,7 +81,12 @@ impl DemoApp {
 
     /// Calls a sandbox control (`pay`, `expire`, ...) with `body`.
     pub async fn sandbox(&self, control: &str, body: Value) -> Result<Value> {
-        let response = self.http.post(format!("{}/cryptomus/sandbox/{control}", self.url)).json(&body).send().await?;
+        let response = self
+            .http
+            .post(format!("{}/cryptomus/sandbox/{control}", self.url))
+            .json(&body)
+            .send()
+            .await?;
         let status = response.status();
         let body: Value = response.json().await?;
         if !status.is_success() {

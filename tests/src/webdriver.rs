@@ -27,11 +27,15 @@ impl Drop for TempDir {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn program(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(default))
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
 }
 
 impl Browser {
@@ -46,9 +50,16 @@ impl Browser {
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("cannot start {} (run `cargo xtask setup`)", driver_path.display()))?;
+            .with_context(|| {
+                format!(
+                    "cannot start {} (run `cargo xtask setup`)",
+                    driver_path.display()
+                )
+            })?;
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let ready = http.get(format!("{base}/status")).send().await.ok();
@@ -63,7 +74,9 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile = TempDir(std::env::temp_dir().join(format!("e2e-chromium-{port}-{}", std::process::id())));
+        let profile = TempDir(
+            std::env::temp_dir().join(format!("e2e-chromium-{port}-{}", std::process::id())),
+        );
         let args = [
             "--headless",
             "--no-sandbox",
@@ -87,38 +100,70 @@ impl Browser {
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome", "goog:chromeOptions": options
         }}});
-        let response: Value = http.post(format!("{base}/session")).json(&capabilities).send().await?.json().await?;
+        let response: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await?
+            .json()
+            .await?;
         let session = response["value"]["sessionId"]
             .as_str()
             .with_context(|| format!("no browser session: {response}"))?
             .to_owned();
-        Ok(Self { http, session: format!("{base}/session/{session}"), _driver: driver, _profile: profile })
+        Ok(Self {
+            http,
+            session: format!("{base}/session/{session}"),
+            _driver: driver,
+            _profile: profile,
+        })
     }
 
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
+    async fn command(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
         let mut request = self.http.request(method, format!("{}{path}", self.session));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response: Value = request.send().await?.json().await?;
         if let Some(error) = response["value"].get("error") {
-            bail!("webdriver {path}: {error}: {}", response["value"]["message"]);
+            bail!(
+                "webdriver {path}: {error}: {}",
+                response["value"]["message"]
+            );
         }
         Ok(response["value"].clone())
     }
 
     /// Navigates to `url` and waits for the load event.
     pub async fn goto(&self, url: &str) -> Result<()> {
-        self.command(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await.map(|_| ())
+        self.command(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await
+            .map(|_| ())
     }
 
     /// Runs `script` (a function body; `return` gives the result) in the page.
     pub async fn eval(&self, script: &str) -> Result<Value> {
-        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
     }
 
     /// Evaluates `script` every 100 ms until `done` accepts its value, or fails after `timeout`.
-    pub async fn wait_for(&self, what: &str, script: &str, timeout: Duration, done: impl Fn(&Value) -> bool) -> Result<Value> {
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        script: &str,
+        timeout: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         loop {
             let value = self.eval(script).await?;
@@ -134,8 +179,11 @@ impl Browser {
 
     /// Saves a PNG screenshot of the page to `path`.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        let data = self.command(reqwest::Method::GET, "/screenshot", None).await?;
-        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().context("screenshot data")?)?;
+        let data = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().context("screenshot data")?)?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }

@@ -12,7 +12,10 @@ pub async fn fetch_invoice(api_base: &str, invoice_id: &str) -> Result<InvoiceVi
         .await
         .map_err(|_| LoadError::Network)?;
     match response.status() {
-        200 => response.json::<InvoiceView>().await.map_err(|_| LoadError::Malformed),
+        200 => response
+            .json::<InvoiceView>()
+            .await
+            .map_err(|_| LoadError::Malformed),
         404 => Err(LoadError::NotFound),
         status => Err(LoadError::Server(status)),
     }

@@ -8,7 +8,11 @@ pub fn amount(decimal: &str) -> String {
     match decimal.split_once('.') {
         Some((whole, fraction)) => {
             let fraction = fraction.trim_end_matches('0');
-            if fraction.is_empty() { whole.to_owned() } else { format!("{whole}.{fraction}") }
+            if fraction.is_empty() {
+                whole.to_owned()
+            } else {
+                format!("{whole}.{fraction}")
+            }
         }
         None => decimal.to_owned(),
     }
@@ -17,7 +21,11 @@ pub fn amount(decimal: &str) -> String {
 /// `59:07`, or `1:02:03` past an hour.
 pub fn countdown(seconds: u64) -> String {
     let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
-    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
 }
 
 /// A network code as people know it.
@@ -55,14 +63,26 @@ pub fn status_title(status: InvoiceStatus) -> &'static str {
 /// What happens next, for statuses that need a sentence more.
 pub fn status_detail(status: InvoiceStatus) -> Option<&'static str> {
     match status {
-        InvoiceStatus::Confirming => Some("The network is confirming your transaction. This page updates by itself."),
-        InvoiceStatus::Paid | InvoiceStatus::Overpaid => Some("Thank you! Your payment has been received."),
-        InvoiceStatus::Underpaid => Some("The payment closed before the full amount arrived. Contact the shop to complete the order or get a refund."),
-        InvoiceStatus::Expired => Some("Do not send anything to this address any more. Return to the shop to start again."),
-        InvoiceStatus::Failed => Some("Nothing more needs to be sent. Contact the shop if money left your wallet."),
+        InvoiceStatus::Confirming => {
+            Some("The network is confirming your transaction. This page updates by itself.")
+        }
+        InvoiceStatus::Paid | InvoiceStatus::Overpaid => {
+            Some("Thank you! Your payment has been received.")
+        }
+        InvoiceStatus::Underpaid => Some(
+            "The payment closed before the full amount arrived. Contact the shop to complete the order or get a refund.",
+        ),
+        InvoiceStatus::Expired => Some(
+            "Do not send anything to this address any more. Return to the shop to start again.",
+        ),
+        InvoiceStatus::Failed => {
+            Some("Nothing more needs to be sent. Contact the shop if money left your wallet.")
+        }
         InvoiceStatus::Refunding => Some("The money is on its way back to you."),
         InvoiceStatus::RefundFailed => Some("Contact the shop to arrange the refund."),
-        InvoiceStatus::Review => Some("The shop will check this payment and contact you if needed."),
+        InvoiceStatus::Review => {
+            Some("The shop will check this payment and contact you if needed.")
+        }
         InvoiceStatus::Refunded | InvoiceStatus::Pending | InvoiceStatus::PartiallyPaid => None,
     }
 }

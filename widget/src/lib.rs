@@ -37,7 +37,9 @@ impl WidgetHandle {
 }
 
 fn option(options: &JsValue, key: &str) -> Option<String> {
-    js_sys::Reflect::get(options, &JsValue::from_str(key)).ok().and_then(|v| v.as_string())
+    js_sys::Reflect::get(options, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
 }
 
 /// Mounts the widget into `element`.
@@ -48,13 +50,16 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
     let invoice_id = option(&options, "invoiceId")
         .ok_or_else(|| JsValue::from_str("mount: options.invoiceId is required"))?;
-    let invoice_id = InvoiceId::parse(&invoice_id)
-        .ok_or_else(|| JsValue::from_str("mount: options.invoiceId is not an invoice id (inv_...)"))?;
+    let invoice_id = InvoiceId::parse(&invoice_id).ok_or_else(|| {
+        JsValue::from_str("mount: options.invoiceId is not an invoice id (inv_...)")
+    })?;
     let api_base = option(&options, "apiBase").unwrap_or_default();
     let props = CheckoutProps {
         api_base: api_base.trim_end_matches('/').to_owned().into(),
         invoice_id: invoice_id.as_str().to_owned().into(),
     };
     let handle = yew::Renderer::<Checkout>::with_root_and_props(element, props).render();
-    Ok(WidgetHandle { handle: Some(handle) })
+    Ok(WidgetHandle {
+        handle: Some(handle),
+    })
 }

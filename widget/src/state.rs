@@ -28,7 +28,7 @@ impl LoadError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// A fresh view arrived.
-    Loaded(InvoiceView),
+    Loaded(Rc<InvoiceView>),
     /// A request failed.
     Failed(LoadError),
     /// One second passed.
@@ -55,15 +55,32 @@ impl State {
                 if let Some(current) = &self.view
                     && view.version < current.version
                 {
-                    return State { error: None, ..self.clone() };
+                    return State {
+                        error: None,
+                        ..self.clone()
+                    };
                 }
-                State { seconds_left: view.seconds_left, view: Some(Rc::new(view)), error: None }
+                State {
+                    seconds_left: view.seconds_left,
+                    view: Some(view),
+                    error: None,
+                }
             }
-            Action::Failed(error) => State { error: Some(error), ..self.clone() },
+            Action::Failed(error) => State {
+                error: Some(error),
+                ..self.clone()
+            },
             Action::Tick => {
                 let running = self.view.as_ref().is_some_and(|v| !v.is_final);
-                let seconds_left = if running { self.seconds_left.saturating_sub(1) } else { self.seconds_left };
-                State { seconds_left, ..self.clone() }
+                let seconds_left = if running {
+                    self.seconds_left.saturating_sub(1)
+                } else {
+                    self.seconds_left
+                };
+                State {
+                    seconds_left,
+                    ..self.clone()
+                }
             }
         }
     }
@@ -106,27 +123,31 @@ mod tests {
 
     #[test]
     fn counts_down_until_final() {
-        let s = State::default().next(Action::Loaded(view(1, InvoiceStatus::Pending, 2)));
+        let s = State::default().next(Action::Loaded(Rc::new(view(1, InvoiceStatus::Pending, 2))));
         let s = s.next(Action::Tick).next(Action::Tick).next(Action::Tick);
         assert_eq!(s.seconds_left, 0);
-        let paid = s.next(Action::Loaded(view(2, InvoiceStatus::Paid, 0)));
+        let paid = s.next(Action::Loaded(Rc::new(view(2, InvoiceStatus::Paid, 0))));
         assert_eq!(paid.next(Action::Tick).seconds_left, 0);
     }
 
     #[test]
     fn drops_stale_versions() {
-        let s = State::default().next(Action::Loaded(view(3, InvoiceStatus::Paid, 0)));
-        let s = s.next(Action::Loaded(view(2, InvoiceStatus::Pending, 100)));
+        let s = State::default().next(Action::Loaded(Rc::new(view(3, InvoiceStatus::Paid, 0))));
+        let s = s.next(Action::Loaded(Rc::new(view(
+            2,
+            InvoiceStatus::Pending,
+            100,
+        ))));
         assert_eq!(s.view.unwrap().status, InvoiceStatus::Paid);
     }
 
     #[test]
     fn failures_keep_the_last_view() {
-        let s = State::default().next(Action::Loaded(view(1, InvoiceStatus::Pending, 50)));
+        let s = State::default().next(Action::Loaded(Rc::new(view(1, InvoiceStatus::Pending, 50))));
         let s = s.next(Action::Failed(LoadError::Network));
         assert_eq!(s.error, Some(LoadError::Network));
         assert!(s.view.is_some());
-        let s = s.next(Action::Loaded(view(1, InvoiceStatus::Pending, 49)));
+        let s = s.next(Action::Loaded(Rc::new(view(1, InvoiceStatus::Pending, 49))));
         assert_eq!((s.error, s.seconds_left), (None, 49));
         assert!(!LoadError::NotFound.is_retryable() && LoadError::Server(503).is_retryable());
     }

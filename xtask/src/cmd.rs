@@ -12,7 +12,13 @@ thread_local! {
 
 /// The override set for `key`, if any.
 pub fn override_of(key: &str) -> Option<String> {
-    ENV_OVERRIDES.with(|env| env.borrow().iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    ENV_OVERRIDES.with(|env| {
+        env.borrow()
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    })
 }
 
 /// Prints a step heading.
@@ -45,7 +51,9 @@ pub fn run(command: &mut Command) -> Result<()> {
     });
     let text = describe(command);
     println!("$ {text}");
-    let status = command.status().with_context(|| format!("could not start `{text}`"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("could not start `{text}`"))?;
     if !status.success() {
         bail!("`{text}` failed ({status})");
     }
@@ -55,5 +63,7 @@ pub fn run(command: &mut Command) -> Result<()> {
 /// Runs `command` quietly and returns its standard output, or `None` if it could not run or failed.
 pub fn output(command: &mut Command) -> Option<String> {
     let out = command.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -42,7 +42,10 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn run_command(args: &[String]) -> Result<()> {
@@ -64,7 +67,17 @@ fn run_command(args: &[String]) -> Result<()> {
             let dist = widget::build(&root, &tools)?;
             step("running the demo (Ctrl-C to stop)");
             let mut command = cargo(&root);
-            command.args(["run", "--quiet", "-p", "server-shim", "--", "demo", "--widget-dir"]).arg(&dist);
+            command
+                .args([
+                    "run",
+                    "--quiet",
+                    "-p",
+                    "server-shim",
+                    "--",
+                    "demo",
+                    "--widget-dir",
+                ])
+                .arg(&dist);
             command.args(&args[1..]);
             run(&mut command)?;
         }
@@ -102,15 +115,31 @@ fn test(root: &Path) -> Result<()> {
     run(&mut native)?;
 
     step("widget tests in headless Chromium (wasm-bindgen-test)");
-    let runner = tools.wasm_bindgen_test_runner.as_ref().context("wasm-bindgen-test-runner missing")?;
+    let runner = tools
+        .wasm_bindgen_test_runner
+        .as_ref()
+        .context("wasm-bindgen-test-runner missing")?;
     let mut wasm = cargo(root);
-    wasm.args(["test", "-p", "checkout-widget", "--target", "wasm32-unknown-unknown"])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
-        .env("CHROMEDRIVER", &tools.chromedriver)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
+    wasm.args([
+        "test",
+        "-p",
+        "checkout-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+    ])
+    .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+    .env("CHROMEDRIVER", &tools.chromedriver)
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
     run(&mut wasm)?;
 
-    println!("\nxtask: all tests passed{}", if postgres.is_some() { "" } else { " (PostgreSQL tests skipped)" });
+    println!(
+        "\nxtask: all tests passed{}",
+        if postgres.is_some() {
+            ""
+        } else {
+            " (PostgreSQL tests skipped)"
+        }
+    );
     Ok(())
 }
 
@@ -119,7 +148,14 @@ fn ci(root: &Path) -> Result<()> {
     run(cargo(root).args(["fmt", "--all", "--", "--check"]))
         .context("formatting differs: run `cargo fmt --all`")?;
     step("clippy (native)");
-    run(cargo(root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo(root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // Clippy on wasm32 needs the target, which setup installs.
     setup::setup(root, setup::Needs::WIDGET)?;
     step("clippy (widget on wasm32)");
@@ -136,7 +172,10 @@ fn ci(root: &Path) -> Result<()> {
     ]))?;
     if std::env::var_os("SHIM_TEST_POSTGRES_URL").is_none() {
         cmd::ENV_OVERRIDES.with(|env| {
-            env.borrow_mut().push(("SHIM_TEST_POSTGRES_URL".into(), DEFAULT_TEST_POSTGRES.into()));
+            env.borrow_mut().push((
+                "SHIM_TEST_POSTGRES_URL".into(),
+                DEFAULT_TEST_POSTGRES.into(),
+            ));
         });
     }
     test(root)

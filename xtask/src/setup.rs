@@ -23,9 +23,15 @@ pub struct Needs {
 
 impl Needs {
     /// Everything.
-    pub const ALL: Needs = Needs { widget: true, browser: true };
+    pub const ALL: Needs = Needs {
+        widget: true,
+        browser: true,
+    };
     /// What building the widget needs.
-    pub const WIDGET: Needs = Needs { widget: true, browser: false };
+    pub const WIDGET: Needs = Needs {
+        widget: true,
+        browser: false,
+    };
 }
 
 /// Where the installed tools are.
@@ -73,7 +79,10 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
 fn wasm_target() -> Result<()> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
         .context("rustup is needed to add the wasm32 target; install Rust with rustup")?;
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         done("rust target wasm32-unknown-unknown");
         return Ok(());
     }
@@ -82,7 +91,8 @@ fn wasm_target() -> Result<()> {
 
 /// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
 fn wasm_bindgen_version(root: &Path) -> Result<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\""
@@ -95,31 +105,48 @@ fn wasm_bindgen_version(root: &Path) -> Result<String> {
 }
 
 fn wasm_bindgen_cli(version: &str) -> Result<(PathBuf, Option<PathBuf>)> {
-    let dir = cache_dir().join("tools").join(format!("wasm-bindgen-{version}"));
+    let dir = cache_dir()
+        .join("tools")
+        .join(format!("wasm-bindgen-{version}"));
     let bin = dir.join("bin").join("wasm-bindgen");
     let runner = dir.join("bin").join("wasm-bindgen-test-runner");
-    let installed = output(Command::new(&bin).arg("--version")).is_some_and(|v| v.contains(version));
+    let installed =
+        output(Command::new(&bin).arg("--version")).is_some_and(|v| v.contains(version));
     if installed {
         done(&format!("wasm-bindgen-cli {version}"));
     } else {
-        println!("    installing wasm-bindgen-cli {version} into {} (a few minutes, once)", dir.display());
+        println!(
+            "    installing wasm-bindgen-cli {version} into {} (a few minutes, once)",
+            dir.display()
+        );
         // Not --locked: the CLI's own lock file pins a webpki-roots the registry mirror lacks.
         run(Command::new("cargo")
-            .args(["install", "wasm-bindgen-cli", "--version", version, "--force", "--root"])
+            .args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                version,
+                "--force",
+                "--root",
+            ])
             .arg(&dir))?;
     }
     Ok((bin, runner.is_file().then_some(runner)))
 }
 
 fn wasm_opt() -> Result<PathBuf> {
-    let dir = cache_dir().join("tools").join(format!("binaryen-{BINARYEN_VERSION}"));
+    let dir = cache_dir()
+        .join("tools")
+        .join(format!("binaryen-{BINARYEN_VERSION}"));
     let bin = dir.join("node_modules").join(".bin").join("wasm-opt");
     if output(Command::new(&bin).arg("--version")).is_some() {
         done(&format!("wasm-opt (binaryen {BINARYEN_VERSION})"));
         return Ok(bin);
     }
     if output(Command::new("npm").arg("--version")).is_none() {
-        bail!("npm is needed to install wasm-opt (binaryen {BINARYEN_VERSION}); install Node.js and npm, e.g. `apt-get install nodejs npm`");
+        bail!(
+            "npm is needed to install wasm-opt (binaryen {BINARYEN_VERSION}); install Node.js and npm, e.g. `apt-get install nodejs npm`"
+        );
     }
     std::fs::create_dir_all(&dir)?;
     run(Command::new("npm")
@@ -149,15 +176,26 @@ fn browser() -> Result<(PathBuf, PathBuf)> {
     }
     let install = "apt-get update && apt-get install -y chromium chromium-driver";
     if !is_root() || which(&["apt-get"]).is_none() {
-        bail!("Chromium and ChromeDriver are needed for the browser tests. Install them, e.g. as root on Debian: {install}");
+        bail!(
+            "Chromium and ChromeDriver are needed for the browser tests. Install them, e.g. as root on Debian: {install}"
+        );
     }
     println!("    installing Chromium and ChromeDriver from Debian (about a minute, once)");
     run(Command::new("apt-get").arg("update").arg("-qq"))?;
     run(Command::new("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+        .args([
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     match (which(CHROMIUM_NAMES), which(&["chromedriver"])) {
         (Some(chromium), Some(driver)) => Ok((chromium, driver)),
-        _ => bail!("apt-get finished but chromium or chromedriver is still not on PATH; try: {install}"),
+        _ => bail!(
+            "apt-get finished but chromium or chromedriver is still not on PATH; try: {install}"
+        ),
     }
 }

@@ -14,7 +14,10 @@ fn target_dir(root: &Path) -> Result<PathBuf> {
     let metadata = output(cargo(root).args(["metadata", "--format-version", "1", "--no-deps"]))
         .context("`cargo metadata` failed")?;
     let value: serde_json::Value = serde_json::from_str(&metadata)?;
-    value["target_directory"].as_str().map(PathBuf::from).context("cargo metadata has no target_directory")
+    value["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata has no target_directory")
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<usize> {
@@ -43,7 +46,14 @@ pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&dist)?;
     run(Command::new(&tools.wasm_bindgen)
-        .args(["--target", "web", "--no-typescript", "--out-name", "checkout", "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            "checkout",
+            "--out-dir",
+        ])
         .arg(&dist)
         .arg(&wasm))?;
     let bg = dist.join("checkout_bg.wasm");
@@ -61,19 +71,26 @@ pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
-    std::fs::copy(root.join("widget/js/embed.js"), dist.join("embed.js")).context("copying embed.js")?;
+    std::fs::copy(root.join("widget/js/embed.js"), dist.join("embed.js"))
+        .context("copying embed.js")?;
 
     println!("\n    widget assets in {}:", dist.display());
     println!("    {:<22} {:>10} {:>10}", "file", "raw", "gzip");
     let (mut raw_total, mut gzip_total) = (0, 0);
-    let mut files: Vec<_> = std::fs::read_dir(&dist)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dist)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
     files.sort();
     for file in files.iter().filter(|f| f.is_file()) {
         let bytes = std::fs::read(file)?;
         let gz = gzip_len(&bytes)?;
         raw_total += bytes.len();
         gzip_total += gz;
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!("    {name:<22} {:>10} {:>10}", bytes.len(), gz);
     }
     println!("    {:<22} {:>10} {:>10}", "total", raw_total, gzip_total);

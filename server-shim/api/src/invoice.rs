@@ -14,9 +14,8 @@ impl InvoiceId {
     /// Accepts `inv_` followed by 1 to 64 ASCII letters or digits; `None` otherwise.
     pub fn parse(s: &str) -> Option<Self> {
         let rest = s.strip_prefix("inv_")?;
-        let ok = !rest.is_empty()
-            && rest.len() <= 64
-            && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+        let ok =
+            !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric());
         ok.then(|| Self(s.to_owned()))
     }
 
@@ -122,7 +121,15 @@ mod tests {
         assert!(InvoiceId::parse("inv_0123abcXYZ").is_some());
         let random = InvoiceId::from_random([0xab; 16]);
         assert_eq!(InvoiceId::parse(random.as_str()), Some(random));
-        for bad in ["", "inv_", "0123", "inv_a-b", "inv_a/b", "inv_é", &format!("inv_{}", "a".repeat(65))] {
+        for bad in [
+            "",
+            "inv_",
+            "0123",
+            "inv_a-b",
+            "inv_a/b",
+            "inv_é",
+            &format!("inv_{}", "a".repeat(65)),
+        ] {
             assert!(InvoiceId::parse(bad).is_none(), "{bad:?}");
         }
     }

@@ -108,7 +108,10 @@ impl CryptomusClient {
 
     /// `POST /v1/payment`. Retried on transient failures: the gateway returns the existing
     /// invoice for an `order_id` it has seen, so a repeat cannot create a second one.
-    pub async fn create_invoice(&self, req: &CreateInvoice) -> Result<GatewayInvoice, GatewayError> {
+    pub async fn create_invoice(
+        &self,
+        req: &CreateInvoice,
+    ) -> Result<GatewayInvoice, GatewayError> {
         let body = validate_create(req)?;
         let invoice: CryptomusInvoice = self.post_retrying("v1/payment", &body).await?;
         invoice.try_into()
@@ -117,8 +120,14 @@ impl CryptomusClient {
     /// `POST /v1/payment/info`. A read, so retried on transient failures.
     pub async fn payment_info(&self, payment: &PaymentRef) -> Result<GatewayInvoice, GatewayError> {
         let body = match payment {
-            PaymentRef::Uuid(uuid) => CryptomusPaymentRef { uuid: Some(uuid.clone()), ..Default::default() },
-            PaymentRef::OrderId(id) => CryptomusPaymentRef { order_id: Some(id.clone()), ..Default::default() },
+            PaymentRef::Uuid(uuid) => CryptomusPaymentRef {
+                uuid: Some(uuid.clone()),
+                ..Default::default()
+            },
+            PaymentRef::OrderId(id) => CryptomusPaymentRef {
+                order_id: Some(id.clone()),
+                ..Default::default()
+            },
         };
         let invoice: CryptomusInvoice = self.post_retrying("v1/payment/info", &body).await?;
         invoice.try_into()
@@ -131,7 +140,8 @@ impl CryptomusClient {
         path: &str,
         body: &B,
     ) -> Result<R, GatewayError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| GatewayError::InvalidRequest(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| GatewayError::InvalidRequest(e.to_string()))?;
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
@@ -147,7 +157,11 @@ impl CryptomusClient {
         }
     }
 
-    async fn post_once<R: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<R, GatewayError> {
+    async fn post_once<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<R, GatewayError> {
         let url = format!("{}{path}", self.config.base_url);
         let signature = sign::sign(&body, &self.config.payment_key);
         let response = self
@@ -161,7 +175,10 @@ impl CryptomusClient {
             .await
             .map_err(|e| GatewayError::Unavailable(without_url(&e)))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| GatewayError::Unavailable(without_url(&e)))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| GatewayError::Unavailable(without_url(&e)))?;
         decode_response(status, &bytes)
     }
 }
@@ -177,7 +194,10 @@ fn without_url(e: &reqwest::Error) -> String {
     }
 }
 
-fn decode_response<R: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<R, GatewayError> {
+fn decode_response<R: DeserializeOwned>(
+    status: StatusCode,
+    bytes: &[u8],
+) -> Result<R, GatewayError> {
     if status.is_success()
         && let Ok(success) = serde_json::from_slice::<CryptomusSuccess<R>>(bytes)
         && success.state == 0
@@ -186,7 +206,10 @@ fn decode_response<R: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Res
     }
     let failure: CryptomusFailure = serde_json::from_slice(bytes).unwrap_or_default();
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        return Err(GatewayError::Unavailable(format!("http {}", status.as_u16())));
+        return Err(GatewayError::Unavailable(format!(
+            "http {}",
+            status.as_u16()
+        )));
     }
     if let Some(errors) = failure.errors {
         return Err(GatewayError::Validation(errors));
@@ -195,7 +218,9 @@ fn decode_response<R: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Res
         Some(m) if m == INVALID_SIGN => Err(GatewayError::InvalidSign),
         Some(m) if m.to_ascii_lowercase().contains("not found") => Err(GatewayError::NotFound(m)),
         Some(m) => Err(GatewayError::Rejected(m)),
-        None if status.is_success() => Err(GatewayError::Decode("unexpected response shape".into())),
+        None if status.is_success() => {
+            Err(GatewayError::Decode("unexpected response shape".into()))
+        }
         None => Err(GatewayError::Rejected(format!("http {}", status.as_u16()))),
     }
 }
@@ -203,7 +228,12 @@ fn decode_response<R: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Res
 fn validate_create(req: &CreateInvoice) -> Result<CryptomusCreatePayment, GatewayError> {
     let invalid = |m: &str| Err(GatewayError::InvalidRequest(m.to_owned()));
     let id = &req.order_id;
-    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if id.is_empty()
+        || id.len() > 128
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         return invalid("order_id must be 1 to 128 of A-Z a-z 0-9 _ -");
     }
     if req.amount <= Decimal::ZERO {
@@ -234,11 +264,15 @@ fn validate_create(req: &CreateInvoice) -> Result<CryptomusCreatePayment, Gatewa
 }
 
 fn decimal(field: &str, value: &str) -> Result<Decimal, GatewayError> {
-    Decimal::from_str(value).map_err(|_| GatewayError::Decode(format!("{field} is not a decimal: {value:?}")))
+    Decimal::from_str(value)
+        .map_err(|_| GatewayError::Decode(format!("{field} is not a decimal: {value:?}")))
 }
 
 fn optional_decimal(field: &str, value: Option<&str>) -> Result<Option<Decimal>, GatewayError> {
-    value.filter(|v| !v.is_empty()).map(|v| decimal(field, v)).transpose()
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| decimal(field, v))
+        .transpose()
 }
 
 impl TryFrom<CryptomusInvoice> for GatewayInvoice {
@@ -272,9 +306,15 @@ mod tests {
     fn failures_are_told_apart() {
         let e = decode_response::<()>(StatusCode::UNAUTHORIZED, br#"{"message":"Invalid Sign."}"#);
         assert!(matches!(e, Err(GatewayError::InvalidSign)));
-        let e = decode_response::<()>(StatusCode::UNPROCESSABLE_ENTITY, br#"{"state":1,"errors":{"amount":["bad"]}}"#);
+        let e = decode_response::<()>(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            br#"{"state":1,"errors":{"amount":["bad"]}}"#,
+        );
         assert!(matches!(e, Err(GatewayError::Validation(ref m)) if m["amount"] == ["bad"]));
-        let e = decode_response::<()>(StatusCode::OK, br#"{"state":1,"message":"Payment was not found"}"#);
+        let e = decode_response::<()>(
+            StatusCode::OK,
+            br#"{"state":1,"message":"Payment was not found"}"#,
+        );
         assert!(matches!(e, Err(GatewayError::NotFound(_))));
         let e = decode_response::<()>(StatusCode::BAD_GATEWAY, b"<html>");
         assert!(matches!(e, Err(ref err) if err.is_transient()));
@@ -300,13 +340,31 @@ mod tests {
         };
         assert_eq!(validate_create(&base).unwrap().amount, "15");
         for bad in [
-            CreateInvoice { order_id: "a b".into(), ..base.clone() },
-            CreateInvoice { order_id: "x".repeat(129), ..base.clone() },
-            CreateInvoice { amount: Decimal::ZERO, ..base.clone() },
-            CreateInvoice { lifetime: Some(299), ..base.clone() },
-            CreateInvoice { url_callback: Some("http".into()), ..base.clone() },
+            CreateInvoice {
+                order_id: "a b".into(),
+                ..base.clone()
+            },
+            CreateInvoice {
+                order_id: "x".repeat(129),
+                ..base.clone()
+            },
+            CreateInvoice {
+                amount: Decimal::ZERO,
+                ..base.clone()
+            },
+            CreateInvoice {
+                lifetime: Some(299),
+                ..base.clone()
+            },
+            CreateInvoice {
+                url_callback: Some("http".into()),
+                ..base.clone()
+            },
         ] {
-            assert!(matches!(validate_create(&bad), Err(GatewayError::InvalidRequest(_))), "{bad:?}");
+            assert!(
+                matches!(validate_create(&bad), Err(GatewayError::InvalidRequest(_))),
+                "{bad:?}"
+            );
         }
     }
 }

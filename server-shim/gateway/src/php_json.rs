@@ -48,7 +48,10 @@ pub enum PhpJsonError {
 impl PhpValue {
     /// Decodes JSON text the way `json_decode($text, true)` does.
     pub fn decode(text: &str) -> Result<Self, PhpJsonError> {
-        let mut parser = Parser { bytes: text.as_bytes(), pos: 0 };
+        let mut parser = Parser {
+            bytes: text.as_bytes(),
+            pos: 0,
+        };
         parser.skip_ws();
         let value = parser.value(0)?;
         parser.skip_ws();
@@ -110,7 +113,10 @@ impl PhpValue {
 /// PHP turns canonical integer-string keys into integer keys, and an array whose keys are 0..n-1 in
 /// order is encoded as a list (so is an empty one).
 fn is_list_shaped(entries: &[(String, PhpValue)]) -> bool {
-    entries.iter().enumerate().all(|(i, (key, _))| *key == i.to_string())
+    entries
+        .iter()
+        .enumerate()
+        .all(|(i, (key, _))| *key == i.to_string())
 }
 
 fn write_list<'a>(
@@ -176,7 +182,12 @@ fn write_float(f: f64, out: &mut String) -> Result<(), PhpJsonError> {
         out.push_str(&digits[..1]);
         out.push('.');
         out.push_str(if digits.len() == 1 { "0" } else { &digits[1..] });
-        let _ = write!(out, "e{}{}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+        let _ = write!(
+            out,
+            "e{}{}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        );
     } else if exp >= 0 {
         let int_len = exp as usize + 1;
         if digits.len() <= int_len {
@@ -330,7 +341,9 @@ impl Parser<'_> {
             return Ok(PhpValue::Int(i));
         }
         // Integers past 64 bits become floats, as without JSON_BIGINT_AS_STRING.
-        text.parse::<f64>().map(PhpValue::Float).map_err(|_| PhpJsonError::Syntax(start))
+        text.parse::<f64>()
+            .map(PhpValue::Float)
+            .map_err(|_| PhpJsonError::Syntax(start))
     }
 
     fn digits(&mut self) {
@@ -382,7 +395,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, PhpJsonError> {
-        let hex = self.bytes.get(self.pos..self.pos + 4).ok_or(PhpJsonError::Syntax(self.pos))?;
+        let hex = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .ok_or(PhpJsonError::Syntax(self.pos))?;
         let hex = std::str::from_utf8(hex).map_err(|_| PhpJsonError::Syntax(self.pos))?;
         let code = u32::from_str_radix(hex, 16).map_err(|_| PhpJsonError::Syntax(self.pos))?;
         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -427,10 +443,15 @@ mod tests {
     #[test]
     fn numbers_as_php_prints_them() {
         assert_eq!(
-            php(r#"{"a":10.0,"b":1.5,"c":1e3,"d":12345678901234567890,"i":0.1,"j":-0.0,"k":1e25,"l":1.0e-7}"#),
+            php(
+                r#"{"a":10.0,"b":1.5,"c":1e3,"d":12345678901234567890,"i":0.1,"j":-0.0,"k":1e25,"l":1.0e-7}"#
+            ),
             r#"{"a":10,"b":1.5,"c":1000,"d":1.2345678901234567e+19,"i":0.1,"j":-0,"k":1.0e+25,"l":1.0e-7}"#
         );
-        assert_eq!(php("[0.0001,1e16,1e17,-7,123456.789]"), "[0.0001,10000000000000000,1.0e+17,-7,123456.789]");
+        assert_eq!(
+            php("[0.0001,1e16,1e17,-7,123456.789]"),
+            "[0.0001,10000000000000000,1.0e+17,-7,123456.789]"
+        );
     }
 
     #[test]
@@ -443,14 +464,28 @@ mod tests {
 
     #[test]
     fn arrays_as_php_sees_them() {
-        assert_eq!(php(r#"{"e":{},"f":{"0":"x","1":"y"},"h":[],"o":{"1":"x","0":"y"}}"#),
-            r#"{"e":[],"f":["x","y"],"h":[],"o":{"1":"x","0":"y"}}"#);
+        assert_eq!(
+            php(r#"{"e":{},"f":{"0":"x","1":"y"},"h":[],"o":{"1":"x","0":"y"}}"#),
+            r#"{"e":[],"f":["x","y"],"h":[],"o":{"1":"x","0":"y"}}"#
+        );
         assert_eq!(php(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
     }
 
     #[test]
     fn rejects_what_php_rejects() {
-        for bad in ["", "{", "{\"a\":}", "[1,]", "01", "1.", "\"\\ud800\"", "\"a\u{1}\"", "nul", "{} x", "\"\\x\""] {
+        for bad in [
+            "",
+            "{",
+            "{\"a\":}",
+            "[1,]",
+            "01",
+            "1.",
+            "\"\\ud800\"",
+            "\"a\u{1}\"",
+            "nul",
+            "{} x",
+            "\"\\x\"",
+        ] {
             assert!(PhpValue::decode(bad).is_err(), "{bad:?}");
         }
         let deep = "[".repeat(600) + &"]".repeat(600);

@@ -38,7 +38,10 @@ mod tests {
         let body = br#"{"amount":10,"currency":"usd","order_id":"OrDeRiD"}"#;
         assert_eq!(sign(body, &key("bcda")), "0f66e9e002a45d4285cc77a227dadfeb");
         assert_eq!(sign(b"", &key("bcda")), "078c4e73146ba90c3e4e9daa1facac28");
-        assert_eq!(sign(b"{}", &key("bcda")), "9eca80f2316f58b4773d6f77c80f9a3b");
+        assert_eq!(
+            sign(b"{}", &key("bcda")),
+            "9eca80f2316f58b4773d6f77c80f9a3b"
+        );
     }
 
     #[test]
@@ -48,7 +51,11 @@ mod tests {
         assert!(verify(b"{}", "9ECA80F2316F58B4773D6F77C80F9A3B", &k));
         assert!(!verify(b"{}", "9eca80f2316f58b4773d6f77c80f9a3", &k));
         assert!(!verify(b"{} ", "9eca80f2316f58b4773d6f77c80f9a3b", &k));
-        assert!(!verify(b"{}", "9eca80f2316f58b4773d6f77c80f9a3b", &key("bcdb")));
+        assert!(!verify(
+            b"{}",
+            "9eca80f2316f58b4773d6f77c80f9a3b",
+            &key("bcdb")
+        ));
         assert!(!verify(b"{}", "", &k));
     }
 }

@@ -70,7 +70,9 @@ pub fn verify_webhook(raw: &[u8], key: &ApiKey) -> Result<PaymentWebhook, Webhoo
     };
     let mut verified = false;
     for escape_slashes in [true, false] {
-        let encoded = value.encode(escape_slashes).map_err(|e| WebhookError::NotJson(Some(e)))?;
+        let encoded = value
+            .encode(escape_slashes)
+            .map_err(|e| WebhookError::NotJson(Some(e)))?;
         // Evaluate both variants: no early exit that would tell which one matched by timing.
         verified |= sign::verify(encoded.as_bytes(), &given, key);
     }
@@ -82,9 +84,13 @@ pub fn verify_webhook(raw: &[u8], key: &ApiKey) -> Result<PaymentWebhook, Webhoo
     Ok(PaymentWebhook {
         kind: wire.kind.ok_or(WebhookError::MissingField("type"))?,
         uuid: wire.uuid.ok_or(WebhookError::MissingField("uuid"))?,
-        order_id: wire.order_id.ok_or(WebhookError::MissingField("order_id"))?,
+        order_id: wire
+            .order_id
+            .ok_or(WebhookError::MissingField("order_id"))?,
         status: wire.status.ok_or(WebhookError::MissingField("status"))?,
-        is_final: wire.is_final.ok_or(WebhookError::MissingField("is_final"))?,
+        is_final: wire
+            .is_final
+            .ok_or(WebhookError::MissingField("is_final"))?,
         payment_amount: wire.payment_amount.as_ref().and_then(decimal_of),
         txid: wire.txid,
     })
@@ -106,10 +112,14 @@ pub fn sign_webhook(body: &[u8], key: &ApiKey) -> Result<Vec<u8>, WebhookError> 
     let PhpValue::Map(entries) = &value else {
         return Err(WebhookError::NotJson(None));
     };
-    let encoded = value.encode(true).map_err(|e| WebhookError::NotJson(Some(e)))?;
+    let encoded = value
+        .encode(true)
+        .map_err(|e| WebhookError::NotJson(Some(e)))?;
     let signature = sign::sign(encoded.as_bytes(), key);
     let trimmed = text.trim_end();
-    let open = trimmed.strip_suffix('}').ok_or(WebhookError::NotJson(None))?;
+    let open = trimmed
+        .strip_suffix('}')
+        .ok_or(WebhookError::NotJson(None))?;
     let separator = if entries.is_empty() { "" } else { "," };
     Ok(format!("{open}{separator}\"sign\":\"{signature}\"}}").into_bytes())
 }
@@ -133,8 +143,14 @@ mod tests {
         let mut value = PhpValue::decode(WEBHOOK_D).unwrap();
         value.remove("sign");
         let encoded = value.encode(true).unwrap();
-        assert!(encoded.contains(r#"Заказ https:\/\/shop.example\/o\/1"#), "{encoded}");
-        assert_eq!(sign::sign(encoded.as_bytes(), &key()), "efbfa5cb37d904538aaf8581476edb41");
+        assert!(
+            encoded.contains(r#"Заказ https:\/\/shop.example\/o\/1"#),
+            "{encoded}"
+        );
+        assert_eq!(
+            sign::sign(encoded.as_bytes(), &key()),
+            "efbfa5cb37d904538aaf8581476edb41"
+        );
 
         let body = with_sign(WEBHOOK_D, "efbfa5cb37d904538aaf8581476edb41");
         let hook = verify_webhook(body.as_bytes(), &key()).unwrap();
@@ -148,26 +164,51 @@ mod tests {
     fn tampered_bodies_are_refused() {
         let good = with_sign(WEBHOOK_D, "efbfa5cb37d904538aaf8581476edb41");
         let tampered = good.replace(r#""status":"paid""#, r#""status":"paid_over""#);
-        assert_eq!(verify_webhook(tampered.as_bytes(), &key()), Err(WebhookError::BadSignature));
+        assert_eq!(
+            verify_webhook(tampered.as_bytes(), &key()),
+            Err(WebhookError::BadSignature)
+        );
         let reordered = good.replace(
             r#""type":"payment","uuid":"62f88b36-a9d5-4fa6-aa26-e040c3dbf26d""#,
             r#""uuid":"62f88b36-a9d5-4fa6-aa26-e040c3dbf26d","type":"payment""#,
         );
-        assert_eq!(verify_webhook(reordered.as_bytes(), &key()), Err(WebhookError::BadSignature));
+        assert_eq!(
+            verify_webhook(reordered.as_bytes(), &key()),
+            Err(WebhookError::BadSignature)
+        );
         let truncated = &good[..good.len() - 10];
-        assert!(matches!(verify_webhook(truncated.as_bytes(), &key()), Err(WebhookError::NotJson(_))));
+        assert!(matches!(
+            verify_webhook(truncated.as_bytes(), &key()),
+            Err(WebhookError::NotJson(_))
+        ));
         let unsigned = WEBHOOK_D.replace(r#","sign":"x""#, "");
-        assert_eq!(verify_webhook(unsigned.as_bytes(), &key()), Err(WebhookError::MissingSign));
+        assert_eq!(
+            verify_webhook(unsigned.as_bytes(), &key()),
+            Err(WebhookError::MissingSign)
+        );
         let numeric_sign = with_sign(WEBHOOK_D, "x").replace(r#""sign":"x""#, r#""sign":5"#);
-        assert_eq!(verify_webhook(numeric_sign.as_bytes(), &key()), Err(WebhookError::MissingSign));
-        assert_eq!(verify_webhook(good.as_bytes(), &ApiKey::new("other".into())), Err(WebhookError::BadSignature));
-        assert!(matches!(verify_webhook(b"\xff\xfe", &key()), Err(WebhookError::NotJson(None))));
-        assert!(matches!(verify_webhook(b"[1,2]", &key()), Err(WebhookError::NotJson(None))));
+        assert_eq!(
+            verify_webhook(numeric_sign.as_bytes(), &key()),
+            Err(WebhookError::MissingSign)
+        );
+        assert_eq!(
+            verify_webhook(good.as_bytes(), &ApiKey::new("other".into())),
+            Err(WebhookError::BadSignature)
+        );
+        assert!(matches!(
+            verify_webhook(b"\xff\xfe", &key()),
+            Err(WebhookError::NotJson(None))
+        ));
+        assert!(matches!(
+            verify_webhook(b"[1,2]", &key()),
+            Err(WebhookError::NotJson(None))
+        ));
     }
 
     #[test]
     fn signing_round_trips_and_accepts_unescaped_slash_signatures() {
-        let body = br#"{"type":"payment","uuid":"u","order_id":"o/1","status":"check","is_final":false}"#;
+        let body =
+            br#"{"type":"payment","uuid":"u","order_id":"o/1","status":"check","is_final":false}"#;
         let signed = sign_webhook(body, &key()).unwrap();
         let hook = verify_webhook(&signed, &key()).unwrap();
         assert_eq!(hook.order_id, "o/1");
@@ -176,7 +217,10 @@ mod tests {
         // A sender that signed the unescaped form is accepted as well.
         let unescaped_sign = sign::sign(body, &key());
         let text = std::str::from_utf8(body).unwrap();
-        let alt = format!("{},\"sign\":\"{unescaped_sign}\"}}", text.strip_suffix('}').unwrap());
+        let alt = format!(
+            "{},\"sign\":\"{unescaped_sign}\"}}",
+            text.strip_suffix('}').unwrap()
+        );
         assert!(verify_webhook(alt.as_bytes(), &key()).is_ok());
     }
 }

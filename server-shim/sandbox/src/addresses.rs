@@ -25,7 +25,11 @@ fn eip55(key: &[u8; 20]) -> String {
     let mut out = String::from("0x");
     for (i, c) in lower.chars().enumerate() {
         let nibble = (hash[i / 2] >> (if i % 2 == 0 { 4 } else { 0 })) & 0x0f;
-        out.push(if nibble >= 8 { c.to_ascii_uppercase() } else { c });
+        out.push(if nibble >= 8 {
+            c.to_ascii_uppercase()
+        } else {
+            c
+        });
     }
     out
 }
@@ -95,7 +99,11 @@ fn bech32_p2wpkh(hrp: &str, program: &[u8; 20]) -> String {
     let pm = polymod(&values) ^ 1;
     let checksum = (0..6).map(|i| ((pm >> (5 * (5 - i))) & 31) as u8);
     let mut out = format!("{hrp}1");
-    out.extend(data.into_iter().chain(checksum).map(|d| BECH32[d as usize] as char));
+    out.extend(
+        data.into_iter()
+            .chain(checksum)
+            .map(|d| BECH32[d as usize] as char),
+    );
     out
 }
 
@@ -106,21 +114,36 @@ mod tests {
     #[test]
     fn bech32_matches_bip173() {
         // BIP-173's example: the P2WPKH address of key hash 751e76e8199196d454941c45d1b3a323f1433bd6.
-        let program: [u8; 20] = hex::decode("751e76e8199196d454941c45d1b3a323f1433bd6").unwrap().try_into().unwrap();
-        assert_eq!(bech32_p2wpkh("bc", &program), "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4");
+        let program: [u8; 20] = hex::decode("751e76e8199196d454941c45d1b3a323f1433bd6")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(
+            bech32_p2wpkh("bc", &program),
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        );
     }
 
     #[test]
     fn eip55_matches_the_eip() {
-        let key: [u8; 20] = hex::decode("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed").unwrap().try_into().unwrap();
+        let key: [u8; 20] = hex::decode("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
+            .unwrap()
+            .try_into()
+            .unwrap();
         assert_eq!(eip55(&key), "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
     }
 
     #[test]
     fn tron_addresses_are_base58check() {
         // The USDT contract on TRON: 41a614f803b6fd780986a42c78ec9c7f77e6ded13c.
-        let key: [u8; 20] = hex::decode("a614f803b6fd780986a42c78ec9c7f77e6ded13c").unwrap().try_into().unwrap();
-        assert_eq!(address("tron", &key).unwrap(), "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t");
+        let key: [u8; 20] = hex::decode("a614f803b6fd780986a42c78ec9c7f77e6ded13c")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert_eq!(
+            address("tron", &key).unwrap(),
+            "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+        );
         assert!(address("sol", &key).is_none());
     }
 }

@@ -18,14 +18,54 @@ pub(crate) struct Coin {
 }
 
 const COINS: &[Coin] = &[
-    Coin { code: "BTC", networks: &["btc"], scale: 8, usd: (60_000, 0) },
-    Coin { code: "LTC", networks: &["ltc"], scale: 8, usd: (80, 0) },
-    Coin { code: "ETH", networks: &["eth", "arbitrum"], scale: 8, usd: (3_000, 0) },
-    Coin { code: "BNB", networks: &["bsc"], scale: 8, usd: (550, 0) },
-    Coin { code: "POL", networks: &["polygon"], scale: 8, usd: (50, 2) },
-    Coin { code: "TRX", networks: &["tron"], scale: 6, usd: (12, 2) },
-    Coin { code: "USDT", networks: &["tron", "eth", "bsc", "polygon"], scale: 6, usd: (1, 0) },
-    Coin { code: "USDC", networks: &["eth", "polygon"], scale: 6, usd: (1, 0) },
+    Coin {
+        code: "BTC",
+        networks: &["btc"],
+        scale: 8,
+        usd: (60_000, 0),
+    },
+    Coin {
+        code: "LTC",
+        networks: &["ltc"],
+        scale: 8,
+        usd: (80, 0),
+    },
+    Coin {
+        code: "ETH",
+        networks: &["eth", "arbitrum"],
+        scale: 8,
+        usd: (3_000, 0),
+    },
+    Coin {
+        code: "BNB",
+        networks: &["bsc"],
+        scale: 8,
+        usd: (550, 0),
+    },
+    Coin {
+        code: "POL",
+        networks: &["polygon"],
+        scale: 8,
+        usd: (50, 2),
+    },
+    Coin {
+        code: "TRX",
+        networks: &["tron"],
+        scale: 6,
+        usd: (12, 2),
+    },
+    Coin {
+        code: "USDT",
+        networks: &["tron", "eth", "bsc", "polygon"],
+        scale: 6,
+        usd: (1, 0),
+    },
+    Coin {
+        code: "USDC",
+        networks: &["eth", "polygon"],
+        scale: 6,
+        usd: (1, 0),
+    },
 ];
 
 /// Fiat currencies: (code, US dollars per unit as mantissa and scale).
@@ -45,7 +85,12 @@ pub(crate) const NETWORKS: &[&str] = &["btc", "ltc", "eth", "arbitrum", "bsc", "
 impl Coin {
     /// The US dollar as a conversion target, for `payment_amount_usd`.
     pub(crate) const fn usd() -> Self {
-        Coin { code: "USD", networks: &[], scale: 2, usd: (1, 0) }
+        Coin {
+            code: "USD",
+            networks: &[],
+            scale: 2,
+            usd: (1, 0),
+        }
     }
 }
 
@@ -68,7 +113,9 @@ fn usd_per_unit(code: &str) -> Option<Decimal> {
 /// `amount` of `from` expressed in `to`, rounded up to `to`'s scale (the payer never sends too
 /// little because of rounding).
 pub(crate) fn convert(amount: Decimal, from: &str, to: &Coin) -> Option<Decimal> {
-    let value = amount.checked_mul(usd_per_unit(from)?)?.checked_div(usd_per_unit(to.code)?)?;
+    let value = amount
+        .checked_mul(usd_per_unit(from)?)?
+        .checked_div(usd_per_unit(to.code)?)?;
     Some(value.round_dp_with_strategy(to.scale, rust_decimal::RoundingStrategy::AwayFromZero))
 }
 
@@ -86,9 +133,15 @@ mod tests {
     #[test]
     fn converts_with_the_fixed_table() {
         let usdt = coin("USDT").unwrap();
-        assert_eq!(convert(Decimal::new(1500, 2), "USD", usdt), Some(Decimal::new(15, 0)));
+        assert_eq!(
+            convert(Decimal::new(1500, 2), "USD", usdt),
+            Some(Decimal::new(15, 0))
+        );
         let btc = coin("BTC").unwrap();
-        assert_eq!(convert(Decimal::new(60, 0), "USD", btc), Some(Decimal::new(1, 3)));
+        assert_eq!(
+            convert(Decimal::new(60, 0), "USD", btc),
+            Some(Decimal::new(1, 3))
+        );
         assert_eq!(fixed(Decimal::new(15, 0), 6), "15.000000");
         assert!(convert(Decimal::ONE, "XXX", usdt).is_none());
     }

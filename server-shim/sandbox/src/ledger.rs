@@ -76,20 +76,27 @@ impl Payments {
     pub(crate) fn get(&self, key: &PaymentKey) -> Option<&Payment> {
         match key {
             PaymentKey::Uuid(uuid) => self.by_uuid.get(uuid),
-            PaymentKey::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
+            PaymentKey::OrderId(order) => {
+                self.by_order.get(order).and_then(|u| self.by_uuid.get(u))
+            }
         }
     }
 
     fn get_mut(&mut self, key: &PaymentKey) -> Result<&mut Payment, ControlError> {
         let uuid = match key {
             PaymentKey::Uuid(uuid) => uuid.clone(),
-            PaymentKey::OrderId(order) => self.by_order.get(order).cloned().ok_or(ControlError::NotFound)?,
+            PaymentKey::OrderId(order) => self
+                .by_order
+                .get(order)
+                .cloned()
+                .ok_or(ControlError::NotFound)?,
         };
         self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)
     }
 
     pub(crate) fn insert(&mut self, payment: Payment) {
-        self.by_order.insert(payment.order_id.clone(), payment.uuid.clone());
+        self.by_order
+            .insert(payment.order_id.clone(), payment.uuid.clone());
         self.by_uuid.insert(payment.uuid.clone(), payment);
         self.created += 1;
     }
@@ -161,7 +168,10 @@ impl Payment {
     fn set(&mut self, status: PaymentStatus, now: i64) {
         self.is_final = matches!(
             status,
-            PaymentStatus::Paid | PaymentStatus::PaidOver | PaymentStatus::WrongAmount | PaymentStatus::Cancel
+            PaymentStatus::Paid
+                | PaymentStatus::PaidOver
+                | PaymentStatus::WrongAmount
+                | PaymentStatus::Cancel
         );
         self.status = status;
         self.updated_at = now;
@@ -218,7 +228,9 @@ impl Payment {
             discount: Some("0.00000000".into()),
             payer_currency: self.payer_currency().map(str::to_owned),
             currency: self.currency.clone(),
-            merchant_amount: self.payer_amount.map(|a| self.payer_fixed(a * Decimal::new(98, 2))),
+            merchant_amount: self
+                .payer_amount
+                .map(|a| self.payer_fixed(a * Decimal::new(98, 2))),
             network: self.network.clone(),
             address: self.address.clone(),
             from: self.from.clone(),
@@ -241,7 +253,10 @@ pub(crate) fn gateway_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .map(|t| t.to_offset(offset))
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -286,35 +301,55 @@ mod tests {
     #[test]
     fn exact_payment_confirms_then_pays() {
         let mut p = payment(true);
-        let changes = p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10).unwrap();
-        assert_eq!(statuses(&changes), [PaymentStatus::ConfirmCheck, PaymentStatus::Paid]);
+        let changes = p
+            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10)
+            .unwrap();
+        assert_eq!(
+            statuses(&changes),
+            [PaymentStatus::ConfirmCheck, PaymentStatus::Paid]
+        );
         assert!(changes[1].is_final);
-        assert_eq!(p.pay(&KEY(), Decimal::ONE, "t2".into(), true, 11).unwrap_err(), ControlError::Final);
+        assert_eq!(
+            p.pay(&KEY(), Decimal::ONE, "t2".into(), true, 11)
+                .unwrap_err(),
+            ControlError::Final
+        );
     }
 
     #[test]
     fn short_payment_waits_for_a_top_up() {
         let mut p = payment(true);
-        let changes = p.pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10).unwrap();
+        let changes = p
+            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10)
+            .unwrap();
         assert_eq!(changes[1].status, PaymentStatus::WrongAmountWaiting);
-        let changes = p.pay(&KEY(), Decimal::new(6, 0), "t2".into(), true, 20).unwrap();
+        let changes = p
+            .pay(&KEY(), Decimal::new(6, 0), "t2".into(), true, 20)
+            .unwrap();
         assert_eq!(changes[1].status, PaymentStatus::PaidOver);
     }
 
     #[test]
     fn short_payment_without_top_ups_is_closed() {
         let mut p = payment(false);
-        let changes = p.pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10).unwrap();
+        let changes = p
+            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10)
+            .unwrap();
         assert_eq!(changes[1].status, PaymentStatus::WrongAmount);
     }
 
     #[test]
     fn unconfirmed_payment_waits_for_confirm() {
         let mut p = payment(true);
-        let changes = p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), false, 10).unwrap();
+        let changes = p
+            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), false, 10)
+            .unwrap();
         assert_eq!(statuses(&changes), [PaymentStatus::ConfirmCheck]);
         assert_eq!(p.confirm(&KEY(), 11).unwrap().status, PaymentStatus::Paid);
-        assert_eq!(p.confirm(&KEY(), 12).unwrap_err(), ControlError::NotConfirming);
+        assert_eq!(
+            p.confirm(&KEY(), 12).unwrap_err(),
+            ControlError::NotConfirming
+        );
     }
 
     #[test]
@@ -324,7 +359,8 @@ mod tests {
         assert_eq!(p.expire(&KEY(), 101).unwrap_err(), ControlError::Final);
 
         let mut p = payment(true);
-        p.pay(&KEY(), Decimal::new(5, 0), "t1".into(), true, 10).unwrap();
+        p.pay(&KEY(), Decimal::new(5, 0), "t1".into(), true, 10)
+            .unwrap();
         let closed = p.expire_due(3600);
         assert_eq!(statuses(&closed), [PaymentStatus::WrongAmount]);
         assert!(p.expire_due(4000).is_empty());

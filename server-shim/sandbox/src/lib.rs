@@ -51,12 +51,16 @@ impl SandboxConfig {
         // The OS random source failing is not recoverable and would make every id collide.
         if getrandom::fill(&mut bytes).is_err() {
             tracing::error!("the operating system's random source failed; using the clock");
-            let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos().to_le_bytes();
+            let nanos = time::OffsetDateTime::now_utc()
+                .unix_timestamp_nanos()
+                .to_le_bytes();
             for (i, b) in bytes.iter_mut().enumerate() {
                 *b = nanos[i % nanos.len()].wrapping_add(i as u8);
             }
         }
-        let seed = u64::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]]);
+        let seed = u64::from_le_bytes([
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+        ]);
         Self {
             merchant: MerchantId::new(ids::uuid_from(&bytes[8..24])),
             payment_key: ApiKey::new(hex::encode(&bytes[24..40])),
@@ -109,7 +113,8 @@ impl Sandbox {
 
     /// The sandbox's clock: the system's plus whatever `/sandbox/advance` added.
     pub fn now(&self) -> i64 {
-        time::OffsetDateTime::now_utc().unix_timestamp() + self.inner.clock_offset.load(Ordering::Relaxed)
+        time::OffsetDateTime::now_utc().unix_timestamp()
+            + self.inner.clock_offset.load(Ordering::Relaxed)
     }
 
     /// Every webhook sent so far, with its delivery outcome.
@@ -146,7 +151,9 @@ impl Sandbox {
 /// A poisoned lock only means another request panicked mid-update; the data is still the best we
 /// have, and refusing every later request would be worse.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub use routes::router;

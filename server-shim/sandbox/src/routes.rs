@@ -3,12 +3,12 @@
 
 use crate::ledger::{ControlError, Payment, PaymentKey};
 use crate::{Sandbox, addresses, coins, ids};
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Json, Router};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 use shim_gateway::PaymentStatus;
@@ -42,32 +42,73 @@ fn success(result: impl serde::Serialize) -> Response {
     Json(CryptomusSuccess { state: 0, result }).into_response()
 }
 
-fn failure(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "state": 1, "message": message }))).into_response()
+/// Every way the sandbox says no, in the gateway's shapes.
+#[derive(Debug)]
+enum Refusal {
+    /// `{"message":"Invalid Sign."}`, 401.
+    InvalidSign,
+    /// A body that is not a JSON object.
+    NotObject,
+    /// Field validation, 422 `{"state":1,"errors":{...}}`.
+    Invalid(FieldErrors),
+    /// A control that cannot act on the payment.
+    Control(ControlError),
 }
 
-fn invalid(errors: FieldErrors) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "state": 1, "errors": errors }))).into_response()
-}
-
-use axum::Json;
-
-/// The gateway's header check: the merchant uuid, and `sign` over the exact body bytes.
-fn authenticate(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let config = sandbox.config();
-    let merchant_ok = header("merchant") == Some(config.merchant.as_str());
-    let sign_ok = header("sign").is_some_and(|s| shim_gateway::sign::verify(body, s, &config.payment_key));
-    if merchant_ok && sign_ok {
-        Ok(())
-    } else {
-        Err((StatusCode::UNAUTHORIZED, Json(json!({ "message": INVALID_SIGN }))).into_response())
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let failure = |status: StatusCode, message: &str| {
+            (status, Json(json!({ "state": 1, "message": message }))).into_response()
+        };
+        match self {
+            Refusal::InvalidSign => (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "message": INVALID_SIGN })),
+            )
+                .into_response(),
+            Refusal::NotObject => failure(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request body must be a JSON object",
+            ),
+            Refusal::Invalid(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "state": 1, "errors": errors })),
+            )
+                .into_response(),
+            Refusal::Control(error) => {
+                let status = match error {
+                    ControlError::NotFound => StatusCode::NOT_FOUND,
+                    ControlError::Final | ControlError::NotConfirming => StatusCode::CONFLICT,
+                    ControlError::NoCoinChosen => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                failure(status, error.message())
+            }
+        }
     }
 }
 
-fn object(body: &[u8]) -> Result<Fields, Response> {
-    serde_json::from_slice::<Fields>(body)
-        .map_err(|_| failure(StatusCode::UNPROCESSABLE_ENTITY, "The request body must be a JSON object"))
+impl From<ControlError> for Refusal {
+    fn from(error: ControlError) -> Self {
+        Refusal::Control(error)
+    }
+}
+
+/// The gateway's header check: the merchant uuid, and `sign` over the exact body bytes.
+fn authenticate(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let config = sandbox.config();
+    let merchant_ok = header("merchant") == Some(config.merchant.as_str());
+    let sign_ok =
+        header("sign").is_some_and(|s| shim_gateway::sign::verify(body, s, &config.payment_key));
+    if merchant_ok && sign_ok {
+        Ok(())
+    } else {
+        Err(Refusal::InvalidSign)
+    }
+}
+
+fn object(body: &[u8]) -> Result<Fields, Refusal> {
+    serde_json::from_slice::<Fields>(body).map_err(|_| Refusal::NotObject)
 }
 
 /// Collects per-field problems the way the gateway reports them.
@@ -78,24 +119,45 @@ struct Check {
 
 impl Check {
     fn fail(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.entry(field.to_owned()).or_default().push(message.into());
+        self.errors
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
     }
 
-    fn string(&mut self, fields: &Fields, name: &str, required: bool, max: usize) -> Option<String> {
+    fn string(
+        &mut self,
+        fields: &Fields,
+        name: &str,
+        required: bool,
+        max: usize,
+    ) -> Option<String> {
         match fields.get(name) {
             None | Some(Value::Null) => {
                 if required {
-                    self.fail(name, format!("The {} field is required.", name.replace('_', " ")));
+                    self.fail(
+                        name,
+                        format!("The {} field is required.", name.replace('_', " ")),
+                    );
                 }
                 None
             }
             Some(Value::String(s)) if s.chars().count() <= max => Some(s.clone()),
             Some(Value::String(_)) => {
-                self.fail(name, format!("The {} may not be greater than {max} characters.", name.replace('_', " ")));
+                self.fail(
+                    name,
+                    format!(
+                        "The {} may not be greater than {max} characters.",
+                        name.replace('_', " ")
+                    ),
+                );
                 None
             }
             Some(_) => {
-                self.fail(name, format!("The {} must be a string.", name.replace('_', " ")));
+                self.fail(
+                    name,
+                    format!("The {} must be a string.", name.replace('_', " ")),
+                );
                 None
             }
         }
@@ -130,7 +192,13 @@ impl Check {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
             Some(_) => {
-                self.fail(name, format!("The {} field must be true or false.", name.replace('_', " ")));
+                self.fail(
+                    name,
+                    format!(
+                        "The {} field must be true or false.",
+                        name.replace('_', " ")
+                    ),
+                );
                 None
             }
         }
@@ -148,15 +216,23 @@ impl Check {
         }
     }
 
-    fn finish(self) -> Result<(), Response> {
-        if self.errors.is_empty() { Ok(()) } else { Err(invalid(self.errors)) }
+    fn finish(self) -> Result<(), Refusal> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::Invalid(self.errors))
+        }
     }
 }
 
 fn parse_amount(text: &str) -> Result<Decimal, String> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(fraction) || (text.contains('.') && fraction.is_empty()) {
+    if whole.is_empty()
+        || !digits(whole)
+        || !digits(fraction)
+        || (text.contains('.') && fraction.is_empty())
+    {
         return Err("The amount format is invalid.".into());
     }
     if fraction.len() > 18 || whole.len() > 15 {
@@ -170,17 +246,22 @@ fn parse_amount(text: &str) -> Result<Decimal, String> {
 }
 
 fn order_id_ok(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-async fn create_payment(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
-    match create(&sandbox, &headers, &body) {
-        Ok(payment) => success(payment.to_wire()),
-        Err(response) => response,
-    }
+async fn create_payment(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    create(&sandbox, &headers, &body).map(|payment| success(payment.to_wire()))
 }
 
-fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment, Response> {
+fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment, Refusal> {
     authenticate(sandbox, headers, body)?;
     let fields = object(body)?;
     let mut check = Check::default();
@@ -194,14 +275,22 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     check.string(&fields, "url_return", false, 255);
     check.string(&fields, "url_success", false, 255);
     let additional_data = check.string(&fields, "additional_data", false, 255);
-    let is_payment_multiple = check.boolean(&fields, "is_payment_multiple").unwrap_or(true);
-    let lifetime = check.integer(&fields, "lifetime").unwrap_or(3600).clamp(300, 43200);
+    let is_payment_multiple = check
+        .boolean(&fields, "is_payment_multiple")
+        .unwrap_or(true);
+    let lifetime = check
+        .integer(&fields, "lifetime")
+        .unwrap_or(3600)
+        .clamp(300, 43200);
     let accuracy = match fields.get("accuracy_payment_percent") {
         None | Some(Value::Null) => Decimal::ZERO,
         Some(v) => match parse_amount(&v.to_string().replace('"', "")) {
             Ok(p) if p <= Decimal::from(5) => p,
             _ => {
-                check.fail("accuracy_payment_percent", "The accuracy payment percent must be between 0 and 5.");
+                check.fail(
+                    "accuracy_payment_percent",
+                    "The accuracy payment percent must be between 0 and 5.",
+                );
                 Decimal::ZERO
             }
         },
@@ -214,14 +303,19 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     if let Some(url) = &url_callback
         && url.len() < 6
     {
-        check.fail("url_callback", "The url callback must be at least 6 characters.");
+        check.fail(
+            "url_callback",
+            "The url callback must be at least 6 characters.",
+        );
     }
     if let Some(c) = &currency
         && !coins::is_known_currency(c)
     {
         check.fail("currency", "The selected currency is invalid.");
     }
-    let coin_code = to_currency.clone().or_else(|| currency.clone().filter(|c| coins::coin(c).is_some()));
+    let coin_code = to_currency
+        .clone()
+        .or_else(|| currency.clone().filter(|c| coins::coin(c).is_some()));
     let coin = coin_code.as_deref().and_then(coins::coin);
     if to_currency.is_some() && coin.is_none() {
         check.fail("to_currency", "The selected to currency is invalid.");
@@ -232,12 +326,16 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
         } else if let Some(c) = coin
             && !c.networks.contains(&n.as_str())
         {
-            check.fail("network", format!("The network {n} is not available for {}.", c.code));
+            check.fail(
+                "network",
+                format!("The network {n} is not available for {}.", c.code),
+            );
         }
     }
     check.finish()?;
+    // `finish` refused any missing required field, so these are present.
     let (Some(amount), Some(currency), Some(order_id)) = (amount, currency, order_id) else {
-        return Err(failure(StatusCode::UNPROCESSABLE_ENTITY, "Validation failed"));
+        return Err(Refusal::Invalid(FieldErrors::new()));
     };
 
     let now = sandbox.now();
@@ -246,7 +344,10 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     if let Some(existing) = payments.get(&PaymentKey::OrderId(order_id.clone())) {
         return Ok(existing.clone());
     }
-    let network = network.or_else(|| coin.filter(|c| c.networks.len() == 1).map(|c| c.networks[0].to_owned()));
+    let network = network.or_else(|| {
+        coin.filter(|c| c.networks.len() == 1)
+            .map(|c| c.networks[0].to_owned())
+    });
     let n = payments.created + 1;
     let seed = sandbox.config().seed;
     let uuid = ids::uuid_from(&ids::derive(seed, "payment", n));
@@ -257,7 +358,10 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
         _ => None,
     };
     let payment = Payment {
-        url: format!("{}/sandbox/payments/{uuid}", sandbox.config().public_url.trim_end_matches('/')),
+        url: format!(
+            "{}/sandbox/payments/{uuid}",
+            sandbox.config().public_url.trim_end_matches('/')
+        ),
         uuid,
         order_id,
         amount,
@@ -289,151 +393,132 @@ fn first20(bytes: &[u8; 32]) -> [u8; 20] {
     out
 }
 
-fn payment_key(fields: &Fields) -> Result<PaymentKey, Response> {
-    let text = |name: &str| fields.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+fn payment_key(fields: &Fields) -> Result<PaymentKey, Refusal> {
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     match (text("uuid"), text("order_id")) {
         (Some(uuid), _) => Ok(PaymentKey::Uuid(uuid.to_owned())),
         (None, Some(order)) => Ok(PaymentKey::OrderId(order.to_owned())),
         (None, None) => {
             let mut errors = FieldErrors::new();
-            errors.insert("uuid".into(), vec!["The uuid field is required when order id is not present.".into()]);
-            Err(invalid(errors))
+            errors.insert(
+                "uuid".into(),
+                vec!["The uuid field is required when order id is not present.".into()],
+            );
+            Err(Refusal::Invalid(errors))
         }
     }
 }
 
-async fn payment_info(State(sandbox): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
-    let found = authenticate(&sandbox, &headers, &body)
-        .and_then(|()| object(&body))
-        .and_then(|fields| payment_key(&fields))
-        .and_then(|key| {
-            sandbox.payments().get(&key).map(Payment::to_wire).ok_or_else(|| not_found())
-        });
-    match found {
-        Ok(invoice) => success(invoice),
-        Err(response) => response,
+async fn payment_info(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    authenticate(&sandbox, &headers, &body)?;
+    let key = payment_key(&object(&body)?)?;
+    let invoice = sandbox.payments().get(&key).map(Payment::to_wire);
+    Ok(success(invoice.ok_or(ControlError::NotFound)?))
+}
+
+/// Sends the webhooks a control's changes call for, and answers with the payment's new state.
+fn answer(sandbox: &Sandbox, changes: Vec<Payment>) -> Response {
+    for payment in &changes {
+        sandbox.send_webhook(payment);
+    }
+    match changes.last() {
+        Some(last) => success(last.to_wire()),
+        None => success(json!([])),
     }
 }
 
-fn not_found() -> Response {
-    failure(StatusCode::NOT_FOUND, ControlError::NotFound.message())
-}
-
-fn control_failure(error: ControlError) -> Response {
-    let status = match error {
-        ControlError::NotFound => StatusCode::NOT_FOUND,
-        ControlError::Final | ControlError::NotConfirming => StatusCode::CONFLICT,
-        ControlError::NoCoinChosen => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    failure(status, error.message())
-}
-
-/// Applies a control and sends the webhooks its changes call for.
-fn answer(sandbox: &Sandbox, result: Result<Vec<Payment>, ControlError>) -> Response {
-    match result {
-        Ok(changes) => {
-            for payment in &changes {
-                sandbox.send_webhook(payment);
-            }
-            match changes.last() {
-                Some(last) => success(last.to_wire()),
-                None => success(json!([])),
-            }
-        }
-        Err(e) => control_failure(e),
-    }
-}
-
-async fn control_pay(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
-    let parsed = object(&body).and_then(|fields| {
-        let key = payment_key(&fields)?;
-        let mut check = Check::default();
-        let amount = check.amount(&fields, "amount");
-        let confirm = check.boolean(&fields, "confirm").unwrap_or(true);
-        let txid = check.string(&fields, "txid", false, 128);
-        check.finish()?;
-        Ok((key, amount.unwrap_or_default(), confirm, txid))
-    });
-    let (key, amount, confirm, txid) = match parsed {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+async fn control_pay(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let key = payment_key(&fields)?;
+    let mut check = Check::default();
+    let amount = check.amount(&fields, "amount").unwrap_or_default();
+    let confirm = check.boolean(&fields, "confirm").unwrap_or(true);
+    let txid = check.string(&fields, "txid", false, 128);
+    check.finish()?;
     let now = sandbox.now();
-    let result = {
+    let changes = {
         let mut payments = sandbox.payments();
         payments.transactions += 1;
         let n = payments.transactions;
-        let txid = txid.unwrap_or_else(|| hex::encode(ids::derive(sandbox.config().seed, "txid", n)));
+        let txid =
+            txid.unwrap_or_else(|| hex::encode(ids::derive(sandbox.config().seed, "txid", n)));
         let from = payments
             .get(&key)
             .and_then(|p| p.network.clone())
-            .and_then(|network| addresses::address(&network, &first20(&ids::derive(sandbox.config().seed, "from", n))));
-        payments.pay(&key, amount, txid, confirm, now).map(|mut changes| {
-            for change in &mut changes {
-                change.from.clone_from(&from);
-            }
-            changes
-        })
+            .and_then(|network| {
+                addresses::address(
+                    &network,
+                    &first20(&ids::derive(sandbox.config().seed, "from", n)),
+                )
+            });
+        payments
+            .pay(&key, amount, txid, confirm, now)
+            .map(|mut changes| {
+                for change in &mut changes {
+                    change.from.clone_from(&from);
+                }
+                changes
+            })?
     };
-    answer(&sandbox, result)
+    Ok(answer(&sandbox, changes))
 }
 
-async fn control_confirm(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
-    let key = match object(&body).and_then(|fields| payment_key(&fields)) {
-        Ok(key) => key,
-        Err(response) => return response,
-    };
+async fn control_confirm(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Response, Refusal> {
+    let key = payment_key(&object(&body)?)?;
     let now = sandbox.now();
-    let result = sandbox.payments().confirm(&key, now).map(|p| vec![p]);
-    answer(&sandbox, result)
+    let payment = sandbox.payments().confirm(&key, now)?;
+    Ok(answer(&sandbox, vec![payment]))
 }
 
-async fn control_expire(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
-    let key = match object(&body).and_then(|fields| payment_key(&fields)) {
-        Ok(key) => key,
-        Err(response) => return response,
-    };
+async fn control_expire(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Response, Refusal> {
+    let key = payment_key(&object(&body)?)?;
     let now = sandbox.now();
-    let result = sandbox.payments().expire(&key, now).map(|p| vec![p]);
-    answer(&sandbox, result)
+    let payment = sandbox.payments().expire(&key, now)?;
+    Ok(answer(&sandbox, vec![payment]))
 }
 
-async fn control_advance(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
-    let seconds = object(&body).and_then(|fields| {
-        let mut check = Check::default();
-        let seconds = check.integer(&fields, "seconds");
-        match seconds {
-            Some(s) if (0..=31_536_000).contains(&s) => {}
-            _ => check.fail("seconds", "The seconds must be an integer between 0 and 31536000."),
-        }
-        check.finish()?;
-        Ok(seconds.unwrap_or_default())
-    });
-    match seconds {
-        Ok(seconds) => {
-            sandbox.inner.clock_offset.fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
-            sandbox.expire_due();
-            success(json!({ "now": sandbox.now() }))
-        }
-        Err(response) => response,
+async fn control_advance(State(sandbox): State<Sandbox>, body: Bytes) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let mut check = Check::default();
+    let seconds = check.integer(&fields, "seconds");
+    if !seconds.is_some_and(|s| (0..=31_536_000).contains(&s)) {
+        check.fail(
+            "seconds",
+            "The seconds must be an integer between 0 and 31536000.",
+        );
     }
+    check.finish()?;
+    let offset = &sandbox.inner.clock_offset;
+    offset.fetch_add(
+        seconds.unwrap_or_default(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    sandbox.expire_due();
+    Ok(success(json!({ "now": sandbox.now() })))
 }
 
 async fn webhook_log(State(sandbox): State<Sandbox>) -> Response {
     success(sandbox.deliveries())
 }
 
-async fn payment_page(State(sandbox): State<Sandbox>, Path(uuid): Path<String>) -> Response {
-    match sandbox.payments().get(&PaymentKey::Uuid(uuid)) {
-        Some(payment) => success(payment.to_wire()),
-        None => not_found(),
-    }
-}
-
-impl IntoResponse for ControlError {
-    fn into_response(self) -> Response {
-        control_failure(self)
-    }
+async fn payment_page(
+    State(sandbox): State<Sandbox>,
+    Path(uuid): Path<String>,
+) -> Result<Response, Refusal> {
+    let invoice = sandbox
+        .payments()
+        .get(&PaymentKey::Uuid(uuid))
+        .map(Payment::to_wire);
+    Ok(success(invoice.ok_or(ControlError::NotFound)?))
 }
 
 #[cfg(test)]
@@ -443,8 +528,24 @@ mod tests {
     #[test]
     fn amounts_are_plain_positive_decimals() {
         assert_eq!(parse_amount("15").unwrap().to_string(), "15");
-        assert_eq!(parse_amount("0.00000001").unwrap().to_string(), "0.00000001");
-        for bad in ["", "1e3", "-5", "+5", " 5", "5.", ".5", "0", "0.0", "1,5", &format!("1.{}", "1".repeat(40)), "NaN"] {
+        assert_eq!(
+            parse_amount("0.00000001").unwrap().to_string(),
+            "0.00000001"
+        );
+        for bad in [
+            "",
+            "1e3",
+            "-5",
+            "+5",
+            " 5",
+            "5.",
+            ".5",
+            "0",
+            "0.0",
+            "1,5",
+            &format!("1.{}", "1".repeat(40)),
+            "NaN",
+        ] {
             assert!(parse_amount(bad).is_err(), "{bad:?}");
         }
     }

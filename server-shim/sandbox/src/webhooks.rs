@@ -144,6 +144,10 @@ impl Sandbox {
             tokio::time::sleep(delay).await;
             delay *= 2;
         }
-        tracing::warn!(id, "webhook given up after {} attempts", config.webhook_attempts);
+        tracing::warn!(
+            id,
+            "webhook given up after {} attempts",
+            config.webhook_attempts
+        );
     }
 }

@@ -51,20 +51,34 @@ pub struct DemoHandles {
 }
 
 async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}: is the port free and the address this machine's?"))?;
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!("cannot listen on {listen}: is the port free and the address this machine's?")
+    })?;
     let addr: SocketAddr = listener.local_addr()?;
-    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
-    let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    let host = if addr.is_ipv6() && !addr.ip().is_unspecified() {
+        format!("[{host}]")
+    } else {
+        host
+    };
     Ok((listener, format!("http://{host}:{}", addr.port())))
 }
 
 async fn open_store(url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(url)
+    let store = Store::connect(url).await.with_context(|| {
+        format!(
+            "cannot open the database {} (check SHIM_DATABASE_URL)",
+            redact_url(url)
+        )
+    })?;
+    store
+        .migrate()
         .await
-        .with_context(|| format!("cannot open the database {} (check SHIM_DATABASE_URL)", redact_url(url)))?;
-    store.migrate().await.context("cannot migrate the database")?;
+        .context("cannot migrate the database")?;
     Ok(store)
 }
 
@@ -93,21 +107,32 @@ impl Application {
     /// The production service: real gateway (or whatever `gateway_url` points at).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let missing = |name: &str, what: &str| anyhow::anyhow!("{name} is not set: {what}");
-        let public_url = settings
-            .public_url
-            .clone()
-            .ok_or_else(|| missing("SHIM_PUBLIC_URL", "the URL the gateway and payers reach this shim at"))?;
-        let merchant = settings
-            .merchant_uuid
-            .clone()
-            .ok_or_else(|| missing("SHIM_MERCHANT_UUID", "your merchant uuid from the Cryptomus dashboard"))?;
+        let public_url = settings.public_url.clone().ok_or_else(|| {
+            missing(
+                "SHIM_PUBLIC_URL",
+                "the URL the gateway and payers reach this shim at",
+            )
+        })?;
+        let merchant = settings.merchant_uuid.clone().ok_or_else(|| {
+            missing(
+                "SHIM_MERCHANT_UUID",
+                "your merchant uuid from the Cryptomus dashboard",
+            )
+        })?;
         let payment_key = settings
             .payment_key
             .as_ref()
             .map(|k| ApiKey::new(k.expose_secret().to_owned()))
-            .ok_or_else(|| missing("SHIM_PAYMENT_KEY", "your payment API key from the Cryptomus dashboard"))?;
+            .ok_or_else(|| {
+                missing(
+                    "SHIM_PAYMENT_KEY",
+                    "your payment API key from the Cryptomus dashboard",
+                )
+            })?;
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            anyhow::bail!("SHIM_PUBLIC_URL must start with http:// or https://, got {public_url:?}");
+            anyhow::bail!(
+                "SHIM_PUBLIC_URL must start with http:// or https://, got {public_url:?}"
+            );
         }
         let (listener, url) = bind(&settings.listen).await?;
         let store = open_store(&settings.database_url).await?;
@@ -122,7 +147,12 @@ impl Application {
         };
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone());
-        Ok(Self { listener, router, url, demo: None })
+        Ok(Self {
+            listener,
+            router,
+            url,
+            demo: None,
+        })
     }
 
     /// The demo: shim, an in-process sandbox under `/cryptomus`, and a small store, on one port.
@@ -140,14 +170,26 @@ impl Application {
             config.payment_key.clone(),
         ))?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
-        let checkout = Checkout::new(store.clone(), gateway, config.payment_key.clone(), &public_url);
+        let checkout = Checkout::new(
+            store.clone(),
+            gateway,
+            config.payment_key.clone(),
+            &public_url,
+        );
 
         let token = ShopToken::generate()?;
-        let shop = Shop { id: ShopId("shop_demo".into()), name: "demo".into() };
-        let shop = store.upsert_shop_token(&shop, &token.hash(), crate::checkout::now()).await?;
+        let shop = Shop {
+            id: ShopId("shop_demo".into()),
+            name: "demo".into(),
+        };
+        let shop = store
+            .upsert_shop_token(&shop, &token.hash(), crate::checkout::now())
+            .await?;
         let state = AppState {
             checkout: checkout.clone(),
-            pay_page_extra: PayPageExtra { script: Some("/demo/panel.js".into()) },
+            pay_page_extra: PayPageExtra {
+                script: Some("/demo/panel.js".into()),
+            },
         };
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone())
@@ -157,7 +199,10 @@ impl Application {
             listener,
             router,
             url,
-            demo: Some(DemoHandles { shop_token: token.reveal().to_owned(), sandbox }),
+            demo: Some(DemoHandles {
+                shop_token: token.reveal().to_owned(),
+                sandbox,
+            }),
         })
     }
 
@@ -168,7 +213,10 @@ impl Application {
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     /// The demo's token and sandbox, when built by [`Application::build_demo`].
@@ -177,8 +225,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, finishing requests in flight.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }
 
@@ -188,7 +241,10 @@ mod tests {
 
     #[test]
     fn database_passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/shim"), "postgres://app:***@db:5432/shim");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/shim"),
+            "postgres://app:***@db:5432/shim"
+        );
         assert_eq!(redact_url("sqlite://shim.db"), "sqlite://shim.db");
     }
 }

@@ -83,9 +83,19 @@ pub struct Checkout {
 
 impl Checkout {
     /// `public_url` is where the gateway and payers reach this shim (no trailing slash).
-    pub fn new(store: Store, gateway: CryptomusClient, payment_key: ApiKey, public_url: &str) -> Self {
+    pub fn new(
+        store: Store,
+        gateway: CryptomusClient,
+        payment_key: ApiKey,
+        public_url: &str,
+    ) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
-        Self { store, gateway, payment_key, public_url }
+        Self {
+            store,
+            gateway,
+            payment_key,
+            public_url,
+        }
     }
 
     /// Where the gateway and payers reach this shim.
@@ -107,7 +117,8 @@ impl Checkout {
         shop: &Shop,
         request: CreateInvoiceRequest,
     ) -> Result<(InvoiceRecord, bool), CheckoutError> {
-        let new = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), request).map_err(CheckoutError::Invalid)?;
+        let new = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), request)
+            .map_err(CheckoutError::Invalid)?;
         let (mut record, created) = self.store.insert_invoice(&new, now()).await?;
         if !created && !new.same_payment_as(&record) {
             return Err(CheckoutError::Conflict(format!(
@@ -118,7 +129,11 @@ impl Checkout {
         // Also reached when an earlier attempt stored the invoice but the gateway call failed:
         // the gateway returns the same payment for the same order id, so repeating is safe.
         if record.gateway_uuid.is_none() {
-            let gateway = match self.gateway.create_invoice(&self.gateway_request(&record)).await {
+            let gateway = match self
+                .gateway
+                .create_invoice(&self.gateway_request(&record))
+                .await
+            {
                 Ok(gateway) => gateway,
                 Err(e @ (GatewayError::InvalidRequest(_) | GatewayError::Validation(_))) => {
                     // Nothing exists at the gateway: forget the order, so a corrected request
@@ -139,7 +154,11 @@ impl Checkout {
             };
             let now = now();
             self.store.attach_gateway(&record.id, &details, now).await?;
-            record = self.store.invoice(&record.id).await?.ok_or(CheckoutError::NotFound)?;
+            record = self
+                .store
+                .invoice(&record.id)
+                .await?
+                .ok_or(CheckoutError::NotFound)?;
             let event = InvoiceEvent {
                 source: "create".into(),
                 gateway_status: Some(details.status),
@@ -169,7 +188,11 @@ impl Checkout {
 
     /// The public view of an invoice.
     pub async fn view(&self, id: &InvoiceId) -> Result<InvoiceView, CheckoutError> {
-        let record = self.store.invoice(id).await?.ok_or(CheckoutError::NotFound)?;
+        let record = self
+            .store
+            .invoice(id)
+            .await?
+            .ok_or(CheckoutError::NotFound)?;
         Ok(invoice_view(&record, now()))
     }
 
@@ -199,11 +222,18 @@ impl Checkout {
 
         // A concurrent webhook for the same invoice may win the version race; decide again.
         for _ in 0..5 {
-            let current = self.store.invoice(&id).await?.ok_or(StoreError::Corrupt("invoice vanished".into()))?;
+            let current = self
+                .store
+                .invoice(&id)
+                .await?
+                .ok_or(StoreError::Corrupt("invoice vanished".into()))?;
             let now = now();
             let (outcome, update) = decide(&current, &fetched);
             if let Some(update) = &update
-                && !self.store.apply_update(&id, current.version, update, now).await?
+                && !self
+                    .store
+                    .apply_update(&id, current.version, update, now)
+                    .await?
             {
                 continue;
             }
@@ -217,7 +247,9 @@ impl Checkout {
             tracing::info!(invoice = %id, ?outcome, "webhook processed");
             return Ok(outcome);
         }
-        Err(IpnError::Store(StoreError::Corrupt("too many concurrent updates".into())))
+        Err(IpnError::Store(StoreError::Corrupt(
+            "too many concurrent updates".into(),
+        )))
     }
 }
 
@@ -241,12 +273,14 @@ impl std::fmt::Display for IpnOutcome {
 ///
 /// Final statuses never change; money reported after expiry sends the invoice to `review`; a
 /// payment whose amount or currency differs from what we asked for goes to `review` too.
-pub fn decide(current: &InvoiceRecord, fetched: &GatewayInvoice) -> (IpnOutcome, Option<InvoiceUpdate>) {
-    let integrity_ok = fetched.amount == current.amount && fetched.currency.eq_ignore_ascii_case(&current.currency);
+pub fn decide(
+    current: &InvoiceRecord,
+    fetched: &GatewayInvoice,
+) -> (IpnOutcome, Option<InvoiceUpdate>) {
+    let integrity_ok = fetched.amount == current.amount
+        && fetched.currency.eq_ignore_ascii_case(&current.currency);
     let reported = InvoiceStatus::from(&fetched.status);
-    let target = if !integrity_ok {
-        InvoiceStatus::Review
-    } else if current.status == InvoiceStatus::Expired
+    let money_after_expiry = current.status == InvoiceStatus::Expired
         && matches!(
             reported,
             InvoiceStatus::Paid
@@ -254,8 +288,8 @@ pub fn decide(current: &InvoiceRecord, fetched: &GatewayInvoice) -> (IpnOutcome,
                 | InvoiceStatus::Underpaid
                 | InvoiceStatus::PartiallyPaid
                 | InvoiceStatus::Confirming
-        )
-    {
+        );
+    let target = if !integrity_ok || money_after_expiry {
         InvoiceStatus::Review
     } else {
         reported
@@ -268,7 +302,11 @@ pub fn decide(current: &InvoiceRecord, fetched: &GatewayInvoice) -> (IpnOutcome,
     if !status_changed && !details_changed {
         return (IpnOutcome::Unchanged, None);
     }
-    let allowed = if status_changed { current.status.can_move_to(target) } else { !current.status.is_final() };
+    let allowed = if status_changed {
+        current.status.can_move_to(target)
+    } else {
+        !current.status.is_final()
+    };
     if !allowed {
         return (IpnOutcome::Refused(current.status), None);
     }
@@ -294,13 +332,21 @@ pub fn invoice_view(record: &InvoiceRecord, now: i64) -> InvoiceView {
     let expires_at = record
         .expires_at
         .unwrap_or(record.created_at + record.lifetime.map_or(DEFAULT_LIFETIME, i64::from));
-    let remaining = record.payer_amount.map(|due| (due - record.paid_amount).max(Decimal::ZERO));
+    let remaining = record
+        .payer_amount
+        .map(|due| (due - record.paid_amount).max(Decimal::ZERO));
     let payment_uri = match (&record.network, &record.payer_currency, &record.address) {
-        (Some(network), Some(coin), Some(address)) => Some(payment_uri(network, coin, address, remaining)),
+        (Some(network), Some(coin), Some(address)) => {
+            Some(payment_uri(network, coin, address, remaining))
+        }
         (_, _, Some(address)) => Some(address.clone()),
         _ => None,
     };
-    let seconds_left = if record.status.is_final() { 0 } else { (expires_at - now).max(0) as u64 };
+    let seconds_left = if record.status.is_final() {
+        0
+    } else {
+        (expires_at - now).max(0) as u64
+    };
     InvoiceView {
         id: record.id.clone(),
         status: record.status,
@@ -381,12 +427,18 @@ mod tests {
 
     #[test]
     fn paid_is_applied_once() {
-        let (outcome, update) = decide(&record(InvoiceStatus::Pending), &fetched("paid", Some("15")));
+        let (outcome, update) = decide(
+            &record(InvoiceStatus::Pending),
+            &fetched("paid", Some("15")),
+        );
         assert_eq!(outcome, IpnOutcome::Applied(InvoiceStatus::Paid));
         assert_eq!(update.unwrap().paid_amount, d("15"));
         let mut paid = record(InvoiceStatus::Paid);
         paid.paid_amount = d("15");
-        assert_eq!(decide(&paid, &fetched("paid", Some("15"))).0, IpnOutcome::Unchanged);
+        assert_eq!(
+            decide(&paid, &fetched("paid", Some("15"))).0,
+            IpnOutcome::Unchanged
+        );
     }
 
     #[test]
@@ -398,7 +450,10 @@ mod tests {
 
     #[test]
     fn money_after_expiry_needs_review() {
-        let (outcome, _) = decide(&record(InvoiceStatus::Expired), &fetched("paid", Some("15")));
+        let (outcome, _) = decide(
+            &record(InvoiceStatus::Expired),
+            &fetched("paid", Some("15")),
+        );
         assert_eq!(outcome, IpnOutcome::Applied(InvoiceStatus::Review));
     }
 
@@ -415,7 +470,10 @@ mod tests {
     fn a_different_amount_at_the_gateway_needs_review() {
         let mut other = fetched("paid", Some("1"));
         other.amount = d("1");
-        assert_eq!(decide(&record(InvoiceStatus::Pending), &other).0, IpnOutcome::Applied(InvoiceStatus::Review));
+        assert_eq!(
+            decide(&record(InvoiceStatus::Pending), &other).0,
+            IpnOutcome::Applied(InvoiceStatus::Review)
+        );
     }
 
     #[test]

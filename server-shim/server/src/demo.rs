@@ -48,7 +48,11 @@ pub struct DemoStore {
 impl DemoStore {
     /// A store with no orders.
     pub fn new(checkout: Checkout, shop: Shop) -> Self {
-        Self { checkout, shop, orders: Arc::default() }
+        Self {
+            checkout,
+            shop,
+            orders: Arc::default(),
+        }
     }
 
     fn orders(&self) -> Vec<DemoOrder> {
@@ -67,7 +71,10 @@ pub fn router(store: DemoStore) -> Router {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn page(title: &str, body: &str) -> Html<String> {
@@ -115,7 +122,9 @@ async fn home() -> Html<String> {
         .collect();
     page(
         "Products",
-        &format!("<h1>Products</h1><p>Everything here is paid through the local Cryptomus sandbox: no real money moves.</p>{products}"),
+        &format!(
+            "<h1>Products</h1><p>Everything here is paid through the local Cryptomus sandbox: no real money moves.</p>{products}"
+        ),
     )
 }
 
@@ -125,13 +134,23 @@ struct CheckoutForm {
     coin: usize,
 }
 
-async fn checkout(State(store): State<DemoStore>, form: Result<Form<CheckoutForm>, FormRejection>) -> Response {
+async fn checkout(
+    State(store): State<DemoStore>,
+    form: Result<Form<CheckoutForm>, FormRejection>,
+) -> Response {
     let choice = form.ok().and_then(|Form(f)| {
         let product = PRODUCTS.iter().find(|(code, _, _)| *code == f.product)?;
         Some((product, COINS.get(f.coin)?))
     });
     let Some(((_, name, price), (coin, network, label))) = choice else {
-        return (StatusCode::BAD_REQUEST, page("Checkout", "<h1>Unknown product or coin</h1><p><a href=\"/\">Back to the products</a></p>")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Checkout",
+                "<h1>Unknown product or coin</h1><p><a href=\"/\">Back to the products</a></p>",
+            ),
+        )
+            .into_response();
     };
     let number = {
         let Ok(orders) = store.orders.lock() else {
@@ -153,13 +172,22 @@ async fn checkout(State(store): State<DemoStore>, form: Result<Form<CheckoutForm
     match store.checkout.create_invoice(&store.shop, request).await {
         Ok((record, _)) => {
             if let Ok(mut orders) = store.orders.lock() {
-                orders.push(DemoOrder { number, product: name, price, coin: label, invoice: record.id.clone() });
+                orders.push(DemoOrder {
+                    number,
+                    product: name,
+                    price,
+                    coin: label,
+                    invoice: record.id.clone(),
+                });
             }
             Redirect::to(&format!("/pay/{}", record.id)).into_response()
         }
         Err(e) => {
             tracing::error!(error = %e, "demo checkout failed");
-            let body = format!("<h1>Checkout failed</h1><p>{}</p><p><a href=\"/\">Back</a></p>", escape(&e.to_string()));
+            let body = format!(
+                "<h1>Checkout failed</h1><p>{}</p><p><a href=\"/\">Back</a></p>",
+                escape(&e.to_string())
+            );
             (StatusCode::BAD_GATEWAY, page("Checkout", &body)).into_response()
         }
     }
@@ -182,16 +210,25 @@ async fn orders(State(store): State<DemoStore>) -> Html<String> {
         ));
     }
     if rows.is_empty() {
-        rows = r#"<tr><td colspan="6">No orders yet. <a href="/">Buy something</a>.</td></tr>"#.into();
+        rows =
+            r#"<tr><td colspan="6">No orders yet. <a href="/">Buy something</a>.</td></tr>"#.into();
     }
     page(
         "Orders",
-        &format!("<h1>Orders</h1><table><thead><tr><th>Order</th><th>Product</th><th>Price</th><th>Coin</th><th>Payment</th><th></th></tr></thead><tbody>{rows}</tbody></table>"),
+        &format!(
+            "<h1>Orders</h1><table><thead><tr><th>Order</th><th>Product</th><th>Price</th><th>Coin</th><th>Payment</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
+        ),
     )
 }
 
 async fn panel_js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], PANEL_JS)
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        PANEL_JS,
+    )
 }
 
 /// The pay page's sandbox panel: plays the payer's wallet against the in-process sandbox.

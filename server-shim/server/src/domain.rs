@@ -66,8 +66,14 @@ pub fn new_invoice_id() -> Result<InvoiceId, getrandom::Error> {
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(fraction) || (text.contains('.') && fraction.is_empty()) {
-        return Err(format!("amount must be a plain decimal string like \"15.00\", got {text:?}"));
+    if whole.is_empty()
+        || !digits(whole)
+        || !digits(fraction)
+        || (text.contains('.') && fraction.is_empty())
+    {
+        return Err(format!(
+            "amount must be a plain decimal string like \"15.00\", got {text:?}"
+        ));
     }
     if fraction.len() > 18 {
         return Err("amount has more than 18 decimal places".into());
@@ -75,7 +81,8 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     if whole.trim_start_matches('0').len() > 15 {
         return Err("amount is too large".into());
     }
-    let amount = Decimal::from_str(text).map_err(|_| format!("amount {text:?} is not a decimal"))?;
+    let amount =
+        Decimal::from_str(text).map_err(|_| format!("amount {text:?} is not a decimal"))?;
     if amount <= Decimal::ZERO {
         return Err("amount must be greater than zero".into());
     }
@@ -84,27 +91,46 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
 
 fn currency_code(field: &str, text: &str) -> Result<String, String> {
     let ok = (2..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric());
-    if ok { Ok(text.to_ascii_uppercase()) } else { Err(format!("{field} must be a currency code like \"USD\" or \"USDT\"")) }
+    if ok {
+        Ok(text.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "{field} must be a currency code like \"USD\" or \"USDT\""
+        ))
+    }
 }
 
 fn network_code(text: &str) -> Result<String, String> {
-    let ok = (2..=20).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok { Ok(text.to_ascii_lowercase()) } else { Err("network must be a network code like \"tron\" or \"eth\"".into()) }
+    let ok = (2..=20).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err("network must be a network code like \"tron\" or \"eth\"".into())
+    }
 }
 
 fn url(field: &str, text: &str) -> Result<String, String> {
     let scheme_ok = text.starts_with("https://") || text.starts_with("http://");
-    let chars_ok = text.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '"' && c != '<' && c != '>');
+    let chars_ok = text
+        .chars()
+        .all(|c| !c.is_control() && !c.is_whitespace() && c != '"' && c != '<' && c != '>');
     if scheme_ok && chars_ok && text.len() <= 255 {
         Ok(text.to_owned())
     } else {
-        Err(format!("{field} must be an http(s) URL of at most 255 characters"))
+        Err(format!(
+            "{field} must be an http(s) URL of at most 255 characters"
+        ))
     }
 }
 
 fn text_field(field: &str, text: &str, max: usize) -> Result<String, String> {
     if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
-        Err(format!("{field} must be 1 to {max} characters without control characters"))
+        Err(format!(
+            "{field} must be 1 to {max} characters without control characters"
+        ))
     } else {
         Ok(text.to_owned())
     }
@@ -139,7 +165,11 @@ pub struct NewInvoice {
 
 impl NewInvoice {
     /// Parses a shop's request; the error names the field and what to fix.
-    pub fn parse(id: InvoiceId, shop_id: ShopId, req: CreateInvoiceRequest) -> Result<Self, String> {
+    pub fn parse(
+        id: InvoiceId,
+        shop_id: ShopId,
+        req: CreateInvoiceRequest,
+    ) -> Result<Self, String> {
         let lifetime = match req.lifetime {
             Some(l) if !(300..=43200).contains(&l) => {
                 return Err("lifetime must be between 300 and 43200 seconds".into());
@@ -153,10 +183,22 @@ impl NewInvoice {
             amount: parse_amount(&req.amount)?,
             currency: currency_code("currency", &req.currency)?,
             network: req.network.as_deref().map(network_code).transpose()?,
-            to_currency: req.to_currency.as_deref().map(|c| currency_code("to_currency", c)).transpose()?,
+            to_currency: req
+                .to_currency
+                .as_deref()
+                .map(|c| currency_code("to_currency", c))
+                .transpose()?,
             lifetime,
-            url_return: req.url_return.as_deref().map(|u| url("url_return", u)).transpose()?,
-            url_success: req.url_success.as_deref().map(|u| url("url_success", u)).transpose()?,
+            url_return: req
+                .url_return
+                .as_deref()
+                .map(|u| url("url_return", u))
+                .transpose()?,
+            url_success: req
+                .url_success
+                .as_deref()
+                .map(|u| url("url_success", u))
+                .transpose()?,
             platform_order_ref: req
                 .platform_order_ref
                 .as_deref()
@@ -248,24 +290,97 @@ mod tests {
     #[test]
     fn normalises_codes() {
         let new = parse(request()).unwrap();
-        assert_eq!((new.currency.as_str(), new.network.as_deref(), new.to_currency.as_deref()), ("USD", Some("tron"), Some("USDT")));
+        assert_eq!(
+            (
+                new.currency.as_str(),
+                new.network.as_deref(),
+                new.to_currency.as_deref()
+            ),
+            ("USD", Some("tron"), Some("USDT"))
+        );
         assert_eq!(new.amount, Decimal::new(1500, 2));
     }
 
     #[test]
     fn names_the_bad_field() {
         let cases: Vec<(CreateInvoiceRequest, &str)> = vec![
-            (CreateInvoiceRequest { amount: "1e3".into(), ..request() }, "amount"),
-            (CreateInvoiceRequest { amount: "-5".into(), ..request() }, "amount"),
-            (CreateInvoiceRequest { amount: "0".into(), ..request() }, "amount"),
-            (CreateInvoiceRequest { amount: format!("1.{}", "0".repeat(40)), ..request() }, "amount"),
-            (CreateInvoiceRequest { amount: "9".repeat(16), ..request() }, "amount"),
-            (CreateInvoiceRequest { currency: "US D".into(), ..request() }, "currency"),
-            (CreateInvoiceRequest { order_id: String::new(), ..request() }, "order_id"),
-            (CreateInvoiceRequest { order_id: "a\nb".into(), ..request() }, "order_id"),
-            (CreateInvoiceRequest { lifetime: Some(10), ..request() }, "lifetime"),
-            (CreateInvoiceRequest { url_return: Some("javascript:alert(1)".into()), ..request() }, "url_return"),
-            (CreateInvoiceRequest { network: Some("<script>".into()), ..request() }, "network"),
+            (
+                CreateInvoiceRequest {
+                    amount: "1e3".into(),
+                    ..request()
+                },
+                "amount",
+            ),
+            (
+                CreateInvoiceRequest {
+                    amount: "-5".into(),
+                    ..request()
+                },
+                "amount",
+            ),
+            (
+                CreateInvoiceRequest {
+                    amount: "0".into(),
+                    ..request()
+                },
+                "amount",
+            ),
+            (
+                CreateInvoiceRequest {
+                    amount: format!("1.{}", "0".repeat(40)),
+                    ..request()
+                },
+                "amount",
+            ),
+            (
+                CreateInvoiceRequest {
+                    amount: "9".repeat(16),
+                    ..request()
+                },
+                "amount",
+            ),
+            (
+                CreateInvoiceRequest {
+                    currency: "US D".into(),
+                    ..request()
+                },
+                "currency",
+            ),
+            (
+                CreateInvoiceRequest {
+                    order_id: String::new(),
+                    ..request()
+                },
+                "order_id",
+            ),
+            (
+                CreateInvoiceRequest {
+                    order_id: "a\nb".into(),
+                    ..request()
+                },
+                "order_id",
+            ),
+            (
+                CreateInvoiceRequest {
+                    lifetime: Some(10),
+                    ..request()
+                },
+                "lifetime",
+            ),
+            (
+                CreateInvoiceRequest {
+                    url_return: Some("javascript:alert(1)".into()),
+                    ..request()
+                },
+                "url_return",
+            ),
+            (
+                CreateInvoiceRequest {
+                    network: Some("<script>".into()),
+                    ..request()
+                },
+                "network",
+            ),
         ];
         for (req, field) in cases {
             let err = parse(req.clone()).unwrap_err();
@@ -277,7 +392,10 @@ mod tests {
     fn tokens_hash_and_redact() {
         let token = ShopToken::generate().unwrap();
         assert!(token.reveal().starts_with("shk_"));
-        assert_eq!(token.hash(), ShopToken::from_presented(token.reveal()).hash());
+        assert_eq!(
+            token.hash(),
+            ShopToken::from_presented(token.reveal()).hash()
+        );
         assert!(!format!("{token:?}").contains(token.reveal()));
     }
 }

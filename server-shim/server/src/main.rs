@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "server-shim", version, about = "Crypto checkout shim for the Cryptomus gateway")]
+#[command(
+    name = "server-shim",
+    version,
+    about = "Crypto checkout shim for the Cryptomus gateway"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -119,12 +123,16 @@ enum ShopsCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -189,7 +197,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("demo store: {}/", app.url());
             if let Some(demo) = app.demo() {
                 println!("demo shop token: {}", demo.shop_token);
-                println!("sandbox: {}/cryptomus (merchant {})", app.url(), demo.sandbox.config().merchant);
+                println!(
+                    "sandbox: {}/cryptomus (merchant {})",
+                    app.url(),
+                    demo.sandbox.config().merchant
+                );
             }
             println!("press Ctrl-C to stop");
             app.run_until(shutdown_signal()).await?;
@@ -216,8 +228,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("sandbox listening on {url}");
             println!("merchant: {}", config.merchant);
             // The sandbox's keys are test keys the operator needs to configure clients.
-            println!("payment key: {}", secrecy::ExposeSecret::expose_secret(config.payment_key.expose()));
-            println!("payout key: {}", secrecy::ExposeSecret::expose_secret(config.payout_key.expose()));
+            println!(
+                "payment key: {}",
+                secrecy::ExposeSecret::expose_secret(config.payment_key.expose())
+            );
+            println!(
+                "payout key: {}",
+                secrecy::ExposeSecret::expose_secret(config.payout_key.expose())
+            );
             let sandbox = Sandbox::new(config);
             sandbox.spawn_expiry();
             axum::serve(listener, cryptomus_sandbox::router(sandbox))
@@ -239,7 +257,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 store.migrate().await?;
                 let token = ShopToken::generate()?;
                 let id = ShopId(format!("shop_{}", hex_id()?));
-                store.create_shop(&Shop { id, name: name.clone() }, &token.hash(), server_shim::checkout::now()).await?;
+                store
+                    .create_shop(
+                        &Shop {
+                            id,
+                            name: name.clone(),
+                        },
+                        &token.hash(),
+                        server_shim::checkout::now(),
+                    )
+                    .await?;
                 println!("shop {name:?} added");
                 println!("shop token: {}", token.reveal());
                 println!("(shown once: store it in the shop plugin's settings)");

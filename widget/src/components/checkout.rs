@@ -26,7 +26,9 @@ pub struct CheckoutProps {
 }
 
 fn backoff_ms(failures: u32) -> u32 {
-    POLL_MS.saturating_mul(1 << failures.min(4)).min(MAX_BACKOFF_MS)
+    POLL_MS
+        .saturating_mul(1 << failures.min(4))
+        .min(MAX_BACKOFF_MS)
 }
 
 /// The widget.
@@ -35,52 +37,63 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
     let state = use_reducer(State::default);
     {
         let dispatcher = state.dispatcher();
-        use_effect_with((props.api_base.clone(), props.invoice_id.clone()), move |(api_base, invoice_id)| {
-            let alive = Rc::new(Cell::new(true));
-            let (running, poller, api_base, invoice_id) =
-                (alive.clone(), dispatcher.clone(), api_base.to_string(), invoice_id.to_string());
-            wasm_bindgen_futures::spawn_local(async move {
-                let mut failures = 0;
-                while running.get() {
-                    let delay = match fetch_invoice(&api_base, &invoice_id).await {
-                        Ok(view) => {
-                            let done = view.is_final;
-                            failures = 0;
-                            if running.get() {
-                                poller.dispatch(Action::Loaded(view));
+        use_effect_with(
+            (props.api_base.clone(), props.invoice_id.clone()),
+            move |(api_base, invoice_id)| {
+                let alive = Rc::new(Cell::new(true));
+                let (running, poller, api_base, invoice_id) = (
+                    alive.clone(),
+                    dispatcher.clone(),
+                    api_base.to_string(),
+                    invoice_id.to_string(),
+                );
+                wasm_bindgen_futures::spawn_local(async move {
+                    let mut failures = 0;
+                    while running.get() {
+                        let delay = match fetch_invoice(&api_base, &invoice_id).await {
+                            Ok(view) => {
+                                let done = view.is_final;
+                                failures = 0;
+                                if running.get() {
+                                    poller.dispatch(Action::Loaded(Rc::new(view)));
+                                }
+                                if done {
+                                    break;
+                                }
+                                POLL_MS
                             }
-                            if done {
-                                break;
+                            Err(error) => {
+                                let retry = error.is_retryable();
+                                if running.get() {
+                                    poller.dispatch(Action::Failed(error));
+                                }
+                                if !retry {
+                                    break;
+                                }
+                                failures += 1;
+                                backoff_ms(failures)
                             }
-                            POLL_MS
-                        }
-                        Err(error) => {
-                            let retry = error.is_retryable();
-                            if running.get() {
-                                poller.dispatch(Action::Failed(error));
-                            }
-                            if !retry {
-                                break;
-                            }
-                            failures += 1;
-                            backoff_ms(failures)
-                        }
-                    };
-                    TimeoutFuture::new(delay).await;
+                        };
+                        TimeoutFuture::new(delay).await;
+                    }
+                });
+                let tick = Interval::new(1_000, move || dispatcher.dispatch(Action::Tick));
+                move || {
+                    alive.set(false);
+                    drop(tick);
                 }
-            });
-            let tick = Interval::new(1_000, move || dispatcher.dispatch(Action::Tick));
-            move || {
-                alive.set(false);
-                drop(tick);
-            }
-        });
+            },
+        );
     }
 
     let status = state.view.as_ref().map_or("loading", |v| v.status.as_str());
     let banner = match (&state.error, &state.view) {
-        (Some(LoadError::NotFound), _) => Some("This payment could not be found. Check the link or return to the shop."),
-        (Some(_), Some(_)) => Some("Connection problem: retrying… The details below are still valid."),
+        (Some(LoadError::NotFound), _) => {
+            Some("This payment could not be found. Check the link or return to the shop.")
+        }
+        (Some(_), Some(_)) => {
+            Some("Connection problem: retrying… The details below are still valid.")
+        }
         (Some(_), None) => Some("Could not load the payment. Retrying…"),
         (None, _) => None,
     };

@@ -17,7 +17,10 @@ pub struct InvoiceCardProps {
 
 /// Whether the payer should (still) send money.
 fn accepts_payment(status: InvoiceStatus) -> bool {
-    matches!(status, InvoiceStatus::Pending | InvoiceStatus::PartiallyPaid)
+    matches!(
+        status,
+        InvoiceStatus::Pending | InvoiceStatus::PartiallyPaid
+    )
 }
 
 /// The invoice card.
@@ -26,7 +29,11 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
     let view = &props.view;
     let coin = view.payer_currency.clone().unwrap_or_default();
     let network = view.network.as_deref().map(format::network_name);
-    let due = if view.status == InvoiceStatus::PartiallyPaid { &view.remaining_amount } else { &view.payer_amount };
+    let due = if view.status == InvoiceStatus::PartiallyPaid {
+        &view.remaining_amount
+    } else {
+        &view.payer_amount
+    };
     let due = due.as_deref().map(format::amount);
     let return_url = if view.status.is_settled_paid() {
         view.url_success.clone().or_else(|| view.url_return.clone())
@@ -36,7 +43,11 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
 
     let payment = match (accepts_payment(view.status), &due, &view.address) {
         (true, Some(due), Some(address)) => {
-            let open_link = view.payment_uri.as_ref().filter(|uri| uri.contains(':')).cloned();
+            let open_link = view
+                .payment_uri
+                .as_ref()
+                .filter(|uri| uri.contains(':'))
+                .cloned();
             let qr_label = format!("QR code: send {due} {coin} to {address}");
             html! {
                 <>

@@ -47,7 +47,8 @@ mod tests {
 
     #[test]
     fn renders_an_svg() {
-        let svg = qr_svg("bitcoin:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4?amount=0.001").unwrap();
+        let svg =
+            qr_svg("bitcoin:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4?amount=0.001").unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(!svg.contains("<?xml"));
     }

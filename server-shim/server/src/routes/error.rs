@@ -22,7 +22,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with the given parts.
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400 `invalid_request`.
@@ -43,7 +47,11 @@ impl ApiError {
     /// 500 `internal`, logging the cause.
     pub fn internal(cause: &dyn std::error::Error) -> Self {
         tracing::error!(error = %chain(cause), "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error; see the shim's log")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error; see the shim's log",
+        )
     }
 
     /// The HTTP status.
@@ -65,7 +73,12 @@ fn chain(error: &dyn std::error::Error) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: WireError { code: self.code, message: self.message } };
+        let body = ErrorBody {
+            error: WireError {
+                code: self.code,
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -73,9 +86,11 @@ impl IntoResponse for ApiError {
 impl From<GatewayError> for ApiError {
     fn from(error: GatewayError) -> Self {
         match &error {
-            GatewayError::InvalidRequest(_) | GatewayError::Validation(_) => {
-                Self::new(StatusCode::BAD_REQUEST, ErrorCode::GatewayRejected, error.to_string())
-            }
+            GatewayError::InvalidRequest(_) | GatewayError::Validation(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::GatewayRejected,
+                error.to_string(),
+            ),
             GatewayError::Unavailable(_) => {
                 tracing::warn!(error = %error, "gateway unavailable");
                 Self::new(
@@ -85,7 +100,9 @@ impl From<GatewayError> for ApiError {
                 )
             }
             GatewayError::InvalidSign => {
-                tracing::error!("the gateway refused our signature: check SHIM_MERCHANT_UUID and SHIM_PAYMENT_KEY");
+                tracing::error!(
+                    "the gateway refused our signature: check SHIM_MERCHANT_UUID and SHIM_PAYMENT_KEY"
+                );
                 Self::new(
                     StatusCode::BAD_GATEWAY,
                     ErrorCode::GatewayRejected,
@@ -94,7 +111,11 @@ impl From<GatewayError> for ApiError {
             }
             GatewayError::NotFound(_) | GatewayError::Rejected(_) | GatewayError::Decode(_) => {
                 tracing::error!(error = %error, "gateway refused or garbled a call");
-                Self::new(StatusCode::BAD_GATEWAY, ErrorCode::GatewayRejected, error.to_string())
+                Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorCode::GatewayRejected,
+                    error.to_string(),
+                )
             }
         }
     }
@@ -104,7 +125,9 @@ impl From<CheckoutError> for ApiError {
     fn from(error: CheckoutError) -> Self {
         match error {
             CheckoutError::Invalid(message) => Self::invalid(message),
-            CheckoutError::Conflict(message) => Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message),
+            CheckoutError::Conflict(message) => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+            }
             CheckoutError::NotFound => Self::not_found("no invoice with that id"),
             CheckoutError::Gateway(e) => e.into(),
             CheckoutError::Store(e) => Self::internal(&e),
@@ -135,11 +158,18 @@ impl From<IpnError> for ApiError {
 
 /// Reads a JSON body: the declared type must be JSON, the body within the limit, and the fields
 /// those of `T`. Each failure says what to fix.
-pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+pub fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
     if !is_json {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

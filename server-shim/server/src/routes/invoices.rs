@@ -33,7 +33,9 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Shop, Api
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be: Bearer <shop token>"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must be: Bearer <shop token>")
+        })?;
     let hash = ShopToken::from_presented(token).hash();
     state
         .checkout
@@ -53,8 +55,16 @@ pub(super) async fn create(
     let request: CreateInvoiceRequest = json_body(&headers, body)?;
     let (record, created) = state.checkout.create_invoice(&shop, request).await?;
     let pay_url = format!("{}/pay/{}", state.checkout.public_url(), record.id);
-    let answer = CreatedInvoice { invoice: invoice_view(&record, now()), order_id: record.order_id, pay_url };
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let answer = CreatedInvoice {
+        invoice: invoice_view(&record, now()),
+        order_id: record.order_id,
+        pay_url,
+    };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(answer)).into_response())
 }
 

@@ -41,11 +41,19 @@ pub struct PayPageExtra {
 /// The shim's routes, with the widget assets served from `widget_dir`.
 pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
     // The widget may be embedded on a shop's own domain: its read-only endpoint is open to all.
-    let public = Router::new().route("/v1/invoices/{id}", get(invoices::get)).layer(
-        CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]).allow_headers([header::ACCEPT]),
-    );
+    let public = Router::new()
+        .route("/v1/invoices/{id}", get(invoices::get))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET])
+                .allow_headers([header::ACCEPT]),
+        );
     let widget = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),

@@ -7,20 +7,31 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use shim_api::InvoiceId;
 
-pub(super) async fn page(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> Response {
+pub(super) async fn page(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
     let id = id.ok().and_then(|Path(id)| InvoiceId::parse(&id));
     let known = match &id {
         Some(id) => match state.checkout.store().invoice(id).await {
             Ok(found) => found.is_some(),
             Err(e) => {
                 tracing::error!(error = %e, "could not read an invoice for the pay page");
-                return (StatusCode::SERVICE_UNAVAILABLE, Html(shell("Payment", UNAVAILABLE))).into_response();
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Html(shell("Payment", UNAVAILABLE)),
+                )
+                    .into_response();
             }
         },
         None => false,
     };
     let Some(id) = id.filter(|_| known) else {
-        return (StatusCode::NOT_FOUND, Html(shell("Payment not found", NOT_FOUND))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Html(shell("Payment not found", NOT_FOUND)),
+        )
+            .into_response();
     };
     // The id has passed `InvoiceId::parse`: letters, digits and `_` only, safe in HTML attributes.
     let mut body = format!(
@@ -36,7 +47,10 @@ pub(super) async fn page(State(state): State<AppState>, id: Result<Path<String>,
     }
     body.push_str("</main>");
     (
-        [(header::CACHE_CONTROL, "no-store"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
         Html(shell("Pay with crypto", &body)),
     )
         .into_response()

@@ -72,7 +72,10 @@ macro_rules! invoice_row {
             platform_order_ref: row.try_get("platform_order_ref")?,
             gateway_uuid: row.try_get("gateway_uuid")?,
             gateway_status: row.try_get("gateway_status")?,
-            payer_amount: row.try_get::<Option<String>, _>("payer_amount")?.map(decimal).transpose()?,
+            payer_amount: row
+                .try_get::<Option<String>, _>("payer_amount")?
+                .map(decimal)
+                .transpose()?,
             payer_currency: row.try_get("payer_currency")?,
             address: row.try_get("address")?,
             paid_amount: decimal(row.try_get("paid_amount")?)?,
@@ -137,17 +140,29 @@ pub struct InvoiceEvent {
     pub version: i64,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../../migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/postgres/0001_init.sql"),
+)];
 
 fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(
         migrations
             .iter()
             .map(|(version, description, sql)| {
-                Migration::new(*version, (*description).into(), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
             })
             .collect(),
     )
@@ -165,7 +180,11 @@ impl Store {
             let memory = url.contains(":memory:") || url.contains("mode=memory");
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
-                .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+                .journal_mode(if memory {
+                    SqliteJournalMode::Memory
+                } else {
+                    SqliteJournalMode::Wal
+                })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
             // An in-memory database lives as long as its one connection.
@@ -215,7 +234,12 @@ impl Store {
     }
 
     /// Registers a shop with the hash of its token.
-    pub async fn create_shop(&self, shop: &Shop, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn create_shop(
+        &self,
+        shop: &Shop,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let result = with_pool!(self, pool => {
             sqlx::query("INSERT INTO shops (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(&shop.id.0)
@@ -228,13 +252,20 @@ impl Store {
         });
         match result {
             Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::DuplicateShop(shop.name.clone())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::DuplicateShop(shop.name.clone()))
+            }
             Err(e) => Err(e.into()),
         }
     }
 
     /// Gives the shop named `name` a new token hash, creating the shop if needed.
-    pub async fn upsert_shop_token(&self, shop: &Shop, token_hash: &str, now: i64) -> Result<Shop, StoreError> {
+    pub async fn upsert_shop_token(
+        &self,
+        shop: &Shop,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Shop, StoreError> {
         let row = with_pool!(self, pool => {
             let row = sqlx::query(
                 "INSERT INTO shops (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
@@ -274,7 +305,11 @@ impl Store {
 
     /// Inserts a new invoice unless the shop already has one for that order id. Returns the
     /// invoice stored for the order, and whether this call created it.
-    pub async fn insert_invoice(&self, new: &NewInvoice, now: i64) -> Result<(InvoiceRecord, bool), StoreError> {
+    pub async fn insert_invoice(
+        &self,
+        new: &NewInvoice,
+        now: i64,
+    ) -> Result<(InvoiceRecord, bool), StoreError> {
         let inserted = with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO invoices (id, shop_id, order_id, amount, currency, network, to_currency, \
@@ -307,7 +342,11 @@ impl Store {
         Ok((record, inserted))
     }
 
-    async fn invoice_by_order(&self, shop: &ShopId, order_id: &str) -> Result<Option<InvoiceRecord>, StoreError> {
+    async fn invoice_by_order(
+        &self,
+        shop: &ShopId,
+        order_id: &str,
+    ) -> Result<Option<InvoiceRecord>, StoreError> {
         with_pool!(self, pool => {
             let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE shop_id = $1 AND order_id = $2");
             let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&shop.0).bind(order_id).fetch_optional(pool).await?;
@@ -325,7 +364,12 @@ impl Store {
     }
 
     /// Records the gateway's invoice on ours; the first change the payer can see (version 1).
-    pub async fn attach_gateway(&self, id: &InvoiceId, gw: &GatewayDetails, now: i64) -> Result<(), StoreError> {
+    pub async fn attach_gateway(
+        &self,
+        id: &InvoiceId,
+        gw: &GatewayDetails,
+        now: i64,
+    ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             sqlx::query(
                 "UPDATE invoices SET gateway_uuid = $2, gateway_status = $3, payer_amount = $4, payer_currency = $5, \
@@ -388,7 +432,12 @@ impl Store {
     }
 
     /// Appends a line to the invoice's history.
-    pub async fn record_event(&self, id: &InvoiceId, event: &InvoiceEvent, now: i64) -> Result<(), StoreError> {
+    pub async fn record_event(
+        &self,
+        id: &InvoiceId,
+        event: &InvoiceEvent,
+        now: i64,
+    ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO invoice_events (invoice_id, source, gateway_status, outcome, version, created_at) \

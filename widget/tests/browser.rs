@@ -1,0 +1,173 @@
+//! Component tests in headless Chromium (`cargo xtask test` runs them with wasm-bindgen-test).
+
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use checkout_widget::components::{InvoiceCard, InvoiceCardProps};
+use checkout_widget::mount;
+use gloo_timers::future::TimeoutFuture;
+use shim_api::{InvoiceId, InvoiceStatus, InvoiceView};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn host() -> web_sys::Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    host
+}
+
+fn text(host: &web_sys::Element, selector: &str) -> Option<String> {
+    host.query_selector(selector)
+        .unwrap()
+        .and_then(|e| e.text_content())
+}
+
+/// Yields to the browser until `selector` appears, for up to `ms`.
+async fn appears(host: &web_sys::Element, selector: &str, ms: u32) -> bool {
+    for _ in 0..ms / 20 {
+        if host.query_selector(selector).unwrap().is_some() {
+            return true;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    false
+}
+
+fn view(status: InvoiceStatus) -> InvoiceView {
+    InvoiceView {
+        id: InvoiceId::parse("inv_1").unwrap(),
+        status,
+        is_final: status.is_final(),
+        amount: "15.00".into(),
+        currency: "USD".into(),
+        payer_amount: Some("0.00025000".into()),
+        payer_currency: Some("BTC".into()),
+        network: Some("btc".into()),
+        address: Some("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4".into()),
+        paid_amount: "0.0001".into(),
+        remaining_amount: Some("0.00015000".into()),
+        payment_uri: Some(
+            "bitcoin:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4?amount=0.00025".into(),
+        ),
+        expires_at: "2026-01-01T00:00:00Z".into(),
+        seconds_left: 125,
+        url_return: Some("https://shop.example/cart".into()),
+        url_success: Some("https://shop.example/thanks".into()),
+        version: 1,
+    }
+}
+
+fn render(status: InvoiceStatus) -> (web_sys::Element, yew::AppHandle<InvoiceCard>) {
+    let host = host();
+    let props = InvoiceCardProps {
+        view: Rc::new(view(status)),
+        seconds_left: 125,
+    };
+    let handle = yew::Renderer::<InvoiceCard>::with_root_and_props(host.clone(), props).render();
+    (host, handle)
+}
+
+#[wasm_bindgen_test]
+async fn a_pending_invoice_shows_how_to_pay() {
+    let (host, handle) = render(InvoiceStatus::Pending);
+    assert!(
+        appears(&host, ".ckw-qr svg", 2_000).await,
+        "QR code rendered"
+    );
+    assert_eq!(text(&host, ".ckw-amount").as_deref(), Some("0.00025 BTC"));
+    assert_eq!(
+        text(&host, ".ckw-address").as_deref(),
+        Some("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
+    );
+    assert_eq!(
+        text(&host, ".ckw-countdown").as_deref(),
+        Some("Time left: 2:05")
+    );
+    let label = host
+        .query_selector(".ckw-qr")
+        .unwrap()
+        .unwrap()
+        .get_attribute("aria-label")
+        .unwrap();
+    assert!(label.contains("0.00025 BTC"), "{label}");
+    let wallet = host
+        .query_selector(".ckw-wallet")
+        .unwrap()
+        .unwrap()
+        .get_attribute("href")
+        .unwrap();
+    assert!(wallet.starts_with("bitcoin:"), "{wallet}");
+    assert!(text(&host, ".ckw-network").unwrap().contains("Bitcoin"));
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_partial_payment_asks_for_the_rest() {
+    let (host, handle) = render(InvoiceStatus::PartiallyPaid);
+    assert!(appears(&host, ".ckw-partial", 2_000).await);
+    assert_eq!(text(&host, ".ckw-amount").as_deref(), Some("0.00015 BTC"));
+    assert!(
+        text(&host, ".ckw-partial")
+            .unwrap()
+            .contains("Received 0.0001 BTC")
+    );
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn final_statuses_hide_the_address_and_offer_the_way_back() {
+    for (status, back) in [
+        (InvoiceStatus::Paid, "https://shop.example/thanks"),
+        (InvoiceStatus::Expired, "https://shop.example/cart"),
+    ] {
+        let (host, handle) = render(status);
+        assert!(appears(&host, ".ckw-return", 2_000).await, "{status}");
+        assert!(
+            host.query_selector(".ckw-address").unwrap().is_none(),
+            "{status}"
+        );
+        let href = host
+            .query_selector(".ckw-return")
+            .unwrap()
+            .unwrap()
+            .get_attribute("href")
+            .unwrap();
+        assert_eq!(href, back, "{status}");
+        handle.destroy();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_shim_is_said_and_retried() {
+    let host = host();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"invoiceId".into(), &"inv_abc".into()).unwrap();
+    js_sys::Reflect::set(&options, &"apiBase".into(), &"http://127.0.0.1:9".into()).unwrap();
+    let mut handle = mount(host.clone(), options.into()).unwrap();
+    assert!(
+        appears(&host, ".ckw-banner", 5_000).await,
+        "error banner shown"
+    );
+    assert!(text(&host, ".ckw-banner").unwrap().contains("Retrying"));
+    handle.destroy();
+    TimeoutFuture::new(50).await;
+    assert_eq!(host.child_element_count(), 0, "destroy() empties the host");
+}
+
+#[wasm_bindgen_test]
+fn mount_refuses_bad_options() {
+    let error = mount(host(), js_sys::Object::new().into()).unwrap_err();
+    assert!(error.as_string().unwrap().contains("invoiceId is required"));
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &options,
+        &"invoiceId".into(),
+        &JsValue::from_str("../../etc"),
+    )
+    .unwrap();
+    assert!(mount(host(), options.into()).is_err());
+}
