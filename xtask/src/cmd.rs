@@ -60,10 +60,71 @@ pub fn run(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Tests counted across the runs of [`run_tests`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub passed: u64,
+    pub failed: u64,
+}
+
+/// Runs a test command like [`run`], echoing its output, and adds up its
+/// `test result: ok. N passed; M failed` lines into `tally`.
+pub fn run_tests(command: &mut Command, tally: &mut Tally) -> Result<()> {
+    use std::io::{BufRead as _, BufReader};
+    ENV_OVERRIDES.with(|env| {
+        for (key, value) in env.borrow().iter() {
+            command.env(key, value);
+        }
+    });
+    let text = describe(command);
+    println!("$ {text}");
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start `{text}`"))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                tally.passed += count(rest, " passed");
+                tally.failed += count(rest, " failed");
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{text}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// The number just before `label` in `ok. 3 passed; 0 failed; ...`.
+fn count(summary: &str, label: &str) -> u64 {
+    summary
+        .split([';', '.'])
+        .find_map(|part| part.trim().strip_suffix(label.trim_start()))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Runs `command` quietly and returns its standard output, or `None` if it could not run or failed.
 pub fn output(command: &mut Command) -> Option<String> {
     let out = command.output().ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn reads_cargo_test_summaries() {
+        let line =
+            "ok. 11 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.35s";
+        assert_eq!((count(line, " passed"), count(line, " failed")), (11, 2));
+        assert_eq!(count("FAILED. 0 passed; 1 failed; 0 ignored", " failed"), 1);
+    }
 }

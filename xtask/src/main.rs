@@ -13,7 +13,7 @@ mod setup;
 mod widget;
 
 use anyhow::{Context as _, Result, bail};
-use cmd::{cargo, run, step};
+use cmd::{Tally, cargo, run, run_tests, step};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -105,6 +105,7 @@ fn test(root: &Path) -> Result<()> {
         );
     }
 
+    let mut tally = Tally::default();
     step("workspace tests (native, including the browser end-to-end tests)");
     let mut native = cargo(root);
     native
@@ -112,7 +113,7 @@ fn test(root: &Path) -> Result<()> {
         .env("SHIM_WIDGET_DIR", &dist)
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium);
-    run(&mut native)?;
+    run_tests(&mut native, &mut tally)?;
 
     step("widget tests in headless Chromium (wasm-bindgen-test)");
     let runner = tools
