@@ -43,15 +43,23 @@ async fn open_pay_page(app: &DemoApp, browser: &Browser, invoice: &Value) {
         )
         .await
         .unwrap();
-    let qr = browser
-        .eval("return document.querySelector('.ckw-qr svg') !== null")
-        .await
-        .unwrap();
-    assert_eq!(qr, json!(true), "the QR code is on the page");
+    assert_qr_carries(browser, invoice["payment_uri"].as_str().unwrap()).await;
     browser
         .eval("window.__notReloaded = true; return true")
         .await
         .unwrap();
+}
+
+/// Decodes the QR code on screen, as a wallet's camera would, and compares what it carries.
+async fn assert_qr_carries(browser: &Browser, expected: &str) {
+    let center = "document.querySelector('.ckw-qr').scrollIntoView({block: 'center'}); return true";
+    browser.eval(center).await.unwrap();
+    let png = browser
+        .screenshot(&screenshot_path("qr-last-checked"))
+        .await
+        .unwrap();
+    let codes = e2e_tests::qr::decode_png(&png).unwrap();
+    assert_eq!(codes, [expected.to_owned()], "the QR code on screen");
 }
 
 async fn wait_for_status(browser: &Browser, status: &str) {
@@ -165,5 +173,75 @@ async fn a_partial_payment_shows_what_is_due_then_the_top_up_completes_it() {
         .await
         .unwrap();
     wait_for_status(&browser, "paid").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_buys_in_the_demo_store_and_the_order_turns_paid() {
+    let app = DemoApp::start().await.unwrap();
+    let browser = Browser::start().await.unwrap();
+    browser.goto(&format!("{}/", app.url)).await.unwrap();
+    // The first product, paid with the first coin offered (USDT on TRON).
+    browser
+        .eval("document.querySelector('form.product button[type=submit]').click(); return true")
+        .await
+        .unwrap();
+    browser
+        .wait_for("the pay page", "return location.pathname", WAIT, |v| {
+            v.as_str().is_some_and(|p| p.starts_with("/pay/inv_"))
+        })
+        .await
+        .unwrap();
+    let address_on_screen = "return document.querySelector('.ckw-address')?.textContent ?? null";
+    browser
+        .wait_for("the address", address_on_screen, WAIT, |v| v.is_string())
+        .await
+        .unwrap();
+    let path = browser.eval("return location.pathname").await.unwrap();
+    let id = path
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/pay/")
+        .to_owned();
+    let view: Value = app
+        .http
+        .get(format!("{}/v1/invoices/{id}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (view["amount"].as_str(), view["payer_currency"].as_str()),
+        (Some("15.00"), Some("USDT"))
+    );
+    assert_qr_carries(&browser, view["payment_uri"].as_str().unwrap()).await;
+    browser
+        .eval("window.__notReloaded = true; return true")
+        .await
+        .unwrap();
+
+    // The sandbox panel stands in for the payer's wallet.
+    browser.eval("document.querySelector('#sandbox-panel button[data-action=full]').click(); return true").await.unwrap();
+    wait_for_status(&browser, "paid").await;
+    browser
+        .screenshot(&screenshot_path("demo-store-paid"))
+        .await
+        .unwrap();
+
+    browser
+        .goto(&format!("{}/shop/orders", app.url))
+        .await
+        .unwrap();
+    let order = browser
+        .eval("return document.querySelector('.order-status')?.textContent ?? null")
+        .await
+        .unwrap();
+    assert_eq!(
+        order,
+        json!("paid"),
+        "the store's order follows the invoice"
+    );
     browser.close().await.unwrap();
 }

@@ -157,6 +157,7 @@ impl Browser {
     }
 
     /// Evaluates `script` every 100 ms until `done` accepts its value, or fails after `timeout`.
+    /// Errors while the page navigates are retried until then.
     pub async fn wait_for(
         &self,
         what: &str,
@@ -166,29 +167,35 @@ impl Browser {
     ) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         loop {
-            let value = self.eval(script).await?;
-            if done(&value) {
-                return Ok(value);
-            }
+            let last = match self.eval(script).await {
+                Ok(value) if done(&value) => return Ok(value),
+                Ok(value) => value.to_string(),
+                Err(e) => e.to_string(),
+            };
             if Instant::now() > deadline {
-                bail!("timed out after {timeout:?} waiting for {what}; last value: {value}");
+                bail!("timed out after {timeout:?} waiting for {what}; last: {last}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
-    /// Saves a PNG screenshot of the page to `path`.
-    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+    /// A PNG screenshot of the viewport.
+    pub async fn screenshot_png(&self) -> Result<Vec<u8>> {
         let data = self
             .command(reqwest::Method::GET, "/screenshot", None)
             .await?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().context("screenshot data")?)?;
+        let data = data.as_str().context("screenshot data")?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(data)?)
+    }
+
+    /// Saves a PNG screenshot of the viewport to `path`, and returns it.
+    pub async fn screenshot(&self, path: &Path) -> Result<Vec<u8>> {
+        let png = self.screenshot_png().await?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(path, png)?;
-        Ok(())
+        std::fs::write(path, &png)?;
+        Ok(png)
     }
 
     /// Ends the session (closing Chromium).

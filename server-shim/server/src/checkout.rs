@@ -210,15 +210,32 @@ impl Checkout {
             tracing::warn!(order_id = %hook.order_id, "webhook for an order id the shim never issued");
             return Ok(IpnOutcome::UnknownInvoice);
         };
-        if self.store.invoice(&id).await?.is_none() {
+        let Some(known) = self.store.invoice(&id).await? else {
             tracing::warn!(invoice = %id, "webhook for an unknown invoice");
             return Ok(IpnOutcome::UnknownInvoice);
-        }
+        };
         let fetched = self
             .gateway
             .payment_info(&PaymentRef::Uuid(hook.uuid.clone()))
             .await
             .map_err(IpnError::GatewayUnavailable)?;
+        // The gateway's own record must be the payment we created for this invoice.
+        let ours = fetched.order_id == id.as_str()
+            && known
+                .gateway_uuid
+                .as_deref()
+                .is_none_or(|uuid| uuid == fetched.uuid);
+        if !ours {
+            tracing::warn!(invoice = %id, "webhook names a payment that is not this invoice's");
+            let event = InvoiceEvent {
+                source: "ipn".into(),
+                gateway_status: Some(fetched.status.as_str().to_owned()),
+                outcome: "ignored: the payment belongs to another order".into(),
+                version: known.version,
+            };
+            self.store.record_event(&id, &event, now()).await?;
+            return Ok(IpnOutcome::Ignored);
+        }
 
         // A concurrent webhook for the same invoice may win the version race; decide again.
         for _ in 0..5 {

@@ -146,3 +146,37 @@ async fn expiry_and_money_after_it() {
         "the sandbox refuses money for a closed payment"
     );
 }
+
+#[tokio::test]
+async fn a_webhook_pointing_at_another_orders_payment_changes_nothing() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, a) = app.create(&usdt_invoice("7001", "15.00")).await;
+    let (_, b) = app.create(&usdt_invoice("7002", "15.00")).await;
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    app.sandbox("pay", json!({ "order_id": b, "amount": "15" }))
+        .await;
+    app.wait_for_status(b, "paid").await;
+    let log: serde_json::Value = app
+        .http
+        .get(format!("{}/cryptomus/sandbox/webhooks", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b_uuid = log["result"][0]["uuid"].as_str().unwrap();
+
+    // Correctly signed, but it names B's payment as if it were A's.
+    let key = &app.sandbox.config().payment_key;
+    let (status, answer) = app
+        .post_ipn(sign_webhook(&webhook(a, b_uuid, "paid"), key).unwrap())
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["outcome"], "ignored");
+    let (_, after) = app.invoice(a).await;
+    assert_eq!(
+        (after["status"].as_str(), after["version"].as_u64()),
+        (Some("pending"), Some(1))
+    );
+}
