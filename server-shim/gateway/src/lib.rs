@@ -1,6 +1,7 @@
 //! The Cryptomus merchant protocol, as the shim and the sandbox both speak it.
 //!
 //! # Layout
+//! - [`amount`]: plain decimal amounts, parsed into decimals (never floats).
 //! - [`sign`]: `md5(base64(body) + key)` request signatures and their constant-time check.
 //! - [`php_json`]: PHP's `json_decode`/`json_encode` round trip, which webhook signatures are computed
 //!   over.
@@ -14,6 +15,7 @@
 //!
 //! See `shared/CRYPTOMUS.md` in the project for the protocol facts this crate follows.
 
+pub mod amount;
 pub mod client;
 pub mod php_json;
 pub mod sign;

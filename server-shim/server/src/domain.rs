@@ -3,8 +3,8 @@
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use shim_api::{CreateInvoiceRequest, InvoiceId, InvoiceStatus};
+use shim_gateway::amount::AmountError;
 use std::fmt;
-use std::str::FromStr;
 
 /// A shop's id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -64,29 +64,14 @@ pub fn new_invoice_id() -> Result<InvoiceId, getrandom::Error> {
 
 /// A positive decimal amount given as a plain decimal string.
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || !digits(whole)
-        || !digits(fraction)
-        || (text.contains('.') && fraction.is_empty())
-    {
-        return Err(format!(
-            "amount must be a plain decimal string like \"15.00\", got {text:?}"
-        ));
-    }
-    if fraction.len() > 18 {
-        return Err("amount has more than 18 decimal places".into());
-    }
-    if whole.trim_start_matches('0').len() > 15 {
-        return Err("amount is too large".into());
-    }
-    let amount =
-        Decimal::from_str(text).map_err(|_| format!("amount {text:?} is not a decimal"))?;
-    if amount <= Decimal::ZERO {
-        return Err("amount must be greater than zero".into());
-    }
-    Ok(amount)
+    shim_gateway::amount::parse_amount(text).map_err(|e| match e {
+        AmountError::Format => {
+            format!("amount must be a plain decimal string like \"15.00\", got {text:?}")
+        }
+        AmountError::TooPrecise => "amount has more than 18 decimal places".into(),
+        AmountError::TooLarge => "amount is too large".into(),
+        AmountError::NotPositive => "amount must be greater than zero".into(),
+    })
 }
 
 fn currency_code(field: &str, text: &str) -> Result<String, String> {

@@ -32,34 +32,23 @@ async fn a_payment_moves_the_invoice_once_on_every_backend() {
 
         // A stale webhook replayed later, correctly signed: the gateway still says paid.
         // The shim applies a webhook before answering it, so the sandbox may note the answer later.
-        let mut log: serde_json::Value = json!(null);
+        let mut deliveries = app.webhook_log().await;
         for _ in 0..100 {
-            log = app
-                .http
-                .get(format!("{}/cryptomus/sandbox/webhooks", app.url))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if log["result"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|d| d["delivered"] == true)
-            {
+            if deliveries.iter().all(|d| d["delivered"] == true) {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            deliveries = app.webhook_log().await;
         }
-        let deliveries = log["result"].as_array().unwrap();
         let statuses: Vec<_> = deliveries
             .iter()
             .map(|d| d["status"].as_str().unwrap())
             .collect();
         assert_eq!(statuses, ["confirm_check", "paid"]);
-        assert!(deliveries.iter().all(|d| d["delivered"] == true), "{log}");
+        assert!(
+            deliveries.iter().all(|d| d["delivered"] == true),
+            "{deliveries:?}"
+        );
         let gateway_uuid = deliveries[0]["uuid"].as_str().unwrap().to_owned();
         let key = &app.sandbox.config().payment_key;
         let replay = sign_webhook(&webhook(id, &gateway_uuid, "check"), key).unwrap();
@@ -156,16 +145,8 @@ async fn a_webhook_pointing_at_another_orders_payment_changes_nothing() {
     app.sandbox("pay", json!({ "order_id": b, "amount": "15" }))
         .await;
     app.wait_for_status(b, "paid").await;
-    let log: serde_json::Value = app
-        .http
-        .get(format!("{}/cryptomus/sandbox/webhooks", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let b_uuid = log["result"][0]["uuid"].as_str().unwrap();
+    let log = app.webhook_log().await;
+    let b_uuid = log[0]["uuid"].as_str().unwrap();
 
     // Correctly signed, but it names B's payment as if it were A's.
     let key = &app.sandbox.config().payment_key;

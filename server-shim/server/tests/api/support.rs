@@ -130,6 +130,21 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// The sandbox's log of webhooks sent.
+    pub async fn webhook_log(&self) -> Vec<Value> {
+        let url = format!("{}/cryptomus/sandbox/webhooks", self.url);
+        let log: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        log["result"].as_array().unwrap().clone()
+    }
+
     pub async fn post_ipn(&self, body: Vec<u8>) -> (u16, Value) {
         let response = self
             .http
