@@ -1,0 +1,145 @@
+//! Field validation, reported the way the gateway reports it.
+
+use super::{FieldErrors, Fields, Refusal};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// Collects per-field problems the way the gateway reports them.
+#[derive(Default)]
+pub(super) struct Check {
+    errors: FieldErrors,
+}
+
+impl Check {
+    pub(super) fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    pub(super) fn string(
+        &mut self,
+        fields: &Fields,
+        name: &str,
+        required: bool,
+        max: usize,
+    ) -> Option<String> {
+        match fields.get(name) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.fail(
+                        name,
+                        format!("The {} field is required.", name.replace('_', " ")),
+                    );
+                }
+                None
+            }
+            Some(Value::String(s)) if s.chars().count() <= max => Some(s.clone()),
+            Some(Value::String(_)) => {
+                self.fail(
+                    name,
+                    format!(
+                        "The {} may not be greater than {max} characters.",
+                        name.replace('_', " ")
+                    ),
+                );
+                None
+            }
+            Some(_) => {
+                self.fail(
+                    name,
+                    format!("The {} must be a string.", name.replace('_', " ")),
+                );
+                None
+            }
+        }
+    }
+
+    /// A positive decimal given as a string or a JSON number: digits, an optional point and at most
+    /// 18 decimals. Exponents, signs and blanks are refused.
+    pub(super) fn amount(&mut self, fields: &Fields, name: &str) -> Option<Decimal> {
+        let text = match fields.get(name) {
+            None | Some(Value::Null) => {
+                self.fail(name, format!("The {name} field is required."));
+                return None;
+            }
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => {
+                self.fail(name, format!("The {name} must be a number."));
+                return None;
+            }
+        };
+        match parse_amount(&text) {
+            Ok(amount) => Some(amount),
+            Err(message) => {
+                self.fail(name, message);
+                None
+            }
+        }
+    }
+
+    /// A boolean as Laravel accepts one: `true`, `false`, `1`, `0`, `"1"`, `"0"` (the PHP SDK sends
+    /// `is_subtract` as a string).
+    pub(super) fn boolean(&mut self, fields: &Fields, name: &str) -> Option<bool> {
+        match fields.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::Number(n)) if n.as_u64() == Some(1) => Some(true),
+            Some(Value::Number(n)) if n.as_u64() == Some(0) => Some(false),
+            Some(Value::String(s)) if s == "1" || s == "true" => Some(true),
+            Some(Value::String(s)) if s == "0" || s == "false" => Some(false),
+            Some(_) => {
+                self.fail(
+                    name,
+                    format!(
+                        "The {} field must be true or false.",
+                        name.replace('_', " ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn integer(&mut self, fields: &Fields, name: &str) -> Option<i64> {
+        match fields.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            Some(Value::String(s)) if s.parse::<i64>().is_ok() => s.parse().ok(),
+            Some(_) => {
+                self.fail(name, format!("The {name} must be an integer."));
+                None
+            }
+        }
+    }
+
+    pub(super) fn finish(self) -> Result<(), Refusal> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::Invalid(self.errors))
+        }
+    }
+}
+
+pub(super) fn parse_amount(text: &str) -> Result<Decimal, String> {
+    use shim_gateway::amount::AmountError;
+    shim_gateway::amount::parse_amount(text).map_err(|e| {
+        match e {
+            AmountError::Format => "The amount format is invalid.",
+            AmountError::TooPrecise | AmountError::TooLarge => "The amount has too many digits.",
+            AmountError::NotPositive => "The amount must be greater than 0.",
+        }
+        .to_owned()
+    })
+}
+
+pub(super) fn order_id_ok(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}

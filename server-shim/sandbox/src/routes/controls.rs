@@ -1,0 +1,96 @@
+//! `/sandbox/...`: the controls that stand in for payers, the chain and the clock.
+
+use super::check::Check;
+use super::payments::payment_key;
+use super::{Refusal, answer, first20, object, success};
+use crate::{Sandbox, addresses, ids};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::Response;
+use serde_json::json;
+
+pub(super) async fn control_pay(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let key = payment_key(&fields)?;
+    let mut check = Check::default();
+    let amount = check.amount(&fields, "amount").unwrap_or_default();
+    let confirm = check.boolean(&fields, "confirm").unwrap_or(true);
+    let txid = check.string(&fields, "txid", false, 128);
+    check.finish()?;
+    let now = sandbox.now();
+    let changes = {
+        let mut payments = sandbox.payments();
+        payments.transactions += 1;
+        let n = payments.transactions;
+        let txid =
+            txid.unwrap_or_else(|| hex::encode(ids::derive(sandbox.config().seed, "txid", n)));
+        let from = payments
+            .get(&key)
+            .and_then(|p| p.network.clone())
+            .and_then(|network| {
+                addresses::address(
+                    &network,
+                    &first20(&ids::derive(sandbox.config().seed, "from", n)),
+                )
+            });
+        payments
+            .pay(&key, amount, txid, confirm, now)
+            .map(|mut changes| {
+                for change in &mut changes {
+                    change.from.clone_from(&from);
+                }
+                changes
+            })?
+    };
+    Ok(answer(&sandbox, changes))
+}
+
+pub(super) async fn control_confirm(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let key = payment_key(&object(&body)?)?;
+    let now = sandbox.now();
+    let payment = sandbox.payments().confirm(&key, now)?;
+    Ok(answer(&sandbox, vec![payment]))
+}
+
+pub(super) async fn control_expire(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let key = payment_key(&object(&body)?)?;
+    let now = sandbox.now();
+    let payment = sandbox.payments().expire(&key, now)?;
+    Ok(answer(&sandbox, vec![payment]))
+}
+
+pub(super) async fn control_advance(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let mut check = Check::default();
+    let seconds = check.integer(&fields, "seconds");
+    if !seconds.is_some_and(|s| (0..=31_536_000).contains(&s)) {
+        check.fail(
+            "seconds",
+            "The seconds must be an integer between 0 and 31536000.",
+        );
+    }
+    check.finish()?;
+    let offset = &sandbox.inner.clock_offset;
+    offset.fetch_add(
+        seconds.unwrap_or_default(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    sandbox.expire_due();
+    Ok(success(json!({ "now": sandbox.now() })))
+}
+
+pub(super) async fn webhook_log(State(sandbox): State<Sandbox>) -> Response {
+    success(sandbox.deliveries())
+}

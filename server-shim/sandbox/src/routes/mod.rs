@@ -1,0 +1,144 @@
+//! HTTP: the Cryptomus paths with their header checks, envelopes and error shapes, and the controls
+//! under `/sandbox/` that play the payer.
+//!
+//! - `payments`: invoices (`/v1/payment/...`), their QR codes, refunds and webhook tests.
+//! - `account`: the balance and the exchange rates.
+//! - `controls`: `/sandbox/...`, which stand in for payers, the chain and the clock.
+//! - `check`: field validation with the gateway's messages.
+
+mod account;
+mod check;
+mod controls;
+mod payments;
+
+use crate::Sandbox;
+use crate::ledger::{ControlError, Payment};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+use shim_gateway::ApiKey;
+use shim_gateway::wire::{CryptomusSuccess, INVALID_SIGN};
+use std::collections::BTreeMap;
+
+/// Largest request body the sandbox reads.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// The sandbox's routes: Cryptomus paths plus controls. Mount at the root, or nest under a prefix
+/// that is part of the gateway URL given to clients.
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/v1/payment", post(payments::create_payment))
+        .route("/v1/payment/info", post(payments::payment_info))
+        .route("/sandbox/pay", post(controls::control_pay))
+        .route("/sandbox/confirm", post(controls::control_confirm))
+        .route("/sandbox/expire", post(controls::control_expire))
+        .route("/sandbox/advance", post(controls::control_advance))
+        .route("/sandbox/webhooks", get(controls::webhook_log))
+        .route("/sandbox/payments/{uuid}", get(payments::payment_page))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(sandbox)
+}
+
+type Fields = Map<String, Value>;
+type FieldErrors = BTreeMap<String, Vec<String>>;
+
+fn success(result: impl serde::Serialize) -> Response {
+    Json(CryptomusSuccess { state: 0, result }).into_response()
+}
+
+/// Every way the sandbox says no, in the gateway's shapes.
+#[derive(Debug)]
+enum Refusal {
+    /// `{"message":"Invalid Sign."}`, 401.
+    InvalidSign,
+    /// A body that is not a JSON object.
+    NotObject,
+    /// Field validation, 422 `{"state":1,"errors":{...}}`.
+    Invalid(FieldErrors),
+    /// A control that cannot act on the payment.
+    Control(ControlError),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let failure = |status: StatusCode, message: &str| {
+            (status, Json(json!({ "state": 1, "message": message }))).into_response()
+        };
+        match self {
+            Refusal::InvalidSign => (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "message": INVALID_SIGN })),
+            )
+                .into_response(),
+            Refusal::NotObject => failure(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request body must be a JSON object",
+            ),
+            Refusal::Invalid(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "state": 1, "errors": errors })),
+            )
+                .into_response(),
+            Refusal::Control(error) => {
+                let status = match error {
+                    ControlError::NotFound => StatusCode::NOT_FOUND,
+                    ControlError::Final | ControlError::NotConfirming => StatusCode::CONFLICT,
+                    ControlError::NoCoinChosen => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                failure(status, error.message())
+            }
+        }
+    }
+}
+
+impl From<ControlError> for Refusal {
+    fn from(error: ControlError) -> Self {
+        Refusal::Control(error)
+    }
+}
+
+/// The gateway's header check: the merchant uuid, and `sign` over the exact body bytes under `key`.
+fn authenticate(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    body: &[u8],
+    key: &ApiKey,
+) -> Result<(), Refusal> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let merchant_ok = header("merchant") == Some(sandbox.config().merchant.as_str());
+    let sign_ok = header("sign").is_some_and(|s| shim_gateway::sign::verify(body, s, key));
+    if merchant_ok && sign_ok {
+        Ok(())
+    } else {
+        Err(Refusal::InvalidSign)
+    }
+}
+
+/// The request's fields. PHP clients send an empty parameter list as `[]`, which counts as `{}`.
+fn object(body: &[u8]) -> Result<Fields, Refusal> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        Ok(Value::Array(items)) if items.is_empty() => Ok(Fields::new()),
+        _ => Err(Refusal::NotObject),
+    }
+}
+
+fn first20(bytes: &[u8; 32]) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    out.copy_from_slice(&bytes[..20]);
+    out
+}
+
+/// Sends the webhooks a control's changes call for, and answers with the payment's new state.
+fn answer(sandbox: &Sandbox, changes: Vec<Payment>) -> Response {
+    for payment in &changes {
+        sandbox.send_webhook(payment);
+    }
+    match changes.last() {
+        Some(last) => success(last.to_wire()),
+        None => success(json!([])),
+    }
+}
