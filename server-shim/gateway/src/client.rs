@@ -1,8 +1,13 @@
 //! The HTTP client for the Cryptomus merchant API.
 
+use crate::types::{
+    Balance, BalanceOwner, ExchangeRate, PaymentListQuery, PaymentPage, Service, TestWebhook,
+};
 use crate::wire::{
-    CryptomusCreatePayment, CryptomusFailure, CryptomusInvoice, CryptomusPaymentRef,
-    CryptomusSuccess, INVALID_SIGN,
+    CryptomusBalances, CryptomusCreatePayment, CryptomusExchangeRate, CryptomusFailure,
+    CryptomusInvoice, CryptomusPaymentList, CryptomusPaymentListRequest, CryptomusPaymentRef,
+    CryptomusQr, CryptomusQrRequest, CryptomusRefund, CryptomusService, CryptomusSuccess,
+    CryptomusTestWebhook, INVALID_SIGN,
 };
 use crate::{ApiKey, CreateInvoice, GatewayInvoice, MerchantId, PaymentRef, sign};
 use reqwest::StatusCode;
@@ -113,40 +118,179 @@ impl CryptomusClient {
         req: &CreateInvoice,
     ) -> Result<GatewayInvoice, GatewayError> {
         let body = validate_create(req)?;
-        let invoice: CryptomusInvoice = self.post_retrying("v1/payment", &body).await?;
+        let invoice: CryptomusInvoice = self.post("v1/payment", &body, Retry::Safe).await?;
         invoice.try_into()
     }
 
     /// `POST /v1/payment/info`. A read, so retried on transient failures.
     pub async fn payment_info(&self, payment: &PaymentRef) -> Result<GatewayInvoice, GatewayError> {
-        let body = match payment {
-            PaymentRef::Uuid(uuid) => CryptomusPaymentRef {
-                uuid: Some(uuid.clone()),
-                ..Default::default()
-            },
-            PaymentRef::OrderId(id) => CryptomusPaymentRef {
-                order_id: Some(id.clone()),
-                ..Default::default()
-            },
-        };
-        let invoice: CryptomusInvoice = self.post_retrying("v1/payment/info", &body).await?;
+        let invoice: CryptomusInvoice = self
+            .post("v1/payment/info", &payment_ref(payment), Retry::Safe)
+            .await?;
         invoice.try_into()
     }
 
-    /// Posts a signed body, repeating on transient errors with exponential backoff. Only for calls
-    /// that are safe to repeat.
-    async fn post_retrying<B: Serialize, R: DeserializeOwned>(
+    /// `POST /v1/payment/list`: one cursor page of payments, newest first. A read, retried.
+    pub async fn list_payments(
+        &self,
+        query: &PaymentListQuery,
+    ) -> Result<PaymentPage, GatewayError> {
+        let body = CryptomusPaymentListRequest {
+            date_from: query.date_from.map(gateway_date).transpose()?,
+            date_to: query.date_to.map(gateway_date).transpose()?,
+            cursor: query.cursor.clone(),
+        };
+        let page: CryptomusPaymentList = self.post("v1/payment/list", &body, Retry::Safe).await?;
+        Ok(PaymentPage {
+            items: page
+                .items
+                .into_iter()
+                .map(GatewayInvoice::try_from)
+                .collect::<Result<_, _>>()?,
+            next_cursor: page.paginate.next_cursor,
+            previous_cursor: page.paginate.previous_cursor,
+        })
+    }
+
+    /// `POST /v1/payment/services`: coins, networks, limits and commissions. A read, retried.
+    pub async fn services(&self) -> Result<Vec<Service>, GatewayError> {
+        let list: Vec<CryptomusService> = self
+            .post("v1/payment/services", &EMPTY, Retry::Safe)
+            .await?;
+        list.into_iter().map(Service::try_from).collect()
+    }
+
+    /// `POST /v1/payment/resend`: asks the gateway to send the payment's webhook again. Not
+    /// retried: a repeat would send it twice.
+    pub async fn resend_webhook(&self, payment: &PaymentRef) -> Result<(), GatewayError> {
+        let _: serde_json::Value = self
+            .post("v1/payment/resend", &payment_ref(payment), Retry::Never)
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /v1/test-webhook/payment`: the gateway sends one signed test webhook. Not retried.
+    pub async fn test_webhook(&self, test: &TestWebhook) -> Result<(), GatewayError> {
+        let (uuid, order_id) = match &test.payment {
+            Some(PaymentRef::Uuid(uuid)) => (Some(uuid.clone()), None),
+            Some(PaymentRef::OrderId(order)) => (None, Some(order.clone())),
+            None => (None, None),
+        };
+        let body = CryptomusTestWebhook {
+            url_callback: test.url_callback.clone(),
+            currency: test.currency.clone(),
+            network: test.network.clone(),
+            uuid,
+            order_id,
+            status: test.status.as_str().to_owned(),
+        };
+        let _: serde_json::Value = self
+            .post("v1/test-webhook/payment", &body, Retry::Never)
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /v1/payment/refund`: refunds a paid payment to `address`; `is_subtract` takes the
+    /// commission from the merchant's balance instead of the refunded amount. Not retried.
+    pub async fn refund(
+        &self,
+        payment: &PaymentRef,
+        address: &str,
+        is_subtract: bool,
+    ) -> Result<(), GatewayError> {
+        let reference = payment_ref(payment);
+        let body = CryptomusRefund {
+            uuid: reference.uuid,
+            order_id: reference.order_id,
+            address: address.to_owned(),
+            is_subtract,
+        };
+        let _: serde_json::Value = self.post("v1/payment/refund", &body, Retry::Never).await?;
+        Ok(())
+    }
+
+    /// `POST /v1/payment/qr`: a PNG QR code of the payment's address, as a `data:` URI. Retried.
+    pub async fn payment_qr(&self, payment_uuid: &str) -> Result<String, GatewayError> {
+        let body = CryptomusQrRequest {
+            merchant_payment_uuid: payment_uuid.to_owned(),
+        };
+        let qr: CryptomusQr = self.post("v1/payment/qr", &body, Retry::Safe).await?;
+        Ok(qr.image)
+    }
+
+    /// `POST /v1/balance`: the merchant's and the user's balances per coin. Retried.
+    pub async fn balance(&self) -> Result<Vec<Balance>, GatewayError> {
+        let result: Vec<CryptomusBalances> = self.post("v1/balance", &EMPTY, Retry::Safe).await?;
+        let mut balances = Vec::new();
+        for entry in result {
+            for (owner, list) in [
+                (BalanceOwner::Merchant, entry.balance.merchant),
+                (BalanceOwner::User, entry.balance.user),
+            ] {
+                for item in list {
+                    balances.push(Balance {
+                        owner,
+                        currency: item.currency_code,
+                        balance: decimal("balance", &item.balance)?,
+                        balance_usd: decimal("balance_usd", &item.balance_usd)?,
+                    });
+                }
+            }
+        }
+        Ok(balances)
+    }
+
+    /// `GET /v1/exchange-rate/{currency}/list`: what one unit of `currency` buys of each other.
+    /// Public (unsigned) and a read, so retried.
+    pub async fn exchange_rates(&self, currency: &str) -> Result<Vec<ExchangeRate>, GatewayError> {
+        if currency.is_empty() || !currency.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(GatewayError::InvalidRequest(
+                "currency must be a currency code".into(),
+            ));
+        }
+        let path = format!("v1/exchange-rate/{currency}/list");
+        let rates: Vec<CryptomusExchangeRate> = self.call(&path, None, Retry::Safe).await?;
+        rates
+            .into_iter()
+            .map(|r| {
+                Ok(ExchangeRate {
+                    rate: decimal("course", &r.course)?,
+                    from: r.from,
+                    to: r.to,
+                })
+            })
+            .collect()
+    }
+
+    /// Posts a signed body; retries transient failures with exponential backoff when `retry`
+    /// says the call is safe to repeat.
+    async fn post<B: Serialize, R: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
+        retry: Retry,
     ) -> Result<R, GatewayError> {
         let bytes =
             serde_json::to_vec(body).map_err(|e| GatewayError::InvalidRequest(e.to_string()))?;
+        self.call(path, Some(bytes), retry).await
+    }
+
+    /// One API call: a signed POST with `body`, or an unsigned GET without.
+    async fn call<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Option<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<R, GatewayError> {
+        let attempts = match retry {
+            Retry::Safe => self.config.attempts.max(1),
+            Retry::Never => 1,
+        };
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            match self.post_once(path, bytes.clone()).await {
-                Err(e) if e.is_transient() && attempt < self.config.attempts => {
+            match self.send(path, body.clone()).await {
+                Err(e) if e.is_transient() && attempt < attempts => {
                     tracing::warn!(path, attempt, error = %e, "gateway call failed, retrying");
                     tokio::time::sleep(delay).await;
                     delay *= 2;
@@ -157,20 +301,23 @@ impl CryptomusClient {
         }
     }
 
-    async fn post_once<R: DeserializeOwned>(
+    async fn send<R: DeserializeOwned>(
         &self,
         path: &str,
-        body: Vec<u8>,
+        body: Option<Vec<u8>>,
     ) -> Result<R, GatewayError> {
         let url = format!("{}{path}", self.config.base_url);
-        let signature = sign::sign(&body, &self.config.payment_key);
-        let response = self
-            .http
-            .post(url)
-            .header("merchant", self.config.merchant.as_str())
-            .header("sign", signature)
-            .header("content-type", "application/json")
-            .body(body)
+        let request = match body {
+            Some(body) => self
+                .http
+                .post(url)
+                .header("merchant", self.config.merchant.as_str())
+                .header("sign", sign::sign(&body, &self.config.payment_key))
+                .header("content-type", "application/json")
+                .body(body),
+            None => self.http.get(url),
+        };
+        let response = request
             .send()
             .await
             .map_err(|e| GatewayError::Unavailable(without_url(&e)))?;
@@ -181,6 +328,44 @@ impl CryptomusClient {
             .map_err(|e| GatewayError::Unavailable(without_url(&e)))?;
         decode_response(status, &bytes)
     }
+}
+
+/// Whether a call may be repeated after a transient failure.
+#[derive(Debug, Clone, Copy)]
+enum Retry {
+    /// Reads, and writes the gateway makes idempotent (`order_id`).
+    Safe,
+    /// Writes whose repeat would act twice.
+    Never,
+}
+
+/// An empty parameter list, sent as `{}`.
+#[derive(Serialize)]
+struct Empty {}
+
+const EMPTY: Empty = Empty {};
+
+fn payment_ref(payment: &PaymentRef) -> CryptomusPaymentRef {
+    match payment {
+        PaymentRef::Uuid(uuid) => CryptomusPaymentRef {
+            uuid: Some(uuid.clone()),
+            ..Default::default()
+        },
+        PaymentRef::OrderId(id) => CryptomusPaymentRef {
+            order_id: Some(id.clone()),
+            ..Default::default()
+        },
+    }
+}
+
+/// The gateway's date parameters: `Y-m-d H:i:s` in its +03:00 time.
+fn gateway_date(unix: i64) -> Result<String, GatewayError> {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(time::macros::offset!(+3)))
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .ok_or_else(|| GatewayError::InvalidRequest(format!("date out of range: {unix}")))
 }
 
 /// A short, uniform description of a transport failure.
@@ -275,6 +460,34 @@ fn optional_decimal(field: &str, value: Option<&str>) -> Result<Option<Decimal>,
         .transpose()
 }
 
+impl TryFrom<CryptomusService> for Service {
+    type Error = GatewayError;
+
+    fn try_from(wire: CryptomusService) -> Result<Self, Self::Error> {
+        Ok(Service {
+            min_amount: decimal("min_amount", &wire.limit.min_amount)?,
+            max_amount: decimal("max_amount", &wire.limit.max_amount)?,
+            fee_amount: decimal("fee_amount", &wire.commission.fee_amount)?,
+            fee_percent: decimal("percent", &wire.commission.percent)?,
+            network: wire.network,
+            currency: wire.currency,
+            available: wire.is_available,
+        })
+    }
+}
+
+/// An ISO-8601 time with any offset, as unix seconds (UTC).
+fn unix_time(field: &str, value: Option<&str>) -> Result<Option<i64>, GatewayError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .map(|t| t.unix_timestamp())
+                .map_err(|_| GatewayError::Decode(format!("{field} is not an ISO-8601 time")))
+        })
+        .transpose()
+}
+
 impl TryFrom<CryptomusInvoice> for GatewayInvoice {
     type Error = GatewayError;
 
@@ -294,6 +507,8 @@ impl TryFrom<CryptomusInvoice> for GatewayInvoice {
             is_final: wire.is_final,
             url: wire.url,
             expires_at: wire.expired_at,
+            created_at: unix_time("created_at", wire.created_at.as_deref())?,
+            updated_at: unix_time("updated_at", wire.updated_at.as_deref())?,
         })
     }
 }

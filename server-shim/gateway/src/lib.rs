@@ -26,5 +26,8 @@ pub mod wire;
 
 pub use client::{CryptomusClient, GatewayConfig, GatewayError};
 pub use status::PaymentStatus;
-pub use types::{ApiKey, CreateInvoice, GatewayInvoice, MerchantId, PaymentRef};
+pub use types::{
+    ApiKey, Balance, BalanceOwner, CreateInvoice, ExchangeRate, GatewayInvoice, MerchantId,
+    PaymentListQuery, PaymentPage, PaymentRef, Service, TestWebhook,
+};
 pub use webhook::{PaymentWebhook, WebhookError, sign_webhook, verify_webhook};

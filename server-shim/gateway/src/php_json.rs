@@ -254,6 +254,8 @@ impl Parser<'_> {
     fn object(&mut self, depth: usize) -> Result<PhpValue, PhpJsonError> {
         self.pos += 1;
         let mut entries: Vec<(String, PhpValue)> = Vec::new();
+        // Where each key sits, so a body with many keys costs linear time, not quadratic.
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         self.skip_ws();
         if self.eat(b"}") {
             return Ok(PhpValue::Map(entries));
@@ -271,9 +273,12 @@ impl Parser<'_> {
             self.skip_ws();
             let value = self.value(depth + 1)?;
             // A repeated key keeps its first position and takes the last value, as in PHP arrays.
-            match entries.iter_mut().find(|(k, _)| *k == key) {
-                Some(entry) => entry.1 = value,
-                None => entries.push((key, value)),
+            match index.get(&key) {
+                Some(&at) => entries[at].1 = value,
+                None => {
+                    index.insert(key.clone(), entries.len());
+                    entries.push((key, value));
+                }
             }
             self.skip_ws();
             if self.eat(b",") {

@@ -114,4 +114,97 @@ pub struct GatewayInvoice {
     pub url: String,
     /// Expiry as unix seconds.
     pub expires_at: i64,
+    /// Creation, unix seconds (the gateway's local time normalised to UTC).
+    pub created_at: Option<i64>,
+    /// Last change, unix seconds (UTC).
+    pub updated_at: Option<i64>,
+}
+
+/// Which payments `/v1/payment/list` returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentListQuery {
+    /// Created at or after, unix seconds.
+    pub date_from: Option<i64>,
+    /// Created at or before, unix seconds.
+    pub date_to: Option<i64>,
+    /// The page to fetch: a cursor from an earlier page, or `None` for the first.
+    pub cursor: Option<String>,
+}
+
+/// One page of payments, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentPage {
+    /// The payments.
+    pub items: Vec<GatewayInvoice>,
+    /// The next (older) page, if any.
+    pub next_cursor: Option<String>,
+    /// The previous (newer) page, if any.
+    pub previous_cursor: Option<String>,
+}
+
+/// A coin on a network, as the gateway offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Network code.
+    pub network: String,
+    /// Coin code.
+    pub currency: String,
+    /// Whether payments can be taken in it now.
+    pub available: bool,
+    /// Smallest payment, in the coin.
+    pub min_amount: Decimal,
+    /// Largest payment, in the coin.
+    pub max_amount: Decimal,
+    /// Fixed commission, in the coin.
+    pub fee_amount: Decimal,
+    /// Commission in percent.
+    pub fee_percent: Decimal,
+}
+
+/// Whose balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceOwner {
+    /// The merchant's business balance.
+    Merchant,
+    /// The user's personal balance.
+    User,
+}
+
+/// A balance in one coin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    /// Whose.
+    pub owner: BalanceOwner,
+    /// Coin code.
+    pub currency: String,
+    /// Amount in the coin.
+    pub balance: Decimal,
+    /// Its worth in US dollars.
+    pub balance_usd: Decimal,
+}
+
+/// One exchange rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeRate {
+    /// From this currency...
+    pub from: String,
+    /// ...to this one.
+    pub to: String,
+    /// Units of `to` per unit of `from`.
+    pub rate: Decimal,
+}
+
+/// A test webhook to have the gateway send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestWebhook {
+    /// Where to send it.
+    pub url_callback: String,
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// A payment of the merchant's to describe, or none for a made-up one.
+    pub payment: Option<PaymentRef>,
+    /// The status it reports.
+    pub status: PaymentStatus,
 }

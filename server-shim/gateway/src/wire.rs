@@ -131,3 +131,165 @@ pub struct CryptomusFailure {
 
 /// The message the gateway answers a wrong signature with.
 pub const INVALID_SIGN: &str = "Invalid Sign.";
+
+/// Body of `POST /v1/payment/list`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusPaymentListRequest {
+    /// `Y-m-d H:i:s`, the gateway's local time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_from: Option<String>,
+    /// `Y-m-d H:i:s`, the gateway's local time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_to: Option<String>,
+    /// Page cursor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Result of `POST /v1/payment/list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusPaymentList {
+    /// The payments.
+    pub items: Vec<CryptomusInvoice>,
+    /// Paging.
+    pub paginate: CryptomusPaginate,
+}
+
+/// Paging of list results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CryptomusPaginate {
+    /// Items on this page.
+    pub count: u64,
+    /// Whether there is more than one page.
+    pub has_pages: bool,
+    /// The next page.
+    pub next_cursor: Option<String>,
+    /// The previous page.
+    pub previous_cursor: Option<String>,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// One entry of `POST /v1/payment/services`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusService {
+    /// Network code.
+    pub network: String,
+    /// Coin code.
+    pub currency: String,
+    /// Whether it is offered now.
+    pub is_available: bool,
+    /// Limits.
+    pub limit: CryptomusLimit,
+    /// Commission.
+    pub commission: CryptomusCommission,
+}
+
+/// Payment limits, decimal strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusLimit {
+    /// Smallest.
+    pub min_amount: String,
+    /// Largest.
+    pub max_amount: String,
+}
+
+/// Commission, decimal strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusCommission {
+    /// Fixed part.
+    pub fee_amount: String,
+    /// Percent.
+    pub percent: String,
+}
+
+/// Body of `POST /v1/payment/refund`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusRefund {
+    /// Payment uuid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// Merchant's order id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Where the refund goes.
+    pub address: String,
+    /// Commission from the balance (true) or from the refunded amount (false).
+    pub is_subtract: bool,
+}
+
+/// Body of `POST /v1/test-webhook/payment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusTestWebhook {
+    /// Where to send it.
+    pub url_callback: String,
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// Payment uuid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// Merchant's order id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Status to report.
+    pub status: String,
+}
+
+/// Body of `POST /v1/payment/qr`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusQrRequest {
+    /// Payment uuid.
+    pub merchant_payment_uuid: String,
+}
+
+/// Result of the QR endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusQr {
+    /// `data:image/png;base64,...`.
+    pub image: String,
+}
+
+/// One element of `POST /v1/balance`'s result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusBalances {
+    /// The balances.
+    pub balance: CryptomusBalanceGroups,
+}
+
+/// Merchant and user balances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusBalanceGroups {
+    /// Business balances.
+    #[serde(default)]
+    pub merchant: Vec<CryptomusBalance>,
+    /// Personal balances.
+    #[serde(default)]
+    pub user: Vec<CryptomusBalance>,
+}
+
+/// A balance in one coin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusBalance {
+    /// Wallet uuid.
+    pub uuid: String,
+    /// Amount, decimal string.
+    pub balance: String,
+    /// Coin code.
+    pub currency_code: String,
+    /// Worth in US dollars, decimal string.
+    pub balance_usd: String,
+}
+
+/// One entry of `GET /v1/exchange-rate/{currency}/list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusExchangeRate {
+    /// From.
+    pub from: String,
+    /// To.
+    pub to: String,
+    /// Rate, decimal string.
+    pub course: String,
+}

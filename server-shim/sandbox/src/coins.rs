@@ -79,6 +79,9 @@ const FIAT: &[(&str, (i64, u32))] = &[
     ("TRY", (3, 2)),
 ];
 
+/// The gateway's commission on payments, in percent.
+pub(crate) const COMMISSION_PERCENT: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
+
 /// Every network the sandbox knows.
 pub(crate) const NETWORKS: &[&str] = &["btc", "ltc", "eth", "arbitrum", "bsc", "polygon", "tron"];
 
@@ -119,6 +122,52 @@ pub(crate) fn convert(amount: Decimal, from: &str, to: &Coin) -> Option<Decimal>
     Some(value.round_dp_with_strategy(to.scale, rust_decimal::RoundingStrategy::AwayFromZero))
 }
 
+/// Every coin and fiat code, coins first.
+pub(crate) fn all_codes() -> impl Iterator<Item = &'static str> {
+    COINS
+        .iter()
+        .map(|c| c.code)
+        .chain(FIAT.iter().map(|(code, _)| *code))
+}
+
+/// How many units of `to` one unit of `from` buys, to 8 decimals.
+pub(crate) fn rate(from: &str, to: &str) -> Option<Decimal> {
+    let value = usd_per_unit(from)?.checked_div(usd_per_unit(to)?)?;
+    Some(value.round_dp(8))
+}
+
+/// A coin on one of its networks, as `/v1/payment/services` lists it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Service {
+    pub coin: &'static Coin,
+    pub network: &'static str,
+}
+
+/// The smallest and largest invoice, in US dollars.
+const MIN_USD: i64 = 1;
+const MAX_USD: i64 = 1_000_000;
+
+impl Service {
+    /// The smallest payment accepted, in the coin.
+    pub(crate) fn min_amount(&self) -> Decimal {
+        convert(Decimal::from(MIN_USD), "USD", self.coin).unwrap_or_default()
+    }
+
+    /// The largest payment accepted, in the coin.
+    pub(crate) fn max_amount(&self) -> Decimal {
+        convert(Decimal::from(MAX_USD), "USD", self.coin).unwrap_or_default()
+    }
+}
+
+/// Every coin on every network it is offered on.
+pub(crate) fn services() -> impl Iterator<Item = Service> {
+    COINS.iter().flat_map(|coin| {
+        coin.networks
+            .iter()
+            .map(move |network| Service { coin, network })
+    })
+}
+
 /// A decimal as the gateway prints amounts: fixed to the coin's scale.
 pub(crate) fn fixed(amount: Decimal, scale: u32) -> String {
     let mut a = amount;
@@ -144,6 +193,21 @@ mod tests {
         );
         assert_eq!(fixed(Decimal::new(15, 0), 6), "15.000000");
         assert!(convert(Decimal::ONE, "XXX", usdt).is_none());
+    }
+
+    #[test]
+    fn rates_and_limits_follow_the_table() {
+        assert_eq!(rate("BTC", "USD"), Some(Decimal::new(60_000, 0)));
+        assert_eq!(rate("USD", "TRX").unwrap().to_string(), "8.33333333");
+        assert!(rate("XXX", "USD").is_none());
+        let usdt_tron = services()
+            .find(|s| s.coin.code == "USDT" && s.network == "tron")
+            .unwrap();
+        assert_eq!(
+            (usdt_tron.min_amount(), usdt_tron.max_amount()),
+            (Decimal::ONE, Decimal::from(1_000_000))
+        );
+        assert_eq!(services().count(), 13);
     }
 
     #[test]

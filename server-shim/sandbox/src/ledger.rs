@@ -30,6 +30,10 @@ pub(crate) struct Payment {
     pub url_callback: Option<String>,
     pub additional_data: Option<String>,
     pub url: String,
+    /// Where a refund goes, once asked for.
+    pub refund_address: Option<String>,
+    /// Creation order, from 1.
+    pub seq: u64,
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: i64,
@@ -49,6 +53,8 @@ pub(crate) enum ControlError {
     Final,
     NoCoinChosen,
     NotConfirming,
+    NotRefundable,
+    NotRefunding,
 }
 
 impl ControlError {
@@ -58,6 +64,8 @@ impl ControlError {
             Self::Final => "The payment is already final",
             Self::NoCoinChosen => "The payment has no coin and network yet",
             Self::NotConfirming => "The payment has no transaction waiting for confirmation",
+            Self::NotRefundable => "The payment cannot be refunded",
+            Self::NotRefunding => "The payment has no refund in progress",
         }
     }
 }
@@ -94,7 +102,8 @@ impl Payments {
         self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)
     }
 
-    pub(crate) fn insert(&mut self, payment: Payment) {
+    pub(crate) fn insert(&mut self, mut payment: Payment) {
+        payment.seq = self.created + 1;
         self.by_order
             .insert(payment.order_id.clone(), payment.uuid.clone());
         self.by_uuid.insert(payment.uuid.clone(), payment);
@@ -151,6 +160,84 @@ impl Payments {
         Ok(payment.clone())
     }
 
+    /// Asks for a refund of a paid payment: `refund_process`.
+    pub(crate) fn refund(
+        &mut self,
+        key: &PaymentKey,
+        address: String,
+        now: i64,
+    ) -> Result<Payment, ControlError> {
+        let payment = self.get_mut(key)?;
+        if !matches!(
+            payment.status,
+            PaymentStatus::Paid | PaymentStatus::PaidOver | PaymentStatus::WrongAmount
+        ) {
+            return Err(ControlError::NotRefundable);
+        }
+        payment.refund_address = Some(address);
+        payment.set(PaymentStatus::RefundProcess, now);
+        Ok(payment.clone())
+    }
+
+    /// The refund in progress completes (`refund_paid`) or fails (`refund_fail`).
+    pub(crate) fn finish_refund(
+        &mut self,
+        key: &PaymentKey,
+        paid: bool,
+        now: i64,
+    ) -> Result<Payment, ControlError> {
+        let payment = self.get_mut(key)?;
+        if payment.status != PaymentStatus::RefundProcess {
+            return Err(ControlError::NotRefunding);
+        }
+        payment.set(
+            if paid {
+                PaymentStatus::RefundPaid
+            } else {
+                PaymentStatus::RefundFail
+            },
+            now,
+        );
+        Ok(payment.clone())
+    }
+
+    /// Payments created in `[from, to]` (unix seconds), newest first.
+    pub(crate) fn list(&self, from: i64, to: i64) -> Vec<&Payment> {
+        let mut found: Vec<&Payment> = self
+            .by_uuid
+            .values()
+            .filter(|p| (from..=to).contains(&p.created_at))
+            .collect();
+        found.sort_by_key(|p| std::cmp::Reverse(p.seq));
+        found
+    }
+
+    /// What the merchant holds per coin: the merchant share of every payment that was paid and
+    /// not refunded.
+    pub(crate) fn balances(&self) -> Vec<(&'static str, Decimal)> {
+        let mut totals: Vec<(&'static str, Decimal)> = Vec::new();
+        for payment in self.by_uuid.values() {
+            let kept = matches!(
+                payment.status,
+                PaymentStatus::Paid
+                    | PaymentStatus::PaidOver
+                    | PaymentStatus::WrongAmount
+                    | PaymentStatus::RefundProcess
+                    | PaymentStatus::RefundFail
+            );
+            let Some(code) = payment.payer_currency().filter(|_| kept) else {
+                continue;
+            };
+            let amount = payment.merchant_share();
+            match totals.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, total)) => *total += amount,
+                None => totals.push((code, amount)),
+            }
+        }
+        totals.sort_by_key(|(code, _)| *code);
+        totals
+    }
+
     /// Closes every open payment whose lifetime has passed.
     pub(crate) fn expire_due(&mut self, now: i64) -> Vec<Payment> {
         self.by_uuid
@@ -172,6 +259,8 @@ impl Payment {
                 | PaymentStatus::PaidOver
                 | PaymentStatus::WrongAmount
                 | PaymentStatus::Cancel
+                | PaymentStatus::RefundPaid
+                | PaymentStatus::RefundFail
         );
         self.status = status;
         self.updated_at = now;
@@ -203,6 +292,55 @@ impl Payment {
         }
     }
 
+    /// A made-up payment for `/v1/test-webhook/payment`: never stored.
+    pub(crate) fn sample(
+        uuid: String,
+        order_id: String,
+        coin: Option<&'static Coin>,
+        network: Option<String>,
+        now: i64,
+    ) -> Self {
+        let amount = Decimal::new(15, 0);
+        Payment {
+            uuid,
+            order_id,
+            amount,
+            currency: coin.map_or("USD", |c| c.code).to_owned(),
+            payer_coin: coin,
+            payer_amount: coin.and_then(|c| coins::convert(amount, "USD", c)),
+            network,
+            address: None,
+            paid: Decimal::ZERO,
+            txid: None,
+            from: None,
+            status: PaymentStatus::Check,
+            is_final: false,
+            is_payment_multiple: true,
+            accuracy_percent: Decimal::ZERO,
+            url_callback: None,
+            additional_data: None,
+            url: String::new(),
+            refund_address: None,
+            seq: 0,
+            created_at: now,
+            updated_at: now,
+            expires_at: now + 3600,
+        }
+    }
+
+    /// Puts a sample in `status`, with the paid amount that status implies.
+    pub(crate) fn set_status_for_test(&mut self, status: PaymentStatus, now: i64) {
+        if matches!(status, PaymentStatus::Paid | PaymentStatus::PaidOver) && self.paid.is_zero() {
+            self.paid = self.payer_amount.unwrap_or_default();
+        }
+        self.set(status, now);
+    }
+
+    /// What the gateway's commission leaves the merchant of what was paid.
+    pub(crate) fn merchant_share(&self) -> Decimal {
+        self.paid - self.paid * crate::coins::COMMISSION_PERCENT / Decimal::ONE_HUNDRED
+    }
+
     pub(crate) fn payer_currency(&self) -> Option<&'static str> {
         self.payer_coin.map(|c| c.code)
     }
@@ -228,9 +366,8 @@ impl Payment {
             discount: Some("0.00000000".into()),
             payer_currency: self.payer_currency().map(str::to_owned),
             currency: self.currency.clone(),
-            merchant_amount: self
-                .payer_amount
-                .map(|a| self.payer_fixed(a * Decimal::new(98, 2))),
+            merchant_amount: (!self.paid.is_zero())
+                .then(|| self.payer_fixed(self.merchant_share())),
             network: self.network.clone(),
             address: self.address.clone(),
             from: self.from.clone(),
@@ -285,6 +422,8 @@ mod tests {
             url_callback: None,
             additional_data: None,
             url: String::new(),
+            refund_address: None,
+            seq: 0,
             created_at: 0,
             updated_at: 0,
             expires_at: 3600,
@@ -364,6 +503,49 @@ mod tests {
         let closed = p.expire_due(3600);
         assert_eq!(statuses(&closed), [PaymentStatus::WrongAmount]);
         assert!(p.expire_due(4000).is_empty());
+    }
+
+    #[test]
+    fn refunds_follow_a_paid_payment() {
+        let mut p = payment(true);
+        assert_eq!(
+            p.refund(&KEY(), "TBack".into(), 5).unwrap_err(),
+            ControlError::NotRefundable
+        );
+        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10)
+            .unwrap();
+        assert_eq!(p.balances(), [("USDT", Decimal::new(1470, 2))]);
+        assert_eq!(
+            p.finish_refund(&KEY(), true, 11).unwrap_err(),
+            ControlError::NotRefunding
+        );
+        let refunding = p.refund(&KEY(), "TBack".into(), 12).unwrap();
+        assert_eq!(
+            (refunding.status, refunding.is_final),
+            (PaymentStatus::RefundProcess, false)
+        );
+        let done = p.finish_refund(&KEY(), true, 13).unwrap();
+        assert_eq!(
+            (done.status, done.is_final),
+            (PaymentStatus::RefundPaid, true)
+        );
+        assert!(
+            p.balances().is_empty(),
+            "refunded money is no longer the merchant's"
+        );
+    }
+
+    #[test]
+    fn lists_newest_first_within_dates() {
+        let mut p = payment(true);
+        let mut second = p.get(&KEY()).unwrap().clone();
+        second.uuid = "u2".into();
+        second.order_id = "o2".into();
+        second.created_at = 100;
+        p.insert(second);
+        let uuids: Vec<_> = p.list(0, 1000).iter().map(|x| x.uuid.as_str()).collect();
+        assert_eq!(uuids, ["u2", "u1"]);
+        assert_eq!(p.list(50, 1000).len(), 1);
     }
 
     #[test]

@@ -10,11 +10,13 @@
 //! - `addresses`: deterministic addresses in each network's real format.
 //! - `webhooks`: signed IPN delivery with retries, and its log.
 //! - `ids`: deterministic uuids and digests from the sandbox's seed.
+//! - `qr_png`: QR codes as PNG `data:` URIs.
 
 mod addresses;
 mod coins;
 mod ids;
 mod ledger;
+mod qr_png;
 mod routes;
 mod webhooks;
 
@@ -47,7 +49,7 @@ pub struct SandboxConfig {
 impl SandboxConfig {
     /// A fresh identity with random merchant uuid, keys and seed.
     pub fn generate(public_url: impl Into<String>) -> Self {
-        let mut bytes = [0u8; 48];
+        let mut bytes = [0u8; 56];
         // The OS random source failing is not recoverable and would make every id collide.
         if getrandom::fill(&mut bytes).is_err() {
             tracing::error!("the operating system's random source failed; using the clock");
@@ -64,7 +66,7 @@ impl SandboxConfig {
         Self {
             merchant: MerchantId::new(ids::uuid_from(&bytes[8..24])),
             payment_key: ApiKey::new(hex::encode(&bytes[24..40])),
-            payout_key: ApiKey::new(hex::encode(&bytes[32..48])),
+            payout_key: ApiKey::new(hex::encode(&bytes[40..56])),
             seed,
             public_url: public_url.into(),
             webhook_retry_base: Duration::from_secs(1),
@@ -84,6 +86,8 @@ struct Inner {
     config: SandboxConfig,
     payments: Mutex<ledger::Payments>,
     deliveries: Mutex<Vec<Delivery>>,
+    /// Webhooks waiting per payment uuid, delivered one after the other in the order sent.
+    queues: Mutex<std::collections::HashMap<String, std::collections::VecDeque<webhooks::Pending>>>,
     http: reqwest::Client,
     clock_offset: AtomicI64,
 }
@@ -100,6 +104,7 @@ impl Sandbox {
                 config,
                 payments: Mutex::new(ledger::Payments::default()),
                 deliveries: Mutex::new(Vec::new()),
+                queues: Mutex::default(),
                 http,
                 clock_offset: AtomicI64::new(0),
             }),

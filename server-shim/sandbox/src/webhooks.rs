@@ -2,7 +2,6 @@
 
 use crate::ledger::Payment;
 use crate::{Sandbox, lock};
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// One webhook the sandbox sent (or is still trying to send).
@@ -26,6 +25,14 @@ pub struct Delivery {
     pub last_response: Option<u16>,
     /// The last transport error.
     pub last_error: Option<String>,
+}
+
+/// A signed webhook waiting for its turn.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    id: u64,
+    url: String,
+    body: Vec<u8>,
 }
 
 /// The payload, in the field order the real service uses.
@@ -54,7 +61,7 @@ struct CryptomusWebhookBody<'a> {
 
 fn body(payment: &Payment) -> Result<Vec<u8>, serde_json::Error> {
     let wire = payment.to_wire();
-    let commission = payment.paid * Decimal::new(2, 2);
+    let commission = payment.paid - payment.merchant_share();
     let usd = payment
         .payer_currency()
         .and_then(|coin| crate::coins::convert(payment.paid, coin, &USD))
@@ -112,18 +119,52 @@ impl Sandbox {
             });
             id
         };
-        let sandbox = self.clone();
-        tokio::spawn(async move { sandbox.deliver(id, url, signed).await });
+        // One payment's webhooks go out in order, as its statuses changed; a drainer task per
+        // payment runs while its queue is not empty.
+        let start_drainer = {
+            let mut queues = lock(&self.inner.queues);
+            let queue = queues.entry(payment.uuid.clone()).or_default();
+            queue.push_back(Pending {
+                id,
+                url,
+                body: signed,
+            });
+            queue.len() == 1
+        };
+        if start_drainer {
+            let (sandbox, uuid) = (self.clone(), payment.uuid.clone());
+            tokio::spawn(async move { sandbox.drain(uuid).await });
+        }
     }
 
-    async fn deliver(&self, id: u64, url: String, body: Vec<u8>) {
+    async fn drain(&self, uuid: String) {
+        loop {
+            let next = lock(&self.inner.queues)
+                .get(&uuid)
+                .and_then(|q| q.front().cloned());
+            let Some(pending) = next else {
+                return;
+            };
+            self.deliver(pending.id, &pending.url, pending.body).await;
+            let mut queues = lock(&self.inner.queues);
+            if let Some(queue) = queues.get_mut(&uuid) {
+                queue.pop_front();
+                if queue.is_empty() {
+                    queues.remove(&uuid);
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, id: u64, url: &str, body: Vec<u8>) {
         let config = self.config();
         let mut delay = config.webhook_retry_base;
         for attempt in 1..=config.webhook_attempts {
             let result = self
                 .inner
                 .http
-                .post(&url)
+                .post(url)
                 .header("content-type", "application/json")
                 .body(body.clone())
                 .send()

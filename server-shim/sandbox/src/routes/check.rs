@@ -80,8 +80,8 @@ impl Check {
         }
     }
 
-    /// A boolean as Laravel accepts one: `true`, `false`, `1`, `0`, `"1"`, `"0"` (the PHP SDK sends
-    /// `is_subtract` as a string).
+    /// A boolean as the gateway accepts one: `true`, `false`, `1`, `0`, `"1"`, `"0"`, `"true"`,
+    /// `"false"` (the PHP SDK sends `is_subtract` as a string).
     pub(super) fn boolean(&mut self, fields: &Fields, name: &str) -> Option<bool> {
         match fields.get(name) {
             None | Some(Value::Null) => None,
@@ -113,6 +113,11 @@ impl Check {
                 None
             }
         }
+    }
+
+    /// Whether `field` already has a problem.
+    pub(super) fn has_errors(&self, field: &str) -> bool {
+        self.errors.contains_key(field)
     }
 
     pub(super) fn finish(self) -> Result<(), Refusal> {

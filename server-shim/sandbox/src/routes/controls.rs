@@ -94,3 +94,26 @@ pub(super) async fn control_advance(
 pub(super) async fn webhook_log(State(sandbox): State<Sandbox>) -> Response {
     success(sandbox.deliveries())
 }
+
+/// `POST /sandbox/refund`: the refund in progress completes (`"result": "paid"`, the default) or
+/// fails (`"result": "fail"`).
+pub(super) async fn control_refund(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let key = payment_key(&fields)?;
+    let mut check = Check::default();
+    let result = check
+        .string(&fields, "result", false, 8)
+        .unwrap_or_else(|| "paid".to_owned());
+    if result != "paid" && result != "fail" {
+        check.fail("result", "The result must be paid or fail.");
+    }
+    check.finish()?;
+    let now = sandbox.now();
+    let payment = sandbox
+        .payments()
+        .finish_refund(&key, result == "paid", now)?;
+    Ok(answer(&sandbox, vec![payment]))
+}

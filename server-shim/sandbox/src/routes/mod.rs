@@ -32,10 +32,22 @@ pub fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/v1/payment", post(payments::create_payment))
         .route("/v1/payment/info", post(payments::payment_info))
+        .route("/v1/payment/list", post(payments::payment_list))
+        .route("/v1/payment/services", post(payments::services))
+        .route("/v1/payment/resend", post(payments::resend))
+        .route("/v1/payment/refund", post(payments::refund))
+        .route("/v1/payment/qr", post(payments::payment_qr))
+        .route("/v1/test-webhook/payment", post(payments::test_webhook))
+        .route("/v1/balance", post(account::balance))
+        .route(
+            "/v1/exchange-rate/{currency}/list",
+            get(account::exchange_rates),
+        )
         .route("/sandbox/pay", post(controls::control_pay))
         .route("/sandbox/confirm", post(controls::control_confirm))
         .route("/sandbox/expire", post(controls::control_expire))
         .route("/sandbox/advance", post(controls::control_advance))
+        .route("/sandbox/refund", post(controls::control_refund))
         .route("/sandbox/webhooks", get(controls::webhook_log))
         .route("/sandbox/payments/{uuid}", get(payments::payment_page))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -86,7 +98,10 @@ impl IntoResponse for Refusal {
                 let status = match error {
                     ControlError::NotFound => StatusCode::NOT_FOUND,
                     ControlError::Final | ControlError::NotConfirming => StatusCode::CONFLICT,
-                    ControlError::NoCoinChosen => StatusCode::UNPROCESSABLE_ENTITY,
+                    ControlError::NoCoinChosen | ControlError::NotRefundable => {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    }
+                    ControlError::NotRefunding => StatusCode::CONFLICT,
                 };
                 failure(status, error.message())
             }
@@ -115,6 +130,12 @@ fn authenticate(
     } else {
         Err(Refusal::InvalidSign)
     }
+}
+
+/// Authenticates a request signed with the payment key and returns its fields.
+fn signed(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Fields, Refusal> {
+    authenticate(sandbox, headers, body, &sandbox.config().payment_key)?;
+    object(body)
 }
 
 /// The request's fields. PHP clients send an empty parameter list as `[]`, which counts as `{}`.

@@ -1,7 +1,7 @@
 //! Invoices: create, look up, and the gateway's hosted-page stand-in.
 
 use super::check::{Check, order_id_ok, parse_amount};
-use super::{FieldErrors, Fields, Refusal, authenticate, first20, object, success};
+use super::{FieldErrors, Fields, Refusal, answer, first20, signed, success};
 use crate::ledger::{ControlError, Payment, PaymentKey};
 use crate::{Sandbox, addresses, coins, ids};
 use axum::body::Bytes;
@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use rust_decimal::Decimal;
-use serde_json::Value;
+use serde_json::{Value, json};
 use shim_gateway::PaymentStatus;
 
 pub(super) async fn create_payment(
@@ -21,8 +21,7 @@ pub(super) async fn create_payment(
 }
 
 fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment, Refusal> {
-    authenticate(sandbox, headers, body, &sandbox.config().payment_key)?;
-    let fields = object(body)?;
+    let fields = signed(sandbox, headers, body)?;
     let mut check = Check::default();
     let amount = check.amount(&fields, "amount");
     let currency = check.string(&fields, "currency", true, 10);
@@ -43,15 +42,22 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
         .clamp(300, 43200);
     let accuracy = match fields.get("accuracy_payment_percent") {
         None | Some(Value::Null) => Decimal::ZERO,
-        Some(v) => match parse_amount(&v.to_string().replace('"', "")) {
-            Ok(p) if p <= Decimal::from(5) => p,
-            _ => {
-                check.fail(
-                    "accuracy_payment_percent",
-                    "The accuracy payment percent must be between 0 and 5.",
-                );
-                Decimal::ZERO
-            }
+        Some(v) => match v
+            .as_str()
+            .map_or_else(|| v.to_string(), str::to_owned)
+            .as_str()
+        {
+            "0" => Decimal::ZERO,
+            text => match parse_amount(text) {
+                Ok(p) if p <= Decimal::from(5) => p,
+                _ => {
+                    check.fail(
+                        "accuracy_payment_percent",
+                        "The accuracy payment percent must be between 0 and 5.",
+                    );
+                    Decimal::ZERO
+                }
+            },
         },
     };
     if let Some(id) = &order_id
@@ -88,6 +94,30 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
             check.fail(
                 "network",
                 format!("The network {n} is not available for {}.", c.code),
+            );
+        }
+    }
+    if let (Some(amount), Some(currency), Some(coin)) = (amount, &currency, coin)
+        && let Some(service) = coins::services().find(|s| s.coin.code == coin.code)
+        && let Some(due) = coins::convert(amount, currency, coin)
+    {
+        if due < service.min_amount() {
+            check.fail(
+                "amount",
+                format!(
+                    "The minimum amount is {} {}.",
+                    service.min_amount(),
+                    coin.code
+                ),
+            );
+        } else if due > service.max_amount() {
+            check.fail(
+                "amount",
+                format!(
+                    "The maximum amount is {} {}.",
+                    service.max_amount(),
+                    coin.code
+                ),
             );
         }
     }
@@ -138,6 +168,8 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
         accuracy_percent: accuracy,
         url_callback,
         additional_data,
+        refund_address: None,
+        seq: 0,
         created_at: now,
         updated_at: now,
         expires_at: now + lifetime,
@@ -172,8 +204,7 @@ pub(super) async fn payment_info(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    authenticate(&sandbox, &headers, &body, &sandbox.config().payment_key)?;
-    let key = payment_key(&object(&body)?)?;
+    let key = payment_key(&signed(&sandbox, &headers, &body)?)?;
     let invoice = sandbox.payments().get(&key).map(Payment::to_wire);
     Ok(success(invoice.ok_or(ControlError::NotFound)?))
 }
@@ -187,4 +218,235 @@ pub(super) async fn payment_page(
         .get(&PaymentKey::Uuid(uuid))
         .map(Payment::to_wire);
     Ok(success(invoice.ok_or(ControlError::NotFound)?))
+}
+
+/// Cursor pages of `/v1/payment/list` hold this many payments.
+const PER_PAGE: usize = 15;
+
+/// `date_from` / `date_to` as the gateway takes them: `YYYY-MM-DD HH:MM:SS` in its +03:00 time.
+fn gateway_date(check: &mut Check, fields: &Fields, name: &str) -> Option<i64> {
+    let text = check.string(fields, name, false, 19)?;
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    match time::PrimitiveDateTime::parse(&text, &format) {
+        Ok(local) => Some(
+            local
+                .assume_offset(time::macros::offset!(+3))
+                .unix_timestamp(),
+        ),
+        Err(_) => {
+            check.fail(
+                name,
+                format!(
+                    "The {} does not match the format Y-m-d H:i:s.",
+                    name.replace('_', " ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `POST /v1/payment/list`: payments newest first, a cursor page at a time.
+pub(super) async fn payment_list(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = signed(&sandbox, &headers, &body)?;
+    let mut check = Check::default();
+    let from = gateway_date(&mut check, &fields, "date_from").unwrap_or(i64::MIN);
+    let to = gateway_date(&mut check, &fields, "date_to").unwrap_or(i64::MAX);
+    // The cursor is opaque to clients; here it is the offset of the page's first payment.
+    let offset = match fields.get("cursor") {
+        None | Some(Value::Null) => 0,
+        Some(Value::String(s)) if s.is_empty() => 0,
+        Some(Value::String(s)) => s.parse::<usize>().unwrap_or_else(|_| {
+            check.fail("cursor", "The cursor is invalid.");
+            0
+        }),
+        Some(Value::Number(n)) => n.as_u64().map_or(0, |n| n as usize),
+        Some(_) => {
+            check.fail("cursor", "The cursor is invalid.");
+            0
+        }
+    };
+    check.finish()?;
+    let payments = sandbox.payments();
+    let all = payments.list(from, to);
+    let page: Vec<_> = all
+        .iter()
+        .skip(offset)
+        .take(PER_PAGE)
+        .map(|p| p.to_wire())
+        .collect();
+    let next = (offset + PER_PAGE < all.len()).then(|| (offset + PER_PAGE).to_string());
+    let previous = (offset > 0).then(|| offset.saturating_sub(PER_PAGE).to_string());
+    Ok(success(json!({
+        "items": page,
+        "paginate": {
+            "count": page.len(),
+            "hasPages": all.len() > PER_PAGE,
+            "nextCursor": next,
+            "previousCursor": previous,
+            "perPage": PER_PAGE,
+        }
+    })))
+}
+
+/// `POST /v1/payment/services`: every coin and network, with limits and commission.
+pub(super) async fn services(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    signed(&sandbox, &headers, &body)?;
+    let list: Vec<_> = coins::services()
+        .map(|service| {
+            let scale = service.coin.scale;
+            json!({
+                "network": service.network,
+                "currency": service.coin.code,
+                "is_available": true,
+                "limit": {
+                    "min_amount": coins::fixed(service.min_amount(), scale),
+                    "max_amount": coins::fixed(service.max_amount(), scale),
+                },
+                "commission": {
+                    "fee_amount": "0.00",
+                    "percent": coins::fixed(coins::COMMISSION_PERCENT, 2),
+                },
+            })
+        })
+        .collect();
+    Ok(success(list))
+}
+
+/// `POST /v1/payment/resend`: sends the payment's webhook again, for its current state.
+pub(super) async fn resend(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let key = payment_key(&signed(&sandbox, &headers, &body)?)?;
+    let payment = sandbox
+        .payments()
+        .get(&key)
+        .cloned()
+        .ok_or(ControlError::NotFound)?;
+    sandbox.send_webhook(&payment);
+    Ok(success(json!([])))
+}
+
+/// `POST /v1/payment/refund`: a paid payment goes to `refund_process`; the `/sandbox/refund`
+/// control completes it.
+pub(super) async fn refund(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = signed(&sandbox, &headers, &body)?;
+    let key = payment_key(&fields)?;
+    let mut check = Check::default();
+    let address = check.string(&fields, "address", true, 128);
+    if check.boolean(&fields, "is_subtract").is_none() && !check.has_errors("is_subtract") {
+        check.fail("is_subtract", "The is subtract field is required.");
+    }
+    check.finish()?;
+    let now = sandbox.now();
+    let payment = sandbox
+        .payments()
+        .refund(&key, address.unwrap_or_default(), now)?;
+    answer(&sandbox, vec![payment]);
+    Ok(success(json!([])))
+}
+
+/// `POST /v1/payment/qr`: a PNG QR code of the payment's address.
+pub(super) async fn payment_qr(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = signed(&sandbox, &headers, &body)?;
+    let mut check = Check::default();
+    let uuid = check.string(&fields, "merchant_payment_uuid", true, 64);
+    check.finish()?;
+    let payments = sandbox.payments();
+    let payment = payments
+        .get(&PaymentKey::Uuid(uuid.unwrap_or_default()))
+        .ok_or(ControlError::NotFound)?;
+    let address = payment
+        .address
+        .as_deref()
+        .ok_or(ControlError::NoCoinChosen)?;
+    let image = crate::qr_png::data_uri(address).ok_or(ControlError::NoCoinChosen)?;
+    Ok(success(json!({ "image": image })))
+}
+
+/// `POST /v1/test-webhook/payment`: sends one signed webhook of the given status to `url_callback`,
+/// for a payment of the merchant's or a made-up one; stores nothing.
+pub(super) async fn test_webhook(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = signed(&sandbox, &headers, &body)?;
+    let mut check = Check::default();
+    let url = check.string(&fields, "url_callback", true, 255);
+    let currency = check.string(&fields, "currency", true, 10);
+    let network = check.string(&fields, "network", true, 20);
+    let status = check
+        .string(&fields, "status", false, 32)
+        .unwrap_or_else(|| "paid".to_owned());
+    let uuid = check.string(&fields, "uuid", false, 64);
+    let order_id = check.string(&fields, "order_id", false, 128);
+    if let Some(url) = &url
+        && url.len() < 6
+    {
+        check.fail(
+            "url_callback",
+            "The url callback must be at least 6 characters.",
+        );
+    }
+    let status = PaymentStatus::parse(&status);
+    if matches!(status, PaymentStatus::Unknown(_)) {
+        check.fail("status", "The selected status is invalid.");
+    }
+    let coin = currency.as_deref().and_then(coins::coin);
+    if currency.is_some() && coin.is_none() {
+        check.fail("currency", "The selected currency is invalid.");
+    }
+    if let (Some(coin), Some(network)) = (coin, &network)
+        && !coin.networks.contains(&network.as_str())
+    {
+        check.fail(
+            "network",
+            format!("The network {network} is not available for {}.", coin.code),
+        );
+    }
+    check.finish()?;
+    let existing = {
+        let payments = sandbox.payments();
+        let by_uuid = uuid
+            .clone()
+            .and_then(|u| payments.get(&PaymentKey::Uuid(u)).cloned());
+        by_uuid.or_else(|| {
+            order_id
+                .clone()
+                .and_then(|o| payments.get(&PaymentKey::OrderId(o)).cloned())
+        })
+    };
+    let mut payment = existing.unwrap_or_else(|| {
+        let seed = sandbox.config().seed;
+        Payment::sample(
+            uuid.unwrap_or_else(|| ids::uuid_from(&ids::derive(seed, "test-webhook", 0))),
+            order_id.unwrap_or_else(|| "test-webhook".to_owned()),
+            coin,
+            network.clone(),
+            sandbox.now(),
+        )
+    });
+    payment.url_callback = url;
+    payment.set_status_for_test(status, sandbox.now());
+    sandbox.send_webhook(&payment);
+    Ok(success(json!([])))
 }

@@ -1,0 +1,237 @@
+use crate::support::Harness;
+use rust_decimal::Decimal;
+use serde_json::json;
+use shim_gateway::{GatewayError, PaymentListQuery, PaymentRef, PaymentStatus, TestWebhook};
+
+#[tokio::test]
+async fn an_invoice_is_created_once_per_order_and_found_both_ways() {
+    let h = Harness::start().await;
+    let created = h.create("order-1", 15).await;
+    assert_eq!(created.status, PaymentStatus::Check);
+    assert_eq!(created.payer_amount, Some(Decimal::new(15, 0)));
+    assert_eq!(created.payer_currency.as_deref(), Some("USDT"));
+    assert!(created.address.as_deref().unwrap().starts_with('T'));
+    let created_at = created.created_at.unwrap();
+    assert!(created.expires_at - created_at == 3600, "default lifetime");
+
+    let again = h.create("order-1", 99).await;
+    assert_eq!(
+        again.uuid, created.uuid,
+        "an order id the gateway has seen returns that invoice"
+    );
+    let by_uuid = h
+        .client
+        .payment_info(&PaymentRef::Uuid(created.uuid.clone()))
+        .await
+        .unwrap();
+    let by_order = h
+        .client
+        .payment_info(&PaymentRef::OrderId("order-1".into()))
+        .await
+        .unwrap();
+    assert_eq!(by_uuid, by_order);
+    let missing = h
+        .client
+        .payment_info(&PaymentRef::OrderId("nope".into()))
+        .await;
+    assert!(
+        matches!(missing, Err(GatewayError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn exact_payment_goes_check_confirm_check_paid() {
+    let h = Harness::start().await;
+    let invoice = h.create("exact", 15).await;
+    let (status, _) = h
+        .control("pay", json!({ "uuid": invoice.uuid, "amount": "15" }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(h.webhooks(2).await, ["confirm_check", "paid"]);
+    let paid = h
+        .client
+        .payment_info(&PaymentRef::Uuid(invoice.uuid))
+        .await
+        .unwrap();
+    assert_eq!(
+        (paid.status, paid.is_final, paid.payment_amount),
+        (PaymentStatus::Paid, true, Some(Decimal::new(15, 0)))
+    );
+}
+
+#[tokio::test]
+async fn underpayment_waits_then_a_top_up_overpays() {
+    let h = Harness::start().await;
+    let invoice = h.create("short", 15).await;
+    h.control("pay", json!({ "order_id": "short", "amount": "10" }))
+        .await;
+    h.control("pay", json!({ "order_id": "short", "amount": "6" }))
+        .await;
+    assert_eq!(
+        h.webhooks(4).await,
+        [
+            "confirm_check",
+            "wrong_amount_waiting",
+            "confirm_check",
+            "paid_over"
+        ]
+    );
+    let info = h
+        .client
+        .payment_info(&PaymentRef::Uuid(invoice.uuid))
+        .await
+        .unwrap();
+    assert_eq!(info.payment_amount, Some(Decimal::new(16, 0)));
+}
+
+#[tokio::test]
+async fn expiry_cancels_or_closes_short() {
+    let h = Harness::start().await;
+    h.create("idle", 15).await;
+    h.create("partial", 15).await;
+    h.control("pay", json!({ "order_id": "partial", "amount": "5" }))
+        .await;
+    h.webhooks(2).await;
+    let (status, body) = h.control("advance", json!({ "seconds": 3601 })).await;
+    assert_eq!(status, 200, "{body}");
+    let mut statuses = h.webhooks(4).await[2..].to_vec();
+    statuses.sort();
+    assert_eq!(statuses, ["cancel", "wrong_amount"]);
+    let (status, body) = h
+        .control("pay", json!({ "order_id": "idle", "amount": "15" }))
+        .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (409, Some("The payment is already final"))
+    );
+}
+
+#[tokio::test]
+async fn accuracy_tolerates_a_small_shortfall() {
+    let h = Harness::start().await;
+    let body = json!({ "amount": "100", "currency": "USDT", "network": "tron", "order_id": "acc",
+        "accuracy_payment_percent": 1, "url_callback": h.callback_url });
+    let (status, created) = h
+        .raw(
+            "/v1/payment",
+            body.to_string().as_bytes(),
+            Some(&h.sandbox.config().payment_key),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    h.control("pay", json!({ "order_id": "acc", "amount": "99.5" }))
+        .await;
+    assert_eq!(h.webhooks(2).await, ["confirm_check", "paid"]);
+}
+
+#[tokio::test]
+async fn refunds_run_through_refund_process() {
+    let h = Harness::start().await;
+    let invoice = h.create("refund-me", 15).await;
+    let early = h
+        .client
+        .refund(&PaymentRef::Uuid(invoice.uuid.clone()), "TBack", true)
+        .await;
+    assert!(
+        matches!(early, Err(GatewayError::Rejected(ref m)) if m.contains("cannot be refunded")),
+        "{early:?}"
+    );
+    h.control("pay", json!({ "order_id": "refund-me", "amount": "15" }))
+        .await;
+    h.webhooks(2).await;
+    h.client
+        .refund(&PaymentRef::OrderId("refund-me".into()), "TBack", true)
+        .await
+        .unwrap();
+    assert_eq!(h.webhooks(3).await[2], "refund_process");
+    let (status, _) = h
+        .control("refund", json!({ "order_id": "refund-me" }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(h.webhooks(4).await[3], "refund_paid");
+    let info = h
+        .client
+        .payment_info(&PaymentRef::Uuid(invoice.uuid))
+        .await
+        .unwrap();
+    assert_eq!(
+        (info.status, info.is_final),
+        (PaymentStatus::RefundPaid, true)
+    );
+}
+
+#[tokio::test]
+async fn history_pages_newest_first() {
+    let h = Harness::start().await;
+    for i in 0..17 {
+        h.create(&format!("history-{i:02}"), 5).await;
+    }
+    let first = h
+        .client
+        .list_payments(&PaymentListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 15);
+    assert_eq!(first.items[0].order_id, "history-16");
+    assert!(first.previous_cursor.is_none());
+    let second = h
+        .client
+        .list_payments(&PaymentListQuery {
+            cursor: first.next_cursor.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let orders: Vec<_> = second.items.iter().map(|i| i.order_id.as_str()).collect();
+    assert_eq!(orders, ["history-01", "history-00"]);
+    assert!(second.next_cursor.is_none());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let none = h
+        .client
+        .list_payments(&PaymentListQuery {
+            date_to: Some(now - 86_400),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(none.items.is_empty());
+}
+
+#[tokio::test]
+async fn resend_and_test_webhooks_arrive_signed() {
+    let h = Harness::start().await;
+    let invoice = h.create("resend", 15).await;
+    h.client
+        .resend_webhook(&PaymentRef::Uuid(invoice.uuid.clone()))
+        .await
+        .unwrap();
+    assert_eq!(h.webhooks(1).await, ["check"]);
+    let test = TestWebhook {
+        url_callback: h.callback_url.clone(),
+        currency: "USDT".into(),
+        network: "tron".into(),
+        payment: None,
+        status: PaymentStatus::PaidOver,
+    };
+    h.client.test_webhook(&test).await.unwrap();
+    assert_eq!(h.webhooks(2).await[1], "paid_over");
+    let stored = h
+        .client
+        .list_payments(&PaymentListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(stored.items.len(), 1, "a test webhook stores nothing");
+}
+
+#[tokio::test]
+async fn the_qr_image_is_a_png_of_the_address() {
+    let h = Harness::start().await;
+    let invoice = h.create("qr", 15).await;
+    let image = h.client.payment_qr(&invoice.uuid).await.unwrap();
+    assert!(image.starts_with("data:image/png;base64,"), "{image:.40}");
+    assert!(matches!(
+        h.client.payment_qr("nope").await,
+        Err(GatewayError::NotFound(_))
+    ));
+}
