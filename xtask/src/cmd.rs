@@ -83,8 +83,10 @@ pub fn run_tests(command: &mut Command, tally: &mut Tally) -> Result<()> {
         .spawn()
         .with_context(|| format!("could not start `{text}`"))?;
     if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line?;
+        // Test output is not always UTF-8; read raw lines so that nothing stops the echo early.
+        for line in BufReader::new(stdout).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line);
             println!("{line}");
             if let Some(rest) = line.strip_prefix("test result: ") {
                 tally.passed += count(rest, " passed");

@@ -93,15 +93,24 @@ fn wasm_target() -> Result<()> {
 fn wasm_bindgen_version(root: &Path) -> Result<String> {
     let lock =
         std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let mut versions = Vec::new();
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == "name = \"wasm-bindgen\""
             && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
         {
-            return Ok(version.trim_end_matches('"').to_owned());
+            versions.push(version.trim_end_matches('"').to_owned());
         }
     }
-    bail!("Cargo.lock has no wasm-bindgen package")
+    match versions.as_slice() {
+        [version] => Ok(version.clone()),
+        [] => bail!("Cargo.lock has no wasm-bindgen package"),
+        _ => bail!(
+            "Cargo.lock has several wasm-bindgen versions ({}); the CLI must match the one the widget \
+             uses: unify them with `cargo update -p wasm-bindgen`",
+            versions.join(", ")
+        ),
+    }
 }
 
 fn wasm_bindgen_cli(version: &str) -> Result<(PathBuf, Option<PathBuf>)> {

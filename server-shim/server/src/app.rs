@@ -13,8 +13,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::net::TcpListener;
 
-/// What `serve` needs. Built from flags and `SHIM_*` variables by the CLI.
-#[derive(Debug, Clone)]
+/// What `serve` needs. Built from flags and `SHIM_*` variables by the CLI. Its `Debug` output hides
+/// the database password and the payment key.
+#[derive(Clone)]
 pub struct Settings {
     /// Where to listen, `HOST:PORT` (port 0 picks one).
     pub listen: String,
@@ -30,6 +31,23 @@ pub struct Settings {
     pub payment_key: Option<SecretString>,
     /// Where the built widget assets are.
     pub widget_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("gateway_url", &self.gateway_url)
+            .field("merchant_uuid", &self.merchant_uuid)
+            .field(
+                "payment_key",
+                &self.payment_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("widget_dir", &self.widget_dir)
+            .finish()
+    }
 }
 
 /// A bound, configured service, ready to run.
@@ -238,6 +256,24 @@ impl Application {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+
+    #[test]
+    fn settings_debug_hides_secrets() {
+        let settings = super::Settings {
+            listen: "127.0.0.1:0".into(),
+            database_url: "postgres://app:s3cret@db/shim".into(),
+            public_url: None,
+            gateway_url: String::new(),
+            merchant_uuid: None,
+            payment_key: Some("pay-key-123".to_owned().into()),
+            widget_dir: "w".into(),
+        };
+        let debug = format!("{settings:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("pay-key-123"),
+            "{debug}"
+        );
+    }
 
     #[test]
     fn database_passwords_are_redacted() {

@@ -1,7 +1,7 @@
 //! The use cases: create an invoice at the gateway, show it to the payer, and take the gateway's
 //! webhooks. HTTP lives in `routes`; this module only knows the store and the gateway.
 
-use crate::domain::{InvoiceRecord, NewInvoice, Shop, new_invoice_id};
+use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, new_invoice_id};
 use crate::payment_uri::payment_uri;
 use crate::store::{GatewayDetails, InvoiceEvent, InvoiceUpdate, Store, StoreError};
 use rust_decimal::Decimal;
@@ -9,6 +9,8 @@ use shim_api::{CreateInvoiceRequest, InvoiceId, InvoiceStatus, InvoiceView};
 use shim_gateway::{
     ApiKey, CreateInvoice, CryptomusClient, GatewayError, GatewayInvoice, PaymentRef, WebhookError,
 };
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -47,6 +49,10 @@ pub enum IpnError {
     /// The gateway could not be asked for the payment's state; the webhook should be sent again.
     #[error("could not confirm the payment with the gateway")]
     GatewayUnavailable(#[source] GatewayError),
+    /// The gateway refused our re-fetch (credentials, or an answer we cannot read); the webhook
+    /// should be sent again once the merchant fixes the configuration.
+    #[error("the gateway refused to confirm the payment")]
+    Gateway(#[source] GatewayError),
     /// The store failed; the webhook should be sent again.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -79,6 +85,8 @@ pub struct Checkout {
     gateway: CryptomusClient,
     payment_key: ApiKey,
     public_url: String,
+    /// One lock per invoice with a webhook in progress.
+    ipn_locks: Arc<Mutex<HashMap<InvoiceId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Checkout {
@@ -95,6 +103,7 @@ impl Checkout {
             gateway,
             payment_key,
             public_url,
+            ipn_locks: Arc::default(),
         }
     }
 
@@ -196,6 +205,17 @@ impl Checkout {
         Ok(invoice_view(&record, now()))
     }
 
+    /// The lock serialising webhooks of one invoice. Entries nobody holds are dropped as new
+    /// ones are made, so the map only holds invoices with a webhook in progress.
+    fn invoice_lock(&self, id: &InvoiceId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .ipn_locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(id.clone()).or_default().clone()
+    }
+
     /// Takes a webhook: verifies it over the raw body, re-fetches the payment from the gateway
     /// (the webhook is only a hint), and applies what changed. Duplicates and stale webhooks change
     /// nothing but the event log.
@@ -214,11 +234,31 @@ impl Checkout {
             tracing::warn!(invoice = %id, "webhook for an unknown invoice");
             return Ok(IpnOutcome::UnknownInvoice);
         };
-        let fetched = self
+        // One webhook per invoice at a time: fetching and applying under the same lock means an
+        // older snapshot of the payment can never be applied after a newer one.
+        let lock = self.invoice_lock(&id);
+        let _guard = lock.lock().await;
+        let fetched = match self
             .gateway
             .payment_info(&PaymentRef::Uuid(hook.uuid.clone()))
             .await
-            .map_err(IpnError::GatewayUnavailable)?;
+        {
+            Ok(fetched) => fetched,
+            Err(GatewayError::NotFound(_)) => {
+                // A test webhook (`/v1/test-webhook/payment` stores nothing) or a forged uuid.
+                tracing::warn!(invoice = %id, "webhook names a payment the gateway does not know");
+                let event = InvoiceEvent {
+                    source: "ipn".into(),
+                    gateway_status: None,
+                    outcome: "ignored: the gateway does not know the payment".into(),
+                    version: known.version,
+                };
+                self.store.record_event(&id, &event, now()).await?;
+                return Ok(IpnOutcome::Ignored);
+            }
+            Err(e) if e.is_transient() => return Err(IpnError::GatewayUnavailable(e)),
+            Err(e) => return Err(IpnError::Gateway(e)),
+        };
         // The gateway's own record must be the payment we created for this invoice.
         let ours = fetched.order_id == id.as_str()
             && known
@@ -288,8 +328,10 @@ impl std::fmt::Display for IpnOutcome {
 
 /// What the gateway's view of a payment means for our invoice. Pure, so every path is tested.
 ///
-/// Final statuses never change; money reported after expiry sends the invoice to `review`; a
-/// payment whose amount or currency differs from what we asked for goes to `review` too.
+/// Final statuses never change. Money reported after expiry sends the invoice to `review`, and so
+/// does a payment whose amount or currency differs from what was asked; such a review only ends
+/// with a refund or a person, never with the next webhook. A hold by the gateway (`locked`) is a
+/// review that clears when the gateway moves on. The paid amount never goes down.
 pub fn decide(
     current: &InvoiceRecord,
     fetched: &GatewayInvoice,
@@ -306,12 +348,29 @@ pub fn decide(
                 | InvoiceStatus::PartiallyPaid
                 | InvoiceStatus::Confirming
         );
-    let target = if !integrity_ok || money_after_expiry {
-        InvoiceStatus::Review
+    let (target, reason) = if !integrity_ok {
+        (InvoiceStatus::Review, Some(ReviewReason::AmountMismatch))
+    } else if money_after_expiry {
+        (InvoiceStatus::Review, Some(ReviewReason::PaidAfterExpiry))
+    } else if reported == InvoiceStatus::Review {
+        (InvoiceStatus::Review, Some(ReviewReason::GatewayHold))
     } else {
-        reported
+        (reported, None)
     };
-    let paid = fetched.payment_amount.unwrap_or(current.paid_amount);
+    let sticky_review = current.status == InvoiceStatus::Review
+        && !ReviewReason::clears_itself(current.review_reason.as_deref())
+        && !matches!(
+            target,
+            InvoiceStatus::Refunding | InvoiceStatus::Refunded | InvoiceStatus::RefundFailed
+        );
+    let (target, reason) = if sticky_review {
+        (InvoiceStatus::Review, current.review_reason.clone())
+    } else {
+        (target, reason.map(|r| r.as_str().to_owned()))
+    };
+    let paid = fetched
+        .payment_amount
+        .map_or(current.paid_amount, |p| p.max(current.paid_amount));
     let details_changed = paid != current.paid_amount
         || (fetched.payer_amount.is_some() && fetched.payer_amount != current.payer_amount)
         || (fetched.address.is_some() && fetched.address != current.address);
@@ -333,6 +392,7 @@ pub fn decide(
         paid_amount: paid,
         payer_amount: fetched.payer_amount,
         address: fetched.address.clone(),
+        review_reason: reason.filter(|_| target == InvoiceStatus::Review),
     };
     (IpnOutcome::Applied(target), Some(update))
 }
@@ -416,6 +476,7 @@ mod tests {
             address: Some("TAddr".into()),
             paid_amount: Decimal::ZERO,
             status,
+            review_reason: None,
             version: 1,
             expires_at: Some(1000),
             created_at: 0,
@@ -439,6 +500,8 @@ mod tests {
             is_final: false,
             url: String::new(),
             expires_at: 1000,
+            created_at: None,
+            updated_at: None,
         }
     }
 
@@ -472,6 +535,52 @@ mod tests {
             &fetched("paid", Some("15")),
         );
         assert_eq!(outcome, IpnOutcome::Applied(InvoiceStatus::Review));
+    }
+
+    #[test]
+    fn a_review_for_late_money_does_not_end_with_the_next_webhook() {
+        let (_, update) = decide(
+            &record(InvoiceStatus::Expired),
+            &fetched("confirm_check", Some("15")),
+        );
+        let update = update.unwrap();
+        assert_eq!(update.review_reason.as_deref(), Some("paid_after_expiry"));
+        let mut review = record(InvoiceStatus::Review);
+        review.review_reason = update.review_reason;
+        review.paid_amount = d("15");
+        assert_eq!(
+            decide(&review, &fetched("paid", Some("15"))).0,
+            IpnOutcome::Unchanged
+        );
+        assert_eq!(
+            decide(&review, &fetched("refund_process", Some("15"))).0,
+            IpnOutcome::Applied(InvoiceStatus::Refunding),
+            "a refund still ends it"
+        );
+    }
+
+    #[test]
+    fn a_gateway_hold_clears_when_the_gateway_moves_on() {
+        let (outcome, update) = decide(
+            &record(InvoiceStatus::Pending),
+            &fetched("locked", Some("15")),
+        );
+        assert_eq!(outcome, IpnOutcome::Applied(InvoiceStatus::Review));
+        let mut held = record(InvoiceStatus::Review);
+        held.review_reason = update.unwrap().review_reason;
+        held.paid_amount = d("15");
+        assert_eq!(
+            decide(&held, &fetched("paid", Some("15"))).0,
+            IpnOutcome::Applied(InvoiceStatus::Paid)
+        );
+    }
+
+    #[test]
+    fn a_stale_report_never_lowers_the_paid_amount() {
+        let mut partial = record(InvoiceStatus::PartiallyPaid);
+        partial.paid_amount = d("5");
+        let (_, update) = decide(&partial, &fetched("confirm_check", Some("3")));
+        assert_eq!(update.unwrap().paid_amount, d("5"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use shim_api::{CreateInvoiceRequest, InvoiceId};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// (code, name, price in USD).
@@ -43,6 +44,7 @@ pub struct DemoStore {
     checkout: Checkout,
     shop: Shop,
     orders: Arc<Mutex<Vec<DemoOrder>>>,
+    next_number: Arc<AtomicU32>,
 }
 
 impl DemoStore {
@@ -52,6 +54,7 @@ impl DemoStore {
             checkout,
             shop,
             orders: Arc::default(),
+            next_number: Arc::new(AtomicU32::new(1001)),
         }
     }
 
@@ -152,12 +155,8 @@ async fn checkout(
         )
             .into_response();
     };
-    let number = {
-        let Ok(orders) = store.orders.lock() else {
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        };
-        1000 + orders.len() as u32 + 1
-    };
+    // Reserved before the await, so concurrent checkouts never share a number.
+    let number = store.next_number.fetch_add(1, Ordering::Relaxed);
     let request = CreateInvoiceRequest {
         order_id: format!("demo-{number}"),
         amount: (*price).to_owned(),

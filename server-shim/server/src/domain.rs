@@ -121,6 +121,35 @@ fn text_field(field: &str, text: &str, max: usize) -> Result<String, String> {
     }
 }
 
+/// Why an invoice needs a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewReason {
+    /// The gateway holds the payment (AML `locked`) or reports a status the shim does not know;
+    /// clears by itself when the gateway moves on.
+    GatewayHold,
+    /// Money arrived after the invoice expired: the order may be gone or repriced.
+    PaidAfterExpiry,
+    /// The gateway's payment is not for the amount or currency asked.
+    AmountMismatch,
+}
+
+impl ReviewReason {
+    /// The stored code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GatewayHold => "gateway_hold",
+            Self::PaidAfterExpiry => "paid_after_expiry",
+            Self::AmountMismatch => "amount_mismatch",
+        }
+    }
+
+    /// Whether the gateway's next report may take the invoice out of review. Otherwise only a
+    /// refund (or an operator) ends it.
+    pub fn clears_itself(code: Option<&str>) -> bool {
+        matches!(code, None | Some("gateway_hold"))
+    }
+}
+
 /// A validated request to create an invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInvoice {
@@ -240,6 +269,8 @@ pub struct InvoiceRecord {
     pub paid_amount: Decimal,
     /// Where it stands.
     pub status: InvoiceStatus,
+    /// Why it is in review (a [`ReviewReason`] code), when it is.
+    pub review_reason: Option<String>,
     /// Bumped by every accepted change.
     pub version: i64,
     /// Expiry, unix seconds, once known.

@@ -109,12 +109,20 @@ impl From<GatewayError> for ApiError {
                     "the payment gateway refused the shim's credentials; the merchant must check its configuration",
                 )
             }
-            GatewayError::NotFound(_) | GatewayError::Rejected(_) | GatewayError::Decode(_) => {
-                tracing::error!(error = %error, "gateway refused or garbled a call");
+            GatewayError::NotFound(_) | GatewayError::Rejected(_) => {
+                tracing::error!(error = %error, "gateway refused a call");
                 Self::new(
                     StatusCode::BAD_GATEWAY,
                     ErrorCode::GatewayRejected,
                     error.to_string(),
+                )
+            }
+            GatewayError::Decode(_) => {
+                tracing::error!(error = %error, "gateway answered something unreadable");
+                Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorCode::GatewayRejected,
+                    "the payment gateway's answer could not be read; see the shim's log",
                 )
             }
         }
@@ -149,6 +157,14 @@ impl From<IpnError> for ApiError {
                     StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::GatewayUnavailable,
                     "could not confirm the payment with the gateway; send the webhook again",
+                )
+            }
+            IpnError::Gateway(e) => {
+                tracing::error!(error = %chain(&e), "the gateway refused to confirm a webhook's payment");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    "the shim could not confirm the payment with the gateway; see the shim's log",
                 )
             }
             IpnError::Store(e) => Self::internal(&e),

@@ -81,6 +81,7 @@ macro_rules! invoice_row {
             paid_amount: decimal(row.try_get("paid_amount")?)?,
             status: InvoiceStatus::parse(row.try_get::<&str, _>("status")?)
                 .ok_or_else(|| StoreError::Corrupt("invoice status".into()))?,
+            review_reason: row.try_get("review_reason")?,
             version: row.try_get("version")?,
             expires_at: row.try_get("expires_at")?,
             created_at: row.try_get("created_at")?,
@@ -125,6 +126,8 @@ pub struct InvoiceUpdate {
     pub payer_amount: Option<Decimal>,
     /// The deposit address, if the gateway set it.
     pub address: Option<String>,
+    /// Why the invoice needs review, when `status` is `review`.
+    pub review_reason: Option<String>,
 }
 
 /// One line of an invoice's history.
@@ -140,16 +143,30 @@ pub struct InvoiceEvent {
     pub version: i64,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "review reason",
+        include_str!("../../migrations/sqlite/0002_review_reason.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "review reason",
+        include_str!("../../migrations/postgres/0002_review_reason.sql"),
+    ),
+];
 
 fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(
@@ -170,7 +187,8 @@ fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
 
 const INVOICE_COLUMNS: &str = "id, shop_id, order_id, amount, currency, network, to_currency, lifetime, \
     url_return, url_success, platform_order_ref, gateway_uuid, gateway_status, payer_amount, \
-    payer_currency, address, paid_amount, status, version, expires_at, created_at, updated_at";
+    payer_currency, address, paid_amount, status, review_reason, version, expires_at, created_at, \
+    updated_at";
 
 impl Store {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://...`). SQLite files are
@@ -414,7 +432,7 @@ impl Store {
             sqlx::query(
                 "UPDATE invoices SET status = $3, gateway_status = $4, paid_amount = $5, \
                  payer_amount = COALESCE($6, payer_amount), address = COALESCE($7, address), \
-                 version = version + 1, updated_at = $8 WHERE id = $1 AND version = $2",
+                 review_reason = $9, version = version + 1, updated_at = $8 WHERE id = $1 AND version = $2",
             )
             .bind(id.as_str())
             .bind(expected_version)
@@ -424,6 +442,7 @@ impl Store {
             .bind(update.payer_amount.map(|a| a.to_string()))
             .bind(&update.address)
             .bind(now)
+            .bind(&update.review_reason)
             .execute(pool)
             .await?
             .rows_affected()
@@ -470,7 +489,7 @@ impl Store {
                         source: row.try_get("source")?,
                         gateway_status: row.try_get("gateway_status")?,
                         outcome: row.try_get("outcome")?,
-                        version: row.try_get("version")?,
+            version: row.try_get("version")?,
                     })
                 })
                 .collect()

@@ -161,3 +161,28 @@ async fn a_webhook_pointing_at_another_orders_payment_changes_nothing() {
         (Some("pending"), Some(1))
     );
 }
+
+#[tokio::test]
+async fn a_webhook_for_a_payment_the_gateway_does_not_know_is_acknowledged() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("8001", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    // What `/v1/test-webhook/payment` sends for a made-up payment: signed, but nothing behind it.
+    let key = &app.sandbox.config().payment_key;
+    let test = sign_webhook(
+        &webhook(id, "00000000-0000-4000-8000-000000000000", "paid"),
+        key,
+    )
+    .unwrap();
+    let (status, answer) = app.post_ipn(test).await;
+    assert_eq!(
+        (status, answer["outcome"].as_str()),
+        (200, Some("ignored")),
+        "{answer}"
+    );
+    let (_, after) = app.invoice(id).await;
+    assert_eq!(
+        (after["status"].as_str(), after["version"].as_u64()),
+        (Some("pending"), Some(1))
+    );
+}

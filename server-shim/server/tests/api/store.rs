@@ -124,6 +124,7 @@ async fn story(url: &str) {
         paid_amount: Decimal::new(15, 0),
         payer_amount: None,
         address: None,
+        review_reason: None,
     };
     assert!(
         !store
@@ -147,6 +148,23 @@ async fn story(url: &str) {
         paid.address.as_deref(),
         Some("TAddr"),
         "absent details keep what was there"
+    );
+
+    let review = InvoiceUpdate {
+        status: InvoiceStatus::Review,
+        review_reason: Some("paid_after_expiry".into()),
+        ..update.clone()
+    };
+    assert!(
+        store
+            .apply_update(&record.id, 2, &review, 14)
+            .await
+            .unwrap()
+    );
+    let reviewed = store.invoice(&record.id).await.unwrap().unwrap();
+    assert_eq!(
+        (reviewed.status, reviewed.review_reason.as_deref()),
+        (InvoiceStatus::Review, Some("paid_after_expiry"))
     );
 
     for (i, outcome) in ["created", "applied: paid"].iter().enumerate() {
