@@ -17,7 +17,7 @@ const BINARYEN_VERSION: &str = "132.0.0";
 pub struct Needs {
     /// The wasm target, wasm-bindgen and wasm-opt.
     pub widget: bool,
-    /// Chromium and ChromeDriver.
+    /// Chromium, ChromeDriver and PHP.
     pub browser: bool,
 }
 
@@ -71,7 +71,7 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
         tools.wasm_opt = wasm_opt()?;
     }
     if needs.browser {
-        (tools.chromium, tools.chromedriver) = browser()?;
+        (tools.chromium, tools.chromedriver) = system_tools()?;
     }
     Ok(tools)
 }
@@ -178,33 +178,83 @@ fn is_root() -> bool {
 
 const CHROMIUM_NAMES: &[&str] = &["chromium", "chromium-browser", "google-chrome"];
 
-fn browser() -> Result<(PathBuf, PathBuf)> {
-    if let (Some(chromium), Some(driver)) = (which(CHROMIUM_NAMES), which(&["chromedriver"])) {
-        done(&format!("{} and {}", chromium.display(), driver.display()));
-        return Ok((chromium, driver));
-    }
-    let install = "apt-get update && apt-get install -y chromium chromium-driver";
-    if !is_root() || which(&["apt-get"]).is_none() {
-        bail!(
-            "Chromium and ChromeDriver are needed for the browser tests. Install them, e.g. as root on Debian: {install}"
+/// A program the tests need, and the Debian packages that provide it.
+struct SystemTool {
+    what: &'static str,
+    programs: &'static [&'static str],
+    packages: &'static [&'static str],
+}
+
+const SYSTEM_TOOLS: &[SystemTool] = &[
+    SystemTool {
+        what: "Chromium",
+        programs: CHROMIUM_NAMES,
+        packages: &["chromium"],
+    },
+    SystemTool {
+        what: "ChromeDriver",
+        programs: &["chromedriver"],
+        packages: &["chromium-driver"],
+    },
+    SystemTool {
+        what: "PHP (for the gateway conformance test)",
+        programs: &["php"],
+        packages: &["php-cli"],
+    },
+];
+
+/// Chromium, ChromeDriver and PHP, installed together from Debian's packages when missing.
+fn system_tools() -> Result<(PathBuf, PathBuf)> {
+    let missing: Vec<&SystemTool> = SYSTEM_TOOLS
+        .iter()
+        .filter(|t| which(t.programs).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let packages: Vec<&str> = missing
+            .iter()
+            .flat_map(|t| t.packages.iter().copied())
+            .collect();
+        let install = format!(
+            "apt-get update && apt-get install -y {}",
+            packages.join(" ")
         );
+        let names: Vec<&str> = missing.iter().map(|t| t.what).collect();
+        if !is_root() || which(&["apt-get"]).is_none() {
+            bail!(
+                "the tests need {}. Install them, e.g. as root on Debian: {install}",
+                names.join(", ")
+            );
+        }
+        println!(
+            "    installing {} from Debian (about a minute, once)",
+            names.join(", ")
+        );
+        run(Command::new("apt-get").arg("update").arg("-qq"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        if let Some(still) = SYSTEM_TOOLS.iter().find(|t| which(t.programs).is_none()) {
+            bail!(
+                "apt-get finished but {} is still not on PATH; try: {install}",
+                still.what
+            );
+        }
     }
-    println!("    installing Chromium and ChromeDriver from Debian (about a minute, once)");
-    run(Command::new("apt-get").arg("update").arg("-qq"))?;
-    run(Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ])
-        .env("DEBIAN_FRONTEND", "noninteractive"))?;
-    match (which(CHROMIUM_NAMES), which(&["chromedriver"])) {
-        (Some(chromium), Some(driver)) => Ok((chromium, driver)),
-        _ => bail!(
-            "apt-get finished but chromium or chromedriver is still not on PATH; try: {install}"
-        ),
+    match (
+        which(CHROMIUM_NAMES),
+        which(&["chromedriver"]),
+        which(&["php"]),
+    ) {
+        (Some(chromium), Some(driver), Some(php)) => {
+            done(&format!(
+                "{}, {} and {}",
+                chromium.display(),
+                driver.display(),
+                php.display()
+            ));
+            Ok((chromium, driver))
+        }
+        _ => bail!("Chromium, ChromeDriver or PHP is missing after setup"),
     }
 }

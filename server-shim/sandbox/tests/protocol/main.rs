@@ -5,4 +5,5 @@
 mod account;
 mod errors;
 mod payments;
+mod php;
 mod support;
