@@ -1,13 +1,16 @@
 //! The HTTP client for the Cryptomus merchant API.
 
 use crate::types::{
-    Balance, BalanceOwner, ExchangeRate, PaymentListQuery, PaymentPage, Service, TestWebhook,
+    Balance, BalanceOwner, CreatePayout, CreateWallet, ExchangeRate, GatewayPayout, GatewayWallet,
+    PaymentListQuery, PaymentPage, Service, TestWebhook,
 };
 use crate::wire::{
-    CryptomusBalances, CryptomusCreatePayment, CryptomusExchangeRate, CryptomusFailure,
-    CryptomusInvoice, CryptomusPaymentList, CryptomusPaymentListRequest, CryptomusPaymentRef,
-    CryptomusQr, CryptomusQrRequest, CryptomusRefund, CryptomusService, CryptomusSuccess,
-    CryptomusTestWebhook, INVALID_SIGN,
+    CryptomusBalances, CryptomusBlockWallet, CryptomusBlockedRefund, CryptomusBlockedRefundResult,
+    CryptomusCreatePayment, CryptomusCreatePayout, CryptomusCreateWallet, CryptomusExchangeRate,
+    CryptomusFailure, CryptomusInvoice, CryptomusPaymentList, CryptomusPaymentListRequest,
+    CryptomusPaymentRef, CryptomusPayout, CryptomusQr, CryptomusQrRequest, CryptomusRefund,
+    CryptomusService, CryptomusSuccess, CryptomusTestWebhook, CryptomusWallet,
+    CryptomusWalletQrRequest, INVALID_SIGN,
 };
 use crate::{ApiKey, CreateInvoice, GatewayInvoice, MerchantId, PaymentRef, sign};
 use reqwest::StatusCode;
@@ -28,8 +31,10 @@ pub struct GatewayConfig {
     pub base_url: String,
     /// The merchant uuid.
     pub merchant: MerchantId,
-    /// The payment key (invoices and their webhooks).
+    /// The payment key (invoices, static wallets and their webhooks).
     pub payment_key: ApiKey,
+    /// The payout key (payouts and their webhooks); payouts are refused without it.
+    pub payout_key: Option<ApiKey>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// How many times a call that is safe to repeat is tried in all.
@@ -43,6 +48,7 @@ impl GatewayConfig {
             base_url: base_url.into(),
             merchant,
             payment_key,
+            payout_key: None,
             timeout: Duration::from_secs(10),
             attempts: 3,
         }
@@ -262,6 +268,134 @@ impl CryptomusClient {
             .collect()
     }
 
+    /// `POST /v1/wallet`: a static deposit address for `order_id`. The gateway returns the same
+    /// wallet for the same order id, so a repeat is safe and retried.
+    pub async fn create_wallet(
+        &self,
+        wallet: &CreateWallet,
+    ) -> Result<GatewayWallet, GatewayError> {
+        if !valid_order_id(&wallet.order_id) {
+            return Err(GatewayError::InvalidRequest(
+                "order_id must be 1 to 128 of A-Z a-z 0-9 _ -".into(),
+            ));
+        }
+        let body = CryptomusCreateWallet {
+            currency: wallet.currency.clone(),
+            network: wallet.network.clone(),
+            order_id: wallet.order_id.clone(),
+            url_callback: wallet.url_callback.clone(),
+        };
+        let wire: CryptomusWallet = self.post("v1/wallet", &body, Retry::Safe).await?;
+        Ok(GatewayWallet {
+            uuid: wire.uuid,
+            order_id: wire.order_id,
+            currency: wire.currency,
+            network: wire.network,
+            address: wire.address,
+        })
+    }
+
+    /// `POST /v1/wallet/block-address`: the wallet takes no more deposits; `force_refund` sends
+    /// later arrivals back. Repeating is harmless, so retried.
+    pub async fn block_wallet(
+        &self,
+        wallet: &PaymentRef,
+        force_refund: bool,
+    ) -> Result<(), GatewayError> {
+        let reference = payment_ref(wallet);
+        let body = CryptomusBlockWallet {
+            uuid: reference.uuid,
+            order_id: reference.order_id,
+            is_force_refund: force_refund,
+        };
+        let _: serde_json::Value = self
+            .post("v1/wallet/block-address", &body, Retry::Safe)
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /v1/wallet/blocked-address-refund`: the one refund of a blocked wallet's money to
+    /// `address`. Returns (commission, amount). Not retried: it is allowed once.
+    pub async fn refund_blocked_wallet(
+        &self,
+        wallet: &PaymentRef,
+        address: &str,
+    ) -> Result<(Decimal, Decimal), GatewayError> {
+        let reference = payment_ref(wallet);
+        let body = CryptomusBlockedRefund {
+            uuid: reference.uuid,
+            order_id: reference.order_id,
+            address: address.to_owned(),
+        };
+        let wire: CryptomusBlockedRefundResult = self
+            .post("v1/wallet/blocked-address-refund", &body, Retry::Never)
+            .await?;
+        Ok((
+            decimal("commission", &wire.commission)?,
+            decimal("amount", &wire.amount)?,
+        ))
+    }
+
+    /// `POST /v1/wallet/qr`: a PNG QR code of the wallet's address, as a `data:` URI. Retried.
+    pub async fn wallet_qr(&self, wallet_uuid: &str) -> Result<String, GatewayError> {
+        let body = CryptomusWalletQrRequest {
+            wallet_address_uuid: wallet_uuid.to_owned(),
+        };
+        let qr: CryptomusQr = self.post("v1/wallet/qr", &body, Retry::Safe).await?;
+        Ok(qr.image)
+    }
+
+    /// `POST /v1/payout`, signed with the payout key. Retried on transient failures: the gateway
+    /// returns the existing payout for an `order_id` it has seen, so a repeat pays nothing twice.
+    pub async fn create_payout(
+        &self,
+        payout: &CreatePayout,
+    ) -> Result<GatewayPayout, GatewayError> {
+        if !valid_order_id(&payout.order_id) {
+            return Err(GatewayError::InvalidRequest(
+                "order_id must be 1 to 128 of A-Z a-z 0-9 _ -".into(),
+            ));
+        }
+        if payout.amount <= Decimal::ZERO {
+            return Err(GatewayError::InvalidRequest(
+                "amount must be positive".into(),
+            ));
+        }
+        let body = CryptomusCreatePayout {
+            amount: payout.amount.normalize().to_string(),
+            currency: payout.currency.clone(),
+            order_id: payout.order_id.clone(),
+            address: payout.address.clone(),
+            is_subtract: payout.is_subtract,
+            network: payout.network.clone(),
+            url_callback: payout.url_callback.clone(),
+        };
+        let wire: CryptomusPayout = self
+            .post_with(self.payout_key()?, "v1/payout", &body, Retry::Safe)
+            .await?;
+        wire.try_into()
+    }
+
+    /// `POST /v1/payout/info`, signed with the payout key. A read, retried.
+    pub async fn payout_info(&self, payout: &PaymentRef) -> Result<GatewayPayout, GatewayError> {
+        let wire: CryptomusPayout = self
+            .post_with(
+                self.payout_key()?,
+                "v1/payout/info",
+                &payment_ref(payout),
+                Retry::Safe,
+            )
+            .await?;
+        wire.try_into()
+    }
+
+    fn payout_key(&self) -> Result<&ApiKey, GatewayError> {
+        self.config
+            .payout_key
+            .as_ref()
+            .ok_or_else(|| GatewayError::InvalidRequest("no payout key is configured".into()))
+    }
+
     /// Posts a signed body; retries transient failures with exponential backoff when `retry`
     /// says the call is safe to repeat.
     async fn post<B: Serialize, R: DeserializeOwned>(
@@ -270,16 +404,28 @@ impl CryptomusClient {
         body: &B,
         retry: Retry,
     ) -> Result<R, GatewayError> {
+        self.post_with(&self.config.payment_key, path, body, retry)
+            .await
+    }
+
+    /// [`Self::post`] signed with `key`.
+    async fn post_with<B: Serialize, R: DeserializeOwned>(
+        &self,
+        key: &ApiKey,
+        path: &str,
+        body: &B,
+        retry: Retry,
+    ) -> Result<R, GatewayError> {
         let bytes =
             serde_json::to_vec(body).map_err(|e| GatewayError::InvalidRequest(e.to_string()))?;
-        self.call(path, Some(bytes), retry).await
+        self.call(path, Some((bytes, key)), retry).await
     }
 
     /// One API call: a signed POST with `body`, or an unsigned GET without.
     async fn call<R: DeserializeOwned>(
         &self,
         path: &str,
-        body: Option<Vec<u8>>,
+        body: Option<(Vec<u8>, &ApiKey)>,
         retry: Retry,
     ) -> Result<R, GatewayError> {
         let attempts = match retry {
@@ -304,15 +450,15 @@ impl CryptomusClient {
     async fn send<R: DeserializeOwned>(
         &self,
         path: &str,
-        body: Option<Vec<u8>>,
+        body: Option<(Vec<u8>, &ApiKey)>,
     ) -> Result<R, GatewayError> {
         let url = format!("{}{path}", self.config.base_url);
         let request = match body {
-            Some(body) => self
+            Some((body, key)) => self
                 .http
                 .post(url)
                 .header("merchant", self.config.merchant.as_str())
-                .header("sign", sign::sign(&body, &self.config.payment_key))
+                .header("sign", sign::sign(&body, key))
                 .header("content-type", "application/json")
                 .body(body),
             None => self.http.get(url),
@@ -410,6 +556,15 @@ fn decode_response<R: DeserializeOwned>(
     }
 }
 
+/// The gateway's rule for `order_id`: 1 to 128 of `[A-Za-z0-9_-]`.
+fn valid_order_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 fn validate_create(req: &CreateInvoice) -> Result<CryptomusCreatePayment, GatewayError> {
     let invalid = |m: &str| Err(GatewayError::InvalidRequest(m.to_owned()));
     let id = &req.order_id;
@@ -458,6 +613,29 @@ fn optional_decimal(field: &str, value: Option<&str>) -> Result<Option<Decimal>,
         .filter(|v| !v.is_empty())
         .map(|v| decimal(field, v))
         .transpose()
+}
+
+impl TryFrom<CryptomusPayout> for GatewayPayout {
+    type Error = GatewayError;
+
+    fn try_from(wire: CryptomusPayout) -> Result<Self, Self::Error> {
+        Ok(GatewayPayout {
+            amount: decimal("amount", &wire.amount)?,
+            balance: wire
+                .balance
+                .as_deref()
+                .map(|b| decimal("balance", b))
+                .transpose()?,
+            uuid: wire.uuid,
+            order_id: wire.order_id,
+            currency: wire.currency,
+            network: wire.network,
+            address: wire.address,
+            txid: wire.txid,
+            status: wire.status,
+            is_final: wire.is_final,
+        })
+    }
 }
 
 impl TryFrom<CryptomusService> for Service {

@@ -208,3 +208,75 @@ pub struct TestWebhook {
     /// The status it reports.
     pub status: PaymentStatus,
 }
+
+/// A static deposit address to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateWallet {
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// The merchant's id for it (1 to 128 of `[A-Za-z0-9_-]`).
+    pub order_id: String,
+    /// Where deposit webhooks go.
+    pub url_callback: Option<String>,
+}
+
+/// A static deposit address at the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayWallet {
+    /// Wallet uuid.
+    pub uuid: String,
+    /// The merchant's id for it.
+    pub order_id: String,
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// The address.
+    pub address: String,
+}
+
+/// A payout to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatePayout {
+    /// Amount in `currency`.
+    pub amount: Decimal,
+    /// Coin code.
+    pub currency: String,
+    /// The merchant's id for it; the gateway returns the same payout for the same id.
+    pub order_id: String,
+    /// Destination address.
+    pub address: String,
+    /// Commission from the balance (true) or from the amount sent (false).
+    pub is_subtract: bool,
+    /// Network code.
+    pub network: Option<String>,
+    /// Where payout webhooks go.
+    pub url_callback: Option<String>,
+}
+
+/// A payout at the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayPayout {
+    /// Payout uuid.
+    pub uuid: String,
+    /// The merchant's id for it.
+    pub order_id: Option<String>,
+    /// Amount.
+    pub amount: Decimal,
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// Destination.
+    pub address: String,
+    /// Transaction id, once sent.
+    pub txid: Option<String>,
+    /// Status (`process`, `check`, `paid`, `fail`, `cancel`, `system_fail`).
+    pub status: PaymentStatus,
+    /// Whether it is over.
+    pub is_final: bool,
+    /// The balance left after it, when the gateway says.
+    pub balance: Option<Decimal>,
+}

@@ -23,6 +23,23 @@ pub struct PaymentWebhook {
     pub payment_amount: Option<Decimal>,
     /// Transaction id, absent for internal transfers.
     pub txid: Option<String>,
+    /// The static wallet a `wallet` webhook's deposit reached.
+    pub wallet_address_uuid: Option<String>,
+}
+
+/// A verified payout webhook (signed with the payout key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutWebhook {
+    /// The payout's uuid.
+    pub uuid: String,
+    /// The merchant's id for it.
+    pub order_id: String,
+    /// The status it reports.
+    pub status: PaymentStatus,
+    /// Whether the payout is over.
+    pub is_final: bool,
+    /// Transaction id, once sent.
+    pub txid: Option<String>,
 }
 
 /// Why a webhook was refused.
@@ -52,6 +69,7 @@ struct CryptomusWebhook {
     is_final: Option<bool>,
     payment_amount: Option<serde_json::Value>,
     txid: Option<String>,
+    wallet_address_uuid: Option<String>,
 }
 
 /// Verifies a webhook over its raw body and parses it.
@@ -59,6 +77,52 @@ struct CryptomusWebhook {
 /// The signature covers PHP's re-encoding of the body without `sign` (see [`crate::php_json`]). The
 /// variant with unescaped slashes is accepted too; both are keyed by the secret.
 pub fn verify_webhook(raw: &[u8], key: &ApiKey) -> Result<PaymentWebhook, WebhookError> {
+    let text = verify_signature(raw, key)?;
+    let wire: CryptomusWebhook =
+        serde_json::from_str(text).map_err(|_| WebhookError::NotJson(None))?;
+    Ok(PaymentWebhook {
+        kind: wire.kind.ok_or(WebhookError::MissingField("type"))?,
+        uuid: wire.uuid.ok_or(WebhookError::MissingField("uuid"))?,
+        order_id: wire
+            .order_id
+            .ok_or(WebhookError::MissingField("order_id"))?,
+        status: wire.status.ok_or(WebhookError::MissingField("status"))?,
+        is_final: wire
+            .is_final
+            .ok_or(WebhookError::MissingField("is_final"))?,
+        payment_amount: wire.payment_amount.as_ref().and_then(decimal_of),
+        txid: wire.txid,
+        wallet_address_uuid: wire.wallet_address_uuid,
+    })
+}
+
+/// Verifies a payout webhook with the payout key and parses it; anything but `"type":"payout"`
+/// is refused.
+pub fn verify_payout_webhook(
+    raw: &[u8],
+    payout_key: &ApiKey,
+) -> Result<PayoutWebhook, WebhookError> {
+    let text = verify_signature(raw, payout_key)?;
+    let wire: CryptomusWebhook =
+        serde_json::from_str(text).map_err(|_| WebhookError::NotJson(None))?;
+    if wire.kind.as_deref() != Some("payout") {
+        return Err(WebhookError::MissingField("type payout"));
+    }
+    Ok(PayoutWebhook {
+        uuid: wire.uuid.ok_or(WebhookError::MissingField("uuid"))?,
+        order_id: wire
+            .order_id
+            .ok_or(WebhookError::MissingField("order_id"))?,
+        status: wire.status.ok_or(WebhookError::MissingField("status"))?,
+        is_final: wire
+            .is_final
+            .ok_or(WebhookError::MissingField("is_final"))?,
+        txid: wire.txid,
+    })
+}
+
+/// Checks the `sign` field over PHP's re-encoding of the rest; returns the body as text.
+fn verify_signature<'a>(raw: &'a [u8], key: &ApiKey) -> Result<&'a str, WebhookError> {
     let text = std::str::from_utf8(raw).map_err(|_| WebhookError::NotJson(None))?;
     let mut value = PhpValue::decode(text).map_err(|e| WebhookError::NotJson(Some(e)))?;
     if !matches!(value, PhpValue::Map(_)) {
@@ -79,21 +143,7 @@ pub fn verify_webhook(raw: &[u8], key: &ApiKey) -> Result<PaymentWebhook, Webhoo
     if !verified {
         return Err(WebhookError::BadSignature);
     }
-    let wire: CryptomusWebhook =
-        serde_json::from_str(text).map_err(|_| WebhookError::NotJson(None))?;
-    Ok(PaymentWebhook {
-        kind: wire.kind.ok_or(WebhookError::MissingField("type"))?,
-        uuid: wire.uuid.ok_or(WebhookError::MissingField("uuid"))?,
-        order_id: wire
-            .order_id
-            .ok_or(WebhookError::MissingField("order_id"))?,
-        status: wire.status.ok_or(WebhookError::MissingField("status"))?,
-        is_final: wire
-            .is_final
-            .ok_or(WebhookError::MissingField("is_final"))?,
-        payment_amount: wire.payment_amount.as_ref().and_then(decimal_of),
-        txid: wire.txid,
-    })
+    Ok(text)
 }
 
 fn decimal_of(value: &serde_json::Value) -> Option<Decimal> {
@@ -202,6 +252,31 @@ mod tests {
         assert!(matches!(
             verify_webhook(b"[1,2]", &key()),
             Err(WebhookError::NotJson(None))
+        ));
+    }
+
+    #[test]
+    fn payout_webhooks_verify_only_with_the_payout_key() {
+        let payout_key = ApiKey::new("payout-key".into());
+        let body = br#"{"type":"payout","uuid":"p","order_id":"o","status":"paid","is_final":true,"txid":"t"}"#;
+        let signed = sign_webhook(body, &payout_key).unwrap();
+        let hook = verify_payout_webhook(&signed, &payout_key).unwrap();
+        assert_eq!(
+            (hook.status, hook.txid.as_deref()),
+            (PaymentStatus::Paid, Some("t"))
+        );
+        assert_eq!(
+            verify_payout_webhook(&signed, &key()),
+            Err(WebhookError::BadSignature)
+        );
+        let payment = sign_webhook(
+            br#"{"type":"payment","uuid":"u","order_id":"o","status":"paid","is_final":true}"#,
+            &payout_key,
+        )
+        .unwrap();
+        assert!(matches!(
+            verify_payout_webhook(&payment, &payout_key),
+            Err(WebhookError::MissingField(_))
         ));
     }
 

@@ -293,3 +293,122 @@ pub struct CryptomusExchangeRate {
     /// Rate, decimal string.
     pub course: String,
 }
+
+/// Body of `POST /v1/wallet`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusCreateWallet {
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// Merchant's id for the wallet (a customer, usually).
+    pub order_id: String,
+    /// Where deposit webhooks go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_callback: Option<String>,
+}
+
+/// Result of `POST /v1/wallet`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusWallet {
+    /// Wallet uuid.
+    pub uuid: String,
+    /// Merchant's id for it.
+    pub order_id: String,
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// The static address.
+    pub address: String,
+}
+
+/// Body of `POST /v1/wallet/block-address`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusBlockWallet {
+    /// Wallet uuid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// Merchant's id for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Send later deposits back.
+    pub is_force_refund: bool,
+}
+
+/// Body of `POST /v1/wallet/blocked-address-refund`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusBlockedRefund {
+    /// Wallet uuid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// Merchant's id for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Where the money goes.
+    pub address: String,
+}
+
+/// Result of `POST /v1/wallet/blocked-address-refund`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusBlockedRefundResult {
+    /// Commission, decimal string.
+    pub commission: String,
+    /// Amount refunded, decimal string.
+    pub amount: String,
+}
+
+/// Body of `POST /v1/wallet/qr`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusWalletQrRequest {
+    /// Wallet uuid.
+    pub wallet_address_uuid: String,
+}
+
+/// Body of `POST /v1/payout`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusCreatePayout {
+    /// Decimal string.
+    pub amount: String,
+    /// Coin code.
+    pub currency: String,
+    /// Merchant's id for the payout; the same id returns the same payout.
+    pub order_id: String,
+    /// Where the money goes.
+    pub address: String,
+    /// Commission from the balance (true) or from the amount (false).
+    pub is_subtract: bool,
+    /// Network code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// Where payout webhooks go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_callback: Option<String>,
+}
+
+/// The payout object of `/v1/payout` and `/v1/payout/info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusPayout {
+    /// Payout uuid.
+    pub uuid: String,
+    /// Merchant's id for it.
+    #[serde(default)]
+    pub order_id: Option<String>,
+    /// Decimal string.
+    pub amount: String,
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// Destination.
+    pub address: String,
+    /// Transaction id, once sent.
+    pub txid: Option<String>,
+    /// Payout status.
+    pub status: PaymentStatus,
+    /// Whether it is over.
+    pub is_final: bool,
+    /// The balance left, decimal string.
+    #[serde(default)]
+    pub balance: Option<String>,
+}

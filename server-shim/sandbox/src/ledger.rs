@@ -55,6 +55,10 @@ pub(crate) enum ControlError {
     NotConfirming,
     NotRefundable,
     NotRefunding,
+    NotBlocked,
+    AlreadyRefunded,
+    Blocked,
+    InsufficientFunds,
 }
 
 impl ControlError {
@@ -66,6 +70,10 @@ impl ControlError {
             Self::NotConfirming => "The payment has no transaction waiting for confirmation",
             Self::NotRefundable => "The payment cannot be refunded",
             Self::NotRefunding => "The payment has no refund in progress",
+            Self::NotBlocked => "The wallet is not blocked",
+            Self::AlreadyRefunded => "The refund of this wallet was already made",
+            Self::Blocked => "The wallet is blocked",
+            Self::InsufficientFunds => "Not enough funds on the balance",
         }
     }
 }

@@ -11,13 +11,17 @@
 //! - `webhooks`: signed IPN delivery with retries, and its log.
 //! - `ids`: deterministic uuids and digests from the sandbox's seed.
 //! - `qr_png`: QR codes as PNG `data:` URIs.
+//! - `wallets`: static deposit addresses and their deposits.
+//! - `payouts`: money leaving the merchant's balance.
 
 mod addresses;
 mod coins;
 mod ids;
 mod ledger;
+mod payouts;
 mod qr_png;
 mod routes;
+mod wallets;
 mod webhooks;
 
 use shim_gateway::{ApiKey, MerchantId};
@@ -85,6 +89,8 @@ pub struct Sandbox {
 struct Inner {
     config: SandboxConfig,
     payments: Mutex<ledger::Payments>,
+    wallets: Mutex<wallets::Wallets>,
+    payouts: Mutex<payouts::Payouts>,
     deliveries: Mutex<Vec<Delivery>>,
     /// Webhooks waiting per payment uuid, delivered one after the other in the order sent.
     queues: Mutex<std::collections::HashMap<String, std::collections::VecDeque<webhooks::Pending>>>,
@@ -103,6 +109,8 @@ impl Sandbox {
             inner: Arc::new(Inner {
                 config,
                 payments: Mutex::new(ledger::Payments::default()),
+                wallets: Mutex::default(),
+                payouts: Mutex::default(),
                 deliveries: Mutex::new(Vec::new()),
                 queues: Mutex::default(),
                 http,
@@ -150,6 +158,32 @@ impl Sandbox {
 
     fn payments(&self) -> MutexGuard<'_, ledger::Payments> {
         lock(&self.inner.payments)
+    }
+
+    fn wallets(&self) -> MutexGuard<'_, wallets::Wallets> {
+        lock(&self.inner.wallets)
+    }
+
+    fn payouts(&self) -> MutexGuard<'_, payouts::Payouts> {
+        lock(&self.inner.payouts)
+    }
+
+    /// The merchant's balance per coin: payments and deposits, less payouts. Takes the payment and
+    /// wallet locks one after the other, never both.
+    fn balances(&self, payouts: &payouts::Payouts) -> Vec<(&'static str, rust_decimal::Decimal)> {
+        let mut totals = self.payments().balances();
+        for (code, amount) in self.wallets().balances() {
+            match totals.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, total)) => *total += amount,
+                None => totals.push((code, amount)),
+            }
+        }
+        for (code, total) in &mut totals {
+            *total -= payouts.committed(code);
+        }
+        totals.retain(|(_, total)| !total.is_zero());
+        totals.sort_by_key(|(code, _)| *code);
+        totals
     }
 }
 

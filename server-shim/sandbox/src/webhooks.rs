@@ -96,11 +96,33 @@ impl Sandbox {
         let Some(url) = payment.url_callback.clone() else {
             return;
         };
-        let signed = body(payment)
-            .ok()
-            .and_then(|b| shim_gateway::sign_webhook(&b, &self.config().payment_key).ok());
-        let Some(signed) = signed else {
-            tracing::error!(uuid = %payment.uuid, "could not encode a webhook");
+        match body(payment) {
+            Ok(body) => {
+                let about = (
+                    payment.uuid.as_str(),
+                    payment.order_id.as_str(),
+                    payment.status.as_str(),
+                );
+                self.send_signed(about, url, &body, &self.config().payment_key);
+            }
+            Err(e) => {
+                tracing::error!(uuid = %payment.uuid, error = %e, "could not encode a webhook")
+            }
+        }
+    }
+
+    /// Signs `body` (a JSON object without `sign`) with `key` and queues it for `url`. `about` is
+    /// the (uuid, order id, status) the delivery log shows; webhooks of one uuid go out in order.
+    pub(crate) fn send_signed(
+        &self,
+        about: (&str, &str, &str),
+        url: String,
+        body: &[u8],
+        key: &shim_gateway::ApiKey,
+    ) {
+        let (uuid, order_id, status) = about;
+        let Ok(signed) = shim_gateway::sign_webhook(body, key) else {
+            tracing::error!(uuid, "could not sign a webhook");
             return;
         };
         let id = {
@@ -108,9 +130,9 @@ impl Sandbox {
             let id = log.len() as u64 + 1;
             log.push(Delivery {
                 id,
-                uuid: payment.uuid.clone(),
-                order_id: payment.order_id.clone(),
-                status: payment.status.as_str().to_owned(),
+                uuid: uuid.to_owned(),
+                order_id: order_id.to_owned(),
+                status: status.to_owned(),
                 url: url.clone(),
                 attempts: 0,
                 delivered: false,
@@ -123,7 +145,7 @@ impl Sandbox {
         // payment runs while its queue is not empty.
         let start_drainer = {
             let mut queues = lock(&self.inner.queues);
-            let queue = queues.entry(payment.uuid.clone()).or_default();
+            let queue = queues.entry(uuid.to_owned()).or_default();
             queue.push_back(Pending {
                 id,
                 url,
@@ -132,7 +154,7 @@ impl Sandbox {
             queue.len() == 1
         };
         if start_drainer {
-            let (sandbox, uuid) = (self.clone(), payment.uuid.clone());
+            let (sandbox, uuid) = (self.clone(), uuid.to_owned());
             tokio::spawn(async move { sandbox.drain(uuid).await });
         }
     }
@@ -190,5 +212,123 @@ impl Sandbox {
             "webhook given up after {} attempts",
             config.webhook_attempts
         );
+    }
+}
+
+/// A deposit to a static wallet, as the gateway reports it (`"type":"wallet"`).
+#[derive(Serialize)]
+struct CryptomusWalletWebhookBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    uuid: &'a str,
+    order_id: &'a str,
+    amount: String,
+    payment_amount: String,
+    payment_amount_usd: String,
+    merchant_amount: String,
+    commission: String,
+    is_final: bool,
+    status: &'a str,
+    from: &'a str,
+    wallet_address_uuid: &'a str,
+    network: &'a str,
+    currency: &'a str,
+    payer_currency: &'a str,
+    additional_data: Option<&'a str>,
+    txid: &'a str,
+}
+
+/// A payout's status, as the gateway reports it (`"type":"payout"`), signed with the payout key.
+#[derive(Serialize)]
+struct CryptomusPayoutWebhookBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    uuid: &'a str,
+    order_id: &'a str,
+    amount: String,
+    merchant_amount: String,
+    commission: String,
+    is_final: bool,
+    status: &'a str,
+    txid: Option<&'a str>,
+    currency: &'a str,
+    network: &'a str,
+    payer_currency: &'a str,
+    payer_amount: String,
+}
+
+impl Sandbox {
+    /// Reports a deposit to its wallet's callback URL.
+    pub(crate) fn send_deposit_webhook(
+        &self,
+        wallet: &crate::wallets::Wallet,
+        deposit: &crate::wallets::Deposit,
+    ) {
+        let Some(url) = wallet.url_callback.clone() else {
+            return;
+        };
+        let scale = wallet.coin.scale;
+        let usd = crate::coins::convert(deposit.amount, wallet.coin.code, &USD).unwrap_or_default();
+        let body = serde_json::to_vec(&CryptomusWalletWebhookBody {
+            kind: "wallet",
+            uuid: &deposit.uuid,
+            order_id: &wallet.order_id,
+            amount: crate::coins::fixed(deposit.amount, scale),
+            payment_amount: crate::coins::fixed(deposit.amount, scale),
+            payment_amount_usd: crate::coins::fixed(usd, 2),
+            merchant_amount: crate::coins::fixed(deposit.merchant_share(), scale),
+            commission: crate::coins::fixed(deposit.commission(), scale),
+            is_final: true,
+            status: "paid",
+            from: &deposit.from,
+            wallet_address_uuid: &wallet.uuid,
+            network: &wallet.network,
+            currency: wallet.coin.code,
+            payer_currency: wallet.coin.code,
+            additional_data: None,
+            txid: &deposit.txid,
+        });
+        match body {
+            Ok(body) => self.send_signed(
+                (&deposit.uuid, &wallet.order_id, "paid"),
+                url,
+                &body,
+                &self.config().payment_key,
+            ),
+            Err(e) => tracing::error!(error = %e, "could not encode a deposit webhook"),
+        }
+    }
+
+    /// Reports a payout's status to its callback URL, signed with the payout key.
+    pub(crate) fn send_payout_webhook(&self, payout: &crate::payouts::Payout) {
+        let Some(url) = payout.url_callback.clone() else {
+            return;
+        };
+        let body = serde_json::to_vec(&CryptomusPayoutWebhookBody {
+            kind: "payout",
+            uuid: &payout.uuid,
+            order_id: &payout.order_id,
+            amount: crate::payouts::fixed(payout, payout.amount),
+            merchant_amount: crate::payouts::fixed(payout, payout.debit()),
+            commission: crate::payouts::fixed(payout, payout.commission()),
+            is_final: payout.is_final,
+            status: payout.status.as_str(),
+            txid: payout.txid.as_deref(),
+            currency: payout.coin.code,
+            network: &payout.network,
+            payer_currency: payout.coin.code,
+            payer_amount: crate::payouts::fixed(payout, payout.sent()),
+        });
+        match body {
+            Ok(body) => {
+                let about = (
+                    payout.uuid.as_str(),
+                    payout.order_id.as_str(),
+                    payout.status.as_str(),
+                );
+                self.send_signed(about, url, &body, &self.config().payout_key);
+            }
+            Err(e) => tracing::error!(error = %e, "could not encode a payout webhook"),
+        }
     }
 }

@@ -17,9 +17,8 @@ pub(super) async fn balance(
 ) -> Result<Response, Refusal> {
     signed(&sandbox, &headers, &body)?;
     let seed = sandbox.config().seed;
-    let merchant: Vec<_> = sandbox
-        .payments()
-        .balances()
+    let balances = sandbox.balances(&sandbox.payouts());
+    let merchant: Vec<_> = balances
         .into_iter()
         .filter_map(|(code, amount)| {
             let coin = coins::coin(code)?;

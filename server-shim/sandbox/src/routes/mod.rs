@@ -2,6 +2,8 @@
 //! under `/sandbox/` that play the payer.
 //!
 //! - `payments`: invoices (`/v1/payment/...`), their QR codes, refunds and webhook tests.
+//! - `wallets`: static wallets (`/v1/wallet/...`) and the deposit control.
+//! - `payouts`: payouts (`/v1/payout/...`), signed with the payout key, and the payout control.
 //! - `account`: the balance and the exchange rates.
 //! - `controls`: `/sandbox/...`, which stand in for payers, the chain and the clock.
 //! - `check`: field validation with the gateway's messages.
@@ -10,6 +12,8 @@ mod account;
 mod check;
 mod controls;
 mod payments;
+mod payouts;
+mod wallets;
 
 use crate::Sandbox;
 use crate::ledger::{ControlError, Payment};
@@ -38,6 +42,19 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/v1/payment/refund", post(payments::refund))
         .route("/v1/payment/qr", post(payments::payment_qr))
         .route("/v1/test-webhook/payment", post(payments::test_webhook))
+        .route("/v1/wallet", post(wallets::create_wallet))
+        .route("/v1/wallet/block-address", post(wallets::block_wallet))
+        .route(
+            "/v1/wallet/blocked-address-refund",
+            post(wallets::refund_blocked_wallet),
+        )
+        .route("/v1/wallet/qr", post(wallets::wallet_qr))
+        .route("/v1/payout", post(payouts::create_payout))
+        .route("/v1/payout/info", post(payouts::payout_info))
+        .route(
+            "/v1/test-webhook/payout",
+            post(payouts::test_webhook_payout),
+        )
         .route("/v1/balance", post(account::balance))
         .route(
             "/v1/exchange-rate/{currency}/list",
@@ -48,6 +65,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/expire", post(controls::control_expire))
         .route("/sandbox/advance", post(controls::control_advance))
         .route("/sandbox/refund", post(controls::control_refund))
+        .route("/sandbox/deposit", post(wallets::control_deposit))
+        .route("/sandbox/payout", post(payouts::control_payout))
         .route("/sandbox/webhooks", get(controls::webhook_log))
         .route("/sandbox/payments/{uuid}", get(payments::payment_page))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -101,7 +120,11 @@ impl IntoResponse for Refusal {
                     ControlError::NoCoinChosen | ControlError::NotRefundable => {
                         StatusCode::UNPROCESSABLE_ENTITY
                     }
-                    ControlError::NotRefunding => StatusCode::CONFLICT,
+                    ControlError::NotRefunding
+                    | ControlError::NotBlocked
+                    | ControlError::AlreadyRefunded
+                    | ControlError::Blocked => StatusCode::CONFLICT,
+                    ControlError::InsufficientFunds => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 failure(status, error.message())
             }

@@ -5,5 +5,7 @@
 mod account;
 mod errors;
 mod payments;
+mod payouts;
 mod php;
 mod support;
+mod wallets;

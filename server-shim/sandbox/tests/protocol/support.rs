@@ -5,7 +5,7 @@ use axum::routing::post;
 use cryptomus_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use shim_gateway::{
-    ApiKey, CreateInvoice, CryptomusClient, GatewayConfig, GatewayInvoice, PaymentWebhook,
+    ApiKey, CreateInvoice, CryptomusClient, GatewayConfig, GatewayInvoice, verify_payout_webhook,
     verify_webhook,
 };
 use std::sync::{Arc, Mutex};
@@ -18,7 +18,7 @@ pub struct Harness {
     pub client: CryptomusClient,
     pub http: reqwest::Client,
     pub callback_url: String,
-    received: Arc<Mutex<Vec<PaymentWebhook>>>,
+    received: Arc<Mutex<Vec<String>>>,
 }
 
 async fn serve(router: Router) -> String {
@@ -28,13 +28,24 @@ async fn serve(router: Router) -> String {
     url
 }
 
+type Received = (ApiKey, ApiKey, Arc<Mutex<Vec<String>>>);
+
+/// Records each webhook as its status (`paid`), prefixed by its type when it is not a payment
+/// (`wallet:paid`, `payout:process`). Each must verify with the right key.
 async fn receive(
-    State((key, received)): State<(ApiKey, Arc<Mutex<Vec<PaymentWebhook>>>)>,
+    State((payment_key, payout_key, received)): State<Received>,
     body: Bytes,
 ) -> &'static str {
-    let hook =
-        verify_webhook(&body, &key).expect("the sandbox signs its webhooks the gateway's way");
-    received.lock().unwrap().push(hook);
+    let entry = match verify_webhook(&body, &payment_key) {
+        Ok(hook) if hook.kind == "payment" => hook.status.as_str().to_owned(),
+        Ok(hook) => format!("{}:{}", hook.kind, hook.status.as_str()),
+        Err(_) => {
+            let hook = verify_payout_webhook(&body, &payout_key)
+                .expect("signed the gateway's way with the right key");
+            format!("payout:{}", hook.status.as_str())
+        }
+    };
+    received.lock().unwrap().push(entry);
     "ok"
 }
 
@@ -50,18 +61,21 @@ impl Harness {
         tokio::spawn(async move { axum::serve(listener, router).await });
 
         let received = Arc::new(Mutex::new(Vec::new()));
-        let receiver = Router::new()
-            .route("/hook", post(receive))
-            .with_state((sandbox.config().payment_key.clone(), received.clone()));
+        let receiver = Router::new().route("/hook", post(receive)).with_state((
+            sandbox.config().payment_key.clone(),
+            sandbox.config().payout_key.clone(),
+            received.clone(),
+        ));
         let callback_url = format!("{}/hook", serve(receiver).await);
 
         let config = sandbox.config();
-        let client = CryptomusClient::new(GatewayConfig::new(
+        let mut gateway = GatewayConfig::new(
             format!("{url}/"),
             config.merchant.clone(),
             config.payment_key.clone(),
-        ))
-        .unwrap();
+        );
+        gateway.payout_key = Some(config.payout_key.clone());
+        let client = CryptomusClient::new(gateway).unwrap();
         Harness {
             url,
             sandbox,
@@ -113,13 +127,7 @@ impl Harness {
     pub async fn webhooks(&self, count: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let statuses: Vec<String> = self
-                .received
-                .lock()
-                .unwrap()
-                .iter()
-                .map(|h| h.status.as_str().to_owned())
-                .collect();
+            let statuses: Vec<String> = self.received.lock().unwrap().clone();
             if statuses.len() >= count {
                 return statuses;
             }

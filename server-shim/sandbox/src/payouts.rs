@@ -1,0 +1,198 @@
+//! Payouts from the merchant's balance.
+
+use crate::coins::{self, Coin};
+use crate::ledger::ControlError;
+use rust_decimal::Decimal;
+use shim_gateway::PaymentStatus;
+use std::collections::HashMap;
+
+/// The gateway's payout commission, in percent.
+const PAYOUT_COMMISSION_PERCENT: Decimal = Decimal::from_parts(1, 0, 0, false, 0);
+
+/// Money leaving the merchant's balance for an address.
+#[derive(Debug, Clone)]
+pub(crate) struct Payout {
+    pub uuid: String,
+    pub order_id: String,
+    pub amount: Decimal,
+    pub coin: &'static Coin,
+    pub network: String,
+    pub address: String,
+    /// The commission comes from the balance (true) or from the amount sent (false).
+    pub is_subtract: bool,
+    pub url_callback: Option<String>,
+    pub status: PaymentStatus,
+    pub is_final: bool,
+    pub txid: Option<String>,
+}
+
+impl Payout {
+    /// The gateway's commission.
+    pub(crate) fn commission(&self) -> Decimal {
+        (self.amount * PAYOUT_COMMISSION_PERCENT / Decimal::ONE_HUNDRED).round_dp(self.coin.scale)
+    }
+
+    /// What leaves the balance.
+    pub(crate) fn debit(&self) -> Decimal {
+        if self.is_subtract {
+            self.amount + self.commission()
+        } else {
+            self.amount
+        }
+    }
+
+    /// What reaches the address.
+    pub(crate) fn sent(&self) -> Decimal {
+        if self.is_subtract {
+            self.amount
+        } else {
+            self.amount - self.commission()
+        }
+    }
+}
+
+/// How a payout is named in requests.
+#[derive(Debug, Clone)]
+pub(crate) enum PayoutKey {
+    Uuid(String),
+    OrderId(String),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Payouts {
+    by_uuid: HashMap<String, Payout>,
+    by_order: HashMap<String, String>,
+}
+
+impl Payouts {
+    pub(crate) fn count(&self) -> u64 {
+        self.by_uuid.len() as u64
+    }
+
+    pub(crate) fn get(&self, key: &PayoutKey) -> Option<&Payout> {
+        match key {
+            PayoutKey::Uuid(uuid) => self.by_uuid.get(uuid),
+            PayoutKey::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
+        }
+    }
+
+    /// Records a payout if `available` covers it; an order id seen before returns that payout.
+    /// The flag says whether this call created it.
+    pub(crate) fn create(
+        &mut self,
+        payout: Payout,
+        available: Decimal,
+    ) -> Result<(Payout, bool), ControlError> {
+        if let Some(existing) = self.get(&PayoutKey::OrderId(payout.order_id.clone())) {
+            return Ok((existing.clone(), false));
+        }
+        if payout.debit() > available {
+            return Err(ControlError::InsufficientFunds);
+        }
+        self.by_order
+            .insert(payout.order_id.clone(), payout.uuid.clone());
+        self.by_uuid.insert(payout.uuid.clone(), payout.clone());
+        Ok((payout, true))
+    }
+
+    /// The payout in `process` completes (`paid`, with a txid) or fails (`fail`, the money stays).
+    pub(crate) fn finish(
+        &mut self,
+        key: &PayoutKey,
+        paid: bool,
+        txid: String,
+    ) -> Result<Payout, ControlError> {
+        let uuid = match key {
+            PayoutKey::Uuid(uuid) => uuid.clone(),
+            PayoutKey::OrderId(order) => self
+                .by_order
+                .get(order)
+                .cloned()
+                .ok_or(ControlError::NotFound)?,
+        };
+        let payout = self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)?;
+        if payout.is_final {
+            return Err(ControlError::Final);
+        }
+        payout.status = if paid {
+            PaymentStatus::Paid
+        } else {
+            PaymentStatus::Fail
+        };
+        payout.is_final = true;
+        payout.txid = paid.then_some(txid);
+        Ok(payout.clone())
+    }
+
+    /// What payouts took or hold from the balance in `code`.
+    pub(crate) fn committed(&self, code: &str) -> Decimal {
+        self.by_uuid
+            .values()
+            .filter(|p| p.coin.code == code && p.status != PaymentStatus::Fail)
+            .map(Payout::debit)
+            .sum()
+    }
+}
+
+/// The payout's amounts as the gateway prints them.
+pub(crate) fn fixed(payout: &Payout, amount: Decimal) -> String {
+    coins::fixed(amount, payout.coin.scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payout(order: &str, amount: i64, is_subtract: bool) -> Payout {
+        Payout {
+            uuid: format!("p-{order}"),
+            order_id: order.into(),
+            amount: Decimal::from(amount),
+            coin: coins::coin("USDT").unwrap(),
+            network: "tron".into(),
+            address: "TTo".into(),
+            is_subtract,
+            url_callback: None,
+            status: PaymentStatus::Process,
+            is_final: false,
+            txid: None,
+        }
+    }
+
+    #[test]
+    fn payouts_need_the_balance_and_keep_their_order_id() {
+        let mut p = Payouts::default();
+        assert_eq!(
+            p.create(payout("a", 10, true), Decimal::TEN).unwrap_err(),
+            ControlError::InsufficientFunds
+        );
+        let (first, created) = p.create(payout("a", 10, false), Decimal::TEN).unwrap();
+        assert!(created);
+        assert_eq!(
+            (first.debit(), first.sent()),
+            (Decimal::TEN, Decimal::new(990, 2))
+        );
+        let (again, created) = p.create(payout("a", 99, false), Decimal::ZERO).unwrap();
+        assert!(!created);
+        assert_eq!(
+            again.amount,
+            Decimal::TEN,
+            "the same order id returns the first payout"
+        );
+        assert_eq!(p.committed("USDT"), Decimal::TEN);
+        let failed = p
+            .finish(&PayoutKey::OrderId("a".into()), false, "tx".into())
+            .unwrap();
+        assert_eq!((failed.status, failed.txid), (PaymentStatus::Fail, None));
+        assert_eq!(
+            p.committed("USDT"),
+            Decimal::ZERO,
+            "a failed payout gives the money back"
+        );
+        assert_eq!(
+            p.finish(&PayoutKey::OrderId("a".into()), true, "tx".into())
+                .unwrap_err(),
+            ControlError::Final
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! Payouts, signed with the payout key: create, look up, test webhook; and the payout control.
+
+use super::check::{Check, order_id_ok};
+use super::{FieldErrors, Fields, Refusal, authenticate, object, success};
+use crate::ledger::ControlError;
+use crate::payouts::{Payout, PayoutKey, fixed};
+use crate::{Sandbox, coins, ids};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use shim_gateway::PaymentStatus;
+
+/// Authenticates a request signed with the payout key and returns its fields.
+fn payout_signed(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Fields, Refusal> {
+    authenticate(sandbox, headers, body, &sandbox.config().payout_key)?;
+    object(body)
+}
+
+fn payout_key(fields: &Fields) -> Result<PayoutKey, Refusal> {
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match (text("uuid"), text("order_id")) {
+        (Some(uuid), _) => Ok(PayoutKey::Uuid(uuid.to_owned())),
+        (None, Some(order)) => Ok(PayoutKey::OrderId(order.to_owned())),
+        (None, None) => {
+            let mut errors = FieldErrors::new();
+            errors.insert(
+                "uuid".into(),
+                vec!["The uuid field is required when order id is not present.".into()],
+            );
+            Err(Refusal::Invalid(errors))
+        }
+    }
+}
+
+fn payout_json(payout: &Payout, balance: Decimal) -> Value {
+    json!({
+        "uuid": payout.uuid,
+        "order_id": payout.order_id,
+        "amount": fixed(payout, payout.amount),
+        "currency": payout.coin.code,
+        "network": payout.network,
+        "address": payout.address,
+        "txid": payout.txid,
+        "status": payout.status.as_str(),
+        "is_final": payout.is_final,
+        "balance": fixed(payout, balance),
+    })
+}
+
+/// What is left of the merchant's balance in `code`.
+fn available(sandbox: &Sandbox, payouts: &crate::payouts::Payouts, code: &str) -> Decimal {
+    sandbox
+        .balances(payouts)
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .map_or(Decimal::ZERO, |(_, b)| b)
+}
+
+/// `POST /v1/payout`: money from the balance to an address, idempotent per `order_id`.
+pub(super) async fn create_payout(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = payout_signed(&sandbox, &headers, &body)?;
+    let mut check = Check::default();
+    let amount = check.amount(&fields, "amount");
+    let currency = check.string(&fields, "currency", true, 10);
+    let order_id = check.string(&fields, "order_id", true, 128);
+    let address = check.string(&fields, "address", true, 128);
+    let network = check.string(&fields, "network", false, 20);
+    let url_callback = check.string(&fields, "url_callback", false, 255);
+    let is_subtract = check.boolean(&fields, "is_subtract");
+    if is_subtract.is_none() && !check.has_errors("is_subtract") {
+        check.fail("is_subtract", "The is subtract field is required.");
+    }
+    if let Some(id) = &order_id
+        && !order_id_ok(id)
+    {
+        check.fail("order_id", "The order id format is invalid.");
+    }
+    let coin = currency.as_deref().and_then(coins::coin);
+    if currency.is_some() && coin.is_none() {
+        check.fail("currency", "The selected currency is invalid.");
+    }
+    let network = network.or_else(|| {
+        coin.filter(|c| c.networks.len() == 1)
+            .map(|c| c.networks[0].to_owned())
+    });
+    match (coin, &network) {
+        (Some(coin), Some(n)) if !coin.networks.contains(&n.as_str()) => {
+            check.fail(
+                "network",
+                format!("The network {n} is not available for {}.", coin.code),
+            );
+        }
+        (Some(_), None) => check.fail(
+            "network",
+            "The network field is required for this currency.",
+        ),
+        _ => {}
+    }
+    check.finish()?;
+    let (Some(amount), Some(coin), Some(order_id), Some(address), Some(network), Some(is_subtract)) =
+        (amount, coin, order_id, address, network, is_subtract)
+    else {
+        return Err(Refusal::Invalid(FieldErrors::new()));
+    };
+    let mut payouts = sandbox.payouts();
+    let n = payouts.count() + 1;
+    let payout = Payout {
+        uuid: ids::uuid_from(&ids::derive(sandbox.config().seed, "payout", n)),
+        order_id,
+        amount,
+        coin,
+        network,
+        address,
+        is_subtract,
+        url_callback,
+        status: PaymentStatus::Process,
+        is_final: false,
+        txid: None,
+    };
+    let available_before = available(&sandbox, &payouts, coin.code);
+    let (payout, created) = payouts.create(payout, available_before)?;
+    let balance = available(&sandbox, &payouts, payout.coin.code);
+    drop(payouts);
+    if created {
+        sandbox.send_payout_webhook(&payout);
+    }
+    Ok(success(payout_json(&payout, balance)))
+}
+
+/// `POST /v1/payout/info`.
+pub(super) async fn payout_info(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let key = payout_key(&payout_signed(&sandbox, &headers, &body)?)?;
+    let payouts = sandbox.payouts();
+    let payout = payouts.get(&key).cloned().ok_or(ControlError::NotFound)?;
+    let balance = available(&sandbox, &payouts, payout.coin.code);
+    Ok(success(payout_json(&payout, balance)))
+}
+
+/// `POST /v1/test-webhook/payout`: one signed payout webhook to `url_callback`; stores nothing.
+pub(super) async fn test_webhook_payout(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = payout_signed(&sandbox, &headers, &body)?;
+    let mut check = Check::default();
+    let url = check.string(&fields, "url_callback", true, 255);
+    let currency = check.string(&fields, "currency", true, 10);
+    let network = check.string(&fields, "network", true, 20);
+    let status = PaymentStatus::parse(
+        &check
+            .string(&fields, "status", false, 32)
+            .unwrap_or_else(|| "paid".into()),
+    );
+    if !matches!(
+        status,
+        PaymentStatus::Process
+            | PaymentStatus::Check
+            | PaymentStatus::Paid
+            | PaymentStatus::Fail
+            | PaymentStatus::Cancel
+            | PaymentStatus::SystemFail
+    ) {
+        check.fail("status", "The selected status is invalid.");
+    }
+    let coin = currency.as_deref().and_then(coins::coin);
+    if currency.is_some() && coin.is_none() {
+        check.fail("currency", "The selected currency is invalid.");
+    }
+    check.finish()?;
+    let (Some(coin), Some(network)) = (coin, network) else {
+        return Err(Refusal::Invalid(FieldErrors::new()));
+    };
+    let seed = sandbox.config().seed;
+    let payout = Payout {
+        uuid: check_string(&fields, "uuid")
+            .unwrap_or_else(|| ids::uuid_from(&ids::derive(seed, "test-payout", 0))),
+        order_id: check_string(&fields, "order_id").unwrap_or_else(|| "test-payout".into()),
+        amount: Decimal::TEN,
+        coin,
+        network,
+        address: String::new(),
+        is_subtract: true,
+        url_callback: url,
+        is_final: !matches!(status, PaymentStatus::Process | PaymentStatus::Check),
+        txid: matches!(status, PaymentStatus::Paid)
+            .then(|| hex::encode(ids::derive(seed, "test-payout-tx", 0))),
+        status,
+    };
+    sandbox.send_payout_webhook(&payout);
+    Ok(success(json!([])))
+}
+
+fn check_string(fields: &Fields, name: &str) -> Option<String> {
+    fields
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// `POST /sandbox/payout`: the payout in `process` is sent (`"result": "paid"`, the default) or
+/// fails (`"result": "fail"`, the money returns to the balance).
+pub(super) async fn control_payout(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let key = payout_key(&fields)?;
+    let mut check = Check::default();
+    let result = check
+        .string(&fields, "result", false, 8)
+        .unwrap_or_else(|| "paid".to_owned());
+    if result != "paid" && result != "fail" {
+        check.fail("result", "The result must be paid or fail.");
+    }
+    check.finish()?;
+    let mut payouts = sandbox.payouts();
+    let n = payouts.count();
+    let txid = hex::encode(ids::derive(sandbox.config().seed, "payout-tx", n));
+    let payout = payouts.finish(&key, result == "paid", txid)?;
+    let balance = available(&sandbox, &payouts, payout.coin.code);
+    drop(payouts);
+    sandbox.send_payout_webhook(&payout);
+    Ok(success(payout_json(&payout, balance)))
+}

@@ -1,0 +1,122 @@
+use crate::support::Harness;
+use rust_decimal::Decimal;
+use serde_json::json;
+use shim_gateway::{CreatePayout, CreateWallet, GatewayError, PaymentRef, PaymentStatus};
+
+fn payout(h: &Harness, order_id: &str, amount: i64) -> CreatePayout {
+    CreatePayout {
+        amount: Decimal::from(amount),
+        currency: "USDT".into(),
+        order_id: order_id.into(),
+        address: "TPayoutDestination".into(),
+        is_subtract: true,
+        network: Some("tron".into()),
+        url_callback: Some(h.callback_url.clone()),
+    }
+}
+
+/// Puts 49 USDT (50 less 2% commission) on the merchant's balance through a deposit.
+async fn fund(h: &Harness) {
+    let w = CreateWallet {
+        currency: "USDT".into(),
+        network: "tron".into(),
+        order_id: "funding".into(),
+        url_callback: None,
+    };
+    let w = h.client.create_wallet(&w).await.unwrap();
+    h.control("deposit", json!({ "address": w.address, "amount": "50" }))
+        .await;
+}
+
+#[tokio::test]
+async fn a_payout_beyond_the_balance_is_refused() {
+    let h = Harness::start().await;
+    fund(&h).await;
+    let refused = h.client.create_payout(&payout(&h, "too-much", 49)).await;
+    assert!(
+        matches!(refused, Err(GatewayError::Rejected(ref m)) if m.contains("Not enough funds")),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        h.client
+            .payout_info(&PaymentRef::OrderId("too-much".into()))
+            .await,
+        Err(GatewayError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_payout_completes_through_its_webhook_and_is_idempotent() {
+    let h = Harness::start().await;
+    fund(&h).await;
+    let created = h
+        .client
+        .create_payout(&payout(&h, "p-1", 20))
+        .await
+        .unwrap();
+    assert_eq!(
+        (created.status.clone(), created.is_final),
+        (PaymentStatus::Process, false)
+    );
+    assert_eq!(
+        created.balance,
+        Some(Decimal::new(2880, 2)),
+        "49 less 20 less 1% commission"
+    );
+    let again = h
+        .client
+        .create_payout(&payout(&h, "p-1", 20))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.uuid, created.uuid,
+        "the same order id is the same payout"
+    );
+
+    let (status, _) = h.control("payout", json!({ "order_id": "p-1" })).await;
+    assert_eq!(status, 200);
+    assert_eq!(h.webhooks(2).await, ["payout:process", "payout:paid"]);
+    let done = h
+        .client
+        .payout_info(&PaymentRef::Uuid(created.uuid))
+        .await
+        .unwrap();
+    assert_eq!((done.status, done.is_final), (PaymentStatus::Paid, true));
+    assert!(done.txid.is_some());
+}
+
+#[tokio::test]
+async fn a_failed_payout_returns_the_money() {
+    let h = Harness::start().await;
+    fund(&h).await;
+    h.client
+        .create_payout(&payout(&h, "p-2", 30))
+        .await
+        .unwrap();
+    h.control("payout", json!({ "order_id": "p-2", "result": "fail" }))
+        .await;
+    let balance = h.client.balance().await.unwrap();
+    assert_eq!(balance[0].balance, Decimal::from(49));
+}
+
+#[tokio::test]
+async fn payouts_need_the_payout_key() {
+    let h = Harness::start().await;
+    let body = serde_json::to_vec(&json!({ "amount": "1", "currency": "USDT", "order_id": "x", "address": "T", "is_subtract": "1", "network": "tron" })).unwrap();
+    let (status, answer) = h
+        .raw("/v1/payout", &body, Some(&h.sandbox.config().payment_key))
+        .await;
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (401, Some("Invalid Sign.")),
+        "the payment key does not sign payouts"
+    );
+    let (status, answer) = h
+        .raw("/v1/payout", &body, Some(&h.sandbox.config().payout_key))
+        .await;
+    assert_eq!(
+        (status, answer["state"].as_i64()),
+        (422, Some(1)),
+        "signed right, but no balance: {answer}"
+    );
+}
