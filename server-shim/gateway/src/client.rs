@@ -1,9 +1,11 @@
 //! The HTTP client for the Cryptomus merchant API.
 
+use crate::types::CoinChoice;
 use crate::types::{
     Balance, BalanceOwner, CreatePayout, CreateWallet, ExchangeRate, GatewayPayout, GatewayWallet,
     PaymentListQuery, PaymentPage, Service, TestWebhook,
 };
+use crate::wire::CryptomusCoin;
 use crate::wire::{
     CryptomusBalances, CryptomusBlockWallet, CryptomusBlockedRefund, CryptomusBlockedRefundResult,
     CryptomusCreatePayment, CryptomusCreatePayout, CryptomusCreateWallet, CryptomusExchangeRate,
@@ -589,6 +591,33 @@ fn validate_create(req: &CreateInvoice) -> Result<CryptomusCreatePayment, Gatewa
     {
         return invalid("url_callback must be 6 to 255 characters");
     }
+    if req
+        .additional_data
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 255)
+    {
+        return invalid("additional_data must be at most 255 characters");
+    }
+    if req
+        .accuracy_payment_percent
+        .is_some_and(|p| p < Decimal::ZERO || p > Decimal::from(5))
+    {
+        return invalid("accuracy_payment_percent must be between 0 and 5");
+    }
+    if req.subtract.is_some_and(|s| s > 100) {
+        return invalid("subtract must be between 0 and 100");
+    }
+    if req.discount_percent.is_some_and(|d| d < -99 || d > 100) {
+        return invalid("discount_percent must be between -99 and 100");
+    }
+    let coins = |list: &[CoinChoice]| {
+        list.iter()
+            .map(|c| CryptomusCoin {
+                currency: c.currency.clone(),
+                network: c.network.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
     Ok(CryptomusCreatePayment {
         amount: req.amount.normalize().to_string(),
         currency: req.currency.clone(),
@@ -600,6 +629,17 @@ fn validate_create(req: &CreateInvoice) -> Result<CryptomusCreatePayment, Gatewa
         is_payment_multiple: req.is_payment_multiple,
         lifetime: req.lifetime,
         to_currency: req.to_currency.clone(),
+        additional_data: req.additional_data.clone(),
+        accuracy_payment_percent: req
+            .accuracy_payment_percent
+            .map(|p| p.normalize().to_string()),
+        subtract: req.subtract,
+        discount_percent: req.discount_percent,
+        currencies: coins(&req.currencies),
+        except_currencies: coins(&req.except_currencies),
+        course_source: req.course_source.clone(),
+        from_referral_code: req.from_referral_code.clone(),
+        is_refresh: req.is_refresh,
     })
 }
 
@@ -730,6 +770,7 @@ mod tests {
             url_return: None,
             url_success: None,
             is_payment_multiple: None,
+            ..Default::default()
         };
         assert_eq!(validate_create(&base).unwrap().amount, "15");
         for bad in [
@@ -751,6 +792,22 @@ mod tests {
             },
             CreateInvoice {
                 url_callback: Some("http".into()),
+                ..base.clone()
+            },
+            CreateInvoice {
+                additional_data: Some("x".repeat(256)),
+                ..base.clone()
+            },
+            CreateInvoice {
+                accuracy_payment_percent: Some(Decimal::from(6)),
+                ..base.clone()
+            },
+            CreateInvoice {
+                subtract: Some(101),
+                ..base.clone()
+            },
+            CreateInvoice {
+                discount_percent: Some(-100),
                 ..base.clone()
             },
         ] {

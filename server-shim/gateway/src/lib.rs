@@ -27,9 +27,9 @@ pub mod wire;
 pub use client::{CryptomusClient, GatewayConfig, GatewayError};
 pub use status::PaymentStatus;
 pub use types::{
-    ApiKey, Balance, BalanceOwner, CreateInvoice, CreatePayout, CreateWallet, ExchangeRate,
-    GatewayInvoice, GatewayPayout, GatewayWallet, MerchantId, PaymentListQuery, PaymentPage,
-    PaymentRef, Service, TestWebhook,
+    ApiKey, Balance, BalanceOwner, CoinChoice, CreateInvoice, CreatePayout, CreateWallet,
+    ExchangeRate, GatewayInvoice, GatewayPayout, GatewayWallet, MerchantId, PaymentListQuery,
+    PaymentPage, PaymentRef, Service, TestWebhook,
 };
 pub use webhook::{
     PaymentWebhook, PayoutWebhook, WebhookError, sign_webhook, verify_payout_webhook,

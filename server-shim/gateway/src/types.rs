@@ -58,8 +58,17 @@ pub enum PaymentRef {
     OrderId(String),
 }
 
-/// What the shim asks the gateway to create. Validated against the gateway's limits before sending.
+/// A coin on a network, to offer or to exclude on the gateway's payment page.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoinChoice {
+    /// Coin code.
+    pub currency: String,
+    /// Network code; `None` for every network of the coin.
+    pub network: Option<String>,
+}
+
+/// What the shim asks the gateway to create. Validated against the gateway's limits before sending.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CreateInvoice {
     /// The price.
     pub amount: Decimal,
@@ -81,6 +90,24 @@ pub struct CreateInvoice {
     pub url_success: Option<String>,
     /// Whether the payer may top up an underpayment (the gateway's default is yes).
     pub is_payment_multiple: Option<bool>,
+    /// Free text for the merchant, up to 255 characters.
+    pub additional_data: Option<String>,
+    /// How far below the amount still counts as paid, 0 to 5 percent.
+    pub accuracy_payment_percent: Option<Decimal>,
+    /// The share of the commission the payer bears, 0 to 100 percent.
+    pub subtract: Option<u8>,
+    /// Discount (positive) or surcharge (negative) for the payer, -99 to 100 percent.
+    pub discount_percent: Option<i8>,
+    /// Coins the payer may choose from.
+    pub currencies: Vec<CoinChoice>,
+    /// Coins the payer may not choose.
+    pub except_currencies: Vec<CoinChoice>,
+    /// The exchange whose rate converts the price (`Binance`, `Kucoin`, ...).
+    pub course_source: Option<String>,
+    /// A referral code.
+    pub from_referral_code: Option<String>,
+    /// Renew an expired invoice's address and lifetime instead of refusing it.
+    pub is_refresh: Option<bool>,
 }
 
 /// An invoice as the gateway reports it, parsed into decimals and typed statuses.

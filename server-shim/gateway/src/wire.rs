@@ -35,6 +35,43 @@ pub struct CryptomusCreatePayment {
     /// Coin the payer pays in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_currency: Option<String>,
+    /// Merchant's free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_data: Option<String>,
+    /// Tolerance in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_payment_percent: Option<String>,
+    /// Payer's share of the commission, percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtract: Option<u8>,
+    /// Discount percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_percent: Option<i8>,
+    /// Coins offered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub currencies: Vec<CryptomusCoin>,
+    /// Coins excluded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except_currencies: Vec<CryptomusCoin>,
+    /// Rate source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub course_source: Option<String>,
+    /// Referral code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_referral_code: Option<String>,
+    /// Renew an expired invoice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_refresh: Option<bool>,
+}
+
+/// `{"currency":"USDT","network":"tron"}` in `currencies` and `except_currencies`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptomusCoin {
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
 }
 
 /// Body of `POST /v1/payment/info`: one of the two.

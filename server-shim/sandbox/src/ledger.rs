@@ -27,6 +27,8 @@ pub(crate) struct Payment {
     pub is_payment_multiple: bool,
     /// How far below the amount still counts as paid, in percent.
     pub accuracy_percent: Decimal,
+    /// The payer's discount (negative: surcharge), percent.
+    pub discount_percent: i64,
     pub url_callback: Option<String>,
     pub additional_data: Option<String>,
     pub url: String,
@@ -325,6 +327,7 @@ impl Payment {
             is_final: false,
             is_payment_multiple: true,
             accuracy_percent: Decimal::ZERO,
+            discount_percent: 0,
             url_callback: None,
             additional_data: None,
             url: String::new(),
@@ -342,6 +345,20 @@ impl Payment {
             self.paid = self.payer_amount.unwrap_or_default();
         }
         self.set(status, now);
+    }
+
+    /// The discount in the payer's coin (negative for a surcharge).
+    fn discount_text(&self) -> String {
+        let Some(due) = self.payer_amount.filter(|_| self.discount_percent != 0) else {
+            return "0.00000000".into();
+        };
+        let factor = Decimal::from(100 - self.discount_percent);
+        let full = if factor.is_zero() {
+            due
+        } else {
+            due * Decimal::ONE_HUNDRED / factor
+        };
+        self.payer_fixed(full - due)
     }
 
     /// What the gateway's commission leaves the merchant of what was paid.
@@ -370,8 +387,8 @@ impl Payment {
             amount: coins::fixed(self.amount, self.amount.scale().max(2)),
             payment_amount: (!self.paid.is_zero()).then(|| self.paid_text()),
             payer_amount: self.payer_amount.map(|a| self.payer_fixed(a)),
-            discount_percent: Some(0),
-            discount: Some("0.00000000".into()),
+            discount_percent: Some(self.discount_percent),
+            discount: Some(self.discount_text()),
             payer_currency: self.payer_currency().map(str::to_owned),
             currency: self.currency.clone(),
             merchant_amount: (!self.paid.is_zero())
@@ -427,6 +444,7 @@ mod tests {
             is_final: false,
             is_payment_multiple: multiple,
             accuracy_percent: Decimal::ZERO,
+            discount_percent: 0,
             url_callback: None,
             additional_data: None,
             url: String::new(),

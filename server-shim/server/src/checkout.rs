@@ -191,7 +191,7 @@ impl Checkout {
             url_callback: Some(format!("{}/v1/ipn/cryptomus", self.public_url)),
             url_return: record.url_return.clone(),
             url_success: record.url_success.clone(),
-            is_payment_multiple: None,
+            ..CreateInvoice::default()
         }
     }
 

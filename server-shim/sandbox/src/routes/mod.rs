@@ -70,7 +70,28 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/webhooks", get(controls::webhook_log))
         .route("/sandbox/payments/{uuid}", get(payments::payment_page))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(sandbox)
+}
+
+/// Errors raised before a handler runs (body too large, unknown path, wrong method) get the
+/// gateway's JSON shape too.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+        _ => "The request could not be read",
+    };
+    (status, Json(json!({ "state": 1, "message": message }))).into_response()
 }
 
 type Fields = Map<String, Value>;

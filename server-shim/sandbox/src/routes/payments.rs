@@ -33,6 +33,25 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     check.string(&fields, "url_return", false, 255);
     check.string(&fields, "url_success", false, 255);
     let additional_data = check.string(&fields, "additional_data", false, 255);
+    // Accepted and checked as the gateway does; the sandbox has no page or exchange that uses them.
+    check.string(&fields, "course_source", false, 32);
+    check.string(&fields, "from_referral_code", false, 64);
+    check.boolean(&fields, "is_refresh");
+    if let Some(subtract) = check.integer(&fields, "subtract")
+        && !(0..=100).contains(&subtract)
+    {
+        check.fail("subtract", "The subtract must be between 0 and 100.");
+    }
+    let discount_percent = check.integer(&fields, "discount_percent").unwrap_or(0);
+    if !(-99..=100).contains(&discount_percent) {
+        check.fail(
+            "discount_percent",
+            "The discount percent must be between -99 and 100.",
+        );
+    }
+    for list in ["currencies", "except_currencies"] {
+        coin_list(&mut check, &fields, list);
+    }
     let is_payment_multiple = check
         .boolean(&fields, "is_payment_multiple")
         .unwrap_or(true);
@@ -141,7 +160,15 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     let seed = sandbox.config().seed;
     let uuid = ids::uuid_from(&ids::derive(seed, "payment", n));
     let key: [u8; 20] = first20(&ids::derive(seed, "address", n));
-    let payer_amount = coin.and_then(|c| coins::convert(amount, &currency, c));
+    // A discount (or, negative, a surcharge) changes what the payer sends, not the price.
+    let payer_amount = coin.and_then(|c| {
+        let full = coins::convert(amount, &currency, c)?;
+        let factor = Decimal::from(100 - discount_percent) / Decimal::ONE_HUNDRED;
+        Some(
+            (full * factor)
+                .round_dp_with_strategy(c.scale, rust_decimal::RoundingStrategy::AwayFromZero),
+        )
+    });
     let address = match (coin, &network) {
         (Some(_), Some(n)) => addresses::address(n, &key),
         _ => None,
@@ -166,6 +193,7 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
         is_final: false,
         is_payment_multiple,
         accuracy_percent: accuracy,
+        discount_percent,
         url_callback,
         additional_data,
         refund_address: None,
@@ -449,4 +477,34 @@ pub(super) async fn test_webhook(
     payment.set_status_for_test(status, sandbox.now());
     sandbox.send_webhook(&payment);
     Ok(success(json!([])))
+}
+
+/// `currencies` / `except_currencies`: a list of `{"currency": coin, "network"?: network}`.
+fn coin_list(check: &mut Check, fields: &Fields, name: &str) {
+    let Some(value) = fields.get(name).filter(|v| !v.is_null()) else {
+        return;
+    };
+    let ok = value.as_array().is_some_and(|items| {
+        items.iter().all(|item| {
+            let coin = item
+                .get("currency")
+                .and_then(Value::as_str)
+                .and_then(coins::coin);
+            let network = item.get("network").filter(|n| !n.is_null());
+            match (coin, network) {
+                (Some(_), None) => true,
+                (Some(coin), Some(n)) => n.as_str().is_some_and(|n| coin.networks.contains(&n)),
+                (None, _) => false,
+            }
+        })
+    });
+    if !ok {
+        check.fail(
+            name,
+            format!(
+                "The {} must be a list of known currency and network pairs.",
+                name.replace('_', " ")
+            ),
+        );
+    }
 }

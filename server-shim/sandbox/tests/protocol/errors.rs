@@ -56,6 +56,20 @@ async fn bad_fields_get_422_with_field_errors() {
             with("accuracy_payment_percent", json!(9)),
             "accuracy_payment_percent",
         ),
+        (with("subtract", json!(101)), "subtract"),
+        (with("discount_percent", json!(-100)), "discount_percent"),
+        (
+            with("currencies", json!([{ "currency": "DOGE" }])),
+            "currencies",
+        ),
+        (
+            with("except_currencies", json!("USDT")),
+            "except_currencies",
+        ),
+        (
+            with("additional_data", json!("x".repeat(256))),
+            "additional_data",
+        ),
     ];
     for (body, field) in cases {
         let (status, answer) = h
@@ -92,10 +106,20 @@ async fn signatures_and_bodies_are_checked() {
     }
     let (status, answer) = h.raw("/v1/payment", b"not json", Some(&key)).await;
     assert_eq!((status, answer["state"].as_i64()), (422, Some(1)));
-    let (status, _) = h
+    let (status, answer) = h
         .raw("/v1/payment", &vec![b' '; 70 * 1024], Some(&key))
         .await;
-    assert_eq!(status, 413);
+    assert_eq!(
+        (status, answer["state"].as_i64()),
+        (413, Some(1)),
+        "{answer}"
+    );
+    let (status, answer) = h.raw("/v1/nothing-here", b"{}", Some(&key)).await;
+    assert_eq!(
+        (status, answer["state"].as_i64()),
+        (404, Some(1)),
+        "{answer}"
+    );
     let (status, answer) = h.raw("/v1/payment/services", b"[]", Some(&key)).await;
     assert_eq!(
         status, 200,

@@ -235,3 +235,31 @@ async fn the_qr_image_is_a_png_of_the_address() {
         Err(GatewayError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn every_create_field_is_taken_and_a_discount_lowers_what_the_payer_sends() {
+    let h = Harness::start().await;
+    let mut request = h.invoice("all-fields", 100);
+    request.additional_data = Some("Заказ / 100".into());
+    request.accuracy_payment_percent = Some(Decimal::new(5, 1));
+    request.subtract = Some(50);
+    request.discount_percent = Some(10);
+    request.currencies = vec![shim_gateway::CoinChoice {
+        currency: "USDT".into(),
+        network: Some("tron".into()),
+    }];
+    request.except_currencies = vec![shim_gateway::CoinChoice {
+        currency: "BTC".into(),
+        network: None,
+    }];
+    request.course_source = Some("Binance".into());
+    request.is_refresh = Some(false);
+    request.lifetime = Some(900);
+    let invoice = h.client.create_invoice(&request).await.unwrap();
+    assert_eq!(
+        invoice.payer_amount,
+        Some(Decimal::from(90)),
+        "10% off 100 USDT"
+    );
+    assert_eq!(invoice.expires_at - invoice.created_at.unwrap(), 900);
+}

@@ -97,7 +97,7 @@ impl Harness {
             url_callback: Some(self.callback_url.clone()),
             url_return: None,
             url_success: None,
-            is_payment_multiple: None,
+            ..CreateInvoice::default()
         }
     }
 
