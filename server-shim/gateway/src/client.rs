@@ -607,7 +607,10 @@ fn validate_create(req: &CreateInvoice) -> Result<CryptomusCreatePayment, Gatewa
     if req.subtract.is_some_and(|s| s > 100) {
         return invalid("subtract must be between 0 and 100");
     }
-    if req.discount_percent.is_some_and(|d| d < -99 || d > 100) {
+    if req
+        .discount_percent
+        .is_some_and(|d| !(-99..=100).contains(&d))
+    {
         return invalid("discount_percent must be between -99 and 100");
     }
     let coins = |list: &[CoinChoice]| {
