@@ -40,6 +40,7 @@ impl DemoApp {
             gateway_url: String::new(),
             merchant_uuid: None,
             payment_key: None,
+            sandbox_state: None,
             widget_dir: widget_dir()?,
         };
         let app = Application::build_demo(&settings).await?;

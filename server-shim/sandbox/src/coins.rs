@@ -175,6 +175,52 @@ pub(crate) fn fixed(amount: Decimal, scale: u32) -> String {
     a.to_string()
 }
 
+/// A coin stored by its code (for the persisted sandbox state).
+pub(crate) mod serde_coin {
+    use super::Coin;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(crate) fn serialize<S: Serializer>(
+        coin: &&'static Coin,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(coin.code)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<&'static Coin, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        super::coin(&code).ok_or_else(|| D::Error::custom(format!("unknown coin {code}")))
+    }
+}
+
+/// An optional coin stored by its code.
+pub(crate) mod serde_coin_opt {
+    use super::Coin;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(crate) fn serialize<S: Serializer>(
+        coin: &Option<&'static Coin>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match coin {
+            Some(coin) => serializer.serialize_some(coin.code),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<&'static Coin>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|code| {
+                super::coin(&code).ok_or_else(|| D::Error::custom(format!("unknown coin {code}")))
+            })
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

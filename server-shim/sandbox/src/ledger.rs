@@ -8,12 +8,13 @@ use shim_gateway::wire::CryptomusInvoice;
 use std::collections::HashMap;
 
 /// One invoice at the sandbox.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub(crate) struct Payment {
     pub uuid: String,
     pub order_id: String,
     pub amount: Decimal,
     pub currency: String,
+    #[serde(with = "crate::coins::serde_coin_opt")]
     pub payer_coin: Option<&'static Coin>,
     pub payer_amount: Option<Decimal>,
     pub network: Option<String>,
@@ -80,7 +81,7 @@ impl ControlError {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub(crate) struct Payments {
     by_uuid: HashMap<String, Payment>,
     by_order: HashMap<String, String>,

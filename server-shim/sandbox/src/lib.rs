@@ -13,12 +13,14 @@
 //! - `qr_png`: QR codes as PNG `data:` URIs.
 //! - `wallets`: static deposit addresses and their deposits.
 //! - `payouts`: money leaving the merchant's balance.
+//! - `persistence`: the optional SQLite copy of the state, so a demo survives a restart.
 
 mod addresses;
 mod coins;
 mod ids;
 mod ledger;
 mod payouts;
+mod persistence;
 mod qr_png;
 mod routes;
 mod wallets;
@@ -29,6 +31,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use persistence::SandboxError;
 pub use webhooks::Delivery;
 
 /// Who the sandbox is to its clients.
@@ -96,25 +99,61 @@ struct Inner {
     queues: Mutex<std::collections::HashMap<String, std::collections::VecDeque<webhooks::Pending>>>,
     http: reqwest::Client,
     clock_offset: AtomicI64,
+    persistence: Option<persistence::Persistence>,
 }
 
 impl Sandbox {
-    /// A sandbox with no payments yet.
+    /// A sandbox with no payments yet, keeping its state in memory.
     pub fn new(config: SandboxConfig) -> Self {
+        Self::with_persistence(config, None, None)
+    }
+
+    /// A sandbox whose state is kept in SQLite at `state_url` (`sqlite://sandbox.db`), starting
+    /// from what is stored there. Changes are written shortly after they happen; call
+    /// [`Sandbox::persist_now`] before exiting to keep the last ones.
+    pub async fn open(config: SandboxConfig, state_url: &str) -> Result<Self, SandboxError> {
+        let (persistence, snapshot) = persistence::Persistence::open(state_url).await?;
+        let sandbox = Self::with_persistence(config, Some(persistence), snapshot);
+        let saver = sandbox.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Some(p) = &saver.inner.persistence {
+                    p.dirty.notified().await;
+                }
+                // Coalesce a burst of changes into one write.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Err(e) = saver.persist_now().await {
+                    tracing::error!(error = %e, "could not save the sandbox state");
+                }
+            }
+        });
+        Ok(sandbox)
+    }
+
+    fn with_persistence(
+        config: SandboxConfig,
+        persistence: Option<persistence::Persistence>,
+        snapshot: Option<persistence::Snapshot>,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
+        let (payments, wallets, payouts, offset) = match snapshot {
+            Some(s) => (s.payments, s.wallets, s.payouts, s.clock_offset),
+            None => Default::default(),
+        };
         Self {
             inner: Arc::new(Inner {
                 config,
-                payments: Mutex::new(ledger::Payments::default()),
-                wallets: Mutex::default(),
-                payouts: Mutex::default(),
+                payments: Mutex::new(payments),
+                wallets: Mutex::new(wallets),
+                payouts: Mutex::new(payouts),
                 deliveries: Mutex::new(Vec::new()),
                 queues: Mutex::default(),
                 http,
-                clock_offset: AtomicI64::new(0),
+                clock_offset: AtomicI64::new(offset),
+                persistence,
             }),
         }
     }
@@ -128,6 +167,36 @@ impl Sandbox {
     pub fn now(&self) -> i64 {
         time::OffsetDateTime::now_utc().unix_timestamp()
             + self.inner.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Writes the state now, if it is kept in SQLite.
+    pub async fn persist_now(&self) -> Result<(), SandboxError> {
+        let Some(persistence) = &self.inner.persistence else {
+            return Ok(());
+        };
+        // Each part is copied under its own lock, one after the other.
+        let payments = serde_json::to_value(&*self.payments());
+        let wallets = serde_json::to_value(&*self.wallets());
+        let payouts = serde_json::to_value(&*self.payouts());
+        let (Ok(payments), Ok(wallets), Ok(payouts)) = (payments, wallets, payouts) else {
+            return Err(SandboxError::Corrupt(
+                "the state could not be encoded".into(),
+            ));
+        };
+        let snapshot = serde_json::json!({
+            "payments": payments,
+            "wallets": wallets,
+            "payouts": payouts,
+            "clock_offset": self.inner.clock_offset.load(Ordering::Relaxed),
+        });
+        persistence.save(&snapshot.to_string(), self.now()).await
+    }
+
+    /// Notes that the state changed, so that it is written soon.
+    fn changed(&self) {
+        if let Some(persistence) = &self.inner.persistence {
+            persistence.dirty.notify_one();
+        }
     }
 
     /// Every webhook sent so far, with its delivery outcome.
@@ -151,6 +220,9 @@ impl Sandbox {
     fn expire_due(&self) {
         let now = self.now();
         let changes = lock(&self.inner.payments).expire_due(now);
+        if !changes.is_empty() {
+            self.changed();
+        }
         for payment in changes {
             self.send_webhook(&payment);
         }

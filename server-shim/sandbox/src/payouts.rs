@@ -10,11 +10,12 @@ use std::collections::HashMap;
 const PAYOUT_COMMISSION_PERCENT: Decimal = Decimal::from_parts(1, 0, 0, false, 0);
 
 /// Money leaving the merchant's balance for an address.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub(crate) struct Payout {
     pub uuid: String,
     pub order_id: String,
     pub amount: Decimal,
+    #[serde(with = "crate::coins::serde_coin")]
     pub coin: &'static Coin,
     pub network: String,
     pub address: String,
@@ -58,7 +59,7 @@ pub(crate) enum PayoutKey {
     OrderId(String),
 }
 
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub(crate) struct Payouts {
     by_uuid: HashMap<String, Payout>,
     by_order: HashMap<String, String>,

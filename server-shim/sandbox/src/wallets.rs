@@ -6,10 +6,11 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 /// A static deposit address.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub(crate) struct Wallet {
     pub uuid: String,
     pub order_id: String,
+    #[serde(with = "crate::coins::serde_coin")]
     pub coin: &'static Coin,
     pub network: String,
     pub address: String,
@@ -20,7 +21,7 @@ pub(crate) struct Wallet {
 }
 
 /// Coins that arrived at a static wallet.
-#[derive(Debug, Clone)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
 pub(crate) struct Deposit {
     pub uuid: String,
     pub wallet_uuid: String,
@@ -48,7 +49,7 @@ pub(crate) enum WalletKey {
     OrderId(String),
 }
 
-#[derive(Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub(crate) struct Wallets {
     by_uuid: HashMap<String, Wallet>,
     by_order: HashMap<String, String>,

@@ -31,6 +31,8 @@ pub struct Settings {
     pub payment_key: Option<SecretString>,
     /// Where the built widget assets are.
     pub widget_dir: PathBuf,
+    /// The demo's sandbox keeps its state here (`sqlite://...`); in memory when `None`.
+    pub sandbox_state: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -46,6 +48,7 @@ impl std::fmt::Debug for Settings {
                 &self.payment_key.as_ref().map(|_| "[redacted]"),
             )
             .field("widget_dir", &self.widget_dir)
+            .field("sandbox_state", &self.sandbox_state)
             .finish()
     }
 }
@@ -178,7 +181,13 @@ impl Application {
     pub async fn build_demo(settings: &Settings) -> anyhow::Result<Self> {
         let (listener, url) = bind(&settings.listen).await?;
         let sandbox_url = format!("{url}/cryptomus");
-        let sandbox = Sandbox::new(SandboxConfig::generate(sandbox_url.clone()));
+        let config = SandboxConfig::generate(sandbox_url.clone());
+        let sandbox = match &settings.sandbox_state {
+            Some(url) => Sandbox::open(config, url)
+                .await
+                .context("cannot open the sandbox state")?,
+            None => Sandbox::new(config),
+        };
         sandbox.spawn_expiry();
         let config = sandbox.config();
         let store = open_store(&settings.database_url).await?;
@@ -267,6 +276,7 @@ mod tests {
             merchant_uuid: None,
             payment_key: Some("pay-key-123".to_owned().into()),
             widget_dir: "w".into(),
+            sandbox_state: None,
         };
         let debug = format!("{settings:?}");
         assert!(

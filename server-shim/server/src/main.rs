@@ -82,6 +82,10 @@ struct DemoArgs {
     /// Directory with the built widget.
     #[arg(long, env = "SHIM_WIDGET_DIR", default_value = "widget/dist")]
     widget_dir: PathBuf,
+    /// Keep the in-process sandbox's state in SQLite (e.g. sqlite://sandbox.db); use with a file
+    /// --database-url so that the whole demo survives a restart.
+    #[arg(long)]
+    sandbox_state: Option<String>,
 }
 
 #[derive(Args)]
@@ -101,6 +105,10 @@ struct SandboxArgs {
     /// Seed for uuids and addresses, to repeat a run exactly.
     #[arg(long)]
     seed: Option<u64>,
+    /// Keep the sandbox's state in SQLite (e.g. sqlite://sandbox.db) so it survives a restart;
+    /// in memory when not given.
+    #[arg(long)]
+    state: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +186,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 merchant_uuid: args.merchant_uuid,
                 payment_key: args.payment_key.map(SecretString::from),
                 widget_dir: args.widget_dir,
+                sandbox_state: None,
             };
             let app = Application::build(&settings).await?;
             println!("server-shim listening on {}", app.url());
@@ -192,8 +201,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 merchant_uuid: None,
                 payment_key: None,
                 widget_dir: args.widget_dir,
+                sandbox_state: args.sandbox_state,
             };
             let app = Application::build_demo(&settings).await?;
+            let sandbox = app.demo().map(|demo| demo.sandbox.clone());
             println!("demo store: {}/", app.url());
             if let Some(demo) = app.demo() {
                 println!("demo shop token: {}", demo.shop_token);
@@ -205,6 +216,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             println!("press Ctrl-C to stop");
             app.run_until(shutdown_signal()).await?;
+            if let Some(sandbox) = sandbox {
+                sandbox
+                    .persist_now()
+                    .await
+                    .context("cannot save the sandbox state")?;
+            }
         }
         Command::Sandbox(args) => {
             let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -236,11 +253,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 "payout key: {}",
                 secrecy::ExposeSecret::expose_secret(config.payout_key.expose())
             );
-            let sandbox = Sandbox::new(config);
+            let sandbox = match &args.state {
+                Some(url) => Sandbox::open(config, url)
+                    .await
+                    .context("cannot open the sandbox state")?,
+                None => Sandbox::new(config),
+            };
             sandbox.spawn_expiry();
-            axum::serve(listener, cryptomus_sandbox::router(sandbox))
+            axum::serve(listener, cryptomus_sandbox::router(sandbox.clone()))
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
+            sandbox
+                .persist_now()
+                .await
+                .context("cannot save the sandbox state")?;
         }
         Command::Migrate(args) => {
             let store = Store::connect(&args.database_url).await?;

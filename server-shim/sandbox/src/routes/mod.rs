@@ -71,7 +71,25 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/payments/{uuid}", get(payments::payment_page))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            sandbox.clone(),
+            note_changes,
+        ))
         .with_state(sandbox)
+}
+
+/// A successful POST may have changed the state: have it saved (when the sandbox keeps it).
+async fn note_changes(
+    axum::extract::State(sandbox): axum::extract::State<Sandbox>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_post = request.method() == axum::http::Method::POST;
+    let response = next.run(request).await;
+    if is_post && response.status().is_success() {
+        sandbox.changed();
+    }
+    response
 }
 
 /// Errors raised before a handler runs (body too large, unknown path, wrong method) get the

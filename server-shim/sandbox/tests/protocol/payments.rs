@@ -263,3 +263,40 @@ async fn every_create_field_is_taken_and_a_discount_lowers_what_the_payer_sends(
     );
     assert_eq!(invoice.expires_at - invoice.created_at.unwrap(), 900);
 }
+
+#[tokio::test]
+async fn a_persisted_sandbox_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("sandbox-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("state.db").display());
+    let config = cryptomus_sandbox::SandboxConfig::generate("http://127.0.0.1");
+
+    let first = cryptomus_sandbox::Sandbox::open(config.clone(), &url)
+        .await
+        .unwrap();
+    let uuid = {
+        let h = Harness::with_sandbox(first.clone()).await;
+        let invoice = h.create("survivor", 15).await;
+        h.control("pay", json!({ "order_id": "survivor", "amount": "15" }))
+            .await;
+        invoice.uuid
+    };
+    first.persist_now().await.unwrap();
+
+    let second = cryptomus_sandbox::Sandbox::open(config, &url)
+        .await
+        .unwrap();
+    let h = Harness::with_sandbox(second).await;
+    let info = h
+        .client
+        .payment_info(&PaymentRef::Uuid(uuid.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (info.status, info.order_id.as_str()),
+        (PaymentStatus::Paid, "survivor")
+    );
+    let next = h.create("after-restart", 5).await;
+    assert_ne!(next.uuid, uuid, "ids continue where they stopped");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

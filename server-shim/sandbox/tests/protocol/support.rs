@@ -51,12 +51,16 @@ async fn receive(
 
 impl Harness {
     pub async fn start() -> Harness {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let mut config = SandboxConfig::generate(url.clone());
+        let mut config = SandboxConfig::generate("http://127.0.0.1");
         config.seed = 42;
         config.webhook_retry_base = Duration::from_millis(20);
-        let sandbox = Sandbox::new(config);
+        Self::with_sandbox(Sandbox::new(config)).await
+    }
+
+    /// A harness around an existing sandbox.
+    pub async fn with_sandbox(sandbox: Sandbox) -> Harness {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
         let router = cryptomus_sandbox::router(sandbox.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
 

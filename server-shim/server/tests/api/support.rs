@@ -76,6 +76,7 @@ impl TestApp {
             gateway_url: String::new(),
             merchant_uuid: None,
             payment_key: None,
+            sandbox_state: None,
             widget_dir: std::env::temp_dir(),
         };
         let app = Application::build_demo(&settings).await.unwrap();
