@@ -109,10 +109,26 @@ impl Sandbox {
     }
 
     /// A sandbox whose state is kept in SQLite at `state_url` (`sqlite://sandbox.db`), starting
-    /// from what is stored there. Changes are written shortly after they happen; call
-    /// [`Sandbox::persist_now`] before exiting to keep the last ones.
-    pub async fn open(config: SandboxConfig, state_url: &str) -> Result<Self, SandboxError> {
+    /// from what is stored there. With `keep_identity`, a stored merchant uuid, keys and seed
+    /// replace those of `config`, so that clients configured against the sandbox keep working.
+    /// Changes are written shortly after they happen; call [`Sandbox::persist_now`] before exiting
+    /// to keep the last ones.
+    pub async fn open(
+        mut config: SandboxConfig,
+        state_url: &str,
+        keep_identity: bool,
+    ) -> Result<Self, SandboxError> {
         let (persistence, snapshot) = persistence::Persistence::open(state_url).await?;
+        if let Some(identity) = snapshot
+            .as_ref()
+            .and_then(|s| s.identity.clone())
+            .filter(|_| keep_identity)
+        {
+            config.merchant = MerchantId::new(identity.merchant);
+            config.payment_key = ApiKey::new(identity.payment_key);
+            config.payout_key = ApiKey::new(identity.payout_key);
+            config.seed = identity.seed;
+        }
         let sandbox = Self::with_persistence(config, Some(persistence), snapshot);
         let saver = sandbox.clone();
         tokio::spawn(async move {
@@ -187,7 +203,13 @@ impl Sandbox {
             "payments": payments,
             "wallets": wallets,
             "payouts": payouts,
-            "clock_offset": self.inner.clock_offset.load(Ordering::Relaxed),
+                        "clock_offset": self.inner.clock_offset.load(Ordering::Relaxed),
+            "identity": {
+                "merchant": self.config().merchant.as_str(),
+                "payment_key": secrecy::ExposeSecret::expose_secret(self.config().payment_key.expose()),
+                "payout_key": secrecy::ExposeSecret::expose_secret(self.config().payout_key.expose()),
+                "seed": self.config().seed,
+            },
         });
         persistence.save(&snapshot.to_string(), self.now()).await
     }

@@ -29,6 +29,18 @@ pub(crate) struct Snapshot {
     pub wallets: Wallets,
     pub payouts: Payouts,
     pub clock_offset: i64,
+    /// The merchant identity the state belongs to (test keys of a local sandbox).
+    #[serde(default)]
+    pub identity: Option<Identity>,
+}
+
+/// Who the sandbox was, so that clients configured against it keep working after a restart.
+#[derive(Serialize, Deserialize, Clone)]
+pub(crate) struct Identity {
+    pub merchant: String,
+    pub payment_key: String,
+    pub payout_key: String,
+    pub seed: u64,
 }
 
 /// Where the state is kept, and a signal that it changed.

@@ -183,7 +183,7 @@ impl Application {
         let sandbox_url = format!("{url}/cryptomus");
         let config = SandboxConfig::generate(sandbox_url.clone());
         let sandbox = match &settings.sandbox_state {
-            Some(url) => Sandbox::open(config, url)
+            Some(url) => Sandbox::open(config, url, true)
                 .await
                 .context("cannot open the sandbox state")?,
             None => Sandbox::new(config),

@@ -230,6 +230,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             let url = format!("http://{addr}");
             let mut config = SandboxConfig::generate(url.clone());
+            let given_identity = args.merchant.is_some()
+                || args.payment_key.is_some()
+                || args.payout_key.is_some()
+                || args.seed.is_some();
             if let Some(m) = args.merchant {
                 config.merchant = MerchantId::new(m);
             }
@@ -242,6 +246,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if let Some(seed) = args.seed {
                 config.seed = seed;
             }
+            // A restarted sandbox keeps its stored identity unless told another on the command line.
+            let keep_identity = !given_identity;
+            let sandbox = match &args.state {
+                Some(url) => Sandbox::open(config, url, keep_identity)
+                    .await
+                    .context("cannot open the sandbox state")?,
+                None => Sandbox::new(config),
+            };
+            let config = sandbox.config();
             println!("sandbox listening on {url}");
             println!("merchant: {}", config.merchant);
             // The sandbox's keys are test keys the operator needs to configure clients.
@@ -253,12 +266,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 "payout key: {}",
                 secrecy::ExposeSecret::expose_secret(config.payout_key.expose())
             );
-            let sandbox = match &args.state {
-                Some(url) => Sandbox::open(config, url)
-                    .await
-                    .context("cannot open the sandbox state")?,
-                None => Sandbox::new(config),
-            };
             sandbox.spawn_expiry();
             axum::serve(listener, cryptomus_sandbox::router(sandbox.clone()))
                 .with_graceful_shutdown(shutdown_signal())

@@ -271,7 +271,7 @@ async fn a_persisted_sandbox_survives_a_restart() {
     let url = format!("sqlite://{}", dir.join("state.db").display());
     let config = cryptomus_sandbox::SandboxConfig::generate("http://127.0.0.1");
 
-    let first = cryptomus_sandbox::Sandbox::open(config.clone(), &url)
+    let first = cryptomus_sandbox::Sandbox::open(config.clone(), &url, true)
         .await
         .unwrap();
     let uuid = {
@@ -283,9 +283,15 @@ async fn a_persisted_sandbox_survives_a_restart() {
     };
     first.persist_now().await.unwrap();
 
-    let second = cryptomus_sandbox::Sandbox::open(config, &url)
+    let fresh = cryptomus_sandbox::SandboxConfig::generate("http://127.0.0.1");
+    let second = cryptomus_sandbox::Sandbox::open(fresh, &url, true)
         .await
         .unwrap();
+    assert_eq!(
+        second.config().merchant,
+        config.merchant,
+        "the stored identity is kept"
+    );
     let h = Harness::with_sandbox(second).await;
     let info = h
         .client
