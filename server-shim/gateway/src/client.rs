@@ -179,21 +179,24 @@ impl CryptomusClient {
 
     /// `POST /v1/test-webhook/payment`: the gateway sends one signed test webhook. Not retried.
     pub async fn test_webhook(&self, test: &TestWebhook) -> Result<(), GatewayError> {
-        let (uuid, order_id) = match &test.payment {
-            Some(PaymentRef::Uuid(uuid)) => (Some(uuid.clone()), None),
-            Some(PaymentRef::OrderId(order)) => (None, Some(order.clone())),
-            None => (None, None),
-        };
-        let body = CryptomusTestWebhook {
-            url_callback: test.url_callback.clone(),
-            currency: test.currency.clone(),
-            network: test.network.clone(),
-            uuid,
-            order_id,
-            status: test.status.as_str().to_owned(),
-        };
+        let body = test_webhook_body(test);
         let _: serde_json::Value = self
             .post("v1/test-webhook/payment", &body, Retry::Never)
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /v1/test-webhook/payout`, signed with the payout key: the gateway sends one payout
+    /// webhook (signed with the payout key). Not retried.
+    pub async fn test_payout_webhook(&self, test: &TestWebhook) -> Result<(), GatewayError> {
+        let body = test_webhook_body(test);
+        let _: serde_json::Value = self
+            .post_with(
+                self.payout_key()?,
+                "v1/test-webhook/payout",
+                &body,
+                Retry::Never,
+            )
             .await?;
         Ok(())
     }
@@ -503,6 +506,22 @@ fn payment_ref(payment: &PaymentRef) -> CryptomusPaymentRef {
             order_id: Some(id.clone()),
             ..Default::default()
         },
+    }
+}
+
+fn test_webhook_body(test: &TestWebhook) -> CryptomusTestWebhook {
+    let (uuid, order_id) = match &test.payment {
+        Some(PaymentRef::Uuid(uuid)) => (Some(uuid.clone()), None),
+        Some(PaymentRef::OrderId(order)) => (None, Some(order.clone())),
+        None => (None, None),
+    };
+    CryptomusTestWebhook {
+        url_callback: test.url_callback.clone(),
+        currency: test.currency.clone(),
+        network: test.network.clone(),
+        uuid,
+        order_id,
+        status: test.status.as_str().to_owned(),
     }
 }
 

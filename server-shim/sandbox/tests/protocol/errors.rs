@@ -162,3 +162,31 @@ async fn controls_refuse_what_cannot_happen() {
         assert_eq!(status, expected, "{control} {body} -> {answer}");
     }
 }
+
+#[tokio::test]
+async fn a_lifetime_out_of_range_is_clamped_not_refused() {
+    let h = Harness::start().await;
+    for (order, lifetime, expected) in [("short", 10, 300), ("long", 100_000, 43_200)] {
+        let body = json!({ "amount": "15", "currency": "USD", "order_id": order, "to_currency": "USDT",
+            "network": "tron", "lifetime": lifetime });
+        let (status, answer) = h
+            .raw(
+                "/v1/payment",
+                body.to_string().as_bytes(),
+                Some(&h.sandbox.config().payment_key),
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        let result = &answer["result"];
+        let created = time::OffsetDateTime::parse(
+            result["created_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert_eq!(
+            result["expired_at"].as_i64().unwrap() - created.unix_timestamp(),
+            expected,
+            "{order}"
+        );
+    }
+}

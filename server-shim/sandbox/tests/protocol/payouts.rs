@@ -120,3 +120,17 @@ async fn payouts_need_the_payout_key() {
         "signed right, but no balance: {answer}"
     );
 }
+
+#[tokio::test]
+async fn a_test_payout_webhook_is_signed_with_the_payout_key() {
+    let h = Harness::start().await;
+    let test = shim_gateway::TestWebhook {
+        url_callback: h.callback_url.clone(),
+        currency: "USDT".into(),
+        network: "tron".into(),
+        payment: None,
+        status: PaymentStatus::Paid,
+    };
+    h.client.test_payout_webhook(&test).await.unwrap();
+    assert_eq!(h.webhooks(1).await, ["payout:paid"]);
+}
