@@ -97,6 +97,18 @@ async fn paying_in_full_shows_paid_without_a_reload() {
     .await
     .unwrap();
     wait_for_status(&browser, "paid").await;
+    // The change was pushed: one event stream, no polling.
+    let requests = browser
+        .eval(&format!(
+            "const names = performance.getEntriesByType('resource').map(e => e.name); \
+             return {{ polls: names.filter(n => n.endsWith('/v1/invoices/{id}')).length, \
+                       streams: names.filter(n => n.endsWith('/v1/invoices/{id}/events')).length }}",
+            id = invoice["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    assert_eq!(requests["polls"], 0, "{requests}");
+    assert!(requests["streams"].as_u64().unwrap() <= 1, "{requests}");
     let title = browser
         .eval("return document.querySelector('.ckw-status').textContent")
         .await

@@ -20,3 +20,66 @@ pub async fn fetch_invoice(api_base: &str, invoice_id: &str) -> Result<InvoiceVi
         status => Err(LoadError::Server(status)),
     }
 }
+
+/// A live subscription to `GET {api_base}/v1/invoices/{id}/events` (Server-Sent Events). It closes
+/// itself after a final status, and when dropped.
+#[derive(Debug)]
+pub struct LiveInvoice {
+    source: web_sys::EventSource,
+    _on_invoice: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl LiveInvoice {
+    /// Opens the stream. `on_view` gets every view pushed; `on_trouble` is told of each error, with
+    /// `true` when the browser gave up on the stream (an error status, or no stream support for
+    /// the URL) rather than reconnecting. `None` where `EventSource` is not available.
+    pub fn open(
+        api_base: &str,
+        invoice_id: &str,
+        on_view: impl Fn(InvoiceView) + 'static,
+        on_trouble: impl Fn(bool) + 'static,
+    ) -> Option<Self> {
+        use wasm_bindgen::JsCast as _;
+        use wasm_bindgen::closure::Closure;
+
+        let url = format!("{api_base}/v1/invoices/{invoice_id}/events");
+        let source = web_sys::EventSource::new(&url).ok()?;
+        let this = source.clone();
+        let on_invoice = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let Some(data) = event.data().as_string() else {
+                    return;
+                };
+                if let Ok(view) = serde_json::from_str::<InvoiceView>(&data) {
+                    let done = view.is_final;
+                    on_view(view);
+                    if done {
+                        // The server ends the stream now; closing first stops the browser reconnecting.
+                        this.close();
+                    }
+                }
+            },
+        );
+        source
+            .add_event_listener_with_callback("invoice", on_invoice.as_ref().unchecked_ref())
+            .ok()?;
+        let this = source.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            on_trouble(this.ready_state() == web_sys::EventSource::CLOSED);
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Some(Self {
+            source,
+            _on_invoice: on_invoice,
+            _on_error: on_error,
+        })
+    }
+}
+
+impl Drop for LiveInvoice {
+    fn drop(&mut self) {
+        self.source.set_onerror(None);
+        self.source.close();
+    }
+}

@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// Changes buffered per live-stream receiver before it must catch up by re-reading.
+const CHANGE_BUFFER: usize = 1024;
+
 /// The gateway's default invoice lifetime, used until it tells us the real expiry.
 const DEFAULT_LIFETIME: i64 = 3600;
 
@@ -87,6 +90,8 @@ pub struct Checkout {
     public_url: String,
     /// One lock per invoice with a webhook in progress.
     ipn_locks: Arc<Mutex<HashMap<InvoiceId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Ids of invoices that just changed, for the live streams of this process.
+    changes: tokio::sync::broadcast::Sender<InvoiceId>,
 }
 
 impl Checkout {
@@ -104,7 +109,19 @@ impl Checkout {
             payment_key,
             public_url,
             ipn_locks: Arc::default(),
+            changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
         }
+    }
+
+    /// Every invoice change in this process from now on, by id. A receiver that falls behind gets
+    /// `Lagged` and should re-read the invoices it follows.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<InvoiceId> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self, id: &InvoiceId) {
+        // No receiver (no open stream) is not an error.
+        let _ = self.changes.send(id.clone());
     }
 
     /// Where the gateway and payers reach this shim.
@@ -163,6 +180,7 @@ impl Checkout {
             };
             let now = now();
             self.store.attach_gateway(&record.id, &details, now).await?;
+            self.changed(&record.id);
             record = self
                 .store
                 .invoice(&record.id)
@@ -293,6 +311,9 @@ impl Checkout {
                     .await?
             {
                 continue;
+            }
+            if update.is_some() {
+                self.changed(&id);
             }
             let event = InvoiceEvent {
                 source: "ipn".into(),

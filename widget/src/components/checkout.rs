@@ -1,7 +1,7 @@
 //! The root component: loads the invoice, keeps it fresh, counts down, and shows what it has.
 
 use super::InvoiceCard;
-use crate::api::fetch_invoice;
+use crate::api::{LiveInvoice, fetch_invoice};
 use crate::state::{Action, LoadError, State};
 use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
@@ -31,6 +31,44 @@ fn backoff_ms(failures: u32) -> u32 {
         .min(MAX_BACKOFF_MS)
 }
 
+/// Polls the invoice until it is final, the component is gone, or the invoice does not exist,
+/// backing off after failures.
+async fn poll(
+    api_base: &str,
+    invoice_id: &str,
+    running: &Cell<bool>,
+    dispatcher: &UseReducerDispatcher<State>,
+) {
+    let mut failures = 0;
+    while running.get() {
+        let delay = match fetch_invoice(api_base, invoice_id).await {
+            Ok(view) => {
+                let done = view.is_final;
+                failures = 0;
+                if running.get() {
+                    dispatcher.dispatch(Action::Loaded(Rc::new(view)));
+                }
+                if done {
+                    return;
+                }
+                POLL_MS
+            }
+            Err(error) => {
+                let retry = error.is_retryable();
+                if running.get() {
+                    dispatcher.dispatch(Action::Failed(error));
+                }
+                if !retry {
+                    return;
+                }
+                failures += 1;
+                backoff_ms(failures)
+            }
+        };
+        TimeoutFuture::new(delay).await;
+    }
+}
+
 /// The widget.
 #[component]
 pub fn Checkout(props: &CheckoutProps) -> Html {
@@ -41,45 +79,46 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
             (props.api_base.clone(), props.invoice_id.clone()),
             move |(api_base, invoice_id)| {
                 let alive = Rc::new(Cell::new(true));
-                let (running, poller, api_base, invoice_id) = (
-                    alive.clone(),
-                    dispatcher.clone(),
-                    api_base.to_string(),
-                    invoice_id.to_string(),
-                );
-                wasm_bindgen_futures::spawn_local(async move {
-                    let mut failures = 0;
-                    while running.get() {
-                        let delay = match fetch_invoice(&api_base, &invoice_id).await {
-                            Ok(view) => {
-                                let done = view.is_final;
-                                failures = 0;
-                                if running.get() {
-                                    poller.dispatch(Action::Loaded(Rc::new(view)));
-                                }
-                                if done {
-                                    break;
-                                }
-                                POLL_MS
+                let polling = Rc::new(Cell::new(false));
+                // Polling is the fallback: it starts when live push is unavailable or given up.
+                let start_polling: Rc<dyn Fn()> = {
+                    let (alive, polling, dispatcher) =
+                        (alive.clone(), polling.clone(), dispatcher.clone());
+                    let (api_base, invoice_id) = (api_base.to_string(), invoice_id.to_string());
+                    Rc::new(move || {
+                        if polling.replace(true) {
+                            return;
+                        }
+                        let (running, poller) = (alive.clone(), dispatcher.clone());
+                        let (api_base, invoice_id) = (api_base.clone(), invoice_id.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            poll(&api_base, &invoice_id, &running, &poller).await;
+                        });
+                    })
+                };
+                let live = {
+                    let (on_view, on_trouble) = (dispatcher.clone(), dispatcher.clone());
+                    let fallback = start_polling.clone();
+                    LiveInvoice::open(
+                        api_base,
+                        invoice_id,
+                        move |view| on_view.dispatch(Action::Loaded(Rc::new(view))),
+                        move |given_up| {
+                            if given_up {
+                                fallback();
+                            } else {
+                                on_trouble.dispatch(Action::Failed(LoadError::Network));
                             }
-                            Err(error) => {
-                                let retry = error.is_retryable();
-                                if running.get() {
-                                    poller.dispatch(Action::Failed(error));
-                                }
-                                if !retry {
-                                    break;
-                                }
-                                failures += 1;
-                                backoff_ms(failures)
-                            }
-                        };
-                        TimeoutFuture::new(delay).await;
-                    }
-                });
+                        },
+                    )
+                };
+                if live.is_none() {
+                    start_polling();
+                }
                 let tick = Interval::new(1_000, move || dispatcher.dispatch(Action::Tick));
                 move || {
                     alive.set(false);
+                    drop(live);
                     drop(tick);
                 }
             },

@@ -1,6 +1,7 @@
 //! The shim's HTTP surface. Handlers are thin: parse, call a use case, shape the answer.
 
 mod error;
+mod events;
 mod invoices;
 mod ipn;
 mod pay_page;
@@ -43,6 +44,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
     // The widget may be embedded on a shop's own domain: its read-only endpoint is open to all.
     let public = Router::new()
         .route("/v1/invoices/{id}", get(invoices::get))
+        .route("/v1/invoices/{id}/events", get(events::stream))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)

@@ -1,0 +1,124 @@
+//! Live push: `GET /v1/invoices/{id}/events`.
+
+use crate::support::{TestApp, usdt_invoice};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Reads Server-Sent Events off a streaming response.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, id: &str, last_event_id: Option<&str>) -> Events {
+        let mut request = app.http.get(format!("{}/v1/invoices/{id}/events", app.url));
+        if let Some(last) = last_event_id {
+            request = request.header("last-event-id", last);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Events {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next `invoice` event's (id, view); `None` when the stream ended.
+    async fn next(&mut self) -> Option<(String, Value)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name).map(|v| v.trim_start().to_owned()))
+                };
+                if field("event:").as_deref() != Some("invoice") {
+                    continue; // a heartbeat comment
+                }
+                let data = field("data:").unwrap();
+                return Some((field("id:").unwrap(), serde_json::from_str(&data).unwrap()));
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(15), self.response.chunk())
+                .await
+                .expect("an event within 15 s")
+                .unwrap();
+            match chunk {
+                Some(bytes) => self.buffer.push_str(std::str::from_utf8(&bytes).unwrap()),
+                None => return None,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_follows_the_invoice_to_its_final_status_and_ends() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("9001", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    let mut events = Events::open(&app, id, None).await;
+    let (first_id, first) = events.next().await.unwrap();
+    assert_eq!(
+        (first_id.as_str(), first["status"].as_str()),
+        ("1", Some("pending"))
+    );
+
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let mut statuses = Vec::new();
+    while let Some((event_id, view)) = events.next().await {
+        assert_eq!(
+            event_id,
+            view["version"].to_string(),
+            "the event id is the version"
+        );
+        statuses.push(view["status"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        statuses.last().map(String::as_str),
+        Some("paid"),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.len() <= 2,
+        "one event per new version: {statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_gets_only_what_it_missed() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("9002", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    let mut events = Events::open(&app, id, Some("1")).await;
+    app.sandbox("expire", json!({ "order_id": id })).await;
+    let (event_id, view) = events.next().await.unwrap();
+    assert_eq!(
+        (event_id.as_str(), view["status"].as_str()),
+        ("2", Some("expired"))
+    );
+    assert!(
+        events.next().await.is_none(),
+        "the stream ends after a final status"
+    );
+
+    // A client that already saw the final version gets nothing and the stream ends at once.
+    let mut done = Events::open(&app, id, Some("2")).await;
+    assert!(done.next().await.is_none());
+}
+
+#[tokio::test]
+async fn unknown_invoices_have_no_stream() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let response = app
+        .http
+        .get(format!("{}/v1/invoices/inv_0000/events", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+}
