@@ -126,6 +126,22 @@ enum ShopsCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Give a shop a new API token (shown once); the old one stops working at once.
+    RotateToken {
+        /// The shop's name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Remove a shop that never created an invoice.
+    Remove {
+        /// The shop's name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -286,8 +302,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
                     anyhow::bail!("--name must be 1 to 100 characters without control characters");
                 }
-                let store = Store::connect(&database.database_url).await?;
-                store.migrate().await?;
+                let store = open_store(&database).await?;
                 let token = ShopToken::generate()?;
                 let id = ShopId(format!("shop_{}", hex_id()?));
                 store
@@ -305,15 +320,51 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 println!("(shown once: store it in the shop plugin's settings)");
             }
             ShopsCommand::List { database } => {
-                let store = Store::connect(&database.database_url).await?;
-                store.migrate().await?;
+                let store = open_store(&database).await?;
                 for shop in store.list_shops().await? {
                     println!("{}\t{}", shop.id.0, shop.name);
+                }
+            }
+            ShopsCommand::RotateToken { name, database } => {
+                let store = open_store(&database).await?;
+                let token = ShopToken::generate()?;
+                if !store.rotate_shop_token(&name, &token.hash()).await? {
+                    anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
+                }
+                println!("shop {name:?} has a new token; the old one no longer works");
+                println!("shop token: {}", token.reveal());
+                println!("(shown once: store it in the shop plugin's settings)");
+            }
+            ShopsCommand::Remove { name, database } => {
+                let store = open_store(&database).await?;
+                match store.remove_shop(&name).await? {
+                    None => anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)"),
+                    Some(0) => println!("shop {name:?} removed"),
+                    Some(n) => anyhow::bail!(
+                        "shop {name:?} has {n} invoice(s) and is kept for the record; \
+                         `server-shim shops rotate-token --name {name:?}` locks it out instead"
+                    ),
                 }
             }
         },
     }
     Ok(())
+}
+
+async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Store> {
+    let store = Store::connect(&database.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                server_shim::app::redact_url(&database.database_url)
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
 }
 
 fn hex_id() -> anyhow::Result<String> {

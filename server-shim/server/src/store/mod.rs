@@ -311,6 +311,51 @@ impl Store {
         })
     }
 
+    /// Replaces the token of the shop named `name`; `false` if there is no such shop. The old
+    /// token stops working at once.
+    pub async fn rotate_shop_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query("UPDATE shops SET token_hash = $2 WHERE name = $1")
+                .bind(name)
+                .bind(token_hash)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// Removes the shop named `name` if it never created an invoice (invoices keep their shop for
+    /// the record). `Ok(None)` when there is no such shop, `Ok(Some(n))` with the number of
+    /// invoices that keep it when it was not removed, `Ok(Some(0))` when it was.
+    pub async fn remove_shop(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT s.id, (SELECT COUNT(*) FROM invoices i WHERE i.shop_id = s.id) AS invoices \
+                 FROM shops s WHERE s.name = $1",
+            )
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let (id, invoices): (String, i64) = (row.try_get("id")?, row.try_get("invoices")?);
+            if invoices > 0 {
+                return Ok(Some(invoices));
+            }
+            sqlx::query("DELETE FROM shops WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM invoices WHERE shop_id = $1)")
+                .bind(&id)
+                .execute(pool)
+                .await?;
+            Ok(Some(0))
+        })
+    }
+
     /// Every shop, by name.
     pub async fn list_shops(&self) -> Result<Vec<Shop>, StoreError> {
         with_pool!(self, pool => {

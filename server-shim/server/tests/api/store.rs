@@ -70,6 +70,24 @@ async fn story(url: &str) {
     );
     assert_eq!(store.shop_by_token_hash("hash-a").await.unwrap(), None);
     assert_eq!(store.list_shops().await.unwrap(), vec![shop.clone()]);
+    assert!(store.rotate_shop_token("a", "hash-d").await.unwrap());
+    assert!(!store.rotate_shop_token("nobody", "hash-e").await.unwrap());
+    assert_eq!(
+        store.shop_by_token_hash("hash-c").await.unwrap(),
+        None,
+        "the old token stops working"
+    );
+    assert_eq!(
+        store.shop_by_token_hash("hash-d").await.unwrap(),
+        Some(shop.clone())
+    );
+    let spare = Shop {
+        id: ShopId("shop_spare".into()),
+        name: "spare".into(),
+    };
+    store.create_shop(&spare, "hash-spare", 3).await.unwrap();
+    assert_eq!(store.remove_shop("spare").await.unwrap(), Some(0));
+    assert_eq!(store.remove_shop("spare").await.unwrap(), None);
 
     let (record, created) = store
         .insert_invoice(&new_invoice("inv_1", "o-1"), 10)
@@ -185,6 +203,11 @@ async fn story(url: &str) {
         .collect();
     assert_eq!(outcomes, ["created", "applied: paid"]);
 
+    assert_eq!(
+        store.remove_shop("a").await.unwrap(),
+        Some(1),
+        "a shop with invoices is kept"
+    );
     let (orphan, _) = store
         .insert_invoice(&new_invoice("inv_3", "o-2"), 30)
         .await

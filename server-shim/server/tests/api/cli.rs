@@ -1,0 +1,124 @@
+//! The command line, as an operator uses it.
+
+use std::process::{Command, Output};
+
+fn shim(args: &[&str], database: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_server-shim"))
+        .args(args)
+        .args(["--database-url", database])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn token(output: &Output) -> String {
+    text(output)
+        .lines()
+        .find_map(|l| l.strip_prefix("shop token: "))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn shops_are_added_listed_rotated_and_removed() {
+    let dir = std::env::temp_dir().join(format!("shim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+
+    let added = shim(&["shops", "add", "--name", "my-shop"], &db);
+    assert!(added.status.success(), "{}", text(&added));
+    let first = token(&added);
+    assert!(first.starts_with("shk_"));
+
+    let duplicate = shim(&["shops", "add", "--name", "my-shop"], &db);
+    assert!(!duplicate.status.success());
+    assert!(
+        text(&duplicate).contains("already exists"),
+        "{}",
+        text(&duplicate)
+    );
+
+    let listed = shim(&["shops", "list"], &db);
+    assert!(text(&listed).contains("my-shop"), "{}", text(&listed));
+
+    let rotated = shim(&["shops", "rotate-token", "--name", "my-shop"], &db);
+    assert!(rotated.status.success(), "{}", text(&rotated));
+    assert_ne!(token(&rotated), first);
+
+    let missing = shim(&["shops", "rotate-token", "--name", "nobody"], &db);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("no shop named"),
+        "{}",
+        text(&missing)
+    );
+
+    let removed = shim(&["shops", "remove", "--name", "my-shop"], &db);
+    assert!(removed.status.success(), "{}", text(&removed));
+    assert!(!text(&shim(&["shops", "list"], &db)).contains("my-shop"));
+
+    let bad_name = shim(&["shops", "add", "--name", " "], &db);
+    assert!(
+        text(&bad_name).contains("--name must be"),
+        "{}",
+        text(&bad_name)
+    );
+    let bad_url = shim(&["shops", "list"], "mysql://nope");
+    assert!(!bad_url.status.success());
+    assert!(
+        text(&bad_url).contains("cannot open the database"),
+        "{}",
+        text(&bad_url)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn serve_says_what_is_missing() {
+    let output = Command::new(env!("CARGO_BIN_EXE_server-shim"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "sqlite::memory:",
+        ])
+        .env_remove("SHIM_PUBLIC_URL")
+        .env_remove("SHIM_MERCHANT_UUID")
+        .env_remove("SHIM_PAYMENT_KEY")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("SHIM_PUBLIC_URL is not set"),
+        "{}",
+        text(&output)
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_server-shim"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "sqlite::memory:",
+        ])
+        .env("SHIM_PUBLIC_URL", "https://pay.example")
+        .env("SHIM_MERCHANT_UUID", "m")
+        .env_remove("SHIM_PAYMENT_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        text(&output).contains("SHIM_PAYMENT_KEY is not set"),
+        "{}",
+        text(&output)
+    );
+}
