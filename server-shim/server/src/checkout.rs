@@ -1,6 +1,7 @@
 //! The use cases: create an invoice at the gateway, show it to the payer, and take the gateway's
 //! webhooks. HTTP lives in `routes`; this module only knows the store and the gateway.
 
+use crate::changes::ChangeFeed;
 use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, new_invoice_id};
 use crate::payment_uri::payment_uri;
 use crate::store::{GatewayDetails, InvoiceEvent, InvoiceUpdate, Store, StoreError};
@@ -13,9 +14,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// Changes buffered per live-stream receiver before it must catch up by re-reading.
-const CHANGE_BUFFER: usize = 1024;
 
 /// The gateway's default invoice lifetime, used until it tells us the real expiry.
 const DEFAULT_LIFETIME: i64 = 3600;
@@ -90,8 +88,8 @@ pub struct Checkout {
     public_url: String,
     /// One lock per invoice with a webhook in progress.
     ipn_locks: Arc<Mutex<HashMap<InvoiceId, Arc<tokio::sync::Mutex<()>>>>>,
-    /// Ids of invoices that just changed, for the live streams of this process.
-    changes: tokio::sync::broadcast::Sender<InvoiceId>,
+    /// Which invoices just changed, for the live streams.
+    changes: ChangeFeed,
 }
 
 impl Checkout {
@@ -103,25 +101,21 @@ impl Checkout {
         public_url: &str,
     ) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
+        let store_for_feed = store.clone();
         Self {
             store,
             gateway,
             payment_key,
             public_url,
             ipn_locks: Arc::default(),
-            changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
+            changes: ChangeFeed::start(store_for_feed),
         }
     }
 
-    /// Every invoice change in this process from now on, by id. A receiver that falls behind gets
-    /// `Lagged` and should re-read the invoices it follows.
+    /// Every invoice change from now on, by id, from every shim process sharing the database. A
+    /// receiver that falls behind gets `Lagged` and should re-read the invoices it follows.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<InvoiceId> {
         self.changes.subscribe()
-    }
-
-    fn changed(&self, id: &InvoiceId) {
-        // No receiver (no open stream) is not an error.
-        let _ = self.changes.send(id.clone());
     }
 
     /// Where the gateway and payers reach this shim.
@@ -180,7 +174,7 @@ impl Checkout {
             };
             let now = now();
             self.store.attach_gateway(&record.id, &details, now).await?;
-            self.changed(&record.id);
+            self.changes.publish(&record.id).await;
             record = self
                 .store
                 .invoice(&record.id)
@@ -313,7 +307,7 @@ impl Checkout {
                 continue;
             }
             if update.is_some() {
-                self.changed(&id);
+                self.changes.publish(&id).await;
             }
             let event = InvoiceEvent {
                 source: "ipn".into(),

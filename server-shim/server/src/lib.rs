@@ -8,12 +8,15 @@
 //!   health) and the one [`ApiError`](routes::ApiError).
 //! - [`checkout`]: the use cases (create, view, take a webhook) and the pure decision of what a
 //!   gateway report means for an invoice.
+//! - [`changes`]: the feed of invoice changes behind the live streams (PostgreSQL `LISTEN/NOTIFY`
+//!   across processes).
 //! - [`store`]: SQLite or PostgreSQL behind one [`Store`](store::Store), with migrations.
 //! - [`domain`]: parsed request types, shops and their tokens, invoice records.
 //! - [`payment_uri`]: BIP21 / EIP-681 URIs for the QR code.
 //! - [`demo`]: the demo storefront and its sandbox panel.
 
 pub mod app;
+pub mod changes;
 pub mod checkout;
 pub mod demo;
 pub mod domain;

@@ -2,8 +2,8 @@
 //!
 //! The stream opens with the current view (unless `Last-Event-ID` says the client has it), sends
 //! each later version, and ends after a final status. Comments every 15 seconds keep proxies from
-//! closing it. Changes reach streams through the process's change feed; streams on other shim
-//! processes follow once PostgreSQL `LISTEN/NOTIFY` feeds it too.
+//! closing it. Changes reach streams through the change feed, from every shim process sharing the
+//! database; a stream also re-reads its invoice now and then, in case a notification was lost.
 
 use super::{ApiError, AppState};
 use crate::checkout::Checkout;
@@ -19,6 +19,8 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 /// How long a browser waits before reconnecting a dropped stream.
 const RETRY: Duration = Duration::from_secs(2);
+/// How long a stream trusts the change feed before re-reading its invoice anyway.
+const RECHECK: Duration = Duration::from_secs(30);
 /// Heartbeat interval.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -54,7 +56,10 @@ impl Follow {
                 self.done = view.is_final;
                 return Some(event(&view));
             }
-            match self.changes.recv().await {
+            let change = tokio::time::timeout(RECHECK, self.changes.recv()).await;
+            // No news for a while: re-read anyway, in case a notification was lost.
+            let change = change.unwrap_or(Err(RecvError::Lagged(0)));
+            match change {
                 Ok(changed) if changed != self.id => continue,
                 Ok(_) | Err(RecvError::Lagged(_)) => match self.checkout.view(&self.id).await {
                     Ok(view) if Some(view.version) > self.sent => self.next = Some(view),

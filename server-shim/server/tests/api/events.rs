@@ -122,3 +122,45 @@ async fn unknown_invoices_have_no_stream() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
 }
+
+#[tokio::test]
+async fn two_shims_on_one_postgres_share_live_changes() {
+    let Some(url) = crate::support::postgres_url().await else {
+        eprintln!("SKIPPED: SHIM_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let watcher = TestApp::spawn(&url).await;
+    // The second demo rotates the shared demo shop's token; it takes the payment and its webhooks.
+    let payee = TestApp::spawn(&url).await;
+    let (status, invoice) = payee.create(&usdt_invoice("9101", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let id = invoice["id"].as_str().unwrap();
+
+    let mut events = Events::open(&watcher, id, None).await;
+    assert_eq!(events.next().await.unwrap().1["status"], "pending");
+    // The mechanism itself: the change is announced on the shared channel.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    listener
+        .listen(server_shim::changes::CHANNEL)
+        .await
+        .unwrap();
+    payee
+        .sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let notification = tokio::time::timeout(Duration::from_secs(15), listener.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(notification.payload(), id);
+    let mut last = Value::Null;
+    while let Some((_, view)) = events.next().await {
+        last = view;
+    }
+    assert_eq!(
+        last["status"], "paid",
+        "a webhook applied by one process reached a stream on the other"
+    );
+}
