@@ -153,10 +153,30 @@ impl Payments {
     /// The waiting transaction gets its confirmations.
     pub(crate) fn confirm(&mut self, key: &PaymentKey, now: i64) -> Result<Payment, ControlError> {
         let payment = self.get_mut(key)?;
-        if payment.status != PaymentStatus::ConfirmCheck {
+        // A payment held by AML checks (`locked`) is released the same way.
+        if !matches!(
+            payment.status,
+            PaymentStatus::ConfirmCheck | PaymentStatus::Locked
+        ) {
             return Err(ControlError::NotConfirming);
         }
         payment.settle(now);
+        Ok(payment.clone())
+    }
+
+    /// The gateway puts an open payment in `status`: `fail` or `system_fail` (final), or `locked`
+    /// (held by AML checks until `confirm` releases it).
+    pub(crate) fn force(
+        &mut self,
+        key: &PaymentKey,
+        status: PaymentStatus,
+        now: i64,
+    ) -> Result<Payment, ControlError> {
+        let payment = self.get_mut(key)?;
+        if payment.is_final {
+            return Err(ControlError::Final);
+        }
+        payment.set(status, now);
         Ok(payment.clone())
     }
 
@@ -270,6 +290,8 @@ impl Payment {
                 | PaymentStatus::PaidOver
                 | PaymentStatus::WrongAmount
                 | PaymentStatus::Cancel
+                | PaymentStatus::Fail
+                | PaymentStatus::SystemFail
                 | PaymentStatus::RefundPaid
                 | PaymentStatus::RefundFail
         );

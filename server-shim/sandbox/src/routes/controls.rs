@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::json;
+use shim_gateway::PaymentStatus;
 
 pub(super) async fn control_pay(
     State(sandbox): State<Sandbox>,
@@ -115,5 +116,41 @@ pub(super) async fn control_refund(
     let payment = sandbox
         .payments()
         .finish_refund(&key, result == "paid", now)?;
+    Ok(answer(&sandbox, vec![payment]))
+}
+
+/// `POST /sandbox/fail` (`{"order_id", "status"?: "fail" | "system_fail"}`) and `POST /sandbox/hold`
+/// (`locked`, released by `/sandbox/confirm`): what the gateway does to a payment on its own.
+pub(super) async fn control_fail(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let key = payment_key(&fields)?;
+    let mut check = Check::default();
+    let status = check
+        .string(&fields, "status", false, 16)
+        .unwrap_or_else(|| "fail".to_owned());
+    let status = match status.as_str() {
+        "fail" => PaymentStatus::Fail,
+        "system_fail" => PaymentStatus::SystemFail,
+        _ => {
+            check.fail("status", "The status must be fail or system_fail.");
+            PaymentStatus::Fail
+        }
+    };
+    check.finish()?;
+    let now = sandbox.now();
+    let payment = sandbox.payments().force(&key, status, now)?;
+    Ok(answer(&sandbox, vec![payment]))
+}
+
+pub(super) async fn control_hold(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let key = payment_key(&object(&body)?)?;
+    let now = sandbox.now();
+    let payment = sandbox.payments().force(&key, PaymentStatus::Locked, now)?;
     Ok(answer(&sandbox, vec![payment]))
 }

@@ -65,6 +65,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/expire", post(controls::control_expire))
         .route("/sandbox/advance", post(controls::control_advance))
         .route("/sandbox/refund", post(controls::control_refund))
+        .route("/sandbox/fail", post(controls::control_fail))
+        .route("/sandbox/hold", post(controls::control_hold))
         .route("/sandbox/deposit", post(wallets::control_deposit))
         .route("/sandbox/payout", post(payouts::control_payout))
         .route("/sandbox/webhooks", get(controls::webhook_log))

@@ -306,3 +306,69 @@ async fn a_persisted_sandbox_survives_a_restart() {
     assert_ne!(next.uuid, uuid, "ids continue where they stopped");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_gateway_can_fail_or_hold_a_payment() {
+    let h = Harness::start().await;
+    h.create("failing", 15).await;
+    h.create("broken", 15).await;
+    h.create("held", 15).await;
+    h.control("fail", json!({ "order_id": "failing" })).await;
+    h.control(
+        "fail",
+        json!({ "order_id": "broken", "status": "system_fail" }),
+    )
+    .await;
+    h.control(
+        "pay",
+        json!({ "order_id": "held", "amount": "15", "confirm": false }),
+    )
+    .await;
+    h.control("hold", json!({ "order_id": "held" })).await;
+    let (status, _) = h.control("confirm", json!({ "order_id": "held" })).await;
+    assert_eq!(status, 200);
+    let mut statuses = h.webhooks(5).await;
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        ["confirm_check", "fail", "locked", "paid", "system_fail"]
+    );
+    let info = h
+        .client
+        .payment_info(&PaymentRef::OrderId("failing".into()))
+        .await
+        .unwrap();
+    assert_eq!((info.status, info.is_final), (PaymentStatus::Fail, true));
+    let (status, body) = h.control("fail", json!({ "order_id": "failing" })).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (409, Some("The payment is already final"))
+    );
+}
+
+#[tokio::test]
+async fn a_refund_can_fail() {
+    let h = Harness::start().await;
+    h.create("refund-fails", 15).await;
+    h.control("pay", json!({ "order_id": "refund-fails", "amount": "15" }))
+        .await;
+    h.client
+        .refund(&PaymentRef::OrderId("refund-fails".into()), "TBack", false)
+        .await
+        .unwrap();
+    h.control(
+        "refund",
+        json!({ "order_id": "refund-fails", "result": "fail" }),
+    )
+    .await;
+    assert_eq!(h.webhooks(4).await[3], "refund_fail");
+    let info = h
+        .client
+        .payment_info(&PaymentRef::OrderId("refund-fails".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (info.status, info.is_final),
+        (PaymentStatus::RefundFail, true)
+    );
+}

@@ -186,3 +186,31 @@ async fn a_webhook_for_a_payment_the_gateway_does_not_know_is_acknowledged() {
         (Some("pending"), Some(1))
     );
 }
+
+#[tokio::test]
+async fn a_payment_the_gateway_fails_fails_the_invoice() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("8101", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox("fail", json!({ "order_id": id, "status": "system_fail" }))
+        .await;
+    let failed = app.wait_for_status(id, "failed").await;
+    assert_eq!(failed["is_final"], true);
+}
+
+#[tokio::test]
+async fn a_hold_by_the_gateway_is_a_review_that_clears_when_released() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("8102", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox(
+        "pay",
+        json!({ "order_id": id, "amount": "15", "confirm": false }),
+    )
+    .await;
+    app.wait_for_status(id, "confirming").await;
+    app.sandbox("hold", json!({ "order_id": id })).await;
+    app.wait_for_status(id, "review").await;
+    app.sandbox("confirm", json!({ "order_id": id })).await;
+    app.wait_for_status(id, "paid").await;
+}
