@@ -41,6 +41,7 @@ impl DemoApp {
             merchant_uuid: None,
             payment_key: None,
             sandbox_state: None,
+            reconcile: server_shim::checkout::ReconcilePolicy::default(),
             widget_dir: widget_dir()?,
         };
         let app = Application::build_demo(&settings).await?;

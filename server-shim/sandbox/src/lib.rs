@@ -99,6 +99,8 @@ struct Inner {
     queues: Mutex<std::collections::HashMap<String, std::collections::VecDeque<webhooks::Pending>>>,
     http: reqwest::Client,
     clock_offset: AtomicI64,
+    /// While set, webhooks are logged as lost instead of sent (`/sandbox/webhooks/outage`).
+    webhooks_lost: std::sync::atomic::AtomicBool,
     persistence: Option<persistence::Persistence>,
 }
 
@@ -169,6 +171,7 @@ impl Sandbox {
                 queues: Mutex::default(),
                 http,
                 clock_offset: AtomicI64::new(offset),
+                webhooks_lost: std::sync::atomic::AtomicBool::new(false),
                 persistence,
             }),
         }

@@ -180,6 +180,16 @@ impl Sandbox {
     }
 
     async fn deliver(&self, id: u64, url: &str, body: Vec<u8>) {
+        if self
+            .inner
+            .webhooks_lost
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            if let Some(record) = lock(&self.inner.deliveries).get_mut(id as usize - 1) {
+                record.last_error = Some("lost: /sandbox/webhooks/outage is on".into());
+            }
+            return;
+        }
         let config = self.config();
         let mut delay = config.webhook_retry_base;
         for attempt in 1..=config.webhook_attempts {

@@ -1,6 +1,6 @@
 //! Building and running the service: settings in, a bound listener and a router out.
 
-use crate::checkout::Checkout;
+use crate::checkout::{Checkout, ReconcilePolicy};
 use crate::demo::{self, DemoStore};
 use crate::domain::{Shop, ShopId, ShopToken};
 use crate::routes::{self, AppState, PayPageExtra};
@@ -33,6 +33,8 @@ pub struct Settings {
     pub widget_dir: PathBuf,
     /// The demo's sandbox keeps its state here (`sqlite://...`); in memory when `None`.
     pub sandbox_state: Option<String>,
+    /// How the reconciler asks the gateway about open invoices.
+    pub reconcile: ReconcilePolicy,
 }
 
 impl std::fmt::Debug for Settings {
@@ -49,6 +51,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("widget_dir", &self.widget_dir)
             .field("sandbox_state", &self.sandbox_state)
+            .field("reconcile", &self.reconcile)
             .finish()
     }
 }
@@ -162,8 +165,10 @@ impl Application {
             MerchantId::new(merchant),
             payment_key.clone(),
         ))?;
+        let checkout = Checkout::new(store, gateway, payment_key, &public_url);
+        checkout.spawn_reconciler(settings.reconcile);
         let state = AppState {
-            checkout: Checkout::new(store, gateway, payment_key, &public_url),
+            checkout,
             pay_page_extra: PayPageExtra::default(),
         };
         warn_if_no_widget(&settings.widget_dir);
@@ -203,6 +208,7 @@ impl Application {
             config.payment_key.clone(),
             &public_url,
         );
+        checkout.spawn_reconciler(settings.reconcile);
 
         let token = ShopToken::generate()?;
         let shop = Shop {
@@ -277,6 +283,7 @@ mod tests {
             payment_key: Some("pay-key-123".to_owned().into()),
             widget_dir: "w".into(),
             sandbox_state: None,
+            reconcile: crate::checkout::ReconcilePolicy::default(),
         };
         let debug = format!("{settings:?}");
         assert!(

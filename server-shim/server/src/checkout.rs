@@ -246,26 +246,49 @@ impl Checkout {
             tracing::warn!(invoice = %id, "webhook for an unknown invoice");
             return Ok(IpnOutcome::UnknownInvoice);
         };
-        // One webhook per invoice at a time: fetching and applying under the same lock means an
+        self.refresh(
+            &known,
+            &hook.uuid,
+            &format!("webhook said {}", hook.status.as_str()),
+        )
+        .await
+    }
+
+    /// Re-fetches the gateway's payment `uuid` for invoice `known` and applies what changed.
+    /// `why` goes into the event log. Shared by webhooks and the reconciler.
+    async fn refresh(
+        &self,
+        known: &InvoiceRecord,
+        uuid: &str,
+        why: &str,
+    ) -> Result<IpnOutcome, IpnError> {
+        let id = &known.id;
+        // One refresh per invoice at a time: fetching and applying under the same lock means an
         // older snapshot of the payment can never be applied after a newer one.
-        let lock = self.invoice_lock(&id);
+        let lock = self.invoice_lock(id);
         let _guard = lock.lock().await;
+        let source = if why.starts_with("webhook") {
+            "ipn"
+        } else {
+            "reconcile"
+        };
+        let ignore = |outcome: &str, gateway_status: Option<String>| InvoiceEvent {
+            source: source.into(),
+            gateway_status,
+            outcome: outcome.into(),
+            version: known.version,
+        };
         let fetched = match self
             .gateway
-            .payment_info(&PaymentRef::Uuid(hook.uuid.clone()))
+            .payment_info(&PaymentRef::Uuid(uuid.to_owned()))
             .await
         {
             Ok(fetched) => fetched,
             Err(GatewayError::NotFound(_)) => {
                 // A test webhook (`/v1/test-webhook/payment` stores nothing) or a forged uuid.
-                tracing::warn!(invoice = %id, "webhook names a payment the gateway does not know");
-                let event = InvoiceEvent {
-                    source: "ipn".into(),
-                    gateway_status: None,
-                    outcome: "ignored: the gateway does not know the payment".into(),
-                    version: known.version,
-                };
-                self.store.record_event(&id, &event, now()).await?;
+                tracing::warn!(invoice = %id, "the gateway does not know the payment");
+                let event = ignore("ignored: the gateway does not know the payment", None);
+                self.store.record_event(id, &event, now()).await?;
                 return Ok(IpnOutcome::Ignored);
             }
             Err(e) if e.is_transient() => return Err(IpnError::GatewayUnavailable(e)),
@@ -278,22 +301,20 @@ impl Checkout {
                 .as_deref()
                 .is_none_or(|uuid| uuid == fetched.uuid);
         if !ours {
-            tracing::warn!(invoice = %id, "webhook names a payment that is not this invoice's");
-            let event = InvoiceEvent {
-                source: "ipn".into(),
-                gateway_status: Some(fetched.status.as_str().to_owned()),
-                outcome: "ignored: the payment belongs to another order".into(),
-                version: known.version,
-            };
-            self.store.record_event(&id, &event, now()).await?;
+            tracing::warn!(invoice = %id, "a webhook names a payment that is not this invoice's");
+            let event = ignore(
+                "ignored: the payment belongs to another order",
+                Some(fetched.status.as_str().to_owned()),
+            );
+            self.store.record_event(id, &event, now()).await?;
             return Ok(IpnOutcome::Ignored);
         }
 
-        // A concurrent webhook for the same invoice may win the version race; decide again.
+        // A concurrent writer (another process) may win the version race; decide again.
         for _ in 0..5 {
             let current = self
                 .store
-                .invoice(&id)
+                .invoice(id)
                 .await?
                 .ok_or(StoreError::Corrupt("invoice vanished".into()))?;
             let now = now();
@@ -301,32 +322,116 @@ impl Checkout {
             if let Some(update) = &update
                 && !self
                     .store
-                    .apply_update(&id, current.version, update, now)
+                    .apply_update(id, current.version, update, now)
                     .await?
             {
                 continue;
             }
             if update.is_some() {
-                self.changes.publish(&id).await;
+                self.changes.publish(id).await;
             }
             let event = InvoiceEvent {
-                source: "ipn".into(),
+                source: source.into(),
                 gateway_status: Some(fetched.status.as_str().to_owned()),
-                outcome: describe(&outcome, hook.status.as_str()),
+                outcome: format!("{outcome} ({why})"),
                 version: current.version + i64::from(update.is_some()),
             };
-            self.store.record_event(&id, &event, now).await?;
-            tracing::info!(invoice = %id, ?outcome, "webhook processed");
+            self.store.record_event(id, &event, now).await?;
+            tracing::info!(invoice = %id, %outcome, source, "payment refreshed");
             return Ok(outcome);
         }
         Err(IpnError::Store(StoreError::Corrupt(
             "too many concurrent updates".into(),
         )))
     }
+
+    /// One reconciliation pass: asks the gateway about open invoices that are due a check (webhooks
+    /// can be lost), and applies what changed. Invoices that changed recently are checked often,
+    /// quiet ones less and less. Returns how many invoices it checked.
+    pub async fn reconcile(&self, now: i64, policy: &ReconcilePolicy) -> Result<usize, StoreError> {
+        let mut checked = 0;
+        for invoice in self.store.open_invoices(RECONCILE_BATCH).await? {
+            let Some(uuid) = invoice.gateway_uuid.clone() else {
+                continue;
+            };
+            if !reconcile_due(&invoice, now, policy) {
+                continue;
+            }
+            match self.refresh(&invoice, &uuid, "reconciled").await {
+                Ok(_) => {}
+                Err(IpnError::GatewayUnavailable(e)) => {
+                    tracing::warn!(error = %e, "gateway unavailable; reconciling later");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(invoice = %invoice.id, error = %e, "could not reconcile an invoice")
+                }
+            }
+            self.store.mark_checked(&invoice.id, now).await?;
+            checked += 1;
+        }
+        Ok(checked)
+    }
+
+    /// Runs [`Checkout::reconcile`] every `policy.every` until the process ends.
+    pub fn spawn_reconciler(&self, policy: ReconcilePolicy) -> tokio::task::JoinHandle<()> {
+        let checkout = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(policy.every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = checkout.reconcile(now(), &policy).await {
+                    tracing::warn!(error = %e, "reconciliation pass failed");
+                }
+            }
+        })
+    }
 }
 
-fn describe(outcome: &IpnOutcome, hinted: &str) -> String {
-    format!("{outcome} (webhook said {hinted})")
+/// Open invoices looked at per reconciliation pass.
+const RECONCILE_BATCH: i64 = 200;
+
+/// How often the reconciler runs, and how often it may ask about one invoice.
+#[derive(Debug, Clone, Copy)]
+pub struct ReconcilePolicy {
+    /// Between two passes.
+    pub every: std::time::Duration,
+    /// The shortest wait between two checks of one invoice, seconds.
+    pub min_recheck: i64,
+    /// The longest wait between two checks of one invoice, seconds.
+    pub max_recheck: i64,
+}
+
+impl Default for ReconcilePolicy {
+    fn default() -> Self {
+        Self {
+            every: std::time::Duration::from_secs(30),
+            min_recheck: 30,
+            max_recheck: 1800,
+        }
+    }
+}
+
+/// Whether an open invoice is due a check with the gateway: a quarter of its quiet time since the
+/// last change, within the policy's bounds, after the last check. Past expiry it is due once more,
+/// so the gateway's final word arrives even when its webhook did not.
+pub fn reconcile_due(invoice: &InvoiceRecord, now: i64, policy: &ReconcilePolicy) -> bool {
+    let Some(checked_at) = invoice.checked_at else {
+        return true;
+    };
+    if invoice
+        .expires_at
+        .is_some_and(|expiry| now >= expiry && checked_at < expiry)
+    {
+        return true;
+    }
+    let quiet = (now - invoice.updated_at).max(0);
+    let interval = (quiet / 4).clamp(
+        policy.min_recheck,
+        policy.max_recheck.max(policy.min_recheck),
+    );
+    now - checked_at >= interval
 }
 
 impl std::fmt::Display for IpnOutcome {
@@ -492,6 +597,7 @@ mod tests {
             paid_amount: Decimal::ZERO,
             status,
             review_reason: None,
+            checked_at: None,
             version: 1,
             expires_at: Some(1000),
             created_at: 0,
@@ -518,6 +624,31 @@ mod tests {
             created_at: None,
             updated_at: None,
         }
+    }
+
+    #[test]
+    fn quiet_invoices_are_checked_less_often() {
+        let mut invoice = record(InvoiceStatus::Pending);
+        invoice.checked_at = None;
+        let p = ReconcilePolicy::default();
+        assert!(reconcile_due(&invoice, 0, &p), "never checked");
+        invoice.updated_at = 100;
+        invoice.checked_at = Some(110);
+        assert!(!reconcile_due(&invoice, 130, &p), "30 s at least");
+        assert!(reconcile_due(&invoice, 140, &p));
+        invoice.checked_at = Some(800);
+        assert!(
+            !reconcile_due(&invoice, 900, &p),
+            "quiet for 800 s: every 200 s"
+        );
+        assert!(
+            reconcile_due(&invoice, 1000, &p),
+            "past expiry (1000) once more"
+        );
+        invoice.expires_at = Some(100_000);
+        invoice.checked_at = Some(50_000);
+        assert!(!reconcile_due(&invoice, 51_000, &p), "at most every 30 min");
+        assert!(reconcile_due(&invoice, 51_800, &p));
     }
 
     #[test]

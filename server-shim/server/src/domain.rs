@@ -271,6 +271,8 @@ pub struct InvoiceRecord {
     pub status: InvoiceStatus,
     /// Why it is in review (a [`ReviewReason`] code), when it is.
     pub review_reason: Option<String>,
+    /// When the reconciler last asked the gateway about it, unix seconds.
+    pub checked_at: Option<i64>,
     /// Bumped by every accepted change.
     pub version: i64,
     /// Expiry, unix seconds, once known.

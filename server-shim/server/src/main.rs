@@ -4,6 +4,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use cryptomus_sandbox::{Sandbox, SandboxConfig};
 use secrecy::SecretString;
+use server_shim::checkout::ReconcilePolicy;
 use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::store::Store;
 use server_shim::{Application, Settings};
@@ -69,6 +70,10 @@ struct ServeArgs {
     /// Directory with the built widget (`cargo xtask build-widget` writes widget/dist).
     #[arg(long, env = "SHIM_WIDGET_DIR", default_value = "widget/dist")]
     widget_dir: PathBuf,
+    /// Seconds between two reconciliation passes (asking the gateway about open invoices whose
+    /// webhooks may have been lost); also the shortest wait between two checks of one invoice.
+    #[arg(long, env = "SHIM_RECONCILE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    reconcile_seconds: u64,
 }
 
 #[derive(Args)]
@@ -203,6 +208,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 payment_key: args.payment_key.map(SecretString::from),
                 widget_dir: args.widget_dir,
                 sandbox_state: None,
+                reconcile: reconcile_policy(args.reconcile_seconds),
             };
             let app = Application::build(&settings).await?;
             println!("server-shim listening on {}", app.url());
@@ -218,6 +224,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 payment_key: None,
                 widget_dir: args.widget_dir,
                 sandbox_state: args.sandbox_state,
+                reconcile: ReconcilePolicy::default(),
             };
             let app = Application::build_demo(&settings).await?;
             let sandbox = app.demo().map(|demo| demo.sandbox.clone());
@@ -349,6 +356,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
         },
     }
     Ok(())
+}
+
+fn reconcile_policy(seconds: u64) -> ReconcilePolicy {
+    ReconcilePolicy {
+        every: std::time::Duration::from_secs(seconds),
+        min_recheck: seconds as i64,
+        ..ReconcilePolicy::default()
+    }
 }
 
 async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Store> {

@@ -154,3 +154,24 @@ pub(super) async fn control_hold(
     let payment = sandbox.payments().force(&key, PaymentStatus::Locked, now)?;
     Ok(answer(&sandbox, vec![payment]))
 }
+
+/// `POST /sandbox/webhooks/outage` (`{"lost": true}`): webhooks are lost until `{"lost": false}`,
+/// as when the gateway's notifications do not get through.
+pub(super) async fn control_outage(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let mut check = Check::default();
+    let lost = check.boolean(&fields, "lost");
+    if lost.is_none() && !check.has_errors("lost") {
+        check.fail("lost", "The lost field is required.");
+    }
+    check.finish()?;
+    let lost = lost.unwrap_or_default();
+    sandbox
+        .inner
+        .webhooks_lost
+        .store(lost, std::sync::atomic::Ordering::Relaxed);
+    Ok(success(json!({ "lost": lost })))
+}

@@ -70,6 +70,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/deposit", post(wallets::control_deposit))
         .route("/sandbox/payout", post(payouts::control_payout))
         .route("/sandbox/webhooks", get(controls::webhook_log))
+        .route("/sandbox/webhooks/outage", post(controls::control_outage))
         .route("/sandbox/payments/{uuid}", get(payments::payment_page))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::map_response(json_errors))

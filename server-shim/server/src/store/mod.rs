@@ -82,6 +82,7 @@ macro_rules! invoice_row {
             status: InvoiceStatus::parse(row.try_get::<&str, _>("status")?)
                 .ok_or_else(|| StoreError::Corrupt("invoice status".into()))?,
             review_reason: row.try_get("review_reason")?,
+            checked_at: row.try_get("checked_at")?,
             version: row.try_get("version")?,
             expires_at: row.try_get("expires_at")?,
             created_at: row.try_get("created_at")?,
@@ -154,6 +155,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "review reason",
         include_str!("../../migrations/sqlite/0002_review_reason.sql"),
     ),
+    (
+        3,
+        "checked at",
+        include_str!("../../migrations/sqlite/0003_checked_at.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -165,6 +171,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "review reason",
         include_str!("../../migrations/postgres/0002_review_reason.sql"),
+    ),
+    (
+        3,
+        "checked at",
+        include_str!("../../migrations/postgres/0003_checked_at.sql"),
     ),
 ];
 
@@ -187,8 +198,8 @@ fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
 
 const INVOICE_COLUMNS: &str = "id, shop_id, order_id, amount, currency, network, to_currency, lifetime, \
     url_return, url_success, platform_order_ref, gateway_uuid, gateway_status, payer_amount, \
-    payer_currency, address, paid_amount, status, review_reason, version, expires_at, created_at, \
-    updated_at";
+    payer_currency, address, paid_amount, status, review_reason, checked_at, version, expires_at, \
+    created_at, updated_at";
 
 impl Store {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://...`). SQLite files are
@@ -493,6 +504,31 @@ impl Store {
             .rows_affected()
         });
         Ok(affected == 1)
+    }
+
+    /// Invoices the gateway may still move, least recently checked first, at most `limit`.
+    pub async fn open_invoices(&self, limit: i64) -> Result<Vec<InvoiceRecord>, StoreError> {
+        with_pool!(self, pool => {
+            let sql = format!(
+                "SELECT {INVOICE_COLUMNS} FROM invoices \
+                 WHERE status IN ('pending', 'confirming', 'partially_paid', 'review', 'refunding') \
+                 AND gateway_uuid IS NOT NULL ORDER BY COALESCE(checked_at, 0), id LIMIT $1"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(invoice_row!(row))).collect()
+        })
+    }
+
+    /// Notes that the reconciler asked the gateway about the invoice at `now`.
+    pub async fn mark_checked(&self, id: &InvoiceId, now: i64) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE invoices SET checked_at = $2 WHERE id = $1")
+                .bind(id.as_str())
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Appends a line to the invoice's history.

@@ -241,3 +241,46 @@ async fn the_pay_page_loads_the_widget_for_known_invoices() {
         .unwrap();
     assert_eq!(cors.headers()["access-control-allow-origin"], "*");
 }
+
+#[tokio::test]
+async fn an_unreachable_gateway_is_a_clear_503() {
+    let dir = std::env::temp_dir().join(format!("shim-no-gateway-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let store = server_shim::store::Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    let token = server_shim::domain::ShopToken::generate().unwrap();
+    let shop = server_shim::domain::Shop {
+        id: server_shim::domain::ShopId("s".into()),
+        name: "s".into(),
+    };
+    store.create_shop(&shop, &token.hash(), 0).await.unwrap();
+    let settings = server_shim::Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: db,
+        public_url: Some("https://pay.example".into()),
+        // Nothing listens on the discard port: every call fails to connect.
+        gateway_url: "http://127.0.0.1:9/".into(),
+        merchant_uuid: Some("m".into()),
+        payment_key: Some("k".to_owned().into()),
+        widget_dir: std::env::temp_dir(),
+        sandbox_state: None,
+        reconcile: server_shim::checkout::ReconcilePolicy::default(),
+    };
+    let app = server_shim::Application::build(&settings).await.unwrap();
+    let url = app.url().to_owned();
+    tokio::spawn(app.run_until(std::future::pending()));
+    let response = reqwest::Client::new()
+        .post(format!("{url}/v1/invoices"))
+        .bearer_auth(token.reveal())
+        .json(&usdt_invoice("3001", "1.00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "gateway_unavailable");
+    let health = reqwest::get(format!("{url}/readyz")).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200, "the shim itself stays up");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

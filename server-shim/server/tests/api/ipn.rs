@@ -214,3 +214,26 @@ async fn a_hold_by_the_gateway_is_a_review_that_clears_when_released() {
     app.sandbox("confirm", json!({ "order_id": id })).await;
     app.wait_for_status(id, "paid").await;
 }
+
+#[tokio::test]
+async fn the_reconciler_catches_up_when_webhooks_are_lost() {
+    let eager = server_shim::checkout::ReconcilePolicy {
+        every: std::time::Duration::from_millis(100),
+        min_recheck: 0,
+        max_recheck: 0,
+    };
+    let app = TestApp::spawn_with("sqlite::memory:", eager).await;
+    let (_, invoice) = app.create(&usdt_invoice("8201", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox("webhooks/outage", json!({ "lost": true }))
+        .await;
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let paid = app.wait_for_status(id, "paid").await;
+    assert_eq!(paid["paid_amount"], "15.000000");
+    let log = app.webhook_log().await;
+    assert!(
+        !log.is_empty() && log.iter().all(|d| d["delivered"] == false),
+        "no webhook got through: {log:?}"
+    );
+}

@@ -69,6 +69,18 @@ pub async fn postgres_url() -> Option<String> {
 
 impl TestApp {
     pub async fn spawn(database_url: &str) -> TestApp {
+        Self::spawn_with(
+            database_url,
+            server_shim::checkout::ReconcilePolicy::default(),
+        )
+        .await
+    }
+
+    /// A demo whose reconciler follows `policy`.
+    pub async fn spawn_with(
+        database_url: &str,
+        reconcile: server_shim::checkout::ReconcilePolicy,
+    ) -> TestApp {
         let settings = Settings {
             listen: "127.0.0.1:0".into(),
             database_url: database_url.into(),
@@ -77,6 +89,7 @@ impl TestApp {
             merchant_uuid: None,
             payment_key: None,
             sandbox_state: None,
+            reconcile,
             widget_dir: std::env::temp_dir(),
         };
         let app = Application::build_demo(&settings).await.unwrap();
