@@ -49,12 +49,20 @@ pub(super) async fn page(
     (
         [
             (header::CACHE_CONTROL, "no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
         ],
         Html(shell("Pay with crypto", &body)),
     )
         .into_response()
 }
+
+/// Only this shim's scripts run on the pay page (and WebAssembly may compile); nothing is fetched
+/// from elsewhere, no plugin runs, and no other site can frame the page to trick a payer. Inline
+/// styles are allowed: the widget brings its stylesheet with it.
+const PAY_PAGE_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
 
 const NOT_FOUND: &str = r#"<main class="pay"><h1>Payment not found</h1>
 <p>This payment link is not valid. Go back to the shop and start the payment again.</p></main>"#;

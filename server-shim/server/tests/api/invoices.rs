@@ -232,6 +232,23 @@ async fn the_pay_page_loads_the_widget_for_known_invoices() {
     let html = page.text().await.unwrap();
     assert!(html.contains(&format!(r#"data-invoice="{id}""#)));
     assert!(html.contains("/widget/embed.js"));
+    // (This response's headers were consumed above; ask again for them.)
+    let page = app
+        .http
+        .get(format!("{}/pay/{id}", app.url))
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+            && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     let cors = app
         .http
         .get(format!("{}/v1/invoices/{id}", app.url))
