@@ -28,17 +28,21 @@ pub struct LiveInvoice {
     source: web_sys::EventSource,
     _on_invoice: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+    _on_open: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl LiveInvoice {
     /// Opens the stream. `on_view` gets every view pushed; `on_trouble` is told of each error, with
     /// `true` when the browser gave up on the stream (an error status, or no stream support for
-    /// the URL) rather than reconnecting. `None` where `EventSource` is not available.
+    /// the URL) rather than reconnecting; `on_open` is told when the stream is (re)connected, which
+    /// may bring no event when nothing changed meanwhile. `None` where `EventSource` is not
+    /// available.
     pub fn open(
         api_base: &str,
         invoice_id: &str,
         on_view: impl Fn(InvoiceView) + 'static,
         on_trouble: impl Fn(bool) + 'static,
+        on_open: impl Fn() + 'static,
     ) -> Option<Self> {
         use wasm_bindgen::JsCast as _;
         use wasm_bindgen::closure::Closure;
@@ -69,8 +73,11 @@ impl LiveInvoice {
             on_trouble(this.ready_state() == web_sys::EventSource::CLOSED);
         });
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| on_open());
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         Some(Self {
             source,
+            _on_open: on_open,
             _on_invoice: on_invoice,
             _on_error: on_error,
         })
@@ -80,6 +87,7 @@ impl LiveInvoice {
 impl Drop for LiveInvoice {
     fn drop(&mut self) {
         self.source.set_onerror(None);
+        self.source.set_onopen(None);
         self.source.close();
     }
 }

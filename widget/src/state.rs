@@ -33,6 +33,8 @@ pub enum Action {
     Failed(LoadError),
     /// One second passed.
     Tick,
+    /// The live connection is (back) up: whatever failed before no longer applies.
+    Connected,
 }
 
 /// Everything the widget shows.
@@ -68,6 +70,10 @@ impl State {
             }
             Action::Failed(error) => State {
                 error: Some(error),
+                ..self.clone()
+            },
+            Action::Connected => State {
+                error: None,
                 ..self.clone()
             },
             Action::Tick => {
@@ -148,7 +154,14 @@ mod tests {
         assert_eq!(s.error, Some(LoadError::Network));
         assert!(s.view.is_some());
         let s = s.next(Action::Loaded(Rc::new(view(1, InvoiceStatus::Pending, 49))));
-        assert_eq!((s.error, s.seconds_left), (None, 49));
+        assert_eq!((s.error.clone(), s.seconds_left), (None, 49));
         assert!(!LoadError::NotFound.is_retryable() && LoadError::Server(503).is_retryable());
+        let reconnected = s
+            .next(Action::Failed(LoadError::Network))
+            .next(Action::Connected);
+        assert_eq!(
+            reconnected.error, None,
+            "a reconnect with nothing new clears the banner"
+        );
     }
 }

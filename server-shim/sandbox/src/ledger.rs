@@ -58,6 +58,7 @@ pub(crate) enum ControlError {
     NotConfirming,
     NotRefundable,
     NotRefunding,
+    NotOpen,
     NotBlocked,
     AlreadyRefunded,
     Blocked,
@@ -73,6 +74,7 @@ impl ControlError {
             Self::NotConfirming => "The payment has no transaction waiting for confirmation",
             Self::NotRefundable => "The payment cannot be refunded",
             Self::NotRefunding => "The payment has no refund in progress",
+            Self::NotOpen => "The payment is being refunded or held and takes no payment now",
             Self::NotBlocked => "The wallet is not blocked",
             Self::AlreadyRefunded => "The refund of this wallet was already made",
             Self::Blocked => "The wallet is blocked",
@@ -132,9 +134,7 @@ impl Payments {
         now: i64,
     ) -> Result<Vec<Payment>, ControlError> {
         let payment = self.get_mut(key)?;
-        if payment.is_final {
-            return Err(ControlError::Final);
-        }
+        payment.require_open()?;
         if payment.payer_amount.is_none() || payment.address.is_none() {
             return Err(ControlError::NoCoinChosen);
         }
@@ -173,9 +173,7 @@ impl Payments {
         now: i64,
     ) -> Result<Payment, ControlError> {
         let payment = self.get_mut(key)?;
-        if payment.is_final {
-            return Err(ControlError::Final);
-        }
+        payment.require_open()?;
         payment.set(status, now);
         Ok(payment.clone())
     }
@@ -183,9 +181,7 @@ impl Payments {
     /// The lifetime ends now.
     pub(crate) fn expire(&mut self, key: &PaymentKey, now: i64) -> Result<Payment, ControlError> {
         let payment = self.get_mut(key)?;
-        if payment.is_final {
-            return Err(ControlError::Final);
-        }
+        payment.require_open()?;
         payment.expires_at = payment.expires_at.min(now);
         payment.close(now);
         Ok(payment.clone())
@@ -273,7 +269,7 @@ impl Payments {
     pub(crate) fn expire_due(&mut self, now: i64) -> Vec<Payment> {
         self.by_uuid
             .values_mut()
-            .filter(|p| !p.is_final && p.expires_at <= now)
+            .filter(|p| p.is_open() && p.expires_at <= now)
             .map(|p| {
                 p.close(now);
                 p.clone()
@@ -283,6 +279,26 @@ impl Payments {
 }
 
 impl Payment {
+    /// Whether the payment still waits for money: the only state in which money, expiry, a
+    /// failure or a hold can reach it. A refund in progress or an AML hold is not open.
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(
+            self.status,
+            PaymentStatus::Check
+                | PaymentStatus::Process
+                | PaymentStatus::ConfirmCheck
+                | PaymentStatus::WrongAmountWaiting
+        )
+    }
+
+    fn require_open(&self) -> Result<(), ControlError> {
+        match (self.is_open(), self.is_final) {
+            (true, _) => Ok(()),
+            (false, true) => Err(ControlError::Final),
+            (false, false) => Err(ControlError::NotOpen),
+        }
+    }
+
     fn set(&mut self, status: PaymentStatus, now: i64) {
         self.is_final = matches!(
             status,
@@ -595,6 +611,35 @@ mod tests {
         let uuids: Vec<_> = p.list(0, 1000).iter().map(|x| x.uuid.as_str()).collect();
         assert_eq!(uuids, ["u2", "u1"]);
         assert_eq!(p.list(50, 1000).len(), 1);
+    }
+
+    #[test]
+    fn expiry_leaves_refunds_and_holds_alone() {
+        let mut p = payment(true);
+        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10)
+            .unwrap();
+        p.refund(&KEY(), "TBack".into(), 11).unwrap();
+        assert!(
+            p.expire_due(10_000).is_empty(),
+            "a refund in progress does not expire"
+        );
+        assert_eq!(p.expire(&KEY(), 10_001).unwrap_err(), ControlError::NotOpen);
+        assert_eq!(
+            p.force(&KEY(), PaymentStatus::Fail, 10_002).unwrap_err(),
+            ControlError::NotOpen
+        );
+
+        let mut held = payment(true);
+        held.force(&KEY(), PaymentStatus::Locked, 5).unwrap();
+        assert!(
+            held.expire_due(10_000).is_empty(),
+            "only confirm releases a hold"
+        );
+        assert_eq!(
+            held.pay(&KEY(), Decimal::ONE, "t".into(), true, 6)
+                .unwrap_err(),
+            ControlError::NotOpen
+        );
     }
 
     #[test]

@@ -94,7 +94,7 @@ struct Inner {
     payments: Mutex<ledger::Payments>,
     wallets: Mutex<wallets::Wallets>,
     payouts: Mutex<payouts::Payouts>,
-    deliveries: Mutex<Vec<Delivery>>,
+    deliveries: Mutex<webhooks::DeliveryLog>,
     /// Webhooks waiting per payment uuid, delivered one after the other in the order sent.
     queues: Mutex<std::collections::HashMap<String, std::collections::VecDeque<webhooks::Pending>>>,
     http: reqwest::Client,
@@ -167,7 +167,7 @@ impl Sandbox {
                 payments: Mutex::new(payments),
                 wallets: Mutex::new(wallets),
                 payouts: Mutex::new(payouts),
-                deliveries: Mutex::new(Vec::new()),
+                deliveries: Mutex::default(),
                 queues: Mutex::default(),
                 http,
                 clock_offset: AtomicI64::new(offset),
@@ -226,7 +226,7 @@ impl Sandbox {
 
     /// Every webhook sent so far, with its delivery outcome.
     pub fn deliveries(&self) -> Vec<Delivery> {
-        lock(&self.inner.deliveries).clone()
+        lock(&self.inner.deliveries).to_vec()
     }
 
     /// Expires, as the real service does on its own, every open payment whose lifetime has passed.
@@ -244,13 +244,26 @@ impl Sandbox {
 
     fn expire_due(&self) {
         let now = self.now();
-        let changes = lock(&self.inner.payments).expire_due(now);
-        if !changes.is_empty() {
+        if let Ok(changes) = self.apply(|payments| Ok(payments.expire_due(now)))
+            && !changes.is_empty()
+        {
             self.changed();
         }
-        for payment in changes {
-            self.send_webhook(&payment);
+    }
+
+    /// Runs `change` on the payments and queues the webhooks of what it changed before letting go
+    /// of them, so that one payment's webhooks are queued in the order its statuses changed.
+    pub(crate) fn apply(
+        &self,
+        change: impl FnOnce(&mut ledger::Payments) -> Result<Vec<ledger::Payment>, ledger::ControlError>,
+    ) -> Result<Vec<ledger::Payment>, ledger::ControlError> {
+        let mut payments = self.payments();
+        let changes = change(&mut payments)?;
+        for payment in &changes {
+            self.send_webhook(payment);
         }
+        drop(payments);
+        Ok(changes)
     }
 
     fn payments(&self) -> MutexGuard<'_, ledger::Payments> {

@@ -55,6 +55,9 @@ pub(crate) struct Wallets {
     by_order: HashMap<String, String>,
     by_address: HashMap<String, String>,
     deposits: Vec<Deposit>,
+    /// Every transaction credited, so a repeat is recognised at once.
+    #[serde(default)]
+    txids: std::collections::HashSet<String>,
 }
 
 impl Wallets {
@@ -134,6 +137,22 @@ impl Wallets {
         Ok((commission, received - commission))
     }
 
+    /// What deposits to wallet `uuid` put on the balance, unless it was refunded.
+    pub(crate) fn credited(&self, uuid: &str) -> Decimal {
+        if self
+            .by_uuid
+            .get(uuid)
+            .is_some_and(|w| w.refunded_to.is_some())
+        {
+            return Decimal::ZERO;
+        }
+        self.deposits
+            .iter()
+            .filter(|d| d.wallet_uuid == uuid)
+            .map(Deposit::merchant_share)
+            .sum()
+    }
+
     /// Coins arrive at `address`. The same transaction twice is one deposit, as on a chain:
     /// `Ok(None)` the second time.
     pub(crate) fn deposit(
@@ -152,9 +171,10 @@ impl Wallets {
         if wallet.blocked {
             return Err(ControlError::Blocked);
         }
-        if self.deposits.iter().any(|d| d.txid == txid) {
+        if self.txids.contains(&txid) {
             return Ok(None);
         }
+        self.txids.insert(txid.clone());
         let deposit = Deposit {
             uuid,
             wallet_uuid: wallet.uuid.clone(),

@@ -27,6 +27,41 @@ pub struct Delivery {
     pub last_error: Option<String>,
 }
 
+/// The most recent deliveries, for `/sandbox/webhooks`; older ones fall off so that a long-running
+/// demo does not grow without bound.
+#[derive(Debug, Default)]
+pub(crate) struct DeliveryLog {
+    entries: std::collections::VecDeque<Delivery>,
+    next_id: u64,
+}
+
+impl DeliveryLog {
+    /// How many deliveries the log keeps.
+    const KEEP: usize = 1000;
+
+    /// Records a delivery and returns its id.
+    fn push(&mut self, mut delivery: Delivery) -> u64 {
+        self.next_id += 1;
+        delivery.id = self.next_id;
+        if self.entries.len() == Self::KEEP {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(delivery);
+        self.next_id
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut Delivery> {
+        let first = self.entries.front()?.id;
+        let index = usize::try_from(id.checked_sub(first)?).ok()?;
+        self.entries.get_mut(index)
+    }
+
+    /// The kept deliveries, oldest first.
+    pub(crate) fn to_vec(&self) -> Vec<Delivery> {
+        self.entries.iter().cloned().collect()
+    }
+}
+
 /// A signed webhook waiting for its turn.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
@@ -127,9 +162,8 @@ impl Sandbox {
         };
         let id = {
             let mut log = lock(&self.inner.deliveries);
-            let id = log.len() as u64 + 1;
             log.push(Delivery {
-                id,
+                id: 0,
                 uuid: uuid.to_owned(),
                 order_id: order_id.to_owned(),
                 status: status.to_owned(),
@@ -138,8 +172,7 @@ impl Sandbox {
                 delivered: false,
                 last_response: None,
                 last_error: None,
-            });
-            id
+            })
         };
         // One payment's webhooks go out in order, as its statuses changed; a drainer task per
         // payment runs while its queue is not empty.
@@ -185,7 +218,7 @@ impl Sandbox {
             .webhooks_lost
             .load(std::sync::atomic::Ordering::Relaxed)
         {
-            if let Some(record) = lock(&self.inner.deliveries).get_mut(id as usize - 1) {
+            if let Some(record) = lock(&self.inner.deliveries).get_mut(id) {
                 record.last_error = Some("lost: /sandbox/webhooks/outage is on".into());
             }
             return;
@@ -202,7 +235,7 @@ impl Sandbox {
                 .send()
                 .await;
             let delivered = matches!(&result, Ok(r) if r.status().is_success());
-            if let Some(record) = lock(&self.inner.deliveries).get_mut(id as usize - 1) {
+            if let Some(record) = lock(&self.inner.deliveries).get_mut(id) {
                 record.attempts = attempt;
                 record.delivered = delivered;
                 match &result {
@@ -212,6 +245,9 @@ impl Sandbox {
             }
             if delivered {
                 return;
+            }
+            if attempt == config.webhook_attempts {
+                break;
             }
             tracing::debug!(id, attempt, "webhook not accepted, retrying");
             tokio::time::sleep(delay).await;

@@ -330,6 +330,10 @@ impl Checkout {
             if update.is_some() {
                 self.changes.publish(id).await;
             }
+            // A reconciler check that found nothing new is not worth a line in the history.
+            if source == "reconcile" && update.is_none() {
+                return Ok(outcome);
+            }
             let event = InvoiceEvent {
                 source: source.into(),
                 gateway_status: Some(fetched.status.as_str().to_owned()),

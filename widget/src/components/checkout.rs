@@ -97,7 +97,8 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
                     })
                 };
                 let live = {
-                    let (on_view, on_trouble) = (dispatcher.clone(), dispatcher.clone());
+                    let (on_view, on_trouble, on_open) =
+                        (dispatcher.clone(), dispatcher.clone(), dispatcher.clone());
                     let fallback = start_polling.clone();
                     LiveInvoice::open(
                         api_base,
@@ -110,6 +111,7 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
                                 on_trouble.dispatch(Action::Failed(LoadError::Network));
                             }
                         },
+                        move || on_open.dispatch(Action::Connected),
                     )
                 };
                 if live.is_none() {

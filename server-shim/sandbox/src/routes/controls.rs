@@ -22,8 +22,7 @@ pub(super) async fn control_pay(
     let txid = check.string(&fields, "txid", false, 128);
     check.finish()?;
     let now = sandbox.now();
-    let changes = {
-        let mut payments = sandbox.payments();
+    let changes = sandbox.apply(|payments| {
         payments.transactions += 1;
         let n = payments.transactions;
         let txid =
@@ -44,9 +43,9 @@ pub(super) async fn control_pay(
                     change.from.clone_from(&from);
                 }
                 changes
-            })?
-    };
-    Ok(answer(&sandbox, changes))
+            })
+    })?;
+    Ok(answer(changes))
 }
 
 pub(super) async fn control_confirm(
@@ -55,8 +54,8 @@ pub(super) async fn control_confirm(
 ) -> Result<Response, Refusal> {
     let key = payment_key(&object(&body)?)?;
     let now = sandbox.now();
-    let payment = sandbox.payments().confirm(&key, now)?;
-    Ok(answer(&sandbox, vec![payment]))
+    let changes = sandbox.apply(|p| p.confirm(&key, now).map(|x| vec![x]))?;
+    Ok(answer(changes))
 }
 
 pub(super) async fn control_expire(
@@ -65,8 +64,8 @@ pub(super) async fn control_expire(
 ) -> Result<Response, Refusal> {
     let key = payment_key(&object(&body)?)?;
     let now = sandbox.now();
-    let payment = sandbox.payments().expire(&key, now)?;
-    Ok(answer(&sandbox, vec![payment]))
+    let changes = sandbox.apply(|p| p.expire(&key, now).map(|x| vec![x]))?;
+    Ok(answer(changes))
 }
 
 pub(super) async fn control_advance(
@@ -113,10 +112,11 @@ pub(super) async fn control_refund(
     }
     check.finish()?;
     let now = sandbox.now();
-    let payment = sandbox
-        .payments()
-        .finish_refund(&key, result == "paid", now)?;
-    Ok(answer(&sandbox, vec![payment]))
+    let changes = sandbox.apply(|p| {
+        p.finish_refund(&key, result == "paid", now)
+            .map(|x| vec![x])
+    })?;
+    Ok(answer(changes))
 }
 
 /// `POST /sandbox/fail` (`{"order_id", "status"?: "fail" | "system_fail"}`) and `POST /sandbox/hold`
@@ -141,8 +141,8 @@ pub(super) async fn control_fail(
     };
     check.finish()?;
     let now = sandbox.now();
-    let payment = sandbox.payments().force(&key, status, now)?;
-    Ok(answer(&sandbox, vec![payment]))
+    let changes = sandbox.apply(|p| p.force(&key, status, now).map(|x| vec![x]))?;
+    Ok(answer(changes))
 }
 
 pub(super) async fn control_hold(
@@ -151,8 +151,8 @@ pub(super) async fn control_hold(
 ) -> Result<Response, Refusal> {
     let key = payment_key(&object(&body)?)?;
     let now = sandbox.now();
-    let payment = sandbox.payments().force(&key, PaymentStatus::Locked, now)?;
-    Ok(answer(&sandbox, vec![payment]))
+    let changes = sandbox.apply(|p| p.force(&key, PaymentStatus::Locked, now).map(|x| vec![x]))?;
+    Ok(answer(changes))
 }
 
 /// `POST /sandbox/webhooks/outage` (`{"lost": true}`): webhooks are lost until `{"lost": false}`,

@@ -163,6 +163,7 @@ impl IntoResponse for Refusal {
                         StatusCode::UNPROCESSABLE_ENTITY
                     }
                     ControlError::NotRefunding
+                    | ControlError::NotOpen
                     | ControlError::NotBlocked
                     | ControlError::AlreadyRefunded
                     | ControlError::Blocked => StatusCode::CONFLICT,
@@ -218,11 +219,8 @@ fn first20(bytes: &[u8; 32]) -> [u8; 20] {
     out
 }
 
-/// Sends the webhooks a control's changes call for, and answers with the payment's new state.
-fn answer(sandbox: &Sandbox, changes: Vec<Payment>) -> Response {
-    for payment in &changes {
-        sandbox.send_webhook(payment);
-    }
+/// Answers a control with the payment's new state.
+fn answer(changes: Vec<Payment>) -> Response {
     match changes.last() {
         Some(last) => success(last.to_wire()),
         None => success(json!([])),

@@ -1,7 +1,7 @@
 //! Invoices: create, look up, and the gateway's hosted-page stand-in.
 
 use super::check::{Check, order_id_ok, parse_amount};
-use super::{FieldErrors, Fields, Refusal, answer, first20, signed, success};
+use super::{FieldErrors, Fields, Refusal, first20, signed, success};
 use crate::ledger::{ControlError, Payment, PaymentKey};
 use crate::{Sandbox, addresses, coins, ids};
 use axum::body::Bytes;
@@ -307,6 +307,8 @@ pub(super) async fn payment_list(
         .take(PER_PAGE)
         .map(|p| p.to_wire())
         .collect();
+    // A cursor past the end (even a huge one) is an empty last page.
+    let offset = offset.min(all.len());
     let next = (offset + PER_PAGE < all.len()).then(|| (offset + PER_PAGE).to_string());
     let previous = (offset > 0).then(|| offset.saturating_sub(PER_PAGE).to_string());
     Ok(success(json!({
@@ -381,10 +383,28 @@ pub(super) async fn refund(
     }
     check.finish()?;
     let now = sandbox.now();
-    let payment = sandbox
-        .payments()
-        .refund(&key, address.unwrap_or_default(), now)?;
-    answer(&sandbox, vec![payment]);
+    let address = address.unwrap_or_default();
+    // Refunded money leaves the balance: refuse what payouts already took. Payouts are locked
+    // first, as everywhere that reads the balance.
+    let payouts = sandbox.payouts();
+    let (coin, share) = {
+        let payments = sandbox.payments();
+        let payment = payments.get(&key).ok_or(ControlError::NotFound)?;
+        (
+            payment.payer_currency().unwrap_or_default(),
+            payment.merchant_share(),
+        )
+    };
+    let available = sandbox
+        .balances(&payouts)
+        .into_iter()
+        .find(|(c, _)| *c == coin)
+        .map_or(Decimal::ZERO, |(_, b)| b);
+    if available < share {
+        return Err(ControlError::InsufficientFunds.into());
+    }
+    sandbox.apply(|p| p.refund(&key, address, now).map(|x| vec![x]))?;
+    drop(payouts);
     Ok(success(json!([])))
 }
 

@@ -232,8 +232,15 @@ pub(super) async fn control_payout(
     }
     check.finish()?;
     let mut payouts = sandbox.payouts();
-    let n = payouts.count();
-    let txid = hex::encode(ids::derive(sandbox.config().seed, "payout-tx", n));
+    let uuid = payouts
+        .get(&key)
+        .map(|p| p.uuid.clone())
+        .ok_or(ControlError::NotFound)?;
+    let txid = hex::encode(ids::derive(
+        sandbox.config().seed,
+        &format!("payout-tx-{uuid}"),
+        0,
+    ));
     let payout = payouts.finish(&key, result == "paid", txid)?;
     let balance = available(&sandbox, &payouts, payout.coin.code);
     drop(payouts);

@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 fn wallet_key(fields: &Fields) -> Result<WalletKey, Refusal> {
@@ -133,12 +134,30 @@ pub(super) async fn refund_blocked_wallet(
     let mut check = Check::default();
     let address = check.string(&fields, "address", true, 128);
     check.finish()?;
-    let mut wallets = sandbox.wallets();
-    let scale = wallets
-        .get(&key)
-        .map(|w| w.coin.scale)
-        .ok_or(ControlError::NotFound)?;
-    let (commission, amount) = wallets.refund_blocked(&key, address.unwrap_or_default())?;
+    // The refunded money leaves the balance: refuse what payouts already took. Payouts are
+    // locked first, as everywhere that reads the balance.
+    let payouts = sandbox.payouts();
+    let (coin, scale, credited) = {
+        let wallets = sandbox.wallets();
+        let wallet = wallets.get(&key).ok_or(ControlError::NotFound)?;
+        (
+            wallet.coin.code,
+            wallet.coin.scale,
+            wallets.credited(&wallet.uuid),
+        )
+    };
+    let available = sandbox
+        .balances(&payouts)
+        .into_iter()
+        .find(|(c, _)| *c == coin)
+        .map_or(Decimal::ZERO, |(_, b)| b);
+    if available < credited {
+        return Err(ControlError::InsufficientFunds.into());
+    }
+    let (commission, amount) = sandbox
+        .wallets()
+        .refund_blocked(&key, address.unwrap_or_default())?;
+    drop(payouts);
     Ok(success(
         json!({ "commission": coins::fixed(commission, scale), "amount": coins::fixed(amount, scale) }),
     ))

@@ -186,6 +186,18 @@ async fn history_pages_newest_first() {
     let orders: Vec<_> = second.items.iter().map(|i| i.order_id.as_str()).collect();
     assert_eq!(orders, ["history-01", "history-00"]);
     assert!(second.next_cursor.is_none());
+    let beyond = h
+        .client
+        .list_payments(&PaymentListQuery {
+            cursor: Some(u64::MAX.to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        beyond.items.is_empty() && beyond.next_cursor.is_none(),
+        "a cursor past the end is an empty page"
+    );
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let none = h
         .client

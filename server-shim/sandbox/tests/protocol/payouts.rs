@@ -134,3 +134,28 @@ async fn a_test_payout_webhook_is_signed_with_the_payout_key() {
     h.client.test_payout_webhook(&test).await.unwrap();
     assert_eq!(h.webhooks(1).await, ["payout:paid"]);
 }
+
+#[tokio::test]
+async fn a_refund_of_money_already_paid_out_is_refused() {
+    let h = Harness::start().await;
+    h.create("spent", 15).await;
+    h.control("pay", json!({ "order_id": "spent", "amount": "15" }))
+        .await;
+    h.client
+        .create_payout(&payout(&h, "p-spent", 14))
+        .await
+        .unwrap();
+    let refused = h
+        .client
+        .refund(&PaymentRef::OrderId("spent".into()), "TBack", false)
+        .await;
+    assert!(
+        matches!(refused, Err(GatewayError::Rejected(ref m)) if m.contains("Not enough funds")),
+        "{refused:?}"
+    );
+    let balance = h.client.balance().await.unwrap();
+    assert!(
+        balance.iter().all(|b| b.balance >= Decimal::ZERO),
+        "{balance:?}"
+    );
+}

@@ -50,25 +50,29 @@ impl Follow {
         if self.done {
             return None;
         }
+        // Re-read at least every RECHECK, however busy the feed is with other invoices, in case a
+        // notification for this one was lost.
+        let mut recheck_at = tokio::time::Instant::now() + RECHECK;
         loop {
             if let Some(view) = self.next.take() {
                 self.sent = Some(view.version);
                 self.done = view.is_final;
                 return Some(event(&view));
             }
-            let change = tokio::time::timeout(RECHECK, self.changes.recv()).await;
-            // No news for a while: re-read anyway, in case a notification was lost.
-            let change = change.unwrap_or(Err(RecvError::Lagged(0)));
-            match change {
+            let change = tokio::time::timeout_at(recheck_at, self.changes.recv()).await;
+            match change.unwrap_or(Err(RecvError::Lagged(0))) {
                 Ok(changed) if changed != self.id => continue,
-                Ok(_) | Err(RecvError::Lagged(_)) => match self.checkout.view(&self.id).await {
-                    Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
-                    Ok(_) => continue,
-                    Err(e) => {
-                        tracing::warn!(invoice = %self.id, error = %e, "live stream could not re-read its invoice");
-                        return None;
+                Ok(_) | Err(RecvError::Lagged(_)) => {
+                    recheck_at = tokio::time::Instant::now() + RECHECK;
+                    match self.checkout.view(&self.id).await {
+                        Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
+                        Ok(_) => continue,
+                        Err(e) => {
+                            tracing::warn!(invoice = %self.id, error = %e, "live stream could not re-read its invoice");
+                            return None;
+                        }
                     }
-                },
+                }
                 Err(RecvError::Closed) => return None,
             }
         }
