@@ -42,6 +42,11 @@ impl DemoApp {
             payment_key: None,
             sandbox_state: None,
             reconcile: server_shim::checkout::ReconcilePolicy::default(),
+            outbox: server_shim::outbox::OutboxPolicy {
+                every: std::time::Duration::from_millis(100),
+                first_retry: std::time::Duration::from_millis(100),
+                max_attempts: 12,
+            },
             widget_dir: widget_dir()?,
         };
         let app = Application::build_demo(&settings).await?;

@@ -3,6 +3,7 @@
 use crate::checkout::{Checkout, ReconcilePolicy};
 use crate::demo::{self, DemoStore};
 use crate::domain::{Shop, ShopId, ShopToken};
+use crate::outbox::{Outbox, OutboxPolicy};
 use crate::routes::{self, AppState, PayPageExtra};
 use crate::store::Store;
 use anyhow::Context as _;
@@ -35,6 +36,8 @@ pub struct Settings {
     pub sandbox_state: Option<String>,
     /// How the reconciler asks the gateway about open invoices.
     pub reconcile: ReconcilePolicy,
+    /// How callbacks to shops are delivered.
+    pub outbox: OutboxPolicy,
 }
 
 impl std::fmt::Debug for Settings {
@@ -52,6 +55,7 @@ impl std::fmt::Debug for Settings {
             .field("widget_dir", &self.widget_dir)
             .field("sandbox_state", &self.sandbox_state)
             .field("reconcile", &self.reconcile)
+            .field("outbox", &self.outbox)
             .finish()
     }
 }
@@ -167,6 +171,7 @@ impl Application {
         ))?;
         let checkout = Checkout::new(store, gateway, payment_key, &public_url);
         checkout.spawn_reconciler(settings.reconcile);
+        Outbox::new(checkout.clone(), settings.outbox).spawn();
         let state = AppState {
             checkout,
             pay_page_extra: PayPageExtra::default(),
@@ -209,6 +214,7 @@ impl Application {
             &public_url,
         );
         checkout.spawn_reconciler(settings.reconcile);
+        Outbox::new(checkout.clone(), settings.outbox).spawn();
 
         let token = ShopToken::generate()?;
         let shop = Shop {
@@ -218,6 +224,17 @@ impl Application {
         let shop = store
             .upsert_shop_token(&shop, &token.hash(), crate::checkout::now())
             .await?;
+        // The demo store hears about payments the way a shop does: signed callbacks.
+        let callback_secret = format!(
+            "whsec_{}",
+            hex::encode(crate::domain::random_bytes::<24>()?)
+        );
+        store
+            .set_shop_callback(
+                &shop.name,
+                Some((&format!("{public_url}/shop/callback"), &callback_secret)),
+            )
+            .await?;
         let state = AppState {
             checkout: checkout.clone(),
             pay_page_extra: PayPageExtra {
@@ -226,7 +243,11 @@ impl Application {
         };
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone())
-            .merge(demo::router(DemoStore::new(checkout, shop)))
+            .merge(demo::router(DemoStore::new(
+                checkout,
+                shop,
+                callback_secret,
+            )))
             .nest("/cryptomus", cryptomus_sandbox::router(sandbox.clone()));
         Ok(Self {
             listener,
@@ -284,6 +305,7 @@ mod tests {
             widget_dir: "w".into(),
             sandbox_state: None,
             reconcile: crate::checkout::ReconcilePolicy::default(),
+            outbox: crate::outbox::OutboxPolicy::default(),
         };
         let debug = format!("{settings:?}");
         assert!(

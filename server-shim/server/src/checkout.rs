@@ -322,7 +322,13 @@ impl Checkout {
             if let Some(update) = &update
                 && !self
                     .store
-                    .apply_update(id, current.version, update, now)
+                    .apply_update(
+                        id,
+                        current.version,
+                        update,
+                        now,
+                        update.status != current.status,
+                    )
                     .await?
             {
                 continue;

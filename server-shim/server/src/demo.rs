@@ -36,6 +36,8 @@ struct DemoOrder {
     price: &'static str,
     coin: &'static str,
     invoice: InvoiceId,
+    /// What the shim's signed callbacks said last.
+    status: String,
 }
 
 /// The demo shop's state: its identity at the shim and its orders (in memory).
@@ -45,14 +47,17 @@ pub struct DemoStore {
     shop: Shop,
     orders: Arc<Mutex<Vec<DemoOrder>>>,
     next_number: Arc<AtomicU32>,
+    /// Verifies the shim's callbacks.
+    callback_secret: Arc<String>,
 }
 
 impl DemoStore {
     /// A store with no orders.
-    pub fn new(checkout: Checkout, shop: Shop) -> Self {
+    pub fn new(checkout: Checkout, shop: Shop, callback_secret: String) -> Self {
         Self {
             checkout,
             shop,
+            callback_secret: Arc::new(callback_secret),
             orders: Arc::default(),
             next_number: Arc::new(AtomicU32::new(1001)),
         }
@@ -69,6 +74,7 @@ pub fn router(store: DemoStore) -> Router {
         .route("/", get(home))
         .route("/shop/checkout", post(checkout))
         .route("/shop/orders", get(orders))
+        .route("/shop/callback", post(callback))
         .route("/demo/panel.js", get(panel_js))
         .with_state(store)
 }
@@ -177,6 +183,7 @@ async fn checkout(
                     price,
                     coin: label,
                     invoice: record.id.clone(),
+                    status: "awaiting payment".into(),
                 });
             }
             Redirect::to(&format!("/pay/{}", record.id)).into_response()
@@ -195,10 +202,7 @@ async fn checkout(
 async fn orders(State(store): State<DemoStore>) -> Html<String> {
     let mut rows = String::new();
     for order in store.orders().iter().rev() {
-        let status = match store.checkout.view(&order.invoice).await {
-            Ok(view) => view.status.to_string(),
-            Err(_) => "unknown".into(),
-        };
+        let status = escape(&order.status);
         rows.push_str(&format!(
             r#"<tr data-order="{n}"><td>#{n}</td><td>{product}</td><td>{price} USD</td><td>{coin}</td><td class="order-status">{status}</td><td><a href="/pay/{invoice}">payment page</a></td></tr>"#,
             n = order.number,
@@ -218,6 +222,42 @@ async fn orders(State(store): State<DemoStore>) -> Html<String> {
             "<h1>Orders</h1><table><thead><tr><th>Order</th><th>Product</th><th>Price</th><th>Coin</th><th>Payment</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
         ),
     )
+}
+
+/// What a shop does with the shim's callback: check the signature over the raw body, then update
+/// its order (here: the status shown on the orders page). Anything else is refused.
+async fn callback(
+    State(store): State<DemoStore>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let signature = headers
+        .get(crate::outbox::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::outbox::verify(
+        &store.callback_secret,
+        signature,
+        &body,
+        crate::checkout::now(),
+    ) {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let Ok(event) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let (Some(id), Some(status)) = (
+        event["invoice"]["id"].as_str(),
+        event["invoice"]["status"].as_str(),
+    ) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    if let Ok(mut orders) = store.orders.lock()
+        && let Some(order) = orders.iter_mut().find(|o| o.invoice.as_str() == id)
+    {
+        order.status = status.to_owned();
+    }
+    StatusCode::OK
 }
 
 async fn panel_js() -> impl IntoResponse {

@@ -6,6 +6,7 @@ use cryptomus_sandbox::{Sandbox, SandboxConfig};
 use secrecy::SecretString;
 use server_shim::checkout::ReconcilePolicy;
 use server_shim::domain::{Shop, ShopId, ShopToken};
+use server_shim::outbox::OutboxPolicy;
 use server_shim::store::Store;
 use server_shim::{Application, Settings};
 use shim_gateway::{ApiKey, MerchantId};
@@ -38,6 +39,34 @@ enum Command {
     Shops {
         #[command(subcommand)]
         command: ShopsCommand,
+    },
+    /// Inspect and replay the callbacks to shops.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List callbacks, newest first.
+    List {
+        /// Only callbacks in this state: pending, delivered or failed.
+        #[arg(long, value_parser = ["pending", "delivered", "failed"])]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Send a callback again (a failed one, or one the shop lost).
+    Replay {
+        /// The callback's id, from `outbox list`.
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 
@@ -123,6 +152,9 @@ enum ShopsCommand {
         /// A unique name for the shop.
         #[arg(long)]
         name: String,
+        /// Where the shim posts signed notices of the shop's invoice changes.
+        #[arg(long)]
+        callback_url: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -136,6 +168,21 @@ enum ShopsCommand {
         /// The shop's name.
         #[arg(long)]
         name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Set (or with --clear remove) where a shop is told of its invoices' changes; prints a new
+    /// signing secret (shown once).
+    SetCallback {
+        /// The shop's name.
+        #[arg(long)]
+        name: String,
+        /// The shop's callback URL (http or https).
+        #[arg(long, required_unless_present = "clear")]
+        url: Option<String>,
+        /// Stop telling the shop.
+        #[arg(long, conflicts_with = "url")]
+        clear: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -209,6 +256,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 widget_dir: args.widget_dir,
                 sandbox_state: None,
                 reconcile: reconcile_policy(args.reconcile_seconds),
+                outbox: OutboxPolicy::default(),
             };
             let app = Application::build(&settings).await?;
             println!("server-shim listening on {}", app.url());
@@ -225,6 +273,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 widget_dir: args.widget_dir,
                 sandbox_state: args.sandbox_state,
                 reconcile: ReconcilePolicy::default(),
+                outbox: OutboxPolicy::default(),
             };
             let app = Application::build_demo(&settings).await?;
             let sandbox = app.demo().map(|demo| demo.sandbox.clone());
@@ -304,7 +353,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("database migrated ({})", store.backend());
         }
         Command::Shops { command } => match command {
-            ShopsCommand::Add { name, database } => {
+            ShopsCommand::Add {
+                name,
+                callback_url,
+                database,
+            } => {
                 let name = name.trim().to_owned();
                 if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
                     anyhow::bail!("--name must be 1 to 100 characters without control characters");
@@ -324,6 +377,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     .await?;
                 println!("shop {name:?} added");
                 println!("shop token: {}", token.reveal());
+                if let Some(url) = callback_url {
+                    let secret = set_callback(&store, &name, &url).await?;
+                    println!("callback secret: {secret}");
+                }
                 println!("(shown once: store it in the shop plugin's settings)");
             }
             ShopsCommand::List { database } => {
@@ -342,6 +399,28 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 println!("shop token: {}", token.reveal());
                 println!("(shown once: store it in the shop plugin's settings)");
             }
+            ShopsCommand::SetCallback {
+                name,
+                url,
+                clear,
+                database,
+            } => {
+                let store = open_store(&database).await?;
+                match url.filter(|_| !clear) {
+                    Some(url) => {
+                        let secret = set_callback(&store, &name, &url).await?;
+                        println!("shop {name:?} is told of changes at {url}");
+                        println!("callback secret: {secret}");
+                        println!("(shown once: the shop checks X-Checkout-Signature with it)");
+                    }
+                    None => {
+                        if !store.set_shop_callback(&name, None).await? {
+                            anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
+                        }
+                        println!("shop {name:?} is no longer told of changes");
+                    }
+                }
+            }
             ShopsCommand::Remove { name, database } => {
                 let store = open_store(&database).await?;
                 match store.remove_shop(&name).await? {
@@ -354,8 +433,61 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 }
             }
         },
+        Command::Outbox { command } => match command {
+            OutboxCommand::List {
+                status,
+                limit,
+                database,
+            } => {
+                let store = open_store(&database).await?;
+                println!("id\tstatus\tattempts\tinvoice\tversion\tlast error");
+                for job in store
+                    .jobs(status.as_deref(), limit.clamp(1, 10_000))
+                    .await?
+                {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        job.id,
+                        job.status,
+                        job.attempts,
+                        job.invoice_id,
+                        job.version,
+                        job.last_error.unwrap_or_default()
+                    );
+                }
+            }
+            OutboxCommand::Replay { id, database } => {
+                let store = open_store(&database).await?;
+                if !store.replay_job(id, server_shim::checkout::now()).await? {
+                    anyhow::bail!("no callback with id {id} (see `server-shim outbox list`)");
+                }
+                println!("callback {id} will be sent again by the running shim");
+            }
+        },
     }
     Ok(())
+}
+
+/// Checks `url` and gives the shop a new callback secret, which it returns.
+async fn set_callback(store: &Store, name: &str, url: &str) -> anyhow::Result<String> {
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 500
+        || url.chars().any(char::is_whitespace)
+    {
+        anyhow::bail!("--url must be an http(s) URL without spaces, got {url:?}");
+    }
+    let secret = format!(
+        "whsec_{}",
+        server_shim::domain::random_bytes::<24>().map(hex_bytes)?
+    );
+    if !store.set_shop_callback(name, Some((url, &secret))).await? {
+        anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
+    }
+    Ok(secret)
+}
+
+fn hex_bytes(bytes: [u8; 24]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn reconcile_policy(seconds: u64) -> ReconcilePolicy {

@@ -131,6 +131,25 @@ pub struct InvoiceUpdate {
     pub review_reason: Option<String>,
 }
 
+/// A queued callback to a shop about one version of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxJob {
+    /// Its id.
+    pub id: i64,
+    /// The shop to tell.
+    pub shop_id: ShopId,
+    /// The invoice that changed.
+    pub invoice_id: InvoiceId,
+    /// The invoice version the change made.
+    pub version: i64,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
 /// One line of an invoice's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceEvent {
@@ -160,6 +179,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "checked at",
         include_str!("../../migrations/sqlite/0003_checked_at.sql"),
     ),
+    (
+        4,
+        "outbox",
+        include_str!("../../migrations/sqlite/0004_outbox.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -176,6 +200,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "checked at",
         include_str!("../../migrations/postgres/0003_checked_at.sql"),
+    ),
+    (
+        4,
+        "outbox",
+        include_str!("../../migrations/postgres/0004_outbox.sql"),
     ),
 ];
 
@@ -477,15 +506,19 @@ impl Store {
     }
 
     /// Applies `update` if the invoice is still at `expected_version`; returns whether it was.
+    /// With `notify_shop`, the same transaction queues a callback to the shop (when it has a
+    /// callback URL), so a change is never applied without its notice.
     pub async fn apply_update(
         &self,
         id: &InvoiceId,
         expected_version: i64,
         update: &InvoiceUpdate,
         now: i64,
+        notify_shop: bool,
     ) -> Result<bool, StoreError> {
         let affected = with_pool!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin().await?;
+            let affected = sqlx::query(
                 "UPDATE invoices SET status = $3, gateway_status = $4, paid_amount = $5, \
                  payer_amount = COALESCE($6, payer_amount), address = COALESCE($7, address), \
                  review_reason = $9, version = version + 1, updated_at = $8 WHERE id = $1 AND version = $2",
@@ -498,10 +531,178 @@ impl Store {
             .bind(update.payer_amount.map(|a| a.to_string()))
             .bind(&update.address)
             .bind(now)
-            .bind(&update.review_reason)
-            .execute(pool)
+                        .bind(&update.review_reason)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            if affected == 1 && notify_shop {
+                sqlx::query(
+                    "INSERT INTO outbox (shop_id, invoice_id, version, status, next_attempt_at, created_at) \
+                     SELECT i.shop_id, i.id, i.version, 'pending', $2, $2 FROM invoices i \
+                     JOIN shops s ON s.id = i.shop_id WHERE i.id = $1 AND s.callback_url IS NOT NULL",
+                )
+                .bind(id.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            affected
+        });
+        Ok(affected == 1)
+    }
+
+    /// Sets (or, with `None`, clears) where a shop is told of changes, and the secret that signs
+    /// the callbacks; `false` if there is no such shop.
+    pub async fn set_shop_callback(
+        &self,
+        name: &str,
+        callback: Option<(&str, &str)>,
+    ) -> Result<bool, StoreError> {
+        let (url, secret) = callback.unzip();
+        let affected = with_pool!(self, pool => {
+            sqlx::query("UPDATE shops SET callback_url = $2, callback_secret = $3 WHERE name = $1")
+                .bind(name)
+                .bind(url)
+                .bind(secret)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// A shop's callback URL and signing secret, if it has one.
+    pub async fn shop_callback(
+        &self,
+        shop: &ShopId,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT callback_url, callback_secret FROM shops WHERE id = $1")
+                .bind(&shop.0)
+                .fetch_optional(pool)
+                .await?;
+            let Some(row) = row else { return Ok(None) };
+            let url: Option<String> = row.try_get("callback_url")?;
+            let secret: Option<String> = row.try_get("callback_secret")?;
+            Ok(url.zip(secret))
+        })
+    }
+
+    /// Claims up to `limit` due callbacks: each is hidden from other workers until `lease_until`.
+    /// On PostgreSQL rows another worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`).
+    pub async fn claim_jobs(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxJob>, StoreError> {
+        let lock = if matches!(self, Store::Postgres(_)) {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM outbox \
+             WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \
+             RETURNING id, shop_id, invoice_id, version, attempts"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(lease_until).bind(limit).fetch_all(pool).await?;
+            let mut jobs: Vec<OutboxJob> = rows
+                .iter()
+                .map(|row| {
+                    Ok(OutboxJob {
+                        id: row.try_get("id")?,
+                        shop_id: ShopId(row.try_get("shop_id")?),
+                        invoice_id: InvoiceId::parse(row.try_get::<&str, _>("invoice_id")?)
+                            .ok_or_else(|| StoreError::Corrupt("outbox invoice id".into()))?,
+                        version: row.try_get("version")?,
+                        attempts: row.try_get("attempts")?,
+                        status: "pending".into(),
+                        last_error: None,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            jobs.sort_by_key(|job| job.id);
+            Ok(jobs)
+        })
+    }
+
+    /// Records the outcome of one delivery attempt: delivered, or failed and retried at `retry_at`
+    /// (`None`: given up).
+    pub async fn finish_job(
+        &self,
+        id: i64,
+        delivered: bool,
+        error: Option<&str>,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let status = match (delivered, retry_at) {
+            (true, _) => "delivered",
+            (false, Some(_)) => "pending",
+            (false, None) => "failed",
+        };
+        with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, \
+                 next_attempt_at = COALESCE($4, next_attempt_at), \
+                 delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END WHERE id = $1",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(error)
+            .bind(retry_at)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Callbacks, newest first, optionally only those in `status`.
+    pub async fn jobs(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OutboxJob>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, shop_id, invoice_id, version, attempts, status, last_error FROM outbox \
+                 WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+            )
+            .bind(status)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(OutboxJob {
+                        id: row.try_get("id")?,
+                        shop_id: ShopId(row.try_get("shop_id")?),
+                        invoice_id: InvoiceId::parse(row.try_get::<&str, _>("invoice_id")?)
+                            .ok_or_else(|| StoreError::Corrupt("outbox invoice id".into()))?,
+                        version: row.try_get("version")?,
+                        attempts: row.try_get("attempts")?,
+                        status: row.try_get("status")?,
+                        last_error: row.try_get("last_error")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Queues callback `id` again for delivery now (after it failed, or to send it once more);
+    /// `false` if there is no such callback.
+    pub async fn replay_job(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(affected == 1)
     }

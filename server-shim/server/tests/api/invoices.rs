@@ -283,6 +283,7 @@ async fn an_unreachable_gateway_is_a_clear_503() {
         widget_dir: std::env::temp_dir(),
         sandbox_state: None,
         reconcile: server_shim::checkout::ReconcilePolicy::default(),
+        outbox: server_shim::outbox::OutboxPolicy::default(),
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     let url = app.url().to_owned();

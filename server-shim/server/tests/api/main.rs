@@ -7,5 +7,6 @@ mod cli;
 mod events;
 mod invoices;
 mod ipn;
+mod outbox;
 mod store;
 mod support;

@@ -146,14 +146,14 @@ async fn story(url: &str) {
     };
     assert!(
         !store
-            .apply_update(&record.id, 0, &update, 13)
+            .apply_update(&record.id, 0, &update, 13, false)
             .await
             .unwrap(),
         "a stale version is refused"
     );
     assert!(
         store
-            .apply_update(&record.id, 1, &update, 13)
+            .apply_update(&record.id, 1, &update, 13, false)
             .await
             .unwrap()
     );
@@ -175,7 +175,7 @@ async fn story(url: &str) {
     };
     assert!(
         store
-            .apply_update(&record.id, 2, &review, 14)
+            .apply_update(&record.id, 2, &review, 14, true)
             .await
             .unwrap()
     );
@@ -184,6 +184,60 @@ async fn story(url: &str) {
         (reviewed.status, reviewed.review_reason.as_deref()),
         (InvoiceStatus::Review, Some("paid_after_expiry"))
     );
+
+    // No callback URL: nothing queued. With one, each change queues a callback in its transaction.
+    assert!(store.jobs(None, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .set_shop_callback("a", Some(("https://shop.example/cb", "whsec_a")))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.shop_callback(&shop.id).await.unwrap(),
+        Some(("https://shop.example/cb".into(), "whsec_a".into()))
+    );
+    let back = InvoiceUpdate {
+        status: InvoiceStatus::Refunding,
+        review_reason: None,
+        ..update.clone()
+    };
+    assert!(
+        store
+            .apply_update(&record.id, 3, &back, 15, true)
+            .await
+            .unwrap()
+    );
+    let claimed = store.claim_jobs(20, 80, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].version, claimed[0].attempts), (4, 0));
+    assert!(
+        store.claim_jobs(21, 81, 10).await.unwrap().is_empty(),
+        "a claimed callback is hidden"
+    );
+    store
+        .finish_job(
+            claimed[0].id,
+            false,
+            Some("the shop answered 503"),
+            Some(30),
+            21,
+        )
+        .await
+        .unwrap();
+    let retried = store.claim_jobs(30, 90, 10).await.unwrap();
+    assert_eq!((retried.len(), retried[0].attempts), (1, 1));
+    store
+        .finish_job(retried[0].id, true, None, None, 31)
+        .await
+        .unwrap();
+    let delivered = store.jobs(Some("delivered"), 10).await.unwrap();
+    assert_eq!((delivered.len(), delivered[0].attempts), (1, 2));
+    assert!(store.replay_job(delivered[0].id, 40).await.unwrap());
+    assert_eq!(store.claim_jobs(40, 100, 10).await.unwrap().len(), 1);
+    assert!(!store.replay_job(999_999, 40).await.unwrap());
+    assert!(store.set_shop_callback("a", None).await.unwrap());
+    assert_eq!(store.shop_callback(&shop.id).await.unwrap(), None);
 
     for (i, outcome) in ["created", "applied: paid"].iter().enumerate() {
         let event = InvoiceEvent {

@@ -90,6 +90,11 @@ impl TestApp {
             payment_key: None,
             sandbox_state: None,
             reconcile,
+            outbox: server_shim::outbox::OutboxPolicy {
+                every: std::time::Duration::from_millis(100),
+                first_retry: std::time::Duration::from_millis(100),
+                max_attempts: 12,
+            },
             widget_dir: std::env::temp_dir(),
         };
         let app = Application::build_demo(&settings).await.unwrap();

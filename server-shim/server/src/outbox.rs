@@ -1,0 +1,220 @@
+//! Telling shops what happened: signed HTTP callbacks from a durable outbox, delivered at least
+//! once with exponential backoff.
+//!
+//! A status change and its callback are written in one transaction ([`Store::apply_update`]). A
+//! worker claims due callbacks (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several shims
+//! never send the same one at once), posts the invoice's current view to the shop's callback URL,
+//! and retries failures: 1, 2, 4... times `first_retry`, up to an hour, `max_attempts` in all.
+//!
+//! Every callback carries `X-Checkout-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
+//! "<t>.<body>" under the shop's callback secret>`, and `X-Checkout-Delivery: <callback id>` for
+//! deduplication. See [`sign`] and [`verify`].
+
+use crate::checkout::{Checkout, invoice_view, now};
+use crate::store::{OutboxJob, Store, StoreError};
+use hmac::{KeyInit, Mac};
+use serde_json::json;
+use std::time::Duration;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// The header that carries the signature.
+pub const SIGNATURE_HEADER: &str = "x-checkout-signature";
+/// How old a signed callback may be when checked by [`verify`].
+pub const TOLERANCE_SECONDS: i64 = 300;
+
+/// How the worker delivers.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxPolicy {
+    /// Between two passes of the worker.
+    pub every: Duration,
+    /// The first wait after a failure; it doubles with each further failure, up to an hour.
+    pub first_retry: Duration,
+    /// Attempts before a callback is given up (and left for `server-shim outbox replay`).
+    pub max_attempts: i64,
+}
+
+impl Default for OutboxPolicy {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(1),
+            first_retry: Duration::from_secs(10),
+            max_attempts: 12,
+        }
+    }
+}
+
+/// The MAC of `"<timestamp>.<body>"` under `secret`. HMAC takes keys of any length, so this only
+/// fails in theory.
+fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Option<HmacSha256> {
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    Some(mac)
+}
+
+/// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
+pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let digest = mac(secret, timestamp, body)
+        .map(|m| hex::encode(m.finalize().into_bytes()))
+        .unwrap_or_default();
+    format!("t={timestamp},v1={digest}")
+}
+
+/// Whether `header` signs `body` under `secret`, made within [`TOLERANCE_SECONDS`] of `now`.
+/// Compared in constant time. For shops (and the demo store) receiving callbacks.
+pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> bool {
+    let mut timestamp = None;
+    let mut given = None;
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
+            Some(("v1", v)) => given = hex::decode(v).ok(),
+            _ => {}
+        }
+    }
+    let (Some(timestamp), Some(given)) = (timestamp, given) else {
+        return false;
+    };
+    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        return false;
+    }
+    mac(secret, timestamp, body).is_some_and(|mac| mac.verify_slice(&given).is_ok())
+}
+
+/// The outbox worker.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    checkout: Checkout,
+    http: reqwest::Client,
+    policy: OutboxPolicy,
+}
+
+impl Outbox {
+    /// A worker over `checkout`'s store.
+    pub fn new(checkout: Checkout, policy: OutboxPolicy) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Self {
+            checkout,
+            http,
+            policy,
+        }
+    }
+
+    fn store(&self) -> &Store {
+        self.checkout.store()
+    }
+
+    /// Delivers what is due; returns how many callbacks it tried.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let now = now();
+        // A claimed callback stays hidden while it is being sent (10 s timeout) and a bit more.
+        let jobs = self.store().claim_jobs(now, now + 60, 20).await?;
+        for job in &jobs {
+            let result = self.deliver(job).await;
+            let attempts = job.attempts + 1;
+            match result {
+                Ok(()) => {
+                    self.store()
+                        .finish_job(job.id, true, None, None, now)
+                        .await?
+                }
+                Err(error) => {
+                    let retry_at = (attempts < self.policy.max_attempts).then(|| {
+                        let wait =
+                            self.policy.first_retry.as_secs_f64() * 2f64.powi(attempts as i32 - 1);
+                        now + wait.min(3600.0).ceil() as i64
+                    });
+                    tracing::warn!(callback = job.id, attempts, error = %error, given_up = retry_at.is_none(), "shop callback failed");
+                    self.store()
+                        .finish_job(job.id, false, Some(&error), retry_at, now)
+                        .await?;
+                }
+            }
+        }
+        Ok(jobs.len())
+    }
+
+    async fn deliver(&self, job: &OutboxJob) -> Result<(), String> {
+        let store = self.store();
+        let Some((url, secret)) = store
+            .shop_callback(&job.shop_id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Err("the shop has no callback URL any more".into());
+        };
+        let record = store
+            .invoice(&job.invoice_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("invoice not found")?;
+        let body = json!({
+            "type": "invoice.updated",
+            "delivery_id": job.id,
+            "order_id": record.order_id,
+            "platform_order_ref": record.platform_order_ref,
+            "invoice": invoice_view(&record, now()),
+        });
+        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+        let response = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header(SIGNATURE_HEADER, sign(&secret, now(), &body))
+            .header("x-checkout-delivery", job.id.to_string())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    "timed out".to_owned()
+                } else {
+                    "connection failed".to_owned()
+                }
+            })?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("the shop answered {}", response.status().as_u16()))
+        }
+    }
+
+    /// Runs [`Outbox::run_once`] every `policy.every` until the process ends.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(self.policy.every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.run_once().await {
+                    tracing::warn!(error = %e, "outbox pass failed");
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_and_expire() {
+        let header = sign("whsec_x", 1000, b"{}");
+        assert!(header.starts_with("t=1000,v1="));
+        assert!(verify("whsec_x", &header, b"{}", 1100));
+        assert!(!verify("whsec_y", &header, b"{}", 1100), "another secret");
+        assert!(!verify("whsec_x", &header, b"{ }", 1100), "another body");
+        assert!(
+            !verify("whsec_x", &header, b"{}", 1000 + TOLERANCE_SECONDS + 1),
+            "too old"
+        );
+        assert!(!verify("whsec_x", "t=1000", b"{}", 1000));
+        assert!(!verify("whsec_x", "garbage", b"{}", 1000));
+    }
+}
