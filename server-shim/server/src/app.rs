@@ -175,6 +175,7 @@ impl Application {
         let state = AppState {
             checkout,
             pay_page_extra: PayPageExtra::default(),
+            metrics: std::sync::Arc::default(),
         };
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone());
@@ -240,6 +241,7 @@ impl Application {
             pay_page_extra: PayPageExtra {
                 script: Some("/demo/panel.js".into()),
             },
+            metrics: std::sync::Arc::default(),
         };
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone())

@@ -12,6 +12,7 @@
 //!   across processes).
 //! - [`store`]: SQLite or PostgreSQL behind one [`Store`](store::Store), with migrations.
 //! - [`domain`]: parsed request types, shops and their tokens, invoice records.
+//! - [`metrics`]: counters for `/metrics` (Prometheus text).
 //! - [`outbox`]: signed callbacks to shops, delivered at least once from a durable outbox.
 //! - [`payment_uri`]: BIP21 / EIP-681 URIs for the QR code.
 //! - [`demo`]: the demo storefront and its sandbox panel.
@@ -21,6 +22,7 @@ pub mod changes;
 pub mod checkout;
 pub mod demo;
 pub mod domain;
+pub mod metrics;
 pub mod outbox;
 pub mod payment_uri;
 pub mod routes;

@@ -25,6 +25,8 @@ const RECHECK: Duration = Duration::from_secs(30);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 struct Follow {
+    /// Counts the stream as open while it lives.
+    _open: crate::metrics::StreamGuard,
     checkout: Checkout,
     id: InvoiceId,
     changes: Receiver<InvoiceId>,
@@ -97,6 +99,7 @@ pub(super) async fn stream(
         .and_then(|v| v.trim().parse().ok());
     let up_to_date = seen.is_some_and(|seen| seen >= view.version);
     let follow = Follow {
+        _open: state.metrics.stream_opened(),
         checkout: state.checkout.clone(),
         id,
         changes,

@@ -16,6 +16,25 @@ pub(super) async fn cryptomus(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = body.map_err(body_error)?;
-    let outcome = state.checkout.handle_ipn(&body).await?;
+    let outcome = match state.checkout.handle_ipn(&body).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            state.metrics.webhook(match &e {
+                crate::checkout::IpnError::Rejected(_) => "rejected",
+                crate::checkout::IpnError::GatewayUnavailable(_) => "gateway_unavailable",
+                crate::checkout::IpnError::Gateway(_) | crate::checkout::IpnError::Store(_) => {
+                    "error"
+                }
+            });
+            return Err(e.into());
+        }
+    };
+    state.metrics.webhook(match outcome {
+        crate::checkout::IpnOutcome::Applied(_) => "applied",
+        crate::checkout::IpnOutcome::Unchanged => "unchanged",
+        crate::checkout::IpnOutcome::Refused(_) => "refused",
+        crate::checkout::IpnOutcome::UnknownInvoice => "unknown_invoice",
+        crate::checkout::IpnOutcome::Ignored => "ignored",
+    });
     Ok(Json(json!({ "ok": true, "outcome": outcome.to_string() })))
 }

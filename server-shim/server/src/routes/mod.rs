@@ -30,6 +30,8 @@ pub struct AppState {
     pub checkout: Checkout,
     /// Extra markup for the pay page (the demo's sandbox controls); empty in production.
     pub pay_page_extra: PayPageExtra,
+    /// The counters behind `/metrics`.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// Something added to the hosted pay page below the widget.
@@ -68,6 +70,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/pay/{id}", get(pay_page::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .nest_service("/widget", widget)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -79,6 +82,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -91,6 +95,35 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// Counts every request by its route pattern (never the raw path, which holds ids) and status.
+async fn track(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let text = state.metrics.render(state.checkout.store()).await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

@@ -693,6 +693,16 @@ impl Store {
         })
     }
 
+    /// How many callbacks are in each state.
+    pub async fn job_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status")
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| Ok((row.try_get("status")?, row.try_get("n")?))).collect()
+        })
+    }
+
     /// Queues callback `id` again for delivery now (after it failed, or to send it once more);
     /// `false` if there is no such callback.
     pub async fn replay_job(&self, id: i64, now: i64) -> Result<bool, StoreError> {

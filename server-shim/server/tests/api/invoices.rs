@@ -302,3 +302,37 @@ async fn an_unreachable_gateway_is_a_clear_503() {
     assert_eq!(health.status().as_u16(), 200, "the shim itself stays up");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_webhooks_and_streams() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("6101", "1.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    app.invoice(id).await;
+    app.invoice("inv_0000").await;
+    app.sandbox("pay", json!({ "order_id": id, "amount": "1" }))
+        .await;
+    app.wait_for_status(id, "paid").await;
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        r#"shim_http_requests_total{route="/v1/invoices",status="2xx"} 1"#,
+        r#"shim_http_requests_total{route="/v1/invoices/{id}",status="4xx"} 1"#,
+        r#"shim_webhooks_total{outcome="applied"}"#,
+        r#"shim_http_request_duration_seconds_count{route="/v1/invoices/{id}"}"#,
+        "shim_live_streams 0",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains(id),
+        "raw paths (with ids) never become labels"
+    );
+}

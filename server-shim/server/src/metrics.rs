@@ -1,0 +1,152 @@
+//! `GET /metrics`: the shim's counters in the Prometheus text format.
+//!
+//! Requests and latencies per route, webhooks by outcome, open live streams, and the outbox's
+//! backlog (read from the database at scrape time, so every process reports the shared queue).
+
+use crate::store::Store;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds of the latency histogram's buckets, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// The shim's counters. Shared by every handler.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// (route, status class) → requests.
+    requests: Mutex<BTreeMap<(String, &'static str), u64>>,
+    /// route → latency histogram.
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// outcome → webhooks.
+    webhooks: Mutex<BTreeMap<String, u64>>,
+    streams: AtomicI64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+impl Metrics {
+    /// Counts one request to `route` (the matched pattern, never the raw path).
+    pub fn request(&self, route: &str, status: u16, took: Duration) {
+        *lock(&self.requests)
+            .entry((route.to_owned(), class(status)))
+            .or_default() += 1;
+        let mut latency = lock(&self.latency);
+        let histogram = latency.entry(route.to_owned()).or_default();
+        let seconds = took.as_secs_f64();
+        for (count, bound) in histogram.counts.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *count += 1;
+            }
+        }
+        histogram.count += 1;
+        histogram.sum += seconds;
+    }
+
+    /// Counts one webhook by what became of it.
+    pub fn webhook(&self, outcome: &str) {
+        *lock(&self.webhooks).entry(outcome.to_owned()).or_default() += 1;
+    }
+
+    /// A live stream opened; the guard closes it in the count when dropped.
+    pub fn stream_opened(self: &std::sync::Arc<Self>) -> StreamGuard {
+        self.streams.fetch_add(1, Ordering::Relaxed);
+        StreamGuard(self.clone())
+    }
+
+    /// The Prometheus text exposition.
+    pub async fn render(&self, store: &Store) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP shim_http_requests_total HTTP requests by route and status class.\n");
+        out.push_str("# TYPE shim_http_requests_total counter\n");
+        for ((route, status), count) in lock(&self.requests).iter() {
+            let _ = writeln!(
+                out,
+                "shim_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP shim_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str("# TYPE shim_http_request_duration_seconds histogram\n");
+        for (route, histogram) in lock(&self.latency).iter() {
+            for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
+                let _ = writeln!(
+                    out,
+                    "shim_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "shim_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                histogram.count
+            );
+            let _ = writeln!(
+                out,
+                "shim_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                histogram.sum
+            );
+            let _ = writeln!(
+                out,
+                "shim_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                histogram.count
+            );
+        }
+        out.push_str("# HELP shim_webhooks_total Gateway webhooks by outcome.\n");
+        out.push_str("# TYPE shim_webhooks_total counter\n");
+        for (outcome, count) in lock(&self.webhooks).iter() {
+            let _ = writeln!(out, "shim_webhooks_total{{outcome=\"{outcome}\"}} {count}");
+        }
+        out.push_str("# HELP shim_live_streams Open live event streams on this process.\n");
+        out.push_str("# TYPE shim_live_streams gauge\n");
+        let _ = writeln!(
+            out,
+            "shim_live_streams {}",
+            self.streams.load(Ordering::Relaxed)
+        );
+        out.push_str(
+            "# HELP shim_outbox_callbacks Callbacks to shops by state, for all processes.\n",
+        );
+        out.push_str("# TYPE shim_outbox_callbacks gauge\n");
+        match store.job_counts().await {
+            Ok(counts) => {
+                for (status, count) in counts {
+                    let _ = writeln!(out, "shim_outbox_callbacks{{status=\"{status}\"}} {count}");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics could not count the outbox"),
+        }
+        out
+    }
+}
+
+/// Counts an open live stream until dropped.
+#[derive(Debug)]
+pub struct StreamGuard(std::sync::Arc<Metrics>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}
