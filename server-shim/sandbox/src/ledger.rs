@@ -42,9 +42,10 @@ pub(crate) struct Payment {
     pub expires_at: i64,
 }
 
-/// How a control names a payment.
+/// How requests name a payment, a wallet or a payout: by the gateway's uuid or the merchant's
+/// order id.
 #[derive(Debug, Clone)]
-pub(crate) enum PaymentKey {
+pub(crate) enum Reference {
     Uuid(String),
     OrderId(String),
 }
@@ -94,19 +95,17 @@ pub(crate) struct Payments {
 }
 
 impl Payments {
-    pub(crate) fn get(&self, key: &PaymentKey) -> Option<&Payment> {
+    pub(crate) fn get(&self, key: &Reference) -> Option<&Payment> {
         match key {
-            PaymentKey::Uuid(uuid) => self.by_uuid.get(uuid),
-            PaymentKey::OrderId(order) => {
-                self.by_order.get(order).and_then(|u| self.by_uuid.get(u))
-            }
+            Reference::Uuid(uuid) => self.by_uuid.get(uuid),
+            Reference::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
         }
     }
 
-    fn get_mut(&mut self, key: &PaymentKey) -> Result<&mut Payment, ControlError> {
+    fn get_mut(&mut self, key: &Reference) -> Result<&mut Payment, ControlError> {
         let uuid = match key {
-            PaymentKey::Uuid(uuid) => uuid.clone(),
-            PaymentKey::OrderId(order) => self
+            Reference::Uuid(uuid) => uuid.clone(),
+            Reference::OrderId(order) => self
                 .by_order
                 .get(order)
                 .cloned()
@@ -127,7 +126,7 @@ impl Payments {
     /// status the total calls for. Returns the snapshots to send as webhooks, in order.
     pub(crate) fn pay(
         &mut self,
-        key: &PaymentKey,
+        key: &Reference,
         amount: Decimal,
         txid: String,
         confirm: bool,
@@ -151,7 +150,7 @@ impl Payments {
     }
 
     /// The waiting transaction gets its confirmations.
-    pub(crate) fn confirm(&mut self, key: &PaymentKey, now: i64) -> Result<Payment, ControlError> {
+    pub(crate) fn confirm(&mut self, key: &Reference, now: i64) -> Result<Payment, ControlError> {
         let payment = self.get_mut(key)?;
         // A payment held by AML checks (`locked`) is released the same way.
         if !matches!(
@@ -168,7 +167,7 @@ impl Payments {
     /// (held by AML checks until `confirm` releases it).
     pub(crate) fn force(
         &mut self,
-        key: &PaymentKey,
+        key: &Reference,
         status: PaymentStatus,
         now: i64,
     ) -> Result<Payment, ControlError> {
@@ -179,7 +178,7 @@ impl Payments {
     }
 
     /// The lifetime ends now.
-    pub(crate) fn expire(&mut self, key: &PaymentKey, now: i64) -> Result<Payment, ControlError> {
+    pub(crate) fn expire(&mut self, key: &Reference, now: i64) -> Result<Payment, ControlError> {
         let payment = self.get_mut(key)?;
         payment.require_open()?;
         payment.expires_at = payment.expires_at.min(now);
@@ -190,7 +189,7 @@ impl Payments {
     /// Asks for a refund of a paid payment: `refund_process`.
     pub(crate) fn refund(
         &mut self,
-        key: &PaymentKey,
+        key: &Reference,
         address: String,
         now: i64,
     ) -> Result<Payment, ControlError> {
@@ -209,7 +208,7 @@ impl Payments {
     /// The refund in progress completes (`refund_paid`) or fails (`refund_fail`).
     pub(crate) fn finish_refund(
         &mut self,
-        key: &PaymentKey,
+        key: &Reference,
         paid: bool,
         now: i64,
     ) -> Result<Payment, ControlError> {
@@ -500,7 +499,7 @@ mod tests {
         changes.iter().map(|p| p.status.clone()).collect()
     }
 
-    const KEY: fn() -> PaymentKey = || PaymentKey::OrderId("o1".into());
+    const KEY: fn() -> Reference = || Reference::OrderId("o1".into());
 
     #[test]
     fn exact_payment_confirms_then_pays() {
@@ -645,7 +644,7 @@ mod tests {
     #[test]
     fn unknown_payments_are_reported() {
         let mut p = payment(true);
-        let key = PaymentKey::Uuid("nope".into());
+        let key = Reference::Uuid("nope".into());
         assert_eq!(p.expire(&key, 1).unwrap_err(), ControlError::NotFound);
     }
 

@@ -278,6 +278,14 @@ impl Sandbox {
         lock(&self.inner.payouts)
     }
 
+    /// What is left of the merchant's balance in `code`, with the payouts locked by the caller.
+    fn available(&self, payouts: &payouts::Payouts, code: &str) -> rust_decimal::Decimal {
+        self.balances(payouts)
+            .into_iter()
+            .find(|(c, _)| *c == code)
+            .map_or(rust_decimal::Decimal::ZERO, |(_, b)| b)
+    }
+
     /// The merchant's balance per coin: payments and deposits, less payouts. Takes the payment and
     /// wallet locks one after the other, never both.
     fn balances(&self, payouts: &payouts::Payouts) -> Vec<(&'static str, rust_decimal::Decimal)> {

@@ -1,7 +1,7 @@
 //! Payouts from the merchant's balance.
 
 use crate::coins::{self, Coin};
-use crate::ledger::ControlError;
+use crate::ledger::{ControlError, Reference};
 use rust_decimal::Decimal;
 use shim_gateway::PaymentStatus;
 use std::collections::HashMap;
@@ -52,13 +52,6 @@ impl Payout {
     }
 }
 
-/// How a payout is named in requests.
-#[derive(Debug, Clone)]
-pub(crate) enum PayoutKey {
-    Uuid(String),
-    OrderId(String),
-}
-
 #[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub(crate) struct Payouts {
     by_uuid: HashMap<String, Payout>,
@@ -70,10 +63,10 @@ impl Payouts {
         self.by_uuid.len() as u64
     }
 
-    pub(crate) fn get(&self, key: &PayoutKey) -> Option<&Payout> {
+    pub(crate) fn get(&self, key: &Reference) -> Option<&Payout> {
         match key {
-            PayoutKey::Uuid(uuid) => self.by_uuid.get(uuid),
-            PayoutKey::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
+            Reference::Uuid(uuid) => self.by_uuid.get(uuid),
+            Reference::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
         }
     }
 
@@ -84,7 +77,7 @@ impl Payouts {
         payout: Payout,
         available: Decimal,
     ) -> Result<(Payout, bool), ControlError> {
-        if let Some(existing) = self.get(&PayoutKey::OrderId(payout.order_id.clone())) {
+        if let Some(existing) = self.get(&Reference::OrderId(payout.order_id.clone())) {
             return Ok((existing.clone(), false));
         }
         if payout.debit() > available {
@@ -99,13 +92,13 @@ impl Payouts {
     /// The payout in `process` completes (`paid`, with a txid) or fails (`fail`, the money stays).
     pub(crate) fn finish(
         &mut self,
-        key: &PayoutKey,
+        key: &Reference,
         paid: bool,
         txid: String,
     ) -> Result<Payout, ControlError> {
         let uuid = match key {
-            PayoutKey::Uuid(uuid) => uuid.clone(),
-            PayoutKey::OrderId(order) => self
+            Reference::Uuid(uuid) => uuid.clone(),
+            Reference::OrderId(order) => self
                 .by_order
                 .get(order)
                 .cloned()
@@ -182,7 +175,7 @@ mod tests {
         );
         assert_eq!(p.committed("USDT"), Decimal::TEN);
         let failed = p
-            .finish(&PayoutKey::OrderId("a".into()), false, "tx".into())
+            .finish(&Reference::OrderId("a".into()), false, "tx".into())
             .unwrap();
         assert_eq!((failed.status, failed.txid), (PaymentStatus::Fail, None));
         assert_eq!(
@@ -191,7 +184,7 @@ mod tests {
             "a failed payout gives the money back"
         );
         assert_eq!(
-            p.finish(&PayoutKey::OrderId("a".into()), true, "tx".into())
+            p.finish(&Reference::OrderId("a".into()), true, "tx".into())
                 .unwrap_err(),
             ControlError::Final
         );

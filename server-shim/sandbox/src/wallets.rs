@@ -1,7 +1,7 @@
 //! Static wallets (permanent deposit addresses) and the deposits that reach them.
 
 use crate::coins::{self, Coin};
-use crate::ledger::ControlError;
+use crate::ledger::{ControlError, Reference};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -42,13 +42,6 @@ impl Deposit {
     }
 }
 
-/// How a wallet is named in requests.
-#[derive(Debug, Clone)]
-pub(crate) enum WalletKey {
-    Uuid(String),
-    OrderId(String),
-}
-
 #[derive(serde::Serialize, serde::Deserialize, Debug, Default)]
 pub(crate) struct Wallets {
     by_uuid: HashMap<String, Wallet>,
@@ -71,17 +64,17 @@ impl Wallets {
         self.deposits.len() as u64
     }
 
-    pub(crate) fn get(&self, key: &WalletKey) -> Option<&Wallet> {
+    pub(crate) fn get(&self, key: &Reference) -> Option<&Wallet> {
         match key {
-            WalletKey::Uuid(uuid) => self.by_uuid.get(uuid),
-            WalletKey::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
+            Reference::Uuid(uuid) => self.by_uuid.get(uuid),
+            Reference::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
         }
     }
 
-    fn get_mut(&mut self, key: &WalletKey) -> Result<&mut Wallet, ControlError> {
+    fn get_mut(&mut self, key: &Reference) -> Result<&mut Wallet, ControlError> {
         let uuid = match key {
-            WalletKey::Uuid(uuid) => uuid.clone(),
-            WalletKey::OrderId(order) => self
+            Reference::Uuid(uuid) => uuid.clone(),
+            Reference::OrderId(order) => self
                 .by_order
                 .get(order)
                 .cloned()
@@ -105,7 +98,7 @@ impl Wallets {
     }
 
     /// Blocks the wallet: no more deposits are credited to it.
-    pub(crate) fn block(&mut self, key: &WalletKey) -> Result<Wallet, ControlError> {
+    pub(crate) fn block(&mut self, key: &Reference) -> Result<Wallet, ControlError> {
         let wallet = self.get_mut(key)?;
         wallet.blocked = true;
         Ok(wallet.clone())
@@ -115,7 +108,7 @@ impl Wallets {
     /// `address` and leaves the merchant's balance. Returns (commission, amount).
     pub(crate) fn refund_blocked(
         &mut self,
-        key: &WalletKey,
+        key: &Reference,
         address: String,
     ) -> Result<(Decimal, Decimal), ControlError> {
         let wallet = self.get_mut(key)?;
@@ -281,7 +274,7 @@ mod tests {
             "d1".into(),
         )
         .unwrap();
-        let key = WalletKey::OrderId("customer-1".into());
+        let key = Reference::OrderId("customer-1".into());
         assert_eq!(
             w.refund_blocked(&key, "TBack".into()).unwrap_err(),
             ControlError::NotBlocked

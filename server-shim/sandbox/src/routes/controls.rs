@@ -1,8 +1,7 @@
 //! `/sandbox/...`: the controls that stand in for payers, the chain and the clock.
 
 use super::check::Check;
-use super::payments::payment_key;
-use super::{Refusal, answer, first20, object, success};
+use super::{Refusal, answer, first20, object, reference, success};
 use crate::{Sandbox, addresses, ids};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,7 +14,7 @@ pub(super) async fn control_pay(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = object(&body)?;
-    let key = payment_key(&fields)?;
+    let key = reference(&fields)?;
     let mut check = Check::default();
     let amount = check.amount(&fields, "amount").unwrap_or_default();
     let confirm = check.boolean(&fields, "confirm").unwrap_or(true);
@@ -52,7 +51,7 @@ pub(super) async fn control_confirm(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = payment_key(&object(&body)?)?;
+    let key = reference(&object(&body)?)?;
     let now = sandbox.now();
     let changes = sandbox.apply(|p| p.confirm(&key, now).map(|x| vec![x]))?;
     Ok(answer(changes))
@@ -62,7 +61,7 @@ pub(super) async fn control_expire(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = payment_key(&object(&body)?)?;
+    let key = reference(&object(&body)?)?;
     let now = sandbox.now();
     let changes = sandbox.apply(|p| p.expire(&key, now).map(|x| vec![x]))?;
     Ok(answer(changes))
@@ -102,7 +101,7 @@ pub(super) async fn control_refund(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = object(&body)?;
-    let key = payment_key(&fields)?;
+    let key = reference(&fields)?;
     let mut check = Check::default();
     let result = check
         .string(&fields, "result", false, 8)
@@ -126,7 +125,7 @@ pub(super) async fn control_fail(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = object(&body)?;
-    let key = payment_key(&fields)?;
+    let key = reference(&fields)?;
     let mut check = Check::default();
     let status = check
         .string(&fields, "status", false, 16)
@@ -149,7 +148,7 @@ pub(super) async fn control_hold(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = payment_key(&object(&body)?)?;
+    let key = reference(&object(&body)?)?;
     let now = sandbox.now();
     let changes = sandbox.apply(|p| p.force(&key, PaymentStatus::Locked, now).map(|x| vec![x]))?;
     Ok(answer(changes))

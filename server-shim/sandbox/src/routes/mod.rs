@@ -198,6 +198,28 @@ fn authenticate(
     }
 }
 
+/// The payment, wallet or payout a request names: `uuid` first, else `order_id`.
+fn reference(fields: &Fields) -> Result<crate::ledger::Reference, Refusal> {
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match (text("uuid"), text("order_id")) {
+        (Some(uuid), _) => Ok(crate::ledger::Reference::Uuid(uuid.to_owned())),
+        (None, Some(order)) => Ok(crate::ledger::Reference::OrderId(order.to_owned())),
+        (None, None) => {
+            let mut errors = FieldErrors::new();
+            errors.insert(
+                "uuid".into(),
+                vec!["The uuid field is required when order id is not present.".into()],
+            );
+            Err(Refusal::Invalid(errors))
+        }
+    }
+}
+
 /// Authenticates a request signed with the payment key and returns its fields.
 fn signed(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Fields, Refusal> {
     authenticate(sandbox, headers, body, &sandbox.config().payment_key)?;

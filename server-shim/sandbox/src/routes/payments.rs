@@ -1,8 +1,8 @@
 //! Invoices: create, look up, and the gateway's hosted-page stand-in.
 
 use super::check::{Check, order_id_ok, parse_amount};
-use super::{FieldErrors, Fields, Refusal, first20, signed, success};
-use crate::ledger::{ControlError, Payment, PaymentKey};
+use super::{FieldErrors, Fields, Refusal, first20, reference, signed, success};
+use crate::ledger::{ControlError, Payment, Reference};
 use crate::{Sandbox, addresses, coins, ids};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -149,7 +149,7 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     let now = sandbox.now();
     let mut payments = sandbox.payments();
     // An order id the merchant already used returns that invoice, as the gateway documents.
-    if let Some(existing) = payments.get(&PaymentKey::OrderId(order_id.clone())) {
+    if let Some(existing) = payments.get(&Reference::OrderId(order_id.clone())) {
         return Ok(existing.clone());
     }
     let network = network.or_else(|| {
@@ -206,33 +206,12 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     Ok(payment)
 }
 
-pub(super) fn payment_key(fields: &Fields) -> Result<PaymentKey, Refusal> {
-    let text = |name: &str| {
-        fields
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    match (text("uuid"), text("order_id")) {
-        (Some(uuid), _) => Ok(PaymentKey::Uuid(uuid.to_owned())),
-        (None, Some(order)) => Ok(PaymentKey::OrderId(order.to_owned())),
-        (None, None) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(
-                "uuid".into(),
-                vec!["The uuid field is required when order id is not present.".into()],
-            );
-            Err(Refusal::Invalid(errors))
-        }
-    }
-}
-
 pub(super) async fn payment_info(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = payment_key(&signed(&sandbox, &headers, &body)?)?;
+    let key = reference(&signed(&sandbox, &headers, &body)?)?;
     let invoice = sandbox.payments().get(&key).map(Payment::to_wire);
     Ok(success(invoice.ok_or(ControlError::NotFound)?))
 }
@@ -243,7 +222,7 @@ pub(super) async fn payment_page(
 ) -> Result<Response, Refusal> {
     let invoice = sandbox
         .payments()
-        .get(&PaymentKey::Uuid(uuid))
+        .get(&Reference::Uuid(uuid))
         .map(Payment::to_wire);
     Ok(success(invoice.ok_or(ControlError::NotFound)?))
 }
@@ -357,7 +336,7 @@ pub(super) async fn resend(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = payment_key(&signed(&sandbox, &headers, &body)?)?;
+    let key = reference(&signed(&sandbox, &headers, &body)?)?;
     let payment = sandbox
         .payments()
         .get(&key)
@@ -375,7 +354,7 @@ pub(super) async fn refund(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = signed(&sandbox, &headers, &body)?;
-    let key = payment_key(&fields)?;
+    let key = reference(&fields)?;
     let mut check = Check::default();
     let address = check.string(&fields, "address", true, 128);
     if check.boolean(&fields, "is_subtract").is_none() && !check.has_errors("is_subtract") {
@@ -395,11 +374,7 @@ pub(super) async fn refund(
             payment.merchant_share(),
         )
     };
-    let available = sandbox
-        .balances(&payouts)
-        .into_iter()
-        .find(|(c, _)| *c == coin)
-        .map_or(Decimal::ZERO, |(_, b)| b);
+    let available = sandbox.available(&payouts, coin);
     if available < share {
         return Err(ControlError::InsufficientFunds.into());
     }
@@ -420,7 +395,7 @@ pub(super) async fn payment_qr(
     check.finish()?;
     let payments = sandbox.payments();
     let payment = payments
-        .get(&PaymentKey::Uuid(uuid.unwrap_or_default()))
+        .get(&Reference::Uuid(uuid.unwrap_or_default()))
         .ok_or(ControlError::NotFound)?;
     let address = payment
         .address
@@ -476,11 +451,11 @@ pub(super) async fn test_webhook(
         let payments = sandbox.payments();
         let by_uuid = uuid
             .clone()
-            .and_then(|u| payments.get(&PaymentKey::Uuid(u)).cloned());
+            .and_then(|u| payments.get(&Reference::Uuid(u)).cloned());
         by_uuid.or_else(|| {
             order_id
                 .clone()
-                .and_then(|o| payments.get(&PaymentKey::OrderId(o)).cloned())
+                .and_then(|o| payments.get(&Reference::OrderId(o)).cloned())
         })
     };
     let mut payment = existing.unwrap_or_else(|| {

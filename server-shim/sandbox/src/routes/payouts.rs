@@ -1,9 +1,9 @@
 //! Payouts, signed with the payout key: create, look up, test webhook; and the payout control.
 
 use super::check::{Check, order_id_ok};
-use super::{FieldErrors, Fields, Refusal, authenticate, object, success};
+use super::{FieldErrors, Fields, Refusal, authenticate, object, reference, success};
 use crate::ledger::ControlError;
-use crate::payouts::{Payout, PayoutKey, fixed};
+use crate::payouts::{Payout, fixed};
 use crate::{Sandbox, coins, ids};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -19,27 +19,6 @@ fn payout_signed(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<
     object(body)
 }
 
-fn payout_key(fields: &Fields) -> Result<PayoutKey, Refusal> {
-    let text = |name: &str| {
-        fields
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    match (text("uuid"), text("order_id")) {
-        (Some(uuid), _) => Ok(PayoutKey::Uuid(uuid.to_owned())),
-        (None, Some(order)) => Ok(PayoutKey::OrderId(order.to_owned())),
-        (None, None) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(
-                "uuid".into(),
-                vec!["The uuid field is required when order id is not present.".into()],
-            );
-            Err(Refusal::Invalid(errors))
-        }
-    }
-}
-
 fn payout_json(payout: &Payout, balance: Decimal) -> Value {
     json!({
         "uuid": payout.uuid,
@@ -53,15 +32,6 @@ fn payout_json(payout: &Payout, balance: Decimal) -> Value {
         "is_final": payout.is_final,
         "balance": fixed(payout, balance),
     })
-}
-
-/// What is left of the merchant's balance in `code`.
-fn available(sandbox: &Sandbox, payouts: &crate::payouts::Payouts, code: &str) -> Decimal {
-    sandbox
-        .balances(payouts)
-        .into_iter()
-        .find(|(c, _)| *c == code)
-        .map_or(Decimal::ZERO, |(_, b)| b)
 }
 
 /// `POST /v1/payout`: money from the balance to an address, idempotent per `order_id`.
@@ -129,9 +99,9 @@ pub(super) async fn create_payout(
         is_final: false,
         txid: None,
     };
-    let available_before = available(&sandbox, &payouts, coin.code);
+    let available_before = sandbox.available(&payouts, coin.code);
     let (payout, created) = payouts.create(payout, available_before)?;
-    let balance = available(&sandbox, &payouts, payout.coin.code);
+    let balance = sandbox.available(&payouts, payout.coin.code);
     drop(payouts);
     if created {
         sandbox.send_payout_webhook(&payout);
@@ -145,10 +115,10 @@ pub(super) async fn payout_info(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = payout_key(&payout_signed(&sandbox, &headers, &body)?)?;
+    let key = reference(&payout_signed(&sandbox, &headers, &body)?)?;
     let payouts = sandbox.payouts();
     let payout = payouts.get(&key).cloned().ok_or(ControlError::NotFound)?;
-    let balance = available(&sandbox, &payouts, payout.coin.code);
+    let balance = sandbox.available(&payouts, payout.coin.code);
     Ok(success(payout_json(&payout, balance)))
 }
 
@@ -222,7 +192,7 @@ pub(super) async fn control_payout(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = object(&body)?;
-    let key = payout_key(&fields)?;
+    let key = reference(&fields)?;
     let mut check = Check::default();
     let result = check
         .string(&fields, "result", false, 8)
@@ -242,7 +212,7 @@ pub(super) async fn control_payout(
         0,
     ));
     let payout = payouts.finish(&key, result == "paid", txid)?;
-    let balance = available(&sandbox, &payouts, payout.coin.code);
+    let balance = sandbox.available(&payouts, payout.coin.code);
     drop(payouts);
     sandbox.send_payout_webhook(&payout);
     Ok(success(payout_json(&payout, balance)))

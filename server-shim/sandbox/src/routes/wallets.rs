@@ -1,37 +1,16 @@
 //! Static wallets: create, block, refund a blocked one, QR; and the deposit control.
 
 use super::check::{Check, order_id_ok, parse_amount};
-use super::{FieldErrors, Fields, Refusal, first20, object, signed, success};
+use super::{FieldErrors, Refusal, first20, object, reference, signed, success};
 use crate::ledger::ControlError;
-use crate::wallets::{Wallet, WalletKey};
+use crate::ledger::Reference;
+use crate::wallets::Wallet;
 use crate::{Sandbox, addresses, coins, ids};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
-
-fn wallet_key(fields: &Fields) -> Result<WalletKey, Refusal> {
-    let text = |name: &str| {
-        fields
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    match (text("uuid"), text("order_id")) {
-        (Some(uuid), _) => Ok(WalletKey::Uuid(uuid.to_owned())),
-        (None, Some(order)) => Ok(WalletKey::OrderId(order.to_owned())),
-        (None, None) => {
-            let mut errors = FieldErrors::new();
-            errors.insert(
-                "uuid".into(),
-                vec!["The uuid field is required when order id is not present.".into()],
-            );
-            Err(Refusal::Invalid(errors))
-        }
-    }
-}
 
 fn wallet_json(wallet: &Wallet, sandbox: &Sandbox) -> Value {
     json!({
@@ -87,7 +66,7 @@ pub(super) async fn create_wallet(
         return Err(Refusal::Invalid(FieldErrors::new()));
     };
     let mut wallets = sandbox.wallets();
-    if let Some(existing) = wallets.get(&WalletKey::OrderId(order_id.clone())) {
+    if let Some(existing) = wallets.get(&Reference::OrderId(order_id.clone())) {
         return Ok(success(wallet_json(existing, &sandbox)));
     }
     let n = wallets.count() + 1;
@@ -114,7 +93,7 @@ pub(super) async fn block_wallet(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = signed(&sandbox, &headers, &body)?;
-    let key = wallet_key(&fields)?;
+    let key = reference(&fields)?;
     let mut check = Check::default();
     check.boolean(&fields, "is_force_refund");
     check.finish()?;
@@ -130,7 +109,7 @@ pub(super) async fn refund_blocked_wallet(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = signed(&sandbox, &headers, &body)?;
-    let key = wallet_key(&fields)?;
+    let key = reference(&fields)?;
     let mut check = Check::default();
     let address = check.string(&fields, "address", true, 128);
     check.finish()?;
@@ -146,11 +125,7 @@ pub(super) async fn refund_blocked_wallet(
             wallets.credited(&wallet.uuid),
         )
     };
-    let available = sandbox
-        .balances(&payouts)
-        .into_iter()
-        .find(|(c, _)| *c == coin)
-        .map_or(Decimal::ZERO, |(_, b)| b);
+    let available = sandbox.available(&payouts, coin);
     if available < credited {
         return Err(ControlError::InsufficientFunds.into());
     }
@@ -175,7 +150,7 @@ pub(super) async fn wallet_qr(
     check.finish()?;
     let wallets = sandbox.wallets();
     let wallet = wallets
-        .get(&WalletKey::Uuid(uuid.unwrap_or_default()))
+        .get(&Reference::Uuid(uuid.unwrap_or_default()))
         .ok_or(ControlError::NotFound)?;
     let image = crate::qr_png::data_uri(&wallet.address).ok_or(ControlError::NotFound)?;
     Ok(success(json!({ "image": image })))

@@ -91,6 +91,23 @@ macro_rules! invoice_row {
     }};
 }
 
+/// Turns a row of `outbox` into a job, for either backend.
+macro_rules! job_row {
+    ($row:expr, $status:expr, $last_error:expr) => {{
+        let row = $row;
+        Ok(OutboxJob {
+            id: row.try_get("id")?,
+            shop_id: ShopId(row.try_get("shop_id")?),
+            invoice_id: InvoiceId::parse(row.try_get::<&str, _>("invoice_id")?)
+                .ok_or_else(|| StoreError::Corrupt("outbox invoice id".into()))?,
+            version: row.try_get("version")?,
+            attempts: row.try_get("attempts")?,
+            status: $status,
+            last_error: $last_error,
+        })
+    }};
+}
+
 fn decimal(text: String) -> Result<Decimal, StoreError> {
     Decimal::from_str(&text).map_err(|_| StoreError::Corrupt(format!("decimal {text:?}")))
 }
@@ -611,18 +628,7 @@ impl Store {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(lease_until).bind(limit).fetch_all(pool).await?;
             let mut jobs: Vec<OutboxJob> = rows
                 .iter()
-                .map(|row| {
-                    Ok(OutboxJob {
-                        id: row.try_get("id")?,
-                        shop_id: ShopId(row.try_get("shop_id")?),
-                        invoice_id: InvoiceId::parse(row.try_get::<&str, _>("invoice_id")?)
-                            .ok_or_else(|| StoreError::Corrupt("outbox invoice id".into()))?,
-                        version: row.try_get("version")?,
-                        attempts: row.try_get("attempts")?,
-                        status: "pending".into(),
-                        last_error: None,
-                    })
-                })
+                .map(|row| job_row!(row, "pending".into(), None))
                 .collect::<Result<_, StoreError>>()?;
             jobs.sort_by_key(|job| job.id);
             Ok(jobs)
@@ -677,18 +683,7 @@ impl Store {
             .fetch_all(pool)
             .await?;
             rows.iter()
-                .map(|row| {
-                    Ok(OutboxJob {
-                        id: row.try_get("id")?,
-                        shop_id: ShopId(row.try_get("shop_id")?),
-                        invoice_id: InvoiceId::parse(row.try_get::<&str, _>("invoice_id")?)
-                            .ok_or_else(|| StoreError::Corrupt("outbox invoice id".into()))?,
-                        version: row.try_get("version")?,
-                        attempts: row.try_get("attempts")?,
-                        status: row.try_get("status")?,
-                        last_error: row.try_get("last_error")?,
-                    })
-                })
+                .map(|row| job_row!(row, row.try_get("status")?, row.try_get("last_error")?))
                 .collect()
         })
     }
