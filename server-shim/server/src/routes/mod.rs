@@ -16,9 +16,10 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::path::PathBuf;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Largest request body the shim reads.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -82,8 +83,18 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), track))
-        .layer(TraceLayer::new_for_http())
+                .layer(axum::middleware::from_fn_with_state(state.clone(), track))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        // Outermost: every request has an id before anything logs (a caller's own is kept).
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

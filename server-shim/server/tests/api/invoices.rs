@@ -336,3 +336,31 @@ async fn metrics_count_requests_by_route_webhooks_and_streams() {
         "raw paths (with ids) never become labels"
     );
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 36, "a uuid: {id}");
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .header("x-request-id", "trace-me-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["x-request-id"],
+        "trace-me-1",
+        "a caller's id is kept"
+    );
+}
