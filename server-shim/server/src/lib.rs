@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`app`]: [`Settings`](app::Settings) and [`Application`](app::Application), which binds the
 //!   listener (port 0 works) and composes the routers for `serve` and `demo`.
+//! - [`config`]: `serve`'s settings from a TOML file, the environment and flags, in that order.
 //! - [`routes`]: the HTTP surface (`/v1/invoices`, `/v1/ipn/cryptomus`, `/pay/{id}`, `/widget/*`,
 //!   health) and the one [`ApiError`](routes::ApiError).
 //! - [`checkout`]: the use cases (create, view, take a webhook) and the pure decision of what a
@@ -20,6 +21,7 @@
 pub mod app;
 pub mod changes;
 pub mod checkout;
+pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod metrics;

@@ -3,8 +3,8 @@
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use cryptomus_sandbox::{Sandbox, SandboxConfig};
-use secrecy::SecretString;
 use server_shim::checkout::ReconcilePolicy;
+use server_shim::config::Layer;
 use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::outbox::OutboxPolicy;
 use server_shim::store::Store;
@@ -79,30 +79,36 @@ struct DatabaseArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "SHIM_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: String,
-    #[command(flatten)]
-    database: DatabaseArgs,
+    /// A TOML file with any of the settings below (by their long names, `-` as `_`); the
+    /// environment and flags override it.
+    #[arg(long, env = "SHIM_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SHIM_LISTEN")]
+    listen: Option<String>,
+    /// sqlite://path (created if missing) or postgres://user@host/db [default: sqlite://shim.db].
+    #[arg(long, env = "SHIM_DATABASE_URL")]
+    database_url: Option<String>,
     /// The URL the gateway and payers reach this shim at (webhooks go to <url>/v1/ipn/cryptomus).
     #[arg(long, env = "SHIM_PUBLIC_URL")]
     public_url: Option<String>,
-    /// The gateway's API base URL.
-    #[arg(long, env = "SHIM_GATEWAY_URL", default_value = shim_gateway::client::CRYPTOMUS_API_URL)]
-    gateway_url: String,
+    /// The gateway's API base URL [default: https://api.cryptomus.com/].
+    #[arg(long, env = "SHIM_GATEWAY_URL")]
+    gateway_url: Option<String>,
     /// Merchant uuid from the Cryptomus dashboard.
     #[arg(long, env = "SHIM_MERCHANT_UUID")]
     merchant_uuid: Option<String>,
     /// Payment API key (prefer the environment variable: flags show up in process lists).
     #[arg(long, env = "SHIM_PAYMENT_KEY", hide_env_values = true)]
     payment_key: Option<String>,
-    /// Directory with the built widget (`cargo xtask build-widget` writes widget/dist).
-    #[arg(long, env = "SHIM_WIDGET_DIR", default_value = "widget/dist")]
-    widget_dir: PathBuf,
+    /// Directory with the built widget [default: widget/dist].
+    #[arg(long, env = "SHIM_WIDGET_DIR")]
+    widget_dir: Option<PathBuf>,
     /// Seconds between two reconciliation passes (asking the gateway about open invoices whose
-    /// webhooks may have been lost); also the shortest wait between two checks of one invoice.
-    #[arg(long, env = "SHIM_RECONCILE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    reconcile_seconds: u64,
+    /// webhooks may have been lost); also the shortest wait between two checks of one invoice
+    /// [default: 30].
+    #[arg(long, env = "SHIM_RECONCILE_SECONDS")]
+    reconcile_seconds: Option<u64>,
 }
 
 #[derive(Args)]
@@ -256,18 +262,22 @@ async fn shutdown_signal() {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
-            let settings = Settings {
+            let file = match &args.config {
+                Some(path) => Layer::from_file(path).map_err(anyhow::Error::msg)?,
+                None => Layer::default(),
+            };
+            // clap has already put each variable under its flag: one layer for both.
+            let given = Layer {
                 listen: args.listen,
-                database_url: args.database.database_url,
+                database_url: args.database_url,
                 public_url: args.public_url,
                 gateway_url: args.gateway_url,
                 merchant_uuid: args.merchant_uuid,
-                payment_key: args.payment_key.map(SecretString::from),
+                payment_key: args.payment_key,
                 widget_dir: args.widget_dir,
-                sandbox_state: None,
-                reconcile: reconcile_policy(args.reconcile_seconds),
-                outbox: OutboxPolicy::default(),
+                reconcile_seconds: args.reconcile_seconds,
             };
+            let settings = given.over(file).settings().map_err(anyhow::Error::msg)?;
             let app = Application::build(&settings).await?;
             println!("server-shim listening on {}", app.url());
             app.run_until(shutdown_signal()).await?;
@@ -498,14 +508,6 @@ async fn set_callback(store: &Store, name: &str, url: &str) -> anyhow::Result<St
 
 fn hex_bytes(bytes: [u8; 24]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn reconcile_policy(seconds: u64) -> ReconcilePolicy {
-    ReconcilePolicy {
-        every: std::time::Duration::from_secs(seconds),
-        min_recheck: seconds as i64,
-        ..ReconcilePolicy::default()
-    }
 }
 
 async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Store> {

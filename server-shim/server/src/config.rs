@@ -1,0 +1,164 @@
+//! `serve`'s settings, in layers: a TOML file (`--config` / `SHIM_CONFIG`), then `SHIM_*`
+//! environment variables, then command-line flags, each overriding the one before; defaults fill
+//! what none of them gives. Every problem is reported with what to fix.
+
+use crate::app::Settings;
+use crate::checkout::ReconcilePolicy;
+use crate::outbox::OutboxPolicy;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The settings a file, the environment or flags may give. `None`: not given at this layer.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// `HOST:PORT`.
+    pub listen: Option<String>,
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: Option<String>,
+    /// Where the gateway and payers reach the shim.
+    pub public_url: Option<String>,
+    /// The gateway's API base URL.
+    pub gateway_url: Option<String>,
+    /// The merchant uuid.
+    pub merchant_uuid: Option<String>,
+    /// The payment key (better in the environment than in a file).
+    pub payment_key: Option<String>,
+    /// The built widget.
+    pub widget_dir: Option<PathBuf>,
+    /// Seconds between reconciliation passes.
+    pub reconcile_seconds: Option<u64>,
+}
+
+impl Layer {
+    /// Reads a TOML file; the error names the file, the line and what is wrong.
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    }
+
+    /// This layer over `below`: what this one gives wins.
+    pub fn over(self, below: Layer) -> Layer {
+        Layer {
+            listen: self.listen.or(below.listen),
+            database_url: self.database_url.or(below.database_url),
+            public_url: self.public_url.or(below.public_url),
+            gateway_url: self.gateway_url.or(below.gateway_url),
+            merchant_uuid: self.merchant_uuid.or(below.merchant_uuid),
+            payment_key: self.payment_key.or(below.payment_key),
+            widget_dir: self.widget_dir.or(below.widget_dir),
+            reconcile_seconds: self.reconcile_seconds.or(below.reconcile_seconds),
+        }
+    }
+
+    /// The settings, with defaults for what no layer gave. Required values are checked when the
+    /// service is built, which names the variable to set.
+    pub fn settings(self) -> Result<Settings, String> {
+        let reconcile_seconds = self.reconcile_seconds.unwrap_or(30);
+        if !(1..=3600).contains(&reconcile_seconds) {
+            return Err(format!(
+                "reconcile_seconds must be between 1 and 3600, got {reconcile_seconds}"
+            ));
+        }
+        if let Some(url) = self.gateway_url.as_deref()
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!(
+                "gateway_url must start with http:// or https://, got {url:?}"
+            ));
+        }
+        Ok(Settings {
+            listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url: self
+                .database_url
+                .unwrap_or_else(|| "sqlite://shim.db".into()),
+            public_url: self.public_url,
+            gateway_url: self
+                .gateway_url
+                .unwrap_or_else(|| shim_gateway::client::CRYPTOMUS_API_URL.into()),
+            merchant_uuid: self.merchant_uuid,
+            payment_key: self.payment_key.map(SecretString::from),
+            widget_dir: self.widget_dir.unwrap_or_else(|| "widget/dist".into()),
+            sandbox_state: None,
+            reconcile: ReconcilePolicy {
+                every: Duration::from_secs(reconcile_seconds),
+                min_recheck: reconcile_seconds as i64,
+                ..ReconcilePolicy::default()
+            },
+            outbox: OutboxPolicy::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn file(text: &str) -> Result<Layer, String> {
+        let path = std::env::temp_dir().join(format!(
+            "shim-config-{}-{}.toml",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::write(&path, text).unwrap();
+        let layer = Layer::from_file(&path);
+        std::fs::remove_file(&path).unwrap();
+        layer
+    }
+
+    #[test]
+    fn flags_beat_the_environment_which_beats_the_file() {
+        let from_file = file("listen = \"0.0.0.0:9000\"\npublic_url = \"https://file.example\"\nreconcile_seconds = 60\n").unwrap();
+        let from_env = Layer {
+            public_url: Some("https://env.example".into()),
+            payment_key: Some("k".into()),
+            ..Layer::default()
+        };
+        let from_flags = Layer {
+            listen: Some("127.0.0.1:1".into()),
+            ..Layer::default()
+        };
+        let settings = from_flags
+            .over(from_env.over(from_file))
+            .settings()
+            .unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:1");
+        assert_eq!(settings.public_url.as_deref(), Some("https://env.example"));
+        assert_eq!(settings.reconcile.every, Duration::from_secs(60));
+        assert_eq!(settings.payment_key.unwrap().expose_secret(), "k");
+        assert_eq!(
+            settings.database_url, "sqlite://shim.db",
+            "a default fills the gap"
+        );
+    }
+
+    #[test]
+    fn file_mistakes_say_where_and_what() {
+        let unknown = file("lisen = \"x\"\n").unwrap_err();
+        assert!(
+            unknown.contains("lisen") && unknown.contains("line 1"),
+            "{unknown}"
+        );
+        let wrong_type = file("reconcile_seconds = \"often\"\n").unwrap_err();
+        assert!(wrong_type.contains("reconcile_seconds"), "{wrong_type}");
+        let missing = Layer::from_file(Path::new("/nonexistent/shim.toml")).unwrap_err();
+        assert!(
+            missing.contains("cannot read the config file /nonexistent/shim.toml"),
+            "{missing}"
+        );
+        let range = Layer {
+            reconcile_seconds: Some(0),
+            ..Layer::default()
+        }
+        .settings()
+        .unwrap_err();
+        assert!(
+            range.contains("reconcile_seconds must be between 1 and 3600"),
+            "{range}"
+        );
+    }
+}
