@@ -47,6 +47,7 @@ impl DemoApp {
                 first_retry: std::time::Duration::from_millis(100),
                 max_attempts: 12,
             },
+            rate_limit: server_shim::rate_limit::RateLimit::default(),
             widget_dir: widget_dir()?,
         };
         let app = Application::build_demo(&settings).await?;

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     GatewayUnavailable,
     /// The gateway refused the request.
     GatewayRejected,
+    /// Too many requests from this client; retry after the `Retry-After` seconds.
+    RateLimited,
     /// Something failed inside the shim; details are in its logs, never in the body.
     Internal,
     /// A code this build does not know (newer server).

@@ -38,6 +38,8 @@ pub struct Settings {
     pub reconcile: ReconcilePolicy,
     /// How callbacks to shops are delivered.
     pub outbox: OutboxPolicy,
+    /// Per-client limits on the public endpoints.
+    pub rate_limit: crate::rate_limit::RateLimit,
 }
 
 impl std::fmt::Debug for Settings {
@@ -56,6 +58,7 @@ impl std::fmt::Debug for Settings {
             .field("sandbox_state", &self.sandbox_state)
             .field("reconcile", &self.reconcile)
             .field("outbox", &self.outbox)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -176,6 +179,9 @@ impl Application {
             checkout,
             pay_page_extra: PayPageExtra::default(),
             metrics: std::sync::Arc::default(),
+            limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
+                settings.rate_limit.clone(),
+            )),
         };
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone());
@@ -242,6 +248,9 @@ impl Application {
                 script: Some("/demo/panel.js".into()),
             },
             metrics: std::sync::Arc::default(),
+            limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
+                settings.rate_limit.clone(),
+            )),
         };
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone())
@@ -285,7 +294,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The peer address feeds the per-client rate limit.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }
@@ -308,6 +321,7 @@ mod tests {
             sandbox_state: None,
             reconcile: crate::checkout::ReconcilePolicy::default(),
             outbox: crate::outbox::OutboxPolicy::default(),
+            rate_limit: crate::rate_limit::RateLimit::default(),
         };
         let debug = format!("{settings:?}");
         assert!(

@@ -5,6 +5,7 @@
 use crate::app::Settings;
 use crate::checkout::ReconcilePolicy;
 use crate::outbox::OutboxPolicy;
+use crate::rate_limit::RateLimit;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -30,6 +31,12 @@ pub struct Layer {
     pub widget_dir: Option<PathBuf>,
     /// Seconds between reconciliation passes.
     pub reconcile_seconds: Option<u64>,
+    /// Requests per second a client may make to the public endpoints.
+    pub rate_limit_per_second: Option<u32>,
+    /// Requests a client may make in a burst.
+    pub rate_limit_burst: Option<u32>,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses).
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 impl Layer {
@@ -51,6 +58,9 @@ impl Layer {
             payment_key: self.payment_key.or(below.payment_key),
             widget_dir: self.widget_dir.or(below.widget_dir),
             reconcile_seconds: self.reconcile_seconds.or(below.reconcile_seconds),
+            rate_limit_per_second: self.rate_limit_per_second.or(below.rate_limit_per_second),
+            rate_limit_burst: self.rate_limit_burst.or(below.rate_limit_burst),
+            trusted_proxies: self.trusted_proxies.or(below.trusted_proxies),
         }
     }
 
@@ -69,6 +79,25 @@ impl Layer {
             return Err(format!(
                 "gateway_url must start with http:// or https://, got {url:?}"
             ));
+        }
+        let defaults = RateLimit::default();
+        let trusted_proxies = self
+            .trusted_proxies
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                p.trim()
+                    .parse()
+                    .map_err(|_| format!("trusted_proxies: {p:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let rate_limit = RateLimit {
+            per_second: self.rate_limit_per_second.unwrap_or(defaults.per_second),
+            burst: self.rate_limit_burst.unwrap_or(defaults.burst),
+            trusted_proxies,
+        };
+        if rate_limit.per_second == 0 || rate_limit.burst == 0 {
+            return Err("rate_limit_per_second and rate_limit_burst must be at least 1".into());
         }
         Ok(Settings {
             listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -89,6 +118,7 @@ impl Layer {
                 ..ReconcilePolicy::default()
             },
             outbox: OutboxPolicy::default(),
+            rate_limit,
         })
     }
 }

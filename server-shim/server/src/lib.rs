@@ -15,6 +15,7 @@
 //! - [`domain`]: parsed request types, shops and their tokens, invoice records.
 //! - [`metrics`]: counters for `/metrics` (Prometheus text).
 //! - [`outbox`]: signed callbacks to shops, delivered at least once from a durable outbox.
+//! - [`rate_limit`]: per-client token buckets for the public endpoints.
 //! - [`payment_uri`]: BIP21 / EIP-681 URIs for the QR code.
 //! - [`demo`]: the demo storefront and its sandbox panel.
 
@@ -27,6 +28,7 @@ pub mod domain;
 pub mod metrics;
 pub mod outbox;
 pub mod payment_uri;
+pub mod rate_limit;
 pub mod routes;
 pub mod store;
 

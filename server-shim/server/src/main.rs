@@ -109,6 +109,15 @@ struct ServeArgs {
     /// [default: 30].
     #[arg(long, env = "SHIM_RECONCILE_SECONDS")]
     reconcile_seconds: Option<u64>,
+    /// Requests per second one client may make to the public endpoints [default: 50].
+    #[arg(long, env = "SHIM_RATE_LIMIT_PER_SECOND")]
+    rate_limit_per_second: Option<u32>,
+    /// Requests one client may make in a burst [default: 200].
+    #[arg(long, env = "SHIM_RATE_LIMIT_BURST")]
+    rate_limit_burst: Option<u32>,
+    /// Comma-separated proxy addresses whose X-Forwarded-For is believed.
+    #[arg(long, env = "SHIM_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Args)]
@@ -276,6 +285,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 payment_key: args.payment_key,
                 widget_dir: args.widget_dir,
                 reconcile_seconds: args.reconcile_seconds,
+                rate_limit_per_second: args.rate_limit_per_second,
+                rate_limit_burst: args.rate_limit_burst,
+                trusted_proxies: args.trusted_proxies,
             };
             let settings = given.over(file).settings().map_err(anyhow::Error::msg)?;
             let app = Application::build(&settings).await?;
@@ -294,6 +306,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 sandbox_state: args.sandbox_state,
                 reconcile: ReconcilePolicy::default(),
                 outbox: OutboxPolicy::default(),
+                rate_limit: server_shim::rate_limit::RateLimit::default(),
             };
             let app = Application::build_demo(&settings).await?;
             let sandbox = app.demo().map(|demo| demo.sandbox.clone());

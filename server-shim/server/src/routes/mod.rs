@@ -33,6 +33,8 @@ pub struct AppState {
     pub pay_page_extra: PayPageExtra,
     /// The counters behind `/metrics`.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Per-client limits on the public endpoints.
+    pub limiter: std::sync::Arc<crate::rate_limit::RateLimiter>,
 }
 
 /// Something added to the hosted pay page below the widget.
@@ -48,6 +50,8 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
     let public = Router::new()
         .route("/v1/invoices/{id}", get(invoices::get))
         .route("/v1/invoices/{id}/events", get(events::stream))
+        .route("/pay/{id}", get(pay_page::page))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), limit))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -68,7 +72,6 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/invoices", post(invoices::create))
         .merge(public)
         .route("/v1/ipn/cryptomus", post(ipn::cryptomus))
-        .route("/pay/{id}", get(pay_page::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -124,6 +127,34 @@ async fn track(
         .metrics
         .request(&route, response.status().as_u16(), started.elapsed());
     response
+}
+
+/// Refuses clients over their rate with a 429 and `Retry-After`.
+async fn limit(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let forwarded = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let client = state.limiter.client(peer, forwarded);
+        if let Err(retry_after) = state.limiter.check(client, std::time::Instant::now()) {
+            let error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                shim_api::ErrorCode::RateLimited,
+                format!("too many requests; retry in {retry_after} s"),
+            );
+            return ([(header::RETRY_AFTER, retry_after.to_string())], error).into_response();
+        }
+    }
+    next.run(request).await
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

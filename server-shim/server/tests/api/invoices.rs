@@ -284,6 +284,7 @@ async fn an_unreachable_gateway_is_a_clear_503() {
         sandbox_state: None,
         reconcile: server_shim::checkout::ReconcilePolicy::default(),
         outbox: server_shim::outbox::OutboxPolicy::default(),
+        rate_limit: server_shim::rate_limit::RateLimit::default(),
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     let url = app.url().to_owned();
@@ -363,4 +364,32 @@ async fn every_response_carries_a_request_id() {
         "trace-me-1",
         "a caller's id is kept"
     );
+}
+
+#[tokio::test]
+async fn public_endpoints_limit_each_client() {
+    let limit = server_shim::rate_limit::RateLimit {
+        per_second: 1,
+        burst: 3,
+        trusted_proxies: Vec::new(),
+    };
+    let app = TestApp::spawn_configured("sqlite::memory:", Default::default(), limit).await;
+    let (_, invoice) = app.create(&usdt_invoice("6201", "1.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    for _ in 0..3 {
+        assert_eq!(app.invoice(id).await.0, 200);
+    }
+    let refused = app
+        .http
+        .get(format!("{}/v1/invoices/{id}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Shops' own calls are not limited by it.
+    let (status, _) = app.create(&usdt_invoice("6202", "1.00")).await;
+    assert_eq!(status, 201);
 }

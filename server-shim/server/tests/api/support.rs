@@ -81,6 +81,20 @@ impl TestApp {
         database_url: &str,
         reconcile: server_shim::checkout::ReconcilePolicy,
     ) -> TestApp {
+        Self::spawn_configured(
+            database_url,
+            reconcile,
+            server_shim::rate_limit::RateLimit::default(),
+        )
+        .await
+    }
+
+    /// A demo with the given reconciler policy and public rate limit.
+    pub async fn spawn_configured(
+        database_url: &str,
+        reconcile: server_shim::checkout::ReconcilePolicy,
+        rate_limit: server_shim::rate_limit::RateLimit,
+    ) -> TestApp {
         let settings = Settings {
             listen: "127.0.0.1:0".into(),
             database_url: database_url.into(),
@@ -95,6 +109,7 @@ impl TestApp {
                 first_retry: std::time::Duration::from_millis(100),
                 max_attempts: 12,
             },
+            rate_limit,
             widget_dir: std::env::temp_dir(),
         };
         let app = Application::build_demo(&settings).await.unwrap();

@@ -1,0 +1,138 @@
+//! A per-client token bucket for the public endpoints (invoice views, live streams, pay pages), so
+//! that nobody can hammer them. Authenticated shop calls and the gateway's webhooks are not
+//! limited here.
+//!
+//! The client is the connection's address, or, when that address is a trusted proxy, the last
+//! address in `X-Forwarded-For` that is not itself a trusted proxy.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// How many requests a client may make.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    /// Sustained requests per second.
+    pub per_second: u32,
+    /// Requests allowed in a burst.
+    pub burst: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            per_second: 50,
+            burst: 200,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// Buckets beyond which idle ones are dropped.
+const MAX_BUCKETS: usize = 10_000;
+
+/// The buckets, one per client address.
+#[derive(Debug)]
+pub struct RateLimiter {
+    limit: RateLimit,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// A limiter with no clients yet.
+    pub fn new(limit: RateLimit) -> Self {
+        Self {
+            limit,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// The client a request comes from.
+    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        if !self.limit.trusted_proxies.contains(&peer) {
+            return peer;
+        }
+        forwarded_for
+            .into_iter()
+            .flat_map(|header| header.split(','))
+            .rev()
+            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+            .find(|ip| !self.limit.trusted_proxies.contains(ip))
+            .unwrap_or(peer)
+    }
+
+    /// Takes a token for `client` at `now`; `Err(seconds)` says when to retry.
+    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
+        let rate = f64::from(self.limit.per_second.max(1));
+        let burst = f64::from(self.limit.burst.max(1));
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_BUCKETS {
+            // A full bucket is as good as none: forget clients that are back to full.
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = buckets.entry(client).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn limiter(per_second: u32, burst: u32) -> RateLimiter {
+        RateLimiter::new(RateLimit {
+            per_second,
+            burst,
+            trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
+        })
+    }
+
+    #[test]
+    fn a_burst_then_the_sustained_rate() {
+        let l = limiter(1, 3);
+        let (client, t0) = ("192.0.2.1".parse().unwrap(), Instant::now());
+        assert!((0..3).all(|_| l.check(client, t0).is_ok()));
+        assert_eq!(l.check(client, t0), Err(1));
+        assert!(
+            l.check("192.0.2.2".parse().unwrap(), t0).is_ok(),
+            "other clients are not affected"
+        );
+        assert!(
+            l.check(client, t0 + Duration::from_secs(1)).is_ok(),
+            "a token per second comes back"
+        );
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let l = limiter(1, 1);
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let stranger: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(
+            l.client(proxy, Some("198.51.100.7, 10.0.0.1")),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            l.client(stranger, Some("198.51.100.7")),
+            stranger,
+            "anyone can write the header"
+        );
+        assert_eq!(l.client(proxy, Some("not an address")), proxy);
+    }
+}
