@@ -44,6 +44,9 @@ async fn open_pay_page(app: &DemoApp, browser: &Browser, invoice: &Value) {
         .await
         .unwrap();
     assert_qr_carries(browser, invoice["payment_uri"].as_str().unwrap()).await;
+    let listen = "window.__statuses = []; \
+        document.addEventListener('checkout:status', e => window.__statuses.push(e.detail.status)); return true";
+    browser.eval(listen).await.unwrap();
     browser
         .eval("window.__notReloaded = true; return true")
         .await
@@ -108,6 +111,12 @@ async fn paying_in_full_shows_paid_without_a_reload() {
         .await
         .unwrap();
     assert_eq!(requests["polls"], 0, "{requests}");
+    let statuses = browser.eval("return window.__statuses").await.unwrap();
+    assert_eq!(
+        statuses,
+        json!(["paid"]),
+        "the page heard the new status once, as a DOM event"
+    );
     assert!(requests["streams"].as_u64().unwrap() <= 1, "{requests}");
     let title = browser
         .eval("return document.querySelector('.ckw-status').textContent")
@@ -263,5 +272,44 @@ async fn a_shopper_buys_in_the_demo_store_and_the_order_turns_paid() {
         json!("paid"),
         "the store's order follows the invoice"
     );
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_paying_the_payer_is_taken_back_to_the_shop() {
+    let app = DemoApp::start().await.unwrap();
+    let invoice = app
+        .create_invoice_from(&json!({
+            "order_id": "e2e-redirect", "amount": "5.00", "currency": "USD", "to_currency": "USDT",
+            "network": "tron", "url_success": format!("{}/shop/orders", app.url),
+        }))
+        .await
+        .unwrap();
+    let browser = Browser::start().await.unwrap();
+    open_pay_page(&app, &browser, &invoice).await;
+    app.sandbox(
+        "pay",
+        json!({ "order_id": invoice["id"], "amount": invoice["payer_amount"] }),
+    )
+    .await
+    .unwrap();
+    let note = "return document.querySelector('.ckw-redirect')?.textContent ?? null";
+    let text = browser
+        .wait_for("the redirect notice", note, WAIT, Value::is_string)
+        .await
+        .unwrap();
+    assert!(
+        text.as_str().unwrap().contains("back to the shop"),
+        "{text}"
+    );
+    browser
+        .wait_for(
+            "the shop's success page",
+            "return location.pathname",
+            WAIT,
+            |v| v == "/shop/orders",
+        )
+        .await
+        .unwrap();
     browser.close().await.unwrap();
 }

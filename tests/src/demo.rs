@@ -87,6 +87,23 @@ impl DemoApp {
         Ok(body)
     }
 
+    /// Creates an invoice from a full request body; returns its view.
+    pub async fn create_invoice_from(&self, body: &Value) -> Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}/v1/invoices", self.url))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if !status.is_success() {
+            bail!("invoice creation failed ({status}): {body}");
+        }
+        Ok(body)
+    }
+
     /// Calls a sandbox control (`pay`, `expire`, ...) with `body`.
     pub async fn sandbox(&self, control: &str, body: Value) -> Result<Value> {
         let response = self

@@ -1,7 +1,9 @@
 // Mounts the checkout widget where this script tag stands:
 //   <script src="https://shim.example/widget/embed.js" data-invoice="inv_..." async></script>
 // Optional: data-api-base (default: the shim this script came from), data-target (the id of an
-// element to mount into instead of a new one after the script), data-locale.
+// element to mount into instead of a new one after the script), data-locale,
+// data-redirect-after (seconds from a successful payment to the shop's success page; 0 stays).
+// Status changes bubble from the widget's element as `checkout:status` events.
 (() => {
   const script = document.currentScript;
   if (!script) return;
@@ -21,7 +23,13 @@
   import(new URL("checkout.js", src).href)
     .then(async (widget) => {
       await widget.default({ module_or_path: new URL("checkout_bg.wasm", src) });
-      widget.mount(host, { apiBase, invoiceId, locale: script.dataset.locale });
+            const redirect = script.dataset.redirectAfter;
+      widget.mount(host, {
+        apiBase,
+        invoiceId,
+        locale: script.dataset.locale,
+        redirectAfterSeconds: redirect === undefined ? undefined : Number(redirect),
+      });
     })
     .catch((error) => {
       console.error("checkout widget failed to load", error);

@@ -17,6 +17,7 @@ pub mod state;
 
 use components::{Checkout, CheckoutProps};
 use shim_api::InvoiceId;
+use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
 
 /// A mounted widget. Call `destroy()` to remove it from the page.
@@ -44,8 +45,11 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 
 /// Mounts the widget into `element`.
 ///
-/// `options`: `{ invoiceId, apiBase?, locale? }`. `apiBase` is the shim's URL (default: this
-/// page's origin).
+/// `options`: `{ invoiceId, apiBase?, locale?, onStatus?, redirectAfterSeconds? }`. `apiBase` is
+/// the shim's URL (default: this page's origin). `onStatus` is called with `{ invoiceId, status,
+/// isFinal, version }` on every status change, which is also dispatched on `element` as a bubbling
+/// `checkout:status` event. After a successful payment the payer goes to the invoice's
+/// `url_success` after `redirectAfterSeconds` (default 5; 0 stays on the page).
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
     let invoice_id = option(&options, "invoiceId")
@@ -54,9 +58,21 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         JsValue::from_str("mount: options.invoiceId is not an invoice id (inv_...)")
     })?;
     let api_base = option(&options, "apiBase").unwrap_or_default();
+    let on_status = js_sys::Reflect::get(&options, &JsValue::from_str("onStatus"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let redirect_after = js_sys::Reflect::get(&options, &JsValue::from_str("redirectAfterSeconds"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map_or(components::DEFAULT_REDIRECT_SECONDS, |s| {
+            s.clamp(0.0, 3600.0) as u32
+        });
     let props = CheckoutProps {
         api_base: api_base.trim_end_matches('/').to_owned().into(),
         invoice_id: invoice_id.as_str().to_owned().into(),
+        host: Some(element.clone()),
+        on_status,
+        redirect_after,
     };
     let handle = yew::Renderer::<Checkout>::with_root_and_props(element, props).render();
     Ok(WidgetHandle {

@@ -23,6 +23,45 @@ pub struct CheckoutProps {
     pub api_base: AttrValue,
     /// The invoice to show.
     pub invoice_id: AttrValue,
+    /// The element the widget is mounted in: status changes are dispatched on it as
+    /// `checkout:status` events.
+    #[prop_or_default]
+    pub host: Option<web_sys::Element>,
+    /// Called with `{ invoiceId, status, isFinal, version }` on every status change.
+    #[prop_or_default]
+    pub on_status: Option<js_sys::Function>,
+    /// Seconds between a successful payment and going to the shop's success page; 0 stays.
+    #[prop_or(DEFAULT_REDIRECT_SECONDS)]
+    pub redirect_after: u32,
+}
+
+/// How long the success screen shows before the payer is sent back to the shop.
+pub const DEFAULT_REDIRECT_SECONDS: u32 = 5;
+
+/// Tells the host page: a `checkout:status` DOM event on the host element (bubbling, so a page can
+/// listen on `document`), and the `onStatus` callback.
+fn announce(props: &CheckoutProps, view: &shim_api::InvoiceView) {
+    let detail = js_sys::Object::new();
+    let set = |key: &str, value: wasm_bindgen::JsValue| {
+        let _ = js_sys::Reflect::set(&detail, &key.into(), &value);
+    };
+    set("invoiceId", view.id.as_str().into());
+    set("status", view.status.as_str().into());
+    set("isFinal", view.is_final.into());
+    set("version", (view.version as f64).into());
+    if let Some(host) = &props.host {
+        let init = web_sys::CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_detail(&detail);
+        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("checkout:status", &init)
+        {
+            let _ = host.dispatch_event(&event);
+        }
+    }
+    if let Some(callback) = &props.on_status {
+        // A throwing callback is the host page's problem, not the widget's.
+        let _ = callback.call1(&wasm_bindgen::JsValue::NULL, &detail);
+    }
 }
 
 fn backoff_ms(failures: u32) -> u32 {
@@ -127,6 +166,37 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
         );
     }
 
+    // Tell the host page of each new status (not of every refresh).
+    {
+        let view = state.view.clone();
+        let props = props.clone();
+        let key = view.as_ref().map(|v| v.status.as_str());
+        use_effect_with(key, move |_| {
+            if let Some(view) = &view {
+                announce(&props, view);
+            }
+        });
+    }
+    // After a successful payment, back to the shop's success page after a visible delay.
+    let redirect = state
+        .view
+        .as_ref()
+        .filter(|v| v.status.is_settled_paid() && props.redirect_after > 0)
+        .and_then(|v| v.url_success.clone());
+    {
+        let (target, seconds) = (redirect.clone(), props.redirect_after);
+        use_effect_with(target, move |target| {
+            let timer = target.clone().map(|url| {
+                gloo_timers::callback::Timeout::new(seconds.saturating_mul(1000), move || {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().assign(&url);
+                    }
+                })
+            });
+            move || drop(timer)
+        });
+    }
+
     let status = state.view.as_ref().map_or("loading", |v| v.status.as_str());
     let banner = match (&state.error, &state.view) {
         (Some(LoadError::NotFound), _) => {
@@ -145,7 +215,12 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
                 <p class="ckw-banner" role="alert">{ text }</p>
             }
             if let Some(view) = &state.view {
-                <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} />
+                                <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} />
+                if redirect.is_some() {
+                    <p class="ckw-redirect" role="status">
+                        { format!("Taking you back to the shop in {} seconds…", props.redirect_after) }
+                    </p>
+                }
             } else if state.error.is_none() {
                 <p class="ckw-loading" role="status">{ "Loading payment…" }</p>
             }

@@ -5,7 +5,7 @@ mod copy_button;
 mod invoice_card;
 mod qr;
 
-pub use checkout::{Checkout, CheckoutProps};
+pub use checkout::{Checkout, CheckoutProps, DEFAULT_REDIRECT_SECONDS};
 pub use copy_button::{CopyButton, CopyButtonProps};
 pub use invoice_card::{InvoiceCard, InvoiceCardProps};
 pub use qr::{Qr, QrProps};
