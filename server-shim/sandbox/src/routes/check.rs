@@ -115,6 +115,38 @@ impl Check {
         }
     }
 
+    /// A coin code that must be known, with a network (if given) it is offered on.
+    pub(super) fn coin_on_network(
+        &mut self,
+        currency: Option<&str>,
+        network: Option<&str>,
+    ) -> Option<&'static crate::coins::Coin> {
+        let coin = currency.and_then(crate::coins::coin);
+        if currency.is_some() && coin.is_none() {
+            self.fail("currency", "The selected currency is invalid.");
+        }
+        if let (Some(coin), Some(network)) = (coin, network)
+            && !coin.networks.contains(&network)
+        {
+            self.fail(
+                "network",
+                format!("The network {network} is not available for {}.", coin.code),
+            );
+        }
+        coin
+    }
+
+    /// A control's `"result"`: `paid` (the default, `true`) or `fail` (`false`).
+    pub(super) fn outcome(&mut self, fields: &Fields) -> bool {
+        let result = self
+            .string(fields, "result", false, 8)
+            .unwrap_or_else(|| "paid".to_owned());
+        if result != "paid" && result != "fail" {
+            self.fail("result", "The result must be paid or fail.");
+        }
+        result == "paid"
+    }
+
     /// Whether `field` already has a problem.
     pub(super) fn has_errors(&self, field: &str) -> bool {
         self.errors.contains_key(field)

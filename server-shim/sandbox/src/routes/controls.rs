@@ -103,18 +103,10 @@ pub(super) async fn control_refund(
     let fields = object(&body)?;
     let key = reference(&fields)?;
     let mut check = Check::default();
-    let result = check
-        .string(&fields, "result", false, 8)
-        .unwrap_or_else(|| "paid".to_owned());
-    if result != "paid" && result != "fail" {
-        check.fail("result", "The result must be paid or fail.");
-    }
+    let paid = check.outcome(&fields);
     check.finish()?;
     let now = sandbox.now();
-    let changes = sandbox.apply(|p| {
-        p.finish_refund(&key, result == "paid", now)
-            .map(|x| vec![x])
-    })?;
+    let changes = sandbox.apply(|p| p.finish_refund(&key, paid, now).map(|x| vec![x]))?;
     Ok(answer(changes))
 }
 

@@ -434,18 +434,7 @@ pub(super) async fn test_webhook(
     if matches!(status, PaymentStatus::Unknown(_)) {
         check.fail("status", "The selected status is invalid.");
     }
-    let coin = currency.as_deref().and_then(coins::coin);
-    if currency.is_some() && coin.is_none() {
-        check.fail("currency", "The selected currency is invalid.");
-    }
-    if let (Some(coin), Some(network)) = (coin, &network)
-        && !coin.networks.contains(&network.as_str())
-    {
-        check.fail(
-            "network",
-            format!("The network {network} is not available for {}.", coin.code),
-        );
-    }
+    let coin = check.coin_on_network(currency.as_deref(), network.as_deref());
     check.finish()?;
     let existing = {
         let payments = sandbox.payments();

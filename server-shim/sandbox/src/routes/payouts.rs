@@ -194,12 +194,7 @@ pub(super) async fn control_payout(
     let fields = object(&body)?;
     let key = reference(&fields)?;
     let mut check = Check::default();
-    let result = check
-        .string(&fields, "result", false, 8)
-        .unwrap_or_else(|| "paid".to_owned());
-    if result != "paid" && result != "fail" {
-        check.fail("result", "The result must be paid or fail.");
-    }
+    let paid = check.outcome(&fields);
     check.finish()?;
     let mut payouts = sandbox.payouts();
     let uuid = payouts
@@ -211,7 +206,7 @@ pub(super) async fn control_payout(
         &format!("payout-tx-{uuid}"),
         0,
     ));
-    let payout = payouts.finish(&key, result == "paid", txid)?;
+    let payout = payouts.finish(&key, paid, txid)?;
     let balance = sandbox.available(&payouts, payout.coin.code);
     drop(payouts);
     sandbox.send_payout_webhook(&payout);

@@ -49,18 +49,7 @@ pub(super) async fn create_wallet(
             "The url callback must be at least 6 characters.",
         );
     }
-    let coin = currency.as_deref().and_then(coins::coin);
-    if currency.is_some() && coin.is_none() {
-        check.fail("currency", "The selected currency is invalid.");
-    }
-    if let (Some(coin), Some(n)) = (coin, &network)
-        && !coin.networks.contains(&n.as_str())
-    {
-        check.fail(
-            "network",
-            format!("The network {n} is not available for {}.", coin.code),
-        );
-    }
+    let coin = check.coin_on_network(currency.as_deref(), network.as_deref());
     check.finish()?;
     let (Some(coin), Some(network), Some(order_id)) = (coin, network, order_id) else {
         return Err(Refusal::Invalid(FieldErrors::new()));
