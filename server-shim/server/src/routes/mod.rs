@@ -76,7 +76,8 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest_service("/widget", widget)
-        .fallback(not_found)
+                .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -165,6 +166,14 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         text,
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        shim_api::ErrorCode::InvalidRequest,
+        format!("{method} is not allowed on {}", uri.path()),
     )
 }
 
