@@ -636,6 +636,85 @@ mod tests {
         }
     }
 
+    /// Applies `decide` to `current` as the shim applies an accepted update.
+    fn apply(current: &mut InvoiceRecord, fetched: &GatewayInvoice) {
+        if let (_, Some(update)) = decide(current, fetched) {
+            current.status = update.status;
+            current.paid_amount = update.paid_amount;
+            current.review_reason = update.review_reason;
+            current.version += 1;
+        }
+    }
+
+    /// Any shuffle of a payment's webhooks, with duplicates, ends where the gateway ended: the
+    /// last webhook re-fetches the gateway's final word, and nothing before it can block that.
+    /// Along the way the paid amount never drops and a final status never changes.
+    #[test]
+    fn any_order_of_webhooks_ends_in_the_gateways_final_state() {
+        let histories: [&[(&str, &str)]; 4] = [
+            &[("check", "0"), ("confirm_check", "15"), ("paid", "15")],
+            &[
+                ("check", "0"),
+                ("confirm_check", "5"),
+                ("wrong_amount_waiting", "5"),
+                ("confirm_check", "16"),
+                ("paid_over", "16"),
+            ],
+            &[
+                ("check", "0"),
+                ("confirm_check", "5"),
+                ("wrong_amount_waiting", "5"),
+                ("wrong_amount", "5"),
+            ],
+            &[("check", "0"), ("cancel", "0")],
+        ];
+        // A small deterministic generator: the test is repeatable.
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        for history in histories {
+            let (last_status, last_paid) = history[history.len() - 1];
+            let expected = InvoiceStatus::from(&PaymentStatus::parse(last_status));
+            for _ in 0..300 {
+                let mut deliveries: Vec<usize> = (0..history.len()).collect();
+                for _ in 0..next(4) {
+                    deliveries.push(next(history.len())); // duplicates
+                }
+                for i in (1..deliveries.len()).rev() {
+                    deliveries.swap(i, next(i + 1));
+                }
+                let mut invoice = record(InvoiceStatus::Pending);
+                let mut was_final: Option<InvoiceStatus> = None;
+                for &at in &deliveries {
+                    let (status, paid) = history[at];
+                    let before = invoice.paid_amount;
+                    apply(&mut invoice, &fetched(status, Some(paid)));
+                    assert!(
+                        invoice.paid_amount >= before,
+                        "{deliveries:?}: the paid amount dropped"
+                    );
+                    if let Some(final_status) = was_final {
+                        assert_eq!(
+                            invoice.status, final_status,
+                            "{deliveries:?}: a final status moved"
+                        );
+                    }
+                    if invoice.status.is_final() {
+                        was_final = Some(invoice.status);
+                    }
+                }
+                // The last webhook's re-fetch sees the gateway's final word.
+                apply(&mut invoice, &fetched(last_status, Some(last_paid)));
+                assert_eq!(invoice.status, expected, "{deliveries:?}");
+                assert_eq!(invoice.paid_amount, d(last_paid), "{deliveries:?}");
+            }
+        }
+    }
+
     #[test]
     fn quiet_invoices_are_checked_less_often() {
         let mut invoice = record(InvoiceStatus::Pending);
