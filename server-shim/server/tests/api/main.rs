@@ -5,6 +5,7 @@
 
 mod bad_inputs;
 mod cli;
+mod crash;
 mod events;
 mod invoices;
 mod ipn;
