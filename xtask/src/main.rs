@@ -24,6 +24,8 @@ commands:
   build-widget   build the widget to widget/dist and print its sizes
   demo [ARGS]    build the widget and run `server-shim demo ARGS` (e.g. --listen 127.0.0.1:8080)
   test           every test: workspace, widget in headless Chromium, browser end-to-end
+    bench          the budgets, measured: invoice reads against bare axum, webhook intake
+                 (SQLite, and PostgreSQL when SHIM_TEST_POSTGRES_URL is set), idle memory
   ci             cargo fmt --check, clippy (native and wasm32) with -D warnings, then test
                  with SHIM_TEST_POSTGRES_URL pointing at the local PostgreSQL";
 
@@ -82,6 +84,7 @@ fn run_command(args: &[String]) -> Result<()> {
             run(&mut command)?;
         }
         "test" => test(&root)?,
+        "bench" => bench(&root)?,
         "ci" => ci(&root)?,
         "help" | "--help" | "-h" => println!("{USAGE}"),
         other => bail!("unknown command {other:?}\n\n{USAGE}"),
@@ -141,6 +144,27 @@ fn test(root: &Path) -> Result<()> {
     // The plain closing line CI reads, adding up every runner above.
     println!("\n{} passed, {} failed", tally.passed, tally.failed);
     Ok(())
+}
+
+fn bench(root: &Path) -> Result<()> {
+    step("building the shim and the load generator (release)");
+    run(cargo(root).args([
+        "build",
+        "--release",
+        "-p",
+        "server-shim",
+        "-p",
+        "e2e-tests",
+        "--bins",
+    ]))?;
+    step("benchmarks");
+    let target = root.join("target");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or(target);
+    run(&mut std::process::Command::new(
+        target.join("release").join("shim-bench"),
+    ))
 }
 
 fn ci(root: &Path) -> Result<()> {

@@ -9,7 +9,9 @@ use rust_decimal::Decimal;
 use shim_api::{InvoiceId, InvoiceStatus};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Row, SqlSafeStr};
 use std::str::FromStr;
 use std::time::Duration;
@@ -260,7 +262,10 @@ impl Store {
                 } else {
                     SqliteJournalMode::Wal
                 })
-                .foreign_keys(true)
+                                .foreign_keys(true)
+                // With WAL, NORMAL never corrupts the file; a power cut may lose the last
+                // commits, which the gateway's retries and the reconciler bring back.
+                .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5));
             // An in-memory database lives as long as its one connection.
             let pool = if memory {
