@@ -262,7 +262,7 @@ impl Store {
                 } else {
                     SqliteJournalMode::Wal
                 })
-                                .foreign_keys(true)
+                .foreign_keys(true)
                 // With WAL, NORMAL never corrupts the file; a power cut may lose the last
                 // commits, which the gateway's retries and the reconciler bring back.
                 .synchronous(SqliteSynchronous::Normal)
