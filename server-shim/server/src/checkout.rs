@@ -15,6 +15,11 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// How long a cached invoice may serve views without a change notice.
+const VIEW_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Invoices the view cache holds before it starts over.
+const VIEW_CACHE_SIZE: usize = 10_000;
+
 /// The gateway's default invoice lifetime, used until it tells us the real expiry.
 const DEFAULT_LIFETIME: i64 = 3600;
 
@@ -88,6 +93,9 @@ pub struct Checkout {
     public_url: String,
     /// One lock per invoice with a webhook in progress.
     ipn_locks: Arc<Mutex<HashMap<InvoiceId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Recently read invoices for the public view, dropped on every change and after
+    /// [`VIEW_CACHE_TTL`] (in case a notification from another process was lost).
+    views: Arc<Mutex<HashMap<InvoiceId, (std::time::Instant, InvoiceRecord)>>>,
     /// Which invoices just changed, for the live streams.
     changes: ChangeFeed,
 }
@@ -101,14 +109,35 @@ impl Checkout {
         public_url: &str,
     ) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
-        let store_for_feed = store.clone();
+        let changes = ChangeFeed::start(store.clone());
+        let views: Arc<Mutex<HashMap<InvoiceId, (std::time::Instant, InvoiceRecord)>>> =
+            Arc::default();
+        // Forget a cached invoice the moment it changes, in this process or (PostgreSQL) another.
+        let (mut feed, cache) = (changes.subscribe(), Arc::downgrade(&views));
+        tokio::spawn(async move {
+            loop {
+                let changed = feed.recv().await;
+                let Some(cache) = cache.upgrade() else { return };
+                let mut cache = cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match changed {
+                    Ok(id) => {
+                        cache.remove(&id);
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => cache.clear(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
         Self {
             store,
             gateway,
             payment_key,
             public_url,
             ipn_locks: Arc::default(),
-            changes: ChangeFeed::start(store_for_feed),
+            changes,
+            views,
         }
     }
 
@@ -174,6 +203,7 @@ impl Checkout {
             };
             let now = now();
             self.store.attach_gateway(&record.id, &details, now).await?;
+            self.forget(&record.id);
             self.changes.publish(&record.id).await;
             record = self
                 .store
@@ -207,14 +237,50 @@ impl Checkout {
         }
     }
 
-    /// The public view of an invoice.
-    pub async fn view(&self, id: &InvoiceId) -> Result<InvoiceView, CheckoutError> {
+    /// Drops a cached invoice before its change is announced, so nobody told of the change can
+    /// read the old one from the cache.
+    fn forget(&self, id: &InvoiceId) {
+        self.views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(id);
+    }
+
+    /// The public view of an invoice, read from the database (for live streams, which must see
+    /// the change they were told of).
+    pub async fn fresh_view(&self, id: &InvoiceId) -> Result<InvoiceView, CheckoutError> {
         let record = self
             .store
             .invoice(id)
             .await?
             .ok_or(CheckoutError::NotFound)?;
         Ok(invoice_view(&record, now()))
+    }
+
+    /// The public view of an invoice, from a short-lived cache when possible.
+    pub async fn view(&self, id: &InvoiceId) -> Result<InvoiceView, CheckoutError> {
+        let lock = || {
+            self.views
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((read_at, record)) = lock().get(id)
+            && read_at.elapsed() < VIEW_CACHE_TTL
+        {
+            return Ok(invoice_view(record, now()));
+        }
+        let record = self
+            .store
+            .invoice(id)
+            .await?
+            .ok_or(CheckoutError::NotFound)?;
+        let view = invoice_view(&record, now());
+        let mut cache = lock();
+        if cache.len() >= VIEW_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(id.clone(), (std::time::Instant::now(), record));
+        Ok(view)
     }
 
     /// The lock serialising webhooks of one invoice. Entries nobody holds are dropped as new
@@ -334,6 +400,7 @@ impl Checkout {
                 continue;
             }
             if update.is_some() {
+                self.forget(id);
                 self.changes.publish(id).await;
             }
             // A reconciler check that found nothing new is not worth a line in the history.

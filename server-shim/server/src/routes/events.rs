@@ -66,7 +66,7 @@ impl Follow {
                 Ok(changed) if changed != self.id => continue,
                 Ok(_) | Err(RecvError::Lagged(_)) => {
                     recheck_at = tokio::time::Instant::now() + RECHECK;
-                    match self.checkout.view(&self.id).await {
+                    match self.checkout.fresh_view(&self.id).await {
                         Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
                         Ok(_) => continue,
                         Err(e) => {
@@ -92,7 +92,7 @@ pub(super) async fn stream(
         .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
     // Subscribe before reading, so that no change between the two is missed.
     let changes = state.checkout.subscribe();
-    let view = state.checkout.view(&id).await?;
+    let view = state.checkout.fresh_view(&id).await?;
     let seen: Option<u64> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
