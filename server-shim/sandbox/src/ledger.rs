@@ -50,6 +50,16 @@ pub(crate) enum Reference {
     OrderId(String),
 }
 
+impl Reference {
+    /// The uuid this names, given the order id → uuid index of its kind.
+    pub(crate) fn uuid_in<'a>(&'a self, by_order: &'a HashMap<String, String>) -> Option<&'a str> {
+        match self {
+            Reference::Uuid(uuid) => Some(uuid),
+            Reference::OrderId(order) => by_order.get(order).map(String::as_str),
+        }
+    }
+}
+
 /// Why a control could not act.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ControlError {
@@ -96,21 +106,15 @@ pub(crate) struct Payments {
 
 impl Payments {
     pub(crate) fn get(&self, key: &Reference) -> Option<&Payment> {
-        match key {
-            Reference::Uuid(uuid) => self.by_uuid.get(uuid),
-            Reference::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
-        }
+        key.uuid_in(&self.by_order)
+            .and_then(|uuid| self.by_uuid.get(uuid))
     }
 
     fn get_mut(&mut self, key: &Reference) -> Result<&mut Payment, ControlError> {
-        let uuid = match key {
-            Reference::Uuid(uuid) => uuid.clone(),
-            Reference::OrderId(order) => self
-                .by_order
-                .get(order)
-                .cloned()
-                .ok_or(ControlError::NotFound)?,
-        };
+        let uuid = key
+            .uuid_in(&self.by_order)
+            .ok_or(ControlError::NotFound)?
+            .to_owned();
         self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)
     }
 

@@ -64,10 +64,8 @@ impl Payouts {
     }
 
     pub(crate) fn get(&self, key: &Reference) -> Option<&Payout> {
-        match key {
-            Reference::Uuid(uuid) => self.by_uuid.get(uuid),
-            Reference::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
-        }
+        key.uuid_in(&self.by_order)
+            .and_then(|uuid| self.by_uuid.get(uuid))
     }
 
     /// Records a payout if `available` covers it; an order id seen before returns that payout.
@@ -96,14 +94,10 @@ impl Payouts {
         paid: bool,
         txid: String,
     ) -> Result<Payout, ControlError> {
-        let uuid = match key {
-            Reference::Uuid(uuid) => uuid.clone(),
-            Reference::OrderId(order) => self
-                .by_order
-                .get(order)
-                .cloned()
-                .ok_or(ControlError::NotFound)?,
-        };
+        let uuid = key
+            .uuid_in(&self.by_order)
+            .ok_or(ControlError::NotFound)?
+            .to_owned();
         let payout = self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)?;
         if payout.is_final {
             return Err(ControlError::Final);

@@ -65,21 +65,15 @@ impl Wallets {
     }
 
     pub(crate) fn get(&self, key: &Reference) -> Option<&Wallet> {
-        match key {
-            Reference::Uuid(uuid) => self.by_uuid.get(uuid),
-            Reference::OrderId(order) => self.by_order.get(order).and_then(|u| self.by_uuid.get(u)),
-        }
+        key.uuid_in(&self.by_order)
+            .and_then(|uuid| self.by_uuid.get(uuid))
     }
 
     fn get_mut(&mut self, key: &Reference) -> Result<&mut Wallet, ControlError> {
-        let uuid = match key {
-            Reference::Uuid(uuid) => uuid.clone(),
-            Reference::OrderId(order) => self
-                .by_order
-                .get(order)
-                .cloned()
-                .ok_or(ControlError::NotFound)?,
-        };
+        let uuid = key
+            .uuid_in(&self.by_order)
+            .ok_or(ControlError::NotFound)?
+            .to_owned();
         self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)
     }
 

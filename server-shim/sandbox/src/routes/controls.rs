@@ -47,24 +47,34 @@ pub(super) async fn control_pay(
     Ok(answer(changes))
 }
 
+/// A control that acts on the one payment its body names, answered with the payment's new state.
+fn on_one_payment(
+    sandbox: &Sandbox,
+    body: &[u8],
+    act: impl FnOnce(
+        &mut crate::ledger::Payments,
+        &crate::ledger::Reference,
+        i64,
+    ) -> Result<crate::ledger::Payment, crate::ledger::ControlError>,
+) -> Result<Response, Refusal> {
+    let key = reference(&object(body)?)?;
+    let now = sandbox.now();
+    let changes = sandbox.apply(|p| act(p, &key, now).map(|x| vec![x]))?;
+    Ok(answer(changes))
+}
+
 pub(super) async fn control_confirm(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = reference(&object(&body)?)?;
-    let now = sandbox.now();
-    let changes = sandbox.apply(|p| p.confirm(&key, now).map(|x| vec![x]))?;
-    Ok(answer(changes))
+    on_one_payment(&sandbox, &body, |p, key, now| p.confirm(key, now))
 }
 
 pub(super) async fn control_expire(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = reference(&object(&body)?)?;
-    let now = sandbox.now();
-    let changes = sandbox.apply(|p| p.expire(&key, now).map(|x| vec![x]))?;
-    Ok(answer(changes))
+    on_one_payment(&sandbox, &body, |p, key, now| p.expire(key, now))
 }
 
 pub(super) async fn control_advance(
@@ -140,10 +150,9 @@ pub(super) async fn control_hold(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let key = reference(&object(&body)?)?;
-    let now = sandbox.now();
-    let changes = sandbox.apply(|p| p.force(&key, PaymentStatus::Locked, now).map(|x| vec![x]))?;
-    Ok(answer(changes))
+    on_one_payment(&sandbox, &body, |p, key, now| {
+        p.force(key, PaymentStatus::Locked, now)
+    })
 }
 
 /// `POST /sandbox/webhooks/outage` (`{"lost": true}`): webhooks are lost until `{"lost": false}`,
