@@ -10,6 +10,8 @@ pub enum ErrorCode {
     InvalidRequest,
     /// Missing or wrong credentials.
     Unauthorized,
+    /// Authenticated (or not needed), but not allowed from here.
+    Forbidden,
     /// No such resource.
     NotFound,
     /// The request conflicts with an existing resource (same order id, other amount).

@@ -6,6 +6,7 @@ use crate::domain::{Shop, ShopId, ShopToken};
 use crate::outbox::{Outbox, OutboxPolicy};
 use crate::routes::{self, AppState, PayPageExtra};
 use crate::store::Store;
+use crate::workers::Workers;
 use anyhow::Context as _;
 use cryptomus_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
@@ -70,6 +71,7 @@ pub struct Application {
     router: axum::Router,
     url: String,
     demo: Option<DemoHandles>,
+    workers: Workers,
 }
 
 /// What the demo exposes to tests and the CLI.
@@ -134,6 +136,45 @@ fn warn_if_no_widget(dir: &std::path::Path) {
     }
 }
 
+/// How often the webhook inbox is checked for webhooks whose receiver did not finish them.
+const INBOX_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long shutdown waits for the workers' passes in progress.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The background work of a shim: the reconciler, the webhook inbox and the outbox.
+fn start_workers(checkout: &Checkout, settings: &Settings) -> Workers {
+    let mut workers = Workers::default();
+    let policy = settings.reconcile;
+    let reconciler = checkout.clone();
+    workers.every("reconciler", policy.every, move || {
+        let checkout = reconciler.clone();
+        async move {
+            if let Err(e) = checkout.reconcile(crate::checkout::now(), &policy).await {
+                tracing::warn!(error = %e, "reconciliation pass failed");
+            }
+        }
+    });
+    let inbox = checkout.clone();
+    workers.every("webhook inbox", INBOX_EVERY, move || {
+        let checkout = inbox.clone();
+        async move {
+            if let Err(e) = checkout.process_inbox().await {
+                tracing::warn!(error = %e, "webhook inbox pass failed");
+            }
+        }
+    });
+    let outbox = Outbox::new(checkout.clone(), settings.outbox);
+    workers.every("outbox", settings.outbox.every, move || {
+        let outbox = outbox.clone();
+        async move {
+            if let Err(e) = outbox.run_once().await {
+                tracing::warn!(error = %e, "outbox pass failed");
+            }
+        }
+    });
+    workers
+}
+
 impl Application {
     /// The production service: real gateway (or whatever `gateway_url` points at).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
@@ -173,8 +214,7 @@ impl Application {
             payment_key.clone(),
         ))?;
         let checkout = Checkout::new(store, gateway, payment_key, &public_url);
-        checkout.spawn_reconciler(settings.reconcile);
-        Outbox::new(checkout.clone(), settings.outbox).spawn();
+        let workers = start_workers(&checkout, settings);
         let state = AppState {
             checkout,
             pay_page_extra: PayPageExtra::default(),
@@ -190,6 +230,7 @@ impl Application {
             router,
             url,
             demo: None,
+            workers,
         })
     }
 
@@ -220,8 +261,7 @@ impl Application {
             config.payment_key.clone(),
             &public_url,
         );
-        checkout.spawn_reconciler(settings.reconcile);
-        Outbox::new(checkout.clone(), settings.outbox).spawn();
+        let workers = start_workers(&checkout, settings);
 
         let token = ShopToken::generate()?;
         let shop = Shop {
@@ -268,6 +308,7 @@ impl Application {
                 shop_token: token.reveal().to_owned(),
                 sandbox,
             }),
+            workers,
         })
     }
 
@@ -298,9 +339,13 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // Requests are done; let the workers finish what they hold (a callback being sent, a
+        // webhook being applied) before the process ends.
+        self.workers.stop(SHUTDOWN_GRACE).await;
+        served
     }
 }
 

@@ -4,7 +4,9 @@
 use crate::changes::ChangeFeed;
 use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, new_invoice_id};
 use crate::payment_uri::payment_uri;
-use crate::store::{GatewayDetails, InvoiceEvent, InvoiceUpdate, Store, StoreError};
+use crate::store::{
+    GatewayDetails, InboxWebhook, InvoiceEvent, InvoiceUpdate, NewWebhook, Store, StoreError,
+};
 use rust_decimal::Decimal;
 use shim_api::{CreateInvoiceRequest, InvoiceId, InvoiceStatus, InvoiceView};
 use shim_gateway::{
@@ -19,6 +21,14 @@ use time::format_description::well_known::Rfc3339;
 const VIEW_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 /// Invoices the view cache holds before it starts over.
 const VIEW_CACHE_SIZE: usize = 10_000;
+
+/// Seconds a webhook's receiver holds it before the inbox worker may take it over (the receiver
+/// died, or the gateway is slow).
+pub const WEBHOOK_LEASE: i64 = 15;
+/// Processing attempts before a webhook is given up (the reconciler still watches its invoice).
+const WEBHOOK_ATTEMPTS: i64 = 40;
+/// Processed webhooks are kept this long, for audit.
+const WEBHOOK_RETENTION: i64 = 30 * 24 * 3600;
 
 /// The gateway's default invoice lifetime, used until it tells us the real expiry.
 const DEFAULT_LIFETIME: i64 = 3600;
@@ -294,12 +304,65 @@ impl Checkout {
         locks.entry(id.clone()).or_default().clone()
     }
 
-    /// Takes a webhook: verifies it over the raw body, re-fetches the payment from the gateway
-    /// (the webhook is only a hint), and applies what changed. Duplicates and stale webhooks change
-    /// nothing but the event log.
-    #[tracing::instrument(skip_all)]
-    pub async fn handle_ipn(&self, raw: &[u8]) -> Result<IpnOutcome, IpnError> {
+    /// Takes a webhook in: verifies it over the raw body and writes it to the inbox, leased to the
+    /// caller for [`WEBHOOK_LEASE`] seconds. Once this returns, the webhook is durable and may be
+    /// acknowledged; [`Checkout::process_webhook`] then applies it (or the inbox worker does, if the
+    /// caller dies first).
+    pub async fn receive_webhook(&self, raw: &[u8]) -> Result<InboxWebhook, IpnError> {
         let hook = shim_gateway::verify_webhook(raw, &self.payment_key)?;
+        let webhook = NewWebhook {
+            kind: hook.kind,
+            order_id: hook.order_id,
+            gateway_uuid: hook.uuid,
+            gateway_status: hook.status.as_str().to_owned(),
+            // Verified, so it parsed as JSON, so it is UTF-8.
+            body: String::from_utf8_lossy(raw).into_owned(),
+        };
+        let now = now();
+        let id = self
+            .store
+            .insert_webhook(&webhook, now, now + WEBHOOK_LEASE)
+            .await?;
+        Ok(InboxWebhook {
+            id,
+            webhook,
+            attempts: 0,
+            received_at: now,
+            processed_at: None,
+            outcome: None,
+        })
+    }
+
+    /// Applies a webhook from the inbox and records the outcome there: done, or retried later with
+    /// backoff when the gateway or the store failed.
+    #[tracing::instrument(skip_all, fields(webhook = webhook.id))]
+    pub async fn process_webhook(&self, webhook: &InboxWebhook) -> Result<IpnOutcome, IpnError> {
+        let result = self.apply_webhook(&webhook.webhook).await;
+        let now = now();
+        let (outcome, retry_at) = match &result {
+            Ok(outcome) => (outcome.to_string(), None),
+            Err(e) => {
+                let attempts = webhook.attempts + 1;
+                let retry_at = (attempts < WEBHOOK_ATTEMPTS)
+                    .then(|| now + (5 * 2i64.pow(attempts.clamp(1, 9) as u32 - 1)).min(900));
+                tracing::warn!(error = %e, attempts, given_up = retry_at.is_none(), "webhook not applied yet");
+                let verb = if retry_at.is_some() {
+                    "retrying"
+                } else {
+                    "given up"
+                };
+                (format!("{verb}: {e}"), retry_at)
+            }
+        };
+        self.store
+            .finish_webhook(webhook.id, &outcome, retry_at, now)
+            .await?;
+        result
+    }
+
+    /// Re-fetches the payment a webhook names from the gateway (the webhook is only a hint) and
+    /// applies what changed. Duplicates and stale webhooks change nothing but the event log.
+    async fn apply_webhook(&self, hook: &NewWebhook) -> Result<IpnOutcome, IpnError> {
         if hook.kind != "payment" {
             tracing::info!(kind = %hook.kind, "ignoring non-payment webhook");
             return Ok(IpnOutcome::Ignored);
@@ -314,10 +377,28 @@ impl Checkout {
         };
         self.refresh(
             &known,
-            &hook.uuid,
-            &format!("webhook said {}", hook.status.as_str()),
+            &hook.gateway_uuid,
+            &format!("webhook said {}", hook.gateway_status),
         )
         .await
+    }
+
+    /// One pass of the inbox worker: applies webhooks whose receiver did not finish them (it died,
+    /// or the gateway was unavailable), and forgets old processed ones. Returns how many it tried.
+    pub async fn process_inbox(&self) -> Result<usize, StoreError> {
+        let now = now();
+        let due = self.store.claim_webhooks(now, now + 60, 50).await?;
+        for webhook in &due {
+            match self.process_webhook(webhook).await {
+                Ok(outcome) => {
+                    tracing::info!(webhook = webhook.id, %outcome, "webhook applied from the inbox")
+                }
+                Err(IpnError::GatewayUnavailable(_)) => break,
+                Err(_) => {}
+            }
+        }
+        self.store.prune_webhooks(now - WEBHOOK_RETENTION).await?;
+        Ok(due.len())
     }
 
     /// Re-fetches the gateway's payment `uuid` for invoice `known` and applies what changed.
@@ -434,6 +515,14 @@ impl Checkout {
             if !reconcile_due(&invoice, now, policy) {
                 continue;
             }
+            // Another process may be checking it right now; only one asks the gateway.
+            if !self
+                .store
+                .claim_check(&invoice.id, invoice.checked_at, now)
+                .await?
+            {
+                continue;
+            }
             match self.refresh(&invoice, &uuid, "reconciled").await {
                 Ok(_) => {}
                 Err(IpnError::GatewayUnavailable(e)) => {
@@ -444,25 +533,9 @@ impl Checkout {
                     tracing::warn!(invoice = %invoice.id, error = %e, "could not reconcile an invoice")
                 }
             }
-            self.store.mark_checked(&invoice.id, now).await?;
             checked += 1;
         }
         Ok(checked)
-    }
-
-    /// Runs [`Checkout::reconcile`] every `policy.every` until the process ends.
-    pub fn spawn_reconciler(&self, policy: ReconcilePolicy) -> tokio::task::JoinHandle<()> {
-        let checkout = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(policy.every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = checkout.reconcile(now(), &policy).await {
-                    tracing::warn!(error = %e, "reconciliation pass failed");
-                }
-            }
-        })
     }
 }
 

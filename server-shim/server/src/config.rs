@@ -37,6 +37,8 @@ pub struct Layer {
     pub rate_limit_burst: Option<u32>,
     /// Proxies whose `X-Forwarded-For` is believed (addresses).
     pub trusted_proxies: Option<Vec<String>>,
+    /// Where webhooks may come from (addresses or CIDR networks); anywhere when not given.
+    pub ipn_allowlist: Option<Vec<String>>,
 }
 
 impl Layer {
@@ -61,6 +63,7 @@ impl Layer {
             rate_limit_per_second: self.rate_limit_per_second.or(below.rate_limit_per_second),
             rate_limit_burst: self.rate_limit_burst.or(below.rate_limit_burst),
             trusted_proxies: self.trusted_proxies.or(below.trusted_proxies),
+            ipn_allowlist: self.ipn_allowlist.or(below.ipn_allowlist),
         }
     }
 
@@ -91,10 +94,27 @@ impl Layer {
                     .map_err(|_| format!("trusted_proxies: {p:?} is not an IP address"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let webhook_sources = self
+            .ipn_allowlist
+            .unwrap_or_default()
+            .iter()
+            .map(|source| {
+                let source = source.trim();
+                source
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| source.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!(
+                            "ipn_allowlist: {source:?} is not an IP address or network (like 91.227.144.54 or 10.0.0.0/8)"
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let rate_limit = RateLimit {
             per_second: self.rate_limit_per_second.unwrap_or(defaults.per_second),
             burst: self.rate_limit_burst.unwrap_or(defaults.burst),
             trusted_proxies,
+            webhook_sources,
         };
         if rate_limit.per_second == 0 || rate_limit.burst == 0 {
             return Err("rate_limit_per_second and rate_limit_burst must be at least 1".into());

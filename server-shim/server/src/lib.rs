@@ -31,5 +31,6 @@ pub mod payment_uri;
 pub mod rate_limit;
 pub mod routes;
 pub mod store;
+pub mod workers;
 
 pub use app::{Application, Settings};

@@ -45,6 +45,26 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Inspect the gateway's webhooks as received (the durable inbox).
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhooksCommand {
+    /// List webhooks, newest first, with what became of each.
+    List {
+        /// Only those not applied yet (waiting for the gateway, or for a retry).
+        #[arg(long)]
+        pending: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -118,6 +138,10 @@ struct ServeArgs {
     /// Comma-separated proxy addresses whose X-Forwarded-For is believed.
     #[arg(long, env = "SHIM_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Option<Vec<String>>,
+    /// Comma-separated addresses or networks the gateway's webhooks may come from (behind a proxy,
+    /// list the proxy in --trusted-proxies); anywhere when not given.
+    #[arg(long, env = "SHIM_IPN_ALLOWLIST", value_delimiter = ',')]
+    ipn_allowlist: Option<Vec<String>>,
 }
 
 #[derive(Args)]
@@ -288,6 +312,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 rate_limit_per_second: args.rate_limit_per_second,
                 rate_limit_burst: args.rate_limit_burst,
                 trusted_proxies: args.trusted_proxies,
+                ipn_allowlist: args.ipn_allowlist,
             };
             let settings = given.over(file).settings().map_err(anyhow::Error::msg)?;
             let app = Application::build(&settings).await?;
@@ -497,6 +522,29 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 println!("callback {id} will be sent again by the running shim");
             }
         },
+        Command::Webhooks {
+            command:
+                WebhooksCommand::List {
+                    pending,
+                    limit,
+                    database,
+                },
+        } => {
+            let store = open_store(&database).await?;
+            println!("id\treceived\tkind\torder\tstatus\tattempts\toutcome");
+            for hook in store.webhooks(pending, limit.clamp(1, 10_000)).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    hook.id,
+                    hook.received_at,
+                    hook.webhook.kind,
+                    hook.webhook.order_id,
+                    hook.webhook.gateway_status,
+                    hook.attempts,
+                    hook.outcome.as_deref().unwrap_or("not processed yet")
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -137,6 +137,16 @@ impl Metrics {
             }
             Err(e) => tracing::warn!(error = %e, "metrics could not count the outbox"),
         }
+        out.push_str(
+            "# HELP shim_webhooks_pending Webhooks taken but not applied yet, for all processes.\n",
+        );
+        out.push_str("# TYPE shim_webhooks_pending gauge\n");
+        match store.pending_webhooks().await {
+            Ok(count) => {
+                let _ = writeln!(out, "shim_webhooks_pending {count}");
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics could not count the webhook inbox"),
+        }
         out
     }
 }

@@ -183,20 +183,6 @@ impl Outbox {
             Err(format!("the shop answered {}", response.status().as_u16()))
         }
     }
-
-    /// Runs [`Outbox::run_once`] every `policy.every` until the process ends.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(self.policy.every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = self.run_once().await {
-                    tracing::warn!(error = %e, "outbox pass failed");
-                }
-            }
-        })
-    }
 }
 
 #[cfg(test)]

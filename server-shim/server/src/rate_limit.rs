@@ -3,7 +3,8 @@
 //! limited here.
 //!
 //! The client is the connection's address, or, when that address is a trusted proxy, the last
-//! address in `X-Forwarded-For` that is not itself a trusted proxy.
+//! address in `X-Forwarded-For` that is not itself a trusted proxy. The same rule tells where a
+//! webhook comes from, for the optional allowlist of gateway addresses.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -19,6 +20,9 @@ pub struct RateLimit {
     pub burst: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where the gateway's webhooks may come from; empty: anywhere (the signature is what counts;
+    /// this is defence in depth).
+    pub webhook_sources: Vec<ipnet::IpNet>,
 }
 
 impl Default for RateLimit {
@@ -27,6 +31,7 @@ impl Default for RateLimit {
             per_second: 50,
             burst: 200,
             trusted_proxies: Vec::new(),
+            webhook_sources: Vec::new(),
         }
     }
 }
@@ -62,6 +67,16 @@ impl RateLimiter {
             .filter_map(|part| part.trim().parse::<IpAddr>().ok())
             .find(|ip| !self.limit.trusted_proxies.contains(ip))
             .unwrap_or(peer)
+    }
+
+    /// Whether a webhook from `client` may be taken.
+    pub fn webhook_source_allowed(&self, client: IpAddr) -> bool {
+        self.limit.webhook_sources.is_empty()
+            || self
+                .limit
+                .webhook_sources
+                .iter()
+                .any(|net| net.contains(&client))
     }
 
     /// Takes a token for `client` at `now`; `Err(seconds)` says when to retry.
@@ -100,6 +115,7 @@ mod tests {
             per_second,
             burst,
             trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
+            webhook_sources: vec!["91.227.144.54/32".parse().unwrap()],
         })
     }
 
@@ -134,5 +150,18 @@ mod tests {
             "anyone can write the header"
         );
         assert_eq!(l.client(proxy, Some("not an address")), proxy);
+    }
+
+    #[test]
+    fn webhooks_come_only_from_the_allowed_sources() {
+        let l = limiter(1, 1);
+        let gateway: IpAddr = "91.227.144.54".parse().unwrap();
+        assert!(l.webhook_source_allowed(gateway));
+        assert!(!l.webhook_source_allowed("91.227.144.55".parse().unwrap()));
+        assert!(
+            RateLimiter::new(RateLimit::default())
+                .webhook_source_allowed("203.0.113.9".parse().unwrap()),
+            "no allowlist: anyone (the signature decides)"
+        );
     }
 }

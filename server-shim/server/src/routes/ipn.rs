@@ -1,40 +1,83 @@
 //! `POST /v1/ipn/cryptomus`: the gateway's webhooks.
+//!
+//! Durable first: the signature is verified over the raw bytes, the webhook is written to the
+//! inbox, and only then is it acknowledged. Applying it (a re-fetch from the gateway and one
+//! transaction) follows; if the gateway cannot be asked, or the process dies, the inbox worker
+//! applies it later, so an acknowledged webhook is never lost.
 
 use super::error::body_error;
 use super::{ApiError, AppState};
-use axum::Json;
+use crate::checkout::{IpnError, IpnOutcome};
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
+use shim_api::ErrorCode;
+use std::net::SocketAddr;
+use std::time::Duration;
 
-/// Verifies over the raw bytes (so no JSON extractor before it), then lets the use case re-fetch
-/// and apply. A bad signature is 401 and writes nothing; a gateway that cannot be asked is 503, so
-/// the gateway sends the webhook again.
+/// How long the answer waits for the webhook to be applied. The webhook is durable before that,
+/// so the answer is 200 either way; waiting bounds the work in flight by the gateway's connections
+/// and lets the answer say what happened.
+const APPLY_WAIT: Duration = Duration::from_secs(5);
+
 pub(super) async fn cryptomus(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    if let Some(Extension(ConnectInfo(peer))) = peer {
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let client = state.limiter.client(peer.ip(), forwarded);
+        if !state.limiter.webhook_source_allowed(client) {
+            tracing::warn!(%client, "webhook from an address not in the allowlist");
+            state.metrics.webhook("forbidden_source");
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "webhooks are not accepted from this address",
+            ));
+        }
+    }
     let body = body.map_err(body_error)?;
-    let outcome = match state.checkout.handle_ipn(&body).await {
-        Ok(outcome) => outcome,
+    let received = match state.checkout.receive_webhook(&body).await {
+        Ok(received) => received,
         Err(e) => {
             state.metrics.webhook(match &e {
-                crate::checkout::IpnError::Rejected(_) => "rejected",
-                crate::checkout::IpnError::GatewayUnavailable(_) => "gateway_unavailable",
-                crate::checkout::IpnError::Gateway(_) | crate::checkout::IpnError::Store(_) => {
-                    "error"
-                }
+                IpnError::Rejected(_) => "rejected",
+                _ => "error",
             });
             return Err(e.into());
         }
     };
-    state.metrics.webhook(match outcome {
-        crate::checkout::IpnOutcome::Applied(_) => "applied",
-        crate::checkout::IpnOutcome::Unchanged => "unchanged",
-        crate::checkout::IpnOutcome::Refused(_) => "refused",
-        crate::checkout::IpnOutcome::UnknownInvoice => "unknown_invoice",
-        crate::checkout::IpnOutcome::Ignored => "ignored",
-    });
-    Ok(Json(json!({ "ok": true, "outcome": outcome.to_string() })))
+    let id = received.id;
+    let checkout = state.checkout.clone();
+    // Its own task: a gateway that hangs up does not cancel the work half way.
+    let applying = tokio::spawn(async move { checkout.process_webhook(&received).await });
+    let outcome = match tokio::time::timeout(APPLY_WAIT, applying).await {
+        Ok(Ok(Ok(outcome))) => {
+            state.metrics.webhook(match outcome {
+                IpnOutcome::Applied(_) => "applied",
+                IpnOutcome::Unchanged => "unchanged",
+                IpnOutcome::Refused(_) => "refused",
+                IpnOutcome::UnknownInvoice => "unknown_invoice",
+                IpnOutcome::Ignored => "ignored",
+            });
+            outcome.to_string()
+        }
+        Ok(Ok(Err(e))) => {
+            state.metrics.webhook("queued");
+            format!("queued: {e}")
+        }
+        _ => {
+            state.metrics.webhook("queued");
+            "queued".to_owned()
+        }
+    };
+    Ok(Json(
+        json!({ "ok": true, "webhook": id, "outcome": outcome }),
+    ))
 }

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-fn shim(args: &[&str], database: &str) -> Output {
+pub(crate) fn shim(args: &[&str], database: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_server-shim"))
         .args(args)
         .args(["--database-url", database])
@@ -11,7 +11,7 @@ fn shim(args: &[&str], database: &str) -> Output {
         .unwrap()
 }
 
-fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

@@ -371,7 +371,7 @@ async fn public_endpoints_limit_each_client() {
     let limit = server_shim::rate_limit::RateLimit {
         per_second: 1,
         burst: 3,
-        trusted_proxies: Vec::new(),
+        ..Default::default()
     };
     let app = TestApp::spawn_configured("sqlite::memory:", Default::default(), limit).await;
     let (_, invoice) = app.create(&usdt_invoice("6201", "1.00")).await;

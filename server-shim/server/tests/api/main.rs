@@ -7,6 +7,7 @@ mod bad_inputs;
 mod cli;
 mod crash;
 mod events;
+mod inbox;
 mod invoices;
 mod ipn;
 mod outbox;

@@ -100,11 +100,16 @@ async fn a_status_change_reaches_the_shop_signed_and_can_be_replayed() {
     assert_eq!(last["invoice"]["id"], id);
     assert_eq!(last["invoice"]["status"], "paid");
 
-    let delivered = store.jobs(Some("delivered"), 10).await.unwrap();
-    assert!(
-        delivered.iter().any(|j| j.id.to_string() == delivery),
-        "{delivered:?}"
-    );
+    // The shop has it; the worker records the delivery right after.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let delivered = store.jobs(Some("delivered"), 10).await.unwrap();
+        if delivered.iter().any(|j| j.id.to_string() == delivery) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{delivered:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let count = received.len();
     assert!(
         store
@@ -129,13 +134,21 @@ async fn a_shop_that_is_down_gets_the_callback_when_it_is_back() {
     app.sandbox("expire", json!({ "order_id": id })).await;
     let received = wait_for_callbacks(&shop, 1).await;
     assert_eq!(received[0].1["invoice"]["status"], "expired");
-    let job = store
-        .jobs(None, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|j| j.invoice_id.as_str() == id)
-        .unwrap();
+    // The shop has it; the worker records the delivery right after.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let job = loop {
+        let job = store
+            .jobs(None, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|j| j.invoice_id.as_str() == id)
+            .unwrap();
+        if job.status != "pending" || std::time::Instant::now() > deadline {
+            break job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert_eq!(
         (job.status.as_str(), job.attempts),
         ("delivered", 3),

@@ -1,0 +1,84 @@
+//! The background workers (reconciler, webhook inbox, outbox) and their orderly stop: on shutdown
+//! each finishes the pass it is in, so no webhook or callback is left half done.
+
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Running workers, stopped together.
+#[derive(Debug)]
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    handles: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Self {
+            stop: watch::channel(false).0,
+            handles: Vec::new(),
+        }
+    }
+}
+
+impl Workers {
+    /// Runs `pass` now and then every `every` until [`Workers::stop`]; a pass in progress when
+    /// the stop comes is finished first.
+    pub fn every<F, Fut>(&mut self, name: &'static str, every: Duration, mut pass: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        let mut stop = self.stop.subscribe();
+        let handle = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    biased;
+                    // The only change ever sent is the stop (or the sender is gone).
+                    _ = stop.changed() => break,
+                    _ = tick.tick() => pass().await,
+                }
+            }
+            tracing::debug!(worker = name, "stopped");
+        });
+        self.handles.push((name, handle));
+    }
+
+    /// Asks every worker to stop and waits up to `grace` for their passes to end.
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        for (name, handle) in self.handles {
+            if tokio::time::timeout_at(deadline, handle).await.is_err() {
+                tracing::warn!(worker = name, "did not finish its pass in time");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn a_pass_in_progress_is_finished_before_the_stop() {
+        let finished = Arc::new(AtomicUsize::new(0));
+        let mut workers = Workers::default();
+        let counter = finished.clone();
+        workers.every("slow", Duration::from_secs(3600), move || {
+            let counter = counter.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        workers.stop(Duration::from_secs(5)).await;
+        assert_eq!(finished.load(Ordering::SeqCst), 1);
+    }
+}
