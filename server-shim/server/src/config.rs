@@ -210,5 +210,18 @@ mod tests {
             range.contains("reconcile_seconds must be between 1 and 3600"),
             "{range}"
         );
+        let sources = file("ipn_allowlist = [\"91.227.144.54\", \"10.0.0.0/8\"]\n")
+            .unwrap()
+            .settings()
+            .unwrap();
+        assert_eq!(sources.rate_limit.webhook_sources.len(), 2);
+        let bad_source = file("ipn_allowlist = [\"cryptomus.com\"]\n")
+            .unwrap()
+            .settings()
+            .unwrap_err();
+        assert!(
+            bad_source.contains("ipn_allowlist: \"cryptomus.com\" is not an IP address"),
+            "{bad_source}"
+        );
     }
 }
