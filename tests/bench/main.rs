@@ -4,6 +4,8 @@
 //!   size: throughputs, their ratio (budget: at least 0.7) and p99 latency.
 //! - Webhook intake: signed webhooks at concurrency 32, each re-fetched from the sandbox and
 //!   applied (budget: 1,000/s on SQLite), with proof that all were applied.
+//! - 10,000 live streams (SSE) on one `server-shim demo` process: its memory growth (budget:
+//!   100 MB) and the time from a payment to the last stream showing it (budget: 2 s).
 //! - Idle resident memory of `server-shim serve` (budget: 30 MB).
 //!
 //! Timing is never asserted in tests; it is reported here.
@@ -75,7 +77,7 @@ fn settings(database_url: &str) -> Result<Settings> {
         rate_limit: server_shim::rate_limit::RateLimit {
             per_second: 10_000_000,
             burst: 10_000_000,
-            trusted_proxies: Vec::new(),
+            ..Default::default()
         },
     })
 }
@@ -98,11 +100,11 @@ async fn demo(database_url: &str) -> Result<Demo> {
     })
 }
 
-async fn create(http: &reqwest::Client, demo: &Demo, order: &str) -> Result<Value> {
+async fn create(http: &reqwest::Client, base: &str, token: &str, order: &str) -> Result<Value> {
     let body = json!({ "order_id": order, "amount": "10.00", "currency": "USD", "to_currency": "USDT", "network": "tron" });
     let response = http
-        .post(format!("{}/v1/invoices", demo.url))
-        .bearer_auth(&demo.token)
+        .post(format!("{base}/v1/invoices"))
+        .bearer_auth(token)
         .json(&body)
         .send()
         .await?;
@@ -121,7 +123,7 @@ fn sqlite_file(name: &str) -> Result<String> {
 
 async fn invoice_reads(http: &reqwest::Client) -> Result<()> {
     let demo = demo(&sqlite_file("reads")?).await?;
-    let invoice = create(http, &demo, "bench-read").await?;
+    let invoice = create(http, &demo.url, &demo.token, "bench-read").await?;
     let id = invoice["id"].as_str().context("id")?.to_owned();
     let body = http
         .get(format!("{}/v1/invoices/{id}", demo.url))
@@ -183,7 +185,13 @@ async fn webhook_intake(http: &reqwest::Client, database_url: &str, label: &str)
     let run = server_shim::checkout::now();
     let mut ids = Vec::with_capacity(count);
     for i in 0..count {
-        let invoice = create(http, &demo, &format!("bench-ipn-{run}-{i}")).await?;
+        let invoice = create(
+            http,
+            &demo.url,
+            &demo.token,
+            &format!("bench-ipn-{run}-{i}"),
+        )
+        .await?;
         ids.push(invoice["id"].as_str().context("id")?.to_owned());
     }
     // The payments happen at the gateway with its own webhooks lost, so that the storm below is
@@ -254,6 +262,205 @@ async fn webhook_intake(http: &reqwest::Client, database_url: &str, label: &str)
     Ok(())
 }
 
+/// Resident memory of process `pid`, in bytes.
+fn rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Streams one payer follows: opens it, reports the first event, then the instant a paid
+/// invoice arrives. Raw HTTP/1.1 over TCP, so the load generator stays light.
+async fn follow(
+    source: std::net::IpAddr,
+    shim: std::net::SocketAddr,
+    id: String,
+    opened: tokio::sync::mpsc::Sender<()>,
+) -> Result<Instant> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::new(source, 0))?;
+    let mut stream = socket.connect(shim).await?;
+    let request = format!(
+        "GET /v1/invoices/{id}/events HTTP/1.1\r\nHost: {shim}\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut seen = Vec::with_capacity(4096);
+    let mut buf = [0u8; 4096];
+    let mut first = true;
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            bail!("the stream ended before the payment arrived");
+        }
+        seen.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&seen);
+        if first && text.contains("\"status\":\"pending\"") {
+            first = false;
+            let _ = opened.send(()).await;
+        }
+        if text.contains("\"status\":\"paid\"") {
+            return Ok(Instant::now());
+        }
+        if !text.starts_with("HTTP/1.1 200") && text.contains("\r\n\r\n") {
+            bail!("{}", text.lines().next().unwrap_or_default());
+        }
+        // Keep only the tail: an event may straddle two reads.
+        if seen.len() > 8192 {
+            seen.drain(..seen.len() - 1024);
+        }
+    }
+}
+
+/// How many payers watch one invoice in the live-streams benchmark.
+const STREAMS: usize = 10_000;
+
+/// Opens [`STREAMS`] streams of invoice `id` on the server at `port` (process `pid`), each from its
+/// own loopback address (as 10,000 phones would be, so the per-client limit is exercised, not
+/// tripped). Returns the streams, how long opening took, and the server's memory growth.
+async fn open_streams(
+    pid: u32,
+    port: u16,
+    id: &str,
+) -> Result<(Vec<tokio::task::JoinHandle<Result<Instant>>>, Duration, u64)> {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = rss(pid).context("rss")?;
+    let server: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let (opened_tx, mut opened) = tokio::sync::mpsc::channel(STREAMS);
+    let mut streams = Vec::with_capacity(STREAMS);
+    let started = Instant::now();
+    for i in 0..STREAMS {
+        let source = std::net::IpAddr::from([127, 1, (i / 250) as u8, (i % 250 + 1) as u8]);
+        let follower = follow(source, server, id.to_owned(), opened_tx.clone());
+        streams.push(tokio::spawn(follower));
+        // Open in waves, as a listen backlog would rather have it.
+        if i % 500 == 499 {
+            for _ in 0..500 {
+                opened.recv().await.context("a stream failed to open")?;
+            }
+        }
+    }
+    let open_time = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss(pid).context("rss")?;
+    Ok((streams, open_time, after.saturating_sub(before)))
+}
+
+/// A free loopback port.
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// The baseline for the live streams: axum's own SSE, one event then silence, nothing else.
+async fn bare_sse_server(port: u16) -> Result<()> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let (changes, _) = tokio::sync::broadcast::channel::<()>(16);
+    let app = axum::Router::new().route(
+        "/v1/invoices/{id}/events",
+        axum::routing::get(move || {
+            let changes = changes.subscribe();
+            async move {
+                let events = futures_util::stream::unfold(
+                    (true, changes),
+                    |(first, mut changes)| async move {
+                        if !first {
+                            let _ = changes.recv().await;
+                        }
+                        let event = Event::default().data("{\"status\":\"pending\"}");
+                        Some((Ok::<_, std::convert::Infallible>(event), (false, changes)))
+                    },
+                );
+                Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// 10,000 payers watching one invoice on a `server-shim demo` process of its own (so its memory
+/// is the shim's alone), beside the same number on a bare axum SSE server.
+async fn live_streams(http: &reqwest::Client) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    let shim_exe = exe.with_file_name("server-shim");
+    if !shim_exe.is_file() {
+        println!("live streams: skipped ({} not built)", shim_exe.display());
+        return Ok(());
+    }
+    // The baseline first, in a process of its own.
+    let port = free_port()?;
+    let mut bare = tokio::process::Command::new(&exe)
+        .args(["--bare-sse-server", &port.to_string()])
+        .kill_on_drop(true)
+        .spawn()?;
+    let (streams, _, bare_growth) =
+        open_streams(bare.id().context("the baseline exited")?, port, "x").await?;
+    let _ = bare.kill().await;
+    streams.iter().for_each(|s| s.abort());
+
+    let port = free_port()?;
+    let database = sqlite_file("streams")?;
+    let mut child = tokio::process::Command::new(&shim_exe)
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", &database])
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = child.id().context("the demo exited")?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut lines = tokio::io::BufReader::new(stdout);
+    let token = loop {
+        let mut line = String::new();
+        if tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line).await? == 0 {
+            bail!("the demo exited before printing its token");
+        }
+        if let Some(token) = line.trim().strip_prefix("demo shop token: ") {
+            break token.to_owned();
+        }
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let invoice = create(http, &base, &token, "bench-streams").await?;
+    let id = invoice["id"].as_str().context("id")?.to_owned();
+    let (streams, open_time, growth) = open_streams(pid, port, &id).await?;
+
+    let paid_at = Instant::now();
+    let response = http
+        .post(format!("{base}/cryptomus/sandbox/pay"))
+        .json(&json!({ "order_id": id, "amount": "10" }))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("sandbox pay answered {}", response.status());
+    }
+    let mut last = Duration::ZERO;
+    let mut reached = 0;
+    for stream in streams {
+        if let Ok(Ok(at)) = tokio::time::timeout(Duration::from_secs(60), stream).await? {
+            last = last.max(at.duration_since(paid_at));
+            reached += 1;
+        }
+    }
+    let _ = child.kill().await;
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    println!("live streams: {STREAMS} SSE streams on one shim process (SQLite file):");
+    println!("  opened in {open_time:?}; reached by the payment: {reached}/{STREAMS}");
+    println!(
+        "  memory growth: shim +{:.1} MB (budget <= 100 MB); bare axum SSE +{:.1} MB",
+        mb(growth),
+        mb(bare_growth)
+    );
+    println!("  payment to the last stream: {last:?} (budget <= 2 s)");
+    if reached != STREAMS {
+        bail!("only {reached} of {STREAMS} streams saw the payment");
+    }
+    Ok(())
+}
+
 /// Resident memory of a fresh `server-shim serve`, after it settles.
 async fn idle_rss() -> Result<()> {
     let exe = std::env::current_exe()?.with_file_name("server-shim");
@@ -298,12 +505,31 @@ async fn main() -> Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
-    invoice_reads(&http).await?;
-    webhook_intake(&http, &sqlite_file("intake")?, "SQLite file").await?;
-    match std::env::var("SHIM_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => webhook_intake(&http, &url, "PostgreSQL").await?,
-        _ => println!("webhook intake (PostgreSQL): skipped, SHIM_TEST_POSTGRES_URL is not set"),
+    // `shim-bench reads streams` runs only those; no names, all of them.
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, port] = only.as_slice()
+        && flag == "--bare-sse-server"
+    {
+        return bare_sse_server(port.parse()?).await;
     }
-    idle_rss().await?;
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if wanted("reads") {
+        invoice_reads(&http).await?;
+    }
+    if wanted("intake") {
+        webhook_intake(&http, &sqlite_file("intake")?, "SQLite file").await?;
+        match std::env::var("SHIM_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => webhook_intake(&http, &url, "PostgreSQL").await?,
+            _ => {
+                println!("webhook intake (PostgreSQL): skipped, SHIM_TEST_POSTGRES_URL is not set")
+            }
+        }
+    }
+    if wanted("streams") {
+        live_streams(&http).await?;
+    }
+    if wanted("idle") {
+        idle_rss().await?;
+    }
     Ok(())
 }

@@ -24,8 +24,9 @@ commands:
   build-widget   build the widget to widget/dist and print its sizes
   demo [ARGS]    build the widget and run `server-shim demo ARGS` (e.g. --listen 127.0.0.1:8080)
   test           every test: workspace, widget in headless Chromium, browser end-to-end
-    bench          the budgets, measured: invoice reads against bare axum, webhook intake
-                 (SQLite, and PostgreSQL when SHIM_TEST_POSTGRES_URL is set), idle memory
+    bench [NAMES]  the budgets, measured: invoice reads against bare axum (reads), webhook
+                 intake on SQLite and PostgreSQL when SHIM_TEST_POSTGRES_URL is set (intake),
+                 10,000 live streams (streams), idle memory (idle); NAMES picks some
   ci             cargo fmt --check, clippy (native and wasm32) with -D warnings, then test
                  with SHIM_TEST_POSTGRES_URL pointing at the local PostgreSQL";
 
@@ -84,7 +85,7 @@ fn run_command(args: &[String]) -> Result<()> {
             run(&mut command)?;
         }
         "test" => test(&root)?,
-        "bench" => bench(&root)?,
+        "bench" => bench(&root, &args[1..])?,
         "ci" => ci(&root)?,
         "help" | "--help" | "-h" => println!("{USAGE}"),
         other => bail!("unknown command {other:?}\n\n{USAGE}"),
@@ -146,7 +147,7 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn bench(root: &Path) -> Result<()> {
+fn bench(root: &Path, only: &[String]) -> Result<()> {
     step("building the shim and the load generator (release)");
     run(cargo(root).args([
         "build",
@@ -162,9 +163,7 @@ fn bench(root: &Path) -> Result<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or(target);
-    run(&mut std::process::Command::new(
-        target.join("release").join("shim-bench"),
-    ))
+    run(std::process::Command::new(target.join("release").join("shim-bench")).args(only))
 }
 
 fn ci(root: &Path) -> Result<()> {
