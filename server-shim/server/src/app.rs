@@ -285,7 +285,7 @@ impl Application {
         let state = AppState {
             checkout: checkout.clone(),
             pay_page_extra: PayPageExtra {
-                script: Some("/demo/panel.js".into()),
+                script: Some("/demo/panel.js"),
             },
             metrics: std::sync::Arc::default(),
             limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(

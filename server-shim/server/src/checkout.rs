@@ -94,9 +94,22 @@ pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// The checkout service. Cheap to clone.
+/// The checkout service. Cheap to clone (one shared allocation): every request's handler and
+/// middleware takes a clone.
 #[derive(Debug, Clone)]
-pub struct Checkout {
+pub struct Checkout(Arc<CheckoutInner>);
+
+impl std::ops::Deref for Checkout {
+    type Target = CheckoutInner;
+
+    fn deref(&self) -> &CheckoutInner {
+        &self.0
+    }
+}
+
+/// What a [`Checkout`] holds.
+#[derive(Debug)]
+pub struct CheckoutInner {
     store: Store,
     gateway: CryptomusClient,
     payment_key: ApiKey,
@@ -105,9 +118,17 @@ pub struct Checkout {
     ipn_locks: Arc<Mutex<HashMap<InvoiceId, Arc<tokio::sync::Mutex<()>>>>>,
     /// Recently read invoices for the public view, dropped on every change and after
     /// [`VIEW_CACHE_TTL`] (in case a notification from another process was lost).
-    views: Arc<Mutex<HashMap<InvoiceId, (std::time::Instant, InvoiceRecord)>>>,
+    views: Arc<Mutex<HashMap<InvoiceId, CachedView>>>,
     /// Which invoices just changed, for the live streams.
     changes: ChangeFeed,
+}
+
+/// An invoice read for the public view, and its JSON for one second.
+#[derive(Debug)]
+struct CachedView {
+    read_at: std::time::Instant,
+    record: InvoiceRecord,
+    json: Option<(i64, bytes::Bytes)>,
 }
 
 impl Checkout {
@@ -120,8 +141,7 @@ impl Checkout {
     ) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
         let changes = ChangeFeed::start(store.clone());
-        let views: Arc<Mutex<HashMap<InvoiceId, (std::time::Instant, InvoiceRecord)>>> =
-            Arc::default();
+        let views: Arc<Mutex<HashMap<InvoiceId, CachedView>>> = Arc::default();
         // Forget a cached invoice the moment it changes, in this process or (PostgreSQL) another.
         let (mut feed, cache) = (changes.subscribe(), Arc::downgrade(&views));
         tokio::spawn(async move {
@@ -140,7 +160,7 @@ impl Checkout {
                 }
             }
         });
-        Self {
+        Self(Arc::new(CheckoutInner {
             store,
             gateway,
             payment_key,
@@ -148,7 +168,7 @@ impl Checkout {
             ipn_locks: Arc::default(),
             changes,
             views,
-        }
+        }))
     }
 
     /// Every invoice change from now on, by id, from every shim process sharing the database. A
@@ -250,10 +270,7 @@ impl Checkout {
     /// Drops a cached invoice before its change is announced, so nobody told of the change can
     /// read the old one from the cache.
     fn forget(&self, id: &InvoiceId) {
-        self.views
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(id);
+        self.cached_views().remove(id);
     }
 
     /// The public view of an invoice, read from the database (for live streams, which must see
@@ -267,17 +284,43 @@ impl Checkout {
         Ok(invoice_view(&record, now()))
     }
 
+    fn cached_views(&self) -> std::sync::MutexGuard<'_, HashMap<InvoiceId, CachedView>> {
+        self.views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The public view of an invoice as JSON, from a short-lived cache when possible. The
+    /// encoded body is kept for the second it was made in (its countdown is in seconds), so a
+    /// burst of polls encodes it once.
+    pub async fn view_json(&self, id: &InvoiceId) -> Result<bytes::Bytes, CheckoutError> {
+        let encode = |view: &InvoiceView| {
+            serde_json::to_vec(view)
+                .map(bytes::Bytes::from)
+                .map_err(|e| CheckoutError::Store(StoreError::Corrupt(e.to_string())))
+        };
+        let now = now();
+        if let Some(cached) = self.cached_views().get_mut(id)
+            && cached.read_at.elapsed() < VIEW_CACHE_TTL
+        {
+            if let Some((second, json)) = &cached.json
+                && *second == now
+            {
+                return Ok(json.clone());
+            }
+            let json = encode(&invoice_view(&cached.record, now))?;
+            cached.json = Some((now, json.clone()));
+            return Ok(json);
+        }
+        encode(&self.view(id).await?)
+    }
+
     /// The public view of an invoice, from a short-lived cache when possible.
     pub async fn view(&self, id: &InvoiceId) -> Result<InvoiceView, CheckoutError> {
-        let lock = || {
-            self.views
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((read_at, record)) = lock().get(id)
-            && read_at.elapsed() < VIEW_CACHE_TTL
+        if let Some(cached) = self.cached_views().get(id)
+            && cached.read_at.elapsed() < VIEW_CACHE_TTL
         {
-            return Ok(invoice_view(record, now()));
+            return Ok(invoice_view(&cached.record, now()));
         }
         let record = self
             .store
@@ -285,11 +328,18 @@ impl Checkout {
             .await?
             .ok_or(CheckoutError::NotFound)?;
         let view = invoice_view(&record, now());
-        let mut cache = lock();
+        let mut cache = self.cached_views();
         if cache.len() >= VIEW_CACHE_SIZE {
             cache.clear();
         }
-        cache.insert(id.clone(), (std::time::Instant::now(), record));
+        cache.insert(
+            id.clone(),
+            CachedView {
+                read_at: std::time::Instant::now(),
+                record,
+                json: None,
+            },
+        );
         Ok(view)
     }
 

@@ -20,13 +20,19 @@ struct Histogram {
     sum: f64,
 }
 
+/// What is counted of one route.
+#[derive(Debug, Default, Clone)]
+struct RouteStats {
+    /// Requests by status class (1xx to 5xx).
+    by_class: [u64; 5],
+    latency: Histogram,
+}
+
 /// The shim's counters. Shared by every handler.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// (route, status class) → requests.
-    requests: Mutex<BTreeMap<(String, &'static str), u64>>,
-    /// route → latency histogram.
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// route → requests and latency. One lock, and no allocation once a route is known.
+    routes: Mutex<BTreeMap<String, RouteStats>>,
     /// outcome → webhooks.
     webhooks: Mutex<BTreeMap<String, u64>>,
     streams: AtomicI64,
@@ -38,24 +44,23 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn class(status: u16) -> &'static str {
-    match status {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    }
+/// Status classes, as labelled.
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+fn class(status: u16) -> usize {
+    usize::from((status / 100).clamp(1, 5) - 1)
 }
 
 impl Metrics {
     /// Counts one request to `route` (the matched pattern, never the raw path).
     pub fn request(&self, route: &str, status: u16, took: Duration) {
-        *lock(&self.requests)
-            .entry((route.to_owned(), class(status)))
-            .or_default() += 1;
-        let mut latency = lock(&self.latency);
-        let histogram = latency.entry(route.to_owned()).or_default();
+        let mut routes = lock(&self.routes);
+        let stats = match routes.get_mut(route) {
+            Some(stats) => stats,
+            None => routes.entry(route.to_owned()).or_default(),
+        };
+        stats.by_class[class(status)] += 1;
+        let histogram = &mut stats.latency;
         let seconds = took.as_secs_f64();
         for (count, bound) in histogram.counts.iter_mut().zip(BUCKETS) {
             if seconds <= bound {
@@ -82,15 +87,20 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP shim_http_requests_total HTTP requests by route and status class.\n");
         out.push_str("# TYPE shim_http_requests_total counter\n");
-        for ((route, status), count) in lock(&self.requests).iter() {
-            let _ = writeln!(
-                out,
-                "shim_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}"
-            );
+        let routes = lock(&self.routes).clone();
+        for (route, stats) in &routes {
+            for (status, count) in CLASSES.iter().zip(stats.by_class) {
+                if count > 0 {
+                    let _ = writeln!(
+                        out,
+                        "shim_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}"
+                    );
+                }
+            }
         }
         out.push_str("# HELP shim_http_request_duration_seconds HTTP request latency by route.\n");
         out.push_str("# TYPE shim_http_request_duration_seconds histogram\n");
-        for (route, histogram) in lock(&self.latency).iter() {
+        for (route, histogram) in routes.iter().map(|(route, stats)| (route, &stats.latency)) {
             for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
                 let _ = writeln!(
                     out,

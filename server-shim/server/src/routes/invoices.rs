@@ -71,10 +71,11 @@ pub(super) async fn create(
 pub(super) async fn get(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<InvoiceView>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let id = id
         .ok()
         .and_then(|Path(id)| InvoiceId::parse(&id))
         .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
-    Ok(Json(state.checkout.view(&id).await?))
+    let json = state.checkout.view_json(&id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json))
 }

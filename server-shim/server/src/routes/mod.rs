@@ -16,7 +16,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::path::PathBuf;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -41,7 +43,7 @@ pub struct AppState {
 #[derive(Debug, Clone, Default)]
 pub struct PayPageExtra {
     /// A script URL loaded by the pay page, given the invoice id in `data-invoice` of its panel.
-    pub script: Option<String>,
+    pub script: Option<&'static str>,
 }
 
 /// The shim's routes, with the widget assets served from `widget_dir`.
@@ -98,8 +100,49 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         // Outermost: every request has an id before anything logs (a caller's own is kept).
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(RequestIds::new()))
         .with_state(state)
+}
+
+/// New request ids: uuid-shaped, a random per-process prefix and a counter, so that making one
+/// costs no system call (a v4 uuid asks the OS for randomness every time).
+#[derive(Debug, Clone)]
+struct RequestIds {
+    prefix: u64,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        let prefix = crate::domain::random_bytes::<8>().map_or_else(
+            |_| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64)
+            },
+            u64::from_le_bytes,
+        );
+        Self {
+            prefix,
+            next: std::sync::Arc::default(),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = self.prefix;
+        let id = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            p >> 32,
+            (p >> 16) & 0xffff,
+            p & 0xffff,
+            n >> 48,
+            n & 0xffff_ffff_ffff
+        );
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
@@ -118,15 +161,18 @@ async fn track(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    // A cheap clone (the pattern is shared), not a new string per request.
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .cloned();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    state
-        .metrics
-        .request(&route, response.status().as_u16(), started.elapsed());
+    state.metrics.request(
+        route.as_ref().map_or("unmatched", |p| p.as_str()),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
