@@ -124,6 +124,7 @@ mod tests {
             url_return: None,
             url_success: None,
             version,
+            can_change_coin: false,
         }
     }
 

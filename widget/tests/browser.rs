@@ -58,6 +58,7 @@ fn view(status: InvoiceStatus) -> InvoiceView {
         url_return: Some("https://shop.example/cart".into()),
         url_success: Some("https://shop.example/thanks".into()),
         version: 1,
+        can_change_coin: false,
     }
 }
 

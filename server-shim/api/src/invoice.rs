@@ -110,6 +110,40 @@ pub struct InvoiceView {
     pub url_success: Option<String>,
     /// Grows by one with every accepted change; lets clients drop stale updates.
     pub version: u64,
+    /// Whether the payer may still pick another coin (`POST /v1/invoices/{id}/coin`): nothing was
+    /// paid yet and the invoice is open.
+    #[serde(default)]
+    pub can_change_coin: bool,
+}
+
+/// `POST /v1/invoices/{id}/coin`: the coin and network the payer picked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChooseCoinRequest {
+    /// Coin code, as in the coin list (`USDT`).
+    pub currency: String,
+    /// Network code, as in the coin list (`tron`).
+    pub network: String,
+}
+
+/// One coin the payer may pick, from `GET /v1/invoices/{id}/coins`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoinOption {
+    /// Coin code.
+    pub currency: String,
+    /// Network code.
+    pub network: String,
+    /// The smallest payment the gateway takes in it, in the coin, decimal string.
+    pub min_amount: String,
+    /// The largest, in the coin, decimal string.
+    pub max_amount: String,
+}
+
+/// `GET /v1/invoices/{id}/coins`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoinList {
+    /// What the payer may pick, ordered by coin then network.
+    pub coins: Vec<CoinOption>,
 }
 
 #[cfg(test)]

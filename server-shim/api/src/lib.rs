@@ -14,5 +14,7 @@ pub mod invoice;
 pub mod status;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
-pub use invoice::{CreateInvoiceRequest, InvoiceId, InvoiceView};
+pub use invoice::{
+    ChooseCoinRequest, CoinList, CoinOption, CreateInvoiceRequest, InvoiceId, InvoiceView,
+};
 pub use status::InvoiceStatus;

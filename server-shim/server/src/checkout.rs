@@ -5,10 +5,13 @@ use crate::changes::ChangeFeed;
 use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, new_invoice_id};
 use crate::payment_uri::payment_uri;
 use crate::store::{
-    GatewayDetails, InboxWebhook, InvoiceEvent, InvoiceUpdate, NewWebhook, Store, StoreError,
+    GatewayDetails, InboxWebhook, InvoiceEvent, InvoicePayment, InvoiceUpdate, NewWebhook, Store,
+    StoreError,
 };
 use rust_decimal::Decimal;
-use shim_api::{CreateInvoiceRequest, InvoiceId, InvoiceStatus, InvoiceView};
+use shim_api::{
+    ChooseCoinRequest, CoinOption, CreateInvoiceRequest, InvoiceId, InvoiceStatus, InvoiceView,
+};
 use shim_gateway::{
     ApiKey, CreateInvoice, CryptomusClient, GatewayError, GatewayInvoice, PaymentRef, WebhookError,
 };
@@ -29,6 +32,13 @@ pub const WEBHOOK_LEASE: i64 = 15;
 const WEBHOOK_ATTEMPTS: i64 = 40;
 /// Processed webhooks are kept this long, for audit.
 const WEBHOOK_RETENTION: i64 = 30 * 24 * 3600;
+
+/// How long the gateway's list of coins is trusted.
+const COINS_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+/// Payments one invoice may have at the gateway: the first, and one per coin picked after.
+const MAX_PAYMENTS: usize = 8;
+/// The gateway's shortest and longest invoice lifetimes, seconds.
+const LIFETIME_RANGE: (i64, i64) = (300, 43_200);
 
 /// The gateway's default invoice lifetime, used until it tells us the real expiry.
 const DEFAULT_LIFETIME: i64 = 3600;
@@ -121,6 +131,8 @@ pub struct CheckoutInner {
     views: Arc<Mutex<HashMap<InvoiceId, CachedView>>>,
     /// Which invoices just changed, for the live streams.
     changes: ChangeFeed,
+    /// The coins the gateway takes, as last fetched.
+    coins: Mutex<Option<(std::time::Instant, Arc<Vec<CoinOption>>)>>,
 }
 
 /// An invoice read for the public view, and its JSON for one second.
@@ -168,6 +180,7 @@ impl Checkout {
             ipn_locks: Arc::default(),
             changes,
             views,
+            coins: Mutex::default(),
         }))
     }
 
@@ -250,6 +263,152 @@ impl Checkout {
             tracing::info!(invoice = %record.id, "invoice created");
         }
         Ok((record, created))
+    }
+
+    /// The coins a payer may pick, from the gateway's services list (cached for a while).
+    pub async fn coins(&self) -> Result<Arc<Vec<CoinOption>>, CheckoutError> {
+        let cached = || {
+            self.coins
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((at, coins)) = &*cached()
+            && at.elapsed() < COINS_TTL
+        {
+            return Ok(coins.clone());
+        }
+        let mut coins: Vec<CoinOption> = self
+            .gateway
+            .services()
+            .await?
+            .into_iter()
+            .filter(|service| service.available)
+            .map(|service| CoinOption {
+                currency: service.currency,
+                network: service.network,
+                min_amount: service.min_amount.normalize().to_string(),
+                max_amount: service.max_amount.normalize().to_string(),
+            })
+            .collect();
+        coins.sort_by(|a, b| (&a.currency, &a.network).cmp(&(&b.currency, &b.network)));
+        let coins = Arc::new(coins);
+        *cached() = Some((std::time::Instant::now(), coins.clone()));
+        Ok(coins)
+    }
+
+    /// The payer picks a coin and network: the invoice gets a payment at the gateway in that
+    /// coin (a new one, or the one made when the payer picked it before) and shows it. The
+    /// earlier payments stay valid at the gateway: money sent to them still counts. Only while
+    /// nothing is paid and the invoice is open; picking the current coin again changes nothing.
+    #[tracing::instrument(skip_all, fields(invoice = %id))]
+    pub async fn choose_coin(
+        &self,
+        id: &InvoiceId,
+        choice: &ChooseCoinRequest,
+    ) -> Result<InvoiceView, CheckoutError> {
+        let currency = choice.currency.trim().to_ascii_uppercase();
+        let network = choice.network.trim().to_ascii_lowercase();
+        // Webhooks of this invoice wait: a payment arriving meanwhile is applied after.
+        let lock = self.invoice_lock(id);
+        let _guard = lock.lock().await;
+        let record = self
+            .store
+            .invoice(id)
+            .await?
+            .ok_or(CheckoutError::NotFound)?;
+        let now = now();
+        let view = invoice_view(&record, now);
+        let same = |coin: &Option<String>, net: &Option<String>| {
+            coin.as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&currency))
+                && net
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&network))
+        };
+        if same(&record.payer_currency, &record.network) {
+            return Ok(view);
+        }
+        if !view.can_change_coin {
+            return Err(CheckoutError::Conflict(
+                if record.status != InvoiceStatus::Pending {
+                    format!(
+                        "the invoice is {}: its coin can no longer change",
+                        record.status
+                    )
+                } else if !record.paid_amount.is_zero() {
+                    "a payment has arrived: the coin can no longer change".to_owned()
+                } else {
+                    "the invoice has expired".to_owned()
+                },
+            ));
+        }
+        let coins = self.coins().await?;
+        if !coins
+            .iter()
+            .any(|c| c.currency == currency && c.network == network)
+        {
+            return Err(CheckoutError::Invalid(format!(
+                "{currency} on {network} is not offered; pick one from GET /v1/invoices/{id}/coins"
+            )));
+        }
+        let payments = self.store.payments(id).await?;
+        let earlier = payments.iter().find(|p| {
+            same(&p.details.payer_currency, &p.details.network) && p.details.expires_at > now
+        });
+        let payment = match earlier {
+            Some(payment) => payment.clone(),
+            None => {
+                if payments.len() >= MAX_PAYMENTS {
+                    return Err(CheckoutError::Conflict(format!(
+                        "the coin of this invoice was changed {MAX_PAYMENTS} times; pick one already tried"
+                    )));
+                }
+                let gateway_order_id = format!("{id}-{}", payments.len() + 1);
+                // The new payment ends when the invoice does: picking a coin buys no time.
+                let expires_at = view_expiry(&record);
+                let lifetime = (expires_at - now).clamp(LIFETIME_RANGE.0, LIFETIME_RANGE.1);
+                let request = CreateInvoice {
+                    order_id: gateway_order_id.clone(),
+                    to_currency: Some(currency.clone()),
+                    network: Some(network.clone()),
+                    lifetime: Some(lifetime as u32),
+                    ..self.gateway_request(&record)
+                };
+                let created = self.gateway.create_invoice(&request).await?;
+                InvoicePayment {
+                    gateway_order_id,
+                    details: GatewayDetails {
+                        uuid: created.uuid,
+                        status: created.status.as_str().to_owned(),
+                        payer_amount: created.payer_amount,
+                        payer_currency: created.payer_currency.or(Some(currency.clone())),
+                        network: created.network.or(Some(network.clone())),
+                        address: created.address,
+                        expires_at: created.expires_at,
+                    },
+                }
+            }
+        };
+        if !self
+            .store
+            .switch_payment(id, record.version, &payment, now)
+            .await?
+        {
+            return Err(CheckoutError::Conflict(
+                "the invoice changed meanwhile; try again".into(),
+            ));
+        }
+        self.forget(id);
+        self.changes.publish(id).await;
+        let event = InvoiceEvent {
+            source: "payer".into(),
+            gateway_status: Some(payment.details.status.clone()),
+            outcome: format!("coin changed to {currency} on {network}"),
+            version: record.version + 1,
+        };
+        self.store.record_event(id, &event, now).await?;
+        tracing::info!(%currency, %network, "payer changed the coin");
+        self.fresh_view(id).await
     }
 
     fn gateway_request(&self, record: &InvoiceRecord) -> CreateInvoice {
@@ -417,7 +576,12 @@ impl Checkout {
             tracing::info!(kind = %hook.kind, "ignoring non-payment webhook");
             return Ok(IpnOutcome::Ignored);
         }
-        let Some(id) = InvoiceId::parse(&hook.order_id) else {
+        // `<invoice id>-<n>` names the payment for the n-th coin the payer picked.
+        let invoice = hook
+            .order_id
+            .split_once('-')
+            .map_or(hook.order_id.as_str(), |(invoice, _)| invoice);
+        let Some(id) = InvoiceId::parse(invoice) else {
             tracing::warn!(order_id = %hook.order_id, "webhook for an order id the shim never issued");
             return Ok(IpnOutcome::UnknownInvoice);
         };
@@ -491,12 +655,16 @@ impl Checkout {
             Err(e) if e.is_transient() => return Err(IpnError::GatewayUnavailable(e)),
             Err(e) => return Err(IpnError::Gateway(e)),
         };
-        // The gateway's own record must be the payment we created for this invoice.
-        let ours = fetched.order_id == id.as_str()
-            && known
-                .gateway_uuid
-                .as_deref()
-                .is_none_or(|uuid| uuid == fetched.uuid);
+        // The gateway's own record must be one of the payments we created for this invoice.
+        let payments = self.store.payments(id).await?;
+        let ours = payments
+            .iter()
+            .any(|p| p.details.uuid == fetched.uuid && p.gateway_order_id == fetched.order_id)
+            || (fetched.order_id == id.as_str()
+                && known
+                    .gateway_uuid
+                    .as_deref()
+                    .is_none_or(|uuid| uuid == fetched.uuid));
         if !ours {
             tracing::warn!(invoice = %id, "a webhook names a payment that is not this invoice's");
             let event = ignore(
@@ -515,6 +683,50 @@ impl Checkout {
                 .await?
                 .ok_or(StoreError::Corrupt("invoice vanished".into()))?;
             let now = now();
+            // A payment for a coin the payer picked earlier: money sent there counts (the
+            // invoice follows that payment from now on); anything else (its expiry) is noise.
+            if current
+                .gateway_uuid
+                .as_deref()
+                .is_some_and(|uuid| uuid != fetched.uuid)
+            {
+                let money = fetched.payment_amount.is_some_and(|p| p > Decimal::ZERO)
+                    || matches!(
+                        InvoiceStatus::from(&fetched.status),
+                        InvoiceStatus::Confirming
+                            | InvoiceStatus::PartiallyPaid
+                            | InvoiceStatus::Paid
+                            | InvoiceStatus::Overpaid
+                            | InvoiceStatus::Underpaid
+                    );
+                if !money {
+                    if source != "reconcile" {
+                        let event = ignore(
+                            "ignored: a payment for a coin the payer no longer uses",
+                            Some(fetched.status.as_str().to_owned()),
+                        );
+                        self.store.record_event(id, &event, now).await?;
+                    }
+                    return Ok(IpnOutcome::Ignored);
+                }
+                let payment = InvoicePayment {
+                    gateway_order_id: fetched.order_id.clone(),
+                    details: GatewayDetails {
+                        uuid: fetched.uuid.clone(),
+                        status: fetched.status.as_str().to_owned(),
+                        payer_amount: fetched.payer_amount,
+                        payer_currency: fetched.payer_currency.clone(),
+                        network: fetched.network.clone(),
+                        address: fetched.address.clone(),
+                        expires_at: fetched.expires_at,
+                    },
+                };
+                tracing::info!(invoice = %id, "money arrived on an earlier coin's payment; following it");
+                self.store
+                    .switch_payment(id, current.version, &payment, now)
+                    .await?;
+                continue;
+            }
             let (outcome, update) = decide(&current, &fetched);
             if let Some(update) = &update
                 && !self
@@ -573,14 +785,26 @@ impl Checkout {
             {
                 continue;
             }
-            match self.refresh(&invoice, &uuid, "reconciled").await {
-                Ok(_) => {}
-                Err(IpnError::GatewayUnavailable(e)) => {
-                    tracing::warn!(error = %e, "gateway unavailable; reconciling later");
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(invoice = %invoice.id, error = %e, "could not reconcile an invoice")
+            // Payments for coins the payer picked earlier first: money may have gone there.
+            let mut uuids: Vec<String> = self
+                .store
+                .payments(&invoice.id)
+                .await?
+                .into_iter()
+                .map(|p| p.details.uuid)
+                .filter(|u| *u != uuid)
+                .collect();
+            uuids.push(uuid);
+            for uuid in &uuids {
+                match self.refresh(&invoice, uuid, "reconciled").await {
+                    Ok(_) => {}
+                    Err(IpnError::GatewayUnavailable(e)) => {
+                        tracing::warn!(error = %e, "gateway unavailable; reconciling later");
+                        return Ok(checked);
+                    }
+                    Err(e) => {
+                        tracing::warn!(invoice = %invoice.id, error = %e, "could not reconcile an invoice")
+                    }
                 }
             }
             checked += 1;
@@ -725,10 +949,16 @@ fn rfc3339(unix: i64) -> String {
 }
 
 /// The payer's view of an invoice at `now`.
-pub fn invoice_view(record: &InvoiceRecord, now: i64) -> InvoiceView {
-    let expires_at = record
+/// When the invoice expires, unix seconds: the gateway's word, or the lifetime asked for.
+fn view_expiry(record: &InvoiceRecord) -> i64 {
+    record
         .expires_at
-        .unwrap_or(record.created_at + record.lifetime.map_or(DEFAULT_LIFETIME, i64::from));
+        .unwrap_or(record.created_at + record.lifetime.map_or(DEFAULT_LIFETIME, i64::from))
+}
+
+/// What the payer sees of an invoice at `now`.
+pub fn invoice_view(record: &InvoiceRecord, now: i64) -> InvoiceView {
+    let expires_at = view_expiry(record);
     let remaining = record
         .payer_amount
         .map(|due| (due - record.paid_amount).max(Decimal::ZERO));
@@ -762,6 +992,9 @@ pub fn invoice_view(record: &InvoiceRecord, now: i64) -> InvoiceView {
         url_return: record.url_return.clone(),
         url_success: record.url_success.clone(),
         version: record.version.max(0) as u64,
+        can_change_coin: record.status == InvoiceStatus::Pending
+            && record.paid_amount.is_zero()
+            && seconds_left > 0,
     }
 }
 

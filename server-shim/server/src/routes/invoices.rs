@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shim_api::{CreateInvoiceRequest, InvoiceId, InvoiceView};
+use shim_api::{ChooseCoinRequest, CoinList, CreateInvoiceRequest, InvoiceId, InvoiceView};
 
 /// The answer to a shop: the invoice as the payer sees it, plus where to send the payer.
 #[derive(Serialize)]
@@ -72,10 +72,56 @@ pub(super) async fn get(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = id
-        .ok()
-        .and_then(|Path(id)| InvoiceId::parse(&id))
-        .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
+    let id = invoice_id(id)?;
     let json = state.checkout.view_json(&id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json))
+}
+
+fn invoice_id(id: Result<Path<String>, PathRejection>) -> Result<InvoiceId, ApiError> {
+    id.ok()
+        .and_then(|Path(id)| InvoiceId::parse(&id))
+        .ok_or_else(|| ApiError::not_found("no invoice with that id"))
+}
+
+/// `GET /v1/invoices/{id}/coins`: what the payer may pick (the widget's coin picker).
+pub(super) async fn coins(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<CoinList>, ApiError> {
+    let id = invoice_id(id)?;
+    // Only for invoices that exist: the list is not an open proxy to the gateway.
+    state.checkout.view(&id).await?;
+    let coins = state.checkout.coins().await?;
+    Ok(Json(CoinList {
+        coins: coins.as_ref().clone(),
+    }))
+}
+
+/// `POST /v1/invoices/{id}/coin`: the payer picks a coin; answers the invoice as it now is.
+pub(super) async fn choose_coin(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<InvoiceView>, ApiError> {
+    let id = invoice_id(id)?;
+    let choice: ChooseCoinRequest = json_body(&headers, body)?;
+    let code = |value: &str, max: usize| {
+        !value.is_empty()
+            && value.len() <= max
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !code(choice.currency.trim(), 10) {
+        return Err(ApiError::invalid(
+            "currency must be a coin code of 1 to 10 letters or digits, like USDT",
+        ));
+    }
+    if !code(choice.network.trim(), 20) {
+        return Err(ApiError::invalid(
+            "network must be a network code of 1 to 20 letters, digits, - or _, like tron",
+        ));
+    }
+    Ok(Json(state.checkout.choose_coin(&id, &choice).await?))
 }

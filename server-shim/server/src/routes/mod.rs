@@ -52,13 +52,15 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
     let public = Router::new()
         .route("/v1/invoices/{id}", get(invoices::get))
         .route("/v1/invoices/{id}/events", get(events::stream))
+        .route("/v1/invoices/{id}/coins", get(invoices::coins))
+        .route("/v1/invoices/{id}/coin", post(invoices::choose_coin))
         .route("/pay/{id}", get(pay_page::page))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), limit))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([Method::GET])
-                .allow_headers([header::ACCEPT]),
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::ACCEPT, header::CONTENT_TYPE]),
         );
     let widget = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(

@@ -157,6 +157,15 @@ pub struct GatewayDetails {
     pub expires_at: i64,
 }
 
+/// One of an invoice's payments at the gateway (one per coin the payer picked).
+#[derive(Debug, Clone)]
+pub struct InvoicePayment {
+    /// The order id the gateway knows it by: the invoice id, then `<invoice id>-<n>`.
+    pub gateway_order_id: String,
+    /// What the gateway said when it was made.
+    pub details: GatewayDetails,
+}
+
 /// A change to apply to an invoice, guarded by the version it was computed from.
 #[derive(Debug, Clone)]
 pub struct InvoiceUpdate {
@@ -264,6 +273,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhook inbox",
         include_str!("../../migrations/sqlite/0005_webhook_inbox.sql"),
     ),
+    (
+        6,
+        "invoice payments",
+        include_str!("../../migrations/sqlite/0006_invoice_payments.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -290,6 +304,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "webhook inbox",
         include_str!("../../migrations/postgres/0005_webhook_inbox.sql"),
+    ),
+    (
+        6,
+        "invoice payments",
+        include_str!("../../migrations/postgres/0006_invoice_payments.sql"),
     ),
 ];
 
@@ -579,7 +598,111 @@ impl Store {
             .execute(pool)
             .await?;
         });
+        self.insert_payment(
+            id,
+            &InvoicePayment {
+                gateway_order_id: id.as_str().to_owned(),
+                details: gw.clone(),
+            },
+            now,
+        )
+        .await
+    }
+
+    async fn insert_payment(
+        &self,
+        id: &InvoiceId,
+        payment: &InvoicePayment,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let gw = &payment.details;
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO invoice_payments (gateway_uuid, invoice_id, gateway_order_id, gateway_status, \
+                 payer_amount, payer_currency, network, address, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (gateway_uuid) DO NOTHING",
+            )
+            .bind(&gw.uuid)
+            .bind(id.as_str())
+            .bind(&payment.gateway_order_id)
+            .bind(&gw.status)
+            .bind(gw.payer_amount.map(|a| a.to_string()))
+            .bind(&gw.payer_currency)
+            .bind(&gw.network)
+            .bind(&gw.address)
+            .bind(gw.expires_at)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
         Ok(())
+    }
+
+    /// The invoice's payments at the gateway, oldest first.
+    pub async fn payments(&self, id: &InvoiceId) -> Result<Vec<InvoicePayment>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT gateway_uuid, gateway_order_id, gateway_status, payer_amount, payer_currency, \
+                 network, address, expires_at FROM invoice_payments WHERE invoice_id = $1 \
+                 ORDER BY created_at, gateway_order_id",
+            )
+            .bind(id.as_str())
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(InvoicePayment {
+                        gateway_order_id: row.try_get("gateway_order_id")?,
+                        details: GatewayDetails {
+                            uuid: row.try_get("gateway_uuid")?,
+                            status: row.try_get("gateway_status")?,
+                            payer_amount: row
+                                .try_get::<Option<String>, _>("payer_amount")?
+                                .map(decimal)
+                                .transpose()?,
+                            payer_currency: row.try_get("payer_currency")?,
+                            network: row.try_get("network")?,
+                            address: row.try_get("address")?,
+                            expires_at: row.try_get("expires_at")?,
+                        },
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Makes `payment` the invoice's current one (recording it first if it is new), if the
+    /// invoice is still at `expected_version`; `false` if someone changed it since.
+    pub async fn switch_payment(
+        &self,
+        id: &InvoiceId,
+        expected_version: i64,
+        payment: &InvoicePayment,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.insert_payment(id, payment, now).await?;
+        let gw = &payment.details;
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE invoices SET gateway_uuid = $3, gateway_status = $4, payer_amount = $5, \
+                 payer_currency = $6, network = $7, address = $8, expires_at = $9, \
+                 version = version + 1, updated_at = $10 WHERE id = $1 AND version = $2",
+            )
+            .bind(id.as_str())
+            .bind(expected_version)
+            .bind(&gw.uuid)
+            .bind(&gw.status)
+            .bind(gw.payer_amount.map(|a| a.to_string()))
+            .bind(&gw.payer_currency)
+            .bind(&gw.network)
+            .bind(&gw.address)
+            .bind(gw.expires_at)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(affected == 1)
     }
 
     /// Deletes an invoice the gateway never accepted (no gateway uuid, no history).

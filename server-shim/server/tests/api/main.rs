@@ -5,6 +5,7 @@
 
 mod bad_inputs;
 mod cli;
+mod coins;
 mod crash;
 mod events;
 mod inbox;
