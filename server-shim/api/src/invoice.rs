@@ -7,6 +7,7 @@ use std::fmt;
 /// The shim's own invoice id. It is also the `order_id` the shim gives the gateway, so it only uses
 /// characters the gateway accepts there (`[A-Za-z0-9_-]`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct InvoiceId(String);
 
@@ -45,6 +46,7 @@ impl fmt::Display for InvoiceId {
 
 /// `POST /v1/invoices`: what a shop asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvoiceRequest {
     /// The shop's order id; invoice creation is idempotent per shop and order id.
@@ -75,6 +77,7 @@ pub struct CreateInvoiceRequest {
 
 /// `GET /v1/invoices/{id}`: everything the widget renders, and nothing secret or personal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceView {
     /// The invoice id.
     pub id: InvoiceId,
@@ -118,6 +121,7 @@ pub struct InvoiceView {
 
 /// `POST /v1/invoices/{id}/coin`: the coin and network the payer picked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChooseCoinRequest {
     /// Coin code, as in the coin list (`USDT`).
@@ -128,6 +132,7 @@ pub struct ChooseCoinRequest {
 
 /// One coin the payer may pick, from `GET /v1/invoices/{id}/coins`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoinOption {
     /// Coin code.
     pub currency: String,
@@ -141,6 +146,7 @@ pub struct CoinOption {
 
 /// `GET /v1/invoices/{id}/coins`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoinList {
     /// What the payer may pick, ordered by coin then network.
     pub coins: Vec<CoinOption>,

@@ -7,6 +7,7 @@ use std::fmt;
 ///
 /// The gateway's own statuses (`check`, `paid_over`, ...) are mapped onto these by the gateway crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceStatus {
     /// Waiting for the payer's transaction.

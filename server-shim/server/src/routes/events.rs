@@ -81,6 +81,18 @@ impl Follow {
     }
 }
 
+/// Live push: Server-Sent Events of the invoice view, one `invoice` event per version.
+#[utoipa::path(
+    get, path = "/v1/invoices/{id}/events", tag = "invoices",
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "The last version the client has"),
+    ),
+    responses(
+        (status = 200, description = "`text/event-stream`: an `invoice` event (data: the invoice view, id: its version) now and on every change; ends after a final status", content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such invoice", body = shim_api::ErrorBody),
+    )
+)]
 pub(super) async fn stream(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,

@@ -13,8 +13,8 @@ use serde::Serialize;
 use shim_api::{ChooseCoinRequest, CoinList, CreateInvoiceRequest, InvoiceId, InvoiceView};
 
 /// The answer to a shop: the invoice as the payer sees it, plus where to send the payer.
-#[derive(Serialize)]
-struct CreatedInvoice {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct CreatedInvoice {
     #[serde(flatten)]
     invoice: InvoiceView,
     /// The shop's order id.
@@ -46,6 +46,24 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Shop, Api
         .ok_or_else(|| ApiError::unauthorized("unknown shop token"))
 }
 
+/// Creates the invoice for a shop's order, or returns the one it already has.
+///
+/// Idempotent per shop and `order_id`: the same request returns the same invoice (200); the same
+/// `order_id` with another amount or currency is a 409.
+#[utoipa::path(
+    post, path = "/v1/invoices", tag = "invoices",
+    request_body = CreateInvoiceRequest,
+    security(("shop_token" = [])),
+    responses(
+        (status = 201, description = "Created", body = CreatedInvoice),
+        (status = 200, description = "The order's existing invoice", body = CreatedInvoice),
+        (status = 400, description = "A field is invalid; the message names it", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+        (status = 409, description = "The order already has an invoice for another amount", body = shim_api::ErrorBody),
+        (status = 415, description = "The body is not JSON", body = shim_api::ErrorBody),
+        (status = 503, description = "The gateway cannot be reached; retry", body = shim_api::ErrorBody),
+    )
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -68,6 +86,16 @@ pub(super) async fn create(
     Ok((status, Json(answer)).into_response())
 }
 
+/// The invoice as the payer sees it (the widget polls this when it cannot stream).
+#[utoipa::path(
+    get, path = "/v1/invoices/{id}", tag = "invoices",
+    params(("id" = String, Path, description = "The invoice id, `inv_…`")),
+    responses(
+        (status = 200, description = "The invoice", body = InvoiceView),
+        (status = 404, description = "No such invoice", body = shim_api::ErrorBody),
+        (status = 429, description = "Too many requests from this client", body = shim_api::ErrorBody),
+    )
+)]
 pub(super) async fn get(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
@@ -83,7 +111,16 @@ fn invoice_id(id: Result<Path<String>, PathRejection>) -> Result<InvoiceId, ApiE
         .ok_or_else(|| ApiError::not_found("no invoice with that id"))
 }
 
-/// `GET /v1/invoices/{id}/coins`: what the payer may pick (the widget's coin picker).
+/// The coins the payer may pick (the widget's coin picker), from the gateway's services list.
+#[utoipa::path(
+    get, path = "/v1/invoices/{id}/coins", tag = "invoices",
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "The coins on offer", body = CoinList),
+        (status = 404, description = "No such invoice", body = shim_api::ErrorBody),
+        (status = 503, description = "The gateway cannot be reached; retry", body = shim_api::ErrorBody),
+    )
+)]
 pub(super) async fn coins(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
@@ -97,7 +134,18 @@ pub(super) async fn coins(
     }))
 }
 
-/// `POST /v1/invoices/{id}/coin`: the payer picks a coin; answers the invoice as it now is.
+/// The payer picks a coin: the invoice gets a payment in it and shows its address.
+#[utoipa::path(
+    post, path = "/v1/invoices/{id}/coin", tag = "invoices",
+    params(("id" = String, Path, description = "The invoice id")),
+    request_body = ChooseCoinRequest,
+    responses(
+        (status = 200, description = "The invoice, now in that coin", body = InvoiceView),
+        (status = 400, description = "Not a coin on offer, or a malformed body", body = shim_api::ErrorBody),
+        (status = 404, description = "No such invoice", body = shim_api::ErrorBody),
+        (status = 409, description = "Paid, closed or expired: the coin can no longer change", body = shim_api::ErrorBody),
+    )
+)]
 pub(super) async fn choose_coin(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,

@@ -23,6 +23,17 @@ use std::time::Duration;
 /// and lets the answer say what happened.
 const APPLY_WAIT: Duration = Duration::from_secs(5);
 
+/// The gateway's signed webhook: verified, written to the inbox, acknowledged, then applied.
+#[utoipa::path(
+    post, path = "/v1/ipn/cryptomus", tag = "gateway",
+    request_body(content = String, description = "The gateway's webhook, signed in its `sign` field", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Taken: `{\"ok\": true, \"webhook\": <inbox id>, \"outcome\": \"applied: paid\"}`"),
+        (status = 401, description = "Not signed by the gateway; nothing was written", body = shim_api::ErrorBody),
+        (status = 403, description = "From an address outside SHIM_IPN_ALLOWLIST", body = shim_api::ErrorBody),
+        (status = 413, description = "Body too large", body = shim_api::ErrorBody),
+    )
+)]
 pub(super) async fn cryptomus(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,

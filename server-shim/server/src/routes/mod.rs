@@ -4,6 +4,7 @@ mod error;
 mod events;
 mod invoices;
 mod ipn;
+mod openapi;
 mod pay_page;
 
 pub use error::ApiError;
@@ -76,7 +77,8 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/invoices", post(invoices::create))
         .merge(public)
         .route("/v1/ipn/cryptomus", post(ipn::cryptomus))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi::document))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest_service("/widget", widget)
@@ -147,6 +149,20 @@ impl MakeRequestId for RequestIds {
     }
 }
 
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "`ok`", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers.
+#[utoipa::path(
+    get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "`ready`", body = String),
+        (status = 503, description = "The database does not answer", body = String),
+    )
+)]
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.checkout.store().ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
@@ -206,6 +222,11 @@ async fn limit(
     next.run(request).await
 }
 
+/// Counters in the Prometheus text format.
+#[utoipa::path(
+    get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String))
+)]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let text = state.metrics.render(state.checkout.store()).await;
     (

@@ -7,6 +7,15 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use shim_api::InvoiceId;
 
+/// The hosted pay page: the widget for one invoice (a payment link).
+#[utoipa::path(
+    get, path = "/pay/{id}", tag = "pages",
+    params(("id" = String, Path, description = "The invoice id")),
+    responses(
+        (status = 200, description = "HTML", content_type = "text/html", body = String),
+        (status = 404, description = "No such invoice (HTML)", content_type = "text/html", body = String),
+    )
+)]
 pub(super) async fn page(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,

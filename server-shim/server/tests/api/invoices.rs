@@ -393,3 +393,69 @@ async fn public_endpoints_limit_each_client() {
     let (status, _) = app.create(&usdt_invoice("6202", "1.00")).await;
     assert_eq!(status, 201);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let doc: Value = app
+        .http
+        .get(format!("{}/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    std::fs::write(
+        std::env::temp_dir().join("shim-openapi.json"),
+        doc.to_string(),
+    )
+    .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/v1/invoices", "post"),
+        ("/v1/invoices/{id}", "get"),
+        ("/v1/invoices/{id}/events", "get"),
+        ("/v1/invoices/{id}/coins", "get"),
+        ("/v1/invoices/{id}/coin", "post"),
+        ("/v1/ipn/cryptomus", "post"),
+        ("/pay/{id}", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+        ("/openapi.json", "get"),
+    ] {
+        assert!(
+            paths[path][method].is_object(),
+            "{method} {path} is not described"
+        );
+    }
+    // Every reference points at a schema the document holds.
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let name = r.strip_prefix("#/components/schemas/").unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} is missing"
+        );
+    }
+    let view = &doc["components"]["schemas"]["InvoiceView"]["properties"];
+    for field in ["status", "payment_uri", "seconds_left", "can_change_coin"] {
+        assert!(view[field].is_object(), "InvoiceView.{field}");
+    }
+}

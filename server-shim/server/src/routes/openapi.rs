@@ -1,0 +1,66 @@
+//! `GET /openapi.json`: the shim's HTTP API as OpenAPI 3.1, generated from the handlers'
+//! annotations and the wire types of `shim-api`, so it cannot drift from the code.
+
+use axum::Json;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Crypto checkout kit: server shim",
+        description = "Invoices for shops, the payer's view and live push for the widget, and the gateway's webhooks."
+    ),
+    paths(
+        super::invoices::create,
+        super::invoices::get,
+        super::invoices::coins,
+        super::invoices::choose_coin,
+        super::events::stream,
+        super::ipn::cryptomus,
+        super::pay_page::page,
+        super::healthz,
+        super::readyz,
+        super::metrics,
+        document,
+    ),
+    components(schemas(shim_api::InvoiceStatus, shim_api::ErrorCode)),
+    modifiers(&ShopToken),
+    tags(
+        (name = "invoices", description = "Shops create invoices; payers (through the widget) read them, follow them and pick their coin."),
+        (name = "gateway", description = "What the payment gateway calls."),
+        (name = "pages", description = "HTML for payers."),
+        (name = "operations", description = "Health, readiness, metrics and this document."),
+    )
+)]
+pub struct ApiDoc;
+
+/// The shop token, as a bearer token.
+struct ShopToken;
+
+impl Modify for ShopToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "shop_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The shop's token from `server-shim shops add` (shown once).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+)]
+pub(super) async fn document() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
