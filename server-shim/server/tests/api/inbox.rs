@@ -397,3 +397,42 @@ async fn two_shims_on_one_postgres_split_the_reconciler_and_the_outbox() {
         "each change was delivered by one shim, once: {received:?}"
     );
 }
+
+#[tokio::test]
+async fn the_reconciler_catches_up_when_the_gateway_is_back() {
+    let gateway = Gateway::start().await;
+    let database = shared_databases("reconcile-outage").await.remove(0);
+    let store = Store::connect(&database).await.unwrap();
+    store.migrate().await.unwrap();
+    let token = shop(&store).await;
+    let eager = ReconcilePolicy {
+        every: Duration::from_millis(200),
+        min_recheck: 1,
+        max_recheck: 1,
+    };
+    let url = shim(&database, &gateway, eager).await;
+    let id = create(&url, &token, "reconcile-1").await;
+
+    // The gateway goes down, the payment happens, and its webhooks are lost on the way.
+    gateway.up.store(false, Ordering::SeqCst);
+    gateway
+        .control("webhooks/outage", json!({ "lost": true }))
+        .await;
+    gateway
+        .control("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(status(&url, &id).await, "pending", "nobody could tell it");
+    // Reads and live push keep working meanwhile.
+    let events = reqwest::get(format!("{url}/v1/invoices/{id}/events"))
+        .await
+        .unwrap();
+    assert_eq!(events.status().as_u16(), 200);
+    drop(events);
+
+    gateway.up.store(true, Ordering::SeqCst);
+    eventually("the reconciler applies the payment", 20, async || {
+        status(&url, &id).await == "paid"
+    })
+    .await;
+}
