@@ -313,3 +313,107 @@ async fn after_paying_the_payer_is_taken_back_to_the_shop() {
         .unwrap();
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
+    let app = DemoApp::start().await.unwrap();
+    // The shop leaves the coin to the payer.
+    let invoice = app
+        .create_invoice_from(
+            &json!({ "order_id": "e2e-pick", "amount": "20.00", "currency": "USD" }),
+        )
+        .await
+        .unwrap();
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    let browser = Browser::start().await.unwrap();
+    browser
+        .goto(&format!("{}/pay/{id}?lang=ar", app.url))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the coin buttons",
+            "return document.querySelectorAll('.ckw-coin').length",
+            WAIT,
+            |v| v.as_u64().is_some_and(|n| n > 1),
+        )
+        .await
+        .unwrap();
+    let layout = browser
+        .eval(
+            "const root = document.querySelector('.ckw'); \
+             return { dir: root.dir, lang: root.lang, title: document.querySelector('.ckw-picker-title').textContent }",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        layout,
+        json!({ "dir": "rtl", "lang": "ar", "title": "اختر عملة للدفع" })
+    );
+    browser
+        .screenshot(&screenshot_path("coin-picker-ar"))
+        .await
+        .unwrap();
+
+    let clicked = browser
+        .eval(
+            "const button = [...document.querySelectorAll('.ckw-coin')] \
+               .find(b => b.querySelector('strong').textContent === 'BTC'); \
+             button?.click(); return !!button",
+        )
+        .await
+        .unwrap();
+    assert_eq!(clicked, json!(true), "BTC is on offer");
+    browser
+        .wait_for(
+            "the BTC address",
+            "return document.querySelector('.ckw-address')?.textContent ?? null",
+            WAIT,
+            |v| v.as_str().is_some_and(|a| a.starts_with("bc1")),
+        )
+        .await
+        .unwrap();
+    let view: Value = reqwest::get(format!("{}/v1/invoices/{id}", app.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["payer_currency"], "BTC");
+    let uri = view["payment_uri"].as_str().unwrap();
+    assert!(uri.starts_with("bitcoin:"), "{uri}");
+    assert_qr_carries(&browser, uri).await;
+    let amount = browser
+        .eval("return document.querySelector('.ckw-amount').textContent")
+        .await
+        .unwrap();
+    assert!(
+        amount.as_str().unwrap().contains('٫'),
+        "Arabic digits and decimal sign: {amount}"
+    );
+    browser
+        .screenshot(&screenshot_path("coin-picked-ar"))
+        .await
+        .unwrap();
+
+    app.sandbox(
+        "pay",
+        json!({ "order_id": format!("{id}-2"), "amount": view["payer_amount"] }),
+    )
+    .await
+    .unwrap();
+    browser
+        .wait_for("paid", STATUS, WAIT, |v| v.as_str() == Some("paid"))
+        .await
+        .unwrap();
+    let title = browser
+        .eval("return document.querySelector('.ckw-status').textContent")
+        .await
+        .unwrap();
+    assert_eq!(title, json!("اكتمل الدفع"));
+    browser
+        .screenshot(&screenshot_path("paid-ar"))
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
+}

@@ -1,7 +1,7 @@
-//! The widget's one request: the invoice view.
+//! The widget's requests: the invoice view, its live stream, and the coin picker.
 
 use crate::state::LoadError;
-use shim_api::InvoiceView;
+use shim_api::{ChooseCoinRequest, CoinOption, ErrorBody, InvoiceView};
 
 /// `GET {api_base}/v1/invoices/{id}`.
 pub async fn fetch_invoice(api_base: &str, invoice_id: &str) -> Result<InvoiceView, LoadError> {
@@ -18,6 +18,64 @@ pub async fn fetch_invoice(api_base: &str, invoice_id: &str) -> Result<InvoiceVi
             .map_err(|_| LoadError::Malformed),
         404 => Err(LoadError::NotFound),
         status => Err(LoadError::Server(status)),
+    }
+}
+
+/// `GET {api_base}/v1/invoices/{id}/coins`: the coins the payer may pick.
+pub async fn fetch_coins(api_base: &str, invoice_id: &str) -> Result<Vec<CoinOption>, LoadError> {
+    let url = format!("{api_base}/v1/invoices/{invoice_id}/coins");
+    let response = gloo_net::http::Request::get(&url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|_| LoadError::Network)?;
+    match response.status() {
+        200 => response
+            .json::<shim_api::CoinList>()
+            .await
+            .map(|list| list.coins)
+            .map_err(|_| LoadError::Malformed),
+        404 => Err(LoadError::NotFound),
+        status => Err(LoadError::Server(status)),
+    }
+}
+
+/// Why a coin could not be picked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChooseError {
+    /// No answer; trying again may help.
+    Network,
+    /// The shim refused, saying why (already paid, expired, coin unavailable...).
+    Refused(String),
+}
+
+/// `POST {api_base}/v1/invoices/{id}/coin`: the payer picks `currency` on `network`.
+pub async fn choose_coin(
+    api_base: &str,
+    invoice_id: &str,
+    currency: &str,
+    network: &str,
+) -> Result<InvoiceView, ChooseError> {
+    let url = format!("{api_base}/v1/invoices/{invoice_id}/coin");
+    let body = ChooseCoinRequest {
+        currency: currency.to_owned(),
+        network: network.to_owned(),
+    };
+    let response = gloo_net::http::Request::post(&url)
+        .json(&body)
+        .map_err(|_| ChooseError::Network)?
+        .send()
+        .await
+        .map_err(|_| ChooseError::Network)?;
+    if response.status() == 200 {
+        return response
+            .json::<InvoiceView>()
+            .await
+            .map_err(|_| ChooseError::Network);
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ChooseError::Refused(body.error.message)),
+        Err(_) => Err(ChooseError::Network),
     }
 }
 

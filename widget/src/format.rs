@@ -1,6 +1,5 @@
-//! Formatting for people: amounts without noise, countdowns, status words.
-
-use shim_api::InvoiceStatus;
+//! Formatting for people: amounts without noise, countdowns, network names. Words are in
+//! [`crate::i18n`].
 
 /// A decimal string without trailing zeros: `"15.000000"` → `"15"`, `"0.00100"` → `"0.001"`.
 /// The value is unchanged, so copying it is safe.
@@ -42,51 +41,6 @@ pub fn network_name(code: &str) -> String {
     }
 }
 
-/// The headline for a status.
-pub fn status_title(status: InvoiceStatus) -> &'static str {
-    match status {
-        InvoiceStatus::Pending => "Waiting for your payment",
-        InvoiceStatus::Confirming => "Payment received, waiting for confirmations",
-        InvoiceStatus::Paid => "Payment complete",
-        InvoiceStatus::Overpaid => "Payment complete (you sent more than required)",
-        InvoiceStatus::PartiallyPaid => "Partially paid: please send the rest",
-        InvoiceStatus::Underpaid => "Paid less than required",
-        InvoiceStatus::Expired => "This payment has expired",
-        InvoiceStatus::Failed => "The payment failed",
-        InvoiceStatus::Refunding => "Refund in progress",
-        InvoiceStatus::Refunded => "Payment refunded",
-        InvoiceStatus::RefundFailed => "The refund failed",
-        InvoiceStatus::Review => "Your payment is being reviewed",
-    }
-}
-
-/// What happens next, for statuses that need a sentence more.
-pub fn status_detail(status: InvoiceStatus) -> Option<&'static str> {
-    match status {
-        InvoiceStatus::Confirming => {
-            Some("The network is confirming your transaction. This page updates by itself.")
-        }
-        InvoiceStatus::Paid | InvoiceStatus::Overpaid => {
-            Some("Thank you! Your payment has been received.")
-        }
-        InvoiceStatus::Underpaid => Some(
-            "The payment closed before the full amount arrived. Contact the shop to complete the order or get a refund.",
-        ),
-        InvoiceStatus::Expired => Some(
-            "Do not send anything to this address any more. Return to the shop to start again.",
-        ),
-        InvoiceStatus::Failed => {
-            Some("Nothing more needs to be sent. Contact the shop if money left your wallet.")
-        }
-        InvoiceStatus::Refunding => Some("The money is on its way back to you."),
-        InvoiceStatus::RefundFailed => Some("Contact the shop to arrange the refund."),
-        InvoiceStatus::Review => {
-            Some("The shop will check this payment and contact you if needed.")
-        }
-        InvoiceStatus::Refunded | InvoiceStatus::Pending | InvoiceStatus::PartiallyPaid => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,12 +59,5 @@ mod tests {
         assert_eq!(countdown(59), "0:59");
         assert_eq!(countdown(3599), "59:59");
         assert_eq!(countdown(3723), "1:02:03");
-    }
-
-    #[test]
-    fn every_status_has_a_title() {
-        for status in InvoiceStatus::ALL {
-            assert!(!status_title(status).is_empty());
-        }
     }
 }

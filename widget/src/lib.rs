@@ -5,7 +5,8 @@
 //!   wasm-bindgen); `js/embed.js` mounts it from a script tag.
 //! - [`state`]: the pure reducer (loaded, failed, clock tick).
 //! - [`api`]: fetching the invoice view from the shim.
-//! - [`format`]: amounts, countdowns, status words.
+//! - [`format`]: amounts, countdowns, network names.
+//! - [`i18n`]: the twelve languages, their words and numbers.
 //! - [`components`]: one component per file: the root [`components::Checkout`], the invoice card,
 //!   the QR code, the copy button.
 //! - `style.css`: the widget's styles, scoped under `.ckw`.
@@ -13,6 +14,7 @@
 pub mod api;
 pub mod components;
 pub mod format;
+pub mod i18n;
 pub mod state;
 
 use components::{Checkout, CheckoutProps};
@@ -37,6 +39,29 @@ impl WidgetHandle {
     }
 }
 
+/// The payer's language: the `locale` option, else the host page's `<html lang>`, else the
+/// browser's preferences, else English.
+fn pick_locale(option: Option<String>) -> i18n::Locale {
+    let window = web_sys::window();
+    let page = window
+        .as_ref()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|html| html.get_attribute("lang"));
+    let browser: Vec<String> = window
+        .map(|w| w.navigator().languages())
+        .map(|languages| languages.iter().filter_map(|l| l.as_string()).collect())
+        .unwrap_or_default();
+    i18n::Locale::negotiate(
+        option
+            .iter()
+            .chain(page.iter())
+            .chain(browser.iter())
+            .map(String::as_str)
+            .filter(|tag| !tag.trim().is_empty()),
+    )
+}
+
 fn option(options: &JsValue, key: &str) -> Option<String> {
     js_sys::Reflect::get(options, &JsValue::from_str(key))
         .ok()
@@ -46,7 +71,8 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 /// Mounts the widget into `element`.
 ///
 /// `options`: `{ invoiceId, apiBase?, locale?, onStatus?, redirectAfterSeconds? }`. `apiBase` is
-/// the shim's URL (default: this page's origin). `onStatus` is called with `{ invoiceId, status,
+/// the shim's URL (default: this page's origin). `locale` is a language tag (`de`, `pt-BR`, `ar`);
+/// without it, the page's `<html lang>` or the browser's languages decide, else English. `onStatus` is called with `{ invoiceId, status,
 /// isFinal, version }` on every status change, which is also dispatched on `element` as a bubbling
 /// `checkout:status` event. After a successful payment the payer goes to the invoice's
 /// `url_success` after `redirectAfterSeconds` (default 5; 0 stays on the page).
@@ -73,6 +99,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         host: Some(element.clone()),
         on_status,
         redirect_after,
+        locale: pick_locale(option(&options, "locale")),
     };
     let handle = yew::Renderer::<Checkout>::with_root_and_props(element, props).render();
     Ok(WidgetHandle {

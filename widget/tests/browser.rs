@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use checkout_widget::components::{InvoiceCard, InvoiceCardProps};
+use checkout_widget::i18n::Locale;
 use checkout_widget::mount;
 use gloo_timers::future::TimeoutFuture;
 use shim_api::{InvoiceId, InvoiceStatus, InvoiceView};
@@ -63,13 +64,97 @@ fn view(status: InvoiceStatus) -> InvoiceView {
 }
 
 fn render(status: InvoiceStatus) -> (web_sys::Element, yew::AppHandle<InvoiceCard>) {
+    render_view(view(status), Locale::En)
+}
+
+fn render_view(
+    view: InvoiceView,
+    locale: Locale,
+) -> (web_sys::Element, yew::AppHandle<InvoiceCard>) {
     let host = host();
     let props = InvoiceCardProps {
-        view: Rc::new(view(status)),
+        view: Rc::new(view),
         seconds_left: 125,
+        locale,
+        // Nothing listens there: the coin picker's requests fail.
+        api_base: "http://127.0.0.1:9".into(),
+        on_view: Default::default(),
     };
     let handle = yew::Renderer::<InvoiceCard>::with_root_and_props(host.clone(), props).render();
     (host, handle)
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_speaks_the_payers_language() {
+    let (host, handle) = render_view(view(InvoiceStatus::Pending), Locale::De);
+    assert!(appears(&host, ".ckw-amount", 2_000).await);
+    assert_eq!(text(&host, ".ckw-amount").as_deref(), Some("0,00025 BTC"));
+    assert_eq!(
+        text(&host, ".ckw-countdown").as_deref(),
+        Some("Verbleibende Zeit: 2:05")
+    );
+    assert_eq!(
+        text(&host, ".ckw-status").as_deref(),
+        Some("Wir warten auf Ihre Zahlung")
+    );
+    handle.destroy();
+
+    let (host, handle) = render_view(view(InvoiceStatus::Pending), Locale::Ar);
+    assert!(appears(&host, ".ckw-amount", 2_000).await);
+    assert_eq!(text(&host, ".ckw-amount").as_deref(), Some("٠٫٠٠٠٢٥ BTC"));
+    assert_eq!(
+        host.query_selector(".ckw-address")
+            .unwrap()
+            .unwrap()
+            .get_attribute("dir")
+            .as_deref(),
+        Some("ltr"),
+        "the address reads left to right inside Arabic"
+    );
+    handle.destroy();
+
+    // Mounted, the page's language decides when no option is given; Arabic turns the layout.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let html = document.document_element().unwrap();
+    html.set_attribute("lang", "ar-EG").unwrap();
+    let page = self::host();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"invoiceId".into(), &"inv_abc".into()).unwrap();
+    js_sys::Reflect::set(&options, &"apiBase".into(), &"http://127.0.0.1:9".into()).unwrap();
+    let mut mounted = mount(page.clone(), options.into()).unwrap();
+    html.remove_attribute("lang").unwrap();
+    assert!(appears(&page, ".ckw-banner", 5_000).await);
+    let root = page.query_selector(".ckw").unwrap().unwrap();
+    assert_eq!(root.get_attribute("dir").as_deref(), Some("rtl"));
+    assert_eq!(root.get_attribute("lang").as_deref(), Some("ar"));
+    assert!(
+        text(&page, ".ckw-banner")
+            .unwrap()
+            .contains("تعذّر تحميل الدفعة")
+    );
+    mounted.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn an_invoice_without_a_coin_offers_the_coin_picker() {
+    let mut open = view(InvoiceStatus::Pending);
+    open.payer_amount = None;
+    open.payer_currency = None;
+    open.network = None;
+    open.address = None;
+    open.remaining_amount = None;
+    open.payment_uri = None;
+    open.can_change_coin = true;
+    let (host, handle) = render_view(open, Locale::En);
+    assert!(appears(&host, ".ckw-picker", 2_000).await, "picker shown");
+    assert_eq!(
+        text(&host, ".ckw-picker-title").as_deref(),
+        Some("Choose a coin to pay with")
+    );
+    // The shim is unreachable here: the picker says so and offers to try again.
+    assert!(appears(&host, ".ckw-picker .ckw-banner button", 5_000).await);
+    assert!(host.query_selector(".ckw-address").unwrap().is_none());
+    handle.destroy();
 }
 
 #[wasm_bindgen_test]
@@ -148,6 +233,7 @@ async fn an_unreachable_shim_is_said_and_retried() {
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"invoiceId".into(), &"inv_abc".into()).unwrap();
     js_sys::Reflect::set(&options, &"apiBase".into(), &"http://127.0.0.1:9".into()).unwrap();
+    js_sys::Reflect::set(&options, &"locale".into(), &"en".into()).unwrap();
     let mut handle = mount(host.clone(), options.into()).unwrap();
     assert!(
         appears(&host, ".ckw-banner", 5_000).await,

@@ -2,6 +2,7 @@
 
 use super::InvoiceCard;
 use crate::api::{LiveInvoice, fetch_invoice};
+use crate::i18n::{Locale, fill};
 use crate::state::{Action, LoadError, State};
 use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
@@ -33,6 +34,9 @@ pub struct CheckoutProps {
     /// Seconds between a successful payment and going to the shop's success page; 0 stays.
     #[prop_or(DEFAULT_REDIRECT_SECONDS)]
     pub redirect_after: u32,
+    /// The payer's language.
+    #[prop_or(Locale::En)]
+    pub locale: Locale,
 }
 
 /// How long the success screen shows before the payer is sent back to the shop.
@@ -197,32 +201,35 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
         });
     }
 
+    let locale = props.locale;
+    let text = locale.text();
     let status = state.view.as_ref().map_or("loading", |v| v.status.as_str());
     let banner = match (&state.error, &state.view) {
-        (Some(LoadError::NotFound), _) => {
-            Some("This payment could not be found. Check the link or return to the shop.")
-        }
-        (Some(_), Some(_)) => {
-            Some("Connection problem: retrying… The details below are still valid.")
-        }
-        (Some(_), None) => Some("Could not load the payment. Retrying…"),
+        (Some(LoadError::NotFound), _) => Some(text.not_found),
+        (Some(_), Some(_)) => Some(text.reconnecting),
+        (Some(_), None) => Some(text.load_failed),
         (None, _) => None,
     };
+    let on_view = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |view| dispatcher.dispatch(Action::Loaded(Rc::new(view))))
+    };
     html! {
-        <div class="ckw" data-status={status}>
+        <div class="ckw" data-status={status} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
             <style>{ STYLE }</style>
             if let Some(text) = banner {
                 <p class="ckw-banner" role="alert">{ text }</p>
             }
             if let Some(view) = &state.view {
-                                <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} />
+                <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} {locale}
+                    api_base={props.api_base.clone()} {on_view} />
                 if redirect.is_some() {
                     <p class="ckw-redirect" role="status">
-                        { format!("Taking you back to the shop in {} seconds…", props.redirect_after) }
+                        { fill(text.redirecting, &[&locale.number(&props.redirect_after.to_string())]) }
                     </p>
                 }
             } else if state.error.is_none() {
-                <p class="ckw-loading" role="status">{ "Loading payment…" }</p>
+                <p class="ckw-loading" role="status">{ text.loading }</p>
             }
         </div>
     }

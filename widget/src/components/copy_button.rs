@@ -1,6 +1,8 @@
 //! A button that copies a value and says so.
 
+use crate::i18n::Text;
 use gloo_timers::callback::Timeout;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Properties of [`CopyButton`].
@@ -8,8 +10,10 @@ use yew::prelude::*;
 pub struct CopyButtonProps {
     /// What is copied.
     pub value: AttrValue,
-    /// What is copied, for screen readers ("address", "amount").
-    pub what: AttrValue,
+    /// The button's name for screen readers ("Copy address").
+    pub label: AttrValue,
+    /// The words, in the payer's language.
+    pub text: Rc<Text>,
 }
 
 /// What the last click did.
@@ -52,14 +56,18 @@ pub fn CopyButton(props: &CopyButtonProps) -> Html {
             Timeout::new(2_000, move || feedback.set(Feedback::None)).forget();
         })
     };
-    let label = match *feedback {
-        Feedback::None => "Copy",
-        Feedback::Copied => "Copied",
-        Feedback::Unavailable => "Select the text to copy",
+    let shown = match *feedback {
+        Feedback::None => props.text.copy,
+        Feedback::Copied => props.text.copied,
+        Feedback::Unavailable => props.text.copy_unavailable,
     };
+    // The name stays "Copy address"; what happened is announced through the live region.
     html! {
-        <button type="button" class="ckw-copy" {onclick} aria-label={format!("Copy {}", props.what)}>
-            <span aria-live="polite">{ label }</span>
+        <button type="button" class="ckw-copy" {onclick} aria-label={props.label.clone()}>
+            <span aria-hidden="true">{ shown }</span>
+            <span class="ckw-sr" aria-live="polite">
+                { if *feedback == Feedback::None { "" } else { shown } }
+            </span>
         </button>
     }
 }

@@ -1,7 +1,8 @@
 //! Everything about one invoice: what to send, where, the QR code, the countdown and the outcome.
 
-use super::{CopyButton, Qr};
+use super::{CoinPicker, CopyButton, Qr};
 use crate::format;
+use crate::i18n::{Locale, Text, fill};
 use shim_api::{InvoiceStatus, InvoiceView};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -13,6 +14,15 @@ pub struct InvoiceCardProps {
     pub view: Rc<InvoiceView>,
     /// Seconds until expiry, as counted down by the root.
     pub seconds_left: u64,
+    /// The payer's language.
+    #[prop_or(Locale::En)]
+    pub locale: Locale,
+    /// The shim's URL, for the coin picker; empty for this page's origin.
+    #[prop_or_default]
+    pub api_base: AttrValue,
+    /// Called with the invoice after the payer picked a coin.
+    #[prop_or_default]
+    pub on_view: Callback<InvoiceView>,
 }
 
 /// Whether the payer should (still) send money.
@@ -26,7 +36,10 @@ fn accepts_payment(status: InvoiceStatus) -> bool {
 /// The invoice card.
 #[component]
 pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
+    let text: Rc<Text> = use_memo(props.locale, |locale| locale.text());
+    let picking = use_state(|| false);
     let view = &props.view;
+    let locale = props.locale;
     let coin = view.payer_currency.clone().unwrap_or_default();
     let network = view.network.as_deref().map(format::network_name);
     let due = if view.status == InvoiceStatus::PartiallyPaid {
@@ -40,67 +53,84 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
     } else {
         view.url_return.clone()
     };
+    let with_coin = |amount: &str| format!("{} {coin}", locale.number(amount));
 
+    let picker = |on_cancel: Option<Callback<()>>| {
+        let (picking, on_view) = (picking.clone(), props.on_view.clone());
+        html! {
+            <CoinPicker api_base={props.api_base.clone()} invoice_id={view.id.as_str().to_owned()}
+                text={text.clone()} {on_cancel}
+                on_chosen={Callback::from(move |view| { picking.set(false); on_view.emit(view); })} />
+        }
+    };
     let payment = match (accepts_payment(view.status), &due, &view.address) {
+        (true, _, _) if *picking && view.can_change_coin => {
+            let picking = picking.clone();
+            picker(Some(Callback::from(move |()| picking.set(false))))
+        }
         (true, Some(due), Some(address)) => {
             let open_link = view
                 .payment_uri
                 .as_ref()
                 .filter(|uri| uri.contains(':'))
                 .cloned();
-            let qr_label = format!("QR code: send {due} {coin} to {address}");
+            let qr_label = fill(text.qr_label, &[&format!("{due} {coin}"), address]);
+            let change = {
+                let picking = picking.clone();
+                Callback::from(move |_: MouseEvent| picking.set(true))
+            };
             html! {
                 <>
                     if view.status == InvoiceStatus::PartiallyPaid {
                         <p class="ckw-partial">
-                            { format!("Received {} {coin}. Still due: {due} {coin}.", format::amount(&view.paid_amount)) }
+                            { fill(text.received_due, &[&with_coin(&format::amount(&view.paid_amount)), &with_coin(due)]) }
                         </p>
                     }
                     <div class="ckw-row">
-                        <span class="ckw-label">{ "Amount" }</span>
-                        <strong class="ckw-amount">{ format!("{due} {coin}") }</strong>
-                        <CopyButton value={due.clone()} what="amount" />
+                        <span class="ckw-label">{ text.amount }</span>
+                        <strong class="ckw-amount"><bdi>{ with_coin(due) }</bdi></strong>
+                        <CopyButton value={due.clone()} label={text.copy_amount} text={text.clone()} />
                     </div>
-                    <p class="ckw-price">{ format!("Order total: {} {}", view.amount, view.currency) }</p>
+                    <p class="ckw-price">{ fill(text.order_total, &[&format!("{} {}", locale.number(&view.amount), view.currency)]) }</p>
                     if let Some(network) = &network {
-                        <p class="ckw-network" role="note">
-                            { format!("Send only {coin} on the {network} network. Other coins or networks will be lost.") }
-                        </p>
+                        <p class="ckw-network" role="note">{ fill(text.send_only, &[&coin, network]) }</p>
                     }
                     if let Some(uri) = &view.payment_uri {
                         <Qr data={uri.clone()} label={qr_label} />
                     }
                     <div class="ckw-row">
-                        <span class="ckw-label">{ "Address" }</span>
-                        <code class="ckw-address">{ address.clone() }</code>
-                        <CopyButton value={address.clone()} what="address" />
+                        <span class="ckw-label">{ text.address }</span>
+                        <code class="ckw-address" dir="ltr">{ address.clone() }</code>
+                        <CopyButton value={address.clone()} label={text.copy_address} text={text.clone()} />
                     </div>
                     if let Some(link) = open_link {
-                        <a class="ckw-wallet" href={link}>{ "Open in wallet app" }</a>
+                        <a class="ckw-wallet" href={link}>{ text.open_wallet }</a>
                     }
                     <p class="ckw-countdown" data-seconds={props.seconds_left.to_string()}>
-                        { format!("Time left: {}", format::countdown(props.seconds_left)) }
+                        { fill(text.time_left, &[&locale.number(&format::countdown(props.seconds_left))]) }
                     </p>
+                    if view.can_change_coin {
+                        <button type="button" class="ckw-link ckw-change" onclick={change}>{ text.change_coin }</button>
+                    }
                 </>
             }
         }
-        (true, _, _) => html! {
-            <p class="ckw-waiting">{ "The shop has not chosen a coin for this payment yet." }</p>
-        },
+        // No coin yet: the payer picks one.
+        (true, _, _) => picker(None),
         (false, _, _) => html! {},
     };
 
     html! {
         <section class="ckw-card" aria-labelledby="ckw-title">
             <h2 id="ckw-title" class="ckw-status" role="status" aria-live="polite">
-                { format::status_title(view.status) }
+                { text.title(view.status) }
             </h2>
-            if let Some(detail) = format::status_detail(view.status) {
+            if let Some(detail) = text.detail(view.status) {
                 <p class="ckw-detail">{ detail }</p>
             }
             { payment }
             if let Some(url) = return_url.filter(|_| view.is_final) {
-                <a class="ckw-return" href={url}>{ "Return to the shop" }</a>
+                <a class="ckw-return" href={url}>{ text.return_to_shop }</a>
             }
         </section>
     }

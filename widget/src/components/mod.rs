@@ -1,11 +1,13 @@
 //! The widget's components, one per file.
 
 mod checkout;
+mod coin_picker;
 mod copy_button;
 mod invoice_card;
 mod qr;
 
 pub use checkout::{Checkout, CheckoutProps, DEFAULT_REDIRECT_SECONDS};
+pub use coin_picker::{CoinPicker, CoinPickerProps};
 pub use copy_button::{CopyButton, CopyButtonProps};
 pub use invoice_card::{InvoiceCard, InvoiceCardProps};
 pub use qr::{Qr, QrProps};

@@ -2,15 +2,18 @@
 
 use super::AppState;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use shim_api::InvoiceId;
 
 /// The hosted pay page: the widget for one invoice (a payment link).
 #[utoipa::path(
     get, path = "/pay/{id}", tag = "pages",
-    params(("id" = String, Path, description = "The invoice id")),
+    params(
+        ("id" = String, Path, description = "The invoice id"),
+        ("lang" = Option<String>, Query, description = "The payer's language (`de`, `pt-BR`, `ar`); else the browser's"),
+    ),
     responses(
         (status = 200, description = "HTML", content_type = "text/html", body = String),
         (status = 404, description = "No such invoice (HTML)", content_type = "text/html", body = String),
@@ -19,7 +22,15 @@ use shim_api::InvoiceId;
 pub(super) async fn page(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
 ) -> Response {
+    let lang = page_language(
+        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let id = id.ok().and_then(|Path(id)| InvoiceId::parse(&id));
     let known = match &id {
         Some(id) => match state.checkout.store().invoice(id).await {
@@ -28,7 +39,7 @@ pub(super) async fn page(
                 tracing::error!(error = %e, "could not read an invoice for the pay page");
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Html(shell("Payment", UNAVAILABLE)),
+                    Html(shell(&lang, "Payment", UNAVAILABLE)),
                 )
                     .into_response();
             }
@@ -38,7 +49,7 @@ pub(super) async fn page(
     let Some(id) = id.filter(|_| known) else {
         return (
             StatusCode::NOT_FOUND,
-            Html(shell("Payment not found", NOT_FOUND)),
+            Html(shell(&lang, "Payment not found", NOT_FOUND)),
         )
             .into_response();
     };
@@ -61,7 +72,7 @@ pub(super) async fn page(
             (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
-        Html(shell("Pay with crypto", &body)),
+        Html(shell(&lang, "Pay with crypto", &body)),
     )
         .into_response()
 }
@@ -79,10 +90,43 @@ const NOT_FOUND: &str = r#"<main class="pay"><h1>Payment not found</h1>
 const UNAVAILABLE: &str = r#"<main class="pay"><h1>Temporarily unavailable</h1>
 <p>The payment page cannot be shown right now. Please reload in a minute.</p></main>"#;
 
-fn shell(title: &str, body: &str) -> String {
+/// `?lang=` on the pay page.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct PageQuery {
+    lang: Option<String>,
+}
+
+/// A language tag that is safe in an attribute: letters, digits and `-`, starting with a 2 or 3
+/// letter language.
+fn language_tag(tag: &str) -> Option<&str> {
+    let tag = tag.trim();
+    let language = tag.split('-').next()?;
+    let ok = (2..=35).contains(&tag.len())
+        && (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    ok.then_some(tag)
+}
+
+/// The page's `lang`: `?lang=`, else the browser's first language, else English. The widget
+/// follows it when it speaks it, else the browser's other languages.
+fn page_language(asked: Option<&str>, accept_language: Option<&str>) -> String {
+    asked
+        .and_then(language_tag)
+        .or_else(|| {
+            accept_language?
+                .split(',')
+                .filter_map(|part| part.split(';').next())
+                .find_map(language_tag)
+        })
+        .unwrap_or("en")
+        .to_owned()
+}
+
+fn shell(lang: &str, title: &str, body: &str) -> String {
     format!(
         r#"<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -104,4 +148,22 @@ fn shell(title: &str, body: &str) -> String {
 </html>
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_language;
+
+    #[test]
+    fn the_page_speaks_what_was_asked_or_what_the_browser_prefers() {
+        assert_eq!(page_language(Some("de"), Some("fr-FR,fr;q=0.9")), "de");
+        assert_eq!(
+            page_language(None, Some("pt-BR,pt;q=0.9,en;q=0.8")),
+            "pt-BR"
+        );
+        assert_eq!(page_language(None, Some("*")), "en");
+        assert_eq!(page_language(Some("\"><script>"), None), "en");
+        assert_eq!(page_language(Some("x"), Some("ar")), "ar");
+        assert_eq!(page_language(None, None), "en");
+    }
 }
