@@ -4,10 +4,10 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const STATUS: &str = "return document.querySelector('.ckw')?.dataset.status ?? null";
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const STATUS: &str = "return document.querySelector('.ckw')?.dataset.status ?? null";
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-fn screenshot_path(name: &str) -> PathBuf {
+pub(crate) fn screenshot_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("screenshots")
         .join(format!("{name}.png"))
@@ -54,7 +54,7 @@ async fn open_pay_page(app: &DemoApp, browser: &Browser, invoice: &Value) {
 }
 
 /// Decodes the QR code on screen, as a wallet's camera would, and compares what it carries.
-async fn assert_qr_carries(browser: &Browser, expected: &str) {
+pub(crate) async fn assert_qr_carries(browser: &Browser, expected: &str) {
     let center = "document.querySelector('.ckw-qr').scrollIntoView({block: 'center'}); return true";
     browser.eval(center).await.unwrap();
     let png = browser

@@ -14,6 +14,8 @@ pub struct DemoApp {
     pub token: String,
     /// An HTTP client.
     pub http: reqwest::Client,
+    /// The demo's sandbox (for a gateway client of the merchant's own).
+    pub sandbox: cryptomus_sandbox::Sandbox,
 }
 
 /// The built widget: `SHIM_WIDGET_DIR` (set by `cargo xtask test`), else `widget/dist`.
@@ -52,12 +54,14 @@ impl DemoApp {
         };
         let app = Application::build_demo(&settings).await?;
         let url = app.url().to_owned();
-        let token = app.demo().context("demo handles")?.shop_token.clone();
+        let handles = app.demo().context("demo handles")?.clone();
+        let token = handles.shop_token;
         tokio::spawn(app.run_until(std::future::pending()));
         Ok(Self {
             url,
             token,
             http: reqwest::Client::new(),
+            sandbox: handles.sandbox,
         })
     }
 

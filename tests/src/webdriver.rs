@@ -156,6 +156,16 @@ impl Browser {
         .await
     }
 
+    /// Runs `script` (a function body) that calls `done(value)` (the last argument) when finished.
+    pub async fn eval_async(&self, script: &str) -> Result<Value> {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
     /// Evaluates `script` every 100 ms until `done` accepts its value, or fails after `timeout`.
     /// Errors while the page navigates are retried until then.
     pub async fn wait_for(

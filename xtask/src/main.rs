@@ -116,7 +116,8 @@ fn test(root: &Path) -> Result<()> {
         .args(["test", "--workspace"])
         .env("SHIM_WIDGET_DIR", &dist)
         .env("CHROMEDRIVER", &tools.chromedriver)
-        .env("CHROMIUM", &tools.chromium);
+        .env("CHROMIUM", &tools.chromium)
+        .env("AXE_CORE_JS", &tools.axe_core);
     run_tests(&mut native, &mut tally)?;
 
     step("widget tests in headless Chromium (wasm-bindgen-test)");

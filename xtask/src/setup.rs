@@ -11,6 +11,8 @@ use std::process::Command;
 /// The binaryen release whose `wasm-opt` understands what today's rustc emits. Debian's binaryen is
 /// too old (it fails on reference types), so it comes from npm.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The axe-core release the browser tests check every status screen with (WCAG 2.1 AA).
+const AXE_CORE_VERSION: &str = "4.14.1";
 
 /// What a command needs set up.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +44,8 @@ pub struct Tools {
     pub wasm_opt: PathBuf,
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
+    /// `axe.min.js`, for the accessibility checks in the browser tests.
+    pub axe_core: PathBuf,
 }
 
 /// The cache folder for tools (and, in CI, the build).
@@ -72,6 +76,7 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
     }
     if needs.browser {
         (tools.chromium, tools.chromedriver) = system_tools()?;
+        tools.axe_core = axe_core()?;
     }
     Ok(tools)
 }
@@ -163,6 +168,33 @@ fn wasm_opt() -> Result<PathBuf> {
         .arg(&dir)
         .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
     Ok(bin)
+}
+
+/// Installs `package@version` from npm into the tool cache (once); returns its folder.
+fn npm_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf> {
+    let dir = cache_dir()
+        .join("tools")
+        .join(format!("{package}-{version}"));
+    let installed = dir.join("node_modules").join(package);
+    if installed.join("package.json").is_file() {
+        done(&format!("{package} {version}"));
+        return Ok(installed);
+    }
+    if output(Command::new("npm").arg("--version")).is_none() {
+        bail!(
+            "npm is needed to install {package} {version} ({needed_for}); install Node.js and npm, e.g. `apt-get install nodejs npm`"
+        );
+    }
+    std::fs::create_dir_all(&dir)?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg(format!("{package}@{version}")))?;
+    Ok(installed)
+}
+
+fn axe_core() -> Result<PathBuf> {
+    Ok(npm_package("axe-core", AXE_CORE_VERSION, "the accessibility checks")?.join("axe.min.js"))
 }
 
 fn which(names: &[&str]) -> Option<PathBuf> {
