@@ -7,6 +7,9 @@
 //! - 10,000 live streams (SSE) on one `server-shim demo` process: its memory growth (budget:
 //!   100 MB) and the time from a payment to the last stream showing it (budget: 2 s).
 //! - Idle resident memory of `server-shim serve` (budget: 30 MB).
+//! - The widget: what a payer downloads (budget: 85 KB compressed), and the time from navigation
+//!   to the QR code on the hosted pay page in headless Chromium, median of 20 loads (budget:
+//!   300 ms).
 //!
 //! Timing is never asserted in tests; it is reported here.
 
@@ -461,6 +464,61 @@ async fn live_streams(http: &reqwest::Client) -> Result<()> {
     Ok(())
 }
 
+/// The widget as a payer gets it: the bytes over the wire, and the time to a scannable QR code.
+async fn widget(http: &reqwest::Client) -> Result<()> {
+    let dir = widget_dir()?;
+    let manifest: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json"))?)?;
+    println!("widget: what a payer downloads (files of widget/dist/manifest.json):");
+    let mut totals = (0, 0, 0);
+    for key in ["embed.js", "checkout.js", "checkout_bg.wasm"] {
+        let name = manifest[key].as_str().context("manifest entry")?;
+        let size = |suffix: &str| -> Result<u64> {
+            Ok(std::fs::metadata(dir.join(format!("{name}{suffix}")))?.len())
+        };
+        let (raw, gz, br) = (size("")?, size(".gz")?, size(".br")?);
+        totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
+        println!("  {name:<30} raw {raw:>7}  gzip {gz:>7}  brotli {br:>7}");
+    }
+    println!(
+        "  total: raw {} B, gzip {} B, brotli {} B (budget <= 87040 B)",
+        totals.0, totals.1, totals.2
+    );
+
+    let demo = demo("sqlite::memory:").await?;
+    let invoice = create(http, &demo.url, &demo.token, "bench-qr").await?;
+    let id = invoice["id"].as_str().context("id")?;
+    let browser = e2e_tests::webdriver::Browser::start().await?;
+    let page = format!("{}/pay/{id}", demo.url);
+    let read_mark =
+        "const m = performance.getEntriesByName('checkout:qr')[0]; return m ? m.startTime : null";
+    let mut times = Vec::new();
+    for i in 0..21 {
+        browser.goto(&page).await?;
+        let at = browser
+            .wait_for("the QR code", read_mark, Duration::from_secs(30), |v| {
+                v.is_number()
+            })
+            .await?;
+        let ms = at.as_f64().context("mark")?;
+        if i == 0 {
+            println!("time to QR on the pay page (headless Chromium, loopback):");
+            println!("  first load (empty cache): {ms:.0} ms");
+        } else {
+            times.push(ms);
+        }
+    }
+    browser.close().await?;
+    times.sort_by(f64::total_cmp);
+    println!(
+        "  median of {} loads with a warm cache: {:.0} ms (budget < 300 ms); fastest {:.0} ms, slowest {:.0} ms",
+        times.len(),
+        times[times.len() / 2],
+        times[0],
+        times[times.len() - 1]
+    );
+    Ok(())
+}
+
 /// Resident memory of a fresh `server-shim serve`, after it settles.
 async fn idle_rss() -> Result<()> {
     let exe = std::env::current_exe()?.with_file_name("server-shim");
@@ -530,6 +588,9 @@ async fn main() -> Result<()> {
     }
     if wanted("idle") {
         idle_rss().await?;
+    }
+    if wanted("widget") {
+        widget(&http).await?;
     }
     Ok(())
 }

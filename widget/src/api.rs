@@ -1,42 +1,123 @@
 //! The widget's requests: the invoice view, its live stream, and the coin picker.
+//!
+//! Plain `fetch` and the browser's own `JSON.parse`, read field by field: no JSON library in the
+//! WebAssembly, which keeps the widget small (a serde_json decoder with its float formatting
+//! weighed about a fifth of the bundle).
 
 use crate::state::LoadError;
-use shim_api::{ChooseCoinRequest, CoinOption, ErrorBody, InvoiceView};
+use js_sys::{JSON, Reflect};
+use shim_api::{CoinOption, InvoiceId, InvoiceStatus, InvoiceView};
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+fn field(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string(object: &JsValue, key: &str) -> Option<String> {
+    field(object, key).as_string()
+}
+
+/// An invoice view from the shim's JSON, parsed by the browser; `None` if it is not one.
+pub fn view_from_js(value: &JsValue) -> Option<InvoiceView> {
+    let number = |key: &str| {
+        field(value, key)
+            .as_f64()
+            .filter(|n| *n >= 0.0)
+            .map(|n| n as u64)
+    };
+    Some(InvoiceView {
+        id: InvoiceId::parse(&string(value, "id")?)?,
+        status: InvoiceStatus::parse(&string(value, "status")?)?,
+        is_final: field(value, "is_final").as_bool()?,
+        amount: string(value, "amount")?,
+        currency: string(value, "currency")?,
+        payer_amount: string(value, "payer_amount"),
+        payer_currency: string(value, "payer_currency"),
+        network: string(value, "network"),
+        address: string(value, "address"),
+        paid_amount: string(value, "paid_amount")?,
+        remaining_amount: string(value, "remaining_amount"),
+        payment_uri: string(value, "payment_uri"),
+        expires_at: string(value, "expires_at")?,
+        seconds_left: number("seconds_left")?,
+        url_return: string(value, "url_return"),
+        url_success: string(value, "url_success"),
+        version: number("version")?,
+        can_change_coin: field(value, "can_change_coin").as_bool().unwrap_or(false),
+    })
+}
+
+/// An invoice view from JSON text (a live event's data).
+pub fn view_from_json(text: &str) -> Option<InvoiceView> {
+    view_from_js(&JSON::parse(text).ok()?)
+}
+
+fn coins_from_js(value: &JsValue) -> Option<Vec<CoinOption>> {
+    let list: js_sys::Array = field(value, "coins").dyn_into().ok()?;
+    list.iter()
+        .map(|coin| {
+            Some(CoinOption {
+                currency: string(&coin, "currency")?,
+                network: string(&coin, "network")?,
+                min_amount: string(&coin, "min_amount")?,
+                max_amount: string(&coin, "max_amount")?,
+            })
+        })
+        .collect()
+}
+
+/// Sends a request; the response's status and its JSON body (`undefined` if it has none).
+async fn fetch_json(
+    method: &str,
+    url: &str,
+    body: Option<&JsValue>,
+) -> Result<(u16, JsValue), LoadError> {
+    let window = web_sys::window().ok_or(LoadError::Network)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| LoadError::Network)?;
+    headers
+        .set("accept", "application/json")
+        .map_err(|_| LoadError::Network)?;
+    if let Some(body) = body {
+        let text = JSON::stringify(body).map_err(|_| LoadError::Malformed)?;
+        headers
+            .set("content-type", "application/json")
+            .map_err(|_| LoadError::Network)?;
+        init.set_body(&text);
+    }
+    init.set_headers(&headers);
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| LoadError::Network)?
+        .dyn_into()
+        .map_err(|_| LoadError::Network)?;
+    let status = response.status();
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED),
+        Err(_) => JsValue::UNDEFINED,
+    };
+    Ok((status, json))
+}
 
 /// `GET {api_base}/v1/invoices/{id}`.
 pub async fn fetch_invoice(api_base: &str, invoice_id: &str) -> Result<InvoiceView, LoadError> {
-    let url = format!("{api_base}/v1/invoices/{invoice_id}");
-    let response = gloo_net::http::Request::get(&url)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|_| LoadError::Network)?;
-    match response.status() {
-        200 => response
-            .json::<InvoiceView>()
-            .await
-            .map_err(|_| LoadError::Malformed),
-        404 => Err(LoadError::NotFound),
-        status => Err(LoadError::Server(status)),
+    match fetch_json("GET", &format!("{api_base}/v1/invoices/{invoice_id}"), None).await? {
+        (200, json) => view_from_js(&json).ok_or(LoadError::Malformed),
+        (404, _) => Err(LoadError::NotFound),
+        (status, _) => Err(LoadError::Server(status)),
     }
 }
 
 /// `GET {api_base}/v1/invoices/{id}/coins`: the coins the payer may pick.
 pub async fn fetch_coins(api_base: &str, invoice_id: &str) -> Result<Vec<CoinOption>, LoadError> {
     let url = format!("{api_base}/v1/invoices/{invoice_id}/coins");
-    let response = gloo_net::http::Request::get(&url)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|_| LoadError::Network)?;
-    match response.status() {
-        200 => response
-            .json::<shim_api::CoinList>()
-            .await
-            .map(|list| list.coins)
-            .map_err(|_| LoadError::Malformed),
-        404 => Err(LoadError::NotFound),
-        status => Err(LoadError::Server(status)),
+    match fetch_json("GET", &url, None).await? {
+        (200, json) => coins_from_js(&json).ok_or(LoadError::Malformed),
+        (404, _) => Err(LoadError::NotFound),
+        (status, _) => Err(LoadError::Server(status)),
     }
 }
 
@@ -56,25 +137,16 @@ pub async fn choose_coin(
     currency: &str,
     network: &str,
 ) -> Result<InvoiceView, ChooseError> {
+    let body = js_sys::Object::new();
+    let _ = Reflect::set(&body, &"currency".into(), &currency.into());
+    let _ = Reflect::set(&body, &"network".into(), &network.into());
     let url = format!("{api_base}/v1/invoices/{invoice_id}/coin");
-    let body = ChooseCoinRequest {
-        currency: currency.to_owned(),
-        network: network.to_owned(),
-    };
-    let response = gloo_net::http::Request::post(&url)
-        .json(&body)
-        .map_err(|_| ChooseError::Network)?
-        .send()
-        .await
-        .map_err(|_| ChooseError::Network)?;
-    if response.status() == 200 {
-        return response
-            .json::<InvoiceView>()
-            .await
-            .map_err(|_| ChooseError::Network);
-    }
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ChooseError::Refused(body.error.message)),
+    match fetch_json("POST", &url, Some(&body)).await {
+        Ok((200, json)) => view_from_js(&json).ok_or(ChooseError::Network),
+        Ok((_, json)) => match string(&field(&json, "error"), "message") {
+            Some(message) => Err(ChooseError::Refused(message)),
+            None => Err(ChooseError::Network),
+        },
         Err(_) => Err(ChooseError::Network),
     }
 }
@@ -84,9 +156,9 @@ pub async fn choose_coin(
 #[derive(Debug)]
 pub struct LiveInvoice {
     source: web_sys::EventSource,
-    _on_invoice: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
-    _on_open: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+    _on_invoice: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    _on_open: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl LiveInvoice {
@@ -102,24 +174,19 @@ impl LiveInvoice {
         on_trouble: impl Fn(bool) + 'static,
         on_open: impl Fn() + 'static,
     ) -> Option<Self> {
-        use wasm_bindgen::JsCast as _;
-        use wasm_bindgen::closure::Closure;
-
         let url = format!("{api_base}/v1/invoices/{invoice_id}/events");
         let source = web_sys::EventSource::new(&url).ok()?;
         let this = source.clone();
         let on_invoice = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
             move |event: web_sys::MessageEvent| {
-                let Some(data) = event.data().as_string() else {
+                let Some(view) = event.data().as_string().and_then(|d| view_from_json(&d)) else {
                     return;
                 };
-                if let Ok(view) = serde_json::from_str::<InvoiceView>(&data) {
-                    let done = view.is_final;
-                    on_view(view);
-                    if done {
-                        // The server ends the stream now; closing first stops the browser reconnecting.
-                        this.close();
-                    }
+                let done = view.is_final;
+                on_view(view);
+                if done {
+                    // The server ends the stream now; closing first stops the browser reconnecting.
+                    this.close();
                 }
             },
         );

@@ -37,7 +37,7 @@ pub fn network_name(code: &str) -> String {
         "arbitrum" => "Arbitrum One".into(),
         "btc" => "Bitcoin".into(),
         "ltc" => "Litecoin".into(),
-        other => other.to_uppercase(),
+        other => other.to_ascii_uppercase(),
     }
 }
 

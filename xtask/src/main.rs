@@ -26,7 +26,8 @@ commands:
   test           every test: workspace, widget in headless Chromium, browser end-to-end
     bench [NAMES]  the budgets, measured: invoice reads against bare axum (reads), webhook
                  intake on SQLite and PostgreSQL when SHIM_TEST_POSTGRES_URL is set (intake),
-                 10,000 live streams (streams), idle memory (idle); NAMES picks some
+                 10,000 live streams (streams), idle memory (idle), the widget's size and
+                 its time to QR on the pay page in Chromium (widget); NAMES picks some
   ci             cargo fmt --check, clippy (native and wasm32) with -D warnings, then test
                  with SHIM_TEST_POSTGRES_URL pointing at the local PostgreSQL";
 
@@ -149,6 +150,9 @@ fn test(root: &Path) -> Result<()> {
 }
 
 fn bench(root: &Path, only: &[String]) -> Result<()> {
+    // The widget's size and time to QR need the built widget and a browser.
+    let tools = setup::setup(root, setup::Needs::ALL)?;
+    let dist = widget::build(root, &tools)?;
     step("building the shim and the load generator (release)");
     run(cargo(root).args([
         "build",
@@ -164,7 +168,13 @@ fn bench(root: &Path, only: &[String]) -> Result<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or(target);
-    run(std::process::Command::new(target.join("release").join("shim-bench")).args(only))
+    run(
+        std::process::Command::new(target.join("release").join("shim-bench"))
+            .args(only)
+            .env("SHIM_WIDGET_DIR", &dist)
+            .env("CHROMEDRIVER", &tools.chromedriver)
+            .env("CHROMIUM", &tools.chromium),
+    )
 }
 
 fn ci(root: &Path) -> Result<()> {

@@ -11,6 +11,8 @@ use std::process::Command;
 /// The binaryen release whose `wasm-opt` understands what today's rustc emits. Debian's binaryen is
 /// too old (it fails on reference types), so it comes from npm.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The terser release that minifies the widget's JavaScript.
+const TERSER_VERSION: &str = "5.51.4";
 /// The axe-core release the browser tests check every status screen with (WCAG 2.1 AA).
 const AXE_CORE_VERSION: &str = "4.14.1";
 
@@ -42,6 +44,8 @@ pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_bindgen_test_runner: Option<PathBuf>,
     pub wasm_opt: PathBuf,
+    /// terser's command-line script (run with `node`), for the widget's JavaScript.
+    pub terser: PathBuf,
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
     /// `axe.min.js`, for the accessibility checks in the browser tests.
@@ -73,6 +77,13 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
         let version = wasm_bindgen_version(root)?;
         (tools.wasm_bindgen, tools.wasm_bindgen_test_runner) = wasm_bindgen_cli(&version)?;
         tools.wasm_opt = wasm_opt()?;
+        tools.terser = npm_package(
+            "terser",
+            TERSER_VERSION,
+            "minifying the widget's JavaScript",
+        )?
+        .join("bin")
+        .join("terser");
     }
     if needs.browser {
         (tools.chromium, tools.chromedriver) = system_tools()?;

@@ -1,4 +1,6 @@
-//! The widget's wasm build: cargo with the size profile, wasm-bindgen, wasm-opt, and its sizes.
+//! The widget's wasm build: cargo with the size profile, wasm-bindgen, wasm-opt, then the files
+//! as served: content-hashed names (cached for a year by browsers), minified JavaScript, a
+//! `manifest.json` naming them, and brotli and gzip copies of each, with their sizes.
 
 use crate::cmd::{cargo, output, run, step};
 use crate::setup::Tools;
@@ -20,10 +22,141 @@ fn target_dir(root: &Path) -> Result<PathBuf> {
         .context("cargo metadata has no target_directory")
 }
 
-fn gzip_len(bytes: &[u8]) -> Result<usize> {
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
     encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len())
+    Ok(encoder.finish()?)
+}
+
+fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out)
+}
+
+/// A short content hash for file names (FNV-1a, 64 bits): a new build of a file gets a new name.
+fn content_hash(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{:010x}", hash >> 24)
+}
+
+/// `name.ext` → `name.<hash>.ext`.
+fn hashed_name(name: &str, bytes: &[u8]) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{}.{ext}", content_hash(bytes)),
+        None => format!("{name}.{}", content_hash(bytes)),
+    }
+}
+
+/// Minifies an ES module with terser.
+fn minify(tools: &Tools, source: &Path, out: &Path) -> Result<()> {
+    run(Command::new("node")
+        .arg(&tools.terser)
+        .arg(source)
+        .args(["--module", "--compress", "--mangle", "--output"])
+        .arg(out))
+}
+
+/// The files a payer's browser loads, by role.
+struct Assets {
+    embed: String,
+    js: String,
+    wasm: String,
+}
+
+/// Renames, minifies, links and precompresses the freshly built files in `dist`.
+fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
+    let wasm_bytes = std::fs::read(dist.join("checkout_bg.wasm"))?;
+    let wasm = hashed_name("checkout_bg.wasm", &wasm_bytes);
+    std::fs::rename(dist.join("checkout_bg.wasm"), dist.join(&wasm))?;
+
+    // The glue loads the wasm by name when `init()` is called without a path.
+    let glue = std::fs::read_to_string(dist.join("checkout.js"))?;
+    anyhow::ensure!(
+        glue.contains("checkout_bg.wasm"),
+        "wasm-bindgen's glue no longer names checkout_bg.wasm; update xtask/src/widget.rs"
+    );
+    std::fs::write(
+        dist.join("checkout.js"),
+        glue.replace("checkout_bg.wasm", &wasm),
+    )?;
+    minify(tools, &dist.join("checkout.js"), &dist.join("checkout.js"))?;
+    let js_bytes = std::fs::read(dist.join("checkout.js"))?;
+    let js = hashed_name("checkout.js", &js_bytes);
+    // `checkout.js` stays too, for pages that import the module by its plain name.
+    std::fs::write(dist.join(&js), &js_bytes)?;
+
+    let embed = std::fs::read_to_string(root.join("widget/js/embed.js"))
+        .context("reading widget/js/embed.js")?;
+    anyhow::ensure!(
+        embed.contains("\"checkout.js\"") && embed.contains("\"checkout_bg.wasm\""),
+        "widget/js/embed.js must load \"checkout.js\" and \"checkout_bg.wasm\" by those names"
+    );
+    let embed = embed
+        .replace("\"checkout.js\"", &format!("\"{js}\""))
+        .replace("\"checkout_bg.wasm\"", &format!("\"{wasm}\""));
+    std::fs::write(dist.join("embed.src.js"), embed)?;
+    minify(tools, &dist.join("embed.src.js"), &dist.join("embed.js"))?;
+    std::fs::remove_file(dist.join("embed.src.js"))?;
+
+    let manifest = serde_json::json!({
+        "embed.js": "embed.js",
+        "checkout.js": js,
+        "checkout_bg.wasm": wasm,
+    });
+    std::fs::write(
+        dist.join("manifest.json"),
+        serde_json::to_vec_pretty(&manifest)?,
+    )?;
+
+    for name in [
+        "embed.js",
+        "checkout.js",
+        js.as_str(),
+        wasm.as_str(),
+        "manifest.json",
+    ] {
+        let bytes = std::fs::read(dist.join(name))?;
+        std::fs::write(dist.join(format!("{name}.gz")), gzip(&bytes)?)?;
+        std::fs::write(dist.join(format!("{name}.br")), brotli(&bytes)?)?;
+    }
+    Ok(Assets {
+        embed: "embed.js".into(),
+        js,
+        wasm,
+    })
+}
+
+/// Prints what a payer downloads: each file raw, gzip and brotli.
+fn report(dist: &Path, assets: &Assets) -> Result<()> {
+    println!(
+        "\n    widget assets in {} (what a payer's browser loads):",
+        dist.display()
+    );
+    println!(
+        "    {:<30} {:>9} {:>9} {:>9}",
+        "file", "raw", "gzip", "brotli"
+    );
+    let mut totals = (0, 0, 0);
+    for name in [&assets.embed, &assets.js, &assets.wasm] {
+        let raw = std::fs::metadata(dist.join(name))?.len();
+        let gz = std::fs::metadata(dist.join(format!("{name}.gz")))?.len();
+        let br = std::fs::metadata(dist.join(format!("{name}.br")))?.len();
+        totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
+        println!("    {name:<30} {raw:>9} {gz:>9} {br:>9}");
+    }
+    println!(
+        "    {:<30} {:>9} {:>9} {:>9}   (budget: 85 KB = 87040 B compressed)",
+        "total", totals.0, totals.1, totals.2
+    );
+    Ok(())
 }
 
 /// Builds the widget into `widget/dist` and returns that folder.
@@ -71,28 +204,7 @@ pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
-    std::fs::copy(root.join("widget/js/embed.js"), dist.join("embed.js"))
-        .context("copying embed.js")?;
-
-    println!("\n    widget assets in {}:", dist.display());
-    println!("    {:<22} {:>10} {:>10}", "file", "raw", "gzip");
-    let (mut raw_total, mut gzip_total) = (0, 0);
-    let mut files: Vec<_> = std::fs::read_dir(&dist)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    for file in files.iter().filter(|f| f.is_file()) {
-        let bytes = std::fs::read(file)?;
-        let gz = gzip_len(&bytes)?;
-        raw_total += bytes.len();
-        gzip_total += gz;
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        println!("    {name:<22} {:>10} {:>10}", bytes.len(), gz);
-    }
-    println!("    {:<22} {:>10} {:>10}", "total", raw_total, gzip_total);
+    let assets = finish_assets(root, &dist, tools)?;
+    report(&dist, &assets)?;
     Ok(dist)
 }

@@ -217,7 +217,10 @@ impl Application {
         let workers = start_workers(&checkout, settings);
         let state = AppState {
             checkout,
-            pay_page_extra: PayPageExtra::default(),
+            pay_page_extra: PayPageExtra {
+                script: None,
+                head: routes::pay_page::widget_preloads(&settings.widget_dir),
+            },
             metrics: std::sync::Arc::default(),
             limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
                 settings.rate_limit.clone(),
@@ -286,6 +289,7 @@ impl Application {
             checkout: checkout.clone(),
             pay_page_extra: PayPageExtra {
                 script: Some("/demo/panel.js"),
+                head: routes::pay_page::widget_preloads(&settings.widget_dir),
             },
             metrics: std::sync::Arc::default(),
             limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(

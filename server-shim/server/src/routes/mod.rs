@@ -5,7 +5,7 @@ mod events;
 mod invoices;
 mod ipn;
 mod openapi;
-mod pay_page;
+pub mod pay_page;
 
 pub use error::ApiError;
 
@@ -45,6 +45,9 @@ pub struct AppState {
 pub struct PayPageExtra {
     /// A script URL loaded by the pay page, given the invoice id in `data-invoice` of its panel.
     pub script: Option<&'static str>,
+    /// Markup for the page's `<head>`: preloads of the widget's files (see
+    /// [`pay_page::widget_preloads`]).
+    pub head: String,
 }
 
 /// The shim's routes, with the widget assets served from `widget_dir`.
@@ -63,16 +66,24 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
                 .allow_methods([Method::GET, Method::POST])
                 .allow_headers([header::ACCEPT, header::CONTENT_TYPE]),
         );
+    // The widget's files, precompressed (brotli, gzip) by `cargo xtask build-widget`. Files with a
+    // content hash in their name never change: browsers keep them a year. The rest (embed.js,
+    // which names the hashed ones) are revalidated on every use, so a returning payer downloads
+    // nothing but a 304.
     let widget = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        ))
-        .service(ServeDir::new(widget_dir));
+        .map_response(|mut response: axum::response::Response<_>| {
+            response.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            response
+        })
+        .layer(axum::middleware::from_fn(widget_cache))
+        .service(
+            ServeDir::new(widget_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     Router::new()
         .route("/v1/invoices", post(invoices::create))
         .merge(public)
@@ -171,6 +182,38 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// Whether a widget file name carries a content hash (`checkout.3fa9c01b2e.js`).
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = name.split('.');
+    let (Some(_stem), Some(hash), Some(_ext), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Cache headers for the widget's files: a year for content-hashed names, revalidation for the rest.
+async fn widget_cache(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let hashed = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if hashed {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            }),
+        );
+    }
+    response
 }
 
 /// Counts every request by its route pattern (never the raw path, which holds ids) and status.

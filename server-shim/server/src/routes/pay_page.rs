@@ -72,7 +72,12 @@ pub(super) async fn page(
             (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
-        Html(shell(&lang, "Pay with crypto", &body)),
+        Html(shell_with(
+            &lang,
+            "Pay with crypto",
+            &state.pay_page_extra.head,
+            &body,
+        )),
     )
         .into_response()
 }
@@ -123,7 +128,43 @@ fn page_language(asked: Option<&str>, accept_language: Option<&str>) -> String {
         .to_owned()
 }
 
+/// `<link>`s that start fetching the widget's module and WebAssembly with the page itself, named
+/// by the `manifest.json` of `cargo xtask build-widget`; empty when there is none.
+pub fn widget_preloads(widget_dir: &std::path::Path) -> String {
+    let Ok(text) = std::fs::read_to_string(widget_dir.join("manifest.json")) else {
+        return String::new();
+    };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {
+        tracing::warn!("widget manifest.json is not JSON; pay pages will not preload the widget");
+        return String::new();
+    };
+    let safe = |key: &str| {
+        manifest[key].as_str().filter(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
+    };
+    let mut head = String::new();
+    if let Some(js) = safe("checkout.js") {
+        head.push_str(&format!(
+            r#"<link rel="modulepreload" href="/widget/{js}">"#
+        ));
+    }
+    if let Some(wasm) = safe("checkout_bg.wasm") {
+        head.push_str(&format!(
+            r#"<link rel="preload" href="/widget/{wasm}" as="fetch" type="application/wasm" crossorigin>"#
+        ));
+    }
+    head
+}
+
 fn shell(lang: &str, title: &str, body: &str) -> String {
+    shell_with(lang, title, "", body)
+}
+
+fn shell_with(lang: &str, title: &str, head: &str, body: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="{lang}">
@@ -132,6 +173,7 @@ fn shell(lang: &str, title: &str, body: &str) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{title}</title>
+{head}
 <style>
   body {{ margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f4f5f7; color: #1d2330; }}
   .pay {{ max-width: 440px; margin: 0 auto; padding: 24px 16px; }}
@@ -152,7 +194,25 @@ fn shell(lang: &str, title: &str, body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::page_language;
+    use super::{page_language, widget_preloads};
+
+    #[test]
+    fn the_page_preloads_the_widget_named_in_its_manifest() {
+        let dir = std::env::temp_dir().join(format!("shim-manifest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(widget_preloads(&dir), "", "no build, no preloads");
+        std::fs::write(
+            dir.join("manifest.json"),
+            r#"{"checkout.js": "checkout.0a1b2c3d4e.js", "checkout_bg.wasm": "x\"><script>.wasm"}"#,
+        )
+        .unwrap();
+        let head = widget_preloads(&dir);
+        assert_eq!(
+            head, r#"<link rel="modulepreload" href="/widget/checkout.0a1b2c3d4e.js">"#,
+            "a name that is not a plain file name is left out"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn the_page_speaks_what_was_asked_or_what_the_browser_prefers() {

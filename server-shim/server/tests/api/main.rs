@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod assets;
 mod bad_inputs;
 mod cli;
 mod coins;
