@@ -96,6 +96,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
                 .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(deadline))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -180,6 +181,42 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// The longest a request may take to be answered (reading its body included): longer than the
+/// gateway client's own deadline with its retries, so those fail first with a clear error. A live
+/// stream is answered at once and then streams without a limit.
+const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Answers `503` with a JSON error to a request that takes longer than [`REQUEST_DEADLINE`]
+/// (a client trickling its body, a stuck dependency), instead of holding the connection forever.
+async fn deadline(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    within(REQUEST_DEADLINE, next.run(request)).await
+}
+
+/// `answer`, or a JSON `503` if it is not ready within `limit`.
+async fn within(
+    limit: std::time::Duration,
+    answer: impl Future<Output = axum::response::Response>,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, answer).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                shim_api::ErrorCode::Internal,
+                format!(
+                    "the request took longer than {} s; try again",
+                    limit.as_secs_f64()
+                ),
+            )
+            .into_response()
         }
     }
 }
@@ -291,4 +328,36 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(format!("no route for {method} {}", uri.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_slow_request_gets_a_json_503() {
+        let limit = std::time::Duration::from_millis(20);
+        let slow = async {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            StatusCode::OK.into_response()
+        };
+        let response = within(limit, slow).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        let quick = within(limit, async { StatusCode::OK.into_response() }).await;
+        assert_eq!(quick.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn hashed_widget_names_are_recognised() {
+        assert!(is_content_hashed("/widget/checkout.0a1b2c3d4e.js"));
+        assert!(is_content_hashed("/widget/checkout_bg.0a1b2c3d4e.wasm"));
+        assert!(!is_content_hashed("/widget/embed.js"));
+        assert!(!is_content_hashed("/widget/checkout.js.gz"));
+        assert!(!is_content_hashed("/widget/a.notahash.js"));
+    }
 }
