@@ -258,3 +258,40 @@ fn mount_refuses_bad_options() {
     .unwrap();
     assert!(mount(host(), options.into()).is_err());
 }
+
+fn js(code: &str) -> JsValue {
+    js_sys::Function::new_no_args(code)
+        .call0(&JsValue::NULL)
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn nothing_is_asked_while_the_tab_is_hidden_and_at_once_when_it_is_back() {
+    // No live stream here, so the widget polls; every request fails, and is counted.
+    js("window.__saved = { fetch: window.fetch, EventSource: window.EventSource };
+        window.__fetches = 0;
+        window.fetch = () => { window.__fetches++; return Promise.reject(new TypeError('offline')); };
+        window.EventSource = undefined;
+        window.__hidden = true;
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.__hidden === true });");
+    let page = host();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"invoiceId".into(), &"inv_abc".into()).unwrap();
+    js_sys::Reflect::set(&options, &"locale".into(), &"en".into()).unwrap();
+    let mut handle = mount(page, options.into()).unwrap();
+    TimeoutFuture::new(1_500).await;
+    let hidden_fetches = js("return window.__fetches").as_f64().unwrap();
+    js("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))");
+    TimeoutFuture::new(300).await;
+    let back_fetches = js("return window.__fetches").as_f64().unwrap();
+    handle.destroy();
+    js(
+        "window.fetch = window.__saved.fetch; window.EventSource = window.__saved.EventSource;
+        delete document.hidden;",
+    );
+    assert_eq!(hidden_fetches, 0.0, "no request while hidden");
+    assert!(
+        back_fetches >= 1.0,
+        "asked at once on return: {back_fetches}"
+    );
+}

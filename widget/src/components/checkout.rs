@@ -8,6 +8,7 @@ use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
 use std::cell::Cell;
 use std::rc::Rc;
+use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 /// How often an open invoice is refreshed.
@@ -74,8 +75,43 @@ fn backoff_ms(failures: u32) -> u32 {
         .min(MAX_BACKOFF_MS)
 }
 
+/// `ms` spread by ±25 %, so that many widgets that lost the shim together do not come back in step.
+fn jittered(ms: u32, random: f64) -> u32 {
+    (f64::from(ms) * (0.75 + 0.5 * random.clamp(0.0, 1.0))) as u32
+}
+
+fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
+}
+
+/// Resolves when the page is visible: at once, or when the payer comes back to the tab.
+async fn until_visible() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if !document.hidden() {
+        return;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        let resolve = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+        let _ = document.add_event_listener_with_callback_and_add_event_listener_options(
+            "visibilitychange",
+            resolve.unchecked_ref(),
+            &options,
+        );
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Polls the invoice until it is final, the component is gone, or the invoice does not exist,
-/// backing off after failures.
+/// backing off (with jitter) after failures. Nothing is asked while the tab is hidden; the next
+/// request goes out as soon as the payer is back.
 async fn poll(
     api_base: &str,
     invoice_id: &str,
@@ -84,6 +120,10 @@ async fn poll(
 ) {
     let mut failures = 0;
     while running.get() {
+        until_visible().await;
+        if !running.get() {
+            return;
+        }
         let delay = match fetch_invoice(api_base, invoice_id).await {
             Ok(view) => {
                 let done = view.is_final;
@@ -108,7 +148,7 @@ async fn poll(
                 backoff_ms(failures)
             }
         };
-        TimeoutFuture::new(delay).await;
+        TimeoutFuture::new(jittered(delay, js_sys::Math::random())).await;
     }
 }
 
@@ -160,9 +200,42 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
                 if live.is_none() {
                     start_polling();
                 }
+                // Back on the tab: ask once at once (a phone may have dropped the stream meanwhile).
+                let on_return = {
+                    let (alive, dispatcher) = (alive.clone(), dispatcher.clone());
+                    let (api_base, invoice_id) = (api_base.to_string(), invoice_id.to_string());
+                    wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+                        if page_hidden() || !alive.get() {
+                            return;
+                        }
+                        let (alive, dispatcher) = (alive.clone(), dispatcher.clone());
+                        let (api_base, invoice_id) = (api_base.clone(), invoice_id.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let Ok(view) = fetch_invoice(&api_base, &invoice_id).await
+                                && alive.get()
+                            {
+                                dispatcher.dispatch(Action::Loaded(Rc::new(view)));
+                            }
+                        });
+                    })
+                };
+                let document = web_sys::window().and_then(|w| w.document());
+                if let Some(document) = &document {
+                    let _ = document.add_event_listener_with_callback(
+                        "visibilitychange",
+                        on_return.as_ref().unchecked_ref(),
+                    );
+                }
                 let tick = Interval::new(1_000, move || dispatcher.dispatch(Action::Tick));
                 move || {
                     alive.set(false);
+                    if let Some(document) = &document {
+                        let _ = document.remove_event_listener_with_callback(
+                            "visibilitychange",
+                            on_return.as_ref().unchecked_ref(),
+                        );
+                    }
+                    drop(on_return);
                     drop(live);
                     drop(tick);
                 }
@@ -238,6 +311,13 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::backoff_ms;
+
+    #[test]
+    fn jitter_spreads_by_a_quarter() {
+        assert_eq!(super::jittered(4_000, 0.0), 3_000);
+        assert_eq!(super::jittered(4_000, 0.5), 4_000);
+        assert_eq!(super::jittered(4_000, 1.0), 5_000);
+    }
 
     #[test]
     fn backoff_grows_and_caps() {
