@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub(crate) const STATUS: &str = "return document.querySelector('.ckw')?.dataset.status ?? null";
+pub(crate) const STATUS: &str = "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw')?.dataset.status ?? null";
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 pub(crate) fn screenshot_path(name: &str) -> PathBuf {
@@ -25,13 +25,13 @@ async fn open_pay_page(app: &DemoApp, browser: &Browser, invoice: &Value) {
     browser
         .wait_for(
             "the address",
-            "return document.querySelector('.ckw-address')?.textContent ?? null",
+            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
             WAIT,
             |v| v.as_str() == Some(address.as_str()),
         )
         .await
         .unwrap();
-    let seconds = "return Number(document.querySelector('.ckw-countdown')?.dataset.seconds ?? -1)";
+    let seconds = "return Number(document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-countdown')?.dataset.seconds ?? -1)";
     let first = browser.eval(seconds).await.unwrap().as_i64().unwrap();
     assert!(first > 0, "countdown shows {first}");
     browser
@@ -55,7 +55,7 @@ async fn open_pay_page(app: &DemoApp, browser: &Browser, invoice: &Value) {
 
 /// Decodes the QR code on screen, as a wallet's camera would, and compares what it carries.
 pub(crate) async fn assert_qr_carries(browser: &Browser, expected: &str) {
-    let center = "document.querySelector('.ckw-qr').scrollIntoView({block: 'center'}); return true";
+    let center = "document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-qr').scrollIntoView({block: 'center'}); return true";
     browser.eval(center).await.unwrap();
     let png = browser
         .screenshot(&screenshot_path("qr-last-checked"))
@@ -119,12 +119,12 @@ async fn paying_in_full_shows_paid_without_a_reload() {
     );
     assert!(requests["streams"].as_u64().unwrap() <= 1, "{requests}");
     let title = browser
-        .eval("return document.querySelector('.ckw-status').textContent")
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-status').textContent")
         .await
         .unwrap();
     assert_eq!(title, json!("Payment complete"));
     let back = browser
-        .eval("return document.querySelector('.ckw-return')?.getAttribute('href')")
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-return')?.getAttribute('href')")
         .await
         .unwrap();
     assert_eq!(back, json!(format!("{}/shop/orders", app.url)));
@@ -147,7 +147,7 @@ async fn expiry_shows_expired() {
         .unwrap();
     wait_for_status(&browser, "expired").await;
     let address_gone = browser
-        .eval("return document.querySelector('.ckw-address') === null")
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address') === null")
         .await
         .unwrap();
     assert_eq!(
@@ -177,7 +177,7 @@ async fn a_partial_payment_shows_what_is_due_then_the_top_up_completes_it() {
         .unwrap();
     wait_for_status(&browser, "partially_paid").await;
     let amount = browser
-        .eval("return document.querySelector('.ckw-amount').textContent")
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-amount').textContent")
         .await
         .unwrap();
     assert_eq!(
@@ -213,7 +213,7 @@ async fn a_shopper_buys_in_the_demo_store_and_the_order_turns_paid() {
         })
         .await
         .unwrap();
-    let address_on_screen = "return document.querySelector('.ckw-address')?.textContent ?? null";
+    let address_on_screen = "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null";
     browser
         .wait_for("the address", address_on_screen, WAIT, |v| v.is_string())
         .await
@@ -293,7 +293,7 @@ async fn after_paying_the_payer_is_taken_back_to_the_shop() {
     )
     .await
     .unwrap();
-    let note = "return document.querySelector('.ckw-redirect')?.textContent ?? null";
+    let note = "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-redirect')?.textContent ?? null";
     let text = browser
         .wait_for("the redirect notice", note, WAIT, Value::is_string)
         .await
@@ -333,7 +333,7 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
     browser
         .wait_for(
             "the coin buttons",
-            "return document.querySelectorAll('.ckw-coin').length",
+            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelectorAll('.ckw-coin').length",
             WAIT,
             |v| v.as_u64().is_some_and(|n| n > 1),
         )
@@ -341,8 +341,8 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
         .unwrap();
     let layout = browser
         .eval(
-            "const root = document.querySelector('.ckw'); \
-             return { dir: root.dir, lang: root.lang, title: document.querySelector('.ckw-picker-title').textContent }",
+            "const root = document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw'); \
+             return { dir: root.dir, lang: root.lang, title: document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-picker-title').textContent }",
         )
         .await
         .unwrap();
@@ -357,7 +357,7 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
 
     let clicked = browser
         .eval(
-            "const button = [...document.querySelectorAll('.ckw-coin')] \
+            "const button = [...document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelectorAll('.ckw-coin')] \
                .find(b => b.querySelector('strong').textContent === 'BTC'); \
              button?.click(); return !!button",
         )
@@ -367,7 +367,7 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
     browser
         .wait_for(
             "the BTC address",
-            "return document.querySelector('.ckw-address')?.textContent ?? null",
+            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
             WAIT,
             |v| v.as_str().is_some_and(|a| a.starts_with("bc1")),
         )
@@ -384,7 +384,7 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
     assert!(uri.starts_with("bitcoin:"), "{uri}");
     assert_qr_carries(&browser, uri).await;
     let amount = browser
-        .eval("return document.querySelector('.ckw-amount').textContent")
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-amount').textContent")
         .await
         .unwrap();
     assert!(
@@ -407,7 +407,7 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
         .await
         .unwrap();
     let title = browser
-        .eval("return document.querySelector('.ckw-status').textContent")
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-status').textContent")
         .await
         .unwrap();
     assert_eq!(title, json!("اكتمل الدفع"));

@@ -38,7 +38,7 @@ async fn check(browser: &Browser, status: &str) {
         serde_json::to_string_pretty(&violations).unwrap()
     );
     let title = browser
-        .eval("return document.querySelector('.ckw-status')?.textContent ?? ''")
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-status')?.textContent ?? ''")
         .await
         .unwrap();
     assert!(!title.as_str().unwrap().is_empty(), "{status}: no title");
@@ -91,9 +91,10 @@ async fn every_status_screen_is_accessible_and_captured() {
     let id = first["id"].as_str().unwrap();
     open(&app, &browser, id, "pending").await;
     assert_qr_carries(&browser, first["payment_uri"].as_str().unwrap()).await;
-    // The check itself can fail: an image without a text alternative is caught.
+    // The check itself can fail: an image without a text alternative is caught, inside the
+    // widget's shadow root too.
     browser
-        .eval("const img = document.createElement('img'); img.id = 'bad'; img.src = 'data:,'; document.querySelector('.ckw').append(img); return true")
+        .eval("const img = document.createElement('img'); img.id = 'bad'; img.src = 'data:,'; document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw').append(img); return true")
         .await
         .unwrap();
     let caught = e2e_tests::a11y::violations(&browser).await.unwrap();
@@ -102,10 +103,22 @@ async fn every_status_screen_is_accessible_and_captured() {
         "{caught:?}"
     );
     browser
-        .eval("document.getElementById('bad').remove(); return true")
+        .eval("document.querySelector('[data-checkout-widget]').shadowRoot.getElementById('bad').remove(); return true")
         .await
         .unwrap();
     check(&browser, "pending").await;
+    // The dark theme passes the same checks.
+    browser
+        .goto(&format!("{}/pay/{id}?theme=dark", app.url))
+        .await
+        .unwrap();
+    wait(&browser, "pending").await;
+    let theme = browser
+        .eval("return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw')?.dataset.theme")
+        .await
+        .unwrap();
+    assert_eq!(theme, json!("dark"));
+    check(&browser, "pending-dark").await;
     control(
         &app,
         "pay",

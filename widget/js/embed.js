@@ -1,7 +1,8 @@
 // Mounts the checkout widget where this script tag stands:
 //   <script src="https://shim.example/widget/embed.js" data-invoice="inv_..." async></script>
 // Optional: data-api-base (default: the shim this script came from), data-target (the id of an
-// element to mount into instead of a new one after the script), data-locale,
+// element to mount into instead of a new one after the script), data-locale, data-theme
+// ("light", "dark" or "auto"),
 // data-redirect-after (seconds from a successful payment to the shop's success page; 0 stays).
 // Status changes bubble from the widget's element as `checkout:status` events.
 (() => {
@@ -28,6 +29,7 @@
         apiBase,
         invoiceId,
         locale: script.dataset.locale,
+        theme: script.dataset.theme,
         redirectAfterSeconds: redirect === undefined ? undefined : Number(redirect),
       });
     })

@@ -27,6 +27,7 @@ use wasm_bindgen::prelude::*;
 #[derive(Debug)]
 pub struct WidgetHandle {
     handle: Option<yew::AppHandle<Checkout>>,
+    container: web_sys::Element,
 }
 
 #[wasm_bindgen]
@@ -36,6 +37,7 @@ impl WidgetHandle {
         if let Some(handle) = self.handle.take() {
             handle.destroy();
         }
+        self.container.remove();
     }
 }
 
@@ -70,9 +72,13 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 
 /// Mounts the widget into `element`.
 ///
-/// `options`: `{ invoiceId, apiBase?, locale?, onStatus?, redirectAfterSeconds? }`. `apiBase` is
+/// `options`: `{ invoiceId, apiBase?, locale?, theme?, onStatus?, redirectAfterSeconds? }`. `apiBase` is
 /// the shim's URL (default: this page's origin). `locale` is a language tag (`de`, `pt-BR`, `ar`);
-/// without it, the page's `<html lang>` or the browser's languages decide, else English. `onStatus` is called with `{ invoiceId, status,
+/// without it, the page's `<html lang>` or the browser's languages decide, else English. `theme` is
+/// `"light"`, `"dark"` or `"auto"` (the default: the payer's system setting). The widget renders
+/// in `element`'s shadow root; colours, radius and font follow the CSS custom properties
+/// `--ckw-bg`, `--ckw-fg`, `--ckw-muted`, `--ckw-accent`, `--ckw-accent-fg`, `--ckw-radius` and
+/// `--ckw-font` set on `element` or above it. `onStatus` is called with `{ invoiceId, status,
 /// isFinal, version }` on every status change, which is also dispatched on `element` as a bubbling
 /// `checkout:status` event. After a successful payment the payer goes to the invoice's
 /// `url_success` after `redirectAfterSeconds` (default 5; 0 stays on the page).
@@ -93,6 +99,31 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         .map_or(components::DEFAULT_REDIRECT_SECONDS, |s| {
             s.clamp(0.0, 3600.0) as u32
         });
+    // The widget lives in the element's shadow root: the page's styles cannot reach in, and the
+    // widget's cannot leak out. Theming goes through the CSS custom properties that do inherit.
+    let root = match element.shadow_root() {
+        Some(root) => root,
+        None => {
+            element.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?
+        }
+    };
+    root.set_inner_html("");
+    let document = element
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("mount: the element is not in a document"))?;
+    let container = document.create_element("div")?;
+    root.append_child(&container)?;
+    element.set_attribute("data-checkout-widget", "")?;
+    let theme = match option(&options, "theme").as_deref() {
+        None | Some("auto") => components::Theme::Auto,
+        Some("light") => components::Theme::Light,
+        Some("dark") => components::Theme::Dark,
+        Some(_) => {
+            return Err(JsValue::from_str(
+                "mount: options.theme must be \"light\", \"dark\" or \"auto\"",
+            ));
+        }
+    };
     let props = CheckoutProps {
         api_base: api_base.trim_end_matches('/').to_owned().into(),
         invoice_id: invoice_id.as_str().to_owned().into(),
@@ -100,9 +131,11 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         on_status,
         redirect_after,
         locale: pick_locale(option(&options, "locale")),
+        theme,
     };
-    let handle = yew::Renderer::<Checkout>::with_root_and_props(element, props).render();
+    let handle = yew::Renderer::<Checkout>::with_root_and_props(container.clone(), props).render();
     Ok(WidgetHandle {
         handle: Some(handle),
+        container,
     })
 }

@@ -27,6 +27,14 @@ fn text(host: &web_sys::Element, selector: &str) -> Option<String> {
         .and_then(|e| e.text_content())
 }
 
+/// Where a mounted widget renders: the container in the host's shadow root.
+fn widget_root(host: &web_sys::Element) -> web_sys::Element {
+    host.shadow_root()
+        .expect("mount() attaches a shadow root")
+        .first_element_child()
+        .expect("mount() puts a container in it")
+}
+
 /// Yields to the browser until `selector` appears, for up to `ms`.
 async fn appears(host: &web_sys::Element, selector: &str, ms: u32) -> bool {
     for _ in 0..ms / 20 {
@@ -123,6 +131,7 @@ async fn the_widget_speaks_the_payers_language() {
     js_sys::Reflect::set(&options, &"apiBase".into(), &"http://127.0.0.1:9".into()).unwrap();
     let mut mounted = mount(page.clone(), options.into()).unwrap();
     html.remove_attribute("lang").unwrap();
+    let page = widget_root(&page);
     assert!(appears(&page, ".ckw-banner", 5_000).await);
     let root = page.query_selector(".ckw").unwrap().unwrap();
     assert_eq!(root.get_attribute("dir").as_deref(), Some("rtl"));
@@ -235,14 +244,19 @@ async fn an_unreachable_shim_is_said_and_retried() {
     js_sys::Reflect::set(&options, &"apiBase".into(), &"http://127.0.0.1:9".into()).unwrap();
     js_sys::Reflect::set(&options, &"locale".into(), &"en".into()).unwrap();
     let mut handle = mount(host.clone(), options.into()).unwrap();
+    let inside = widget_root(&host);
     assert!(
-        appears(&host, ".ckw-banner", 5_000).await,
+        appears(&inside, ".ckw-banner", 5_000).await,
         "error banner shown"
     );
-    assert!(text(&host, ".ckw-banner").unwrap().contains("Retrying"));
+    assert!(text(&inside, ".ckw-banner").unwrap().contains("Retrying"));
     handle.destroy();
     TimeoutFuture::new(50).await;
-    assert_eq!(host.child_element_count(), 0, "destroy() empties the host");
+    assert_eq!(
+        host.shadow_root().unwrap().child_element_count(),
+        0,
+        "destroy() empties the widget"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -294,4 +308,54 @@ async fn nothing_is_asked_while_the_tab_is_hidden_and_at_once_when_it_is_back() 
         back_fetches >= 1.0,
         "asked at once on return: {back_fetches}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_host_pages_styles_stay_out_and_its_theme_comes_in() {
+    // A hostile stylesheet on the host page, and a theme colour set on the host element.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let style = document.create_element("style").unwrap();
+    style.set_text_content(Some(
+        "p, h2, button, .ckw-banner { color: rgb(255, 0, 0) !important; display: none !important; }",
+    ));
+    document.head().unwrap().append_child(&style).unwrap();
+    let page = host();
+    page.set_attribute("style", "--ckw-accent: rgb(1, 2, 3)")
+        .unwrap();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"invoiceId".into(), &"inv_abc".into()).unwrap();
+    js_sys::Reflect::set(&options, &"apiBase".into(), &"http://127.0.0.1:9".into()).unwrap();
+    js_sys::Reflect::set(&options, &"theme".into(), &"dark".into()).unwrap();
+    let mut handle = mount(page.clone(), options.into()).unwrap();
+    let inside = widget_root(&page);
+    assert!(appears(&inside, ".ckw-banner", 5_000).await);
+    let window = web_sys::window().unwrap();
+    let style_of = |element: &web_sys::Element, property: &str| {
+        window
+            .get_computed_style(element)
+            .unwrap()
+            .unwrap()
+            .get_property_value(property)
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let banner = inside.query_selector(".ckw-banner").unwrap().unwrap();
+    assert_ne!(style_of(&banner, "display"), "none");
+    assert_ne!(style_of(&banner, "color"), "rgb(255, 0, 0)");
+    let root = inside.query_selector(".ckw").unwrap().unwrap();
+    assert_eq!(root.get_attribute("data-theme").as_deref(), Some("dark"));
+    assert_eq!(
+        style_of(&root, "--_accent"),
+        "rgb(1, 2, 3)",
+        "the host's theme reaches in"
+    );
+    assert_eq!(style_of(&root, "--_bg"), "#1a202c", "dark by option");
+    handle.destroy();
+    style.remove();
+    let bad = js_sys::Object::new();
+    js_sys::Reflect::set(&bad, &"invoiceId".into(), &"inv_abc".into()).unwrap();
+    js_sys::Reflect::set(&bad, &"theme".into(), &"purple".into()).unwrap();
+    let error = mount(host(), bad.into()).unwrap_err();
+    assert!(error.as_string().unwrap().contains("theme"));
 }

@@ -38,6 +38,30 @@ pub struct CheckoutProps {
     /// The payer's language.
     #[prop_or(Locale::En)]
     pub locale: Locale,
+    /// Light, dark, or as the payer's system says.
+    #[prop_or(Theme::Auto)]
+    pub theme: Theme,
+}
+
+/// The widget's colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    /// Dark when the payer's system prefers it (`prefers-color-scheme`).
+    Auto,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl Theme {
+    fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
 }
 
 /// How long the success screen shows before the payer is sent back to the shop.
@@ -288,7 +312,7 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
         Callback::from(move |view| dispatcher.dispatch(Action::Loaded(Rc::new(view))))
     };
     html! {
-        <div class="ckw" data-status={status} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
+        <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
             <style>{ STYLE }</style>
             if let Some(text) = banner {
                 <p class="ckw-banner" role="alert">{ text }</p>

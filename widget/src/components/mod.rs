@@ -6,7 +6,7 @@ mod copy_button;
 mod invoice_card;
 mod qr;
 
-pub use checkout::{Checkout, CheckoutProps, DEFAULT_REDIRECT_SECONDS};
+pub use checkout::{Checkout, CheckoutProps, DEFAULT_REDIRECT_SECONDS, Theme};
 pub use coin_picker::{CoinPicker, CoinPickerProps};
 pub use copy_button::{CopyButton, CopyButtonProps};
 pub use invoice_card::{InvoiceCard, InvoiceCardProps};

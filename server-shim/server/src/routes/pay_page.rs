@@ -13,6 +13,7 @@ use shim_api::InvoiceId;
     params(
         ("id" = String, Path, description = "The invoice id"),
         ("lang" = Option<String>, Query, description = "The payer's language (`de`, `pt-BR`, `ar`); else the browser's"),
+        ("theme" = Option<String>, Query, description = "`light`, `dark` or `auto` (the payer's system setting, the default)"),
     ),
     responses(
         (status = 200, description = "HTML", content_type = "text/html", body = String),
@@ -53,10 +54,16 @@ pub(super) async fn page(
         )
             .into_response();
     };
+    let theme = query
+        .as_ref()
+        .ok()
+        .and_then(|q| q.theme.as_deref())
+        .filter(|t| matches!(*t, "light" | "dark" | "auto"))
+        .unwrap_or("auto");
     // The id has passed `InvoiceId::parse`: letters, digits and `_` only, safe in HTML attributes.
     let mut body = format!(
         r#"<main class="pay"><div id="checkout"></div>
-<script src="/widget/embed.js" data-invoice="{id}" data-target="checkout" async></script>
+<script src="/widget/embed.js" data-invoice="{id}" data-target="checkout" data-theme="{theme}" async></script>
 <noscript><p>This payment page needs JavaScript to show the payment details.</p></noscript>"#
     );
     if let Some(script) = &state.pay_page_extra.script {
@@ -99,6 +106,7 @@ const UNAVAILABLE: &str = r#"<main class="pay"><h1>Temporarily unavailable</h1>
 #[derive(Debug, serde::Deserialize)]
 pub(super) struct PageQuery {
     lang: Option<String>,
+    theme: Option<String>,
 }
 
 /// A language tag that is safe in an attribute: letters, digits and `-`, starting with a 2 or 3
