@@ -164,3 +164,68 @@ async fn two_shims_on_one_postgres_share_live_changes() {
         "a webhook applied by one process reached a stream on the other"
     );
 }
+
+#[tokio::test]
+async fn shutdown_stops_taking_connections_and_does_not_wait_forever_for_streams() {
+    let settings = server_shim::Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: "sqlite::memory:".into(),
+        public_url: None,
+        gateway_url: String::new(),
+        merchant_uuid: None,
+        payment_key: None,
+        sandbox_state: None,
+        reconcile: Default::default(),
+        outbox: Default::default(),
+        rate_limit: Default::default(),
+        widget_dir: std::env::temp_dir(),
+    };
+    let app = server_shim::Application::build_demo(&settings)
+        .await
+        .unwrap();
+    let url = app.url().to_owned();
+    let token = app.demo().unwrap().shop_token.clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    let invoice: Value = http
+        .post(format!("{url}/v1/invoices"))
+        .bearer_auth(&token)
+        .json(&usdt_invoice("9901", "1.00"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = invoice["id"].as_str().unwrap();
+    // A payer's live stream is open when the shim is told to stop.
+    let mut stream = http
+        .get(format!("{url}/v1/invoices/{id}/events"))
+        .send()
+        .await
+        .unwrap();
+    assert!(stream.chunk().await.unwrap().is_some());
+    let asked = std::time::Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = reqwest::Client::new()
+        .get(format!("{url}/healthz"))
+        .send()
+        .await;
+    assert!(refused.is_err(), "no new connections once stopping");
+    tokio::time::timeout(Duration::from_secs(20), server)
+        .await
+        .expect("the shim stops even with a stream open")
+        .unwrap()
+        .unwrap();
+    assert!(asked.elapsed() < Duration::from_secs(20));
+    // The stream was closed by the server, not left hanging.
+    let rest = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(rest.is_ok(), "the stream ended");
+}
