@@ -6,8 +6,14 @@
 //!   (or a later one) is not applied again, a paid order is never downgraded, and an order the
 //!   merchant settled by hand only gets a note.
 //!
-//! Each platform (WooCommerce, PrestaShop, OpenCart, Shopify) maps its own order statuses onto
-//! [`OrderState`] and carries out an [`OrderAction`] through its API, in its own module.
+//! - [`platform`]: the [`platform::Platform`] trait every adapter implements (read an order, carry
+//!   out an action), its typed error that says whether a retry can help, and [`platform::sync`],
+//!   the one read-compare-write path.
+//! - One module per platform, with its pure wire formats and rules in `<platform>/transformers.rs`:
+//!   [`woocommerce`].
+
+pub mod platform;
+pub mod woocommerce;
 
 use shim_api::InvoiceStatus;
 

@@ -1,0 +1,7 @@
+//! Emulators of the shop platforms' APIs, faithful in what the adapters touch: paths, auth rules,
+//! status semantics, response and error shapes. None of the platforms can be installed here, so
+//! the adapters are tested against these, and these are checked with the platforms' own clients.
+//!
+//! - [`woocommerce`]: the REST API v3 orders and notes, with WooCommerce's authentication.
+
+pub mod woocommerce;
