@@ -25,6 +25,8 @@ pub enum ErrorCode {
     GatewayUnavailable,
     /// The gateway refused the request.
     GatewayRejected,
+    /// The shop's own platform (WooCommerce, ...) could not be reached; retrying later may help.
+    ShopUnavailable,
     /// Too many requests from this client; retry after the `Retry-After` seconds.
     RateLimited,
     /// Something failed inside the shim; details are in its logs, never in the body.

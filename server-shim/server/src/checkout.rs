@@ -55,6 +55,9 @@ pub enum CheckoutError {
     /// No such invoice.
     #[error("invoice not found")]
     NotFound,
+    /// The shop's platform could not be asked (it may answer later).
+    #[error("{0}")]
+    ShopUnavailable(String),
     /// The gateway failed or refused.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
@@ -217,6 +220,10 @@ impl Checkout {
                 "order {} already has an invoice for {} {}; use a new order_id for another payment",
                 record.order_id, record.amount, record.currency
             )));
+        }
+        if created && let Err(e) = self.check_with_platform(&record).await {
+            self.store.delete_unattached(&record.id).await?;
+            return Err(e);
         }
         // Also reached when an earlier attempt stored the invoice but the gateway call failed:
         // the gateway returns the same payment for the same order id, so repeating is safe.
@@ -409,6 +416,50 @@ impl Checkout {
         self.store.record_event(id, &event, now).await?;
         tracing::info!(%currency, %network, "payer changed the coin");
         self.fresh_view(id).await
+    }
+
+    /// For a shop connected to its platform: the order must exist there with the same total and
+    /// currency, so a tampered checkout cannot ask for less than the order costs.
+    async fn check_with_platform(&self, record: &InvoiceRecord) -> Result<(), CheckoutError> {
+        let Some(config) = self.store.shop_platform(&record.shop_id).await? else {
+            return Ok(());
+        };
+        let config: crate::platforms::PlatformConfig = serde_json::from_str(&config)
+            .map_err(|_| StoreError::Corrupt("shop platform settings".into()))?;
+        let reference = record
+            .platform_order_ref
+            .as_deref()
+            .unwrap_or(&record.order_id);
+        let adapter = config
+            .adapter()
+            .map_err(|e| CheckoutError::ShopUnavailable(e.to_string()))?;
+        let order = match adapter.order(reference).await {
+            Ok(order) => order,
+            Err(e) if e.retry_helps() => {
+                return Err(CheckoutError::ShopUnavailable(format!(
+                    "the shop's {} could not be asked about order {reference}: {e}",
+                    config.name()
+                )));
+            }
+            Err(e) => {
+                return Err(CheckoutError::Conflict(format!(
+                    "the shop's {} does not confirm order {reference}: {e}",
+                    config.name()
+                )));
+            }
+        };
+        let total = order.total.parse::<Decimal>().ok();
+        if total != Some(record.amount) || !order.currency.eq_ignore_ascii_case(&record.currency) {
+            return Err(CheckoutError::Conflict(format!(
+                "order {reference} totals {} {} at the shop's {}, not {} {}",
+                order.total,
+                order.currency,
+                config.name(),
+                record.amount,
+                record.currency
+            )));
+        }
+        Ok(())
     }
 
     fn gateway_request(&self, record: &InvoiceRecord) -> CreateInvoice {

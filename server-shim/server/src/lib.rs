@@ -28,6 +28,7 @@ pub mod domain;
 pub mod metrics;
 pub mod outbox;
 pub mod payment_uri;
+pub mod platforms;
 pub mod rate_limit;
 pub mod routes;
 pub mod store;

@@ -7,6 +7,7 @@ use server_shim::checkout::ReconcilePolicy;
 use server_shim::config::Layer;
 use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::outbox::OutboxPolicy;
+use server_shim::platforms::PlatformConfig;
 use server_shim::store::Store;
 use server_shim::{Application, Settings};
 use shim_gateway::{ApiKey, MerchantId};
@@ -88,6 +89,52 @@ enum OutboxCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+}
+
+#[derive(Args)]
+struct PlatformArgs {
+    /// The shop's platform: woocommerce.
+    #[arg(long, value_parser = ["woocommerce"])]
+    platform: Option<String>,
+    /// The shop's site (WooCommerce: https://shop.example).
+    #[arg(long, requires = "platform")]
+    site: Option<String>,
+    /// The platform's API key (WooCommerce: the consumer key, ck_...).
+    #[arg(long, requires = "platform")]
+    api_key: Option<String>,
+    /// The platform's API secret (WooCommerce: cs_...). Prefer the variable: flags show up in
+    /// process lists.
+    #[arg(long, env = "SHIM_PLATFORM_SECRET", hide_env_values = true)]
+    api_secret: Option<String>,
+}
+
+impl PlatformArgs {
+    /// The connection these flags describe, checked; `None` without `--platform`.
+    fn config(&self) -> anyhow::Result<Option<PlatformConfig>> {
+        let Some(platform) = &self.platform else {
+            return Ok(None);
+        };
+        let need = |value: &Option<String>, flag: &str| {
+            value
+                .clone()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| anyhow::anyhow!("--platform {platform} needs {flag}"))
+        };
+        let config = match platform.as_str() {
+            "woocommerce" => PlatformConfig::Woocommerce {
+                site: need(&self.site, "--site https://your-shop.example")?,
+                consumer_key: need(&self.api_key, "--api-key ck_...")?,
+                consumer_secret: need(
+                    &self.api_secret,
+                    "the consumer secret in SHIM_PLATFORM_SECRET (or --api-secret)",
+                )?,
+                statuses: Default::default(),
+            },
+            other => anyhow::bail!("unknown platform {other:?}"),
+        };
+        config.validate().map_err(anyhow::Error::msg)?;
+        Ok(Some(config))
+    }
 }
 
 #[derive(Args)]
@@ -194,6 +241,22 @@ enum ShopsCommand {
         /// Where the shim posts signed notices of the shop's invoice changes.
         #[arg(long)]
         callback_url: Option<String>,
+        #[command(flatten)]
+        platform: PlatformArgs,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Connect (or with --clear disconnect) the shop's platform, whose orders the shim then moves
+    /// through its API as invoices change.
+    SetPlatform {
+        /// The shop's name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        platform: PlatformArgs,
+        /// Disconnect the platform.
+        #[arg(long, conflicts_with = "platform")]
+        clear: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -414,12 +477,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
             ShopsCommand::Add {
                 name,
                 callback_url,
+                platform,
                 database,
             } => {
                 let name = name.trim().to_owned();
                 if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
                     anyhow::bail!("--name must be 1 to 100 characters without control characters");
                 }
+                // Checked before anything is written.
+                let platform = platform.config()?;
                 let store = open_store(&database).await?;
                 let token = ShopToken::generate()?;
                 let id = ShopId(format!("shop_{}", hex_id()?));
@@ -439,7 +505,33 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     let secret = set_callback(&store, &name, &url).await?;
                     println!("callback secret: {secret}");
                 }
+                if let Some(config) = platform {
+                    store
+                        .set_shop_platform(&name, Some(&serde_json::to_string(&config)?))
+                        .await?;
+                    println!("connected to {}", config.name());
+                }
                 println!("(shown once: store it in the shop plugin's settings)");
+            }
+            ShopsCommand::SetPlatform {
+                name,
+                platform,
+                clear,
+                database,
+            } => {
+                let config = platform.config()?;
+                if config.is_none() && !clear {
+                    anyhow::bail!("give --platform (with --site and --api-key) or --clear");
+                }
+                let store = open_store(&database).await?;
+                let json = config.as_ref().map(serde_json::to_string).transpose()?;
+                if !store.set_shop_platform(&name, json.as_deref()).await? {
+                    anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
+                }
+                match config {
+                    Some(config) => println!("shop {name:?} connected to {}", config.name()),
+                    None => println!("shop {name:?} disconnected from its platform"),
+                }
             }
             ShopsCommand::List { database } => {
                 let store = open_store(&database).await?;

@@ -11,9 +11,11 @@
 //! deduplication. See [`sign`] and [`verify`].
 
 use crate::checkout::{Checkout, invoice_view, now};
+use crate::platforms::PlatformConfig;
 use crate::store::{OutboxJob, Store, StoreError};
 use hmac::{KeyInit, Mac};
 use serde_json::json;
+use shop_adapters::platform::PaymentFacts;
 use std::time::Duration;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -92,6 +94,39 @@ pub struct Outbox {
 }
 
 impl Outbox {
+    /// Brings the shop's order in line with the invoice through the shop's platform.
+    async fn sync_platform(
+        &self,
+        config: &str,
+        record: &crate::domain::InvoiceRecord,
+    ) -> Result<(), String> {
+        let config: PlatformConfig = serde_json::from_str(config)
+            .map_err(|_| "the shop's platform settings cannot be read".to_owned())?;
+        let adapter = config.adapter().map_err(|e| e.to_string())?;
+        // The platform's own order id, else the shop's order id.
+        let reference = record
+            .platform_order_ref
+            .clone()
+            .unwrap_or_else(|| record.order_id.clone());
+        let facts = PaymentFacts {
+            invoice_id: record.id.as_str().to_owned(),
+            status: record.status,
+            // The gateway's payment id: what the merchant finds in the gateway's dashboard.
+            txid: record.gateway_uuid.clone(),
+            paid: format!(
+                "{} {}",
+                record.paid_amount.normalize(),
+                record.payer_currency.as_deref().unwrap_or_default()
+            ),
+        };
+        let synced = adapter
+            .sync(&reference, &facts)
+            .await
+            .map_err(|e| format!("{}: {e}", config.name()))?;
+        tracing::info!(platform = config.name(), order = %reference, invoice = %record.id, ?synced, "shop order synced");
+        Ok(())
+    }
+
     /// A worker over `checkout`'s store.
     pub fn new(checkout: Checkout, policy: OutboxPolicy) -> Self {
         let http = reqwest::Client::builder()
@@ -139,20 +174,33 @@ impl Outbox {
         Ok(jobs.len())
     }
 
+    /// Tells the shop: moves its order through its platform's API when it is connected to one,
+    /// and posts the signed callback when it has a callback URL. Both are safe to repeat (the
+    /// platform sync reads before it writes; callbacks carry their delivery id).
     async fn deliver(&self, job: &OutboxJob) -> Result<(), String> {
         let store = self.store();
-        let Some((url, secret)) = store
+        let callback = store
             .shop_callback(&job.shop_id)
             .await
-            .map_err(|e| e.to_string())?
-        else {
-            return Err("the shop has no callback URL any more".into());
-        };
+            .map_err(|e| e.to_string())?;
+        let platform = store
+            .shop_platform(&job.shop_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if callback.is_none() && platform.is_none() {
+            return Err("the shop has no callback URL or platform any more".into());
+        }
         let record = store
             .invoice(&job.invoice_id)
             .await
             .map_err(|e| e.to_string())?
             .ok_or("invoice not found")?;
+        if let Some(platform) = platform {
+            self.sync_platform(&platform, &record).await?;
+        }
+        let Some((url, secret)) = callback else {
+            return Ok(());
+        };
         let body = json!({
             "type": "invoice.updated",
             "delivery_id": job.id,

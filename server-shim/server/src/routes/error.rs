@@ -137,6 +137,11 @@ impl From<CheckoutError> for ApiError {
                 Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
             }
             CheckoutError::NotFound => Self::not_found("no invoice with that id"),
+            CheckoutError::ShopUnavailable(message) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ShopUnavailable,
+                message,
+            ),
             CheckoutError::Gateway(e) => e.into(),
             CheckoutError::Store(e) => Self::internal(&e),
             CheckoutError::Random(e) => Self::internal(&e),

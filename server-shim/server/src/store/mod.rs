@@ -278,6 +278,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "invoice payments",
         include_str!("../../migrations/sqlite/0006_invoice_payments.sql"),
     ),
+    (
+        7,
+        "shop platform",
+        include_str!("../../migrations/sqlite/0007_shop_platform.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -309,6 +314,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "invoice payments",
         include_str!("../../migrations/postgres/0006_invoice_payments.sql"),
+    ),
+    (
+        7,
+        "shop platform",
+        include_str!("../../migrations/postgres/0007_shop_platform.sql"),
     ),
 ];
 
@@ -750,7 +760,8 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO outbox (shop_id, invoice_id, version, status, next_attempt_at, created_at) \
                      SELECT i.shop_id, i.id, i.version, 'pending', $2, $2 FROM invoices i \
-                     JOIN shops s ON s.id = i.shop_id WHERE i.id = $1 AND s.callback_url IS NOT NULL",
+                     JOIN shops s ON s.id = i.shop_id WHERE i.id = $1 \
+                     AND (s.callback_url IS NOT NULL OR s.platform_config IS NOT NULL)",
                 )
                 .bind(id.as_str())
                 .bind(now)
@@ -797,6 +808,37 @@ impl Store {
             let url: Option<String> = row.try_get("callback_url")?;
             let secret: Option<String> = row.try_get("callback_secret")?;
             Ok(url.zip(secret))
+        })
+    }
+
+    /// Connects (or with `None` disconnects) a shop's platform; `false` if there is no such shop.
+    pub async fn set_shop_platform(
+        &self,
+        name: &str,
+        config: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query("UPDATE shops SET platform_config = $2 WHERE name = $1")
+                .bind(name)
+                .bind(config)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// A shop's platform connection (JSON), if it has one.
+    pub async fn shop_platform(&self, shop: &ShopId) -> Result<Option<String>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT platform_config FROM shops WHERE id = $1")
+                .bind(&shop.0)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                Some(row) => row.try_get("platform_config")?,
+                None => None,
+            })
         })
     }
 

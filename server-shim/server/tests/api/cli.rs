@@ -122,3 +122,90 @@ fn serve_says_what_is_missing() {
         text(&output)
     );
 }
+
+#[test]
+fn a_shop_is_connected_to_its_platform_with_checked_settings() {
+    let dir = std::env::temp_dir().join(format!("shim-cli-platform-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let run = |args: &[&str], secret: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server-shim"));
+        command
+            .args(args)
+            .args(["--database-url", &db])
+            .env("RUST_LOG", "off")
+            .env_remove("SHIM_PLATFORM_SECRET");
+        if let Some(secret) = secret {
+            command.env("SHIM_PLATFORM_SECRET", secret);
+        }
+        command.output().unwrap()
+    };
+    let add = [
+        "shops",
+        "add",
+        "--name",
+        "woo",
+        "--platform",
+        "woocommerce",
+        "--site",
+        "https://shop.example",
+        "--api-key",
+        "ck_1",
+    ];
+    let missing = run(&add, None);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("SHIM_PLATFORM_SECRET"),
+        "{}",
+        text(&missing)
+    );
+    assert!(
+        !text(&run(&["shops", "list"], None)).contains("woo"),
+        "nothing was written"
+    );
+    let added = run(&add, Some("cs_secret_value"));
+    assert!(added.status.success(), "{}", text(&added));
+    assert!(text(&added).contains("connected to woocommerce"));
+    assert!(
+        !text(&added).contains("cs_secret_value"),
+        "the secret is never printed"
+    );
+
+    let bad_site = run(
+        &[
+            "shops",
+            "set-platform",
+            "--name",
+            "woo",
+            "--platform",
+            "woocommerce",
+            "--site",
+            "shop.example",
+            "--api-key",
+            "ck_1",
+        ],
+        Some("cs"),
+    );
+    assert!(
+        text(&bad_site).contains("http(s) URL"),
+        "{}",
+        text(&bad_site)
+    );
+    let cleared = run(&["shops", "set-platform", "--name", "woo", "--clear"], None);
+    assert!(
+        text(&cleared).contains("disconnected"),
+        "{}",
+        text(&cleared)
+    );
+    let unknown = run(
+        &["shops", "set-platform", "--name", "nobody", "--clear"],
+        None,
+    );
+    assert!(
+        text(&unknown).contains("no shop named"),
+        "{}",
+        text(&unknown)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

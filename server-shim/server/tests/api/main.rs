@@ -13,5 +13,6 @@ mod inbox;
 mod invoices;
 mod ipn;
 mod outbox;
+mod platforms;
 mod store;
 mod support;

@@ -1,0 +1,141 @@
+//! The shop platform a shop may be connected to: stored with the shop (credentials included,
+//! never logged), turned into an adapter that the outbox uses to move the shop's orders.
+
+use serde::{Deserialize, Serialize};
+use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, ShopOrder, Synced, sync};
+use shop_adapters::woocommerce::WooCommerce;
+use shop_adapters::woocommerce::transformers::StatusMap;
+
+/// A shop's platform and how to reach it. `Debug` hides the credentials.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "platform", rename_all = "lowercase", deny_unknown_fields)]
+pub enum PlatformConfig {
+    /// WooCommerce's REST API v3 with a read/write key pair.
+    Woocommerce {
+        /// The site (`https://shop.example`).
+        site: String,
+        /// `ck_...`.
+        consumer_key: String,
+        /// `cs_...`.
+        consumer_secret: String,
+        /// The shop's own status names, if it renamed any.
+        #[serde(default)]
+        statuses: StatusMap,
+    },
+}
+
+impl std::fmt::Debug for PlatformConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlatformConfig::Woocommerce {
+                site,
+                consumer_key,
+                statuses,
+                ..
+            } => f
+                .debug_struct("Woocommerce")
+                .field("site", site)
+                .field("consumer_key", consumer_key)
+                .field("consumer_secret", &"[redacted]")
+                .field("statuses", statuses)
+                .finish(),
+        }
+    }
+}
+
+impl PlatformConfig {
+    /// Checks what a merchant typed, with a message that says what to fix.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            PlatformConfig::Woocommerce {
+                site,
+                consumer_key,
+                consumer_secret,
+                ..
+            } => {
+                if !(site.starts_with("https://") || site.starts_with("http://")) {
+                    return Err(format!(
+                        "the WooCommerce site must be an http(s) URL like https://shop.example, got {site:?}"
+                    ));
+                }
+                if consumer_key.trim().is_empty() || consumer_secret.trim().is_empty() {
+                    return Err(
+                        "a WooCommerce REST key needs both its consumer key (ck_...) and secret (cs_...)"
+                            .into(),
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The platform's name, for logs and listings.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PlatformConfig::Woocommerce { .. } => "woocommerce",
+        }
+    }
+
+    /// The adapter that talks to it.
+    pub fn adapter(&self) -> Result<Adapter, AdapterError> {
+        match self {
+            PlatformConfig::Woocommerce {
+                site,
+                consumer_key,
+                consumer_secret,
+                statuses,
+            } => Ok(Adapter::WooCommerce(WooCommerce::new(
+                site,
+                consumer_key,
+                consumer_secret.clone().into(),
+                statuses.clone(),
+            )?)),
+        }
+    }
+}
+
+/// A connected platform's adapter.
+#[derive(Debug, Clone)]
+pub enum Adapter {
+    /// WooCommerce.
+    WooCommerce(WooCommerce),
+}
+
+impl Adapter {
+    /// The shop's order `reference`.
+    pub async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
+        match self {
+            Adapter::WooCommerce(woo) => woo.order(reference).await,
+        }
+    }
+
+    /// Brings order `reference` in line with the invoice (read, compare, write what is missing).
+    pub async fn sync(
+        &self,
+        reference: &str,
+        facts: &PaymentFacts,
+    ) -> Result<Synced, AdapterError> {
+        match self {
+            Adapter::WooCommerce(woo) => sync(woo, reference, facts).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_round_trip_and_hide_their_secret() {
+        let json = r#"{"platform":"woocommerce","site":"https://s.example","consumer_key":"ck_1","consumer_secret":"cs_2"}"#;
+        let config: PlatformConfig = serde_json::from_str(json).unwrap();
+        assert!(config.validate().is_ok());
+        assert!(!format!("{config:?}").contains("cs_2"));
+        let bad: PlatformConfig = serde_json::from_str(
+            r#"{"platform":"woocommerce","site":"shop","consumer_key":"ck","consumer_secret":"cs"}"#,
+        )
+        .unwrap();
+        assert!(bad.validate().unwrap_err().contains("http(s) URL"));
+        assert!(serde_json::from_str::<PlatformConfig>(r#"{"platform":"magento"}"#).is_err());
+    }
+}

@@ -1,0 +1,152 @@
+//! A shop connected to WooCommerce: invoices are checked against the shop's order, and the order
+//! follows the payment through the outbox and the adapter, end to end through the sandbox.
+
+use crate::support::TestApp;
+use platform_emulators::woocommerce::WooEmulator;
+use serde_json::{Value, json};
+use server_shim::store::Store;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "ck_0123456789";
+const SECRET: &str = "cs_9876543210";
+
+async fn setup(name: &str) -> (TestApp, Store, WooEmulator, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("shim-platform-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let woo = WooEmulator::new(KEY, SECRET, false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let router = woo.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let store = Store::connect(&db).await.unwrap();
+    let config = json!({ "platform": "woocommerce", "site": site, "consumer_key": KEY, "consumer_secret": SECRET });
+    assert!(
+        store
+            .set_shop_platform("demo", Some(&config.to_string()))
+            .await
+            .unwrap()
+    );
+    (app, store, woo, dir)
+}
+
+fn invoice_for(order: &str, amount: &str) -> Value {
+    json!({ "order_id": order, "amount": amount, "currency": "USD", "to_currency": "USDT", "network": "tron" })
+}
+
+async fn order_becomes(woo: &WooEmulator, id: u64, status: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while woo.order(id).unwrap().status != status {
+        assert!(
+            Instant::now() < deadline,
+            "order {id} stayed {:?}",
+            woo.order(id).unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_woocommerce_order_follows_its_payment() {
+    let (app, store, woo, dir) = setup("paid").await;
+    woo.add_order(501, "pending", "15.00", "USD");
+    let (status, invoice) = app.create(&invoice_for("501", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let id = invoice["id"].as_str().unwrap();
+
+    // The shop is down when the payment lands: the outbox tries again until it is back.
+    woo.go_down_for(2);
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    app.wait_for_status(id, "paid").await;
+    order_becomes(&woo, 501, "processing").await;
+    let order = woo.order(501).unwrap();
+    assert!(!order.transaction_id.is_empty(), "{order:?}");
+    assert!(
+        order
+            .notes
+            .iter()
+            .any(|n| n.contains("Paid in crypto: 15 USDT")),
+        "{order:?}"
+    );
+
+    // Sending the same news again writes nothing more.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let job = loop {
+        let jobs = store.jobs(Some("delivered"), 10).await.unwrap();
+        if let Some(job) = jobs.into_iter().find(|j| j.invoice_id.as_str() == id) {
+            break job;
+        }
+        assert!(Instant::now() < deadline, "no delivered job");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let writes = woo.writes().len();
+    store
+        .replay_job(job.id, server_shim::checkout::now())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store
+        .jobs(Some("pending"), 10)
+        .await
+        .unwrap()
+        .iter()
+        .any(|j| j.id == job.id)
+    {
+        assert!(Instant::now() < deadline, "the replay was not delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(woo.writes().len(), writes, "{:?}", woo.writes());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_order_at_the_shop_must_match_the_invoice() {
+    let (app, _store, woo, dir) = setup("integrity").await;
+    woo.add_order(502, "pending", "20.00", "USD");
+    let (status, refused) = app.create(&invoice_for("502", "15.00")).await;
+    assert_eq!(status, 409, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("totals 20.00 USD"), "{message}");
+    let (status, unknown) = app.create(&invoice_for("599", "15.00")).await;
+    assert_eq!(status, 409, "{unknown}");
+    assert!(
+        unknown["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not confirm order 599")
+    );
+    woo.go_down_for(1);
+    let (status, down) = app.create(&invoice_for("502", "20.00")).await;
+    assert_eq!(
+        (status, down["error"]["code"].as_str()),
+        (503, Some("shop_unavailable")),
+        "{down}"
+    );
+    // Nothing was kept from the refusals: the right request goes through.
+    let (status, created) = app.create(&invoice_for("502", "20.00")).await;
+    assert_eq!(status, 201, "{created}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn an_order_the_merchant_completed_is_left_alone() {
+    let (app, _store, woo, dir) = setup("manual").await;
+    woo.add_order(503, "pending", "15.00", "USD");
+    let (_, invoice) = app.create(&invoice_for("503", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    woo.set_status(503, "completed");
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    app.wait_for_status(id, "paid").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(woo.order(503).unwrap().status, "completed");
+    assert!(
+        woo.writes().iter().all(|(order, _)| *order != 503),
+        "{:?}",
+        woo.writes()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
