@@ -118,7 +118,9 @@ fn test(root: &Path) -> Result<()> {
         .env("SHIM_WIDGET_DIR", &dist)
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium)
-        .env("AXE_CORE_JS", &tools.axe_core);
+        .env("AXE_CORE_JS", &tools.axe_core)
+        .env("WOO_NODE_MODULES", &tools.woo_node_modules)
+        .env("WOO_PYTHONPATH", &tools.woo_python);
     run_tests(&mut native, &mut tally)?;
 
     step("widget tests in headless Chromium (wasm-bindgen-test)");

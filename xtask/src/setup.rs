@@ -13,6 +13,10 @@ use std::process::Command;
 const BINARYEN_VERSION: &str = "132.0.0";
 /// The terser release that minifies the widget's JavaScript.
 const TERSER_VERSION: &str = "5.51.4";
+/// WooCommerce's official JavaScript client, which checks the WooCommerce emulator.
+const WOO_NPM_VERSION: &str = "1.0.2";
+/// WooCommerce's official Python client, the same.
+const WOO_PYPI_VERSION: &str = "3.0.0";
 /// The axe-core release the browser tests check every status screen with (WCAG 2.1 AA).
 const AXE_CORE_VERSION: &str = "4.14.1";
 
@@ -50,6 +54,10 @@ pub struct Tools {
     pub chromedriver: PathBuf,
     /// `axe.min.js`, for the accessibility checks in the browser tests.
     pub axe_core: PathBuf,
+    /// A `node_modules` folder with `@woocommerce/woocommerce-rest-api`.
+    pub woo_node_modules: PathBuf,
+    /// A folder for `PYTHONPATH` with the `woocommerce` package.
+    pub woo_python: PathBuf,
 }
 
 /// The cache folder for tools (and, in CI, the build).
@@ -88,6 +96,18 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
     if needs.browser {
         (tools.chromium, tools.chromedriver) = system_tools()?;
         tools.axe_core = axe_core()?;
+        tools.woo_node_modules = npm_package(
+            "@woocommerce/woocommerce-rest-api",
+            WOO_NPM_VERSION,
+            "checking the WooCommerce emulator with the official client",
+        )?
+        .join("..")
+        .join("..");
+        tools.woo_python = pip_package(
+            "woocommerce",
+            WOO_PYPI_VERSION,
+            "checking the WooCommerce emulator with the official client",
+        )?;
     }
     Ok(tools)
 }
@@ -183,9 +203,10 @@ fn wasm_opt() -> Result<PathBuf> {
 
 /// Installs `package@version` from npm into the tool cache (once); returns its folder.
 fn npm_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf> {
+    let folder = package.trim_start_matches('@').replace('/', "-");
     let dir = cache_dir()
         .join("tools")
-        .join(format!("{package}-{version}"));
+        .join(format!("{folder}-{version}"));
     let installed = dir.join("node_modules").join(package);
     if installed.join("package.json").is_file() {
         done(&format!("{package} {version}"));
@@ -202,6 +223,39 @@ fn npm_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf
         .arg(&dir)
         .arg(format!("{package}@{version}")))?;
     Ok(installed)
+}
+
+/// Installs `package==version` from PyPI (with its dependencies) into a folder of the tool cache
+/// (once); returns that folder, for `PYTHONPATH`.
+fn pip_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf> {
+    let dir = cache_dir()
+        .join("tools")
+        .join(format!("pypi-{package}-{version}"));
+    let done_marker = dir.join(".installed");
+    if done_marker.is_file() {
+        done(&format!("{package} {version} (PyPI)"));
+        return Ok(dir);
+    }
+    if output(Command::new("python3").arg("--version")).is_none() {
+        bail!(
+            "python3 with pip is needed to install {package} {version} ({needed_for}); install it, e.g. `apt-get install python3-pip`"
+        );
+    }
+    std::fs::create_dir_all(&dir)?;
+    run(Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--upgrade",
+            "--target",
+        ])
+        .arg(&dir)
+        .arg(format!("{package}=={version}")))?;
+    std::fs::write(&done_marker, "")?;
+    Ok(dir)
 }
 
 fn axe_core() -> Result<PathBuf> {

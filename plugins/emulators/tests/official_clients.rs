@@ -1,0 +1,99 @@
+//! The emulators checked with the platforms' own official clients: if WooCommerce's JavaScript
+//! (npm `@woocommerce/woocommerce-rest-api`) and Python (PyPI `woocommerce`) clients are accepted by
+//! the emulator, and our adapter is too, the adapter speaks WooCommerce's real protocol.
+//! `cargo xtask test` installs the clients and says where (`WOO_NODE_MODULES`, `WOO_PYTHONPATH`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use platform_emulators::woocommerce::WooEmulator;
+use serde_json::Value;
+use std::process::Command;
+
+const KEY: &str = "ck_4b2b1e0c9d";
+const SECRET: &str = "cs_7f3a9e1d2c";
+
+fn installed(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the tests with `cargo xtask test` (it installs WooCommerce's official clients)")
+    })
+}
+
+async fn serve(shop: &WooEmulator) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = shop.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+fn run(command: &mut Command) -> Value {
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "the official client failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn script(name: &str) -> String {
+    format!("{}/tests/clients/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn check(result: &Value, order_id: u64, txid: &str, note: &str) {
+    assert_eq!(result["order"]["id"], order_id, "{result}");
+    assert_eq!(result["order"]["status"], "pending");
+    assert_eq!(result["paid"]["status"], "processing", "{result}");
+    assert_eq!(result["paid"]["transaction_id"], txid);
+    assert_eq!(result["note"]["note"], note);
+    assert_eq!(result["refused"][0], 401, "{result}");
+    assert_eq!(
+        result["refused"][1]["code"], "woocommerce_rest_authentication_error",
+        "{result}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_javascript_client_is_accepted() {
+    let node_modules = installed("WOO_NODE_MODULES");
+    let shop = WooEmulator::new(KEY, SECRET, false);
+    shop.add_order(1, "pending", "15.00", "USD");
+    let url = serve(&shop).await;
+    let result = tokio::task::spawn_blocking(move || {
+        run(Command::new("node")
+            .arg(script("woo_client.js"))
+            .args([&url, KEY, SECRET])
+            .env("NODE_PATH", node_modules))
+    })
+    .await
+    .unwrap();
+    check(&result, 1, "tx-js", "from node");
+    assert!(
+        result["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["note"] == "from node")
+    );
+    assert_eq!(shop.order(1).unwrap().status, "processing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_client_is_accepted() {
+    let python_path = installed("WOO_PYTHONPATH");
+    let shop = WooEmulator::new(KEY, SECRET, false);
+    shop.add_order(2, "pending", "15.00", "USD");
+    let url = serve(&shop).await;
+    let result = tokio::task::spawn_blocking(move || {
+        run(Command::new("python3")
+            .arg(script("woo_client.py"))
+            .args([&url, KEY, SECRET])
+            .env("PYTHONPATH", python_path)
+            .env("PYTHONDONTWRITEBYTECODE", "1"))
+    })
+    .await
+    .unwrap();
+    check(&result, 2, "tx-py", "from python");
+    assert_eq!(shop.order(2).unwrap().transaction_id, "tx-py");
+}
