@@ -10,9 +10,10 @@
 //!   out an action), its typed error that says whether a retry can help, and [`platform::sync`],
 //!   the one read-compare-write path.
 //! - One module per platform, with its pure wire formats and rules in `<platform>/transformers.rs`:
-//!   [`woocommerce`].
+//!   [`woocommerce`], [`prestashop`].
 
 pub mod platform;
+pub mod prestashop;
 pub mod woocommerce;
 
 use shim_api::InvoiceStatus;

@@ -120,7 +120,8 @@ fn test(root: &Path) -> Result<()> {
         .env("CHROMIUM", &tools.chromium)
         .env("AXE_CORE_JS", &tools.axe_core)
         .env("WOO_NODE_MODULES", &tools.woo_node_modules)
-        .env("WOO_PYTHONPATH", &tools.woo_python);
+        .env("WOO_PYTHONPATH", &tools.woo_python)
+        .env("PRESTAPYT_PYTHONPATH", &tools.prestapyt);
     run_tests(&mut native, &mut tally)?;
 
     step("widget tests in headless Chromium (wasm-bindgen-test)");

@@ -17,6 +17,8 @@ const TERSER_VERSION: &str = "5.51.4";
 const WOO_NPM_VERSION: &str = "1.0.2";
 /// WooCommerce's official Python client, the same.
 const WOO_PYPI_VERSION: &str = "3.0.0";
+/// PrestaShop's Webservice client for Python, which checks the PrestaShop emulator.
+const PRESTAPYT_VERSION: &str = "0.11.1";
 /// The axe-core release the browser tests check every status screen with (WCAG 2.1 AA).
 const AXE_CORE_VERSION: &str = "4.14.1";
 
@@ -58,6 +60,8 @@ pub struct Tools {
     pub woo_node_modules: PathBuf,
     /// A folder for `PYTHONPATH` with the `woocommerce` package.
     pub woo_python: PathBuf,
+    /// A folder for `PYTHONPATH` with `prestapyt`.
+    pub prestapyt: PathBuf,
 }
 
 /// The cache folder for tools (and, in CI, the build).
@@ -107,6 +111,11 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
             "woocommerce",
             WOO_PYPI_VERSION,
             "checking the WooCommerce emulator with the official client",
+        )?;
+        tools.prestapyt = pip_package(
+            "prestapyt",
+            PRESTAPYT_VERSION,
+            "checking the PrestaShop emulator with its Webservice client",
         )?;
     }
     Ok(tools)

@@ -3,5 +3,7 @@
 //! the adapters are tested against these, and these are checked with the platforms' own clients.
 //!
 //! - [`woocommerce`]: the REST API v3 orders and notes, with WooCommerce's authentication.
+//! - [`prestashop`]: the Webservice orders, currencies, order histories and messages.
 
+pub mod prestashop;
 pub mod woocommerce;

@@ -97,3 +97,41 @@ async fn the_official_python_client_is_accepted() {
     check(&result, 2, "tx-py", "from python");
     assert_eq!(shop.order(2).unwrap().transaction_id, "tx-py");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prestapyt_is_accepted_by_the_prestashop_emulator() {
+    use platform_emulators::prestashop::PrestaEmulator;
+    let python_path = installed("PRESTAPYT_PYTHONPATH");
+    let key = "BVWPFFYBT97WKM959D7AVVD0M4815Y1L";
+    let shop = PrestaEmulator::new(key);
+    shop.add_order(3, 14, "15.000000", 2);
+    let url = serve_presta(&shop).await;
+    let result = tokio::task::spawn_blocking(move || {
+        run(Command::new("python3")
+            .arg(script("presta_client.py"))
+            .args([&url, key])
+            .env("PYTHONPATH", python_path)
+            .env("PYTHONDONTWRITEBYTECODE", "1"))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        result["order"]["total_paid_tax_incl"], "15.000000",
+        "{result}"
+    );
+    assert_eq!(result["currency"]["iso_code"], "USD");
+    assert_eq!(result["history"]["id_order_state"], "2");
+    assert_eq!(result["message"]["message"], "from prestapyt");
+    assert_eq!(result["refused"], true);
+    let order = shop.order(3).unwrap();
+    assert_eq!((order.current_state, order.history.len()), (2, 2));
+    assert_eq!(order.messages, ["from prestapyt"]);
+}
+
+async fn serve_presta(shop: &platform_emulators::prestashop::PrestaEmulator) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = shop.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}

@@ -93,15 +93,22 @@ enum OutboxCommand {
 
 #[derive(Args)]
 struct PlatformArgs {
-    /// The shop's platform: woocommerce.
-    #[arg(long, value_parser = ["woocommerce"])]
+    /// The shop's platform: woocommerce or prestashop.
+    #[arg(long, value_parser = ["woocommerce", "prestashop"])]
     platform: Option<String>,
     /// The shop's site (WooCommerce: https://shop.example).
     #[arg(long, requires = "platform")]
     site: Option<String>,
-    /// The platform's API key (WooCommerce: the consumer key, ck_...).
+    /// The platform's API key (WooCommerce: the consumer key, ck_...; PrestaShop: the Webservice
+    /// key).
     #[arg(long, requires = "platform")]
     api_key: Option<String>,
+    /// PrestaShop: the id of the module's "Awaiting crypto payment" order state.
+    #[arg(long, requires = "platform")]
+    awaiting_state: Option<u32>,
+    /// PrestaShop: the id of the module's "Confirming" order state.
+    #[arg(long, requires = "platform")]
+    confirming_state: Option<u32>,
     /// The platform's API secret (WooCommerce: cs_...). Prefer the variable: flags show up in
     /// process lists.
     #[arg(long, env = "SHIM_PLATFORM_SECRET", hide_env_values = true)]
@@ -129,6 +136,15 @@ impl PlatformArgs {
                     "the consumer secret in SHIM_PLATFORM_SECRET (or --api-secret)",
                 )?,
                 statuses: Default::default(),
+            },
+            "prestashop" => PlatformConfig::Prestashop {
+                site: need(&self.site, "--site https://your-shop.example")?,
+                key: need(&self.api_key, "--api-key <the Webservice key>")?,
+                states: shop_adapters::prestashop::transformers::StateMap {
+                    awaiting: self.awaiting_state.unwrap_or(0),
+                    confirming: self.confirming_state.unwrap_or(0),
+                    ..Default::default()
+                },
             },
             other => anyhow::bail!("unknown platform {other:?}"),
         };

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, ShopOrder, Synced, sync};
+use shop_adapters::prestashop::PrestaShop;
+use shop_adapters::prestashop::transformers::StateMap;
 use shop_adapters::woocommerce::WooCommerce;
 use shop_adapters::woocommerce::transformers::StatusMap;
 
@@ -22,6 +24,16 @@ pub enum PlatformConfig {
         #[serde(default)]
         statuses: StatusMap,
     },
+    /// PrestaShop's Webservice with a key allowed orders, currencies, order histories, messages.
+    Prestashop {
+        /// The shop (`https://shop.example`).
+        site: String,
+        /// The Webservice key (32 letters and digits).
+        key: String,
+        /// The shop's order state ids (the module's own "awaiting" and "confirming" included).
+        #[serde(default)]
+        states: StateMap,
+    },
 }
 
 impl std::fmt::Debug for PlatformConfig {
@@ -38,6 +50,12 @@ impl std::fmt::Debug for PlatformConfig {
                 .field("consumer_key", consumer_key)
                 .field("consumer_secret", &"[redacted]")
                 .field("statuses", statuses)
+                .finish(),
+            PlatformConfig::Prestashop { site, states, .. } => f
+                .debug_struct("Prestashop")
+                .field("site", site)
+                .field("key", &"[redacted]")
+                .field("states", states)
                 .finish(),
         }
     }
@@ -66,6 +84,20 @@ impl PlatformConfig {
                 }
                 Ok(())
             }
+            PlatformConfig::Prestashop { site, key, .. } => {
+                if !(site.starts_with("https://") || site.starts_with("http://")) {
+                    return Err(format!(
+                        "the PrestaShop site must be an http(s) URL like https://shop.example, got {site:?}"
+                    ));
+                }
+                if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Err(
+                        "a PrestaShop Webservice key is 32 letters and digits (Advanced Parameters > Webservice)"
+                            .into(),
+                    );
+                }
+                Ok(())
+            }
         }
     }
 
@@ -73,6 +105,7 @@ impl PlatformConfig {
     pub fn name(&self) -> &'static str {
         match self {
             PlatformConfig::Woocommerce { .. } => "woocommerce",
+            PlatformConfig::Prestashop { .. } => "prestashop",
         }
     }
 
@@ -90,6 +123,9 @@ impl PlatformConfig {
                 consumer_secret.clone().into(),
                 statuses.clone(),
             )?)),
+            PlatformConfig::Prestashop { site, key, states } => Ok(Adapter::PrestaShop(
+                PrestaShop::new(site, key.clone().into(), states.clone())?,
+            )),
         }
     }
 }
@@ -99,6 +135,8 @@ impl PlatformConfig {
 pub enum Adapter {
     /// WooCommerce.
     WooCommerce(WooCommerce),
+    /// PrestaShop.
+    PrestaShop(PrestaShop),
 }
 
 impl Adapter {
@@ -106,6 +144,7 @@ impl Adapter {
     pub async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
         match self {
             Adapter::WooCommerce(woo) => woo.order(reference).await,
+            Adapter::PrestaShop(presta) => presta.order(reference).await,
         }
     }
 
@@ -117,6 +156,7 @@ impl Adapter {
     ) -> Result<Synced, AdapterError> {
         match self {
             Adapter::WooCommerce(woo) => sync(woo, reference, facts).await,
+            Adapter::PrestaShop(presta) => sync(presta, reference, facts).await,
         }
     }
 }

@@ -150,3 +150,55 @@ async fn an_order_the_merchant_completed_is_left_alone() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_prestashop_order_gets_one_history_row_per_real_change() {
+    use platform_emulators::prestashop::PrestaEmulator;
+    let dir = std::env::temp_dir().join(format!("shim-platform-presta-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let key = "BVWPFFYBT97WKM959D7AVVD0M4815Y1L";
+    let presta = PrestaEmulator::new(key);
+    presta.add_order(42, 14, "15.000000", 2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let router = presta.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let store = Store::connect(&db).await.unwrap();
+    let config = json!({ "platform": "prestashop", "site": site, "key": key,
+        "states": { "awaiting": 14, "confirming": 15 } });
+    store
+        .set_shop_platform("demo", Some(&config.to_string()))
+        .await
+        .unwrap();
+
+    let (status, refused) = app.create(&invoice_for("42", "14.00")).await;
+    assert_eq!(status, 409, "the order costs 15.000000 USD: {refused}");
+    let (status, invoice) = app.create(&invoice_for("42", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox(
+        "pay",
+        json!({ "order_id": id, "amount": "15", "confirm": false }),
+    )
+    .await;
+    app.wait_for_status(id, "confirming").await;
+    let state_becomes = async |state: u32| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while presta.order(42).unwrap().current_state != state {
+            assert!(Instant::now() < deadline, "{:?}", presta.order(42));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    state_becomes(15).await;
+    app.sandbox("confirm", json!({ "order_id": id })).await;
+    app.wait_for_status(id, "paid").await;
+    state_becomes(2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let order = presta.order(42).unwrap();
+    assert_eq!(order.history, [14, 15, 2], "{order:?}");
+    assert_eq!(order.mails, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,377 @@
+//! PrestaShop's Webservice, as far as a payment module's backend uses it: `GET /api/orders/{id}`
+//! and `/api/currencies/{id}` (XML, or JSON with `output_format=JSON`), `POST /api/order_histories`
+//! and `POST /api/messages` (XML).
+//!
+//! As PrestaShop: the key is the HTTP Basic user name (or `ws_key`), a wrong or missing key is a
+//! `401` with an empty body and a `WWW-Authenticate` challenge; every answer carries
+//! `PSWS-Version`; an order history is NOT idempotent: every post adds a row, moves the order and,
+//! with `sendemail=1`, mails the customer.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use subtle::ConstantTimeEq as _;
+
+/// The Webservice version the emulator announces.
+pub const PSWS_VERSION: &str = "1.7.8.11";
+
+/// An order in the emulated shop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// The current state's id.
+    pub current_state: u32,
+    /// Total paid, taxes included.
+    pub total: String,
+    /// The currency's id.
+    pub id_currency: u32,
+    /// Every state it went through, oldest first (the order history).
+    pub history: Vec<u32>,
+    /// Private messages for the merchant.
+    pub messages: Vec<String>,
+    /// Mails sent to the customer.
+    pub mails: u32,
+}
+
+#[derive(Debug, Default)]
+struct Shop {
+    orders: BTreeMap<u64, Order>,
+    currencies: HashMap<u32, String>,
+    unavailable: u32,
+}
+
+/// The emulated shop. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PrestaEmulator {
+    shop: Arc<Mutex<Shop>>,
+    key: String,
+}
+
+impl PrestaEmulator {
+    /// A shop whose Webservice accepts `key`, with EUR (id 1) and USD (id 2).
+    pub fn new(key: &str) -> Self {
+        let shop = Shop {
+            currencies: HashMap::from([(1, "EUR".to_owned()), (2, "USD".to_owned())]),
+            ..Shop::default()
+        };
+        Self {
+            shop: Arc::new(Mutex::new(shop)),
+            key: key.into(),
+        }
+    }
+
+    fn shop(&self) -> std::sync::MutexGuard<'_, Shop> {
+        self.shop
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds order `id` in state `state`.
+    pub fn add_order(&self, id: u64, state: u32, total: &str, id_currency: u32) {
+        self.shop().orders.insert(
+            id,
+            Order {
+                current_state: state,
+                total: total.into(),
+                id_currency,
+                history: vec![state],
+                messages: Vec::new(),
+                mails: 0,
+            },
+        );
+    }
+
+    /// Order `id` as it stands.
+    pub fn order(&self, id: u64) -> Option<Order> {
+        self.shop().orders.get(&id).cloned()
+    }
+
+    /// Moves an order as the merchant would in the back office.
+    pub fn set_state(&self, id: u64, state: u32) {
+        if let Some(order) = self.shop().orders.get_mut(&id) {
+            order.current_state = state;
+            order.history.push(state);
+        }
+    }
+
+    /// The next `count` requests get a 503.
+    pub fn go_down_for(&self, count: u32) {
+        self.shop().unavailable = count;
+    }
+
+    /// The Webservice's routes.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/api/orders/{id}", get(read_order))
+            .route("/api/currencies/{id}", get(read_currency))
+            .route("/api/order_histories", post(add_history))
+            .route("/api/messages", post(add_message))
+            .with_state(self.clone())
+    }
+
+    fn admit(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+    ) -> Result<(), Box<Response>> {
+        {
+            let mut shop = self.shop();
+            if shop.unavailable > 0 {
+                shop.unavailable -= 1;
+                return Err(Box::new(answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    None,
+                    String::new(),
+                )));
+            }
+        }
+        let from_basic = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|d| String::from_utf8(d).ok())
+            .map(|d| d.split(':').next().unwrap_or_default().to_owned());
+        let given = from_basic.or_else(|| query.get("ws_key").cloned());
+        match given {
+            Some(key) if bool::from(key.as_bytes().ct_eq(self.key.as_bytes())) => Ok(()),
+            _ => {
+                let mut response = answer(StatusCode::UNAUTHORIZED, None, String::new());
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static(
+                        "Basic realm=\"Welcome to PrestaShop Webservice, please enter the authentication key as the login. No password required.\"",
+                    ),
+                );
+                Err(Box::new(response))
+            }
+        }
+    }
+}
+
+/// A response with PrestaShop's headers; `json`: `Some(true)` JSON, `Some(false)` XML.
+fn answer(status: StatusCode, json: Option<bool>, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        "psws-version",
+        header::HeaderValue::from_static(PSWS_VERSION),
+    );
+    if let Some(json) = json {
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static(if json {
+                "application/json;charset=utf-8"
+            } else {
+                "text/xml;charset=utf-8"
+            }),
+        );
+    }
+    response
+}
+
+fn xml_error(status: StatusCode, code: u32, message: &str) -> Response {
+    answer(
+        status,
+        Some(false),
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prestashop xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n\
+             <errors>\n<error>\n<code><![CDATA[{code}]]></code>\n<message><![CDATA[{message}]]></message>\n\
+             </error>\n</errors>\n</prestashop>\n"
+        ),
+    )
+}
+
+fn wants_json(query: &HashMap<String, String>) -> bool {
+    query
+        .get("output_format")
+        .is_some_and(|f| f.eq_ignore_ascii_case("json"))
+}
+
+/// A resource as PrestaShop writes it: XML with CDATA, or JSON.
+fn resource(kind: &str, fields: &[(&str, String)], json: bool) -> String {
+    if json {
+        let object: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.as_str())))
+            .collect();
+        return serde_json::json!({ kind: object }).to_string();
+    }
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prestashop xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n<{kind}>\n"
+    );
+    for (k, v) in fields {
+        xml.push_str(&format!("\t<{k}><![CDATA[{v}]]></{k}>\n"));
+    }
+    xml.push_str(&format!("</{kind}>\n</prestashop>\n"));
+    xml
+}
+
+/// The text of `<tag>` in `xml`, CDATA or not (enough for the bodies a module posts).
+fn field(xml: &str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = xml[start..].find(&format!("</{tag}>"))? + start;
+    let text = xml[start..end].trim();
+    let text = text
+        .strip_prefix("<![CDATA[")
+        .and_then(|t| t.strip_suffix("]]>"))
+        .unwrap_or(text);
+    Some(
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+}
+
+type Params = Query<HashMap<String, String>>;
+
+async fn read_order(
+    State(shop): State<PrestaEmulator>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Params,
+) -> Response {
+    if let Err(denied) = shop.admit(&headers, &query) {
+        return *denied;
+    }
+    let json = wants_json(&query);
+    let Some((id, order)) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| shop.order(id).map(|o| (id, o)))
+    else {
+        return xml_error(
+            StatusCode::NOT_FOUND,
+            87,
+            &format!("Id(s) not exists: {id}"),
+        );
+    };
+    let fields = [
+        ("id", id.to_string()),
+        ("id_currency", order.id_currency.to_string()),
+        ("current_state", order.current_state.to_string()),
+        ("module", "cryptocheckout".to_owned()),
+        ("total_paid_tax_incl", order.total.clone()),
+        ("reference", format!("REF{id:06}")),
+    ];
+    answer(StatusCode::OK, Some(json), resource("order", &fields, json))
+}
+
+async fn read_currency(
+    State(shop): State<PrestaEmulator>,
+    Path(id): Path<u32>,
+    headers: HeaderMap,
+    Query(query): Params,
+) -> Response {
+    if let Err(denied) = shop.admit(&headers, &query) {
+        return *denied;
+    }
+    let json = wants_json(&query);
+    let Some(code) = shop.shop().currencies.get(&id).cloned() else {
+        return xml_error(
+            StatusCode::NOT_FOUND,
+            87,
+            &format!("Id(s) not exists: {id}"),
+        );
+    };
+    let fields = [("id", id.to_string()), ("iso_code", code)];
+    answer(
+        StatusCode::OK,
+        Some(json),
+        resource("currency", &fields, json),
+    )
+}
+
+async fn add_history(
+    State(shop): State<PrestaEmulator>,
+    headers: HeaderMap,
+    Query(query): Params,
+    body: Bytes,
+) -> Response {
+    if let Err(denied) = shop.admit(&headers, &query) {
+        return *denied;
+    }
+    let xml = String::from_utf8_lossy(&body);
+    let (Some(order_id), Some(state)) = (
+        field(&xml, "id_order").and_then(|v| v.parse::<u64>().ok()),
+        field(&xml, "id_order_state").and_then(|v| v.parse::<u32>().ok()),
+    ) else {
+        return xml_error(
+            StatusCode::BAD_REQUEST,
+            41,
+            "parameter \"id_order\" and \"id_order_state\" required",
+        );
+    };
+    let mail = query.get("sendemail").is_some_and(|v| v == "1");
+    let mut guard = shop.shop();
+    let Some(order) = guard.orders.get_mut(&order_id) else {
+        return xml_error(StatusCode::BAD_REQUEST, 89, "id_order is not valid");
+    };
+    // Not idempotent, as the real thing: a row, a state change and maybe a mail every time.
+    order.current_state = state;
+    order.history.push(state);
+    if mail {
+        order.mails += 1;
+    }
+    let row = order.history.len();
+    let fields = [
+        ("id", row.to_string()),
+        ("id_order", order_id.to_string()),
+        ("id_order_state", state.to_string()),
+    ];
+    answer(
+        StatusCode::CREATED,
+        Some(false),
+        resource("order_history", &fields, false),
+    )
+}
+
+async fn add_message(
+    State(shop): State<PrestaEmulator>,
+    headers: HeaderMap,
+    Query(query): Params,
+    body: Bytes,
+) -> Response {
+    if let Err(denied) = shop.admit(&headers, &query) {
+        return *denied;
+    }
+    let xml = String::from_utf8_lossy(&body);
+    let order_id = field(&xml, "id_order").and_then(|v| v.parse::<u64>().ok());
+    // The outer <message> holds an inner <message>: the text is the innermost one.
+    let text = xml
+        .find("<message>")
+        .and_then(|outer| field(&xml[outer + "<message>".len()..], "message"));
+    let (Some(order_id), Some(text)) = (order_id, text.filter(|t| !t.is_empty())) else {
+        return xml_error(
+            StatusCode::BAD_REQUEST,
+            41,
+            "parameter \"id_order\" and \"message\" required",
+        );
+    };
+    let mut guard = shop.shop();
+    let Some(order) = guard.orders.get_mut(&order_id) else {
+        return xml_error(StatusCode::BAD_REQUEST, 89, "id_order is not valid");
+    };
+    order.messages.push(text.clone());
+    let fields = [
+        ("id", order.messages.len().to_string()),
+        ("id_order", order_id.to_string()),
+        ("message", text),
+        ("private", "1".to_owned()),
+    ];
+    answer(
+        StatusCode::CREATED,
+        Some(false),
+        resource("message", &fields, false),
+    )
+}

@@ -1,0 +1,209 @@
+//! PrestaShop (1.7, 8), through its Webservice: read the order's `current_state`, total and
+//! currency as JSON; move it by posting an `order_history` in XML, only when the state differs
+//! (each post adds a row and may mail the customer); private order messages for the merchant.
+//! The Webservice key goes as the HTTP Basic user name, with an empty password.
+
+pub mod transformers;
+
+use crate::OrderAction;
+use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use secrecy::{ExposeSecret as _, SecretString};
+use std::time::Duration;
+use transformers::{CurrencyEnvelope, OrderEnvelope, StateMap};
+
+/// A PrestaShop shop.
+#[derive(Debug, Clone)]
+pub struct PrestaShop {
+    site: String,
+    key: SecretString,
+    states: StateMap,
+    http: reqwest::Client,
+}
+
+impl PrestaShop {
+    /// The shop at `site` (`https://shop.example`), with a Webservice key allowed to read orders
+    /// and currencies and to add order histories and messages.
+    pub fn new(site: &str, key: SecretString, states: StateMap) -> Result<Self, AdapterError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            site: site.trim_end_matches('/').to_owned(),
+            key,
+            states,
+            http,
+        })
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        xml: Option<String>,
+    ) -> Result<reqwest::Response, AdapterError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}/api/{path}", self.site))
+            .basic_auth(self.key.expose_secret(), Some(""));
+        if let Some(xml) = xml {
+            request = request.header("content-type", "text/xml").body(xml);
+        }
+        let response = request.send().await.map_err(|e| {
+            AdapterError::Unavailable(if e.is_timeout() {
+                "timed out".into()
+            } else {
+                "connection failed".into()
+            })
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        let message = between(&body, "<message>", "</message>")
+            .map(|m| {
+                m.trim_start_matches("<![CDATA[")
+                    .trim_end_matches("]]>")
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        let error = format!("HTTP {} {message}", status.as_u16());
+        Err(if status.is_server_error() || status.as_u16() == 429 {
+            AdapterError::Unavailable(error)
+        } else {
+            AdapterError::Refused(error)
+        })
+    }
+
+    async fn move_to(&self, order: &ShopOrder, state: u32, mail: bool) -> Result<(), AdapterError> {
+        if order.status == state.to_string() {
+            return Ok(());
+        }
+        let id = order_number(&order.reference)?;
+        let path = if mail {
+            "order_histories?sendemail=1"
+        } else {
+            "order_histories"
+        };
+        self.send(
+            reqwest::Method::POST,
+            path,
+            Some(transformers::order_history_xml(id, state)),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn note(&self, order: &ShopOrder, text: &str) -> Result<(), AdapterError> {
+        let id = order_number(&order.reference)?;
+        self.send(
+            reqwest::Method::POST,
+            "messages",
+            Some(transformers::private_message_xml(id, text)),
+        )
+        .await
+        .map(drop)
+    }
+}
+
+fn order_number(reference: &str) -> Result<u64, AdapterError> {
+    reference.parse().map_err(|_| {
+        AdapterError::Refused(format!(
+            "a PrestaShop order id is a number, not {reference:?}"
+        ))
+    })
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(&text[from..to])
+}
+
+impl Platform for PrestaShop {
+    async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
+        let id = order_number(reference)?;
+        let order = self
+            .send(
+                reqwest::Method::GET,
+                &format!("orders/{id}?output_format=JSON"),
+                None,
+            )
+            .await?
+            .json::<OrderEnvelope>()
+            .await
+            .map_err(|e| AdapterError::Unreadable(e.to_string()))?
+            .order;
+        let currency = self
+            .send(
+                reqwest::Method::GET,
+                &format!("currencies/{}?output_format=JSON", order.id_currency),
+                None,
+            )
+            .await?
+            .json::<CurrencyEnvelope>()
+            .await
+            .map_err(|e| AdapterError::Unreadable(e.to_string()))?
+            .currency;
+        let state: u32 = order
+            .current_state
+            .parse()
+            .map_err(|_| AdapterError::Unreadable(format!("state {:?}", order.current_state)))?;
+        Ok(ShopOrder {
+            reference: order.id,
+            status: order.current_state,
+            state: self.states.state(state),
+            total: order.total_paid_tax_incl,
+            currency: currency.iso_code,
+        })
+    }
+
+    async fn apply(
+        &self,
+        order: &ShopOrder,
+        action: &OrderAction,
+        facts: &PaymentFacts,
+    ) -> Result<(), AdapterError> {
+        let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
+        match action {
+            OrderAction::Nothing => Ok(()),
+            OrderAction::MarkPaid { note } => {
+                // "Payment accepted" records the payment and mails the customer.
+                self.move_to(order, self.states.paid, true).await?;
+                let paid = format!(
+                    "Paid in crypto: {}; gateway payment {}.",
+                    facts.paid,
+                    facts.txid.as_deref().unwrap_or("unknown")
+                );
+                self.note(order, &with_invoice(&paid)).await?;
+                match note {
+                    Some(note) => self.note(order, &with_invoice(note)).await,
+                    None => Ok(()),
+                }
+            }
+            OrderAction::Hold { note } => {
+                if self.states.confirming != 0 {
+                    self.move_to(order, self.states.confirming, false).await?;
+                }
+                self.note(order, &with_invoice(note)).await
+            }
+            OrderAction::Cancel => {
+                self.move_to(order, self.states.canceled, true).await?;
+                self.note(order, &with_invoice("The crypto invoice expired unpaid."))
+                    .await
+            }
+            OrderAction::Fail => {
+                self.move_to(order, self.states.error, false).await?;
+                self.note(order, &with_invoice("The crypto payment failed."))
+                    .await
+            }
+            OrderAction::Refund => {
+                self.move_to(order, self.states.refunded, true).await?;
+                self.note(order, &with_invoice("The crypto payment was refunded."))
+                    .await
+            }
+            OrderAction::NoteOnly { note } => self.note(order, &with_invoice(note)).await,
+        }
+    }
+}
