@@ -9,6 +9,7 @@
 //! - `cmd.rs`: running commands visibly.
 
 mod cmd;
+mod dist;
 mod setup;
 mod widget;
 
@@ -24,7 +25,8 @@ commands:
   build-widget   build the widget to widget/dist and print its sizes
   demo [ARGS]    build the widget and run `server-shim demo ARGS` (e.g. --listen 127.0.0.1:8080)
   test           every test: workspace, widget in headless Chromium, browser end-to-end
-    bench [NAMES]  the budgets, measured: invoice reads against bare axum (reads), webhook
+  dist           the shop plugins' installable zips, in target/dist
+  bench [NAMES]  the budgets, measured: invoice reads against bare axum (reads), webhook
                  intake on SQLite and PostgreSQL when SHIM_TEST_POSTGRES_URL is set (intake),
                  10,000 live streams (streams), idle memory (idle), the widget's size and
                  its time to QR on the pay page in Chromium (widget); NAMES picks some
@@ -87,6 +89,9 @@ fn run_command(args: &[String]) -> Result<()> {
         }
         "test" => test(&root)?,
         "bench" => bench(&root, &args[1..])?,
+        "dist" => {
+            dist::dist(&root)?;
+        }
         "ci" => ci(&root)?,
         "help" | "--help" | "-h" => println!("{USAGE}"),
         other => bail!("unknown command {other:?}\n\n{USAGE}"),

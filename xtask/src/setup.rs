@@ -303,9 +303,14 @@ const SYSTEM_TOOLS: &[SystemTool] = &[
         packages: &["chromium-driver"],
     },
     SystemTool {
-        what: "PHP (for the gateway conformance test)",
+        what: "PHP (for the gateway conformance test and the plugins)",
         programs: &["php"],
         packages: &["php-cli"],
+    },
+    SystemTool {
+        what: "PHPUnit (for the plugins' tests)",
+        programs: &["phpunit"],
+        packages: &["phpunit"],
     },
 ];
 

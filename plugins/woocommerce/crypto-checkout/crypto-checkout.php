@@ -1,0 +1,76 @@
+<?php
+/**
+ * Plugin Name:          Crypto Checkout for WooCommerce
+ * Plugin URI:           https://github.com/crypto-checkout-kit/crypto-checkout-kit
+ * Description:          Take cryptocurrency payments through Cryptomus, with the checkout kit's shim and widget: the payer pays on your own order page, and orders update themselves.
+ * Version:              0.1.0
+ * Requires at least:    6.3
+ * Requires PHP:         7.4
+ * WC requires at least: 8.0
+ * WC tested up to:      9.4
+ * Author:               Crypto checkout kit
+ * License:              MIT
+ * Text Domain:          crypto-checkout
+ * Domain Path:          /languages
+ *
+ * @package CryptoCheckout
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+define( 'CRYPTO_CHECKOUT_VERSION', '0.1.0' );
+define( 'CRYPTO_CHECKOUT_FILE', __FILE__ );
+
+/**
+ * Declares compatibility with High-Performance Order Storage and the block checkout.
+ */
+add_action(
+	'before_woocommerce_init',
+	static function () {
+		if ( class_exists( \Automattic\WooCommerce\Utilities\FeaturesUtil::class ) ) {
+			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'custom_order_tables', CRYPTO_CHECKOUT_FILE, true );
+			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'cart_checkout_blocks', CRYPTO_CHECKOUT_FILE, true );
+		}
+	}
+);
+
+/**
+ * Loads the gateway once WooCommerce is there.
+ */
+add_action(
+	'plugins_loaded',
+	static function () {
+		if ( ! class_exists( 'WC_Payment_Gateway' ) ) {
+			return;
+		}
+		load_plugin_textdomain( 'crypto-checkout', false, dirname( plugin_basename( CRYPTO_CHECKOUT_FILE ) ) . '/languages' );
+		require_once __DIR__ . '/includes/class-crypto-checkout-shim.php';
+		require_once __DIR__ . '/includes/class-wc-gateway-crypto-checkout.php';
+		add_filter(
+			'woocommerce_payment_gateways',
+			static function ( $gateways ) {
+				$gateways[] = 'WC_Gateway_Crypto_Checkout';
+				return $gateways;
+			}
+		);
+	}
+);
+
+/**
+ * Registers the payment method with the block checkout.
+ */
+add_action(
+	'woocommerce_blocks_loaded',
+	static function () {
+		if ( ! class_exists( \Automattic\WooCommerce\Blocks\Payments\Integrations\AbstractPaymentMethodType::class ) ) {
+			return;
+		}
+		require_once __DIR__ . '/includes/class-crypto-checkout-blocks.php';
+		add_action(
+			'woocommerce_blocks_payment_method_type_registration',
+			static function ( $registry ) {
+				$registry->register( new Crypto_Checkout_Blocks() );
+			}
+		);
+	}
+);
