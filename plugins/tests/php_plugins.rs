@@ -1,6 +1,7 @@
-//! The installable PHP packages: every file parses (`php -l`), and the WooCommerce plugin's own
-//! PHPUnit suite passes (stubs of WordPress and WooCommerce check what it sends to the shim and what
-//! it does with the answer). `cargo xtask setup` installs php-cli and phpunit.
+//! The installable PHP packages: every file parses (`php -l`), and their PHPUnit suites pass (the
+//! WooCommerce plugin's with stubs of WordPress and WooCommerce, the PrestaShop module's shim
+//! client with a stand-in transport), checking what they send to the shim and what they do with
+//! the answer. `cargo xtask setup` installs php-cli and phpunit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -21,11 +22,13 @@ fn php_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn every_php_file_parses() {
     let mut files = Vec::new();
-    php_files(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/woocommerce")),
-        &mut files,
-    );
-    assert!(files.len() >= 5, "{files:?}");
+    for platform in ["woocommerce", "prestashop"] {
+        php_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(platform),
+            &mut files,
+        );
+    }
+    assert!(files.len() >= 10, "{files:?}");
     for file in files {
         let out = Command::new("php")
             .arg("-l")
@@ -41,19 +44,29 @@ fn every_php_file_parses() {
     }
 }
 
-#[test]
-fn the_woocommerce_plugin_passes_its_phpunit_suite() {
-    let tests = concat!(env!("CARGO_MANIFEST_DIR"), "/woocommerce/tests");
+fn phpunit(tests: &str) -> String {
     let out = Command::new("phpunit")
         .args(["--configuration", &format!("{tests}/phpunit.xml")])
         .current_dir(tests)
         .output()
         .expect("phpunit is needed: run `cargo xtask setup` (it installs Debian's phpunit)");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+#[test]
+fn the_woocommerce_plugin_passes_its_phpunit_suite() {
+    let text = phpunit(concat!(env!("CARGO_MANIFEST_DIR"), "/woocommerce/tests"));
     assert!(text.contains("OK (6 tests"), "{text}");
+}
+
+#[test]
+fn the_prestashop_module_passes_its_phpunit_suite() {
+    let text = phpunit(concat!(env!("CARGO_MANIFEST_DIR"), "/prestashop/tests"));
+    assert!(text.contains("OK (5 tests"), "{text}");
 }

@@ -14,12 +14,20 @@ struct Package {
     versioned: &'static str,
 }
 
-const PACKAGES: &[Package] = &[Package {
-    source: "plugins/woocommerce/crypto-checkout",
-    folder: "crypto-checkout",
-    zip: "crypto-checkout-woocommerce",
-    versioned: "crypto-checkout.php",
-}];
+const PACKAGES: &[Package] = &[
+    Package {
+        source: "plugins/woocommerce/crypto-checkout",
+        folder: "crypto-checkout",
+        zip: "crypto-checkout-woocommerce",
+        versioned: "crypto-checkout.php",
+    },
+    Package {
+        source: "plugins/prestashop/cryptocheckout",
+        folder: "cryptocheckout",
+        zip: "cryptocheckout-prestashop",
+        versioned: "cryptocheckout.php",
+    },
+];
 
 /// The `Version:` header of a WordPress-style plugin file.
 fn version_of(file: &Path) -> Result<String> {
@@ -116,9 +124,16 @@ mod tests {
             "crypto-checkout/includes/class-wc-gateway-crypto-checkout.php",
             "crypto-checkout/assets/blocks.js",
         ] {
-            assert!(names.iter().any(|n| n == expected), "{expected} missing: {names:?}");
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} missing: {names:?}"
+            );
         }
         assert!(names.iter().all(|n| n.starts_with("crypto-checkout/")));
+        assert!(
+            zips[1].ends_with("cryptocheckout-prestashop-0.1.0.zip"),
+            "{zips:?}"
+        );
         std::fs::remove_dir_all(&out).unwrap();
     }
 }
