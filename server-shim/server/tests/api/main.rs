@@ -14,5 +14,6 @@ mod invoices;
 mod ipn;
 mod outbox;
 mod platforms;
+mod scenarios;
 mod store;
 mod support;

@@ -1,0 +1,235 @@
+//! The scenario matrix, for each platform, end to end: sandbox (the payer and the gateway), shim,
+//! adapter and the platform's emulator. Each scenario ends with the order where the status map
+//! says, and with exactly one write per real change.
+
+use crate::support::TestApp;
+use platform_emulators::prestashop::PrestaEmulator;
+use platform_emulators::woocommerce::WooEmulator;
+use serde_json::{Value, json};
+use server_shim::store::Store;
+use shim_gateway::sign_webhook;
+use std::time::{Duration, Instant};
+
+/// A shop on one platform, as the scenarios see it.
+enum Shop {
+    Woo(WooEmulator),
+    Presta(PrestaEmulator),
+}
+
+/// The module's own PrestaShop states in these shops.
+const AWAITING: u32 = 14;
+const CONFIRMING: u32 = 15;
+
+impl Shop {
+    fn add_order(&self, id: u64, total: &str) {
+        match self {
+            Shop::Woo(woo) => woo.add_order(id, "pending", total, "USD"),
+            Shop::Presta(presta) => presta.add_order(id, AWAITING, total, 2),
+        }
+    }
+
+    /// The order's status in platform-neutral words.
+    fn status(&self, id: u64) -> &'static str {
+        match self {
+            Shop::Woo(woo) => match woo.order(id).unwrap().status.as_str() {
+                "pending" => "awaiting",
+                "on-hold" => "held",
+                "processing" | "completed" => "paid",
+                "cancelled" => "cancelled",
+                "failed" => "failed",
+                "refunded" => "refunded",
+                _ => "other",
+            },
+            Shop::Presta(presta) => match presta.order(id).unwrap().current_state {
+                AWAITING => "awaiting",
+                CONFIRMING => "held",
+                2 => "paid",
+                6 => "cancelled",
+                8 => "failed",
+                7 => "refunded",
+                _ => "other",
+            },
+        }
+    }
+
+    /// Status changes written to the order so far.
+    fn changes(&self, id: u64) -> usize {
+        match self {
+            Shop::Woo(woo) => woo
+                .writes()
+                .iter()
+                .filter(|(order, what)| *order == id && !what.starts_with("note"))
+                .count(),
+            Shop::Presta(presta) => presta.order(id).unwrap().history.len() - 1,
+        }
+    }
+
+    /// Notes for the merchant on the order.
+    fn notes(&self, id: u64) -> Vec<String> {
+        match self {
+            Shop::Woo(woo) => woo.order(id).unwrap().notes,
+            Shop::Presta(presta) => presta.order(id).unwrap().messages,
+        }
+    }
+
+    fn router(&self) -> axum::Router {
+        match self {
+            Shop::Woo(woo) => woo.router(),
+            Shop::Presta(presta) => presta.router(),
+        }
+    }
+}
+
+async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("shim-scenarios-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let router = shop.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let config = match shop {
+        Shop::Woo(_) => {
+            json!({ "platform": "woocommerce", "site": site, "consumer_key": "ck_s", "consumer_secret": "cs_s" })
+        }
+        Shop::Presta(_) => json!({ "platform": "prestashop", "site": site,
+            "key": "BVWPFFYBT97WKM959D7AVVD0M4815Y1L",
+            "states": { "awaiting": AWAITING, "confirming": CONFIRMING } }),
+    };
+    Store::connect(&db)
+        .await
+        .unwrap()
+        .set_shop_platform("demo", Some(&config.to_string()))
+        .await
+        .unwrap();
+    (app, dir)
+}
+
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Whatever else was going to arrive has arrived.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+}
+
+async fn invoice(app: &TestApp, order: u64) -> String {
+    let (status, invoice) = app
+        .create(
+            &json!({ "order_id": order.to_string(), "amount": "15.00", "currency": "USD",
+            "to_currency": "USDT", "network": "tron" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{invoice}");
+    invoice["id"].as_str().unwrap().to_owned()
+}
+
+async fn pay(app: &TestApp, id: &str, amount: &str) {
+    app.sandbox("pay", json!({ "order_id": id, "amount": amount }))
+        .await;
+}
+
+async fn run_matrix(shop: Shop, name: &str) {
+    let (app, dir) = connect(&shop, name).await;
+
+    // Paid.
+    shop.add_order(1, "15.00");
+    let id = invoice(&app, 1).await;
+    pay(&app, &id, "15").await;
+    eventually("paid", || shop.status(1) == "paid").await;
+    // Paid (and, if the confirmation was seen on the way, held first): no more than that.
+    assert!(shop.changes(1) <= 2, "{name}: {} changes", shop.changes(1));
+
+    // Overpaid: paid, with a note about the excess.
+    shop.add_order(2, "15.00");
+    let id = invoice(&app, 2).await;
+    pay(&app, &id, "20").await;
+    eventually("overpaid", || shop.status(2) == "paid").await;
+    assert!(
+        shop.notes(2)
+            .iter()
+            .any(|n| n.contains("more than the order total")),
+        "{name}: {:?}",
+        shop.notes(2)
+    );
+
+    // Partially paid, then topped up.
+    shop.add_order(3, "15.00");
+    let id = invoice(&app, 3).await;
+    pay(&app, &id, "5").await;
+    eventually("partial", || shop.status(3) == "held").await;
+    pay(&app, &id, "10").await;
+    eventually("topped up", || shop.status(3) == "paid").await;
+    assert_eq!(shop.changes(3), 2, "{name}: held, then paid");
+
+    // Partially paid, then expired: held for the merchant, with a note.
+    shop.add_order(4, "15.00");
+    let id = invoice(&app, 4).await;
+    pay(&app, &id, "5").await;
+    eventually("partial", || shop.status(4) == "held").await;
+    app.sandbox("expire", json!({ "order_id": id })).await;
+    app.wait_for_status(&id, "underpaid").await;
+    eventually("underpaid note", || {
+        shop.notes(4).iter().any(|n| n.contains("closed short"))
+    })
+    .await;
+    assert_eq!(shop.status(4), "held");
+
+    // Expired with nothing paid: cancelled.
+    shop.add_order(5, "15.00");
+    let id = invoice(&app, 5).await;
+    app.sandbox("expire", json!({ "order_id": id })).await;
+    eventually("cancelled", || shop.status(5) == "cancelled").await;
+
+    // The same webhook ten times, and an old one after it: nothing more is written.
+    shop.add_order(6, "15.00");
+    let id = invoice(&app, 6).await;
+    pay(&app, &id, "15").await;
+    eventually("paid", || shop.status(6) == "paid").await;
+    let log = app.webhook_log().await;
+    let uuid = log.iter().find(|w| w["order_id"] == id.as_str()).unwrap()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = &app.sandbox.config().payment_key;
+    let hook = |status: &str| {
+        let body: Value = json!({ "type": "payment", "uuid": uuid, "order_id": id, "amount": "15.00",
+            "payment_amount": "15.000000", "is_final": status == "paid", "status": status,
+            "network": "tron", "currency": "USD", "payer_currency": "USDT",
+            "additional_data": null, "txid": null });
+        sign_webhook(&serde_json::to_vec(&body).unwrap(), key).unwrap()
+    };
+    let before = (shop.changes(6), shop.notes(6).len());
+    for _ in 0..10 {
+        let (status, _) = app.post_ipn(hook("paid")).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = app.post_ipn(hook("confirm_check")).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        (shop.changes(6), shop.notes(6).len()),
+        before,
+        "{name}: duplicates and stale webhooks write nothing"
+    );
+
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn woocommerce_orders_follow_every_scenario() {
+    run_matrix(Shop::Woo(WooEmulator::new("ck_s", "cs_s", false)), "woo").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prestashop_orders_follow_every_scenario() {
+    run_matrix(
+        Shop::Presta(PrestaEmulator::new("BVWPFFYBT97WKM959D7AVVD0M4815Y1L")),
+        "presta",
+    )
+    .await;
+}
