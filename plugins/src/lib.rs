@@ -92,6 +92,9 @@ pub fn next_action(order: OrderState, status: InvoiceStatus) -> OrderAction {
         (I::Review, O::AwaitingPayment | O::OnHold) => OrderAction::Hold {
             note: "The crypto payment needs review (late, held by checks, or not as asked). See the shim's log.".into(),
         },
+        (I::Review, O::Cancelled | O::Failed) => OrderAction::NoteOnly {
+            note: "A crypto payment arrived after this order was closed. Refund it from the gateway's dashboard, or reinstate the order.".into(),
+        },
         (I::Review | I::RefundFailed | I::Refunding, O::Paid) => OrderAction::NoteOnly {
             note: format!("The crypto payment is now {status}; check it in the gateway's dashboard."),
         },
@@ -116,6 +119,14 @@ mod tests {
             OrderAction::MarkPaid { note: None }
         );
         assert_eq!(next_action(O::Paid, I::Paid), OrderAction::Nothing);
+    }
+
+    #[test]
+    fn money_for_a_closed_order_is_told_not_applied() {
+        assert!(matches!(
+            next_action(O::Cancelled, I::Review),
+            OrderAction::NoteOnly { .. }
+        ));
     }
 
     #[test]

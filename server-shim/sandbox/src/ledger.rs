@@ -127,17 +127,22 @@ impl Payments {
     }
 
     /// Money arrives: the payment goes to `confirm_check`, and, when `confirm` is set, on to the
-    /// status the total calls for. Returns the snapshots to send as webhooks, in order.
+    /// status the total calls for. Returns the snapshots to send as webhooks, in order. With
+    /// `late`, the money reaches the address of a payment that already expired unpaid (a chain does
+    /// not know about invoice lifetimes), and the gateway reports it all the same.
     pub(crate) fn pay(
         &mut self,
         key: &Reference,
         amount: Decimal,
         txid: String,
         confirm: bool,
+        late: bool,
         now: i64,
     ) -> Result<Vec<Payment>, ControlError> {
         let payment = self.get_mut(key)?;
-        payment.require_open()?;
+        if !(late && payment.status == PaymentStatus::Cancel) {
+            payment.require_open()?;
+        }
         if payment.payer_amount.is_none() || payment.address.is_none() {
             return Err(ControlError::NoCoinChosen);
         }
@@ -509,7 +514,7 @@ mod tests {
     fn exact_payment_confirms_then_pays() {
         let mut p = payment(true);
         let changes = p
-            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10)
+            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 10)
             .unwrap();
         assert_eq!(
             statuses(&changes),
@@ -517,7 +522,7 @@ mod tests {
         );
         assert!(changes[1].is_final);
         assert_eq!(
-            p.pay(&KEY(), Decimal::ONE, "t2".into(), true, 11)
+            p.pay(&KEY(), Decimal::ONE, "t2".into(), true, false, 11)
                 .unwrap_err(),
             ControlError::Final
         );
@@ -527,11 +532,11 @@ mod tests {
     fn short_payment_waits_for_a_top_up() {
         let mut p = payment(true);
         let changes = p
-            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10)
+            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, false, 10)
             .unwrap();
         assert_eq!(changes[1].status, PaymentStatus::WrongAmountWaiting);
         let changes = p
-            .pay(&KEY(), Decimal::new(6, 0), "t2".into(), true, 20)
+            .pay(&KEY(), Decimal::new(6, 0), "t2".into(), true, false, 20)
             .unwrap();
         assert_eq!(changes[1].status, PaymentStatus::PaidOver);
     }
@@ -540,7 +545,7 @@ mod tests {
     fn short_payment_without_top_ups_is_closed() {
         let mut p = payment(false);
         let changes = p
-            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, 10)
+            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, false, 10)
             .unwrap();
         assert_eq!(changes[1].status, PaymentStatus::WrongAmount);
     }
@@ -549,7 +554,7 @@ mod tests {
     fn unconfirmed_payment_waits_for_confirm() {
         let mut p = payment(true);
         let changes = p
-            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), false, 10)
+            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), false, false, 10)
             .unwrap();
         assert_eq!(statuses(&changes), [PaymentStatus::ConfirmCheck]);
         assert_eq!(p.confirm(&KEY(), 11).unwrap().status, PaymentStatus::Paid);
@@ -566,11 +571,30 @@ mod tests {
         assert_eq!(p.expire(&KEY(), 101).unwrap_err(), ControlError::Final);
 
         let mut p = payment(true);
-        p.pay(&KEY(), Decimal::new(5, 0), "t1".into(), true, 10)
+        p.pay(&KEY(), Decimal::new(5, 0), "t1".into(), true, false, 10)
             .unwrap();
         let closed = p.expire_due(3600);
         assert_eq!(statuses(&closed), [PaymentStatus::WrongAmount]);
         assert!(p.expire_due(4000).is_empty());
+    }
+
+    #[test]
+    fn money_may_still_reach_an_expired_address() {
+        let mut p = payment(true);
+        p.expire(&KEY(), 100).unwrap();
+        assert_eq!(
+            p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 200)
+                .unwrap_err(),
+            ControlError::Final,
+            "the payer's wallet cannot pay a closed invoice"
+        );
+        let late = p
+            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, true, 200)
+            .unwrap();
+        assert_eq!(
+            statuses(&late),
+            [PaymentStatus::ConfirmCheck, PaymentStatus::Paid]
+        );
     }
 
     #[test]
@@ -580,7 +604,7 @@ mod tests {
             p.refund(&KEY(), "TBack".into(), 5).unwrap_err(),
             ControlError::NotRefundable
         );
-        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10)
+        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 10)
             .unwrap();
         assert_eq!(p.balances(), [("USDT", Decimal::new(1470, 2))]);
         assert_eq!(
@@ -619,7 +643,7 @@ mod tests {
     #[test]
     fn expiry_leaves_refunds_and_holds_alone() {
         let mut p = payment(true);
-        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, 10)
+        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 10)
             .unwrap();
         p.refund(&KEY(), "TBack".into(), 11).unwrap();
         assert!(
@@ -639,7 +663,7 @@ mod tests {
             "only confirm releases a hold"
         );
         assert_eq!(
-            held.pay(&KEY(), Decimal::ONE, "t".into(), true, 6)
+            held.pay(&KEY(), Decimal::ONE, "t".into(), true, false, 6)
                 .unwrap_err(),
             ControlError::NotOpen
         );

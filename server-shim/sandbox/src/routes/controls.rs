@@ -18,6 +18,7 @@ pub(super) async fn control_pay(
     let mut check = Check::default();
     let amount = check.amount(&fields, "amount").unwrap_or_default();
     let confirm = check.boolean(&fields, "confirm").unwrap_or(true);
+    let late = check.boolean(&fields, "late").unwrap_or(false);
     let txid = check.string(&fields, "txid", false, 128);
     check.finish()?;
     let now = sandbox.now();
@@ -36,7 +37,7 @@ pub(super) async fn control_pay(
                 )
             });
         payments
-            .pay(&key, amount, txid, confirm, now)
+            .pay(&key, amount, txid, confirm, late, now)
             .map(|mut changes| {
                 for change in &mut changes {
                     change.from.clone_from(&from);

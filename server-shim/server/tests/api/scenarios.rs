@@ -185,6 +185,26 @@ async fn run_matrix(shop: Shop, name: &str) {
     app.sandbox("expire", json!({ "order_id": id })).await;
     eventually("cancelled", || shop.status(5) == "cancelled").await;
 
+    // Paid after expiry: the order stays closed and the merchant is told, once.
+    shop.add_order(7, "15.00");
+    let id = invoice(&app, 7).await;
+    app.sandbox("expire", json!({ "order_id": id })).await;
+    eventually("cancelled", || shop.status(7) == "cancelled").await;
+    app.sandbox(
+        "pay",
+        json!({ "order_id": id, "amount": "15", "late": true }),
+    )
+    .await;
+    app.wait_for_status(&id, "review").await;
+    eventually("late money note", || {
+        shop.notes(7)
+            .iter()
+            .any(|n| n.contains("after this order was closed"))
+    })
+    .await;
+    assert_eq!(shop.status(7), "cancelled");
+    assert_eq!(shop.changes(7), 1, "{name}: only the cancellation");
+
     // The same webhook ten times, and an old one after it: nothing more is written.
     shop.add_order(6, "15.00");
     let id = invoice(&app, 6).await;
