@@ -46,6 +46,7 @@ add_action(
 		load_plugin_textdomain( 'crypto-checkout', false, dirname( plugin_basename( CRYPTO_CHECKOUT_FILE ) ) . '/languages' );
 		require_once __DIR__ . '/includes/class-crypto-checkout-shim.php';
 		require_once __DIR__ . '/includes/class-wc-gateway-crypto-checkout.php';
+		add_action( 'admin_post_crypto_checkout_connect', array( 'WC_Gateway_Crypto_Checkout', 'handle_connect' ) );
 		add_filter(
 			'woocommerce_payment_gateways',
 			static function ( $gateways ) {

@@ -88,6 +88,22 @@ final class GatewayTest extends TestCase {
 		$this->assertStringContainsString( 'no crypto invoice yet', ob_get_clean() );
 	}
 
+	public function test_connecting_asks_the_shim_for_the_shops_authorize_url() {
+		$this->shim_answers( 200, array( 'authorize_url' => 'https://shop.example/wc-auth/v1/authorize?user_id=abc', 'expires_in' => 900 ) );
+		$shim = new Crypto_Checkout_Shim( 'https://pay.shop.example', 'shk_secret' );
+		$url  = $shim->connect_url( 'https://shop.example', 'https://shop.example/wp-admin/settings' );
+		$this->assertSame( 'https://shop.example/wc-auth/v1/authorize?user_id=abc', $url );
+		$request = Stubs::$requests[0];
+		$this->assertSame( 'https://pay.shop.example/v1/platforms/woocommerce/connect', $request['url'] );
+		$this->assertSame(
+			array( 'site' => 'https://shop.example', 'return_url' => 'https://shop.example/wp-admin/settings' ),
+			json_decode( $request['args']['body'], true )
+		);
+		$this->shim_answers( 401, array( 'error' => array( 'code' => 'unauthorized', 'message' => 'unknown shop token' ) ) );
+		$this->expectExceptionMessage( 'shop token' );
+		$shim->connect_url( 'https://shop.example', 'https://shop.example/wp-admin/settings' );
+	}
+
 	public function test_it_is_offered_only_once_configured() {
 		$this->assertTrue( ( new WC_Gateway_Crypto_Checkout() )->is_available() );
 		Stubs::$settings['shop_token'] = '';

@@ -66,6 +66,47 @@ class Crypto_Checkout_Shim {
 	}
 
 	/**
+	 * Starts connecting this shop to the shim without copying keys: the shim answers the shop's
+	 * `/wc-auth/v1/authorize` URL, where the merchant approves a REST key that WooCommerce then posts
+	 * to the shim.
+	 *
+	 * @param string $site       This shop's URL.
+	 * @param string $return_url Where WooCommerce sends the merchant back.
+	 * @return string The URL to send the merchant to.
+	 * @throws Exception With a message for the merchant.
+	 */
+	public function connect_url( $site, $return_url ) {
+		$response = wp_remote_post(
+			$this->url . '/v1/platforms/woocommerce/connect',
+			array(
+				'timeout' => 20,
+				'headers' => array(
+					'Authorization' => 'Bearer ' . $this->token,
+					'Content-Type'  => 'application/json',
+					'Accept'        => 'application/json',
+				),
+				'body'    => wp_json_encode(
+					array(
+						'site'       => $site,
+						'return_url' => $return_url,
+					)
+				),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			throw new Exception( __( 'The shim cannot be reached: check its URL.', 'crypto-checkout' ) );
+		}
+		$body = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+		if ( 200 === (int) wp_remote_retrieve_response_code( $response ) && ! empty( $body['authorize_url'] ) ) {
+			return (string) $body['authorize_url'];
+		}
+		if ( 401 === (int) wp_remote_retrieve_response_code( $response ) ) {
+			throw new Exception( __( 'The shim does not know this shop token: check it.', 'crypto-checkout' ) );
+		}
+		throw new Exception( __( 'The shim refused to connect this shop.', 'crypto-checkout' ) );
+	}
+
+	/**
 	 * Creates (or, for the same order, returns) the invoice. The shim is idempotent per order, so
 	 * a payer who reloads or comes back gets the same invoice.
 	 *

@@ -72,6 +72,15 @@ class WC_Gateway_Crypto_Checkout extends WC_Payment_Gateway {
 				'description' => __( 'The token `server-shim shops add` printed for this shop.', 'crypto-checkout' ),
 				'default'     => '',
 			),
+			'connect'     => array(
+				'title'       => __( 'Connection', 'crypto-checkout' ),
+				'type'        => 'title',
+				'description' => sprintf(
+					/* translators: %s: link that connects the shop to the shim */
+					__( 'After saving the shim URL and the shop token, %s so that orders update themselves (you approve a WooCommerce REST key for the shim).', 'crypto-checkout' ),
+					'<a class="button" href="' . esc_url( self::connect_link() ) . '">' . esc_html__( 'connect this shop', 'crypto-checkout' ) . '</a>'
+				),
+			),
 			'display'     => array(
 				'title'   => __( 'Payment page', 'crypto-checkout' ),
 				'type'    => 'select',
@@ -82,6 +91,39 @@ class WC_Gateway_Crypto_Checkout extends WC_Payment_Gateway {
 				'default' => 'embedded',
 			),
 		);
+	}
+
+	/**
+	 * The admin link that starts connecting the shop (with a nonce).
+	 *
+	 * @return string
+	 */
+	public static function connect_link() {
+		if ( ! function_exists( 'admin_url' ) || ! function_exists( 'wp_nonce_url' ) ) {
+			return '';
+		}
+		return wp_nonce_url( admin_url( 'admin-post.php?action=crypto_checkout_connect' ), 'crypto_checkout_connect' );
+	}
+
+	/**
+	 * `admin-post.php?action=crypto_checkout_connect`: sends the merchant to approve the key.
+	 */
+	public static function handle_connect() {
+		if ( ! current_user_can( 'manage_woocommerce' ) || ! check_admin_referer( 'crypto_checkout_connect' ) ) {
+			wp_die( esc_html__( 'You cannot connect this shop.', 'crypto-checkout' ), 403 );
+		}
+		$settings = admin_url( 'admin.php?page=wc-settings&tab=checkout&section=' . self::ID );
+		$gateway  = new self();
+		try {
+			$url = $gateway->shim()->connect_url( home_url(), $settings );
+		} catch ( Exception $e ) {
+			WC_Admin_Settings::add_error( $e->getMessage() );
+			wp_safe_redirect( $settings );
+			exit;
+		}
+		// The shop's own /wc-auth/v1/authorize page.
+		wp_safe_redirect( $url );
+		exit;
 	}
 
 	/**

@@ -23,7 +23,7 @@ pub(super) struct CreatedInvoice {
     pay_url: String,
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Shop, ApiError> {
+pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Shop, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <shop token>"))?;

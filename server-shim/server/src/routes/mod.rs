@@ -6,6 +6,7 @@ mod invoices;
 mod ipn;
 mod openapi;
 pub mod pay_page;
+mod platforms;
 
 pub use error::ApiError;
 
@@ -88,6 +89,8 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/invoices", post(invoices::create))
         .merge(public)
         .route("/v1/ipn/cryptomus", post(ipn::cryptomus))
+        .route("/v1/platforms/woocommerce/connect", post(platforms::connect))
+        .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))
         .route("/readyz", get(readyz))

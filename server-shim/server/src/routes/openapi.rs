@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         super::invoices::choose_coin,
         super::events::stream,
         super::ipn::cryptomus,
+        super::platforms::connect,
+        super::platforms::woo_keys,
         super::pay_page::page,
         super::healthz,
         super::readyz,
@@ -30,6 +32,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "invoices", description = "Shops create invoices; payers (through the widget) read them, follow them and pick their coin."),
         (name = "gateway", description = "What the payment gateway calls."),
+        (name = "platforms", description = "Connecting a shop's platform (WooCommerce) without copying keys."),
         (name = "pages", description = "HTML for payers."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     )

@@ -283,6 +283,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "shop platform",
         include_str!("../../migrations/sqlite/0007_shop_platform.sql"),
     ),
+    (
+        8,
+        "platform connects",
+        include_str!("../../migrations/sqlite/0008_platform_connects.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -319,6 +324,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "shop platform",
         include_str!("../../migrations/postgres/0007_shop_platform.sql"),
+    ),
+    (
+        8,
+        "platform connects",
+        include_str!("../../migrations/postgres/0008_platform_connects.sql"),
     ),
 ];
 
@@ -826,6 +836,54 @@ impl Store {
                 .rows_affected()
         });
         Ok(affected == 1)
+    }
+
+    /// Remembers a one-time code for connecting `shop` to the site `site`.
+    pub async fn insert_connect(
+        &self,
+        code: &str,
+        shop: &ShopId,
+        site: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO platform_connects (code, shop_id, site, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(code)
+                .bind(&shop.0)
+                .bind(site)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Uses up a connect code made after `not_before`: the shop's name and the site, once.
+    pub async fn take_connect(
+        &self,
+        code: &str,
+        not_before: i64,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "DELETE FROM platform_connects WHERE code = $1 RETURNING shop_id, site, created_at",
+            )
+            .bind(code)
+            .fetch_optional(pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let created: i64 = row.try_get("created_at")?;
+            if created < not_before {
+                return Ok(None);
+            }
+            let shop: String = row.try_get("shop_id")?;
+            let site: String = row.try_get("site")?;
+            let name = sqlx::query("SELECT name FROM shops WHERE id = $1")
+                .bind(&shop)
+                .fetch_one(pool)
+                .await?;
+            Ok(Some((name.try_get("name")?, site)))
+        })
     }
 
     /// A shop's platform connection (JSON), if it has one.

@@ -202,3 +202,85 @@ async fn a_prestashop_order_gets_one_history_row_per_real_change() {
     assert_eq!(order.mails, 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_woocommerce_shop_connects_without_copying_keys() {
+    let dir = std::env::temp_dir().join(format!("shim-platform-connect-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    // The key WooCommerce will make when the merchant approves.
+    let woo = WooEmulator::new("ck_made_by_woo", "cs_made_by_woo", false);
+    woo.add_order(601, "pending", "15.00", "USD");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let router = woo.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let connect = |token: Option<&str>, body: Value| {
+        let mut request = app
+            .http
+            .post(format!("{}/v1/platforms/woocommerce/connect", app.url))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let anonymous = connect(None, json!({ "site": site })).await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let bad = connect(Some(&app.token), json!({ "site": "javascript:alert(1)" }))
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let answer: Value = connect(Some(&app.token), json!({ "site": site }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let authorize = reqwest::Url::parse(answer["authorize_url"].as_str().unwrap()).unwrap();
+    assert!(
+        authorize
+            .as_str()
+            .starts_with(&format!("{site}/wc-auth/v1/authorize?"))
+    );
+    let param = |name: &str| {
+        authorize
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
+    assert_eq!(param("scope"), "read_write");
+    assert_eq!(
+        param("callback_url"),
+        format!("{}/v1/platforms/woocommerce/keys", app.url)
+    );
+    let code = param("user_id");
+
+    // The merchant approves; WooCommerce posts the new key to the callback, as it does.
+    let posted = json!({ "key_id": 1, "user_id": code, "consumer_key": "ck_made_by_woo",
+        "consumer_secret": "cs_made_by_woo", "key_permissions": "read_write" });
+    let callback = format!("{}/v1/platforms/woocommerce/keys", app.url);
+    let stored = app.http.post(&callback).json(&posted).send().await.unwrap();
+    assert_eq!(stored.status().as_u16(), 200);
+    let again = app.http.post(&callback).json(&posted).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 404, "a code works once");
+    let forged = app
+        .http
+        .post(&callback)
+        .json(&json!({ "user_id": "guess", "consumer_key": "ck", "consumer_secret": "cs", "key_permissions": "read_write" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 404);
+
+    // Connected: a new invoice is checked against the order through the new key.
+    let (status, invoice) = app.create(&invoice_for("601", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let (status, _) = app.create(&invoice_for("601", "99.00")).await;
+    assert_eq!(status, 409);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,164 @@
+//! Connecting a shop's platform without copying keys by hand. WooCommerce: the shim sends the
+//! merchant to the shop's `/wc-auth/v1/authorize` with a one-time code; once the merchant approves,
+//! WooCommerce posts a new REST key to the shim, which stores it as the shop's connection.
+
+use super::error::json_body;
+use super::invoices::authenticate;
+use super::{ApiError, AppState};
+use crate::checkout::now;
+use crate::platforms::PlatformConfig;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// How long a connect code waits for WooCommerce's callback, seconds.
+const CONNECT_TTL: i64 = 900;
+
+/// `POST /v1/platforms/woocommerce/connect`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConnectRequest {
+    /// The shop's site (`https://shop.example`).
+    site: String,
+    /// Where WooCommerce sends the merchant back after approving (the plugin's settings page).
+    #[serde(default)]
+    return_url: Option<String>,
+}
+
+/// Starts connecting the shop to its WooCommerce site: answers the URL to send the merchant to.
+#[utoipa::path(
+    post, path = "/v1/platforms/woocommerce/connect", tag = "platforms",
+    request_body = ConnectRequest,
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "`{\"authorize_url\", \"expires_in\"}`: send the merchant there"),
+        (status = 400, description = "The site or return URL is not an http(s) URL", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn connect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let request: ConnectRequest = json_body(&headers, body)?;
+    let site = request.site.trim().trim_end_matches('/').to_owned();
+    let http_url = |url: &str| {
+        url.len() <= 300
+            && reqwest::Url::parse(url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    };
+    if !http_url(&site) {
+        return Err(ApiError::invalid(
+            "site must be the shop's http(s) URL, like https://shop.example",
+        ));
+    }
+    let return_url = request.return_url.unwrap_or_else(|| {
+        format!("{site}/wp-admin/admin.php?page=wc-settings&tab=checkout&section=crypto_checkout")
+    });
+    if !http_url(&return_url) {
+        return Err(ApiError::invalid("return_url must be an http(s) URL"));
+    }
+    let code =
+        hex::encode(crate::domain::random_bytes::<16>().map_err(|e| ApiError::internal(&e))?);
+    state
+        .checkout
+        .store()
+        .insert_connect(&code, &shop.id, &site, now())
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let mut authorize = reqwest::Url::parse(&format!("{site}/wc-auth/v1/authorize"))
+        .map_err(|_| ApiError::invalid("site is not a URL"))?;
+    authorize
+        .query_pairs_mut()
+        .append_pair("app_name", "Crypto Checkout")
+        .append_pair("scope", "read_write")
+        .append_pair("user_id", &code)
+        .append_pair("return_url", &return_url)
+        .append_pair(
+            "callback_url",
+            &format!(
+                "{}/v1/platforms/woocommerce/keys",
+                state.checkout.public_url()
+            ),
+        );
+    Ok(Json(
+        json!({ "authorize_url": authorize.as_str(), "expires_in": CONNECT_TTL }),
+    ))
+}
+
+/// What WooCommerce posts once the merchant approved the key.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct WooKeys {
+    /// The code the shim passed as `user_id`.
+    #[schema(value_type = String)]
+    user_id: Value,
+    /// `ck_...`.
+    consumer_key: String,
+    /// `cs_...`.
+    consumer_secret: String,
+    /// `read_write` is what the shim asked for.
+    key_permissions: String,
+}
+
+/// WooCommerce's callback with the new REST key; stores it as the shop's connection (once).
+#[utoipa::path(
+    post, path = "/v1/platforms/woocommerce/keys", tag = "platforms",
+    request_body = WooKeys,
+    responses(
+        (status = 200, description = "Stored: the shop is connected"),
+        (status = 400, description = "Not the read/write key asked for", body = shim_api::ErrorBody),
+        (status = 404, description = "Unknown, used or expired connect code", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn woo_keys(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let keys: WooKeys = json_body(&headers, body)?;
+    let code = match &keys.user_id {
+        Value::String(code) => code.clone(),
+        other => other.to_string(),
+    };
+    if keys.key_permissions != "read_write" {
+        return Err(ApiError::invalid(
+            "the key must be read_write: approve the access the shim asked for",
+        ));
+    }
+    if keys.consumer_key.trim().is_empty() || keys.consumer_secret.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "consumer_key and consumer_secret are required",
+        ));
+    }
+    let store = state.checkout.store();
+    let Some((shop, site)) = store
+        .take_connect(&code, now() - CONNECT_TTL)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+    else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            shim_api::ErrorCode::NotFound,
+            "unknown, used or expired connect code: start connecting again from the plugin",
+        ));
+    };
+    let config = PlatformConfig::Woocommerce {
+        site,
+        consumer_key: keys.consumer_key,
+        consumer_secret: keys.consumer_secret,
+        statuses: Default::default(),
+    };
+    let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
+    store
+        .set_shop_platform(&shop, Some(&json))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    tracing::info!(shop = %shop, "shop connected to WooCommerce");
+    Ok(Json(json!({ "ok": true })))
+}
