@@ -43,7 +43,8 @@ impl Shop {
             Shop::Presta(presta) => match presta.order(id).unwrap().current_state {
                 AWAITING => "awaiting",
                 CONFIRMING => "held",
-                2 => "paid",
+                // Payment accepted, preparing, shipped, delivered, ...
+                2 | 3 | 4 | 5 | 9 | 11 => "paid",
                 6 => "cancelled",
                 8 => "failed",
                 7 => "refunded",
@@ -69,6 +70,22 @@ impl Shop {
         match self {
             Shop::Woo(woo) => woo.order(id).unwrap().notes,
             Shop::Presta(presta) => presta.order(id).unwrap().messages,
+        }
+    }
+
+    /// The shop's API answers 503 to the next `count` requests.
+    fn go_down_for(&self, count: u32) {
+        match self {
+            Shop::Woo(woo) => woo.go_down_for(count),
+            Shop::Presta(presta) => presta.go_down_for(count),
+        }
+    }
+
+    /// The merchant completes (ships) the order by hand.
+    fn complete_by_hand(&self, id: u64) {
+        match self {
+            Shop::Woo(woo) => woo.set_status(id, "completed"),
+            Shop::Presta(presta) => presta.set_state(id, 5),
         }
     }
 
@@ -204,6 +221,25 @@ async fn run_matrix(shop: Shop, name: &str) {
     .await;
     assert_eq!(shop.status(7), "cancelled");
     assert_eq!(shop.changes(7), 1, "{name}: only the cancellation");
+
+    // The shop's API is down when the payment lands: the outbox tries again until it is back.
+    shop.add_order(8, "15.00");
+    let id = invoice(&app, 8).await;
+    shop.go_down_for(3);
+    pay(&app, &id, "15").await;
+    eventually("paid after the outage", || shop.status(8) == "paid").await;
+    assert!(shop.changes(8) <= 2, "{name}");
+
+    // The merchant completed the order by hand before the payment: it is left as it is.
+    shop.add_order(9, "15.00");
+    let id = invoice(&app, 9).await;
+    shop.complete_by_hand(9);
+    let before = shop.changes(9);
+    pay(&app, &id, "15").await;
+    app.wait_for_status(&id, "paid").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(shop.status(9), "paid", "{name}: still completed");
+    assert_eq!(shop.changes(9), before, "{name}: not touched");
 
     // The same webhook ten times, and an old one after it: nothing more is written.
     shop.add_order(6, "15.00");
