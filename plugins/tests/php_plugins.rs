@@ -1,6 +1,6 @@
 //! The installable PHP packages: every file parses (`php -l`), and their PHPUnit suites pass (the
 //! WooCommerce plugin's with stubs of WordPress and WooCommerce, the PrestaShop module's shim
-//! client with a stand-in transport), checking what they send to the shim and what they do with
+//! client and pay controller with stubs of PrestaShop), checking what they send to the shim and what they do with
 //! the answer. `cargo xtask setup` installs php-cli and phpunit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -68,5 +68,5 @@ fn the_woocommerce_plugin_passes_its_phpunit_suite() {
 #[test]
 fn the_prestashop_module_passes_its_phpunit_suite() {
     let text = phpunit(concat!(env!("CARGO_MANIFEST_DIR"), "/prestashop/tests"));
-    assert!(text.contains("OK (5 tests"), "{text}");
+    assert!(text.contains("OK (8 tests"), "{text}");
 }
