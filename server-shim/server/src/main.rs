@@ -109,6 +109,11 @@ struct PlatformArgs {
     /// PrestaShop: the id of the module's "Confirming" order state.
     #[arg(long, requires = "platform")]
     confirming_state: Option<u32>,
+    /// The shop's own status names or ids, overriding the defaults: WooCommerce `on_hold`,
+    /// `cancelled`, `failed`, `refunded` (e.g. `on_hold=awaiting-crypto`); PrestaShop `paid`,
+    /// `canceled`, `error`, `refunded` (state ids). Repeat, or separate with commas.
+    #[arg(long = "status", requires = "platform", value_delimiter = ',')]
+    statuses: Vec<String>,
     /// The platform's API secret (WooCommerce: cs_...). Prefer the variable: flags show up in
     /// process lists.
     #[arg(long, env = "SHIM_PLATFORM_SECRET", hide_env_values = true)]
@@ -148,9 +153,44 @@ impl PlatformArgs {
             },
             other => anyhow::bail!("unknown platform {other:?}"),
         };
+        let config = with_statuses(config, &self.statuses)?;
         config.validate().map_err(anyhow::Error::msg)?;
         Ok(Some(config))
     }
+}
+
+/// `config` with `--status key=value` overrides applied to its status map.
+fn with_statuses(config: PlatformConfig, overrides: &[String]) -> anyhow::Result<PlatformConfig> {
+    if overrides.is_empty() {
+        return Ok(config);
+    }
+    let mut json = serde_json::to_value(&config)?;
+    let field = match config {
+        PlatformConfig::Woocommerce { .. } => "statuses",
+        PlatformConfig::Prestashop { .. } => "states",
+    };
+    for entry in overrides {
+        let Some((key, value)) = entry.split_once('=') else {
+            anyhow::bail!("--status takes key=value, got {entry:?}");
+        };
+        let map = json[field]
+            .as_object_mut()
+            .context("the platform has no status map")?;
+        let Some(current) = map.get(key.trim()) else {
+            let known: Vec<&String> = map.keys().collect();
+            anyhow::bail!("--status {key}: not a status of this platform (one of {known:?})");
+        };
+        let value = value.trim();
+        let parsed = if current.is_number() {
+            serde_json::Value::from(value.parse::<u32>().with_context(|| {
+                format!("--status {key}: a state id is a number, got {value:?}")
+            })?)
+        } else {
+            serde_json::Value::from(value)
+        };
+        map.insert(key.trim().to_owned(), parsed);
+    }
+    Ok(serde_json::from_value(json)?)
 }
 
 #[derive(Args)]

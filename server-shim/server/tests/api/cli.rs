@@ -172,6 +172,46 @@ fn a_shop_is_connected_to_its_platform_with_checked_settings() {
         "the secret is never printed"
     );
 
+    let renamed = run(
+        &[
+            "shops",
+            "set-platform",
+            "--name",
+            "woo",
+            "--platform",
+            "woocommerce",
+            "--site",
+            "https://shop.example",
+            "--api-key",
+            "ck_1",
+            "--status",
+            "on_hold=awaiting-crypto",
+        ],
+        Some("cs"),
+    );
+    assert!(renamed.status.success(), "{}", text(&renamed));
+    let unknown_status = run(
+        &[
+            "shops",
+            "set-platform",
+            "--name",
+            "woo",
+            "--platform",
+            "woocommerce",
+            "--site",
+            "https://shop.example",
+            "--api-key",
+            "ck_1",
+            "--status",
+            "shipped=wc-shipped",
+        ],
+        Some("cs"),
+    );
+    assert!(
+        text(&unknown_status).contains("not a status of this platform"),
+        "{}",
+        text(&unknown_status)
+    );
     let bad_site = run(
         &[
             "shops",
