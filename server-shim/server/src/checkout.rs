@@ -706,16 +706,18 @@ impl Checkout {
             Err(e) if e.is_transient() => return Err(IpnError::GatewayUnavailable(e)),
             Err(e) => return Err(IpnError::Gateway(e)),
         };
-        // The gateway's own record must be one of the payments we created for this invoice.
-        let payments = self.store.payments(id).await?;
-        let ours = payments
-            .iter()
-            .any(|p| p.details.uuid == fetched.uuid && p.gateway_order_id == fetched.order_id)
-            || (fetched.order_id == id.as_str()
-                && known
-                    .gateway_uuid
-                    .as_deref()
-                    .is_none_or(|uuid| uuid == fetched.uuid));
+        // The gateway's own record must be one of the payments we created for this invoice: the
+        // first one (the common case, no query), or one made for a coin the payer picked later.
+        let first = fetched.order_id == id.as_str()
+            && known
+                .gateway_uuid
+                .as_deref()
+                .is_none_or(|uuid| uuid == fetched.uuid);
+        let ours =
+            first
+                || self.store.payments(id).await?.iter().any(|p| {
+                    p.details.uuid == fetched.uuid && p.gateway_order_id == fetched.order_id
+                });
         if !ours {
             tracing::warn!(invoice = %id, "a webhook names a payment that is not this invoice's");
             let event = ignore(
@@ -779,8 +781,15 @@ impl Checkout {
                 continue;
             }
             let (outcome, update) = decide(&current, &fetched);
-            if let Some(update) = &update
-                && !self
+            let event = InvoiceEvent {
+                source: source.into(),
+                gateway_status: Some(fetched.status.as_str().to_owned()),
+                outcome: format!("{outcome} ({why})"),
+                version: current.version + i64::from(update.is_some()),
+            };
+            if let Some(update) = &update {
+                // The change, its line in the history and its callback: one transaction.
+                if !self
                     .store
                     .apply_update(
                         id,
@@ -788,26 +797,20 @@ impl Checkout {
                         update,
                         now,
                         update.status != current.status,
+                        Some(&event),
                     )
                     .await?
-            {
-                continue;
-            }
-            if update.is_some() {
+                {
+                    continue;
+                }
                 self.forget(id);
                 self.changes.publish(id).await;
-            }
-            // A reconciler check that found nothing new is not worth a line in the history.
-            if source == "reconcile" && update.is_none() {
+            } else if source == "reconcile" {
+                // A reconciler check that found nothing new is not worth a line in the history.
                 return Ok(outcome);
+            } else {
+                self.store.record_event(id, &event, now).await?;
             }
-            let event = InvoiceEvent {
-                source: source.into(),
-                gateway_status: Some(fetched.status.as_str().to_owned()),
-                outcome: format!("{outcome} ({why})"),
-                version: current.version + i64::from(update.is_some()),
-            };
-            self.store.record_event(id, &event, now).await?;
             tracing::info!(invoice = %id, %outcome, source, "payment refreshed");
             return Ok(outcome);
         }

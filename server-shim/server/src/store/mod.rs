@@ -746,6 +746,7 @@ impl Store {
         update: &InvoiceUpdate,
         now: i64,
         notify_shop: bool,
+        event: Option<&InvoiceEvent>,
     ) -> Result<bool, StoreError> {
         let affected = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -774,6 +775,20 @@ impl Store {
                      AND (s.callback_url IS NOT NULL OR s.platform_config IS NOT NULL)",
                 )
                 .bind(id.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(event) = event.filter(|_| affected == 1) {
+                sqlx::query(
+                    "INSERT INTO invoice_events (invoice_id, source, gateway_status, outcome, version, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id.as_str())
+                .bind(&event.source)
+                .bind(&event.gateway_status)
+                .bind(&event.outcome)
+                .bind(event.version)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
