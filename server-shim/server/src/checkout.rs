@@ -597,10 +597,12 @@ impl Checkout {
     /// backoff when the gateway or the store failed.
     #[tracing::instrument(skip_all, fields(webhook = webhook.id))]
     pub async fn process_webhook(&self, webhook: &InboxWebhook) -> Result<IpnOutcome, IpnError> {
-        let result = self.apply_webhook(&webhook.webhook).await;
+        let result = self.apply_webhook(&webhook.webhook, webhook.id).await;
         let now = now();
         let (outcome, retry_at) = match &result {
-            Ok(outcome) => (outcome.to_string(), None),
+            // Marked processed in the same transaction as the change it made.
+            Ok((outcome, true)) => return Ok(outcome.clone()),
+            Ok((outcome, false)) => (outcome.to_string(), None),
             Err(e) => {
                 let attempts = webhook.attempts + 1;
                 let retry_at = (attempts < WEBHOOK_ATTEMPTS)
@@ -617,15 +619,19 @@ impl Checkout {
         self.store
             .finish_webhook(webhook.id, &outcome, retry_at, now)
             .await?;
-        result
+        result.map(|(outcome, _)| outcome)
     }
 
     /// Re-fetches the payment a webhook names from the gateway (the webhook is only a hint) and
     /// applies what changed. Duplicates and stale webhooks change nothing but the event log.
-    async fn apply_webhook(&self, hook: &NewWebhook) -> Result<IpnOutcome, IpnError> {
+    async fn apply_webhook(
+        &self,
+        hook: &NewWebhook,
+        inbox: i64,
+    ) -> Result<(IpnOutcome, bool), IpnError> {
         if hook.kind != "payment" {
             tracing::info!(kind = %hook.kind, "ignoring non-payment webhook");
-            return Ok(IpnOutcome::Ignored);
+            return Ok((IpnOutcome::Ignored, false));
         }
         // `<invoice id>-<n>` names the payment for the n-th coin the payer picked.
         let invoice = hook
@@ -634,16 +640,17 @@ impl Checkout {
             .map_or(hook.order_id.as_str(), |(invoice, _)| invoice);
         let Some(id) = InvoiceId::parse(invoice) else {
             tracing::warn!(order_id = %hook.order_id, "webhook for an order id the shim never issued");
-            return Ok(IpnOutcome::UnknownInvoice);
+            return Ok((IpnOutcome::UnknownInvoice, false));
         };
         let Some(known) = self.store.invoice(&id).await? else {
             tracing::warn!(invoice = %id, "webhook for an unknown invoice");
-            return Ok(IpnOutcome::UnknownInvoice);
+            return Ok((IpnOutcome::UnknownInvoice, false));
         };
         self.refresh(
             &known,
             &hook.gateway_uuid,
             &format!("webhook said {}", hook.gateway_status),
+            Some(inbox),
         )
         .await
     }
@@ -673,7 +680,8 @@ impl Checkout {
         known: &InvoiceRecord,
         uuid: &str,
         why: &str,
-    ) -> Result<IpnOutcome, IpnError> {
+        inbox: Option<i64>,
+    ) -> Result<(IpnOutcome, bool), IpnError> {
         let id = &known.id;
         // One refresh per invoice at a time: fetching and applying under the same lock means an
         // older snapshot of the payment can never be applied after a newer one.
@@ -701,7 +709,7 @@ impl Checkout {
                 tracing::warn!(invoice = %id, "the gateway does not know the payment");
                 let event = ignore("ignored: the gateway does not know the payment", None);
                 self.store.record_event(id, &event, now()).await?;
-                return Ok(IpnOutcome::Ignored);
+                return Ok((IpnOutcome::Ignored, false));
             }
             Err(e) if e.is_transient() => return Err(IpnError::GatewayUnavailable(e)),
             Err(e) => return Err(IpnError::Gateway(e)),
@@ -725,7 +733,7 @@ impl Checkout {
                 Some(fetched.status.as_str().to_owned()),
             );
             self.store.record_event(id, &event, now()).await?;
-            return Ok(IpnOutcome::Ignored);
+            return Ok((IpnOutcome::Ignored, false));
         }
 
         // A concurrent writer (another process) may win the version race; decide again.
@@ -760,7 +768,7 @@ impl Checkout {
                         );
                         self.store.record_event(id, &event, now).await?;
                     }
-                    return Ok(IpnOutcome::Ignored);
+                    return Ok((IpnOutcome::Ignored, false));
                 }
                 let payment = InvoicePayment {
                     gateway_order_id: fetched.order_id.clone(),
@@ -798,6 +806,7 @@ impl Checkout {
                         now,
                         update.status != current.status,
                         Some(&event),
+                        inbox.map(|id| (id, outcome.to_string())),
                     )
                     .await?
                 {
@@ -807,12 +816,12 @@ impl Checkout {
                 self.changes.publish(id).await;
             } else if source == "reconcile" {
                 // A reconciler check that found nothing new is not worth a line in the history.
-                return Ok(outcome);
+                return Ok((outcome, false));
             } else {
                 self.store.record_event(id, &event, now).await?;
             }
             tracing::info!(invoice = %id, %outcome, source, "payment refreshed");
-            return Ok(outcome);
+            return Ok((outcome, update.is_some() && inbox.is_some()));
         }
         Err(IpnError::Store(StoreError::Corrupt(
             "too many concurrent updates".into(),
@@ -850,7 +859,7 @@ impl Checkout {
                 .collect();
             uuids.push(uuid);
             for uuid in &uuids {
-                match self.refresh(&invoice, uuid, "reconciled").await {
+                match self.refresh(&invoice, uuid, "reconciled", None).await {
                     Ok(_) => {}
                     Err(IpnError::GatewayUnavailable(e)) => {
                         tracing::warn!(error = %e, "gateway unavailable; reconciling later");

@@ -747,6 +747,7 @@ impl Store {
         now: i64,
         notify_shop: bool,
         event: Option<&InvoiceEvent>,
+        inbox: Option<(i64, String)>,
     ) -> Result<bool, StoreError> {
         let affected = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -789,6 +790,17 @@ impl Store {
                 .bind(&event.gateway_status)
                 .bind(&event.outcome)
                 .bind(event.version)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // The webhook that brought the change is done in the same breath.
+            if let Some((webhook, outcome)) = inbox.as_ref().filter(|_| affected == 1) {
+                sqlx::query(
+                    "UPDATE webhook_inbox SET attempts = attempts + 1, outcome = $2, processed_at = $3 WHERE id = $1",
+                )
+                .bind(webhook)
+                .bind(outcome)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;

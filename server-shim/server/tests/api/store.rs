@@ -146,14 +146,14 @@ async fn story(url: &str) {
     };
     assert!(
         !store
-            .apply_update(&record.id, 0, &update, 13, false, None)
+            .apply_update(&record.id, 0, &update, 13, false, None, None)
             .await
             .unwrap(),
         "a stale version is refused"
     );
     assert!(
         store
-            .apply_update(&record.id, 1, &update, 13, false, None)
+            .apply_update(&record.id, 1, &update, 13, false, None, None)
             .await
             .unwrap()
     );
@@ -175,7 +175,7 @@ async fn story(url: &str) {
     };
     assert!(
         store
-            .apply_update(&record.id, 2, &review, 14, true, None)
+            .apply_update(&record.id, 2, &review, 14, true, None, None)
             .await
             .unwrap()
     );
@@ -204,7 +204,7 @@ async fn story(url: &str) {
     };
     assert!(
         store
-            .apply_update(&record.id, 3, &back, 15, true, None)
+            .apply_update(&record.id, 3, &back, 15, true, None, None)
             .await
             .unwrap()
     );
