@@ -6,7 +6,7 @@ use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, new_invoice_i
 use crate::payment_uri::payment_uri;
 use crate::store::{
     GatewayDetails, InboxWebhook, InvoiceEvent, InvoicePayment, InvoiceUpdate, NewWebhook, Store,
-    StoreError,
+    StoreError, WithChange,
 };
 use rust_decimal::Decimal;
 use shim_api::{
@@ -804,9 +804,11 @@ impl Checkout {
                         current.version,
                         update,
                         now,
-                        update.status != current.status,
-                        Some(&event),
-                        inbox.map(|id| (id, outcome.to_string())),
+                        WithChange {
+                            notify_shop: update.status != current.status,
+                            event: Some(&event),
+                            webhook: inbox.map(|id| (id, outcome.to_string())),
+                        },
                     )
                     .await?
                 {

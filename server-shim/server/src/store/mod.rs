@@ -166,6 +166,17 @@ pub struct InvoicePayment {
     pub details: GatewayDetails,
 }
 
+/// What is written with an invoice change, in the same transaction.
+#[derive(Debug, Default)]
+pub struct WithChange<'a> {
+    /// Queue a callback to the shop (the status changed).
+    pub notify_shop: bool,
+    /// The change's line in the invoice's history.
+    pub event: Option<&'a InvoiceEvent>,
+    /// The inbox webhook that brought the change, and what became of it.
+    pub webhook: Option<(i64, String)>,
+}
+
 /// A change to apply to an invoice, guarded by the version it was computed from.
 #[derive(Debug, Clone)]
 pub struct InvoiceUpdate {
@@ -745,10 +756,13 @@ impl Store {
         expected_version: i64,
         update: &InvoiceUpdate,
         now: i64,
-        notify_shop: bool,
-        event: Option<&InvoiceEvent>,
-        inbox: Option<(i64, String)>,
+        with: WithChange<'_>,
     ) -> Result<bool, StoreError> {
+        let WithChange {
+            notify_shop,
+            event,
+            webhook: inbox,
+        } = with;
         let affected = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let affected = sqlx::query(

@@ -146,14 +146,32 @@ async fn story(url: &str) {
     };
     assert!(
         !store
-            .apply_update(&record.id, 0, &update, 13, false, None, None)
+            .apply_update(
+                &record.id,
+                0,
+                &update,
+                13,
+                server_shim::store::WithChange {
+                    notify_shop: false,
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap(),
         "a stale version is refused"
     );
     assert!(
         store
-            .apply_update(&record.id, 1, &update, 13, false, None, None)
+            .apply_update(
+                &record.id,
+                1,
+                &update,
+                13,
+                server_shim::store::WithChange {
+                    notify_shop: false,
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap()
     );
@@ -175,7 +193,16 @@ async fn story(url: &str) {
     };
     assert!(
         store
-            .apply_update(&record.id, 2, &review, 14, true, None, None)
+            .apply_update(
+                &record.id,
+                2,
+                &review,
+                14,
+                server_shim::store::WithChange {
+                    notify_shop: true,
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap()
     );
@@ -204,7 +231,16 @@ async fn story(url: &str) {
     };
     assert!(
         store
-            .apply_update(&record.id, 3, &back, 15, true, None, None)
+            .apply_update(
+                &record.id,
+                3,
+                &back,
+                15,
+                server_shim::store::WithChange {
+                    notify_shop: true,
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap()
     );
