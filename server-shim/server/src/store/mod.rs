@@ -941,6 +941,15 @@ impl Store {
         })
     }
 
+    /// The clause that lets several processes claim rows of one queue without waiting for each
+    /// other (PostgreSQL); SQLite has one writer at a time and needs none.
+    fn skip_locked(&self) -> &'static str {
+        match self {
+            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Store::Sqlite(_) => "",
+        }
+    }
+
     /// Claims up to `limit` due callbacks: each is hidden from other workers until `lease_until`.
     /// On PostgreSQL rows another worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`).
     pub async fn claim_jobs(
@@ -949,11 +958,7 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxJob>, StoreError> {
-        let lock = if matches!(self, Store::Postgres(_)) {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
+        let lock = self.skip_locked();
         let sql = format!(
             "UPDATE outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM outbox \
              WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \
@@ -1117,11 +1122,7 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<InboxWebhook>, StoreError> {
-        let lock = if matches!(self, Store::Postgres(_)) {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
+        let lock = self.skip_locked();
         let sql = format!(
             "UPDATE webhook_inbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM webhook_inbox \
              WHERE processed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \

@@ -5,17 +5,8 @@ use server_shim::{Application, Settings};
 
 async fn shim_with_widget(dir: &std::path::Path) -> String {
     let settings = Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: "sqlite::memory:".into(),
-        public_url: None,
-        gateway_url: String::new(),
-        merchant_uuid: None,
-        payment_key: None,
-        sandbox_state: None,
-        reconcile: Default::default(),
-        outbox: Default::default(),
-        rate_limit: Default::default(),
         widget_dir: dir.to_owned(),
+        ..crate::support::settings("sqlite::memory:")
     };
     let app = Application::build_demo(&settings).await.unwrap();
     let url = app.url().to_owned();

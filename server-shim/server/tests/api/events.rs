@@ -167,19 +167,7 @@ async fn two_shims_on_one_postgres_share_live_changes() {
 
 #[tokio::test]
 async fn shutdown_stops_taking_connections_and_does_not_wait_forever_for_streams() {
-    let settings = server_shim::Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: "sqlite::memory:".into(),
-        public_url: None,
-        gateway_url: String::new(),
-        merchant_uuid: None,
-        payment_key: None,
-        sandbox_state: None,
-        reconcile: Default::default(),
-        outbox: Default::default(),
-        rate_limit: Default::default(),
-        widget_dir: std::env::temp_dir(),
-    };
+    let settings = crate::support::settings("sqlite::memory:");
     let app = server_shim::Application::build_demo(&settings)
         .await
         .unwrap();

@@ -67,6 +67,27 @@ pub async fn postgres_url() -> Option<String> {
     ))
 }
 
+/// Settings for a test shim on `database_url`: the demo's defaults, quick outbox retries.
+pub fn settings(database_url: &str) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.into(),
+        public_url: None,
+        gateway_url: String::new(),
+        merchant_uuid: None,
+        payment_key: None,
+        sandbox_state: None,
+        reconcile: server_shim::checkout::ReconcilePolicy::default(),
+        outbox: server_shim::outbox::OutboxPolicy {
+            every: std::time::Duration::from_millis(100),
+            first_retry: std::time::Duration::from_millis(100),
+            max_attempts: 12,
+        },
+        rate_limit: server_shim::rate_limit::RateLimit::default(),
+        widget_dir: std::env::temp_dir(),
+    }
+}
+
 impl TestApp {
     pub async fn spawn(database_url: &str) -> TestApp {
         Self::spawn_with(
@@ -96,21 +117,9 @@ impl TestApp {
         rate_limit: server_shim::rate_limit::RateLimit,
     ) -> TestApp {
         let settings = Settings {
-            listen: "127.0.0.1:0".into(),
-            database_url: database_url.into(),
-            public_url: None,
-            gateway_url: String::new(),
-            merchant_uuid: None,
-            payment_key: None,
-            sandbox_state: None,
             reconcile,
-            outbox: server_shim::outbox::OutboxPolicy {
-                every: std::time::Duration::from_millis(100),
-                first_retry: std::time::Duration::from_millis(100),
-                max_attempts: 12,
-            },
             rate_limit,
-            widget_dir: std::env::temp_dir(),
+            ..settings(database_url)
         };
         let app = Application::build_demo(&settings).await.unwrap();
         let url = app.url().to_owned();
