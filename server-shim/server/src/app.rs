@@ -222,7 +222,7 @@ impl Application {
             checkout,
             pay_page_extra: PayPageExtra {
                 script: None,
-                head: routes::pay_page::widget_preloads(&settings.widget_dir),
+                head: routes::pay_page::widget_preloads(&settings.widget_dir).into(),
             },
             metrics: std::sync::Arc::default(),
             limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
@@ -292,7 +292,7 @@ impl Application {
             checkout: checkout.clone(),
             pay_page_extra: PayPageExtra {
                 script: Some("/demo/panel.js"),
-                head: routes::pay_page::widget_preloads(&settings.widget_dir),
+                head: routes::pay_page::widget_preloads(&settings.widget_dir).into(),
             },
             metrics: std::sync::Arc::default(),
             limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(

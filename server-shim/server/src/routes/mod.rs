@@ -48,7 +48,7 @@ pub struct PayPageExtra {
     pub script: Option<&'static str>,
     /// Markup for the page's `<head>`: preloads of the widget's files (see
     /// [`pay_page::widget_preloads`]).
-    pub head: String,
+    pub head: std::sync::Arc<str>,
 }
 
 /// The shim's routes, with the widget assets served from `widget_dir`.
@@ -99,7 +99,6 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
                 .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(deadline))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -188,19 +187,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// The longest a request may take to be answered (reading its body included): longer than the
-/// gateway client's own deadline with its retries, so those fail first with a clear error. A live
-/// stream is answered at once and then streams without a limit.
+/// The longest a request with a body may take to be answered (reading the body included): longer
+/// than the gateway client's own deadline with its retries, so those fail first with a clear error.
 const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Answers `503` with a JSON error to a request that takes longer than [`REQUEST_DEADLINE`]
-/// (a client trickling its body, a stuck dependency), instead of holding the connection forever.
-async fn deadline(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    within(REQUEST_DEADLINE, next.run(request)).await
-}
 
 /// `answer`, or a JSON `503` if it is not ready within `limit`.
 async fn within(
@@ -256,7 +245,11 @@ async fn widget_cache(
     response
 }
 
-/// Counts every request by its route pattern (never the raw path, which holds ids) and status.
+/// Counts every request by its route pattern (never the raw path, which holds ids) and status,
+/// and answers `503` with a JSON error to a request with a body that takes longer than
+/// [`REQUEST_DEADLINE`] (a client trickling its body, a stuck dependency) instead of holding the
+/// connection forever. Reads have no body to trickle and answer from memory or one query (whose
+/// pool waits at most 5 s): they skip the timer. One layer for both: each layer costs every request.
 async fn track(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -268,7 +261,11 @@ async fn track(
         .get::<axum::extract::MatchedPath>()
         .cloned();
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
+    let response = if matches!(request.method(), &Method::GET | &Method::HEAD) {
+        next.run(request).await
+    } else {
+        within(REQUEST_DEADLINE, next.run(request)).await
+    };
     state.metrics.request(
         route.as_ref().map_or("unmatched", |p| p.as_str()),
         response.status().as_u16(),
