@@ -25,6 +25,7 @@ pub mod checkout;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod links;
 pub mod metrics;
 pub mod outbox;
 pub mod payment_uri;

@@ -46,11 +46,98 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Payment links: make them, list them, stop and restart them.
+    Links {
+        #[command(subcommand)]
+        command: LinksCommand,
+    },
     /// Inspect the gateway's webhooks as received (the durable inbox).
     Webhooks {
         #[command(subcommand)]
         command: WebhooksCommand,
     },
+}
+
+#[derive(Args)]
+struct LinkShopArgs {
+    /// The shop's name.
+    #[arg(long)]
+    shop: String,
+    /// The shim's public URL, to print full link URLs.
+    #[arg(long, env = "SHIM_PUBLIC_URL")]
+    public_url: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Subcommand)]
+enum LinksCommand {
+    /// Make a payment link and print its URL.
+    Create {
+        /// The price, like 15.00.
+        #[arg(long)]
+        amount: String,
+        /// Its currency, like USD or USDT.
+        #[arg(long)]
+        currency: String,
+        /// What is paid for, shown to the payer.
+        #[arg(long)]
+        description: String,
+        /// A fresh invoice on every visit (a donation, a fixed-price product); default: once.
+        #[arg(long)]
+        reusable: bool,
+        /// The link starts no invoice after this many hours.
+        #[arg(long)]
+        expires_in_hours: Option<u64>,
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
+    /// List a shop's links, newest first.
+    List {
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
+    /// Stop a link: its page says it is disabled.
+    Disable {
+        /// The link's id (lnk_...).
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
+    /// Take payments through a link again.
+    Enable {
+        /// The link's id (lnk_...).
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
+}
+
+impl LinkShopArgs {
+    async fn open(&self) -> anyhow::Result<(Store, Shop)> {
+        let store = open_store(&self.database).await?;
+        let shop = store
+            .list_shops()
+            .await?
+            .into_iter()
+            .find(|s| s.name == self.shop)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no shop named {:?} (see `server-shim shops list`)",
+                    self.shop
+                )
+            })?;
+        Ok((store, shop))
+    }
+
+    fn url(&self, id: &str) -> String {
+        match &self.public_url {
+            Some(base) => format!("{}/l/{id}", base.trim_end_matches('/')),
+            None => format!("/l/{id} (on the shim; set SHIM_PUBLIC_URL for the full URL)"),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -670,6 +757,50 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 println!("callback {id} will be sent again by the running shim");
             }
         },
+        Command::Links { command } => match command {
+            LinksCommand::Create {
+                amount,
+                currency,
+                description,
+                reusable,
+                expires_in_hours,
+                shop,
+            } => {
+                let (store, owner) = shop.open().await?;
+                let request = server_shim::links::NewLinkRequest {
+                    amount,
+                    currency,
+                    description,
+                    reusable,
+                    expires_in_seconds: expires_in_hours.map(|h| h.saturating_mul(3600)),
+                };
+                let link =
+                    server_shim::links::new_link(&owner, request, server_shim::checkout::now())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                store.create_link(&link).await?;
+                println!("link {} for {} {}", link.id, link.amount, link.currency);
+                println!("url: {}", shop.url(&link.id));
+            }
+            LinksCommand::List { shop } => {
+                let (store, owner) = shop.open().await?;
+                println!("id\tkind\tprice\tenabled\tuses\tdescription\turl");
+                for link in store.links(&owner.id).await? {
+                    println!(
+                        "{}\t{}\t{} {}\t{}\t{}\t{}\t{}",
+                        link.id,
+                        if link.reusable { "reusable" } else { "once" },
+                        link.amount,
+                        link.currency,
+                        if link.enabled { "yes" } else { "no" },
+                        link.uses,
+                        link.description,
+                        shop.url(&link.id)
+                    );
+                }
+            }
+            LinksCommand::Disable { id, shop } => set_link(&shop, &id, false).await?,
+            LinksCommand::Enable { id, shop } => set_link(&shop, &id, true).await?,
+        },
         Command::Webhooks {
             command:
                 WebhooksCommand::List {
@@ -694,6 +825,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Disables or enables a shop's link, saying what it did.
+async fn set_link(shop: &LinkShopArgs, id: &str, enabled: bool) -> anyhow::Result<()> {
+    let (store, owner) = shop.open().await?;
+    if !store.set_link_enabled(&owner.id, id, enabled).await? {
+        anyhow::bail!(
+            "shop {:?} has no link {id:?} (see `server-shim links list`)",
+            owner.name
+        );
+    }
+    println!(
+        "link {id} {}",
+        if enabled {
+            "takes payments again"
+        } else {
+            "is disabled"
+        }
+    );
     Ok(())
 }
 

@@ -4,6 +4,7 @@ mod error;
 mod events;
 mod invoices;
 mod ipn;
+mod links;
 mod openapi;
 pub mod pay_page;
 mod platforms;
@@ -60,6 +61,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/invoices/{id}/coins", get(invoices::coins))
         .route("/v1/invoices/{id}/coin", post(invoices::choose_coin))
         .route("/pay/{id}", get(pay_page::page))
+        .route("/l/{id}", get(links::open))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), limit))
         .layer(
             CorsLayer::new()
@@ -89,6 +91,9 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/invoices", post(invoices::create))
         .merge(public)
         .route("/v1/ipn/cryptomus", post(ipn::cryptomus))
+        .route("/v1/links", post(links::create).get(links::list))
+        .route("/v1/links/{id}/disable", post(links::disable))
+        .route("/v1/links/{id}/enable", post(links::enable))
         .route("/v1/platforms/woocommerce/connect", post(platforms::connect))
         .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
         .route("/healthz", get(healthz))

@@ -14,6 +14,7 @@ use shim_api::InvoiceId;
         ("id" = String, Path, description = "The invoice id"),
         ("lang" = Option<String>, Query, description = "The payer's language (`de`, `pt-BR`, `ar`); else the browser's"),
         ("theme" = Option<String>, Query, description = "`light`, `dark` or `auto` (the payer's system setting, the default)"),
+        ("link" = Option<String>, Query, description = "The payment link the payer came from: its description and the merchant's name are shown"),
     ),
     responses(
         (status = 200, description = "HTML", content_type = "text/html", body = String),
@@ -33,9 +34,9 @@ pub(super) async fn page(
             .and_then(|v| v.to_str().ok()),
     );
     let id = id.ok().and_then(|Path(id)| InvoiceId::parse(&id));
-    let known = match &id {
+    let record = match &id {
         Some(id) => match state.checkout.store().invoice(id).await {
-            Ok(found) => found.is_some(),
+            Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "could not read an invoice for the pay page");
                 return (
@@ -45,9 +46,9 @@ pub(super) async fn page(
                     .into_response();
             }
         },
-        None => false,
+        None => None,
     };
-    let Some(id) = id.filter(|_| known) else {
+    let Some((id, record)) = id.zip(record) else {
         return (
             StatusCode::NOT_FOUND,
             Html(shell(&lang, "Payment not found", NOT_FOUND)),
@@ -60,9 +61,14 @@ pub(super) async fn page(
         .and_then(|q| q.theme.as_deref())
         .filter(|t| matches!(*t, "light" | "dark" | "auto"))
         .unwrap_or("auto");
+    // Opened from a payment link: what is paid for, and to whom, above the widget.
+    let link_header = match query.as_ref().ok().and_then(|q| q.link.as_deref()) {
+        Some(link) => link_header(&state, link, &record).await,
+        None => String::new(),
+    };
     // The id has passed `InvoiceId::parse`: letters, digits and `_` only, safe in HTML attributes.
     let mut body = format!(
-        r#"<main class="pay"><div id="checkout"></div>
+        r#"<main class="pay">{link_header}<div id="checkout"></div>
 <script src="/widget/embed.js" data-invoice="{id}" data-target="checkout" data-theme="{theme}" async></script>
 <noscript><p>This payment page needs JavaScript to show the payment details.</p></noscript>"#
     );
@@ -107,6 +113,42 @@ const UNAVAILABLE: &str = r#"<main class="pay"><h1>Temporarily unavailable</h1>
 pub(super) struct PageQuery {
     lang: Option<String>,
     theme: Option<String>,
+    link: Option<String>,
+}
+
+/// Text for HTML, escaped.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The merchant's name and the link's description, when the invoice came from that link.
+async fn link_header(
+    state: &AppState,
+    link: &str,
+    record: &crate::domain::InvoiceRecord,
+) -> String {
+    let store = state.checkout.store();
+    let Ok(Some(link)) = store.link(link, None).await else {
+        return String::new();
+    };
+    if !crate::links::belongs_to(record, &link) {
+        return String::new();
+    }
+    let merchant = match store.shop(&link.shop_id).await {
+        Ok(Some(shop)) => shop.name,
+        _ => return String::new(),
+    };
+    format!(
+        r#"<header class="link"><p class="merchant">{}</p><h1>{}</h1><p class="price">{} {}</p></header>"#,
+        escape_html(&merchant),
+        escape_html(&link.description),
+        escape_html(&link.amount.to_string()),
+        escape_html(&link.currency)
+    )
 }
 
 /// A language tag that is safe in an attribute: letters, digits and `-`, starting with a 2 or 3
@@ -186,6 +228,7 @@ fn shell_with(lang: &str, title: &str, head: &str, body: &str) -> String {
   body {{ margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f4f5f7; color: #1d2330; }}
   .pay {{ max-width: 440px; margin: 0 auto; padding: 24px 16px; }}
   h1 {{ font-size: 1.4rem; }}
+  .link {{ margin-bottom: 16px; }} .link .merchant {{ color: #4a5568; margin: 0; }} .link h1 {{ margin: 4px 0; }} .link .price {{ margin: 0; font-weight: 600; }}
   .sandbox {{ margin-top: 24px; padding: 16px; border: 2px dashed #b7791f; border-radius: 12px; background: #fffaf0; }}
   .sandbox h2 {{ font-size: 1rem; margin: 0 0 8px; }}
   .sandbox button {{ margin: 4px 8px 4px 0; padding: 8px 12px; border-radius: 8px; border: 1px solid #b7791f; background: #fff; cursor: pointer; font: inherit; }}

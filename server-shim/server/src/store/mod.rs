@@ -157,6 +157,31 @@ pub struct GatewayDetails {
     pub expires_at: i64,
 }
 
+/// A payment link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// `lnk_` and hex; also the order id of a one-time link's invoice.
+    pub id: String,
+    /// The shop it takes payments for.
+    pub shop_id: ShopId,
+    /// A fresh invoice on every visit, or one invoice for good.
+    pub reusable: bool,
+    /// The price.
+    pub amount: Decimal,
+    /// Its currency.
+    pub currency: String,
+    /// What is paid for, shown above the widget.
+    pub description: String,
+    /// After this (unix seconds) the link starts no invoice.
+    pub expires_at: Option<i64>,
+    /// A disabled link starts nothing and says so.
+    pub enabled: bool,
+    /// Invoices a reusable link started.
+    pub uses: i64,
+    /// When it was made.
+    pub created_at: i64,
+}
+
 /// One of an invoice's payments at the gateway (one per coin the payer picked).
 #[derive(Debug, Clone)]
 pub struct InvoicePayment {
@@ -299,6 +324,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "platform connects",
         include_str!("../../migrations/sqlite/0008_platform_connects.sql"),
     ),
+    (
+        9,
+        "links",
+        include_str!("../../migrations/sqlite/0009_links.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -340,6 +370,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "platform connects",
         include_str!("../../migrations/postgres/0008_platform_connects.sql"),
+    ),
+    (
+        9,
+        "links",
+        include_str!("../../migrations/postgres/0009_links.sql"),
     ),
 ];
 
@@ -583,7 +618,8 @@ impl Store {
         Ok((record, inserted))
     }
 
-    async fn invoice_by_order(
+    /// The shop's invoice for `order_id`, if there is one.
+    pub async fn invoice_by_order(
         &self,
         shop: &ShopId,
         order_id: &str,
@@ -924,6 +960,119 @@ impl Store {
                 .fetch_one(pool)
                 .await?;
             Ok(Some((name.try_get("name")?, site)))
+        })
+    }
+
+    /// Stores a new payment link.
+    pub async fn create_link(&self, link: &Link) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO links (id, shop_id, reusable, amount, currency, description, expires_at, enabled, uses, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)",
+            )
+            .bind(&link.id)
+            .bind(&link.shop_id.0)
+            .bind(i32::from(link.reusable))
+            .bind(link.amount.to_string())
+            .bind(&link.currency)
+            .bind(&link.description)
+            .bind(link.expires_at)
+            .bind(i32::from(link.enabled))
+            .bind(link.created_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Link `id` (of shop `shop`, when given).
+    pub async fn link(&self, id: &str, shop: Option<&ShopId>) -> Result<Option<Link>, StoreError> {
+        Ok(self
+            .links_where(
+                "id = $1 AND ($2 IS NULL OR shop_id = $2)",
+                id,
+                shop.map(|s| s.0.as_str()),
+            )
+            .await?
+            .pop())
+    }
+
+    /// A shop's links, newest first.
+    pub async fn links(&self, shop: &ShopId) -> Result<Vec<Link>, StoreError> {
+        self.links_where("shop_id = $1 AND shop_id = $2", &shop.0, Some(&shop.0))
+            .await
+    }
+
+    async fn links_where(
+        &self,
+        condition: &str,
+        first: &str,
+        second: Option<&str>,
+    ) -> Result<Vec<Link>, StoreError> {
+        let sql = format!(
+            "SELECT id, shop_id, reusable, amount, currency, description, expires_at, enabled, uses, created_at \
+             FROM links WHERE {condition} ORDER BY created_at DESC, id"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(first).bind(second).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Link {
+                        id: row.try_get("id")?,
+                        shop_id: ShopId(row.try_get("shop_id")?),
+                        reusable: row.try_get::<i32, _>("reusable")? != 0,
+                        amount: decimal(row.try_get("amount")?)?,
+                        currency: row.try_get("currency")?,
+                        description: row.try_get("description")?,
+                        expires_at: row.try_get("expires_at")?,
+                        enabled: row.try_get::<i32, _>("enabled")? != 0,
+                        uses: row.try_get("uses")?,
+                        created_at: row.try_get("created_at")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Enables or disables shop `shop`'s link `id`; `false` if it has no such link.
+    pub async fn set_link_enabled(
+        &self,
+        shop: &ShopId,
+        id: &str,
+        enabled: bool,
+    ) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query("UPDATE links SET enabled = $3 WHERE id = $1 AND shop_id = $2")
+                .bind(id)
+                .bind(&shop.0)
+                .bind(i32::from(enabled))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// Counts one more invoice started by reusable link `id`; the new count.
+    pub async fn next_link_use(&self, id: &str) -> Result<i64, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("UPDATE links SET uses = uses + 1 WHERE id = $1 RETURNING uses")
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
+            Ok(row.try_get("uses")?)
+        })
+    }
+
+    /// The shop `id`.
+    pub async fn shop(&self, id: &ShopId) -> Result<Option<Shop>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT id, name FROM shops WHERE id = $1")
+                .bind(&id.0)
+                .fetch_optional(pool)
+                .await?;
+            let Some(row) = row else { return Ok(None) };
+            Ok(Some(Shop { id: ShopId(row.try_get("id")?), name: row.try_get("name")? }))
         })
     }
 

@@ -249,3 +249,79 @@ fn a_shop_is_connected_to_its_platform_with_checked_settings() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn links_are_made_listed_and_stopped_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("shim-cli-links-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    assert!(
+        shim(&["shops", "add", "--name", "studio"], &db)
+            .status
+            .success()
+    );
+    let public = ["--public-url", "https://pay.studio.example"];
+    let made = shim(
+        &[
+            &[
+                "links",
+                "create",
+                "--shop",
+                "studio",
+                "--amount",
+                "120",
+                "--currency",
+                "EUR",
+            ][..],
+            &["--description", "Portrait session", "--reusable"],
+            &public,
+        ]
+        .concat(),
+        &db,
+    );
+    let out = text(&made);
+    assert!(made.status.success(), "{out}");
+    let url = out
+        .lines()
+        .find_map(|l| l.strip_prefix("url: "))
+        .unwrap()
+        .to_owned();
+    assert!(
+        url.starts_with("https://pay.studio.example/l/lnk_"),
+        "{url}"
+    );
+    let id = url.rsplit('/').next().unwrap().to_owned();
+    let listed = text(&shim(
+        &[&["links", "list", "--shop", "studio"][..], &public].concat(),
+        &db,
+    ));
+    assert!(
+        listed.contains(&id) && listed.contains("reusable") && listed.contains("120 EUR"),
+        "{listed}"
+    );
+    let stopped = text(&shim(
+        &["links", "disable", "--shop", "studio", "--id", &id],
+        &db,
+    ));
+    assert!(stopped.contains("is disabled"), "{stopped}");
+    let bad = text(&shim(
+        &[
+            "links",
+            "create",
+            "--shop",
+            "studio",
+            "--amount",
+            "1e3",
+            "--currency",
+            "EUR",
+            "--description",
+            "x",
+        ],
+        &db,
+    ));
+    assert!(bad.contains("amount must be a plain decimal"), "{bad}");
+    let nobody = text(&shim(&["links", "list", "--shop", "nobody"], &db));
+    assert!(nobody.contains("no shop named"), "{nobody}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

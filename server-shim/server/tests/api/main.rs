@@ -12,6 +12,7 @@ mod events;
 mod inbox;
 mod invoices;
 mod ipn;
+mod links;
 mod outbox;
 mod platforms;
 mod scenarios;

@@ -1,0 +1,194 @@
+//! Payment links: a price a merchant sends by email or messenger, for people without a website. A
+//! one-time link has one invoice for good (its order id is the link's id), and shows that invoice's
+//! status forever after; a reusable link starts a fresh invoice on every visit, like a donation or
+//! a fixed-price product page.
+
+use crate::checkout::{Checkout, CheckoutError, now};
+use crate::domain::{InvoiceRecord, NewInvoice, Shop, new_invoice_id};
+use crate::store::{Link, StoreError};
+use serde::{Deserialize, Serialize};
+use shim_api::CreateInvoiceRequest;
+
+/// `POST /v1/links` and `server-shim links create`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLinkRequest {
+    /// The price, a decimal string.
+    pub amount: String,
+    /// Its currency (`USD`, `EUR`, `USDT`...).
+    pub currency: String,
+    /// What is paid for, shown to the payer above the widget (1 to 200 characters).
+    pub description: String,
+    /// A fresh invoice on every visit (default: one invoice, once).
+    #[serde(default)]
+    pub reusable: bool,
+    /// The link starts no invoice after this many seconds.
+    #[serde(default)]
+    pub expires_in_seconds: Option<u64>,
+}
+
+/// A link as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LinkView {
+    /// `lnk_...`.
+    pub id: String,
+    /// Where to send payers.
+    pub url: String,
+    /// The price.
+    pub amount: String,
+    /// Its currency.
+    pub currency: String,
+    /// What is paid for.
+    pub description: String,
+    /// A fresh invoice per visit.
+    pub reusable: bool,
+    /// Unix seconds after which it starts no invoice.
+    pub expires_at: Option<i64>,
+    /// Whether it takes payments.
+    pub enabled: bool,
+    /// Invoices a reusable link started.
+    pub uses: i64,
+}
+
+/// Why a link does not lead to a payment.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// No such link.
+    #[error("this payment link does not exist")]
+    NotFound,
+    /// The merchant disabled it.
+    #[error("this payment link has been disabled by the merchant")]
+    Disabled,
+    /// Its time is over.
+    #[error("this payment link has expired")]
+    Expired,
+    /// Starting the invoice failed.
+    #[error(transparent)]
+    Checkout(#[from] CheckoutError),
+}
+
+impl From<StoreError> for LinkError {
+    fn from(error: StoreError) -> Self {
+        LinkError::Checkout(CheckoutError::Store(error))
+    }
+}
+
+impl Checkout {
+    /// The view of `link`, with its URL.
+    pub fn link_view(&self, link: &Link) -> LinkView {
+        LinkView {
+            id: link.id.clone(),
+            url: format!("{}/l/{}", self.public_url(), link.id),
+            amount: link.amount.to_string(),
+            currency: link.currency.clone(),
+            description: link.description.clone(),
+            reusable: link.reusable,
+            expires_at: link.expires_at,
+            enabled: link.enabled,
+            uses: link.uses,
+        }
+    }
+
+    /// Makes and stores a payment link for `shop`.
+    pub async fn create_link(
+        &self,
+        shop: &Shop,
+        request: NewLinkRequest,
+    ) -> Result<Link, CheckoutError> {
+        let link = new_link(shop, request, now())?;
+        self.store().create_link(&link).await?;
+        Ok(link)
+    }
+
+    /// A payer opens link `id`: the invoice to show (a one-time link's own, whatever became of
+    /// it; a fresh one for a reusable link).
+    pub async fn open_link(&self, id: &str) -> Result<(Link, Shop, InvoiceRecord), LinkError> {
+        let store = self.store();
+        let link = store.link(id, None).await?.ok_or(LinkError::NotFound)?;
+        if !link.enabled {
+            return Err(LinkError::Disabled);
+        }
+        let shop = store
+            .shop(&link.shop_id)
+            .await?
+            .ok_or(LinkError::NotFound)?;
+        if !link.reusable
+            && let Some(existing) = store.invoice_by_order(&shop.id, &link.id).await?
+        {
+            return Ok((link, shop, existing));
+        }
+        if link.expires_at.is_some_and(|at| now() >= at) {
+            return Err(LinkError::Expired);
+        }
+        let order_id = if link.reusable {
+            format!("{}-{}", link.id, store.next_link_use(&link.id).await?)
+        } else {
+            link.id.clone()
+        };
+        let request = invoice_request(&order_id, &link.amount.to_string(), &link.currency);
+        let (record, _) = self.create_invoice(&shop, request).await?;
+        Ok((link, shop, record))
+    }
+}
+
+/// A new payment link for `shop`, its price checked as an invoice's would be.
+pub fn new_link(shop: &Shop, request: NewLinkRequest, now: i64) -> Result<Link, CheckoutError> {
+    let id = format!("lnk_{}", hex::encode(crate::domain::random_bytes::<12>()?));
+    // The same rules as an invoice for the price; the link's id is a valid order id.
+    let invoice = invoice_request(&id, &request.amount, &request.currency);
+    let checked = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), invoice)
+        .map_err(CheckoutError::Invalid)?;
+    let description = request.description.trim();
+    if description.is_empty()
+        || description.chars().count() > 200
+        || description.chars().any(char::is_control)
+    {
+        return Err(CheckoutError::Invalid(
+            "description must be 1 to 200 characters without control characters".into(),
+        ));
+    }
+    let expires_in = match request.expires_in_seconds {
+        Some(s) if !(300..=365 * 24 * 3600).contains(&s) => {
+            return Err(CheckoutError::Invalid(
+                "expires_in_seconds must be between 300 and 31536000".into(),
+            ));
+        }
+        other => other.map(|s| s as i64),
+    };
+    Ok(Link {
+        id,
+        shop_id: shop.id.clone(),
+        reusable: request.reusable,
+        amount: checked.amount,
+        currency: checked.currency,
+        description: description.to_owned(),
+        expires_at: expires_in.map(|s| now + s),
+        enabled: true,
+        uses: 0,
+        created_at: now,
+    })
+}
+
+fn invoice_request(order_id: &str, amount: &str, currency: &str) -> CreateInvoiceRequest {
+    CreateInvoiceRequest {
+        order_id: order_id.to_owned(),
+        amount: amount.to_owned(),
+        currency: currency.to_owned(),
+        network: None,
+        to_currency: None,
+        lifetime: None,
+        url_return: None,
+        url_success: None,
+        platform_order_ref: None,
+    }
+}
+
+/// Whether invoice `record` was started by link `link`.
+pub fn belongs_to(record: &InvoiceRecord, link: &Link) -> bool {
+    record.shop_id == link.shop_id
+        && (record.order_id == link.id
+            || record
+                .order_id
+                .strip_prefix(&link.id)
+                .is_some_and(|rest| rest.starts_with('-')))
+}

@@ -1,0 +1,167 @@
+//! Payment links: the shop's API to make and manage them, and `GET /l/{id}`, where payers land.
+
+use super::error::json_body;
+use super::invoices::authenticate;
+use super::{ApiError, AppState};
+use crate::links::{LinkError, LinkView, NewLinkRequest};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde_json::{Value, json};
+
+/// Makes a payment link.
+#[utoipa::path(
+    post, path = "/v1/links", tag = "links",
+    request_body = NewLinkRequest,
+    security(("shop_token" = [])),
+    responses(
+        (status = 201, description = "The link, with the URL to send payers", body = LinkView),
+        (status = 400, description = "A field is invalid; the message names it", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let request: NewLinkRequest = json_body(&headers, body)?;
+    let link = state.checkout.create_link(&shop, request).await?;
+    Ok((StatusCode::CREATED, Json(state.checkout.link_view(&link))).into_response())
+}
+
+/// The shop's payment links, newest first.
+#[utoipa::path(
+    get, path = "/v1/links", tag = "links",
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "`{\"links\": [...]}`"),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let links = state
+        .checkout
+        .store()
+        .links(&shop.id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let views: Vec<LinkView> = links.iter().map(|l| state.checkout.link_view(l)).collect();
+    Ok(Json(json!({ "links": views })))
+}
+
+async fn set_enabled(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    enabled: bool,
+) -> Result<Json<Value>, ApiError> {
+    let shop = authenticate(state, headers).await?;
+    let Ok(Path(id)) = id else {
+        return Err(ApiError::not_found("no link with that id"));
+    };
+    let store = state.checkout.store();
+    if !store
+        .set_link_enabled(&shop.id, &id, enabled)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+    {
+        return Err(ApiError::not_found("no link with that id"));
+    }
+    let link = store
+        .link(&id, Some(&shop.id))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(|| ApiError::not_found("no link with that id"))?;
+    Ok(Json(json!(state.checkout.link_view(&link))))
+}
+
+/// Stops a link: its page says it is disabled.
+#[utoipa::path(
+    post, path = "/v1/links/{id}/disable", tag = "links",
+    params(("id" = String, Path, description = "The link id, `lnk_…`")),
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "The link", body = LinkView),
+        (status = 404, description = "The shop has no such link", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn disable(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    set_enabled(&state, &headers, id, false).await
+}
+
+/// Takes payments through a link again.
+#[utoipa::path(
+    post, path = "/v1/links/{id}/enable", tag = "links",
+    params(("id" = String, Path, description = "The link id, `lnk_…`")),
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "The link", body = LinkView),
+        (status = 404, description = "The shop has no such link", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn enable(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    set_enabled(&state, &headers, id, true).await
+}
+
+/// Where a payer lands: the link's invoice on the hosted pay page, or a page saying why not.
+#[utoipa::path(
+    get, path = "/l/{id}", tag = "pages",
+    params(("id" = String, Path, description = "The link id")),
+    responses(
+        (status = 303, description = "To the pay page of the link's invoice"),
+        (status = 404, description = "No such link (HTML)", content_type = "text/html", body = String),
+        (status = 410, description = "Disabled or expired (HTML)", content_type = "text/html", body = String),
+    )
+)]
+pub(super) async fn open(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return closed(StatusCode::NOT_FOUND, &LinkError::NotFound.to_string());
+    };
+    match state.checkout.open_link(&id).await {
+        Ok((link, _, invoice)) => {
+            let to = format!("/pay/{}?link={}", invoice.id, link.id);
+            ([(header::CACHE_CONTROL, "no-store")], Redirect::to(&to)).into_response()
+        }
+        Err(LinkError::Checkout(e)) => ApiError::from(e).into_response(),
+        Err(e @ LinkError::NotFound) => closed(StatusCode::NOT_FOUND, &e.to_string()),
+        Err(e) => closed(StatusCode::GONE, &e.to_string()),
+    }
+}
+
+fn closed(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Payment link</title></head><body style=\"font-family: system-ui, sans-serif; max-width: 440px; margin: 0 auto; padding: 24px 16px\">\
+         <main><h1>Payment link</h1><p>{}.</p><p>Ask the merchant for a new link if you still need to pay.</p></main></body></html>",
+        super::pay_page::escape_html(&capitalized(message))
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,248 @@
+//! Payment links: made through the API or the CLI, opened by payers, one-time or reusable,
+//! disabled and enabled again, each refusal said plainly.
+
+use crate::support::TestApp;
+use serde_json::{Value, json};
+use server_shim::store::{Link, Store};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn create(app: &TestApp, body: Value) -> (u16, Value) {
+    let response = app
+        .http
+        .post(format!("{}/v1/links", app.url))
+        .bearer_auth(&app.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Opens a link as a payer: the pay page it leads to, or the status and page of a refusal.
+async fn open(app: &TestApp, id: &str) -> Result<String, (u16, String)> {
+    let response = no_redirects()
+        .get(format!("{}/l/{id}", app.url))
+        .send()
+        .await
+        .unwrap();
+    if response.status().as_u16() == 303 {
+        return Ok(response.headers()["location"].to_str().unwrap().to_owned());
+    }
+    let status = response.status().as_u16();
+    Err((status, response.text().await.unwrap()))
+}
+
+fn invoice_of(location: &str) -> String {
+    location
+        .trim_start_matches("/pay/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_one_time_link_has_one_invoice_and_shows_it_forever() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (status, link) = create(
+        &app,
+        json!({ "amount": "25.00", "currency": "USD", "description": "Logo design <b>v2</b>" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{link}");
+    let id = link["id"].as_str().unwrap();
+    assert!(link["url"].as_str().unwrap().ends_with(&format!("/l/{id}")));
+
+    let first = open(&app, id).await.unwrap();
+    let again = open(&app, id).await.unwrap();
+    assert_eq!(
+        invoice_of(&first),
+        invoice_of(&again),
+        "one invoice, whatever the visits"
+    );
+    let page = app
+        .http
+        .get(format!("{}{first}", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<p class="merchant">demo</p>"#), "{page}");
+    assert!(
+        page.contains("Logo design &lt;b&gt;v2&lt;/b&gt;"),
+        "escaped: {page}"
+    );
+    assert!(page.contains("25.00 USD"));
+
+    // The payer picks a coin and pays; the link goes on showing that invoice, now paid.
+    let invoice = invoice_of(&first);
+    let (_, view) = app.invoice(&invoice).await;
+    assert_eq!(view["can_change_coin"], true, "the payer picks the coin");
+    app.http
+        .post(format!("{}/v1/invoices/{invoice}/coin", app.url))
+        .json(&json!({ "currency": "USDT", "network": "tron" }))
+        .send()
+        .await
+        .unwrap();
+    app.sandbox(
+        "pay",
+        json!({ "order_id": format!("{invoice}-2"), "amount": "25" }),
+    )
+    .await;
+    app.wait_for_status(&invoice, "paid").await;
+    assert_eq!(invoice_of(&open(&app, id).await.unwrap()), invoice);
+}
+
+#[tokio::test]
+async fn a_reusable_link_starts_a_fresh_invoice_per_visit() {
+    for database in crate::support::database_urls().await {
+        reusable_on(&database).await;
+    }
+}
+
+async fn reusable_on(database: &str) {
+    let app = TestApp::spawn(database).await;
+    let (_, link) = create(
+        &app,
+        json!({ "amount": "5", "currency": "EUR", "description": "Donation", "reusable": true }),
+    )
+    .await;
+    let id = link["id"].as_str().unwrap();
+    let first = invoice_of(&open(&app, id).await.unwrap());
+    let second = invoice_of(&open(&app, id).await.unwrap());
+    assert_ne!(first, second);
+    let list: Value = app
+        .http
+        .get(format!("{}/v1/links", app.url))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["links"][0]["uses"], 2, "{database}: {list}");
+}
+
+#[tokio::test]
+async fn disabled_expired_and_unknown_links_say_so() {
+    let dir = std::env::temp_dir().join(format!("shim-links-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let (_, link) = create(
+        &app,
+        json!({ "amount": "9.99", "currency": "USD", "description": "Lesson" }),
+    )
+    .await;
+    let id = link["id"].as_str().unwrap();
+    let toggle = |action: &str| {
+        app.http
+            .post(format!("{}/v1/links/{id}/{action}", app.url))
+            .bearer_auth(&app.token)
+            .send()
+    };
+    assert_eq!(toggle("disable").await.unwrap().status().as_u16(), 200);
+    let (status, page) = open(&app, id).await.unwrap_err();
+    assert_eq!(status, 410);
+    assert!(page.contains("disabled by the merchant"), "{page}");
+    assert_eq!(toggle("enable").await.unwrap().status().as_u16(), 200);
+    assert!(open(&app, id).await.is_ok());
+
+    // A link whose time is over starts nothing.
+    let store = Store::connect(&db).await.unwrap();
+    let shop = store.list_shops().await.unwrap().remove(0);
+    let now = server_shim::checkout::now();
+    store
+        .create_link(&Link {
+            id: "lnk_000000000000000000000001".into(),
+            shop_id: shop.id,
+            reusable: false,
+            amount: "1".parse().unwrap(),
+            currency: "USD".into(),
+            description: "Old offer".into(),
+            expires_at: Some(now - 1),
+            enabled: true,
+            uses: 0,
+            created_at: now - 1000,
+        })
+        .await
+        .unwrap();
+    let (status, page) = open(&app, "lnk_000000000000000000000001")
+        .await
+        .unwrap_err();
+    assert_eq!(status, 410);
+    assert!(page.contains("expired"), "{page}");
+    let (status, _) = open(&app, "lnk_nothing").await.unwrap_err();
+    assert_eq!(status, 404);
+    let (status, _) = open(&app, "<script>").await.unwrap_err();
+    assert_eq!(status, 404);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn bad_link_requests_are_refused_and_make_nothing() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    for (body, says) in [
+        (
+            json!({ "amount": "-1", "currency": "USD", "description": "x" }),
+            "amount",
+        ),
+        (
+            json!({ "amount": "1", "currency": "U$D", "description": "x" }),
+            "currency",
+        ),
+        (
+            json!({ "amount": "1", "currency": "USD", "description": "" }),
+            "description",
+        ),
+        (
+            json!({ "amount": "1", "currency": "USD", "description": "a\u{7}b" }),
+            "description",
+        ),
+        (
+            json!({ "amount": "1", "currency": "USD", "description": "x", "expires_in_seconds": 5 }),
+            "expires_in_seconds",
+        ),
+        (
+            json!({ "amount": "1", "currency": "USD", "description": "x", "price": 1 }),
+            "unknown field",
+        ),
+    ] {
+        let (status, answer) = create(&app, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(
+            answer["error"]["message"].as_str().unwrap().contains(says),
+            "{body}: {answer}"
+        );
+    }
+    let anonymous = app
+        .http
+        .post(format!("{}/v1/links", app.url))
+        .json(&json!({ "amount": "1", "currency": "USD", "description": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let list: Value = app
+        .http
+        .get(format!("{}/v1/links", app.url))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["links"], json!([]));
+}
