@@ -417,3 +417,89 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
         .unwrap();
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_time_payment_link_is_paid_and_stays_paid() {
+    let app = DemoApp::start().await.unwrap();
+    let link: Value = app
+        .http
+        .post(format!("{}/v1/links", app.url))
+        .bearer_auth(&app.token)
+        .json(&json!({ "amount": "30.00", "currency": "USD", "description": "Guitar lesson" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = link["url"].as_str().unwrap().to_owned();
+    let browser = Browser::start().await.unwrap();
+    browser.goto(&url).await.unwrap();
+    let header = browser
+        .wait_for(
+            "the link's header",
+            "return document.querySelector('.link h1')?.textContent ?? null",
+            WAIT,
+            |v| v.is_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(header, json!("Guitar lesson"));
+    // The payer picks USDT on TRON and pays it from the sandbox.
+    browser
+        .wait_for(
+            "the coin buttons",
+            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelectorAll('.ckw-coin').length ?? 0",
+            WAIT,
+            |v| v.as_u64().is_some_and(|n| n > 0),
+        )
+        .await
+        .unwrap();
+    browser
+        .eval(
+            "const buttons = [...document.querySelector('[data-checkout-widget]').shadowRoot.querySelectorAll('.ckw-coin')]; \
+             buttons.find(b => b.textContent.includes('USDT') && b.textContent.includes('TRON')).click(); return true",
+        )
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the address",
+            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
+            WAIT,
+            |v| v.is_string(),
+        )
+        .await
+        .unwrap();
+    let page = browser
+        .eval("window.__notReloaded = true; return location.pathname")
+        .await
+        .unwrap();
+    let invoice = page
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/pay/")
+        .to_owned();
+    app.sandbox(
+        "pay",
+        json!({ "order_id": format!("{invoice}-2"), "amount": "30" }),
+    )
+    .await
+    .unwrap();
+    wait_for_status(&browser, "paid").await;
+    // Reloaded, or opened again from the message: still the same invoice, paid.
+    browser.goto(&url).await.unwrap();
+    browser
+        .wait_for("paid after reopening", STATUS, WAIT, |v| {
+            v.as_str() == Some("paid")
+        })
+        .await
+        .unwrap();
+    let again = browser.eval("return location.pathname").await.unwrap();
+    assert_eq!(again.as_str().unwrap().trim_start_matches("/pay/"), invoice);
+    browser
+        .screenshot(&screenshot_path("link-paid"))
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
+}
