@@ -9,6 +9,9 @@ use crate::store::{Link, StoreError};
 use serde::{Deserialize, Serialize};
 use shim_api::CreateInvoiceRequest;
 
+/// Invoices of one reusable link that may wait for payment at once.
+pub const MAX_OPEN_PER_LINK: i64 = 25;
+
 /// `POST /v1/links` and `server-shim links create`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +65,11 @@ pub enum LinkError {
     /// Its time is over.
     #[error("this payment link has expired")]
     Expired,
+    /// A reusable link with too many payments waiting (someone opening it in a loop).
+    #[error(
+        "this payment link has many payments open right now; please try again in a few minutes"
+    )]
+    Busy,
     /// Starting the invoice failed.
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
@@ -119,6 +127,12 @@ impl Checkout {
         }
         if link.expires_at.is_some_and(|at| now() >= at) {
             return Err(LinkError::Expired);
+        }
+        // Each visit to a reusable link makes an invoice at the gateway: a loop must not make
+        // thousands.
+        if link.reusable && store.open_link_invoices(&shop.id, &link.id).await? >= MAX_OPEN_PER_LINK
+        {
+            return Err(LinkError::Busy);
         }
         let order_id = if link.reusable {
             format!("{}-{}", link.id, store.next_link_use(&link.id).await?)

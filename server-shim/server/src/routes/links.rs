@@ -128,6 +128,7 @@ pub(super) async fn enable(
         (status = 303, description = "To the pay page of the link's invoice"),
         (status = 404, description = "No such link (HTML)", content_type = "text/html", body = String),
         (status = 410, description = "Disabled or expired (HTML)", content_type = "text/html", body = String),
+        (status = 429, description = "A reusable link with too many payments waiting (HTML)", content_type = "text/html", body = String),
     )
 )]
 pub(super) async fn open(
@@ -144,6 +145,7 @@ pub(super) async fn open(
         }
         Err(LinkError::Checkout(e)) => ApiError::from(e).into_response(),
         Err(e @ LinkError::NotFound) => closed(StatusCode::NOT_FOUND, &e.to_string()),
+        Err(e @ LinkError::Busy) => closed(StatusCode::TOO_MANY_REQUESTS, &e.to_string()),
         Err(e) => closed(StatusCode::GONE, &e.to_string()),
     }
 }

@@ -1053,6 +1053,24 @@ impl Store {
         Ok(affected == 1)
     }
 
+    /// How many invoices of shop `shop` started by reusable link `link` still wait for payment.
+    pub async fn open_link_invoices(&self, shop: &ShopId, link: &str) -> Result<i64, StoreError> {
+        let prefix = format!("{link}-");
+        // Not LIKE: `_` in the ids would be a wildcard.
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM invoices WHERE shop_id = $1 AND status = 'pending' \
+                 AND SUBSTR(order_id, 1, $3) = $2",
+            )
+            .bind(&shop.0)
+            .bind(&prefix)
+            .bind(prefix.chars().count() as i32)
+            .fetch_one(pool)
+            .await?;
+            Ok(row.try_get("n")?)
+        })
+    }
+
     /// Counts one more invoice started by reusable link `id`; the new count.
     pub async fn next_link_use(&self, id: &str) -> Result<i64, StoreError> {
         with_pool!(self, pool => {

@@ -131,6 +131,18 @@ async fn reusable_on(database: &str) {
         .await
         .unwrap();
     assert_eq!(list["links"][0]["uses"], 2, "{database}: {list}");
+
+    // Opened in a loop: once enough of its invoices wait for payment, it says to come back later.
+    for _ in 2..server_shim::links::MAX_OPEN_PER_LINK {
+        open(&app, id).await.unwrap();
+    }
+    let (status, page) = open(&app, id).await.unwrap_err();
+    assert_eq!(status, 429, "{database}");
+    assert!(page.contains("try again in a few minutes"), "{page}");
+    // Paying one frees a place.
+    app.sandbox("expire", json!({ "order_id": first })).await;
+    app.wait_for_status(&first, "expired").await;
+    assert!(open(&app, id).await.is_ok());
 }
 
 #[tokio::test]
