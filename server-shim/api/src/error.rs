@@ -15,6 +15,8 @@ pub enum ErrorCode {
     Forbidden,
     /// No such resource.
     NotFound,
+    /// The resource exists but takes no requests now (a disabled payment link or pay button).
+    Disabled,
     /// The request conflicts with an existing resource (same order id, other amount).
     Conflict,
     /// The request body is larger than the shim accepts.

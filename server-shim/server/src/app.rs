@@ -218,17 +218,14 @@ impl Application {
         ))?;
         let checkout = Checkout::new(store, gateway, payment_key, &public_url);
         let workers = start_workers(&checkout, settings);
-        let state = AppState {
+        let state = AppState::new(
             checkout,
-            pay_page_extra: PayPageExtra {
+            PayPageExtra {
                 script: None,
                 head: routes::pay_page::widget_preloads(&settings.widget_dir).into(),
             },
-            metrics: std::sync::Arc::default(),
-            limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
-                settings.rate_limit.clone(),
-            )),
-        };
+            &settings.rate_limit,
+        );
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone());
         Ok(Self {
@@ -288,17 +285,14 @@ impl Application {
                 Some((&format!("{public_url}/shop/callback"), &callback_secret)),
             )
             .await?;
-        let state = AppState {
-            checkout: checkout.clone(),
-            pay_page_extra: PayPageExtra {
+        let state = AppState::new(
+            checkout.clone(),
+            PayPageExtra {
                 script: Some("/demo/panel.js"),
                 head: routes::pay_page::widget_preloads(&settings.widget_dir).into(),
             },
-            metrics: std::sync::Arc::default(),
-            limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
-                settings.rate_limit.clone(),
-            )),
-        };
+            &settings.rate_limit,
+        );
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state, settings.widget_dir.clone())
             .merge(demo::router(DemoStore::new(

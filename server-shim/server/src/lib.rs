@@ -13,6 +13,7 @@
 //!   across processes).
 //! - [`store`]: SQLite or PostgreSQL behind one [`Store`](store::Store), with migrations.
 //! - [`domain`]: parsed request types, shops and their tokens, invoice records.
+//! - [`links`] and [`buttons`]: payment links and pay buttons, the no-code ways to take payments.
 //! - [`metrics`]: counters for `/metrics` (Prometheus text).
 //! - [`outbox`]: signed callbacks to shops, delivered at least once from a durable outbox.
 //! - [`rate_limit`]: per-client token buckets for the public endpoints.
@@ -20,6 +21,7 @@
 //! - [`demo`]: the demo storefront and its sandbox panel.
 
 pub mod app;
+pub mod buttons;
 pub mod changes;
 pub mod checkout;
 pub mod config;

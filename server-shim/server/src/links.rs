@@ -147,20 +147,9 @@ impl Checkout {
 
 /// A new payment link for `shop`, its price checked as an invoice's would be.
 pub fn new_link(shop: &Shop, request: NewLinkRequest, now: i64) -> Result<Link, CheckoutError> {
-    let id = format!("lnk_{}", hex::encode(crate::domain::random_bytes::<12>()?));
-    // The same rules as an invoice for the price; the link's id is a valid order id.
+    let id = new_offer_id("lnk")?;
     let invoice = invoice_request(&id, &request.amount, &request.currency);
-    let checked = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), invoice)
-        .map_err(CheckoutError::Invalid)?;
-    let description = request.description.trim();
-    if description.is_empty()
-        || description.chars().count() > 200
-        || description.chars().any(char::is_control)
-    {
-        return Err(CheckoutError::Invalid(
-            "description must be 1 to 200 characters without control characters".into(),
-        ));
-    }
+    let (checked, description) = checked_offer(shop, invoice, &request.description)?;
     let expires_in = match request.expires_in_seconds {
         Some(s) if !(300..=365 * 24 * 3600).contains(&s) => {
             return Err(CheckoutError::Invalid(
@@ -175,7 +164,7 @@ pub fn new_link(shop: &Shop, request: NewLinkRequest, now: i64) -> Result<Link, 
         reusable: request.reusable,
         amount: checked.amount,
         currency: checked.currency,
-        description: description.to_owned(),
+        description,
         expires_at: expires_in.map(|s| now + s),
         enabled: true,
         uses: 0,
@@ -183,7 +172,41 @@ pub fn new_link(shop: &Shop, request: NewLinkRequest, now: i64) -> Result<Link, 
     })
 }
 
-fn invoice_request(order_id: &str, amount: &str, currency: &str) -> CreateInvoiceRequest {
+/// A fresh id for a link or a button: `prefix`, `_` and 24 hex digits (a valid order id).
+pub(crate) fn new_offer_id(prefix: &str) -> Result<String, CheckoutError> {
+    Ok(format!(
+        "{prefix}_{}",
+        hex::encode(crate::domain::random_bytes::<12>()?)
+    ))
+}
+
+/// The price (and the rest of `invoice`) checked by the rules of an invoice, and the description
+/// shown to payers (1 to 200 characters).
+pub(crate) fn checked_offer(
+    shop: &Shop,
+    invoice: CreateInvoiceRequest,
+    description: &str,
+) -> Result<(NewInvoice, String), CheckoutError> {
+    let checked = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), invoice)
+        .map_err(CheckoutError::Invalid)?;
+    let description = description.trim();
+    if description.is_empty()
+        || description.chars().count() > 200
+        || description.chars().any(char::is_control)
+    {
+        return Err(CheckoutError::Invalid(
+            "description must be 1 to 200 characters without control characters".into(),
+        ));
+    }
+    Ok((checked, description.to_owned()))
+}
+
+/// An invoice request for `amount` `currency`, the payer choosing the coin.
+pub(crate) fn invoice_request(
+    order_id: &str,
+    amount: &str,
+    currency: &str,
+) -> CreateInvoiceRequest {
     CreateInvoiceRequest {
         order_id: order_id.to_owned(),
         amount: amount.to_owned(),

@@ -51,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: LinksCommand,
     },
+    /// Pay buttons: define them (the price lives here, not in the page), list, stop, restart.
+    Buttons {
+        #[command(subcommand)]
+        command: ButtonsCommand,
+    },
     /// Inspect the gateway's webhooks as received (the durable inbox).
     Webhooks {
         #[command(subcommand)]
@@ -138,6 +143,57 @@ impl LinkShopArgs {
             None => format!("/l/{id} (on the shim; set SHIM_PUBLIC_URL for the full URL)"),
         }
     }
+
+    fn snippet(&self, id: &str) -> String {
+        let base = self.public_url.as_deref().unwrap_or("https://YOUR-SHIM");
+        server_shim::buttons::snippet(base.trim_end_matches('/'), id)
+    }
+}
+
+#[derive(Subcommand)]
+enum ButtonsCommand {
+    /// Define a pay button and print the script tag that shows it.
+    Create {
+        /// The price, like 15.00.
+        #[arg(long)]
+        amount: String,
+        /// Its currency, like USD or USDT.
+        #[arg(long)]
+        currency: String,
+        /// What is paid for, shown to the payer.
+        #[arg(long)]
+        description: String,
+        /// An origin whose pages may show the button, like https://shop.example (repeat or
+        /// separate with commas).
+        #[arg(long = "origin", required = true, value_delimiter = ',')]
+        origins: Vec<String>,
+        /// Where the payer goes after paying.
+        #[arg(long)]
+        url_success: Option<String>,
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
+    /// List a shop's buttons, newest first.
+    List {
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
+    /// Stop a button: clicks say it is disabled.
+    Disable {
+        /// The button's id (btn_...).
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
+    /// Take payments through a button again.
+    Enable {
+        /// The button's id (btn_...).
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        shop: LinkShopArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -798,8 +854,63 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     );
                 }
             }
-            LinksCommand::Disable { id, shop } => set_link(&shop, &id, false).await?,
-            LinksCommand::Enable { id, shop } => set_link(&shop, &id, true).await?,
+            LinksCommand::Disable { id, shop } => {
+                set_enabled(Offer::Link, &shop, &id, false).await?
+            }
+            LinksCommand::Enable { id, shop } => set_enabled(Offer::Link, &shop, &id, true).await?,
+        },
+        Command::Buttons { command } => match command {
+            ButtonsCommand::Create {
+                amount,
+                currency,
+                description,
+                origins,
+                url_success,
+                shop,
+            } => {
+                let (store, owner) = shop.open().await?;
+                let request = server_shim::buttons::NewButtonRequest {
+                    amount,
+                    currency,
+                    description,
+                    allowed_origins: origins,
+                    url_success,
+                };
+                let button =
+                    server_shim::buttons::new_button(&owner, request, server_shim::checkout::now())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                store.create_button(&button).await?;
+                println!(
+                    "button {} for {} {} on {}",
+                    button.id,
+                    button.amount,
+                    button.currency,
+                    button.allowed_origins.join(", ")
+                );
+                println!("paste into your page: {}", shop.snippet(&button.id));
+            }
+            ButtonsCommand::List { shop } => {
+                let (store, owner) = shop.open().await?;
+                println!("id\tprice\tenabled\tuses\torigins\tdescription");
+                for button in store.buttons(&owner.id).await? {
+                    println!(
+                        "{}\t{} {}\t{}\t{}\t{}\t{}",
+                        button.id,
+                        button.amount,
+                        button.currency,
+                        if button.enabled { "yes" } else { "no" },
+                        button.uses,
+                        button.allowed_origins.join(","),
+                        button.description,
+                    );
+                }
+            }
+            ButtonsCommand::Disable { id, shop } => {
+                set_enabled(Offer::Button, &shop, &id, false).await?;
+            }
+            ButtonsCommand::Enable { id, shop } => {
+                set_enabled(Offer::Button, &shop, &id, true).await?;
+            }
         },
         Command::Webhooks {
             command:
@@ -828,17 +939,38 @@ async fn run(command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Disables or enables a shop's link, saying what it did.
-async fn set_link(shop: &LinkShopArgs, id: &str, enabled: bool) -> anyhow::Result<()> {
+#[derive(Clone, Copy)]
+enum Offer {
+    Link,
+    Button,
+}
+
+/// Disables or enables a shop's link or button, saying what it did.
+async fn set_enabled(
+    offer: Offer,
+    shop: &LinkShopArgs,
+    id: &str,
+    enabled: bool,
+) -> anyhow::Result<()> {
     let (store, owner) = shop.open().await?;
-    if !store.set_link_enabled(&owner.id, id, enabled).await? {
+    let (found, what) = match offer {
+        Offer::Link => (
+            store.set_link_enabled(&owner.id, id, enabled).await?,
+            "link",
+        ),
+        Offer::Button => (
+            store.set_button_enabled(&owner.id, id, enabled).await?,
+            "button",
+        ),
+    };
+    if !found {
         anyhow::bail!(
-            "shop {:?} has no link {id:?} (see `server-shim links list`)",
+            "shop {:?} has no {what} {id:?} (see `server-shim {what}s list`)",
             owner.name
         );
     }
     println!(
-        "link {id} {}",
+        "{what} {id} {}",
         if enabled {
             "takes payments again"
         } else {

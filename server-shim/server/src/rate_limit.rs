@@ -43,15 +43,35 @@ const MAX_BUCKETS: usize = 10_000;
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: RateLimit,
+    /// Tokens back per second.
+    rate: f64,
+    /// Bucket size.
+    burst: f64,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
 }
 
 impl RateLimiter {
-    /// A limiter with no clients yet.
+    /// A limiter with no clients yet, at `limit`'s rate.
     pub fn new(limit: RateLimit) -> Self {
+        let (rate, burst) = (
+            f64::from(limit.per_second.max(1)),
+            f64::from(limit.burst.max(1)),
+        );
         Self {
             limit,
+            rate,
+            burst,
             buckets: Mutex::default(),
+        }
+    }
+
+    /// A limiter of `burst` requests, then one every `seconds`, telling clients apart as `limit`
+    /// does (for the costly public calls: starting a payment).
+    pub fn slow(limit: RateLimit, burst: u32, seconds: u32) -> Self {
+        Self {
+            rate: 1.0 / f64::from(seconds.max(1)),
+            burst: f64::from(burst.max(1)),
+            ..Self::new(limit)
         }
     }
 
@@ -81,8 +101,7 @@ impl RateLimiter {
 
     /// Takes a token for `client` at `now`; `Err(seconds)` says when to retry.
     pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
-        let rate = f64::from(self.limit.per_second.max(1));
-        let burst = f64::from(self.limit.burst.max(1));
+        let (rate, burst) = (self.rate, self.burst);
         let mut buckets = self
             .buckets
             .lock()
@@ -133,6 +152,16 @@ mod tests {
             l.check(client, t0 + Duration::from_secs(1)).is_ok(),
             "a token per second comes back"
         );
+    }
+
+    #[test]
+    fn a_slow_limiter_gives_a_token_every_few_seconds() {
+        let l = RateLimiter::slow(RateLimit::default(), 2, 6);
+        let (client, t0) = ("192.0.2.1".parse().unwrap(), Instant::now());
+        assert!(l.check(client, t0).is_ok() && l.check(client, t0).is_ok());
+        assert_eq!(l.check(client, t0), Err(6));
+        assert_eq!(l.check(client, t0 + Duration::from_secs(3)), Err(3));
+        assert!(l.check(client, t0 + Duration::from_secs(6)).is_ok());
     }
 
     #[test]

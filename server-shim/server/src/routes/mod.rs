@@ -1,5 +1,6 @@
 //! The shim's HTTP surface. Handlers are thin: parse, call a use case, shape the answer.
 
+mod buttons;
 mod error;
 mod events;
 mod invoices;
@@ -40,6 +41,30 @@ pub struct AppState {
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Per-client limits on the public endpoints.
     pub limiter: std::sync::Arc<crate::rate_limit::RateLimiter>,
+    /// Per-client limits on starting payments through pay buttons (each makes an invoice).
+    pub button_limiter: std::sync::Arc<crate::rate_limit::RateLimiter>,
+}
+
+impl AppState {
+    /// The state of a shim over `checkout`, its public endpoints limited by `rate_limit`.
+    pub fn new(
+        checkout: Checkout,
+        pay_page_extra: PayPageExtra,
+        rate_limit: &crate::rate_limit::RateLimit,
+    ) -> Self {
+        let (burst, seconds) = crate::buttons::CREATE_RATE;
+        Self {
+            checkout,
+            pay_page_extra,
+            metrics: std::sync::Arc::default(),
+            limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(rate_limit.clone())),
+            button_limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::slow(
+                rate_limit.clone(),
+                burst,
+                seconds,
+            )),
+        }
+    }
 }
 
 /// Something added to the hosted pay page below the widget.
@@ -62,7 +87,11 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/invoices/{id}/coin", post(invoices::choose_coin))
         .route("/pay/{id}", get(pay_page::page))
         .route("/l/{id}", get(links::open))
+        .route("/v1/buttons/{id}/invoices", post(buttons::start))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), limit))
+        // Before the CORS layer, so that it wraps this fallback too and answers preflights
+        // (`OPTIONS`) of these routes; set later, the fallback would replace the wrapped one.
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -94,6 +123,9 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/links", post(links::create).get(links::list))
         .route("/v1/links/{id}/disable", post(links::disable))
         .route("/v1/links/{id}/enable", post(links::enable))
+        .route("/v1/buttons", post(buttons::create).get(buttons::list))
+        .route("/v1/buttons/{id}/disable", post(buttons::disable))
+        .route("/v1/buttons/{id}/enable", post(buttons::enable))
         .route("/v1/platforms/woocommerce/connect", post(platforms::connect))
         .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
         .route("/healthz", get(healthz))

@@ -182,6 +182,31 @@ pub struct Link {
     pub created_at: i64,
 }
 
+/// A pay button: a price any page on its allowed origins may start a payment for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    /// `btn_` and hex; order ids of its invoices are `<id>-<n>`.
+    pub id: String,
+    /// The shop it takes payments for.
+    pub shop_id: ShopId,
+    /// The price.
+    pub amount: Decimal,
+    /// Its currency.
+    pub currency: String,
+    /// What is paid for, shown above the widget.
+    pub description: String,
+    /// Origins (`https://shop.example`) whose pages may start payments.
+    pub allowed_origins: Vec<String>,
+    /// Where the payer goes after paying, if anywhere.
+    pub url_success: Option<String>,
+    /// A disabled button starts nothing and says so.
+    pub enabled: bool,
+    /// Invoices it started.
+    pub uses: i64,
+    /// When it was made.
+    pub created_at: i64,
+}
+
 /// One of an invoice's payments at the gateway (one per coin the payer picked).
 #[derive(Debug, Clone)]
 pub struct InvoicePayment {
@@ -329,6 +354,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "links",
         include_str!("../../migrations/sqlite/0009_links.sql"),
     ),
+    (
+        10,
+        "buttons",
+        include_str!("../../migrations/sqlite/0010_buttons.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -375,6 +405,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "links",
         include_str!("../../migrations/postgres/0009_links.sql"),
+    ),
+    (
+        10,
+        "buttons",
+        include_str!("../../migrations/postgres/0010_buttons.sql"),
     ),
 ];
 
@@ -1041,8 +1076,29 @@ impl Store {
         id: &str,
         enabled: bool,
     ) -> Result<bool, StoreError> {
+        self.set_enabled("links", shop, id, enabled).await
+    }
+
+    /// Enables or disables shop `shop`'s button `id`; `false` if it has no such button.
+    pub async fn set_button_enabled(
+        &self,
+        shop: &ShopId,
+        id: &str,
+        enabled: bool,
+    ) -> Result<bool, StoreError> {
+        self.set_enabled("buttons", shop, id, enabled).await
+    }
+
+    async fn set_enabled(
+        &self,
+        table: &'static str,
+        shop: &ShopId,
+        id: &str,
+        enabled: bool,
+    ) -> Result<bool, StoreError> {
+        let sql = format!("UPDATE {table} SET enabled = $3 WHERE id = $1 AND shop_id = $2");
         let affected = with_pool!(self, pool => {
-            sqlx::query("UPDATE links SET enabled = $3 WHERE id = $1 AND shop_id = $2")
+            sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .bind(&shop.0)
                 .bind(i32::from(enabled))
@@ -1073,13 +1129,142 @@ impl Store {
 
     /// Counts one more invoice started by reusable link `id`; the new count.
     pub async fn next_link_use(&self, id: &str) -> Result<i64, StoreError> {
+        self.next_use("links", id).await
+    }
+
+    async fn next_use(&self, table: &'static str, id: &str) -> Result<i64, StoreError> {
+        let sql = format!("UPDATE {table} SET uses = uses + 1 WHERE id = $1 RETURNING uses");
         with_pool!(self, pool => {
-            let row = sqlx::query("UPDATE links SET uses = uses + 1 WHERE id = $1 RETURNING uses")
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .fetch_one(pool)
                 .await?;
             Ok(row.try_get("uses")?)
         })
+    }
+
+    /// Stores a new pay button.
+    pub async fn create_button(&self, button: &Button) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO buttons (id, shop_id, amount, currency, description, allowed_origins, url_success, enabled, uses, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)",
+            )
+            .bind(&button.id)
+            .bind(&button.shop_id.0)
+            .bind(button.amount.to_string())
+            .bind(&button.currency)
+            .bind(&button.description)
+            .bind(button.allowed_origins.join(" "))
+            .bind(&button.url_success)
+            .bind(i32::from(button.enabled))
+            .bind(button.created_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Button `id` (of shop `shop`, when given).
+    pub async fn button(
+        &self,
+        id: &str,
+        shop: Option<&ShopId>,
+    ) -> Result<Option<Button>, StoreError> {
+        Ok(self
+            .buttons_where(
+                "id = $1 AND ($2 IS NULL OR shop_id = $2)",
+                id,
+                shop.map(|s| s.0.as_str()),
+            )
+            .await?
+            .pop())
+    }
+
+    /// A shop's buttons, newest first.
+    pub async fn buttons(&self, shop: &ShopId) -> Result<Vec<Button>, StoreError> {
+        self.buttons_where("shop_id = $1 AND shop_id = $2", &shop.0, Some(&shop.0))
+            .await
+    }
+
+    async fn buttons_where(
+        &self,
+        condition: &str,
+        first: &str,
+        second: Option<&str>,
+    ) -> Result<Vec<Button>, StoreError> {
+        let sql = format!(
+            "SELECT id, shop_id, amount, currency, description, allowed_origins, url_success, enabled, uses, created_at \
+             FROM buttons WHERE {condition} ORDER BY created_at DESC, id"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(first).bind(second).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let origins: String = row.try_get("allowed_origins")?;
+                    Ok(Button {
+                        id: row.try_get("id")?,
+                        shop_id: ShopId(row.try_get("shop_id")?),
+                        amount: decimal(row.try_get("amount")?)?,
+                        currency: row.try_get("currency")?,
+                        description: row.try_get("description")?,
+                        allowed_origins: origins.split_whitespace().map(str::to_owned).collect(),
+                        url_success: row.try_get("url_success")?,
+                        enabled: row.try_get::<i32, _>("enabled")? != 0,
+                        uses: row.try_get("uses")?,
+                        created_at: row.try_get("created_at")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Counts one more invoice started by button `id`; the new count.
+    pub async fn next_button_use(&self, id: &str) -> Result<i64, StoreError> {
+        self.next_use("buttons", id).await
+    }
+
+    /// Invoices of button `button` still waiting for payment: (started by `client`, in all).
+    pub async fn open_button_invoices(
+        &self,
+        button: &str,
+        client: &str,
+    ) -> Result<(i64, i64), StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(CASE WHEN b.client = $2 THEN 1 END) AS mine, COUNT(*) AS all_open \
+                 FROM button_invoices b JOIN invoices i ON i.id = b.invoice_id \
+                 WHERE b.button_id = $1 AND i.status = 'pending'",
+            )
+            .bind(button)
+            .bind(client)
+            .fetch_one(pool)
+            .await?;
+            Ok((row.try_get("mine")?, row.try_get("all_open")?))
+        })
+    }
+
+    /// Notes that `client` started invoice `invoice` through button `button`.
+    pub async fn record_button_invoice(
+        &self,
+        invoice: &InvoiceId,
+        button: &str,
+        client: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO button_invoices (invoice_id, button_id, client, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (invoice_id) DO NOTHING",
+            )
+            .bind(invoice.as_str())
+            .bind(button)
+            .bind(client)
+            .bind(at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
     }
 
     /// The shop `id`.
