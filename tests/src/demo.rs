@@ -16,6 +16,8 @@ pub struct DemoApp {
     pub http: reqwest::Client,
     /// The demo's sandbox (for a gateway client of the merchant's own).
     pub sandbox: cryptomus_sandbox::Sandbox,
+    /// The example page with the demo's pay button, on another origin.
+    pub examples_url: String,
 }
 
 /// The built widget: `SHIM_WIDGET_DIR` (set by `cargo xtask test`), else `widget/dist`.
@@ -62,6 +64,7 @@ impl DemoApp {
             token,
             http: reqwest::Client::new(),
             sandbox: handles.sandbox,
+            examples_url: handles.examples_url,
         })
     }
 

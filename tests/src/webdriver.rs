@@ -8,6 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
+/// The Enter key, for [`Browser::press`].
+pub const ENTER: &str = "\u{E007}";
+/// The Escape key.
+pub const ESCAPE: &str = "\u{E00C}";
+/// The Tab key.
+pub const TAB: &str = "\u{E004}";
+
 /// A browser session. Call [`Browser::close`] at the end; the driver process is killed on drop.
 #[derive(Debug)]
 pub struct Browser {
@@ -187,6 +194,25 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Presses and releases each of `keys` in turn on the focused element, as a person at the
+    /// keyboard would (trusted events). Special keys are WebDriver code points: [`ENTER`],
+    /// [`ESCAPE`], [`TAB`].
+    pub async fn press(&self, keys: &[&str]) -> Result<()> {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|key| {
+                [
+                    json!({ "type": "keyDown", "value": key }),
+                    json!({ "type": "keyUp", "value": key }),
+                ]
+            })
+            .collect();
+        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        self.command(reqwest::Method::POST, "/actions", Some(body))
+            .await
+            .map(|_| ())
     }
 
     /// A PNG screenshot of the viewport.

@@ -72,6 +72,8 @@ pub struct Application {
     router: axum::Router,
     url: String,
     demo: Option<DemoHandles>,
+    /// The demo's example site, on its own listener (another origin than the shim's).
+    examples: Option<(TcpListener, axum::Router)>,
     workers: Workers,
 }
 
@@ -82,6 +84,8 @@ pub struct DemoHandles {
     pub shop_token: String,
     /// The in-process sandbox.
     pub sandbox: Sandbox,
+    /// The example page with the demo's pay button, on another origin than the shim.
+    pub examples_url: String,
 }
 
 async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
@@ -135,6 +139,20 @@ fn warn_if_no_widget(dir: &std::path::Path) {
             "widget assets not found: run `cargo xtask build-widget` (or set SHIM_WIDGET_DIR); pay pages will not render"
         );
     }
+}
+
+/// The demo's example site listens next to the shim: on the port after the shim's (8081 beside
+/// 8080), or on any free port when that one is taken or the shim's port was picked for it.
+async fn bind_examples(
+    shim: &TcpListener,
+    any_port: bool,
+) -> anyhow::Result<(TcpListener, String)> {
+    let shim = shim.local_addr()?;
+    let next = SocketAddr::new(shim.ip(), shim.port().wrapping_add(1));
+    if !any_port && let Ok(bound) = bind(&next.to_string()).await {
+        return Ok(bound);
+    }
+    bind(&SocketAddr::new(shim.ip(), 0).to_string()).await
 }
 
 /// How often the webhook inbox is checked for webhooks whose receiver did not finish them.
@@ -233,6 +251,7 @@ impl Application {
             router,
             url,
             demo: None,
+            examples: None,
             workers,
         })
     }
@@ -241,6 +260,8 @@ impl Application {
     /// The gateway settings are ignored; the public URL is the listening one.
     pub async fn build_demo(settings: &Settings) -> anyhow::Result<Self> {
         let (listener, url) = bind(&settings.listen).await?;
+        let (examples_listener, examples_url) =
+            bind_examples(&listener, settings.listen.ends_with(":0")).await?;
         let sandbox_url = format!("{url}/cryptomus");
         let config = SandboxConfig::generate(sandbox_url.clone());
         let sandbox = match &settings.sandbox_state {
@@ -285,6 +306,18 @@ impl Application {
                 Some((&format!("{public_url}/shop/callback"), &callback_secret)),
             )
             .await?;
+        // The example page's pay button, for its origin (by address and by name).
+        let examples_port = examples_listener.local_addr()?.port();
+        demo::define_demo_button(
+            &checkout,
+            &shop,
+            vec![
+                examples_url.clone(),
+                format!("http://localhost:{examples_port}"),
+            ],
+        )
+        .await?;
+        let examples = demo::example_site(&url);
         let state = AppState::new(
             checkout.clone(),
             PayPageExtra {
@@ -308,7 +341,9 @@ impl Application {
             demo: Some(DemoHandles {
                 shop_token: token.reveal().to_owned(),
                 sandbox,
+                examples_url,
             }),
+            examples: Some((examples_listener, examples)),
             workers,
         })
     }
@@ -351,6 +386,10 @@ impl Application {
             .header_read_timeout(Duration::from_secs(30));
         let mut shutdown = std::pin::pin!(shutdown);
         let mut connections = tokio::task::JoinSet::new();
+        // The demo's example site: static pages, stopped with the rest.
+        let examples = self.examples.map(|(listener, router)| {
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         loop {
             // Forget connections that ended.
             while connections.try_join_next().is_some() {}
@@ -385,6 +424,9 @@ impl Application {
             });
         }
         drop(self.listener);
+        if let Some(examples) = examples {
+            examples.abort();
+        }
         if tokio::time::timeout(DRAIN_GRACE, graceful.shutdown())
             .await
             .is_err()

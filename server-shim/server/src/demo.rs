@@ -68,6 +68,47 @@ impl DemoStore {
     }
 }
 
+/// The pay button the demo defines for the example page (`examples/button/index.html`).
+pub const DEMO_BUTTON: &str = "btn_demo";
+/// The shim's address as the example page is written (the demo's default).
+const EXAMPLE_SHIM: &str = "http://127.0.0.1:8080";
+
+/// Defines (or redefines, on a kept database) [`DEMO_BUTTON`] for the pages on `origins`.
+pub async fn define_demo_button(
+    checkout: &Checkout,
+    shop: &Shop,
+    origins: Vec<String>,
+) -> anyhow::Result<()> {
+    let request = crate::buttons::NewButtonRequest {
+        amount: "15.00".into(),
+        currency: "USD".into(),
+        description: "Single-origin coffee beans, 1 kg".into(),
+        allowed_origins: origins,
+        url_success: None,
+    };
+    let button = crate::store::Button {
+        id: DEMO_BUTTON.into(),
+        ..crate::buttons::new_button(shop, request, crate::checkout::now())?
+    };
+    checkout.store().put_button(&button).await?;
+    Ok(())
+}
+
+/// The example site: a static page of another origin that embeds the demo's pay button, as a
+/// merchant's own site would. The page names the shim at its default address; it is rewritten
+/// to `shim_url` where the demo runs elsewhere.
+pub fn example_site(shim_url: &str) -> Router {
+    let page = include_str!("../../../examples/button/index.html").replace(EXAMPLE_SHIM, shim_url);
+    let page: Arc<str> = page.into();
+    Router::new().route(
+        "/",
+        get(move || {
+            let page = page.clone();
+            async move { Html(page.to_string()) }
+        }),
+    )
+}
+
 /// The store's pages and the pay page's sandbox panel script.
 pub fn router(store: DemoStore) -> Router {
     Router::new()

@@ -601,6 +601,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if let Some(demo) = app.demo() {
                 println!("demo shop token: {}", demo.shop_token);
                 println!(
+                    "pay button example (another origin): {}/",
+                    demo.examples_url
+                );
+                println!(
                     "sandbox: {}/cryptomus (merchant {})",
                     app.url(),
                     demo.sandbox.config().merchant

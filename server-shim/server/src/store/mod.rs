@@ -1145,11 +1145,28 @@ impl Store {
 
     /// Stores a new pay button.
     pub async fn create_button(&self, button: &Button) -> Result<(), StoreError> {
+        self.insert_button(button, "").await
+    }
+
+    /// Stores a pay button, replacing the definition of one with its id (keeping its uses).
+    pub async fn put_button(&self, button: &Button) -> Result<(), StoreError> {
+        self.insert_button(
+            button,
+            " ON CONFLICT (id) DO UPDATE SET shop_id = excluded.shop_id, amount = excluded.amount, \
+             currency = excluded.currency, description = excluded.description, \
+             allowed_origins = excluded.allowed_origins, url_success = excluded.url_success, \
+             enabled = excluded.enabled",
+        )
+        .await
+    }
+
+    async fn insert_button(&self, button: &Button, on_conflict: &str) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO buttons (id, shop_id, amount, currency, description, allowed_origins, url_success, enabled, uses, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9){on_conflict}"
+        );
         with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO buttons (id, shop_id, amount, currency, description, allowed_origins, url_success, enabled, uses, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)",
-            )
+            sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&button.id)
             .bind(&button.shop_id.0)
             .bind(button.amount.to_string())

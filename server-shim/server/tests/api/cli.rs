@@ -325,3 +325,117 @@ fn links_are_made_listed_and_stopped_from_the_command_line() {
     assert!(nobody.contains("no shop named"), "{nobody}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn buttons_are_defined_listed_and_stopped_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("shim-cli-buttons-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    assert!(
+        shim(&["shops", "add", "--name", "roastery"], &db)
+            .status
+            .success()
+    );
+    let made = shim(
+        &[
+            "buttons",
+            "create",
+            "--shop",
+            "roastery",
+            "--amount",
+            "15",
+            "--currency",
+            "USD",
+            "--description",
+            "Coffee beans",
+            "--origin",
+            "https://roastery.example,https://www.roastery.example/",
+            "--public-url",
+            "https://pay.roastery.example/",
+        ],
+        &db,
+    );
+    let out = text(&made);
+    assert!(made.status.success(), "{out}");
+    let snippet = out
+        .lines()
+        .find_map(|l| l.strip_prefix("paste into your page: "))
+        .unwrap();
+    assert!(
+        snippet.starts_with(
+            r#"<script src="https://pay.roastery.example/widget/embed.js" data-button="btn_"#
+        ),
+        "{snippet}"
+    );
+    let id = snippet
+        .split("data-button=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let listed = text(&shim(&["buttons", "list", "--shop", "roastery"], &db));
+    assert!(
+        listed.contains(&id)
+            && listed.contains("15 USD")
+            && listed.contains("https://roastery.example,https://www.roastery.example"),
+        "{listed}"
+    );
+    let stopped = text(&shim(
+        &["buttons", "disable", "--shop", "roastery", "--id", &id],
+        &db,
+    ));
+    assert!(
+        stopped.contains(&format!("button {id} is disabled")),
+        "{stopped}"
+    );
+    let listed = text(&shim(&["buttons", "list", "--shop", "roastery"], &db));
+    assert!(listed.contains("\tno\t"), "{listed}");
+    let restarted = text(&shim(
+        &["buttons", "enable", "--shop", "roastery", "--id", &id],
+        &db,
+    ));
+    assert!(restarted.contains("takes payments again"), "{restarted}");
+
+    // What to fix, said plainly, and nothing made.
+    let bad = shim(
+        &[
+            "buttons",
+            "create",
+            "--shop",
+            "roastery",
+            "--amount",
+            "15",
+            "--currency",
+            "USD",
+            "--description",
+            "Tea",
+            "--origin",
+            "roastery.example",
+        ],
+        &db,
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("\"roastery.example\" is not an origin"),
+        "{}",
+        text(&bad)
+    );
+    let missing = text(&shim(
+        &[
+            "buttons", "disable", "--shop", "roastery", "--id", "btn_nope",
+        ],
+        &db,
+    ));
+    assert!(
+        missing.contains("has no button \"btn_nope\" (see `server-shim buttons list`)"),
+        "{missing}"
+    );
+    let listed = text(&shim(&["buttons", "list", "--shop", "roastery"], &db));
+    assert_eq!(
+        listed.lines().count(),
+        2,
+        "a header and one button: {listed}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
