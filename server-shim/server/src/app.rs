@@ -70,6 +70,8 @@ impl std::fmt::Debug for Settings {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    /// What the router's handlers share, for the streams served beside it.
+    state: AppState,
     url: String,
     demo: Option<DemoHandles>,
     /// The demo's example site, on its own listener (another origin than the shim's).
@@ -153,6 +155,24 @@ async fn bind_examples(
         return Ok(bound);
     }
     bind(&SocketAddr::new(shim.ip(), 0).to_string()).await
+}
+
+/// How long a new connection may take to send its first request head.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves the connection's first request itself if it opens a live stream (see
+/// [`routes::events`]); gives the connection back, untouched, for anything else.
+async fn direct_stream(
+    state: &AppState,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+) -> Option<tokio::net::TcpStream> {
+    match tokio::time::timeout(HEADER_TIMEOUT, routes::peek_stream_request(&stream)).await {
+        Ok(Some(request)) => routes::serve_direct(state, stream, peer, request).await,
+        Ok(None) => Some(stream),
+        // Nothing in time: dropped, as hyper drops a head that does not come.
+        Err(_) => None,
+    }
 }
 
 /// How often the webhook inbox is checked for webhooks whose receiver did not finish them.
@@ -245,10 +265,11 @@ impl Application {
             &settings.rate_limit,
         );
         warn_if_no_widget(&settings.widget_dir);
-        let router = routes::router(state, settings.widget_dir.clone());
+        let router = routes::router(state.clone(), settings.widget_dir.clone());
         Ok(Self {
             listener,
             router,
+            state,
             url,
             demo: None,
             examples: None,
@@ -327,7 +348,7 @@ impl Application {
             &settings.rate_limit,
         );
         warn_if_no_widget(&settings.widget_dir);
-        let router = routes::router(state, settings.widget_dir.clone())
+        let router = routes::router(state.clone(), settings.widget_dir.clone())
             .merge(demo::router(DemoStore::new(
                 checkout,
                 shop,
@@ -337,6 +358,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            state,
             url,
             demo: Some(DemoHandles {
                 shop_token: token.reveal().to_owned(),
@@ -383,7 +405,7 @@ impl Application {
         let mut http = hyper::server::conn::http1::Builder::new();
         // A client that does not finish its request head in time is dropped (slowloris).
         http.timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(30));
+            .header_read_timeout(HEADER_TIMEOUT);
         let mut shutdown = std::pin::pin!(shutdown);
         let mut connections = tokio::task::JoinSet::new();
         // The demo's example site: static pages, stopped with the rest.
@@ -407,6 +429,9 @@ impl Application {
             };
             let _ = stream.set_nodelay(true);
             let router = self.router.clone();
+            let state = self.state.clone();
+            let http = http.clone();
+            let watcher = graceful.watcher();
             // The peer address feeds the per-client rate limit and the webhook allowlist.
             let service = hyper::service::service_fn(
                 move |mut request: hyper::Request<hyper::body::Incoming>| {
@@ -416,8 +441,13 @@ impl Application {
                     router.clone().oneshot(request)
                 },
             );
-            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
             connections.spawn(async move {
+                // A connection that opens with a live stream is served without hyper.
+                let Some(stream) = direct_stream(&state, stream, peer).await else {
+                    return;
+                };
+                let connection =
+                    watcher.watch(http.serve_connection(TokioIo::new(stream), service));
                 if let Err(e) = connection.await {
                     tracing::debug!(error = %e, %peer, "connection ended with an error");
                 }

@@ -4,18 +4,25 @@
 //! each later version, and ends after a final status. Comments every 15 seconds keep proxies from
 //! closing it. Changes reach streams through the change feed, from every shim process sharing the
 //! database; a stream also re-reads its invoice now and then, in case a notification was lost.
+//!
+//! Streams are what a shim holds by the thousand, so most are not served through hyper and the
+//! router: a connection whose first request opens a stream is answered by [`serve_direct`], which
+//! keeps a few hundred bytes per stream where hyper keeps 16 KB of buffers per connection. The
+//! router's handler, [`stream`], serves the rest (a stream asked on a kept-alive connection, a
+//! request head that did not come in one piece) with the same frames.
 
 use super::{ApiError, AppState};
-use crate::checkout::Checkout;
+use crate::checkout::{Checkout, CheckoutError};
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use shim_api::{InvoiceId, InvoiceView};
-use std::convert::Infallible;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
+use tokio::time::Instant;
 
 /// How long a browser waits before reconnecting a dropped stream.
 const RETRY: Duration = Duration::from_secs(2);
@@ -24,6 +31,7 @@ const RECHECK: Duration = Duration::from_secs(30);
 /// Heartbeat interval.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// One payer's stream: what it has sent, and what comes next.
 struct Follow {
     /// Counts the stream as open while it lives.
     _open: crate::metrics::StreamGuard,
@@ -33,39 +41,71 @@ struct Follow {
     sent: Option<u64>,
     next: Option<InvoiceView>,
     done: bool,
+    /// When the next heartbeat is due, unless an event goes first.
+    heartbeat_at: Instant,
 }
 
-fn event(view: &InvoiceView) -> Event {
-    let event = Event::default()
-        .event("invoice")
-        .id(view.version.to_string())
-        .retry(RETRY);
-    match serde_json::to_string(view) {
-        Ok(json) => event.data(json),
-        Err(_) => event.data("{}"),
-    }
+/// The `text/event-stream` frame of one invoice version.
+fn frame(view: &InvoiceView) -> Bytes {
+    let json = serde_json::to_string(view).unwrap_or_else(|_| "{}".to_owned());
+    Bytes::from(format!(
+        "event: invoice\nid: {}\nretry: {}\ndata: {json}\n\n",
+        view.version,
+        RETRY.as_millis()
+    ))
 }
+
+/// A comment line: keeps proxies from closing a quiet stream.
+const HEARTBEAT: &[u8] = b":\n\n";
 
 impl Follow {
-    /// The next event to send, or `None` when the stream should end.
-    async fn next_event(&mut self) -> Option<Event> {
+    /// Opens a stream of invoice `id` for a client that has version `seen`.
+    async fn open(
+        state: &AppState,
+        id: InvoiceId,
+        seen: Option<u64>,
+    ) -> Result<Follow, CheckoutError> {
+        // Subscribe before reading, so that no change between the two is missed.
+        let changes = state.checkout.subscribe();
+        let view = state.checkout.fresh_view(&id).await?;
+        let up_to_date = seen.is_some_and(|seen| seen >= view.version);
+        Ok(Follow {
+            _open: state.metrics.stream_opened(),
+            checkout: state.checkout.clone(),
+            id,
+            changes,
+            sent: if up_to_date { seen } else { None },
+            done: up_to_date && view.is_final,
+            next: (!up_to_date).then_some(view),
+            heartbeat_at: Instant::now() + KEEP_ALIVE,
+        })
+    }
+
+    /// The next frame to send (an event or a heartbeat), or `None` when the stream should end.
+    async fn next_frame(&mut self) -> Option<Bytes> {
         if self.done {
             return None;
         }
         // Re-read at least every RECHECK, however busy the feed is with other invoices, in case a
         // notification for this one was lost.
-        let mut recheck_at = tokio::time::Instant::now() + RECHECK;
+        let mut recheck_at = Instant::now() + RECHECK;
         loop {
             if let Some(view) = self.next.take() {
                 self.sent = Some(view.version);
                 self.done = view.is_final;
-                return Some(event(&view));
+                self.heartbeat_at = Instant::now() + KEEP_ALIVE;
+                return Some(frame(&view));
             }
-            let change = tokio::time::timeout_at(recheck_at, self.changes.recv()).await;
+            let wake = recheck_at.min(self.heartbeat_at);
+            let change = tokio::time::timeout_at(wake, self.changes.recv()).await;
+            if change.is_err() && Instant::now() >= self.heartbeat_at {
+                self.heartbeat_at = Instant::now() + KEEP_ALIVE;
+                return Some(Bytes::from_static(HEARTBEAT));
+            }
             match change.unwrap_or(Err(RecvError::Lagged(0))) {
                 Ok(changed) if changed != self.id => continue,
                 Ok(_) | Err(RecvError::Lagged(_)) => {
-                    recheck_at = tokio::time::Instant::now() + RECHECK;
+                    recheck_at = Instant::now() + RECHECK;
                     match self.checkout.fresh_view(&self.id).await {
                         Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
                         Ok(_) => continue,
@@ -97,30 +137,154 @@ pub(super) async fn stream(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = id
         .ok()
         .and_then(|Path(id)| InvoiceId::parse(&id))
         .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
-    // Subscribe before reading, so that no change between the two is missed.
-    let changes = state.checkout.subscribe();
-    let view = state.checkout.fresh_view(&id).await?;
-    let seen: Option<u64> = headers
+    let seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
-    let up_to_date = seen.is_some_and(|seen| seen >= view.version);
-    let follow = Follow {
-        _open: state.metrics.stream_opened(),
-        checkout: state.checkout.clone(),
-        id,
-        changes,
-        sent: if up_to_date { seen } else { None },
-        done: up_to_date && view.is_final,
-        next: (!up_to_date).then_some(view),
-    };
-    let events = futures_util::stream::unfold(follow, |mut follow| async move {
-        follow.next_event().await.map(|event| (Ok(event), follow))
+        .and_then(last_event_id);
+    let follow = Follow::open(&state, id, seen).await?;
+    let frames = futures_util::stream::unfold(follow, |mut follow| async move {
+        follow
+            .next_frame()
+            .await
+            .map(|frame| (Ok::<_, std::convert::Infallible>(frame), follow))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        Body::from_stream(frames),
+    )
+        .into_response())
 }
+
+fn last_event_id(value: &str) -> Option<u64> {
+    value.trim().parse().ok()
+}
+
+/// The longest request head [`serve_direct`] looks at; longer ones go to hyper.
+const HEAD_PEEK: usize = 2048;
+
+/// What the first request on a connection asks, if it opens a live stream: read from the
+/// socket's buffer without taking it, so that any other request is left whole for hyper.
+pub(crate) struct StreamRequest {
+    id: InvoiceId,
+    seen: Option<u64>,
+    forwarded_for: Option<String>,
+    request_id: Option<String>,
+    head_len: usize,
+}
+
+/// The first request waiting on `socket`, if it is exactly a live stream's `GET` (HTTP/1.1,
+/// complete, nothing after its head). Anything else, or a head still arriving, is `None`.
+pub(crate) async fn peek_stream_request(socket: &tokio::net::TcpStream) -> Option<StreamRequest> {
+    let mut buf = [0u8; HEAD_PEEK];
+    let n = socket.peek(&mut buf).await.ok()?;
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut request = httparse::Request::new(&mut headers);
+    let httparse::Status::Complete(head_len) = request.parse(&buf[..n]).ok()? else {
+        return None;
+    };
+    if request.method != Some("GET") || request.version != Some(1) || head_len != n {
+        return None;
+    }
+    let path = request.path?.split('?').next()?;
+    let id = path
+        .strip_prefix("/v1/invoices/")?
+        .strip_suffix("/events")
+        .and_then(InvoiceId::parse)?;
+    let header = |name: &str| {
+        request
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+    };
+    // A body on a GET, or an upgrade, is for hyper to judge.
+    if header("content-length").is_some_and(|v| v.trim() != "0")
+        || header("transfer-encoding").is_some()
+        || header("upgrade").is_some()
+    {
+        return None;
+    }
+    Some(StreamRequest {
+        id,
+        seen: header("last-event-id").and_then(last_event_id),
+        forwarded_for: header("x-forwarded-for").map(str::to_owned),
+        request_id: header("x-request-id")
+            .filter(|v| v.len() <= 200 && HeaderValue::from_str(v).is_ok())
+            .map(str::to_owned),
+        head_len,
+    })
+}
+
+/// Serves the live stream `request` asks for on `socket`, with the headers the router would
+/// send, when its client is within its rate and the invoice exists; otherwise gives the socket
+/// back untouched (nothing read), for hyper to answer as the router would (a 429, a 404).
+pub(crate) async fn serve_direct(
+    state: &AppState,
+    mut socket: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    request: StreamRequest,
+) -> Option<tokio::net::TcpStream> {
+    let started = std::time::Instant::now();
+    let client = state
+        .limiter
+        .client(peer.ip(), request.forwarded_for.as_deref());
+    if state
+        .limiter
+        .check(client, std::time::Instant::now())
+        .is_err()
+    {
+        return Some(socket);
+    }
+    let Ok(mut follow) = Follow::open(state, request.id, request.seen).await else {
+        return Some(socket);
+    };
+    // Take the head off the socket (it is all there: it was peeked whole), then answer.
+    let mut head = [0u8; HEAD_PEEK];
+    if socket
+        .read_exact(&mut head[..request.head_len])
+        .await
+        .is_err()
+    {
+        return None;
+    }
+    let request_id = request.request_id.unwrap_or_else(super::request_id);
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
+         access-control-allow-origin: *\r\nx-content-type-options: nosniff\r\n\
+         referrer-policy: no-referrer\r\nx-request-id: {request_id}\r\nconnection: close\r\n\r\n"
+    );
+    if socket.write_all(response.as_bytes()).await.is_err() {
+        return None;
+    }
+    state.metrics.request(STREAM_ROUTE, 200, started.elapsed());
+    let (mut reader, mut writer) = socket.split();
+    let mut probe = [0u8; 1];
+    loop {
+        tokio::select! {
+            frame = follow.next_frame() => {
+                let Some(frame) = frame else { break };
+                if writer.write_all(&frame).await.is_err() {
+                    return None;
+                }
+            }
+            // The payer left (or, against HTTP, sent another request on a stream): done.
+            _ = reader.read(&mut probe) => return None,
+        }
+    }
+    let _ = writer.shutdown().await;
+    None
+}
+
+/// The stream's route, as the router's metrics name it.
+const STREAM_ROUTE: &str = "/v1/invoices/{id}/events";

@@ -11,6 +11,7 @@ pub mod pay_page;
 mod platforms;
 
 pub use error::ApiError;
+pub(crate) use events::{peek_stream_request, serve_direct};
 
 use crate::checkout::Checkout;
 use axum::Router;
@@ -184,20 +185,33 @@ impl RequestIds {
     }
 }
 
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+impl RequestIds {
+    fn next_id(&self) -> String {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let p = self.prefix;
-        let id = format!(
+        format!(
             "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
             p >> 32,
             (p >> 16) & 0xffff,
             p & 0xffff,
             n >> 48,
             n & 0xffff_ffff_ffff
-        );
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
+        )
     }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&self.next_id())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// A request id for an answer made beside the router (a live stream served directly).
+fn request_id() -> String {
+    static IDS: std::sync::OnceLock<RequestIds> = std::sync::OnceLock::new();
+    IDS.get_or_init(RequestIds::new).next_id()
 }
 
 /// The process is up.

@@ -217,3 +217,191 @@ async fn shutdown_stops_taking_connections_and_does_not_wait_forever_for_streams
     .await;
     assert!(rest.is_ok(), "the stream ended");
 }
+
+/// Sends `request` on a new connection and reads until the first event (or the end): the
+/// response head and what followed it.
+async fn raw(app: &TestApp, request: &[&[u8]]) -> (tokio::net::TcpStream, String, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = app.url.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    for (i, part) in request.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        socket.write_all(part).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&seen).into_owned();
+        if let Some((head, rest)) = text.split_once("\r\n\r\n")
+            && (rest.contains("\n\n") || !head.contains(" 200 "))
+        {
+            let (head, rest) = (head.to_owned(), rest.to_owned());
+            // An error answer has a length: read its body whole.
+            if let Some(length) = head.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(str::to_owned)
+            }) {
+                if rest.len() < length.trim().parse::<usize>().unwrap() {
+                    let n = socket.read(&mut buf).await.unwrap();
+                    seen.extend_from_slice(&buf[..n]);
+                    continue;
+                }
+            }
+            return (socket, head, rest);
+        }
+        let n = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buf))
+            .await
+            .expect("an answer within 10 s")
+            .unwrap();
+        if n == 0 {
+            return (socket, text, String::new());
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+async fn live_streams(app: &TestApp) -> u64 {
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("shim_live_streams "))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn streams_on_new_and_kept_alive_connections_answer_alike() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app.create(&usdt_invoice("9003", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+
+    // A new connection, as a browser's EventSource usually opens: served beside hyper.
+    let request = format!(
+        "GET /v1/invoices/{id}/events HTTP/1.1\r\nHost: shim\r\nAccept: text/event-stream\r\nX-Request-Id: payer-7\r\n\r\n"
+    );
+    let (direct, head, first) = raw(&app, &[request.as_bytes()]).await;
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    // A kept-alive connection that served something else first: through hyper and the router.
+    let client = reqwest::Client::new();
+    client
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut routed = client
+        .get(format!("{}/v1/invoices/{id}/events", app.url))
+        .header("x-request-id", "payer-8")
+        .send()
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("content-type", "text/event-stream"),
+        ("cache-control", "no-cache"),
+        ("access-control-allow-origin", "*"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        assert_eq!(header(&head, name), Some(value), "direct: {head}");
+        assert_eq!(routed.headers()[name], value, "routed: {name}");
+    }
+    assert_eq!(header(&head, "x-request-id"), Some("payer-7"));
+    assert_eq!(routed.headers()["x-request-id"], "payer-8");
+    let routed_first = String::from_utf8(routed.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+    assert_eq!(first, routed_first, "the same first event");
+    assert!(
+        first.starts_with("event: invoice\nid: 1\nretry: 2000\ndata: {"),
+        "{first}"
+    );
+    assert_eq!(live_streams(&app).await, 2);
+
+    // The payer leaves: the stream is let go at once, not at its next heartbeat.
+    drop(direct);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while live_streams(&app).await != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stream was not let go"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A head that comes in pieces, and one for an unknown invoice, are left to the router.
+    let (_, head, _) = raw(
+        &app,
+        &[
+            format!("GET /v1/invoices/{id}/ev").as_bytes(),
+            b"ents HTTP/1.1\r\nHost: shim\r\n\r\n",
+        ],
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert_eq!(
+        header(&head, "transfer-encoding"),
+        Some("chunked"),
+        "{head}"
+    );
+    let (_, head, body) = raw(
+        &app,
+        &[b"GET /v1/invoices/inv_0000/events HTTP/1.1\r\nHost: shim\r\n\r\n"],
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    assert!(body.contains("no invoice with that id"), "{body}");
+}
+
+#[tokio::test]
+async fn new_connections_meet_the_rate_limit_too() {
+    let app = TestApp::spawn_configured(
+        "sqlite::memory:",
+        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::rate_limit::RateLimit {
+            per_second: 1,
+            burst: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (_, invoice) = app.create(&usdt_invoice("9004", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    let request = format!("GET /v1/invoices/{id}/events HTTP/1.1\r\nHost: shim\r\n\r\n");
+    let mut heads = Vec::new();
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let (socket, head, body) = raw(&app, &[request.as_bytes()]).await;
+        heads.push(head.lines().next().unwrap().to_owned());
+        if head.contains(" 429 ") {
+            assert!(header(&head, "retry-after").is_some(), "{head}");
+            assert!(body.contains("too many requests"), "{body}");
+        }
+        open.push(socket);
+    }
+    assert_eq!(
+        heads,
+        [
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 429 Too Many Requests"
+        ]
+    );
+}
