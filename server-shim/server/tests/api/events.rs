@@ -239,16 +239,11 @@ async fn raw(app: &TestApp, request: &[&[u8]]) -> (tokio::net::TcpStream, String
         {
             let (head, rest) = (head.to_owned(), rest.to_owned());
             // An error answer has a length: read its body whole.
-            if let Some(length) = head.lines().find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("content-length: ")
-                    .map(str::to_owned)
-            }) {
-                if rest.len() < length.trim().parse::<usize>().unwrap() {
-                    let n = socket.read(&mut buf).await.unwrap();
-                    seen.extend_from_slice(&buf[..n]);
-                    continue;
-                }
+            let length = header(&head, "content-length").map(|l| l.parse::<usize>().unwrap());
+            if length.is_some_and(|length| rest.len() < length) {
+                let n = socket.read(&mut buf).await.unwrap();
+                seen.extend_from_slice(&buf[..n]);
+                continue;
             }
             return (socket, head, rest);
         }
