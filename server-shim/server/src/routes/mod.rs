@@ -31,9 +31,22 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 /// Largest request body the shim reads.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach: one shared allocation, so that the clone each request makes of
+/// it (extractors, middleware) is one reference count, not one per field.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
     /// The use cases.
     pub checkout: Checkout,
     /// Extra markup for the pay page (the demo's sandbox controls); empty in production.
@@ -41,9 +54,9 @@ pub struct AppState {
     /// The counters behind `/metrics`.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Per-client limits on the public endpoints.
-    pub limiter: std::sync::Arc<crate::rate_limit::RateLimiter>,
+    pub limiter: crate::rate_limit::RateLimiter,
     /// Per-client limits on starting payments through pay buttons (each makes an invoice).
-    pub button_limiter: std::sync::Arc<crate::rate_limit::RateLimiter>,
+    pub button_limiter: crate::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -54,17 +67,17 @@ impl AppState {
         rate_limit: &crate::rate_limit::RateLimit,
     ) -> Self {
         let (burst, seconds) = crate::buttons::CREATE_RATE;
-        Self {
+        Self(std::sync::Arc::new(Shared {
             checkout,
             pay_page_extra,
             metrics: std::sync::Arc::default(),
-            limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(rate_limit.clone())),
-            button_limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::slow(
+            limiter: crate::rate_limit::RateLimiter::new(rate_limit.clone()),
+            button_limiter: crate::rate_limit::RateLimiter::slow(
                 rate_limit.clone(),
                 burst,
                 seconds,
-            )),
-        }
+            ),
+        }))
     }
 }
 
@@ -97,7 +110,10 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::ACCEPT, header::CONTENT_TYPE]),
+                .allow_headers([header::ACCEPT, header::CONTENT_TYPE])
+                // The answers are the same whatever the origin or the preflight asks (`*`, fixed
+                // lists), so nothing to vary on; and no `Vary` list to copy on every request.
+                .vary([]),
         );
     // The widget's files, precompressed (brotli, gzip) by `cargo xtask build-widget`. Files with a
     // content hash in their name never change: browsers keep them a year. The rest (embed.js,
