@@ -39,17 +39,24 @@ pub enum StoreError {
 /// The store: a pool of one backend. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Store {
-    /// SQLite, one file (or memory) per shim.
-    Sqlite(SqlitePool),
+    /// SQLite, one file (or memory) per shim; an in-memory database comes with the connection
+    /// that keeps it alive.
+    Sqlite(SqlitePool, Option<MemoryKeeper>),
     /// PostgreSQL, shared by several shims.
     Postgres(PgPool),
+}
+
+/// The connection that keeps an in-memory SQLite database alive (see [`Store::connect`]).
+#[derive(Debug, Clone)]
+pub struct MemoryKeeper {
+    _connection: std::sync::Arc<std::sync::Mutex<sqlx::SqliteConnection>>,
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            Store::Sqlite($pool) => $body,
+            Store::Sqlite($pool, _) => $body,
             Store::Postgres($pool) => $body,
         }
     };
@@ -453,7 +460,18 @@ impl Store {
                 // commits, which the gateway's retries and the reconciler bring back.
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5));
-            // An in-memory database lives as long as its one connection.
+            // An in-memory database lives as long as a connection to it is open. The pool's own
+            // connection is not enough: a query dropped half-way (a payer who leaves during a
+            // read) makes the pool close that connection and open a fresh one, to an empty
+            // database. A connection of our own, never used, keeps it.
+            let keeper = if memory {
+                let connection = sqlx::ConnectOptions::connect(&options).await?;
+                Some(MemoryKeeper {
+                    _connection: std::sync::Arc::new(std::sync::Mutex::new(connection)),
+                })
+            } else {
+                None
+            };
             let pool = if memory {
                 SqlitePoolOptions::new()
                     .max_connections(1)
@@ -463,7 +481,7 @@ impl Store {
             } else {
                 SqlitePoolOptions::new().max_connections(8)
             };
-            Ok(Store::Sqlite(pool.connect_with(options).await?))
+            Ok(Store::Sqlite(pool.connect_with(options).await?, keeper))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -479,7 +497,7 @@ impl Store {
     /// Which backend this is, for logs.
     pub fn backend(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "sqlite",
+            Store::Sqlite(..) => "sqlite",
             Store::Postgres(_) => "postgres",
         }
     }
@@ -487,7 +505,7 @@ impl Store {
     /// Applies the backend's pending migrations (locked, so concurrent starts are safe).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
+            Store::Sqlite(pool, _) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
             Store::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
         }
         Ok(())
@@ -1315,7 +1333,7 @@ impl Store {
     fn skip_locked(&self) -> &'static str {
         match self {
             Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-            Store::Sqlite(_) => "",
+            Store::Sqlite(..) => "",
         }
     }
 

@@ -309,3 +309,28 @@ async fn story(url: &str) {
         Err(StoreError::UnsupportedUrl)
     ));
 }
+
+#[tokio::test]
+async fn an_in_memory_database_outlives_the_connections_of_its_pool() {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    store.migrate().await.unwrap();
+    let shop = Shop {
+        id: ShopId("shop_kept".into()),
+        name: "kept".into(),
+    };
+    store.upsert_shop_token(&shop, "hash", 1).await.unwrap();
+    // What sqlx does to a connection whose query was dropped half-way (a payer who left): it
+    // closes it, and the pool opens another.
+    let Store::Sqlite(pool, _) = &store else {
+        unreachable!()
+    };
+    pool.acquire().await.unwrap().close().await.unwrap();
+    let names: Vec<String> = store
+        .list_shops()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["kept"], "the data is still there");
+}
