@@ -21,12 +21,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::path::PathBuf;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Largest request body the shim reads.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -93,16 +88,23 @@ pub struct PayPageExtra {
 
 /// The shim's routes, with the widget assets served from `widget_dir`.
 pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
-    // The widget may be embedded on a shop's own domain: its read-only endpoint is open to all.
-    let public = Router::new()
-        .route("/v1/invoices/{id}", get(invoices::get))
-        .route("/v1/invoices/{id}/events", get(events::stream))
-        .route("/v1/invoices/{id}/coins", get(invoices::coins))
-        .route("/v1/invoices/{id}/coin", post(invoices::choose_coin))
-        .route("/pay/{id}", get(pay_page::page))
-        .route("/l/{id}", get(links::open))
-        .route("/v1/buttons/{id}/invoices", post(buttons::start))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), limit))
+    // What payers' browsers call, from the shim's pages or embedded on a shop's own domain: open
+    // to every origin, and rate-limited per client (by `edge`, which knows them by PUBLIC).
+    let handlers = [
+        get(invoices::get),
+        get(events::stream),
+        get(invoices::coins),
+        post(invoices::choose_coin),
+        get(pay_page::page),
+        get(links::open),
+        post(buttons::start),
+    ];
+    let public = PUBLIC
+        .iter()
+        .zip(handlers)
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
         // Before the CORS layer, so that it wraps this fallback too and answers preflights
         // (`OPTIONS`) of these routes; set later, the fallback would replace the wrapped one.
         .method_not_allowed_fallback(method_not_allowed)
@@ -143,36 +145,20 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/buttons", post(buttons::create).get(buttons::list))
         .route("/v1/buttons/{id}/disable", post(buttons::disable))
         .route("/v1/buttons/{id}/enable", post(buttons::enable))
-        .route("/v1/platforms/woocommerce/connect", post(platforms::connect))
+        .route(
+            "/v1/platforms/woocommerce/connect",
+            post(platforms::connect),
+        )
         .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest_service("/widget", widget)
-                .fallback(not_found)
+        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), track))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<_>| {
-                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
-        // Outermost: every request has an id before anything logs (a caller's own is kept).
-        .layer(SetRequestIdLayer::x_request_id(RequestIds::new()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
 }
 
@@ -213,14 +199,6 @@ impl RequestIds {
             n >> 48,
             n & 0xffff_ffff_ffff
         )
-    }
-}
-
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&self.next_id())
-            .ok()
-            .map(RequestId::new)
     }
 }
 
@@ -312,61 +290,135 @@ async fn widget_cache(
     response
 }
 
-/// Counts every request by its route pattern (never the raw path, which holds ids) and status,
-/// and answers `503` with a JSON error to a request with a body that takes longer than
-/// [`REQUEST_DEADLINE`] (a client trickling its body, a stuck dependency) instead of holding the
-/// connection forever. Reads have no body to trickle and answer from memory or one query (whose
-/// pool waits at most 5 s): they skip the timer. One layer for both: each layer costs every request.
-async fn track(
+/// The routes payers' browsers call; see [`router`].
+const PUBLIC: [&str; 7] = [
+    "/v1/invoices/{id}",
+    "/v1/invoices/{id}/events",
+    "/v1/invoices/{id}/coins",
+    "/v1/invoices/{id}/coin",
+    "/pay/{id}",
+    "/l/{id}",
+    "/v1/buttons/{id}/invoices",
+];
+
+/// What every request goes through, in one layer (each layer costs every request):
+/// - a request id, the caller's own `X-Request-Id` or a new one, in the logs' span and the answer;
+/// - the per-client rate limit of the [`PUBLIC`] routes: a 429 with `Retry-After`;
+/// - a deadline: a request with a body that is not answered within [`REQUEST_DEADLINE`] (a client
+///   trickling its body, a stuck dependency) gets a JSON 503 instead of holding the connection.
+///   Reads have no body to trickle and answer from memory or one query (whose pool waits at most
+///   5 s): they skip the timer;
+/// - counts by route pattern (never the raw path, which holds ids) and status, and a log line;
+/// - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` unless set.
+async fn edge(
     State(state): State<AppState>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use tracing::Instrument as _;
+    let id = match request.headers().get(REQUEST_ID) {
+        Some(given) => given.clone(),
+        None => {
+            let id = HeaderValue::from_str(&request_id())
+                .unwrap_or_else(|_| HeaderValue::from_static("-"));
+            request.headers_mut().insert(REQUEST_ID, id.clone());
+            id
+        }
+    };
     // A cheap clone (the pattern is shared), not a new string per request.
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .cloned();
-    let started = std::time::Instant::now();
-    let response = if matches!(request.method(), &Method::GET | &Method::HEAD) {
-        next.run(request).await
-    } else {
-        within(REQUEST_DEADLINE, next.run(request)).await
-    };
-    state.metrics.request(
-        route.as_ref().map_or("unmatched", |p| p.as_str()),
-        response.status().as_u16(),
-        started.elapsed(),
+    let route = route.as_ref().map_or("unmatched", |p| p.as_str());
+    let span = tracing::info_span!(
+        "request",
+        request_id = id.to_str().unwrap_or("-"),
+        method = %request.method(),
+        path = %request.uri().path(),
     );
-    response
+    async move {
+        let started = std::time::Instant::now();
+        let mut response = if let Some(limited) = over_rate(&state, route, &request) {
+            limited
+        } else if matches!(request.method(), &Method::GET | &Method::HEAD) {
+            next.run(request).await
+        } else {
+            within(REQUEST_DEADLINE, next.run(request)).await
+        };
+        let took = started.elapsed();
+        let status = response.status();
+        state.metrics.request(route, status.as_u16(), took);
+        let headers = response.headers_mut();
+        headers.insert(REQUEST_ID, id);
+        for (name, value) in [
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ] {
+            if !headers.contains_key(&name) {
+                headers.insert(name, HeaderValue::from_static(value));
+            }
+        }
+        if status.is_server_error() {
+            tracing::warn!(
+                status = status.as_u16(),
+                latency_ms = took.as_secs_f64() * 1e3,
+                "request failed"
+            );
+        } else {
+            tracing::info!(
+                status = status.as_u16(),
+                latency_ms = took.as_secs_f64() * 1e3,
+                "request done"
+            );
+        }
+        response
+    }
+    .instrument(span)
+    .await
 }
 
-/// Refuses clients over their rate with a 429 and `Retry-After`.
-async fn limit(
-    State(state): State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
+const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// A 429 for a client over its rate on a [`PUBLIC`] route (preflights aside), with `Retry-After`
+/// and open to every origin, like the route's own answers.
+fn over_rate(
+    state: &AppState,
+    route: &str,
+    request: &axum::extract::Request,
+) -> Option<axum::response::Response> {
+    if request.method() == Method::OPTIONS || !PUBLIC.contains(&route) {
+        return None;
+    }
     let peer = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
-    if let Some(peer) = peer {
-        let forwarded = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let client = state.limiter.client(peer, forwarded);
-        if let Err(retry_after) = state.limiter.check(client, std::time::Instant::now()) {
-            let error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                shim_api::ErrorCode::RateLimited,
-                format!("too many requests; retry in {retry_after} s"),
-            );
-            return ([(header::RETRY_AFTER, retry_after.to_string())], error).into_response();
-        }
-    }
-    next.run(request).await
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let client = state.limiter.client(peer, forwarded);
+    let retry_after = state
+        .limiter
+        .check(client, std::time::Instant::now())
+        .err()?;
+    let error = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        shim_api::ErrorCode::RateLimited,
+        format!("too many requests; retry in {retry_after} s"),
+    );
+    Some(
+        (
+            [
+                (header::RETRY_AFTER, retry_after.to_string()),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned()),
+            ],
+            error,
+        )
+            .into_response(),
+    )
 }
 
 /// Counters in the Prometheus text format.
