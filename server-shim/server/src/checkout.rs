@@ -686,7 +686,13 @@ impl Checkout {
         // One refresh per invoice at a time: fetching and applying under the same lock means an
         // older snapshot of the payment can never be applied after a newer one.
         let lock = self.invoice_lock(id);
-        let _guard = lock.lock().await;
+        // When nobody held the lock, the first decision uses the caller's read of the invoice
+        // rather than reading it again: should it be stale after all (a change made just before,
+        // or by another process), the versioned update fails and the loop below reads afresh.
+        let (_guard, mut latest) = match lock.clone().try_lock_owned() {
+            Ok(guard) => (guard, Some(known.clone())),
+            Err(_) => (lock.lock_owned().await, None),
+        };
         let source = if why.starts_with("webhook") {
             "ipn"
         } else {
@@ -738,11 +744,14 @@ impl Checkout {
 
         // A concurrent writer (another process) may win the version race; decide again.
         for _ in 0..5 {
-            let current = self
-                .store
-                .invoice(id)
-                .await?
-                .ok_or(StoreError::Corrupt("invoice vanished".into()))?;
+            let current = match latest.take() {
+                Some(current) => current,
+                None => self
+                    .store
+                    .invoice(id)
+                    .await?
+                    .ok_or(StoreError::Corrupt("invoice vanished".into()))?,
+            };
             let now = now();
             // A payment for a coin the payer picked earlier: money sent there counts (the
             // invoice follows that payment from now on); anything else (its expiry) is noise.
