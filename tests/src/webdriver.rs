@@ -29,6 +29,14 @@ struct TempDir(PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        // A browser whose session was not closed (a test that failed half way) outlives its
+        // driver: end its processes, found by their own profile folder, before removing it.
+        let _ = std::process::Command::new("pkill")
+            .args(["-f", "--"])
+            .arg(format!("--user-data-dir={}", self.0.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
