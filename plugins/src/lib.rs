@@ -10,8 +10,9 @@
 //!   out an action), its typed error that says whether a retry can help, and [`platform::sync`],
 //!   the one read-compare-write path.
 //! - One module per platform, with its pure wire formats and rules in `<platform>/transformers.rs`:
-//!   [`woocommerce`], [`prestashop`].
+//!   [`woocommerce`], [`prestashop`], [`opencart`].
 
+pub mod opencart;
 pub mod platform;
 pub mod prestashop;
 pub mod woocommerce;

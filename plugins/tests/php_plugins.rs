@@ -1,6 +1,7 @@
 //! The installable PHP packages: every file parses (`php -l`), and their PHPUnit suites pass (the
 //! WooCommerce plugin's with stubs of WordPress and WooCommerce, the PrestaShop module's shim
-//! client and pay controller with stubs of PrestaShop), checking what they send to the shim and what they do with
+//! client and pay controller with stubs of PrestaShop, the OpenCart extension's core and both
+//! packages' controllers with stubs of OpenCart 3.0 and 4.x), checking what they send to the shim and what they do with
 //! the answer. `cargo xtask setup` installs php-cli and phpunit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,7 +23,7 @@ fn php_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn every_php_file_parses() {
     let mut files = Vec::new();
-    for platform in ["woocommerce", "prestashop"] {
+    for platform in ["woocommerce", "prestashop", "opencart"] {
         php_files(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join(platform),
             &mut files,
@@ -69,4 +70,10 @@ fn the_woocommerce_plugin_passes_its_phpunit_suite() {
 fn the_prestashop_module_passes_its_phpunit_suite() {
     let text = phpunit(concat!(env!("CARGO_MANIFEST_DIR"), "/prestashop/tests"));
     assert!(text.contains("OK (8 tests"), "{text}");
+}
+
+#[test]
+fn the_opencart_extension_passes_its_phpunit_suite() {
+    let text = phpunit(concat!(env!("CARGO_MANIFEST_DIR"), "/opencart/tests"));
+    assert!(text.contains("OK (57 tests"), "{text}");
 }

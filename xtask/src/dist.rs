@@ -5,34 +5,69 @@ use anyhow::{Context as _, Result, bail};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// A plugin package: its folder, the name of the folder inside the zip, and the zip's name.
+/// A plugin package: what goes into its zip, and under which names.
 struct Package {
+    /// The folder whose files are packed.
     source: &'static str,
+    /// Their folder inside the zip ("": at its root).
     folder: &'static str,
+    /// The zip's file name; `{version}` is replaced.
     zip: &'static str,
-    /// The file whose `Version:` header names the release.
+    /// The file that names the release: a `Version:` header, or `install.json`'s `version`.
     versioned: &'static str,
+    /// Files from elsewhere in the repository, and where they go inside `folder`.
+    extra: &'static [(&'static str, &'static str)],
 }
+
+/// The OpenCart extension's core, shared by its two packages.
+const OPENCART_CORE: &str = "plugins/opencart/core/CryptoCheckoutCore.php";
 
 const PACKAGES: &[Package] = &[
     Package {
         source: "plugins/woocommerce/crypto-checkout",
         folder: "crypto-checkout",
-        zip: "crypto-checkout-woocommerce",
-        versioned: "crypto-checkout.php",
+        zip: "crypto-checkout-woocommerce-{version}.zip",
+        versioned: "plugins/woocommerce/crypto-checkout/crypto-checkout.php",
+        extra: &[],
     },
     Package {
         source: "plugins/prestashop/cryptocheckout",
         folder: "cryptocheckout",
-        zip: "cryptocheckout-prestashop",
-        versioned: "cryptocheckout.php",
+        zip: "cryptocheckout-prestashop-{version}.zip",
+        versioned: "plugins/prestashop/cryptocheckout/cryptocheckout.php",
+        extra: &[],
+    },
+    // OpenCart 3 installs `upload/` over the shop (Extensions > Installer).
+    Package {
+        source: "plugins/opencart/oc3/upload",
+        folder: "upload",
+        zip: "crypto-checkout-opencart3-{version}.ocmod.zip",
+        versioned: "plugins/opencart/oc4/crypto_checkout/install.json",
+        extra: &[(OPENCART_CORE, "system/library/crypto_checkout/core.php")],
+    },
+    // OpenCart 4 names the extension after the zip: it must be `crypto_checkout.ocmod.zip`, with
+    // `install.json` at its root.
+    Package {
+        source: "plugins/opencart/oc4/crypto_checkout",
+        folder: "",
+        zip: "crypto_checkout.ocmod.zip",
+        versioned: "plugins/opencart/oc4/crypto_checkout/install.json",
+        extra: &[(OPENCART_CORE, "system/library/crypto_checkout/core.php")],
     },
 ];
 
-/// The `Version:` header of a WordPress-style plugin file.
+/// The release `file` names: its `Version:` header (WordPress, PrestaShop), or the `version` of
+/// an OpenCart `install.json`.
 fn version_of(file: &Path) -> Result<String> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    if file.extension().is_some_and(|e| e == "json") {
+        let json: serde_json::Value = serde_json::from_str(&text)?;
+        return json["version"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("{} has no version", file.display()));
+    }
     text.lines()
         .find_map(|line| {
             line.trim_start_matches([' ', '*'])
@@ -70,8 +105,8 @@ fn dist_into(root: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for package in PACKAGES {
         let source = root.join(package.source);
-        let version = version_of(&source.join(package.versioned))?;
-        let path = out.join(format!("{}-{version}.zip", package.zip));
+        let version = version_of(&root.join(package.versioned))?;
+        let path = out.join(package.zip.replace("{version}", &version));
         let mut zip = zip::ZipWriter::new(std::fs::File::create(&path)?);
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
@@ -80,13 +115,23 @@ fn dist_into(root: &Path, out: &Path) -> Result<Vec<PathBuf>> {
         if files.is_empty() {
             bail!("{} is empty", source.display());
         }
+        let inside = |relative: &str| match package.folder {
+            "" => relative.to_owned(),
+            folder => format!("{folder}/{relative}"),
+        };
         for file in &files {
             let relative = file
                 .strip_prefix(&source)?
                 .to_string_lossy()
                 .replace('\\', "/");
-            zip.start_file(format!("{}/{relative}", package.folder), options)?;
+            zip.start_file(inside(&relative), options)?;
             zip.write_all(&std::fs::read(file)?)?;
+        }
+        for (from, to) in package.extra {
+            zip.start_file(inside(to), options)?;
+            zip.write_all(
+                &std::fs::read(root.join(from)).with_context(|| format!("reading {from}"))?,
+            )?;
         }
         zip.finish()?;
         println!(
@@ -134,6 +179,53 @@ mod tests {
             zips[1].ends_with("cryptocheckout-prestashop-0.1.0.zip"),
             "{zips:?}"
         );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    fn names(zip: &Path) -> Vec<String> {
+        let archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+        archive
+            .file_names()
+            .map(|name| name.unwrap().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_opencart_packages_install_as_each_version_expects() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let out = std::env::temp_dir().join(format!("xtask-dist-oc-{}", std::process::id()));
+        let zips = dist_into(&root, &out).unwrap();
+        // 3.x: everything under upload/, the core among the libraries.
+        assert!(
+            zips[2].ends_with("crypto-checkout-opencart3-0.1.0.ocmod.zip"),
+            "{zips:?}"
+        );
+        let oc3 = names(&zips[2]);
+        assert!(oc3.iter().all(|n| n.starts_with("upload/")), "{oc3:?}");
+        for expected in [
+            "upload/catalog/controller/extension/payment/crypto_checkout.php",
+            "upload/admin/controller/extension/payment/crypto_checkout.php",
+            "upload/system/library/crypto_checkout/core.php",
+        ] {
+            assert!(
+                oc3.iter().any(|n| n == expected),
+                "{expected} missing: {oc3:?}"
+            );
+        }
+        // 4.x: named after the extension, install.json at the root.
+        assert!(zips[3].ends_with("crypto_checkout.ocmod.zip"), "{zips:?}");
+        let oc4 = names(&zips[3]);
+        for expected in [
+            "install.json",
+            "catalog/controller/payment/crypto_checkout.php",
+            "admin/controller/payment/crypto_checkout.php",
+            "system/library/crypto_checkout/core.php",
+        ] {
+            assert!(
+                oc4.iter().any(|n| n == expected),
+                "{expected} missing: {oc4:?}"
+            );
+        }
         std::fs::remove_dir_all(&out).unwrap();
     }
 }

@@ -236,9 +236,12 @@ enum OutboxCommand {
 
 #[derive(Args)]
 struct PlatformArgs {
-    /// The shop's platform: woocommerce or prestashop.
-    #[arg(long, value_parser = ["woocommerce", "prestashop"])]
+    /// The shop's platform: woocommerce, prestashop or opencart.
+    #[arg(long, value_parser = ["woocommerce", "prestashop", "opencart"])]
     platform: Option<String>,
+    /// OpenCart: its version (3.0.3.9, 4.0.1.1, 4.0.2.3...), which decides the extension's routes.
+    #[arg(long, requires = "platform")]
+    opencart_version: Option<String>,
     /// The shop's site (WooCommerce: https://shop.example).
     #[arg(long, requires = "platform")]
     site: Option<String>,
@@ -254,11 +257,13 @@ struct PlatformArgs {
     confirming_state: Option<u32>,
     /// The shop's own status names or ids, overriding the defaults: WooCommerce `on_hold`,
     /// `cancelled`, `failed`, `refunded` (e.g. `on_hold=awaiting-crypto`); PrestaShop `paid`,
-    /// `canceled`, `error`, `refunded` (state ids). Repeat, or separate with commas.
+    /// `canceled`, `error`, `refunded` (state ids); OpenCart `pending`, `confirming`, `paid`,
+    /// `complete`, `canceled`, `expired`, `failed`, `refunded` (status ids, as in the extension's
+    /// settings). Repeat, or separate with commas.
     #[arg(long = "status", requires = "platform", value_delimiter = ',')]
     statuses: Vec<String>,
-    /// The platform's API secret (WooCommerce: cs_...). Prefer the variable: flags show up in
-    /// process lists.
+    /// The platform's API secret (WooCommerce: cs_...; OpenCart: the secret in the extension's
+    /// settings). Prefer the variable: flags show up in process lists.
     #[arg(long, env = "SHIM_PLATFORM_SECRET", hide_env_values = true)]
     api_secret: Option<String>,
 }
@@ -294,6 +299,19 @@ impl PlatformArgs {
                     ..Default::default()
                 },
             },
+            "opencart" => PlatformConfig::Opencart {
+                site: need(&self.site, "--site https://your-shop.example")?,
+                version: shop_adapters::opencart::transformers::Version::parse(&need(
+                    &self.opencart_version,
+                    "--opencart-version (Admin > Dashboard shows it, like 4.0.2.3)",
+                )?)
+                .map_err(anyhow::Error::msg)?,
+                secret: need(
+                    &self.api_secret,
+                    "the extension's shared secret in SHIM_PLATFORM_SECRET (or --api-secret)",
+                )?,
+                statuses: Default::default(),
+            },
             other => anyhow::bail!("unknown platform {other:?}"),
         };
         let config = with_statuses(config, &self.statuses)?;
@@ -311,6 +329,7 @@ fn with_statuses(config: PlatformConfig, overrides: &[String]) -> anyhow::Result
     let field = match config {
         PlatformConfig::Woocommerce { .. } => "statuses",
         PlatformConfig::Prestashop { .. } => "states",
+        PlatformConfig::Opencart { .. } => "statuses",
     };
     for entry in overrides {
         let Some((key, value)) = entry.split_once('=') else {

@@ -2,6 +2,8 @@
 //! never logged), turned into an adapter that the outbox uses to move the shop's orders.
 
 use serde::{Deserialize, Serialize};
+use shop_adapters::opencart::OpenCart;
+use shop_adapters::opencart::transformers::{StatusMap as OpenCartStatuses, Version};
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, ShopOrder, Synced, sync};
 use shop_adapters::prestashop::PrestaShop;
 use shop_adapters::prestashop::transformers::StateMap;
@@ -34,6 +36,18 @@ pub enum PlatformConfig {
         #[serde(default)]
         states: StateMap,
     },
+    /// OpenCart with our extension, whose two routes the shim calls, signed with a shared secret.
+    Opencart {
+        /// The shop (`https://shop.example`, where its `index.php` is).
+        site: String,
+        /// The routes' flavour: `3`, `4.0.0` (4.0.0 and 4.0.1) or `4.0.2` (and later).
+        version: Version,
+        /// The secret shared with the extension's settings.
+        secret: String,
+        /// The shop's order status ids.
+        #[serde(default)]
+        statuses: OpenCartStatuses,
+    },
 }
 
 impl std::fmt::Debug for PlatformConfig {
@@ -56,6 +70,18 @@ impl std::fmt::Debug for PlatformConfig {
                 .field("site", site)
                 .field("key", &"[redacted]")
                 .field("states", states)
+                .finish(),
+            PlatformConfig::Opencart {
+                site,
+                version,
+                statuses,
+                ..
+            } => f
+                .debug_struct("Opencart")
+                .field("site", site)
+                .field("version", version)
+                .field("secret", &"[redacted]")
+                .field("statuses", statuses)
                 .finish(),
         }
     }
@@ -98,6 +124,20 @@ impl PlatformConfig {
                 }
                 Ok(())
             }
+            PlatformConfig::Opencart { site, secret, .. } => {
+                if !(site.starts_with("https://") || site.starts_with("http://")) {
+                    return Err(format!(
+                        "the OpenCart site must be an http(s) URL like https://shop.example, got {site:?}"
+                    ));
+                }
+                if secret.trim().chars().count() < 16 {
+                    return Err(
+                        "the OpenCart secret must be the extension's shared secret, at least 16 characters"
+                            .into(),
+                    );
+                }
+                Ok(())
+            }
         }
     }
 
@@ -106,6 +146,7 @@ impl PlatformConfig {
         match self {
             PlatformConfig::Woocommerce { .. } => "woocommerce",
             PlatformConfig::Prestashop { .. } => "prestashop",
+            PlatformConfig::Opencart { .. } => "opencart",
         }
     }
 
@@ -126,6 +167,17 @@ impl PlatformConfig {
             PlatformConfig::Prestashop { site, key, states } => Ok(Adapter::PrestaShop(
                 PrestaShop::new(site, key.clone().into(), states.clone())?,
             )),
+            PlatformConfig::Opencart {
+                site,
+                version,
+                secret,
+                statuses,
+            } => Ok(Adapter::OpenCart(OpenCart::new(
+                site,
+                *version,
+                secret.clone().into(),
+                statuses.clone(),
+            )?)),
         }
     }
 }
@@ -137,6 +189,8 @@ pub enum Adapter {
     WooCommerce(WooCommerce),
     /// PrestaShop.
     PrestaShop(PrestaShop),
+    /// OpenCart.
+    OpenCart(OpenCart),
 }
 
 impl Adapter {
@@ -145,6 +199,7 @@ impl Adapter {
         match self {
             Adapter::WooCommerce(woo) => woo.order(reference).await,
             Adapter::PrestaShop(presta) => presta.order(reference).await,
+            Adapter::OpenCart(opencart) => opencart.order(reference).await,
         }
     }
 
@@ -157,6 +212,7 @@ impl Adapter {
         match self {
             Adapter::WooCommerce(woo) => sync(woo, reference, facts).await,
             Adapter::PrestaShop(presta) => sync(presta, reference, facts).await,
+            Adapter::OpenCart(opencart) => sync(opencart, reference, facts).await,
         }
     }
 }

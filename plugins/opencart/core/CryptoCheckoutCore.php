@@ -1,0 +1,386 @@
+<?php
+/**
+ * Crypto Checkout for OpenCart: everything that does not depend on OpenCart, shared by the 3.0 and
+ * the 4.x packages. Packaging copies this file to system/library/crypto_checkout/core.php in each.
+ *
+ * - verify(): is a request from the shim authentic (HMAC of timestamp, nonce and body; fresh; once)?
+ * - rank() / shouldApply(): order statuses only move forward (never downgrade a paid order, never
+ *   reopen a closed one, never repeat a status: each history entry adds a row and may send mail).
+ * - orderTotal(), the bodies of the shim's two routes, and a small client of the shim's API.
+ *
+ * PHP 7.4+ and 8.
+ */
+class CryptoCheckoutCore
+{
+    /** How far (seconds, either direction) a request's timestamp may be from the shop's clock. */
+    const WINDOW = 300;
+
+    /** How long (seconds) a nonce is remembered: longer than the window, so a replay is caught. */
+    const NONCE_TTL = 600;
+
+    /** OpenCart's default order status ids, for settings the merchant has not saved. */
+    const DEFAULT_STATUSES = [
+        'pending' => 1,
+        'confirming' => 2,
+        'paid' => 15,
+        'complete' => 5,
+        'canceled' => 7,
+        'expired' => 14,
+        'failed' => 10,
+        'refunded' => 11,
+    ];
+
+    /**
+     * Checks a request from the shim. The signature is checked before the nonce is recorded, so
+     * forged requests cannot fill the nonce store.
+     *
+     * @param string $secret The shared secret (empty: every request is refused)
+     * @param string $timestamp X-Shim-Timestamp: decimal unix seconds
+     * @param string $nonce X-Shim-Nonce: 16 to 64 letters and digits
+     * @param string $signature X-Shim-Signature: lowercase hex HMAC-SHA256 of "timestamp.nonce.body"
+     * @param string $body The raw request body
+     * @param int $now The shop's clock (unix seconds)
+     * @param callable $nonceSeen (nonce, expires) => bool: records the nonce, true if it was already there
+     *
+     * @return string|null Null when authentic, else why not
+     */
+    public static function verify($secret, $timestamp, $nonce, $signature, $body, $now, callable $nonceSeen)
+    {
+        $secret = (string) $secret;
+        $timestamp = (string) $timestamp;
+        $nonce = (string) $nonce;
+        if ($secret === '') {
+            return 'the extension has no shared secret configured';
+        }
+        if (!preg_match('/^[0-9]{1,12}$/', $timestamp)) {
+            return 'bad timestamp';
+        }
+        if (abs((int) $timestamp - (int) $now) > self::WINDOW) {
+            return 'stale request';
+        }
+        if (!preg_match('/^[A-Za-z0-9]{16,64}$/', $nonce)) {
+            return 'bad nonce';
+        }
+        $expected = hash_hmac('sha256', $timestamp . '.' . $nonce . '.' . $body, $secret);
+        if (!is_string($signature) || !hash_equals($expected, $signature)) {
+            return 'bad signature';
+        }
+        if (call_user_func($nonceSeen, $nonce, (int) $now + self::NONCE_TTL)) {
+            return 'replayed request';
+        }
+
+        return null;
+    }
+
+    /**
+     * How far along an order status is: 0 open, 1 confirming, 2 settled or closed, 3 refunded.
+     *
+     * @param int $statusId An OpenCart order_status_id
+     * @param array $statuses pending, confirming, paid, ... => order_status_id (the settings)
+     *
+     * @return int
+     */
+    public static function rank($statusId, array $statuses)
+    {
+        $statusId = (int) $statusId;
+        if ($statusId === 0 || $statusId === (int) $statuses['pending']) {
+            // 0: an order OpenCart has not confirmed yet.
+            return 0;
+        }
+        if ($statusId === (int) $statuses['confirming']) {
+            return 1;
+        }
+        if ($statusId === (int) $statuses['refunded']) {
+            return 3;
+        }
+
+        // paid, complete, canceled, expired, failed, and any status the merchant set by hand.
+        return 2;
+    }
+
+    /**
+     * Whether moving an order from one status to another is a step forward.
+     *
+     * @return bool
+     */
+    public static function shouldApply($currentId, $requestedId, array $statuses)
+    {
+        return self::rank($requestedId, $statuses) > self::rank($currentId, $statuses);
+    }
+
+    /**
+     * The settings' status ids, with OpenCart's defaults for those not saved.
+     *
+     * @param callable $setting (name, e.g. "paid") => the saved value or null
+     *
+     * @return array pending, confirming, ... => order_status_id
+     */
+    public static function statuses(callable $setting)
+    {
+        $statuses = [];
+        foreach (self::DEFAULT_STATUSES as $name => $default) {
+            $value = call_user_func($setting, $name);
+            $statuses[$name] = ($value === null || $value === '' || $value === false) ? $default : (int) $value;
+        }
+
+        return $statuses;
+    }
+
+    /**
+     * An order's total in the order's currency (OpenCart stores it in the default currency).
+     *
+     * @param float|string $total The order's total
+     * @param float|string $currencyValue The order's currency_value
+     * @param int $decimals The currency's decimal places
+     *
+     * @return string A plain decimal, e.g. "11.70"
+     */
+    public static function orderTotal($total, $currencyValue, $decimals)
+    {
+        return number_format((float) $total * (float) $currencyValue, (int) $decimals, '.', '');
+    }
+
+    /**
+     * Whether a string is an invoice id of the shim (safe to print and to put in a URL).
+     *
+     * @return bool
+     */
+    public static function isInvoiceId($id)
+    {
+        return is_string($id) && preg_match('/^inv_[0-9a-f]{32}$/', $id) === 1;
+    }
+
+    /**
+     * The body of the shim's "order" request: {"order_id": <int>}.
+     *
+     * @return array|string ['order_id' => int], or what is wrong with the body
+     */
+    public static function parseOrderRequest($body)
+    {
+        $data = json_decode((string) $body, true);
+        if (!is_array($data) || !isset($data['order_id']) || !is_int($data['order_id']) || $data['order_id'] < 1) {
+            return 'expected a JSON object with a positive integer order_id';
+        }
+
+        return ['order_id' => $data['order_id']];
+    }
+
+    /**
+     * The body of the shim's "callback" request:
+     * {"order_id": <int>, "order_status_id": <int, 0: comment only>, "comment": "...", "notify": <bool>}.
+     * comment and notify may be left out ("" and false).
+     *
+     * @return array|string The four fields, or what is wrong with the body
+     */
+    public static function parseCallbackRequest($body)
+    {
+        $data = json_decode((string) $body, true);
+        if (!is_array($data)) {
+            return 'expected a JSON object';
+        }
+        if (!isset($data['order_id']) || !is_int($data['order_id']) || $data['order_id'] < 1) {
+            return 'order_id must be a positive integer';
+        }
+        if (!isset($data['order_status_id']) || !is_int($data['order_status_id']) || $data['order_status_id'] < 0) {
+            return 'order_status_id must be an integer, 0 for a comment only';
+        }
+        $comment = array_key_exists('comment', $data) ? $data['comment'] : '';
+        if (!is_string($comment)) {
+            return 'comment must be a string';
+        }
+        $notify = array_key_exists('notify', $data) ? $data['notify'] : false;
+        if (!is_bool($notify)) {
+            return 'notify must be true or false';
+        }
+
+        return [
+            'order_id' => $data['order_id'],
+            'order_status_id' => $data['order_status_id'],
+            'comment' => $comment,
+            'notify' => $notify,
+        ];
+    }
+
+    /**
+     * The shim's "order" request: the order's status, total and currency. Both packages' controllers
+     * answer with this, so they behave the same.
+     *
+     * @param array $request method, timestamp, nonce, signature (the X-Shim-* headers), body (raw)
+     * @param array $shop secret, now, nonce_seen (verify()), get_order (id => array, or empty when
+     *                    there is none), decimals (currency code => decimal places)
+     *
+     * @return array [HTTP status, the JSON answer as an array]
+     */
+    public static function handleOrder(array $request, array $shop)
+    {
+        $refused = self::refuse($request, $shop);
+        if ($refused !== null) {
+            return $refused;
+        }
+        $parsed = self::parseOrderRequest($request['body']);
+        if (is_string($parsed)) {
+            return [400, ['error' => $parsed]];
+        }
+        $order = call_user_func($shop['get_order'], $parsed['order_id']);
+        if (!$order) {
+            return [404, ['error' => 'no such order']];
+        }
+        $currency = (string) $order['currency_code'];
+
+        return [200, [
+            'order_id' => (int) $order['order_id'],
+            'order_status_id' => (int) $order['order_status_id'],
+            'total' => self::orderTotal($order['total'], $order['currency_value'], call_user_func($shop['decimals'], $currency)),
+            'currency' => $currency,
+        ]];
+    }
+
+    /**
+     * The shim's "callback" request: adds a history entry when it moves the order forward
+     * (shouldApply()), or a comment under the current status when order_status_id is 0.
+     *
+     * @param array $request As for handleOrder()
+     * @param array $shop As for handleOrder(), and statuses (statuses()) and add_history
+     *                    (id, order_status_id, comment, notify)
+     *
+     * @return array [HTTP status, the JSON answer as an array]
+     */
+    public static function handleCallback(array $request, array $shop)
+    {
+        $refused = self::refuse($request, $shop);
+        if ($refused !== null) {
+            return $refused;
+        }
+        $parsed = self::parseCallbackRequest($request['body']);
+        if (is_string($parsed)) {
+            return [400, ['error' => $parsed]];
+        }
+        $orderId = $parsed['order_id'];
+        $order = call_user_func($shop['get_order'], $orderId);
+        if (!$order) {
+            return [404, ['error' => 'no such order']];
+        }
+        $current = (int) $order['order_status_id'];
+        if ($parsed['order_status_id'] === 0) {
+            // A note for the merchant: the status stays, the customer is not mailed.
+            call_user_func($shop['add_history'], $orderId, $current, $parsed['comment'], false);
+        } elseif (self::shouldApply($current, $parsed['order_status_id'], $shop['statuses'])) {
+            call_user_func($shop['add_history'], $orderId, $parsed['order_status_id'], $parsed['comment'], $parsed['notify']);
+        } else {
+            return [200, ['applied' => false, 'order_status_id' => $current]];
+        }
+        // Read it again: OpenCart (or an event of another extension) has the last word.
+        $after = call_user_func($shop['get_order'], $orderId);
+
+        return [200, ['applied' => true, 'order_status_id' => $after ? (int) $after['order_status_id'] : $current]];
+    }
+
+    /**
+     * Refuses what is not a POST from the shim.
+     *
+     * @return array|null [HTTP status, answer], or null to go on
+     */
+    private static function refuse(array $request, array $shop)
+    {
+        if (strtoupper((string) $request['method']) !== 'POST') {
+            return [405, ['error' => 'use POST']];
+        }
+        $error = self::verify(
+            $shop['secret'],
+            $request['timestamp'],
+            $request['nonce'],
+            $request['signature'],
+            $request['body'],
+            $shop['now'],
+            $shop['nonce_seen']
+        );
+
+        return $error === null ? null : [401, ['error' => $error]];
+    }
+
+    /**
+     * What the shim needs to create an order's invoice.
+     *
+     * @param int $orderId The OpenCart order id
+     * @param string $amount The total in the order's currency (orderTotal())
+     * @param string $currency ISO code
+     * @param string $urlReturn Where "return to store" leads
+     * @param string $urlSuccess Where the payer goes after paying
+     *
+     * @return array
+     */
+    public static function invoiceRequest($orderId, $amount, $currency, $urlReturn, $urlSuccess)
+    {
+        return [
+            'order_id' => 'oc-' . $orderId,
+            'amount' => (string) $amount,
+            'currency' => (string) $currency,
+            'platform_order_ref' => (string) $orderId,
+            'url_return' => (string) $urlReturn,
+            'url_success' => (string) $urlSuccess,
+        ];
+    }
+
+    /**
+     * Creates the invoice, or returns the order's existing one (the shim is idempotent per order).
+     *
+     * @param string $shimUrl The shim's URL
+     * @param string $token The shop token
+     * @param array $request invoiceRequest()
+     * @param callable|null $transport (url, headers, body) => [status (0: no answer), body]; cURL when null
+     *
+     * @return array The invoice (id, pay_url, ...)
+     *
+     * @throws RuntimeException With a message for the payer (never the token)
+     */
+    public static function createInvoice($shimUrl, $token, array $request, ?callable $transport = null)
+    {
+        $headers = [
+            'Authorization: Bearer ' . $token,
+            'Content-Type: application/json',
+            'Accept: application/json',
+        ];
+        $url = rtrim((string) $shimUrl, '/') . '/v1/invoices';
+        list($status, $body) = $transport !== null
+            ? call_user_func($transport, $url, $headers, json_encode($request))
+            : self::post($url, $headers, json_encode($request));
+        $status = (int) $status;
+        $decoded = json_decode((string) $body, true);
+        if (($status === 200 || $status === 201) && is_array($decoded) && !empty($decoded['id']) && is_string($decoded['id'])) {
+            return $decoded;
+        }
+        if ($status === 0) {
+            throw new RuntimeException('The crypto payment service cannot be reached right now. Please try again in a minute.');
+        }
+        if ($status >= 500) {
+            throw new RuntimeException('The crypto payment service is busy. Please try again in a minute.');
+        }
+        throw new RuntimeException('This order cannot be paid in crypto. Please contact us.');
+    }
+
+    /**
+     * @return array [HTTP status (0: no answer), body]
+     */
+    private static function post($url, array $headers, $body)
+    {
+        if (!function_exists('curl_init')) {
+            return [0, ''];
+        }
+        $curl = curl_init($url);
+        curl_setopt_array($curl, [
+            CURLOPT_POST => true,
+            CURLOPT_POSTFIELDS => $body,
+            CURLOPT_HTTPHEADER => $headers,
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_CONNECTTIMEOUT => 10,
+            CURLOPT_TIMEOUT => 20,
+        ]);
+        $answer = curl_exec($curl);
+        $status = $answer === false ? 0 : (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
+        if (PHP_VERSION_ID < 80000) {
+            curl_close($curl); // a no-op since PHP 8
+        }
+
+        return [$status, $answer === false ? '' : $answer];
+    }
+}

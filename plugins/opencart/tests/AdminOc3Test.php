@@ -1,0 +1,55 @@
+<?php
+use PHPUnit\Framework\TestCase;
+
+/**
+ * In processes of their own: OpenCart 3's admin controller has the catalog one's class name.
+ *
+ * @runTestsInSeparateProcesses
+ * @preserveGlobalState disabled
+ */
+final class AdminOc3Test extends TestCase
+{
+    private function admin(array $post = [])
+    {
+        $registry = OcStub::registry('3', new OcState(), 'admin', [], $post, ['REQUEST_METHOD' => $post ? 'POST' : 'GET']);
+        $registry->get('session')->data['user_token'] = 't0k';
+        $class = OcStub::controllerClass('3', 'admin');
+
+        return [new $class($registry), $registry];
+    }
+
+    public function testTheFormShowsErrorsAndSavesGoodSettings()
+    {
+        list($controller, $registry) = $this->admin(['payment_crypto_checkout_shim_url' => 'ftp://pay.example']);
+        $controller->index();
+        $data = $registry->get('load')->views[0][1];
+        $this->assertNotSame('', $data['error_shim_url']);
+        $this->assertNotSame('', $data['error_secret']);
+        $this->assertSame(15, $data['payment_crypto_checkout_status_paid']);
+        $this->assertSame('https://shop.example/index.php?route=extension/payment/crypto_checkout/order', $data['order_url']);
+
+        $post = [
+            'payment_crypto_checkout_shim_url' => 'https://pay.example',
+            'payment_crypto_checkout_shop_token' => 'shk_1',
+            'payment_crypto_checkout_secret' => 'a&b-0123456789abcdef', // stored escaped, as OpenCart does
+        ];
+        list($controller, $registry) = $this->admin($post);
+        try {
+            $controller->index();
+            $this->fail('no redirect');
+        } catch (StubRedirect $e) {
+            $this->assertStringContainsString('marketplace/extension', $e->getMessage());
+        }
+        $this->assertSame('a&amp;b-0123456789abcdef', $registry->get('model_setting_setting')->saved['payment_crypto_checkout']['payment_crypto_checkout_secret']);
+    }
+
+    public function testInstallCreatesTheNonceTable()
+    {
+        list($controller, $registry) = $this->admin();
+        $controller->install();
+        $controller->uninstall();
+        $queries = $registry->get('db')->queries;
+        $this->assertStringStartsWith('CREATE TABLE IF NOT EXISTS `oc_crypto_checkout_nonce`', $queries[0]);
+        $this->assertSame('DROP TABLE IF EXISTS `oc_crypto_checkout_nonce`', $queries[1]);
+    }
+}

@@ -1,0 +1,60 @@
+<?php
+use PHPUnit\Framework\TestCase;
+
+final class AdminOc4Test extends TestCase
+{
+    private function admin(array $post = [], array $config = [])
+    {
+        $registry = OcStub::registry('4.0.2', new OcState(['config' => $config]), 'admin', [], $post, ['REQUEST_METHOD' => $post ? 'POST' : 'GET']);
+        $registry->get('session')->data['user_token'] = 't0k';
+        $class = OcStub::controllerClass('4.0.2', 'admin');
+
+        return [new $class($registry), $registry];
+    }
+
+    public function testTheFormShowsDefaultsAndTheShimsRoutes()
+    {
+        list($controller, $registry) = $this->admin([], ['payment_crypto_checkout_status_paid' => 2]);
+        $controller->index();
+        list($view, $data) = $registry->get('load')->views[0];
+        $this->assertSame('extension/crypto_checkout/payment/crypto_checkout', $view);
+        $this->assertSame(2, $data['payment_crypto_checkout_status_paid']);
+        $this->assertSame(7, $data['payment_crypto_checkout_status_canceled']);
+        $this->assertMatchesRegularExpression('/^[0-9a-f]{64}$/', $data['payment_crypto_checkout_secret'], 'a secret is suggested');
+        $this->assertSame('https://shop.example/index.php?route=extension/crypto_checkout/payment/crypto_checkout.callback', $data['callback_url']);
+        $this->assertStringContainsString('crypto_checkout.save', $data['save']);
+        $this->assertCount(8, $data['status_fields']);
+    }
+
+    public function testSaveChecksTheSettings()
+    {
+        list($controller, $registry) = $this->admin(['payment_crypto_checkout_shim_url' => 'pay.example', 'payment_crypto_checkout_secret' => 'short']);
+        $controller->save();
+        $json = $registry->get('response')->json();
+        $this->assertSame(['shim_url', 'shop_token', 'secret', 'warning'], array_keys($json['error']));
+        $this->assertFalse($registry->has('model_setting_setting'));
+
+        $post = [
+            'payment_crypto_checkout_shim_url' => 'https://pay.example',
+            'payment_crypto_checkout_shop_token' => 'shk_1',
+            'payment_crypto_checkout_secret' => str_repeat('ab', 16),
+            'payment_crypto_checkout_status' => '1',
+        ];
+        list($controller, $registry) = $this->admin($post);
+        $controller->save();
+        $this->assertArrayHasKey('success', $registry->get('response')->json());
+        $this->assertSame($post, $registry->get('model_setting_setting')->saved['payment_crypto_checkout']);
+    }
+
+    public function testInstallCreatesTheNonceTableAndUninstallDropsIt()
+    {
+        list($controller, $registry) = $this->admin();
+        $controller->install();
+        $controller->uninstall();
+        $queries = $registry->get('db')->queries;
+        $this->assertStringStartsWith('CREATE TABLE IF NOT EXISTS `oc_crypto_checkout_nonce`', $queries[0]);
+        $this->assertStringContainsString('`nonce` VARCHAR(64)', $queries[0]);
+        $this->assertStringContainsString('PRIMARY KEY (`nonce`)', $queries[0]);
+        $this->assertSame('DROP TABLE IF EXISTS `oc_crypto_checkout_nonce`', $queries[1]);
+    }
+}

@@ -1,0 +1,8 @@
+<?php
+// OpenCart's constants, pointing at tests/fixtures, where the core sits at the paths the packages
+// require it from (packaging copies core/CryptoCheckoutCore.php there in each zip).
+define('DB_PREFIX', 'oc_');
+define('DIR_SYSTEM', dirname(__DIR__) . '/fixtures/oc3/system/');
+define('DIR_EXTENSION', dirname(__DIR__) . '/fixtures/oc4/extension/');
+define('HTTP_CATALOG', 'https://shop.example/');
+define('HTTPS_CATALOG', 'https://shop.example/');

@@ -1,0 +1,198 @@
+//! OpenCart (3.0.x, 4.x), through the two routes of our extension: `order` reads an order's status,
+//! total and currency; `callback` adds one history entry (a status with a comment, which OpenCart
+//! can mail to the customer), which the extension refuses to do when the order already has that
+//! status or a later one. Every call is signed with the secret shared with the extension (see
+//! [`transformers::signature`]), with a fresh nonce and the current time.
+
+pub mod transformers;
+
+use crate::OrderAction;
+use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use transformers::{Callback, CallbackAnswer, ErrorAnswer, OrderInfo, StatusMap, Version};
+
+/// An OpenCart shop with the extension installed.
+#[derive(Debug, Clone)]
+pub struct OpenCart {
+    site: String,
+    version: Version,
+    secret: SecretString,
+    statuses: StatusMap,
+    http: reqwest::Client,
+}
+
+impl OpenCart {
+    /// The shop at `site` (`https://shop.example`, where `index.php` is), running `version`, with
+    /// the extension's shared `secret`.
+    pub fn new(
+        site: &str,
+        version: Version,
+        secret: SecretString,
+        statuses: StatusMap,
+    ) -> Result<Self, AdapterError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            site: site.trim_end_matches('/').to_owned(),
+            version,
+            secret,
+            statuses,
+            http,
+        })
+    }
+
+    /// Posts `body` to the extension's `action`, signed; its JSON answer.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        action: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, AdapterError> {
+        let body = serde_json::to_vec(body).map_err(|e| AdapterError::Refused(e.to_string()))?;
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce).map_err(|e| AdapterError::Refused(format!("random: {e}")))?;
+        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let signature =
+            transformers::signature(self.secret.expose_secret(), timestamp, &nonce, &body);
+        let response = self
+            .http
+            .post(format!("{}/index.php", self.site))
+            .query(&[("route", self.version.route(action))])
+            .header("content-type", "application/json")
+            .header("x-shim-timestamp", timestamp.to_string())
+            .header("x-shim-nonce", &nonce)
+            .header("x-shim-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                AdapterError::Unavailable(if e.is_timeout() {
+                    "timed out".into()
+                } else {
+                    "connection failed".into()
+                })
+            })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return serde_json::from_str(&text).map_err(|_| {
+                AdapterError::Unreadable(format!(
+                    "the extension's {action} answered {}",
+                    text.chars().take(200).collect::<String>()
+                ))
+            });
+        }
+        let said = serde_json::from_str::<ErrorAnswer>(&text)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| text.chars().take(200).collect());
+        let error = format!(
+            "HTTP {} from the extension's {action}: {said}",
+            status.as_u16()
+        );
+        Err(match status.as_u16() {
+            401 => AdapterError::Refused(format!(
+                "{error} (is the shared secret the same in the extension's settings and here, and the shim's clock right?)"
+            )),
+            429 | 500.. => AdapterError::Unavailable(error),
+            _ => AdapterError::Refused(error),
+        })
+    }
+
+    /// Adds a history entry: `status` (0: keep the current one) with `comment`.
+    async fn history(
+        &self,
+        order: &ShopOrder,
+        status: u32,
+        comment: &str,
+        notify: bool,
+    ) -> Result<(), AdapterError> {
+        // `applied: false` means the order already had that status or a later one (a repeat, or
+        // the merchant moved it meanwhile): nothing more to do either way.
+        let _: CallbackAnswer = self
+            .call(
+                "callback",
+                &Callback {
+                    order_id: order_number(&order.reference)?,
+                    order_status_id: status,
+                    comment,
+                    notify,
+                },
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn order_number(reference: &str) -> Result<u64, AdapterError> {
+    reference.parse().map_err(|_| {
+        AdapterError::Refused(format!(
+            "an OpenCart order id is a number, not {reference:?}"
+        ))
+    })
+}
+
+impl Platform for OpenCart {
+    async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
+        let id = order_number(reference)?;
+        let info: OrderInfo = self
+            .call("order", &serde_json::json!({ "order_id": id }))
+            .await?;
+        Ok(ShopOrder {
+            reference: info.order_id.to_string(),
+            status: info.order_status_id.to_string(),
+            state: self.statuses.state(info.order_status_id),
+            total: info.total,
+            currency: info.currency,
+        })
+    }
+
+    async fn apply(
+        &self,
+        order: &ShopOrder,
+        action: &OrderAction,
+        facts: &PaymentFacts,
+    ) -> Result<(), AdapterError> {
+        let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
+        let s = &self.statuses;
+        match action {
+            OrderAction::Nothing => Ok(()),
+            OrderAction::MarkPaid { note } => {
+                let mut comment = format!(
+                    "Paid in crypto: {}; gateway payment {}.",
+                    facts.paid,
+                    facts.txid.as_deref().unwrap_or("unknown")
+                );
+                if let Some(note) = note {
+                    comment = format!("{comment} {note}");
+                }
+                self.history(order, s.paid, &with_invoice(&comment), true)
+                    .await
+            }
+            OrderAction::Hold { note } => {
+                self.history(order, s.confirming, &with_invoice(note), false)
+                    .await
+            }
+            OrderAction::Cancel => {
+                let comment = with_invoice("The crypto invoice expired unpaid.");
+                self.history(order, s.expired, &comment, true).await
+            }
+            OrderAction::Fail => {
+                let comment = with_invoice("The crypto payment failed.");
+                self.history(order, s.failed, &comment, false).await
+            }
+            OrderAction::Refund => {
+                let comment = with_invoice("The crypto payment was refunded.");
+                self.history(order, s.refunded, &comment, true).await
+            }
+            OrderAction::NoteOnly { note } => {
+                self.history(order, 0, &with_invoice(note), false).await
+            }
+        }
+    }
+}
