@@ -175,7 +175,14 @@ impl Platform for OpenCart {
                     .await
             }
             OrderAction::Hold { note } => {
-                self.history(order, s.confirming, &with_invoice(note), false)
+                // Already held (a partial payment that then closed short, or went to review):
+                // the extension would refuse the same status again, and the note matters.
+                let status = if order.status == s.confirming.to_string() {
+                    0
+                } else {
+                    s.confirming
+                };
+                self.history(order, status, &with_invoice(note), false)
                     .await
             }
             OrderAction::Cancel => {

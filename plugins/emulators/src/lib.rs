@@ -4,6 +4,8 @@
 //!
 //! - [`woocommerce`]: the REST API v3 orders and notes, with WooCommerce's authentication.
 //! - [`prestashop`]: the Webservice orders, currencies, order histories and messages.
+//! - [`opencart`]: the OpenCart extension's own routes for the shim, run by PHP over stubs.
 
+pub mod opencart;
 pub mod prestashop;
 pub mod woocommerce;

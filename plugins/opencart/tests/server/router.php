@@ -16,9 +16,10 @@
  *   {"config": {"payment_crypto_checkout_secret": "...", ...}, "currencies": {"JPY": 0},
  *    "orders": {"42": {"order_id": 42, "order_status_id": 1, "total": "15.0000",
  *                      "currency_code": "USD", "currency_value": "1.00000000", "history": []}},
- *    "nonces": {"<nonce>": <expires>}}
+ *    "nonces": {"<nonce>": <expires>}, "down": 0}
  * (currencies: decimal places, 2 when not listed; each history entry added is
- * {"order_status_id": N, "comment": "...", "notify": bool}).
+ * {"order_status_id": N, "comment": "...", "notify": bool}; down: how many requests are still
+ * answered 503 before the extension is reached).
  */
 
 require __DIR__ . '/../stubs/opencart.php';
@@ -62,6 +63,18 @@ if ($file === false) {
 flock($file, LOCK_EX);
 try {
     $state = OcState::decode(stream_get_contents($file));
+    if (isset($state->data['down']) && $state->data['down'] > 0) {
+        // The tests' "the shop is down for N requests": PHP-FPM gone, a 503 from the web server.
+        $state->data['down']--;
+        ftruncate($file, 0);
+        rewind($file);
+        fwrite($file, $state->encode());
+        flock($file, LOCK_UN);
+        fclose($file);
+        oc_test_server_reply(503, ['error' => 'test server: down']);
+
+        return true;
+    }
     $before = $state->encode();
     $registry = OcStub::registry($version, $state, 'catalog', $_GET, $_POST, $_SERVER);
     $class = OcStub::controllerClass($version, 'catalog');

@@ -3,6 +3,7 @@
 //! says, and with exactly one write per real change.
 
 use crate::support::TestApp;
+use platform_emulators::opencart::OpenCartShop;
 use platform_emulators::prestashop::PrestaEmulator;
 use platform_emulators::woocommerce::WooEmulator;
 use serde_json::{Value, json};
@@ -14,17 +15,23 @@ use std::time::{Duration, Instant};
 enum Shop {
     Woo(WooEmulator),
     Presta(PrestaEmulator),
+    /// The real extension under `php -S`, with OpenCart's default status ids.
+    OpenCart(OpenCartShop),
 }
 
 /// The module's own PrestaShop states in these shops.
 const AWAITING: u32 = 14;
 const CONFIRMING: u32 = 15;
 
+/// The OpenCart extension's shared secret in these shops.
+const OPENCART_SECRET: &str = "scenario-shared-secret";
+
 impl Shop {
     fn add_order(&self, id: u64, total: &str) {
         match self {
             Shop::Woo(woo) => woo.add_order(id, "pending", total, "USD"),
             Shop::Presta(presta) => presta.add_order(id, AWAITING, total, 2),
+            Shop::OpenCart(shop) => shop.add_order(id, 1, total, "USD", "1.00000000"),
         }
     }
 
@@ -50,6 +57,17 @@ impl Shop {
                 7 => "refunded",
                 _ => "other",
             },
+            Shop::OpenCart(shop) => match shop.order(id)["order_status_id"].as_u64() {
+                Some(1) => "awaiting",
+                Some(2) => "held",
+                // Processed, complete.
+                Some(15 | 5) => "paid",
+                // Canceled, expired.
+                Some(7 | 14) => "cancelled",
+                Some(10) => "failed",
+                Some(11) => "refunded",
+                _ => "other",
+            },
         }
     }
 
@@ -62,6 +80,18 @@ impl Shop {
                 .filter(|(order, what)| *order == id && !what.starts_with("note"))
                 .count(),
             Shop::Presta(presta) => presta.order(id).unwrap().history.len() - 1,
+            // History entries that moved the status (a note is an entry under the same status).
+            Shop::OpenCart(shop) => {
+                let order = shop.order(id);
+                let mut status = 1;
+                let mut changes = 0;
+                for entry in order["history"].as_array().unwrap() {
+                    let next = entry["order_status_id"].as_u64().unwrap();
+                    changes += usize::from(next != status);
+                    status = next;
+                }
+                changes
+            }
         }
     }
 
@@ -70,6 +100,12 @@ impl Shop {
         match self {
             Shop::Woo(woo) => woo.order(id).unwrap().notes,
             Shop::Presta(presta) => presta.order(id).unwrap().messages,
+            Shop::OpenCart(shop) => shop.order(id)["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| entry["comment"].as_str().unwrap().to_owned())
+                .collect(),
         }
     }
 
@@ -78,6 +114,7 @@ impl Shop {
         match self {
             Shop::Woo(woo) => woo.go_down_for(count),
             Shop::Presta(presta) => presta.go_down_for(count),
+            Shop::OpenCart(shop) => shop.go_down_for(count),
         }
     }
 
@@ -86,14 +123,21 @@ impl Shop {
         match self {
             Shop::Woo(woo) => woo.set_status(id, "completed"),
             Shop::Presta(presta) => presta.set_state(id, 5),
+            Shop::OpenCart(shop) => shop.set_status(id, 5, "shipped by hand"),
         }
     }
 
-    fn router(&self) -> axum::Router {
-        match self {
+    /// Serves the emulator, if it is one; the shop's site.
+    async fn serve(&self) -> String {
+        let router = match self {
             Shop::Woo(woo) => woo.router(),
             Shop::Presta(presta) => presta.router(),
-        }
+            Shop::OpenCart(shop) => return shop.site().to_owned(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let site = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        site
     }
 }
 
@@ -103,10 +147,7 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}", dir.join("shim.db").display());
     let app = TestApp::spawn(&db).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let router = shop.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let site = shop.serve().await;
     let config = match shop {
         Shop::Woo(_) => {
             json!({ "platform": "woocommerce", "site": site, "consumer_key": "ck_s", "consumer_secret": "cs_s" })
@@ -114,6 +155,8 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
         Shop::Presta(_) => json!({ "platform": "prestashop", "site": site,
             "key": "BVWPFFYBT97WKM959D7AVVD0M4815Y1L",
             "states": { "awaiting": AWAITING, "confirming": CONFIRMING } }),
+        Shop::OpenCart(_) => json!({ "platform": "opencart", "site": site, "version": "4.0.2",
+            "secret": OPENCART_SECRET }),
     };
     Store::connect(&db)
         .await
@@ -286,6 +329,15 @@ async fn prestashop_orders_follow_every_scenario() {
     run_matrix(
         Shop::Presta(PrestaEmulator::new("BVWPFFYBT97WKM959D7AVVD0M4815Y1L")),
         "presta",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opencart_orders_follow_every_scenario() {
+    run_matrix(
+        Shop::OpenCart(OpenCartShop::start("4.0.2", OPENCART_SECRET)),
+        "opencart",
     )
     .await;
 }

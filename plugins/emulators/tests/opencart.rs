@@ -5,108 +5,39 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use platform_emulators::opencart::OpenCartShop;
 use serde_json::{Value, json};
 use shim_api::InvoiceStatus;
 use shop_adapters::opencart::OpenCart;
 use shop_adapters::opencart::transformers::{StatusMap, Version, signature};
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
 use shop_adapters::{OrderAction, OrderState};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const SECRET: &str = "correct-horse-battery-staple";
 
-/// `php -S` serving the test router, killed on drop.
-struct Shop {
-    php: Child,
-    site: String,
-    state: PathBuf,
-    _dir: TempDir,
-}
+/// `php -S` serving the extension, with orders 42 (pending, 15 USD), 43 (completed by the
+/// merchant) and 44 (in euros at 0.78 to the default currency).
+struct Shop(OpenCartShop);
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+impl std::ops::Deref for Shop {
+    type Target = OpenCartShop;
+    fn deref(&self) -> &OpenCartShop {
+        &self.0
     }
-}
-
-impl Drop for Shop {
-    fn drop(&mut self) {
-        let _ = self.php.kill();
-        let _ = self.php.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Shop {
-    /// An OpenCart `version` with orders 42 (pending, 15 USD), 43 (completed by the merchant) and
-    /// 44 (in euros at 0.78 to the default currency).
     fn start(version: &str) -> Shop {
-        let dir = std::env::temp_dir().join(format!(
-            "opencart-{}-{}-{}",
-            version,
-            std::process::id(),
-            free_port()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let state = dir.join("state.json");
-        let order = |id: u64, status: u32, total: &str, currency: &str, value: &str| {
-            json!({ "order_id": id, "order_status_id": status, "total": total,
-                "currency_code": currency, "currency_value": value, "history": [] })
-        };
-        let initial = json!({
-            "config": { "payment_crypto_checkout_secret": SECRET },
-            "orders": {
-                "42": order(42, 1, "15.0000", "USD", "1.00000000"),
-                "43": order(43, 5, "15.0000", "USD", "1.00000000"),
-                "44": order(44, 1, "100.0000", "EUR", "0.78000000"),
-            },
-            "nonces": {},
-        });
-        std::fs::write(&state, serde_json::to_vec_pretty(&initial).unwrap()).unwrap();
-        let port = free_port();
-        let router = Path::new(env!("CARGO_MANIFEST_DIR")).join("opencart/tests/server/router.php");
-        let php = Command::new("php")
-            .arg("-S")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg(&router)
-            .env("OPENCART_STATE", &state)
-            .env("OPENCART_VERSION", version)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("php is needed: run `cargo xtask setup`");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "php -S did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Shop {
-            php,
-            site: format!("http://127.0.0.1:{port}"),
-            state,
-            _dir: TempDir(dir),
-        }
-    }
-
-    fn order(&self, id: u64) -> Value {
-        let state: Value = serde_json::from_slice(&std::fs::read(&self.state).unwrap()).unwrap();
-        state["orders"][id.to_string()].clone()
+        let shop = OpenCartShop::start(version, SECRET);
+        shop.add_order(42, 1, "15.0000", "USD", "1.00000000");
+        shop.add_order(43, 5, "15.0000", "USD", "1.00000000");
+        shop.add_order(44, 1, "100.0000", "EUR", "0.78000000");
+        Shop(shop)
     }
 
     fn adapter(&self, version: Version, secret: &str) -> OpenCart {
         OpenCart::new(
-            &self.site,
+            self.site(),
             version,
             secret.to_owned().into(),
             StatusMap::default(),
@@ -124,7 +55,7 @@ impl Shop {
         sent: &[u8],
     ) -> (u16, Value) {
         let response = reqwest::Client::new()
-            .post(format!("{}/index.php", self.site))
+            .post(format!("{}/index.php", self.site()))
             .query(&[("route", route)])
             .header("content-type", "application/json")
             .header("x-shim-timestamp", timestamp.to_string())
@@ -270,7 +201,7 @@ async fn story(release: &str) {
         .await;
     assert_eq!(status, 401, "{release}: from the future: {answer}");
     let unsigned = reqwest::Client::new()
-        .post(format!("{}/index.php", shop.site))
+        .post(format!("{}/index.php", shop.site()))
         .query(&[("route", route.as_str())])
         .body(body.clone())
         .send()
