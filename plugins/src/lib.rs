@@ -10,11 +10,12 @@
 //!   out an action), its typed error that says whether a retry can help, and [`platform::sync`],
 //!   the one read-compare-write path.
 //! - One module per platform, with its pure wire formats and rules in `<platform>/transformers.rs`:
-//!   [`woocommerce`], [`prestashop`], [`opencart`].
+//!   [`woocommerce`], [`prestashop`], [`opencart`], [`shopify`].
 
 pub mod opencart;
 pub mod platform;
 pub mod prestashop;
+pub mod shopify;
 pub mod woocommerce;
 
 use shim_api::InvoiceStatus;

@@ -71,13 +71,7 @@ impl OpenCart {
             .body(body)
             .send()
             .await
-            .map_err(|e| {
-                AdapterError::Unavailable(if e.is_timeout() {
-                    "timed out".into()
-                } else {
-                    "connection failed".into()
-                })
-            })?;
+            .map_err(|e| AdapterError::transport(&e))?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         if status.is_success() {

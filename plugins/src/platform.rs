@@ -21,6 +21,15 @@ pub enum AdapterError {
 }
 
 impl AdapterError {
+    /// The shop could not be reached: a timeout or a failed connection (the URL left out).
+    pub fn transport(error: &reqwest::Error) -> Self {
+        AdapterError::Unavailable(if error.is_timeout() {
+            "timed out".into()
+        } else {
+            "connection failed".into()
+        })
+    }
+
     /// Whether the same call may succeed later.
     pub fn retry_helps(&self) -> bool {
         matches!(self, AdapterError::Unavailable(_))

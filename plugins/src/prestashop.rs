@@ -49,13 +49,10 @@ impl PrestaShop {
         if let Some(xml) = xml {
             request = request.header("content-type", "text/xml").body(xml);
         }
-        let response = request.send().await.map_err(|e| {
-            AdapterError::Unavailable(if e.is_timeout() {
-                "timed out".into()
-            } else {
-                "connection failed".into()
-            })
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| AdapterError::transport(&e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);

@@ -82,7 +82,7 @@ impl WooCommerce {
         let response = request
             .send()
             .await
-            .map_err(|e| AdapterError::Unavailable(transport(&e)))?;
+            .map_err(|e| AdapterError::transport(&e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -129,14 +129,6 @@ impl WooCommerce {
             ..OrderUpdate::default()
         };
         self.update(order, &update).await
-    }
-}
-
-fn transport(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "timed out".into()
-    } else {
-        "connection failed".into()
     }
 }
 

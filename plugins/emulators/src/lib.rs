@@ -5,7 +5,9 @@
 //! - [`woocommerce`]: the REST API v3 orders and notes, with WooCommerce's authentication.
 //! - [`prestashop`]: the Webservice orders, currencies, order histories and messages.
 //! - [`opencart`]: the OpenCart extension's own routes for the shim, run by PHP over stubs.
+//! - [`shopify`]: the Admin GraphQL API's orders, with cost-based throttling.
 
 pub mod opencart;
 pub mod prestashop;
+pub mod shopify;
 pub mod woocommerce;

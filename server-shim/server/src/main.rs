@@ -236,15 +236,25 @@ enum OutboxCommand {
 
 #[derive(Args)]
 struct PlatformArgs {
-    /// The shop's platform: woocommerce, prestashop or opencart.
-    #[arg(long, value_parser = ["woocommerce", "prestashop", "opencart"])]
+    /// The shop's platform: woocommerce, prestashop, opencart or shopify.
+    #[arg(long, value_parser = ["woocommerce", "prestashop", "opencart", "shopify"])]
     platform: Option<String>,
     /// OpenCart: its version (3.0.3.9, 4.0.1.1, 4.0.2.3...), which decides the extension's routes.
     #[arg(long, requires = "platform")]
     opencart_version: Option<String>,
-    /// The shop's site (WooCommerce: https://shop.example).
+    /// The shop's site (WooCommerce: https://shop.example; Shopify: https://my-shop.myshopify.com).
     #[arg(long, requires = "platform")]
     site: Option<String>,
+    /// Shopify: the shop's myshopify.com domain, when --site is not at it (an emulator).
+    #[arg(long, requires = "platform")]
+    shopify_domain: Option<String>,
+    /// Shopify: the Admin API version (default: the one the shim was built for).
+    #[arg(long, requires = "platform")]
+    shopify_api_version: Option<String>,
+    /// Shopify: the app's API secret key (client secret), which signs app proxy requests and
+    /// webhooks. Prefer the variable.
+    #[arg(long, env = "SHIM_SHOPIFY_API_SECRET", hide_env_values = true)]
+    shopify_api_secret: Option<String>,
     /// The platform's API key (WooCommerce: the consumer key, ck_...; PrestaShop: the Webservice
     /// key).
     #[arg(long, requires = "platform")]
@@ -263,7 +273,8 @@ struct PlatformArgs {
     #[arg(long = "status", requires = "platform", value_delimiter = ',')]
     statuses: Vec<String>,
     /// The platform's API secret (WooCommerce: cs_...; OpenCart: the secret in the extension's
-    /// settings). Prefer the variable: flags show up in process lists.
+    /// settings; Shopify: the Admin API access token, shpat_...). Prefer the variable: flags show
+    /// up in process lists.
     #[arg(long, env = "SHIM_PLATFORM_SECRET", hide_env_values = true)]
     api_secret: Option<String>,
 }
@@ -312,6 +323,32 @@ impl PlatformArgs {
                 )?,
                 statuses: Default::default(),
             },
+            "shopify" => {
+                let site = need(&self.site, "--site https://your-shop.myshopify.com")?;
+                let host = site
+                    .split_once("://")
+                    .map_or(site.as_str(), |(_, rest)| rest)
+                    .trim_end_matches('/');
+                let (shop, admin_url) = match &self.shopify_domain {
+                    Some(domain) => (domain.clone(), Some(site.clone())),
+                    None => (host.to_owned(), None),
+                };
+                PlatformConfig::Shopify {
+                    shop,
+                    access_token: need(
+                        &self.api_secret,
+                        "the Admin API access token in SHIM_PLATFORM_SECRET (or --api-secret)",
+                    )?,
+                    api_secret: need(
+                        &self.shopify_api_secret,
+                        "the app's API secret key in SHIM_SHOPIFY_API_SECRET",
+                    )?,
+                    api_version: self.shopify_api_version.clone().unwrap_or_else(|| {
+                        shop_adapters::shopify::transformers::DEFAULT_API_VERSION.to_owned()
+                    }),
+                    admin_url,
+                }
+            }
             other => anyhow::bail!("unknown platform {other:?}"),
         };
         let config = with_statuses(config, &self.statuses)?;
@@ -330,6 +367,9 @@ fn with_statuses(config: PlatformConfig, overrides: &[String]) -> anyhow::Result
         PlatformConfig::Woocommerce { .. } => "statuses",
         PlatformConfig::Prestashop { .. } => "states",
         PlatformConfig::Opencart { .. } => "statuses",
+        PlatformConfig::Shopify { .. } => {
+            anyhow::bail!("--status: Shopify orders have no status ids to rename")
+        }
     };
     for entry in overrides {
         let Some((key, value)) = entry.split_once('=') else {

@@ -7,6 +7,8 @@ use shop_adapters::opencart::transformers::{StatusMap as OpenCartStatuses, Versi
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, ShopOrder, Synced, sync};
 use shop_adapters::prestashop::PrestaShop;
 use shop_adapters::prestashop::transformers::StateMap;
+use shop_adapters::shopify::Shopify;
+use shop_adapters::shopify::transformers::{DEFAULT_API_VERSION, is_shop_domain};
 use shop_adapters::woocommerce::WooCommerce;
 use shop_adapters::woocommerce::transformers::StatusMap;
 
@@ -48,6 +50,26 @@ pub enum PlatformConfig {
         #[serde(default)]
         statuses: OpenCartStatuses,
     },
+    /// Shopify's Admin GraphQL API (the manual payment route), with the app's secret for what
+    /// Shopify signs (app proxy requests, webhooks).
+    Shopify {
+        /// `my-shop.myshopify.com`.
+        shop: String,
+        /// The Admin API access token (`shpat_...`), with read_orders and write_orders.
+        access_token: String,
+        /// The app's API secret key (client secret): signs app proxy requests and webhooks.
+        api_secret: String,
+        /// The Admin API version.
+        #[serde(default = "default_shopify_version")]
+        api_version: String,
+        /// Where the Admin API is, when not at `https://{shop}` (an emulator).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        admin_url: Option<String>,
+    },
+}
+
+fn default_shopify_version() -> String {
+    DEFAULT_API_VERSION.to_owned()
 }
 
 impl std::fmt::Debug for PlatformConfig {
@@ -82,6 +104,19 @@ impl std::fmt::Debug for PlatformConfig {
                 .field("version", version)
                 .field("secret", &"[redacted]")
                 .field("statuses", statuses)
+                .finish(),
+            PlatformConfig::Shopify {
+                shop,
+                api_version,
+                admin_url,
+                ..
+            } => f
+                .debug_struct("Shopify")
+                .field("shop", shop)
+                .field("access_token", &"[redacted]")
+                .field("api_secret", &"[redacted]")
+                .field("api_version", api_version)
+                .field("admin_url", admin_url)
                 .finish(),
         }
     }
@@ -138,6 +173,45 @@ impl PlatformConfig {
                 }
                 Ok(())
             }
+            PlatformConfig::Shopify {
+                shop,
+                access_token,
+                api_secret,
+                api_version,
+                admin_url,
+            } => {
+                if !is_shop_domain(shop) {
+                    return Err(format!(
+                        "the Shopify shop is its myshopify.com domain, like my-shop.myshopify.com, got {shop:?}"
+                    ));
+                }
+                if access_token.trim().len() < 20 {
+                    return Err("a Shopify Admin API access token (shpat_...) is needed: the app's, after it is installed on the shop".into());
+                }
+                if api_secret.trim().len() < 16 {
+                    return Err("the Shopify app's API secret key (client secret) is needed: it checks what Shopify signs".into());
+                }
+                let version = api_version.as_bytes();
+                if !(version.len() == 7
+                    && version[4] == b'-'
+                    && version
+                        .iter()
+                        .enumerate()
+                        .all(|(i, b)| i == 4 || b.is_ascii_digit()))
+                {
+                    return Err(format!(
+                        "a Shopify API version looks like {DEFAULT_API_VERSION}, got {api_version:?}"
+                    ));
+                }
+                if let Some(url) = admin_url
+                    && !(url.starts_with("https://") || url.starts_with("http://"))
+                {
+                    return Err(format!(
+                        "the Shopify admin URL must be an http(s) URL, got {url:?}"
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 
@@ -147,6 +221,7 @@ impl PlatformConfig {
             PlatformConfig::Woocommerce { .. } => "woocommerce",
             PlatformConfig::Prestashop { .. } => "prestashop",
             PlatformConfig::Opencart { .. } => "opencart",
+            PlatformConfig::Shopify { .. } => "shopify",
         }
     }
 
@@ -178,6 +253,20 @@ impl PlatformConfig {
                 secret.clone().into(),
                 statuses.clone(),
             )?)),
+            PlatformConfig::Shopify {
+                shop,
+                access_token,
+                api_version,
+                admin_url,
+                ..
+            } => Ok(Adapter::Shopify(Shopify::new(
+                admin_url
+                    .clone()
+                    .unwrap_or_else(|| format!("https://{shop}"))
+                    .as_str(),
+                api_version,
+                access_token.clone().into(),
+            )?)),
         }
     }
 }
@@ -191,6 +280,8 @@ pub enum Adapter {
     PrestaShop(PrestaShop),
     /// OpenCart.
     OpenCart(OpenCart),
+    /// Shopify.
+    Shopify(Shopify),
 }
 
 impl Adapter {
@@ -200,6 +291,7 @@ impl Adapter {
             Adapter::WooCommerce(woo) => woo.order(reference).await,
             Adapter::PrestaShop(presta) => presta.order(reference).await,
             Adapter::OpenCart(opencart) => opencart.order(reference).await,
+            Adapter::Shopify(shopify) => shopify.order(reference).await,
         }
     }
 
@@ -213,6 +305,7 @@ impl Adapter {
             Adapter::WooCommerce(woo) => sync(woo, reference, facts).await,
             Adapter::PrestaShop(presta) => sync(presta, reference, facts).await,
             Adapter::OpenCart(opencart) => sync(opencart, reference, facts).await,
+            Adapter::Shopify(shopify) => sync(shopify, reference, facts).await,
         }
     }
 }
@@ -233,5 +326,19 @@ mod tests {
         .unwrap();
         assert!(bad.validate().unwrap_err().contains("http(s) URL"));
         assert!(serde_json::from_str::<PlatformConfig>(r#"{"platform":"magento"}"#).is_err());
+
+        let shopify: PlatformConfig = serde_json::from_str(
+            r#"{"platform":"shopify","shop":"my-shop.myshopify.com","access_token":"shpat_0123456789abcdef0123","api_secret":"0123456789abcdef-secret"}"#,
+        )
+        .unwrap();
+        assert!(shopify.validate().is_ok());
+        let shown = format!("{shopify:?}");
+        assert!(!shown.contains("shpat_") && !shown.contains("-secret"), "{shown}");
+        assert!(shown.contains("2025-10"), "the default API version: {shown}");
+        let other_host = serde_json::to_string(&shopify)
+            .unwrap()
+            .replace("my-shop.myshopify.com", "my-shop.example");
+        let other_host: PlatformConfig = serde_json::from_str(&other_host).unwrap();
+        assert!(other_host.validate().unwrap_err().contains("myshopify.com"));
     }
 }

@@ -5,6 +5,7 @@
 use crate::support::TestApp;
 use platform_emulators::opencart::OpenCartShop;
 use platform_emulators::prestashop::PrestaEmulator;
+use platform_emulators::shopify::ShopifyEmulator;
 use platform_emulators::woocommerce::WooEmulator;
 use serde_json::{Value, json};
 use server_shim::store::Store;
@@ -17,6 +18,8 @@ enum Shop {
     Presta(PrestaEmulator),
     /// The real extension under `php -S`, with OpenCart's default status ids.
     OpenCart(OpenCartShop),
+    /// The Admin GraphQL API, the manual payment route.
+    Shopify(ShopifyEmulator),
 }
 
 /// The module's own PrestaShop states in these shops.
@@ -26,12 +29,16 @@ const CONFIRMING: u32 = 15;
 /// The OpenCart extension's shared secret in these shops.
 const OPENCART_SECRET: &str = "scenario-shared-secret";
 
+/// The Shopify app's Admin API access token in these shops.
+const SHOPIFY_TOKEN: &str = "shpat_0123456789abcdef0123456789abcdef";
+
 impl Shop {
     fn add_order(&self, id: u64, total: &str) {
         match self {
             Shop::Woo(woo) => woo.add_order(id, "pending", total, "USD"),
             Shop::Presta(presta) => presta.add_order(id, AWAITING, total, 2),
             Shop::OpenCart(shop) => shop.add_order(id, 1, total, "USD", "1.00000000"),
+            Shop::Shopify(shopify) => shopify.add_order(id, total, "USD"),
         }
     }
 
@@ -68,6 +75,19 @@ impl Shop {
                 Some(11) => "refunded",
                 _ => "other",
             },
+            Shop::Shopify(shopify) => {
+                let order = shopify.order(id).unwrap();
+                let tagged = |tag: &str| order.tags.iter().any(|t| t == tag);
+                match order.financial_status.as_str() {
+                    _ if order.cancelled_at.is_some() => "cancelled",
+                    "PAID" => "paid",
+                    "REFUNDED" => "refunded",
+                    _ if tagged("crypto-failed") => "failed",
+                    _ if tagged("crypto-held") => "held",
+                    "PENDING" => "awaiting",
+                    _ => "other",
+                }
+            }
         }
     }
 
@@ -92,6 +112,11 @@ impl Shop {
                 }
                 changes
             }
+            Shop::Shopify(shopify) => shopify
+                .writes()
+                .iter()
+                .filter(|(order, what)| *order == id && what != "orderUpdate(note)")
+                .count(),
         }
     }
 
@@ -106,6 +131,14 @@ impl Shop {
                 .iter()
                 .map(|entry| entry["comment"].as_str().unwrap().to_owned())
                 .collect(),
+            Shop::Shopify(shopify) => {
+                let order = shopify.order(id).unwrap();
+                let note = order.note.unwrap_or_default();
+                note.lines()
+                    .map(str::to_owned)
+                    .chain(order.staff_notes)
+                    .collect()
+            }
         }
     }
 
@@ -115,6 +148,7 @@ impl Shop {
             Shop::Woo(woo) => woo.go_down_for(count),
             Shop::Presta(presta) => presta.go_down_for(count),
             Shop::OpenCart(shop) => shop.go_down_for(count),
+            Shop::Shopify(shopify) => shopify.go_down_for(count),
         }
     }
 
@@ -124,6 +158,7 @@ impl Shop {
             Shop::Woo(woo) => woo.set_status(id, "completed"),
             Shop::Presta(presta) => presta.set_state(id, 5),
             Shop::OpenCart(shop) => shop.set_status(id, 5, "shipped by hand"),
+            Shop::Shopify(shopify) => shopify.mark_paid_by_hand(id),
         }
     }
 
@@ -132,6 +167,7 @@ impl Shop {
         let router = match self {
             Shop::Woo(woo) => woo.router(),
             Shop::Presta(presta) => presta.router(),
+            Shop::Shopify(shopify) => shopify.router(),
             Shop::OpenCart(shop) => return shop.site().to_owned(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -157,6 +193,9 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
             "states": { "awaiting": AWAITING, "confirming": CONFIRMING } }),
         Shop::OpenCart(_) => json!({ "platform": "opencart", "site": site, "version": "4.0.2",
             "secret": OPENCART_SECRET }),
+        Shop::Shopify(shopify) => json!({ "platform": "shopify", "shop": shopify.domain(),
+            "access_token": SHOPIFY_TOKEN, "api_secret": "scenario-api-secret-key",
+            "admin_url": site }),
     };
     Store::connect(&db)
         .await
@@ -338,6 +377,18 @@ async fn opencart_orders_follow_every_scenario() {
     run_matrix(
         Shop::OpenCart(OpenCartShop::start("4.0.2", OPENCART_SECRET)),
         "opencart",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shopify_orders_follow_every_scenario() {
+    run_matrix(
+        Shop::Shopify(ShopifyEmulator::new(
+            "scenario.myshopify.com",
+            SHOPIFY_TOKEN,
+        )),
+        "shopify",
     )
     .await;
 }

@@ -1,0 +1,649 @@
+//! Shopify, as far as the shim uses it: the Admin GraphQL API
+//! (`POST /admin/api/{version}/graphql.json`) for orders, and the signatures Shopify puts on what
+//! it sends (webhooks, app proxy requests).
+//!
+//! Like Shopify: the access token goes in `X-Shopify-Access-Token` (a wrong one is a `401` whose
+//! `errors` is a string); a document is answered `200` with `data` and/or `errors`; a mutation's
+//! own failures are `userErrors` in its payload; every answer carries `extensions.cost` with the
+//! leaky bucket's `throttleStatus`, and a document that costs more than the bucket holds is
+//! `errors: [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]`. The emulator
+//! dispatches on the root fields of the document (`order`, `orderMarkAsPaid`, `orderUpdate`,
+//! `orderCancel`, `shop`), taking arguments from the variables or from simple literals, and
+//! answers with the whole object, whatever the selection.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use subtle::ConstantTimeEq as _;
+
+/// The API versions the emulator knows (Shopify answers an unknown one with the oldest it
+/// supports, named in `X-Shopify-API-Version`).
+pub const API_VERSIONS: [&str; 5] = ["2025-01", "2025-04", "2025-07", "2025-10", "2026-01"];
+
+/// An order in the emulated shop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// Its number (the `N` of `gid://shopify/Order/N`).
+    pub id: u64,
+    /// `#1001`.
+    pub name: String,
+    /// The total, as a decimal string.
+    pub total: String,
+    /// What is still due.
+    pub outstanding: String,
+    /// The buyer's currency.
+    pub currency: String,
+    /// `PENDING`, `PAID`, `PARTIALLY_PAID`, `REFUNDED`...
+    pub financial_status: String,
+    /// When it was cancelled.
+    pub cancelled_at: Option<String>,
+    /// The merchant's note.
+    pub note: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Staff notes left by cancellations.
+    pub staff_notes: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    maximum: f64,
+    available: f64,
+    restore_rate: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn refill(&mut self) {
+        let now = Instant::now();
+        self.available = (self.available
+            + now.duration_since(self.at).as_secs_f64() * self.restore_rate)
+            .min(self.maximum);
+        self.at = now;
+    }
+
+    fn status(&self) -> Value {
+        json!({ "maximumAvailable": self.maximum, "currentlyAvailable": self.available.floor(),
+            "restoreRate": self.restore_rate })
+    }
+}
+
+#[derive(Debug)]
+struct Shop {
+    orders: BTreeMap<u64, Order>,
+    writes: Vec<(u64, String)>,
+    unavailable: u32,
+    bucket: Bucket,
+    throttled: u32,
+}
+
+/// The emulated shop. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ShopifyEmulator {
+    shop: Arc<Mutex<Shop>>,
+    domain: String,
+    token: String,
+}
+
+type Answer = Result<Value, String>;
+
+impl ShopifyEmulator {
+    /// The shop `domain` (`my-shop.myshopify.com`) whose Admin API accepts access token `token`,
+    /// with Shopify's standard bucket (2000 points, 100 restored a second).
+    pub fn new(domain: &str, token: &str) -> Self {
+        Self {
+            shop: Arc::new(Mutex::new(Shop {
+                orders: BTreeMap::new(),
+                writes: Vec::new(),
+                unavailable: 0,
+                bucket: Bucket {
+                    maximum: 2000.0,
+                    available: 2000.0,
+                    restore_rate: 100.0,
+                    at: Instant::now(),
+                },
+                throttled: 0,
+            })),
+            domain: domain.to_owned(),
+            token: token.to_owned(),
+        }
+    }
+
+    fn shop(&self) -> std::sync::MutexGuard<'_, Shop> {
+        self.shop
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The shop's `*.myshopify.com` domain.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// Adds order `id`, unpaid (a manual payment method's order), of `total` in `currency`.
+    pub fn add_order(&self, id: u64, total: &str, currency: &str) {
+        self.shop().orders.insert(
+            id,
+            Order {
+                id,
+                name: format!("#{}", 1000 + id),
+                total: total.into(),
+                outstanding: total.into(),
+                currency: currency.into(),
+                financial_status: "PENDING".into(),
+                cancelled_at: None,
+                note: None,
+                tags: Vec::new(),
+                staff_notes: Vec::new(),
+            },
+        );
+    }
+
+    /// Order `id` as it is now.
+    pub fn order(&self, id: u64) -> Option<Order> {
+        self.shop().orders.get(&id).cloned()
+    }
+
+    /// The merchant marks the order paid in the admin (another payment, by hand).
+    pub fn mark_paid_by_hand(&self, id: u64) {
+        if let Some(order) = self.shop().orders.get_mut(&id) {
+            order.financial_status = "PAID".into();
+            order.outstanding = "0.0".into();
+        }
+    }
+
+    /// Every mutation that changed an order, in order: (order, root field), `orderUpdate` as
+    /// `orderUpdate(tags)` when it changed the tags and `orderUpdate(note)` otherwise.
+    pub fn writes(&self) -> Vec<(u64, String)> {
+        self.shop().writes.clone()
+    }
+
+    /// The shop answers `503` to the next `count` requests.
+    pub fn go_down_for(&self, count: u32) {
+        self.shop().unavailable = count;
+    }
+
+    /// A smaller bucket (`maximum` points, `restore_rate` a second), to see throttling.
+    pub fn set_bucket(&self, maximum: f64, restore_rate: f64) {
+        let mut shop = self.shop();
+        shop.bucket = Bucket {
+            maximum,
+            available: maximum,
+            restore_rate,
+            at: Instant::now(),
+        };
+    }
+
+    /// How many documents were refused as throttled.
+    pub fn throttled(&self) -> u32 {
+        self.shop().throttled
+    }
+
+    /// The Admin API.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/admin/api/{version}/graphql.json", post(admin_graphql))
+            .with_state(self.clone())
+    }
+
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get("x-shopify-access-token")
+            .is_some_and(|t| bool::from(t.as_bytes().ct_eq(self.token.as_bytes())))
+    }
+
+    /// Runs one document: its data, or top-level errors.
+    fn execute(&self, document: &Document, variables: &Value) -> (Map<String, Value>, Vec<Value>) {
+        let mut data = Map::new();
+        let mut errors = Vec::new();
+        for field in &document.fields {
+            let args = |name: &str| field.argument(name, variables);
+            let answer = match (document.mutation, field.name.as_str()) {
+                (false, "shop") => {
+                    Ok(json!({ "name": self.domain, "myshopifyDomain": self.domain }))
+                }
+                (false, "order") => Ok(self.read_order(args("id"))),
+                (true, "orderMarkAsPaid") => self.mark_as_paid(args("input")),
+                (true, "orderUpdate") => self.update(args("input")),
+                (true, "orderCancel") => Ok(self.cancel(args("orderId"), args("staffNote"))),
+                (mutation, name) => Err(format!(
+                    "Field '{name}' doesn't exist on type '{}'",
+                    if mutation { "Mutation" } else { "QueryRoot" }
+                )),
+            };
+            match answer {
+                Ok(value) => {
+                    data.insert(field.key().to_owned(), value);
+                }
+                Err(message) => errors.push(json!({ "message": message,
+                    "extensions": { "code": "undefinedField" } })),
+            }
+        }
+        (data, errors)
+    }
+
+    fn read_order(&self, id: Option<Value>) -> Value {
+        let shop = self.shop();
+        let Some(order) = order_number(id.as_ref()).and_then(|n| shop.orders.get(&n)) else {
+            return Value::Null;
+        };
+        order_json(order)
+    }
+
+    fn mark_as_paid(&self, input: Option<Value>) -> Answer {
+        let input = input.ok_or("orderMarkAsPaid needs input")?;
+        let mut shop = self.shop();
+        let Some(n) = order_number(input.get("id")) else {
+            return Err("Invalid global id".into());
+        };
+        let Some(order) = shop.orders.get_mut(&n) else {
+            return Ok(user_error("id", "Order does not exist"));
+        };
+        if order.cancelled_at.is_some() || order.financial_status == "PAID" {
+            return Ok(user_error("id", "Order cannot be marked as paid."));
+        }
+        order.financial_status = "PAID".into();
+        order.outstanding = "0.0".into();
+        let answer = json!({ "order": order_json(order), "userErrors": [] });
+        shop.writes.push((n, "orderMarkAsPaid".into()));
+        Ok(answer)
+    }
+
+    fn update(&self, input: Option<Value>) -> Answer {
+        let input = input.ok_or("orderUpdate needs input")?;
+        let mut shop = self.shop();
+        let Some(n) = order_number(input.get("id")) else {
+            return Err("Invalid global id".into());
+        };
+        let Some(order) = shop.orders.get_mut(&n) else {
+            return Ok(user_error("id", "Order does not exist"));
+        };
+        if let Some(note) = input.get("note") {
+            order.note = note.as_str().map(str::to_owned);
+        }
+        let before = order.tags.clone();
+        if let Some(tags) = input.get("tags").and_then(Value::as_array) {
+            order.tags = tags
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|t| t.trim().to_owned())
+                .collect();
+        }
+        let what = if order.tags == before {
+            "orderUpdate(note)"
+        } else {
+            "orderUpdate(tags)"
+        };
+        let answer = json!({ "order": order_json(order), "userErrors": [] });
+        shop.writes.push((n, what.into()));
+        Ok(answer)
+    }
+
+    fn cancel(&self, id: Option<Value>, staff_note: Option<Value>) -> Value {
+        let errors = |message: &str| {
+            json!({ "job": null, "orderCancelUserErrors": [
+                { "field": ["orderId"], "message": message, "code": "INVALID" }] })
+        };
+        let mut shop = self.shop();
+        let Some(n) = order_number(id.as_ref()) else {
+            return errors("Order does not exist");
+        };
+        let Some(order) = shop.orders.get_mut(&n) else {
+            return errors("Order does not exist");
+        };
+        if order.cancelled_at.is_some() {
+            return errors("Order has already been cancelled");
+        }
+        order.cancelled_at = Some("2026-11-27T12:00:00Z".into());
+        if let Some(note) = staff_note.as_ref().and_then(Value::as_str) {
+            order.staff_notes.push(note.to_owned());
+        }
+        shop.writes.push((n, "orderCancel".into()));
+        json!({ "job": { "id": format!("gid://shopify/Job/{n}"), "done": true },
+            "orderCancelUserErrors": [] })
+    }
+}
+
+fn order_json(order: &Order) -> Value {
+    let money = |amount: &str| {
+        let money = json!({ "amount": amount, "currencyCode": order.currency });
+        json!({ "shopMoney": money, "presentmentMoney": money })
+    };
+    json!({
+        "id": format!("gid://shopify/Order/{}", order.id),
+        "name": order.name,
+        "note": order.note,
+        "tags": order.tags,
+        "cancelledAt": order.cancelled_at,
+        "closed": order.cancelled_at.is_some(),
+        "displayFinancialStatus": order.financial_status,
+        "currencyCode": order.currency,
+        "presentmentCurrencyCode": order.currency,
+        "totalPriceSet": money(&order.total),
+        "totalOutstandingSet": money(&order.outstanding),
+    })
+}
+
+fn user_error(input: &str, message: &str) -> Value {
+    json!({ "order": null, "userErrors": [{ "field": [input], "message": message }] })
+}
+
+fn order_number(id: Option<&Value>) -> Option<u64> {
+    id?.as_str()?
+        .strip_prefix("gid://shopify/Order/")?
+        .parse()
+        .ok()
+}
+
+async fn admin_graphql(
+    State(shopify): State<ShopifyEmulator>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let version = if API_VERSIONS.contains(&version.as_str()) {
+        version
+    } else {
+        API_VERSIONS[0].to_owned()
+    };
+    let reply = |status: StatusCode, body: Value| {
+        (
+            status,
+            [("x-shopify-api-version", version.clone())],
+            axum::Json(body),
+        )
+            .into_response()
+    };
+    {
+        let mut shop = shopify.shop();
+        if shop.unavailable > 0 {
+            shop.unavailable -= 1;
+            return reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "errors": "Service Unavailable" }),
+            );
+        }
+    }
+    if !shopify.authorized(&headers) {
+        return reply(
+            StatusCode::UNAUTHORIZED,
+            json!({ "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)" }),
+        );
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": { "query": "Required parameter missing or invalid" } }),
+        );
+    };
+    let Some(query) = request["query"].as_str() else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": { "query": "Required parameter missing or invalid" } }),
+        );
+    };
+    let document = match Document::parse(query) {
+        Ok(document) => document,
+        Err(message) => {
+            return reply(
+                StatusCode::OK,
+                json!({ "errors": [{ "message": message,
+                "extensions": { "code": "parseError" } }] }),
+            );
+        }
+    };
+    let variables = request
+        .get("variables")
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    // Shopify's cost: 1 a query field, 10 a mutation.
+    let cost = document.fields.len() as f64 * if document.mutation { 10.0 } else { 1.0 };
+    let throttle = {
+        let mut shop = shopify.shop();
+        shop.bucket.refill();
+        if cost > shop.bucket.available {
+            shop.throttled += 1;
+            Some(shop.bucket.status())
+        } else {
+            shop.bucket.available -= cost;
+            None
+        }
+    };
+    if let Some(status) = throttle {
+        return reply(
+            StatusCode::OK,
+            json!({
+                "errors": [{ "message": "Throttled", "extensions": { "code": "THROTTLED",
+                    "documentation": "https://shopify.dev/api/usage/rate-limits" } }],
+                "extensions": { "cost": { "requestedQueryCost": cost, "actualQueryCost": null,
+                    "throttleStatus": status } },
+            }),
+        );
+    }
+    let (data, errors) = shopify.execute(&document, &variables);
+    let status = shopify.shop().bucket.status();
+    let mut answer = json!({ "extensions": { "cost": { "requestedQueryCost": cost,
+        "actualQueryCost": cost, "throttleStatus": status } } });
+    if errors.is_empty() {
+        answer["data"] = Value::Object(data);
+    } else {
+        answer["errors"] = Value::Array(errors);
+    }
+    reply(StatusCode::OK, answer)
+}
+
+/// A GraphQL document, as far as the emulator reads it: query or mutation, and its root fields.
+#[derive(Debug)]
+struct Document {
+    mutation: bool,
+    fields: Vec<Field>,
+}
+
+#[derive(Debug)]
+struct Field {
+    alias: Option<String>,
+    name: String,
+    /// The arguments' source text, between the parentheses.
+    arguments: String,
+}
+
+impl Field {
+    fn key(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Argument `name`: a variable's value, or a string, number, boolean or enum literal.
+    fn argument(&self, name: &str, variables: &Value) -> Option<Value> {
+        let mut rest = self.arguments.as_str();
+        while let Some(at) = rest.find(name) {
+            let before = rest[..at].chars().next_back();
+            let after = rest[at + name.len()..].trim_start();
+            rest = &rest[at + name.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+                continue;
+            }
+            let Some(value) = after.strip_prefix(':') else {
+                continue;
+            };
+            let value = value.trim_start();
+            if let Some(variable) = value.strip_prefix('$') {
+                let end = variable
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(variable.len());
+                return variables.get(&variable[..end]).cloned();
+            }
+            if let Some(text) = value.strip_prefix('"') {
+                return text
+                    .find('"')
+                    .map(|end| Value::String(text[..end].to_owned()));
+            }
+            let end = value
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+                .unwrap_or(value.len());
+            return Some(match &value[..end] {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                "null" => Value::Null,
+                literal => serde_json::from_str(literal)
+                    .unwrap_or_else(|_| Value::String(literal.to_owned())),
+            });
+        }
+        None
+    }
+}
+
+impl Document {
+    fn parse(source: &str) -> Result<Document, String> {
+        let text = source.trim_start();
+        let mutation = text.starts_with("mutation");
+        if !(mutation || text.starts_with("query") || text.starts_with('{')) {
+            return Err("syntax error, unexpected start of document".into());
+        }
+        let open = text.find('{').ok_or("syntax error, expected {")?;
+        let header = &text[..open];
+        if header.contains("subscription") {
+            return Err("subscriptions are not supported".into());
+        }
+        let body = &text[open + 1..];
+        let mut fields: Vec<Field> = Vec::new();
+        let mut chars = body.char_indices().peekable();
+        let mut depth = 0usize;
+        let mut word = String::new();
+        let mut alias: Option<String> = None;
+        let mut closed = false;
+        while let Some((i, c)) = chars.next() {
+            let in_word = c.is_alphanumeric() || c == '_';
+            if depth == 0 && in_word {
+                word.push(c);
+                continue;
+            }
+            if depth == 0 && !word.is_empty() {
+                let name = std::mem::take(&mut word);
+                if c == ':' && alias.is_none() {
+                    alias = Some(name);
+                    continue;
+                }
+                fields.push(Field {
+                    alias: alias.take(),
+                    name,
+                    arguments: String::new(),
+                });
+            }
+            match c {
+                // A comment, to the end of the line.
+                '#' => {
+                    for (_, s) in chars.by_ref() {
+                        if s == '\n' {
+                            break;
+                        }
+                    }
+                }
+                // Strings may hold braces: skipped as units.
+                '"' => {
+                    let mut escaped = false;
+                    for (_, s) in chars.by_ref() {
+                        if s == '"' && !escaped {
+                            break;
+                        }
+                        escaped = s == '\\' && !escaped;
+                    }
+                }
+                ':' if depth == 0 => {
+                    // "alias :" with a space before the colon.
+                    if let Some(last) = fields.pop() {
+                        if alias.is_some() || last.alias.is_some() {
+                            return Err("syntax error, unexpected ':'".into());
+                        }
+                        alias = Some(last.name);
+                    }
+                }
+                '(' if depth == 0 => {
+                    let start = i + 1;
+                    let mut nested = 1;
+                    let mut end = body.len();
+                    for (j, p) in chars.by_ref() {
+                        match p {
+                            '(' => nested += 1,
+                            ')' => nested -= 1,
+                            _ => {}
+                        }
+                        if nested == 0 {
+                            end = j;
+                            break;
+                        }
+                    }
+                    match fields.last_mut() {
+                        Some(field) if field.arguments.is_empty() => {
+                            field.arguments = body[start..end].to_owned();
+                        }
+                        _ => return Err("syntax error, unexpected '('".into()),
+                    }
+                }
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    closed = true;
+                    break;
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if !word.is_empty() {
+            return Err("syntax error, unexpected end of document".into());
+        }
+        if !closed || alias.is_some() || fields.is_empty() {
+            return Err("syntax error, unexpected end of document".into());
+        }
+        Ok(Document { mutation, fields })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_read_down_to_their_root_fields() {
+        let doc = Document::parse(
+            "mutation M($input: OrderInput!) { # a comment {\n a: orderUpdate(input: $input) { order { id } userErrors { field message } }\n orderCancel(orderId: \"gid://shopify/Order/3\", reason: DECLINED, staffNote: \"}{\") { job { id } } }",
+        )
+        .unwrap();
+        assert!(doc.mutation);
+        assert_eq!(doc.fields.len(), 2);
+        assert_eq!(
+            (doc.fields[0].key(), doc.fields[0].name.as_str()),
+            ("a", "orderUpdate")
+        );
+        let vars = json!({ "input": { "id": "gid://shopify/Order/1" } });
+        assert_eq!(
+            doc.fields[0].argument("input", &vars),
+            Some(vars["input"].clone())
+        );
+        assert_eq!(
+            doc.fields[1].argument("orderId", &vars),
+            Some(json!("gid://shopify/Order/3"))
+        );
+        assert_eq!(
+            doc.fields[1].argument("reason", &vars),
+            Some(json!("DECLINED"))
+        );
+        assert_eq!(
+            doc.fields[1].argument("staffNote", &vars),
+            Some(json!("}{"))
+        );
+        let query = Document::parse("{ shop { name } }").unwrap();
+        assert!(!query.mutation);
+        assert_eq!(query.fields[0].name, "shop");
+        for bad in ["", "{ order(id: 1) {", "fragment X on Order { id }", "{ }"] {
+            assert!(Document::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
