@@ -109,7 +109,9 @@ impl Shopify {
         )))
     }
 
-    async fn read(&self, reference: &str) -> Result<Order, AdapterError> {
+    /// Order `reference` with what the buyer's side needs: its confirmation number and status
+    /// page.
+    pub async fn read(&self, reference: &str) -> Result<Order, AdapterError> {
         let id = order_gid(reference).ok_or_else(|| {
             AdapterError::Refused(format!(
                 "a Shopify order id is a number (or gid://shopify/Order/N), not {reference:?}"

@@ -34,6 +34,8 @@ pub struct Order {
     pub id: u64,
     /// `#1001`.
     pub name: String,
+    /// What the thank-you page shows the buyer (`CONF00042`).
+    pub confirmation_number: String,
     /// The total, as a decimal string.
     pub total: String,
     /// What is still due.
@@ -134,6 +136,7 @@ impl ShopifyEmulator {
             Order {
                 id,
                 name: format!("#{}", 1000 + id),
+                confirmation_number: format!("CONF{id:05}"),
                 total: total.into(),
                 outstanding: total.into(),
                 currency: currency.into(),
@@ -234,7 +237,7 @@ impl ShopifyEmulator {
         let Some(order) = order_number(id.as_ref()).and_then(|n| shop.orders.get(&n)) else {
             return Value::Null;
         };
-        order_json(order)
+        order_json(order, &self.domain)
     }
 
     fn mark_as_paid(&self, input: Option<Value>) -> Answer {
@@ -251,7 +254,7 @@ impl ShopifyEmulator {
         }
         order.financial_status = "PAID".into();
         order.outstanding = "0.0".into();
-        let answer = json!({ "order": order_json(order), "userErrors": [] });
+        let answer = json!({ "order": order_json(order, &self.domain), "userErrors": [] });
         shop.writes.push((n, "orderMarkAsPaid".into()));
         Ok(answer)
     }
@@ -281,7 +284,7 @@ impl ShopifyEmulator {
         } else {
             "orderUpdate(tags)"
         };
-        let answer = json!({ "order": order_json(order), "userErrors": [] });
+        let answer = json!({ "order": order_json(order, &self.domain), "userErrors": [] });
         shop.writes.push((n, what.into()));
         Ok(answer)
     }
@@ -311,7 +314,7 @@ impl ShopifyEmulator {
     }
 }
 
-fn order_json(order: &Order) -> Value {
+fn order_json(order: &Order, domain: &str) -> Value {
     let money = |amount: &str| {
         let money = json!({ "amount": amount, "currencyCode": order.currency });
         json!({ "shopMoney": money, "presentmentMoney": money })
@@ -319,6 +322,8 @@ fn order_json(order: &Order) -> Value {
     json!({
         "id": format!("gid://shopify/Order/{}", order.id),
         "name": order.name,
+        "confirmationNumber": order.confirmation_number,
+        "statusPageUrl": format!("https://{domain}/account/orders/{}", order.id),
         "note": order.note,
         "tags": order.tags,
         "cancelledAt": order.cancelled_at,

@@ -27,6 +27,8 @@ pub const ORDER_QUERY: &str = "query CryptoCheckoutOrder($id: ID!) {
   order(id: $id) {
     id
     name
+    confirmationNumber
+    statusPageUrl
     note
     tags
     cancelledAt
@@ -142,6 +144,12 @@ pub struct Order {
     pub id: String,
     /// `#1001`.
     pub name: String,
+    /// The code the buyer sees on the thank-you page (`XPAV284CT`): proof they placed the order.
+    #[serde(default)]
+    pub confirmation_number: Option<String>,
+    /// The buyer's order status page.
+    #[serde(default)]
+    pub status_page_url: Option<String>,
     /// The merchant's note.
     #[serde(default)]
     pub note: Option<String>,

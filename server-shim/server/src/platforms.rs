@@ -333,8 +333,14 @@ mod tests {
         .unwrap();
         assert!(shopify.validate().is_ok());
         let shown = format!("{shopify:?}");
-        assert!(!shown.contains("shpat_") && !shown.contains("-secret"), "{shown}");
-        assert!(shown.contains("2025-10"), "the default API version: {shown}");
+        assert!(
+            !shown.contains("shpat_") && !shown.contains("-secret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("2025-10"),
+            "the default API version: {shown}"
+        );
         let other_host = serde_json::to_string(&shopify)
             .unwrap()
             .replace("my-shop.myshopify.com", "my-shop.example");

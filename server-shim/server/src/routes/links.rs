@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Value, json};
 
 /// Makes a payment link.
@@ -151,13 +151,12 @@ pub(super) async fn open(
 }
 
 fn closed(status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Payment link</title></head><body style=\"font-family: system-ui, sans-serif; max-width: 440px; margin: 0 auto; padding: 24px 16px\">\
-         <main><h1>Payment link</h1><p>{}.</p><p>Ask the merchant for a new link if you still need to pay.</p></main></body></html>",
-        super::pay_page::escape_html(&capitalized(message))
-    );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+    super::pay_page::notice(
+        status,
+        "Payment link",
+        &format!("{}.", capitalized(message)),
+        "Ask the merchant for a new link if you still need to pay.",
+    )
 }
 
 fn capitalized(text: &str) -> String {

@@ -9,6 +9,7 @@ mod links;
 mod openapi;
 pub mod pay_page;
 mod platforms;
+mod shopify;
 
 pub use error::ApiError;
 pub(crate) use events::{peek_stream_request, serve_direct};
@@ -150,6 +151,8 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
             post(platforms::connect),
         )
         .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
+        .route("/v1/shopify/proxy/pay", get(shopify::proxy_pay))
+        .route("/v1/shopify/webhooks", post(shopify::webhook))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))
         .route("/readyz", get(readyz))

@@ -116,6 +116,23 @@ pub(super) struct PageQuery {
     link: Option<String>,
 }
 
+/// A short page for a payer who cannot pay here: `title`, what happened, and what to do.
+pub(super) fn notice(status: StatusCode, title: &str, message: &str, hint: &str) -> Response {
+    let hint = if hint.is_empty() {
+        String::new()
+    } else {
+        format!("<p>{}</p>", escape_html(hint))
+    };
+    let body = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title></head><body style=\"font-family: system-ui, sans-serif; max-width: 440px; margin: 0 auto; padding: 24px 16px\">\
+         <main><h1>{title}</h1><p>{}</p>{hint}</main></body></html>",
+        escape_html(message),
+        title = escape_html(title),
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+}
+
 /// Text for HTML, escaped.
 pub fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")

@@ -366,6 +366,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "buttons",
         include_str!("../../migrations/sqlite/0010_buttons.sql"),
     ),
+    (
+        11,
+        "platform webhooks",
+        include_str!("../../migrations/sqlite/0011_platform_webhooks.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -417,6 +422,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "buttons",
         include_str!("../../migrations/postgres/0010_buttons.sql"),
+    ),
+    (
+        11,
+        "platform webhooks",
+        include_str!("../../migrations/postgres/0011_platform_webhooks.sql"),
     ),
 ];
 
@@ -970,6 +980,52 @@ impl Store {
                 .rows_affected()
         });
         Ok(affected == 1)
+    }
+
+    /// Every connected shop's platform settings (JSON), by shop.
+    pub async fn platform_configs(&self) -> Result<Vec<(ShopId, String)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, platform_config FROM shops WHERE platform_config IS NOT NULL ORDER BY created_at",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((ShopId(row.try_get("id")?), row.try_get("platform_config")?)))
+                .collect()
+        })
+    }
+
+    /// Records webhook `id` from `platform`: `false` when it was already recorded (a redelivery).
+    /// Forgets those older than `forget_before`.
+    pub async fn record_platform_webhook(
+        &self,
+        platform: &str,
+        id: &str,
+        shop: &ShopId,
+        topic: &str,
+        now: i64,
+        forget_before: i64,
+    ) -> Result<bool, StoreError> {
+        let inserted = with_pool!(self, pool => {
+            sqlx::query("DELETE FROM platform_webhooks WHERE received_at < $1")
+                .bind(forget_before)
+                .execute(pool)
+                .await?;
+            sqlx::query(
+                "INSERT INTO platform_webhooks (platform, id, shop_id, topic, received_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (platform, id) DO NOTHING",
+            )
+            .bind(platform)
+            .bind(id)
+            .bind(&shop.0)
+            .bind(topic)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(inserted == 1)
     }
 
     /// Remembers a one-time code for connecting `shop` to the site `site`.

@@ -17,5 +17,6 @@ mod links;
 mod outbox;
 mod platforms;
 mod scenarios;
+mod shopify;
 mod store;
 mod support;

@@ -1,0 +1,325 @@
+//! What Shopify sends the shim, each request signed with the app's secret:
+//!
+//! - `GET /v1/shopify/proxy/pay` — the "Pay with crypto" link of the thank-you and order status
+//!   pages (`https://{shop}/apps/crypto-checkout/pay?order=N&confirmation=C`), forwarded by
+//!   Shopify's app proxy with its `signature`: reads the order's outstanding amount through the
+//!   Admin API, creates its invoice (the same one again on a reload) and sends the payer to the pay
+//!   page. The confirmation number, which only the buyer has, is what makes a link for order N
+//!   worth anything.
+//! - `POST /v1/shopify/webhooks` — the app's webhooks (`app/uninstalled`) and the compliance
+//!   topics every app must take, checked with `X-Shopify-Hmac-Sha256`, each acted on once by
+//!   `X-Shopify-Webhook-Id`.
+
+use super::pay_page::notice;
+use super::{ApiError, AppState};
+use crate::checkout::{CheckoutError, now};
+use crate::domain::ShopId;
+use crate::platforms::PlatformConfig;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+use shim_api::CreateInvoiceRequest;
+use shop_adapters::OrderState;
+use shop_adapters::platform::AdapterError;
+use shop_adapters::shopify::Shopify;
+use shop_adapters::shopify::transformers::{
+    app_proxy_signature, is_shop_domain, signature_matches, webhook_is_authentic,
+};
+
+/// How far an app proxy request's timestamp may be from the shim's clock, seconds (Shopify's own
+/// libraries allow 90).
+const PROXY_TOLERANCE: i64 = 90;
+
+/// How long webhook ids are remembered, seconds: Shopify retries a failed delivery for 48 hours.
+const WEBHOOK_MEMORY: i64 = 7 * 24 * 3600;
+
+/// A shop connected to Shopify: its id and settings.
+struct ShopifyShop {
+    id: ShopId,
+    api_secret: String,
+    config: PlatformConfig,
+}
+
+/// The shop connected to the Shopify shop `domain`.
+async fn shop_for(state: &AppState, domain: &str) -> Result<Option<ShopifyShop>, ApiError> {
+    if !is_shop_domain(domain) {
+        return Ok(None);
+    }
+    let configs = state
+        .checkout
+        .store()
+        .platform_configs()
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(configs.into_iter().find_map(|(id, json)| {
+        let config: PlatformConfig = serde_json::from_str(&json).ok()?;
+        match &config {
+            PlatformConfig::Shopify {
+                shop, api_secret, ..
+            } if shop == domain => Some(ShopifyShop {
+                id,
+                api_secret: api_secret.clone(),
+                config,
+            }),
+            _ => None,
+        }
+    }))
+}
+
+/// A page for the buyer, titled like the step they are at.
+fn page(status: StatusCode, message: &str, hint: &str) -> Response {
+    notice(status, "Pay with crypto", message, hint)
+}
+
+const BACK: &str = "Go back to your order and open the payment link again.";
+
+/// The app proxy's "Pay with crypto" link.
+#[utoipa::path(
+    get, path = "/v1/shopify/proxy/pay", tag = "shopify",
+    params(
+        ("order" = String, Query, description = "The order's number (the N of gid://shopify/Order/N)"),
+        ("confirmation" = String, Query, description = "The order's confirmation number, as the thank-you page shows it"),
+        ("shop" = String, Query, description = "Added by Shopify's app proxy, as are path_prefix, timestamp, logged_in_customer_id and signature"),
+    ),
+    responses(
+        (status = 303, description = "To the pay page of the order's invoice, or to the order's status page when nothing is due"),
+        (status = 400, description = "Not a request of the app proxy (HTML)", content_type = "text/html", body = String),
+        (status = 401, description = "A wrong or stale signature (HTML)", content_type = "text/html", body = String),
+        (status = 404, description = "No such order, or not this confirmation number (HTML)", content_type = "text/html", body = String),
+        (status = 410, description = "The order was cancelled (HTML)", content_type = "text/html", body = String),
+        (status = 503, description = "The shop did not answer (HTML)", content_type = "text/html", body = String),
+    )
+)]
+pub(super) async fn proxy_pay(
+    State(state): State<AppState>,
+    query: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return page(StatusCode::BAD_REQUEST, "This link is not valid.", BACK);
+    };
+    let one = |key: &str| {
+        let mut values = query.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
+        match (values.next(), values.next()) {
+            (Some(value), None) => Some(value.as_str()),
+            _ => None,
+        }
+    };
+    let (Some(domain), Some(timestamp), Some(signature)) =
+        (one("shop"), one("timestamp"), one("signature"))
+    else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "This link only works from the shop's own pages.",
+            BACK,
+        );
+    };
+    let shop = match shop_for(&state, domain).await {
+        Ok(Some(shop)) => shop,
+        Ok(None) => {
+            return page(
+                StatusCode::NOT_FOUND,
+                "This shop does not take crypto payments here.",
+                "Contact the shop.",
+            );
+        }
+        Err(e) => return e.into_response(),
+    };
+    let fresh = timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| (now() - t).abs() <= PROXY_TOLERANCE);
+    if !fresh || !signature_matches(&app_proxy_signature(&shop.api_secret, &query), signature) {
+        return page(StatusCode::UNAUTHORIZED, "This link has expired.", BACK);
+    }
+    let (Some(order), Some(confirmation)) = (one("order"), one("confirmation")) else {
+        return page(StatusCode::BAD_REQUEST, "This link names no order.", BACK);
+    };
+    pay(&state, &shop, order, confirmation).await
+}
+
+/// Where the buyer of `order` goes: the pay page of its invoice, made if need be.
+async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &str) -> Response {
+    let PlatformConfig::Shopify {
+        shop: domain,
+        access_token,
+        api_version,
+        admin_url,
+        ..
+    } = &shop.config
+    else {
+        return page(StatusCode::NOT_FOUND, "No such shop.", BACK);
+    };
+    let no_order = || {
+        page(
+            StatusCode::NOT_FOUND,
+            "No such order.",
+            "Open the payment link from your order's page.",
+        )
+    };
+    let admin = admin_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{domain}"));
+    let shopify = match Shopify::new(&admin, api_version, access_token.clone().into()) {
+        Ok(shopify) => shopify,
+        Err(e) => return ApiError::internal(&e).into_response(),
+    };
+    let found = match shopify.read(order).await {
+        Ok(found) => found,
+        Err(e @ AdapterError::Unavailable(_)) => {
+            tracing::warn!(shop = %domain, error = %e, "Shopify did not answer for a payment link");
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The shop is not answering right now.",
+                "Try again in a minute.",
+            );
+        }
+        Err(e) => {
+            tracing::info!(shop = %domain, error = %e, "a payment link for an order Shopify does not give");
+            return no_order();
+        }
+    };
+    let proven = found.confirmation_number.as_deref().is_some_and(|number| {
+        signature_matches(
+            &number.to_ascii_lowercase(),
+            &confirmation.to_ascii_lowercase(),
+        )
+    });
+    if !proven {
+        return no_order();
+    }
+    let status_page = found.status_page_url.clone();
+    let done = |message: &str| match &status_page {
+        Some(url) => see_other(url),
+        None => page(StatusCode::OK, message, ""),
+    };
+    match found.state() {
+        OrderState::Paid | OrderState::Refunded => return done("This order is paid."),
+        OrderState::Cancelled => {
+            return page(
+                StatusCode::GONE,
+                "This order was cancelled.",
+                "Contact the shop if you still want it.",
+            );
+        }
+        _ => {}
+    }
+    let due = &found.total_outstanding_set.presentment_money;
+    if due.amount.parse::<f64>().is_ok_and(|a| a <= 0.0) {
+        return done("Nothing is due on this order.");
+    }
+    let number = found.id.rsplit('/').next().unwrap_or(order).to_owned();
+    let shop_record = match state.checkout.store().shop(&shop.id).await {
+        Ok(Some(shop)) => shop,
+        Ok(None) => return no_order(),
+        Err(e) => return ApiError::internal(&e).into_response(),
+    };
+    let request = CreateInvoiceRequest {
+        order_id: format!("shopify-{number}"),
+        amount: due.amount.clone(),
+        currency: due.currency_code.clone(),
+        network: None,
+        to_currency: None,
+        lifetime: None,
+        url_return: status_page.clone(),
+        url_success: status_page,
+        platform_order_ref: Some(number),
+    };
+    match state.checkout.create_invoice(&shop_record, request).await {
+        Ok((invoice, _)) => see_other(&format!(
+            "{}/pay/{}",
+            state.checkout.public_url(),
+            invoice.id
+        )),
+        Err(CheckoutError::Conflict(reason)) => {
+            tracing::warn!(shop = %domain, %reason, "a Shopify order no longer matches its invoice");
+            page(
+                StatusCode::CONFLICT,
+                "This order changed since its crypto invoice was made.",
+                "Contact the shop to pay it.",
+            )
+        }
+        Err(e) => {
+            tracing::warn!(shop = %domain, error = %e, "no invoice for a Shopify order");
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The crypto payment could not be prepared right now.",
+                "Try again in a minute.",
+            )
+        }
+    }
+}
+
+/// A redirect the browser does not keep.
+fn see_other(to: &str) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Redirect::to(to)).into_response()
+}
+
+/// The app's webhooks.
+#[utoipa::path(
+    post, path = "/v1/shopify/webhooks", tag = "shopify",
+    request_body(content = String, description = "The topic's JSON, as Shopify sends it", content_type = "application/json"),
+    responses(
+        (status = 200, description = "`{\"received\": topic}`, or `{\"duplicate\": true}` for a redelivery"),
+        (status = 400, description = "A Shopify header is missing", body = shim_api::ErrorBody),
+        (status = 401, description = "Not signed by the app of a connected shop", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let refused = || {
+        ApiError::unauthorized("the webhook is not signed by the app of a shop connected here")
+            .into_response()
+    };
+    let Some(domain) = header("x-shopify-shop-domain") else {
+        return refused();
+    };
+    let shop = match shop_for(&state, domain).await {
+        Ok(Some(shop)) => shop,
+        Ok(None) => return refused(),
+        Err(e) => return e.into_response(),
+    };
+    let authentic = header("x-shopify-hmac-sha256")
+        .is_some_and(|hmac| webhook_is_authentic(&shop.api_secret, &body, hmac));
+    if !authentic {
+        return refused();
+    }
+    let (Some(topic), Some(id)) = (header("x-shopify-topic"), header("x-shopify-webhook-id"))
+    else {
+        return ApiError::invalid("X-Shopify-Topic and X-Shopify-Webhook-Id are required")
+            .into_response();
+    };
+    let now = now();
+    let first = match state
+        .checkout
+        .store()
+        .record_platform_webhook("shopify", id, &shop.id, topic, now, now - WEBHOOK_MEMORY)
+        .await
+    {
+        Ok(first) => first,
+        Err(e) => return ApiError::internal(&e).into_response(),
+    };
+    if !first {
+        return Json(json!({ "duplicate": true })).into_response();
+    }
+    match topic {
+        "app/uninstalled" => tracing::warn!(
+            shop = %domain,
+            "the Shopify app was uninstalled: its access token no longer works, so orders are not updated until it is installed again (then run `shops set-platform` with the new token)"
+        ),
+        // The shim keeps no customer data: invoices hold order numbers and amounts, and nothing
+        // about the buyer. These are acknowledged, and logged for the merchant's records.
+        "customers/data_request" | "customers/redact" | "shop/redact" => {
+            tracing::info!(shop = %domain, %topic, "Shopify compliance request: the shim holds no customer data");
+        }
+        other => {
+            tracing::info!(shop = %domain, topic = %other, "Shopify webhook without a use here")
+        }
+    }
+    Json(json!({ "received": topic })).into_response()
+}
