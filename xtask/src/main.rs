@@ -126,7 +126,8 @@ fn test(root: &Path) -> Result<()> {
         .env("AXE_CORE_JS", &tools.axe_core)
         .env("WOO_NODE_MODULES", &tools.woo_node_modules)
         .env("WOO_PYTHONPATH", &tools.woo_python)
-        .env("PRESTAPYT_PYTHONPATH", &tools.prestapyt);
+        .env("PRESTAPYT_PYTHONPATH", &tools.prestapyt)
+        .env("SHOPIFY_NODE_PATH", &tools.shopify_node_path);
     run_tests(&mut native, &mut tally)?;
 
     step("widget tests in headless Chromium (wasm-bindgen-test)");

@@ -19,6 +19,11 @@ const WOO_NPM_VERSION: &str = "1.0.2";
 const WOO_PYPI_VERSION: &str = "3.0.0";
 /// PrestaShop's Webservice client for Python, which checks the PrestaShop emulator.
 const PRESTAPYT_VERSION: &str = "0.11.1";
+/// Shopify's GraphQL Admin API client (npm), run against the Shopify emulator.
+const SHOPIFY_ADMIN_CLIENT_VERSION: &str = "2.0.0";
+/// Shopify's app library (npm), whose webhook and app proxy checks our signatures must pass.
+/// It declares Node 22; what the test uses runs on Node 20, the machines' (npm only warns).
+const SHOPIFY_API_VERSION: &str = "15.0.0";
 /// The axe-core release the browser tests check every status screen with (WCAG 2.1 AA).
 const AXE_CORE_VERSION: &str = "4.14.1";
 
@@ -62,6 +67,8 @@ pub struct Tools {
     pub woo_python: PathBuf,
     /// A folder for `PYTHONPATH` with `prestapyt`.
     pub prestapyt: PathBuf,
+    /// `NODE_PATH` for `@shopify/admin-api-client` and `@shopify/shopify-api`.
+    pub shopify_node_path: std::ffi::OsString,
 }
 
 /// The cache folder for tools (and, in CI, the build).
@@ -117,6 +124,22 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
             PRESTAPYT_VERSION,
             "checking the PrestaShop emulator with its Webservice client",
         )?;
+        let shopify = [
+            ("@shopify/admin-api-client", SHOPIFY_ADMIN_CLIENT_VERSION),
+            ("@shopify/shopify-api", SHOPIFY_API_VERSION),
+        ]
+        .into_iter()
+        .map(|(package, version)| {
+            // node_modules/@shopify/<name> -> node_modules
+            npm_package(
+                package,
+                version,
+                "checking the Shopify emulator and signatures with Shopify's own libraries",
+            )
+            .map(|dir| dir.join("..").join(".."))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        tools.shopify_node_path = std::env::join_paths(shopify)?;
     }
     Ok(tools)
 }

@@ -135,3 +135,95 @@ async fn serve_presta(shop: &platform_emulators::prestashop::PrestaEmulator) -> 
     tokio::spawn(async move { axum::serve(listener, router).await });
     url
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shopifys_own_libraries_agree_with_the_emulator_and_our_signatures() {
+    use platform_emulators::shopify::ShopifyEmulator;
+    use shop_adapters::shopify::transformers::{
+        app_proxy_signature, webhook_hmac, webhook_is_authentic,
+    };
+    let node_path = installed("SHOPIFY_NODE_PATH");
+    let (domain, token, secret) = ("clients.myshopify.com", "shpat_clients0123456789", "hush");
+    let shop = ShopifyEmulator::new(domain, token);
+    shop.add_order(5, "15.00", "USD");
+    // Room for the read and two mutations, not a third.
+    shop.set_bucket(21.5, 0.01);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = shop.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let body = r#"{"id":548380009,"name":"Clients","domain":"clients.myshopify.com"}"#;
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let mut proxy: Vec<(String, String)> = [
+        ("order", "5"),
+        ("confirmation", "CONF00005"),
+        ("shop", domain),
+        ("logged_in_customer_id", ""),
+        ("path_prefix", "/apps/crypto-checkout"),
+        ("timestamp", timestamp.as_str()),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    proxy.push(("signature".into(), app_proxy_signature(secret, &proxy)));
+    let signed = serde_json::json!({
+        "body": body,
+        "hmac": webhook_hmac(secret, body.as_bytes()),
+        "proxy": proxy.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<serde_json::Map<String, Value>>(),
+    });
+    let args = [
+        url,
+        domain.into(),
+        token.into(),
+        secret.into(),
+        signed.to_string(),
+    ];
+    let result = tokio::task::spawn_blocking(move || {
+        run(Command::new("node")
+            .arg(script("shopify_client.js"))
+            .args(args)
+            .env("NODE_PATH", node_path))
+    })
+    .await
+    .unwrap();
+
+    // The Admin API client reads and writes through the emulator, sees its cost and its throttle.
+    let order = &result["order"]["data"]["order"];
+    assert_eq!(order["displayFinancialStatus"], "PENDING", "{result}");
+    assert_eq!(
+        order["totalOutstandingSet"]["presentmentMoney"]["amount"],
+        "15.00"
+    );
+    assert_eq!(result["order"]["cost"]["actualQueryCost"], 1.0, "{result}");
+    assert_eq!(
+        result["paid"]["orderMarkAsPaid"]["order"]["displayFinancialStatus"],
+        "PAID"
+    );
+    assert_eq!(
+        result["again"]["orderMarkAsPaid"]["userErrors"][0]["message"],
+        "Order cannot be marked as paid."
+    );
+    assert_eq!(
+        result["throttled"]["graphQLErrors"][0]["extensions"]["code"], "THROTTLED",
+        "{result}"
+    );
+    assert_eq!(result["refused"], 401, "{result}");
+    assert_eq!(shop.throttled(), 1);
+    assert_eq!(shop.order(5).unwrap().financial_status, "PAID");
+
+    // Our signatures pass Shopify's own checks, and theirs pass ours.
+    assert_eq!(result["webhook"]["valid"], true, "{result}");
+    assert_eq!(result["webhook"]["topic"], "APP_UNINSTALLED");
+    assert_eq!(result["tampered"]["valid"], false);
+    assert_eq!(result["proxy"], true, "{result}");
+    assert!(webhook_is_authentic(
+        secret,
+        body.as_bytes(),
+        result["theirs"].as_str().unwrap()
+    ));
+}
