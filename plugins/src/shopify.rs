@@ -2,6 +2,10 @@
 //! the Admin GraphQL API, `orderMarkAsPaid` when the invoice is paid ("already paid" is a repeat),
 //! `orderCancel` when it expires unpaid, and tags and note lines for what Shopify has no status for
 //! (confirming, failed, refunded in crypto). Throttling and 5xx are "try again later".
+//!
+//! Access: the app's client credentials (an app of the merchant's own organization, installed on
+//! their store: the shim asks Shopify for a token, which lasts a day, and asks again when it runs
+//! out), or a fixed Admin API access token (`shpat_...`, an app made in the shop's admin).
 
 pub mod transformers;
 
@@ -9,48 +13,138 @@ use crate::OrderAction;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use transformers::{
     GraphqlRequest, GraphqlResponse, MARK_AS_PAID, ORDER_CANCEL, ORDER_QUERY, ORDER_UPDATE, Order,
     TAG_FAILED, TAG_HELD, TAG_REFUNDED, already_paid, order_gid, user_errors,
 };
 
+/// How the shim gets into a shop's Admin API.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// A fixed access token (`shpat_...`).
+    Token(SecretString),
+    /// The app's client id and secret, exchanged for a day's token (the client credentials grant).
+    ClientCredentials {
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret.
+        client_secret: SecretString,
+    },
+}
+
 /// A Shopify shop's Admin API.
 #[derive(Debug, Clone)]
 pub struct Shopify {
+    admin: String,
     endpoint: String,
-    token: SecretString,
+    access: Access,
     http: reqwest::Client,
+}
+
+/// Which shop and credentials a token is for: the shop's address, the client id, and a digest of
+/// the secret (so that a changed secret is not masked by a token the old one got).
+type TokenKey = (String, String, [u8; 32]);
+
+/// Tokens from the client credentials grant until a little before they run out: every adapter of
+/// the process shares them.
+fn tokens() -> &'static Mutex<HashMap<TokenKey, (SecretString, Instant)>> {
+    static TOKENS: OnceLock<Mutex<HashMap<TokenKey, (SecretString, Instant)>>> = OnceLock::new();
+    TOKENS.get_or_init(Mutex::default)
 }
 
 impl Shopify {
     /// The Admin API of the shop at `admin` (`https://my-shop.myshopify.com`, or an emulator's
-    /// address), in `api_version` (`2025-10`), with an access token that may read and write orders.
-    pub fn new(admin: &str, api_version: &str, token: SecretString) -> Result<Self, AdapterError> {
+    /// address), in `api_version` (`2025-10`), with access that may read and write orders.
+    pub fn new(admin: &str, api_version: &str, access: Access) -> Result<Self, AdapterError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
+        let admin = admin.trim_end_matches('/').to_owned();
         Ok(Self {
-            endpoint: format!(
-                "{}/admin/api/{api_version}/graphql.json",
-                admin.trim_end_matches('/')
-            ),
-            token,
+            endpoint: format!("{admin}/admin/api/{api_version}/graphql.json"),
+            admin,
+            access,
             http,
         })
     }
 
-    /// Sends one GraphQL document and returns its `data`.
-    async fn graphql(&self, query: &str, variables: Value) -> Result<Value, AdapterError> {
+    /// The access token to send: the fixed one, or a day's token (asked for when there is none).
+    async fn token(&self) -> Result<SecretString, AdapterError> {
+        let (client_id, client_secret) = match &self.access {
+            Access::Token(token) => return Ok(token.clone()),
+            Access::ClientCredentials {
+                client_id,
+                client_secret,
+            } => (client_id, client_secret),
+        };
+        let key = self.token_key(client_id, client_secret);
+        if let Some((token, until)) = lock(tokens()).get(&key)
+            && Instant::now() < *until
+        {
+            return Ok(token.clone());
+        }
         let response = self
             .http
-            .post(&self.endpoint)
-            .header("X-Shopify-Access-Token", self.token.expose_secret())
-            .json(&GraphqlRequest { query, variables })
+            .post(format!("{}/admin/oauth/access_token", self.admin))
+            .json(
+                &json!({ "client_id": client_id, "client_secret": client_secret.expose_secret(),
+                "grant_type": "client_credentials" }),
+            )
             .send()
             .await
             .map_err(|e| AdapterError::transport(&e))?;
+        let status = response.status();
+        if status.is_server_error() || status.as_u16() == 429 {
+            return Err(AdapterError::Unavailable(format!(
+                "HTTP {} asking for an access token",
+                status.as_u16()
+            )));
+        }
+        let grant: Option<transformers::AccessToken> = response.json().await.ok();
+        let Some(grant) = grant.filter(|_| status.is_success()) else {
+            return Err(AdapterError::Refused(format!(
+                "HTTP {}: Shopify gave no access token for the app's client credentials (is the app installed on the shop, and are its client id and secret right?)",
+                status.as_u16()
+            )));
+        };
+        // A minute early, so that no call goes out with a token about to run out.
+        let lasts = Duration::from_secs(grant.expires_in.unwrap_or(86_399).saturating_sub(60));
+        let token = SecretString::from(grant.access_token);
+        lock(tokens()).insert(key, (token.clone(), Instant::now() + lasts));
+        Ok(token)
+    }
+
+    fn token_key(&self, client_id: &str, client_secret: &SecretString) -> TokenKey {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(client_secret.expose_secret().as_bytes());
+        (self.admin.clone(), client_id.to_owned(), digest.into())
+    }
+
+    /// Forgets the day's token (Shopify refused it: revoked, or the app reinstalled).
+    fn forget_token(&self) {
+        if let Access::ClientCredentials {
+            client_id,
+            client_secret,
+        } = &self.access
+        {
+            lock(tokens()).remove(&self.token_key(client_id, client_secret));
+        }
+    }
+
+    /// Sends one GraphQL document and returns its `data`.
+    async fn graphql(&self, query: &str, variables: Value) -> Result<Value, AdapterError> {
+        let mut response = self.send(query, &variables).await?;
+        if response.status().as_u16() == 401
+            && matches!(self.access, Access::ClientCredentials { .. })
+        {
+            // A cached token Shopify no longer takes: one more try with a new one.
+            self.forget_token();
+            response = self.send(query, &variables).await?;
+        }
         let status = response.status();
         let body: Option<GraphqlResponse> = response.json().await.ok();
         let message = body.as_ref().and_then(GraphqlResponse::error_message);
@@ -62,6 +156,7 @@ impl Shopify {
             )));
         }
         if status.as_u16() == 401 || status.as_u16() == 403 {
+            self.forget_token();
             return Err(AdapterError::Refused(format!(
                 "HTTP {}: the access token was refused (reinstall the app, or check its read_orders and write_orders scopes)",
                 status.as_u16()
@@ -83,6 +178,24 @@ impl Shopify {
         }
         body.data
             .ok_or_else(|| AdapterError::Unreadable("a GraphQL answer without data".into()))
+    }
+
+    async fn send(
+        &self,
+        query: &str,
+        variables: &Value,
+    ) -> Result<reqwest::Response, AdapterError> {
+        let token = self.token().await?;
+        self.http
+            .post(&self.endpoint)
+            .header("X-Shopify-Access-Token", token.expose_secret())
+            .json(&GraphqlRequest {
+                query,
+                variables: variables.clone(),
+            })
+            .send()
+            .await
+            .map_err(|e| AdapterError::transport(&e))
     }
 
     /// Runs mutation `field` and fails with its user errors, unless `ignore` excuses them all.
@@ -234,4 +347,10 @@ impl Platform for Shopify {
             OrderAction::NoteOnly { note } => self.annotate(&order, &line(note), None).await,
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

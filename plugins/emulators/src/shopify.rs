@@ -1,6 +1,7 @@
 //! Shopify, as far as the shim uses it: the Admin GraphQL API
-//! (`POST /admin/api/{version}/graphql.json`) for orders, and the signatures Shopify puts on what
-//! it sends (webhooks, app proxy requests).
+//! (`POST /admin/api/{version}/graphql.json`) for orders, and the client credentials grant
+//! (`POST /admin/oauth/access_token`) that gives an installed app of the shop's own organization
+//! a token for a day.
 //!
 //! Like Shopify: the access token goes in `X-Shopify-Access-Token` (a wrong one is a `401` whose
 //! `errors` is a string); a document is answered `200` with `data` and/or `errors`; a mutation's
@@ -84,6 +85,9 @@ struct Shop {
     unavailable: u32,
     bucket: Bucket,
     throttled: u32,
+    /// Tokens issued by the client credentials grant, still valid.
+    issued: Vec<String>,
+    grants: u32,
 }
 
 /// The emulated shop. Cheap to clone.
@@ -92,6 +96,7 @@ pub struct ShopifyEmulator {
     shop: Arc<Mutex<Shop>>,
     domain: String,
     token: String,
+    app: Option<(String, String)>,
 }
 
 type Answer = Result<Value, String>;
@@ -112,10 +117,30 @@ impl ShopifyEmulator {
                     at: Instant::now(),
                 },
                 throttled: 0,
+                issued: Vec::new(),
+                grants: 0,
             })),
             domain: domain.to_owned(),
             token: token.to_owned(),
+            app: None,
         }
+    }
+
+    /// The app `client_id` with `client_secret` is installed on the shop: the client credentials
+    /// grant gives it tokens.
+    pub fn with_app(mut self, client_id: &str, client_secret: &str) -> Self {
+        self.app = Some((client_id.to_owned(), client_secret.to_owned()));
+        self
+    }
+
+    /// How many tokens the client credentials grant gave.
+    pub fn grants(&self) -> u32 {
+        self.shop().grants
+    }
+
+    /// Every token the grant gave stops working (they ran out, or the app was reinstalled).
+    pub fn revoke_tokens(&self) {
+        self.shop().issued.clear();
     }
 
     fn shop(&self) -> std::sync::MutexGuard<'_, Shop> {
@@ -193,13 +218,16 @@ impl ShopifyEmulator {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/admin/api/{version}/graphql.json", post(admin_graphql))
+            .route("/admin/oauth/access_token", post(access_token))
             .with_state(self.clone())
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
-        headers
-            .get("x-shopify-access-token")
-            .is_some_and(|t| bool::from(t.as_bytes().ct_eq(self.token.as_bytes())))
+        let Some(given) = headers.get("x-shopify-access-token") else {
+            return false;
+        };
+        let same = |token: &String| bool::from(given.as_bytes().ct_eq(token.as_bytes()));
+        same(&self.token) || self.shop().issued.iter().any(same)
     }
 
     /// Runs one document: its data, or top-level errors.
@@ -312,6 +340,40 @@ impl ShopifyEmulator {
         json!({ "job": { "id": format!("gid://shopify/Job/{n}"), "done": true },
             "orderCancelUserErrors": [] })
     }
+}
+
+/// The client credentials grant.
+async fn access_token(State(shopify): State<ShopifyEmulator>, body: Bytes) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let asked = (
+        request["client_id"].as_str(),
+        request["client_secret"].as_str(),
+        request["grant_type"].as_str(),
+    );
+    let granted = match (&shopify.app, asked) {
+        (Some((id, secret)), (Some(given_id), Some(given_secret), Some("client_credentials"))) => {
+            bool::from(given_id.as_bytes().ct_eq(id.as_bytes()))
+                & bool::from(given_secret.as_bytes().ct_eq(secret.as_bytes()))
+        }
+        _ => false,
+    };
+    if !granted {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "error": "invalid_client",
+                "error_description": "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method." })),
+        )
+            .into_response();
+    }
+    let mut shop = shopify.shop();
+    shop.grants += 1;
+    let token = format!("shpat_granted{:020}", shop.grants);
+    shop.issued.push(token.clone());
+    axum::Json(
+        json!({ "access_token": token, "scope": "read_orders,write_orders",
+        "expires_in": 86399 }),
+    )
+    .into_response()
 }
 
 fn order_json(order: &Order, domain: &str) -> Value {

@@ -7,7 +7,7 @@
 use platform_emulators::shopify::ShopifyEmulator;
 use shim_api::InvoiceStatus;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
-use shop_adapters::shopify::Shopify;
+use shop_adapters::shopify::{Access, Shopify};
 use shop_adapters::{OrderAction, OrderState};
 
 const TOKEN: &str = "shpat_adapter0123456789abcdef";
@@ -34,7 +34,7 @@ async fn shopify_orders_follow_their_invoices_once() {
     let shop = ShopifyEmulator::new("adapter.myshopify.com", TOKEN);
     shop.add_order(1, "15.00", "EUR");
     let url = serve(&shop).await;
-    let shopify = Shopify::new(&url, "2025-10", TOKEN.to_owned().into()).unwrap();
+    let shopify = Shopify::new(&url, "2025-10", Access::Token(TOKEN.to_owned().into())).unwrap();
 
     let order = shopify.order("1").await.unwrap();
     assert_eq!(
@@ -111,7 +111,7 @@ async fn shopifys_refusals_say_whether_to_try_again() {
     let shop = ShopifyEmulator::new("refusals.myshopify.com", TOKEN);
     shop.add_order(1, "15.00", "USD");
     let url = serve(&shop).await;
-    let shopify = Shopify::new(&url, "2025-10", TOKEN.to_owned().into()).unwrap();
+    let shopify = Shopify::new(&url, "2025-10", Access::Token(TOKEN.to_owned().into())).unwrap();
 
     // Throttled by the leaky bucket: try again later; it refills.
     shop.set_bucket(0.5, 0.0);
@@ -127,7 +127,12 @@ async fn shopifys_refusals_say_whether_to_try_again() {
     assert!(shopify.order("1").await.unwrap_err().retry_helps());
     assert!(shopify.order("1").await.is_ok());
 
-    let wrong = Shopify::new(&url, "2025-10", "shpat_wrong".to_owned().into()).unwrap();
+    let wrong = Shopify::new(
+        &url,
+        "2025-10",
+        Access::Token("shpat_wrong".to_owned().into()),
+    )
+    .unwrap();
     let error = wrong.order("1").await.unwrap_err();
     assert!(
         matches!(&error, AdapterError::Refused(m) if m.contains("access token")),
@@ -141,7 +146,49 @@ async fn shopifys_refusals_say_whether_to_try_again() {
         );
     }
     // Nothing listens there: unavailable, not refused.
-    let nowhere = Shopify::new("http://127.0.0.1:9", "2025-10", TOKEN.to_owned().into()).unwrap();
+    let nowhere = Shopify::new(
+        "http://127.0.0.1:9",
+        "2025-10",
+        Access::Token(TOKEN.to_owned().into()),
+    )
+    .unwrap();
     assert!(nowhere.order("1").await.unwrap_err().retry_helps());
     assert!(shop.writes().is_empty());
+}
+
+#[tokio::test]
+async fn an_app_of_the_shops_organization_gets_its_own_tokens() {
+    let shop = ShopifyEmulator::new("grant.myshopify.com", "shpat_unused0123456789")
+        .with_app("client-id-1", "client-secret-1");
+    shop.add_order(1, "15.00", "USD");
+    let url = serve(&shop).await;
+    let access = |secret: &str| Access::ClientCredentials {
+        client_id: "client-id-1".into(),
+        client_secret: secret.to_owned().into(),
+    };
+    let shopify = Shopify::new(&url, "2025-10", access("client-secret-1")).unwrap();
+
+    // One token for many calls, from every adapter of the process.
+    shopify.order("1").await.unwrap();
+    shopify.order("1").await.unwrap();
+    let other = Shopify::new(&url, "2025-10", access("client-secret-1")).unwrap();
+    other.order("1").await.unwrap();
+    assert_eq!(shop.grants(), 1);
+
+    // Revoked (or run out early): a new one, and the call goes through.
+    shop.revoke_tokens();
+    shopify.order("1").await.unwrap();
+    assert_eq!(shop.grants(), 2);
+
+    // A wrong secret: refused, saying what to check (not masked by the right one's token).
+    let error = Shopify::new(&url, "2025-10", access("not-the-secret"))
+        .unwrap()
+        .order("1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, AdapterError::Refused(m) if m.contains("client id and secret")),
+        "{error}"
+    );
+    assert_eq!(shop.grants(), 2);
 }

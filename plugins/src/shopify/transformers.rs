@@ -69,6 +69,19 @@ pub fn order_gid(id: &str) -> Option<String> {
         .then(|| format!("gid://shopify/Order/{number}"))
 }
 
+/// The answer to a client credentials grant (`POST /admin/oauth/access_token`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessToken {
+    /// The token.
+    pub access_token: String,
+    /// The scopes granted.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Seconds it lasts (a day).
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+}
+
 /// A GraphQL request.
 #[derive(Debug, Clone, Serialize)]
 pub struct GraphqlRequest<'a> {

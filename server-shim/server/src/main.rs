@@ -248,11 +248,15 @@ struct PlatformArgs {
     /// Shopify: the shop's myshopify.com domain, when --site is not at it (an emulator).
     #[arg(long, requires = "platform")]
     shopify_domain: Option<String>,
+    /// Shopify: the app's client id (an app of your organization installed on the shop; the shim
+    /// asks Shopify for its tokens). Without it, SHIM_PLATFORM_SECRET holds a fixed access token.
+    #[arg(long, requires = "platform")]
+    shopify_client_id: Option<String>,
     /// Shopify: the Admin API version (default: the one the shim was built for).
     #[arg(long, requires = "platform")]
     shopify_api_version: Option<String>,
-    /// Shopify: the app's API secret key (client secret), which signs app proxy requests and
-    /// webhooks. Prefer the variable.
+    /// Shopify: the app's client secret (API secret key), which signs app proxy requests and
+    /// webhooks, and gets tokens with the client id. Prefer the variable.
     #[arg(long, env = "SHIM_SHOPIFY_API_SECRET", hide_env_values = true)]
     shopify_api_secret: Option<String>,
     /// The platform's API key (WooCommerce: the consumer key, ck_...; PrestaShop: the Webservice
@@ -333,15 +337,20 @@ impl PlatformArgs {
                     Some(domain) => (domain.clone(), Some(site.clone())),
                     None => (host.to_owned(), None),
                 };
+                let access_token = match &self.shopify_client_id {
+                    Some(_) => None,
+                    None => Some(need(
+                        &self.api_secret,
+                        "--shopify-client-id (the app's client id), or a fixed Admin API access token in SHIM_PLATFORM_SECRET",
+                    )?),
+                };
                 PlatformConfig::Shopify {
                     shop,
-                    access_token: need(
-                        &self.api_secret,
-                        "the Admin API access token in SHIM_PLATFORM_SECRET (or --api-secret)",
-                    )?,
+                    client_id: self.shopify_client_id.clone(),
+                    access_token,
                     api_secret: need(
                         &self.shopify_api_secret,
-                        "the app's API secret key in SHIM_SHOPIFY_API_SECRET",
+                        "the app's client secret in SHIM_SHOPIFY_API_SECRET",
                     )?,
                     api_version: self.shopify_api_version.clone().unwrap_or_else(|| {
                         shop_adapters::shopify::transformers::DEFAULT_API_VERSION.to_owned()

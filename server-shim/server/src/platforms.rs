@@ -7,8 +7,8 @@ use shop_adapters::opencart::transformers::{StatusMap as OpenCartStatuses, Versi
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, ShopOrder, Synced, sync};
 use shop_adapters::prestashop::PrestaShop;
 use shop_adapters::prestashop::transformers::StateMap;
-use shop_adapters::shopify::Shopify;
 use shop_adapters::shopify::transformers::{DEFAULT_API_VERSION, is_shop_domain};
+use shop_adapters::shopify::{Access, Shopify};
 use shop_adapters::woocommerce::WooCommerce;
 use shop_adapters::woocommerce::transformers::StatusMap;
 
@@ -55,9 +55,14 @@ pub enum PlatformConfig {
     Shopify {
         /// `my-shop.myshopify.com`.
         shop: String,
-        /// The Admin API access token (`shpat_...`), with read_orders and write_orders.
-        access_token: String,
-        /// The app's API secret key (client secret): signs app proxy requests and webhooks.
+        /// The app's client id: the shim asks for its tokens (the client credentials grant).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+        /// Or a fixed Admin API access token (`shpat_...`), with read_orders and write_orders.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        access_token: Option<String>,
+        /// The app's client secret (API secret key): signs app proxy requests and webhooks, and
+        /// with the client id gets tokens.
         api_secret: String,
         /// The Admin API version.
         #[serde(default = "default_shopify_version")]
@@ -107,12 +112,14 @@ impl std::fmt::Debug for PlatformConfig {
                 .finish(),
             PlatformConfig::Shopify {
                 shop,
+                client_id,
                 api_version,
                 admin_url,
                 ..
             } => f
                 .debug_struct("Shopify")
                 .field("shop", shop)
+                .field("client_id", client_id)
                 .field("access_token", &"[redacted]")
                 .field("api_secret", &"[redacted]")
                 .field("api_version", api_version)
@@ -175,6 +182,7 @@ impl PlatformConfig {
             }
             PlatformConfig::Shopify {
                 shop,
+                client_id,
                 access_token,
                 api_secret,
                 api_version,
@@ -185,11 +193,12 @@ impl PlatformConfig {
                         "the Shopify shop is its myshopify.com domain, like my-shop.myshopify.com, got {shop:?}"
                     ));
                 }
-                if access_token.trim().len() < 20 {
-                    return Err("a Shopify Admin API access token (shpat_...) is needed: the app's, after it is installed on the shop".into());
+                let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+                if has(client_id) == has(access_token) {
+                    return Err("Shopify needs either the app's client id (an app of your organization installed on the shop; the shim asks for its tokens) or a fixed Admin API access token (shpat_...), not both".into());
                 }
                 if api_secret.trim().len() < 16 {
-                    return Err("the Shopify app's API secret key (client secret) is needed: it checks what Shopify signs".into());
+                    return Err("the Shopify app's client secret is too short: copy it from the app's settings (Dev Dashboard > your app > Settings)".into());
                 }
                 let version = api_version.as_bytes();
                 if !(version.len() == 7
@@ -225,6 +234,26 @@ impl PlatformConfig {
         }
     }
 
+    /// How the shim gets into a Shopify shop's Admin API; `None` for the other platforms.
+    pub fn shopify_access(&self) -> Option<Access> {
+        let PlatformConfig::Shopify {
+            client_id,
+            access_token,
+            api_secret,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        Some(match (access_token, client_id) {
+            (Some(token), _) => Access::Token(token.clone().into()),
+            (None, client_id) => Access::ClientCredentials {
+                client_id: client_id.clone().unwrap_or_default(),
+                client_secret: api_secret.clone().into(),
+            },
+        })
+    }
+
     /// The adapter that talks to it.
     pub fn adapter(&self) -> Result<Adapter, AdapterError> {
         match self {
@@ -255,7 +284,6 @@ impl PlatformConfig {
             )?)),
             PlatformConfig::Shopify {
                 shop,
-                access_token,
                 api_version,
                 admin_url,
                 ..
@@ -265,7 +293,8 @@ impl PlatformConfig {
                     .unwrap_or_else(|| format!("https://{shop}"))
                     .as_str(),
                 api_version,
-                access_token.clone().into(),
+                self.shopify_access()
+                    .ok_or_else(|| AdapterError::Refused("no Shopify access configured".into()))?,
             )?)),
         }
     }

@@ -141,13 +141,15 @@ pub(super) async fn proxy_pay(
 
 /// Where the buyer of `order` goes: the pay page of its invoice, made if need be.
 async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &str) -> Response {
-    let PlatformConfig::Shopify {
-        shop: domain,
-        access_token,
-        api_version,
-        admin_url,
-        ..
-    } = &shop.config
+    let (
+        PlatformConfig::Shopify {
+            shop: domain,
+            api_version,
+            admin_url,
+            ..
+        },
+        Some(access),
+    ) = (&shop.config, shop.config.shopify_access())
     else {
         return page(StatusCode::NOT_FOUND, "No such shop.", BACK);
     };
@@ -161,7 +163,7 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
     let admin = admin_url
         .clone()
         .unwrap_or_else(|| format!("https://{domain}"));
-    let shopify = match Shopify::new(&admin, api_version, access_token.clone().into()) {
+    let shopify = match Shopify::new(&admin, api_version, access) {
         Ok(shopify) => shopify,
         Err(e) => return ApiError::internal(&e).into_response(),
     };

@@ -12,7 +12,7 @@ use shop_adapters::shopify::transformers::{app_proxy_signature, webhook_hmac};
 use std::time::{Duration, Instant};
 
 const DOMAIN: &str = "proxy-test.myshopify.com";
-const TOKEN: &str = "shpat_proxytest0123456789abcdef";
+const CLIENT_ID: &str = "proxy-test-client-id";
 const SECRET: &str = "app-secret-key-0123456789";
 
 struct Setup {
@@ -37,13 +37,15 @@ async fn setup(name: &str) -> Setup {
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}", dir.join("shim.db").display());
     let app = TestApp::spawn(&db).await;
-    let shopify = ShopifyEmulator::new(DOMAIN, TOKEN);
+    // An app of the shop's own organization: the shim asks for its tokens.
+    let shopify =
+        ShopifyEmulator::new(DOMAIN, "shpat_not_given_to_the_shim").with_app(CLIENT_ID, SECRET);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin = format!("http://{}", listener.local_addr().unwrap());
     let router = shopify.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
     let store = Store::connect(&db).await.unwrap();
-    let config = json!({ "platform": "shopify", "shop": DOMAIN, "access_token": TOKEN,
+    let config = json!({ "platform": "shopify", "shop": DOMAIN, "client_id": CLIENT_ID,
         "api_secret": SECRET, "admin_url": admin });
     assert!(
         store
