@@ -127,7 +127,11 @@ fn test(root: &Path) -> Result<()> {
         .env("WOO_NODE_MODULES", &tools.woo_node_modules)
         .env("WOO_PYTHONPATH", &tools.woo_python)
         .env("PRESTAPYT_PYTHONPATH", &tools.prestapyt)
-        .env("SHOPIFY_NODE_PATH", &tools.shopify_node_path);
+        .env("SHOPIFY_NODE_PATH", &tools.shopify_node_modules)
+        .env(
+            "CHECKOUT_EXTENSION_NODE_PATH",
+            &tools.checkout_extension_node_modules,
+        );
     run_tests(&mut native, &mut tally)?;
 
     step("widget tests in headless Chromium (wasm-bindgen-test)");

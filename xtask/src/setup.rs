@@ -24,6 +24,12 @@ const SHOPIFY_ADMIN_CLIENT_VERSION: &str = "2.0.0";
 /// Shopify's app library (npm), whose webhook and app proxy checks our signatures must pass.
 /// It declares Node 22; what the test uses runs on Node 20, the machines' (npm only warns).
 const SHOPIFY_API_VERSION: &str = "15.0.0";
+/// What the checkout extension is built against (its API version, 2025-10, is Preact's).
+const SHOPIFY_UI_EXTENSIONS_VERSION: &str = "2025.10.16";
+const PREACT_VERSION: &str = "10.29.8";
+const PREACT_SIGNALS_VERSION: &str = "2.11.4";
+/// The bundler Shopify CLI builds extensions with.
+const ESBUILD_VERSION: &str = "0.28.2";
 /// The axe-core release the browser tests check every status screen with (WCAG 2.1 AA).
 const AXE_CORE_VERSION: &str = "4.14.1";
 
@@ -67,8 +73,10 @@ pub struct Tools {
     pub woo_python: PathBuf,
     /// A folder for `PYTHONPATH` with `prestapyt`.
     pub prestapyt: PathBuf,
-    /// `NODE_PATH` for `@shopify/admin-api-client` and `@shopify/shopify-api`.
-    pub shopify_node_path: std::ffi::OsString,
+    /// A `node_modules` folder with `@shopify/admin-api-client` and `@shopify/shopify-api`.
+    pub shopify_node_modules: PathBuf,
+    /// A `node_modules` folder with `@shopify/ui-extensions`, Preact and esbuild.
+    pub checkout_extension_node_modules: PathBuf,
 }
 
 /// The cache folder for tools (and, in CI, the build).
@@ -124,22 +132,24 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
             PRESTAPYT_VERSION,
             "checking the PrestaShop emulator with its Webservice client",
         )?;
-        let shopify = [
-            ("@shopify/admin-api-client", SHOPIFY_ADMIN_CLIENT_VERSION),
-            ("@shopify/shopify-api", SHOPIFY_API_VERSION),
-        ]
-        .into_iter()
-        .map(|(package, version)| {
-            // node_modules/@shopify/<name> -> node_modules
-            npm_package(
-                package,
-                version,
-                "checking the Shopify emulator and signatures with Shopify's own libraries",
-            )
-            .map(|dir| dir.join("..").join(".."))
-        })
-        .collect::<Result<Vec<_>>>()?;
-        tools.shopify_node_path = std::env::join_paths(shopify)?;
+        tools.shopify_node_modules = npm_packages(
+            &format!("shopify-libraries-{SHOPIFY_ADMIN_CLIENT_VERSION}-{SHOPIFY_API_VERSION}"),
+            &[
+                ("@shopify/admin-api-client", SHOPIFY_ADMIN_CLIENT_VERSION),
+                ("@shopify/shopify-api", SHOPIFY_API_VERSION),
+            ],
+            "checking the Shopify emulator and signatures with Shopify's own libraries",
+        )?;
+        tools.checkout_extension_node_modules = npm_packages(
+            &format!("shopify-ui-extensions-{SHOPIFY_UI_EXTENSIONS_VERSION}"),
+            &[
+                ("@shopify/ui-extensions", SHOPIFY_UI_EXTENSIONS_VERSION),
+                ("preact", PREACT_VERSION),
+                ("@preact/signals", PREACT_SIGNALS_VERSION),
+                ("esbuild", ESBUILD_VERSION),
+            ],
+            "building the Shopify checkout extension as Shopify CLI does",
+        )?;
     }
     Ok(tools)
 }
@@ -235,26 +245,45 @@ fn wasm_opt() -> Result<PathBuf> {
 
 /// Installs `package@version` from npm into the tool cache (once); returns its folder.
 fn npm_package(package: &str, version: &str, needed_for: &str) -> Result<PathBuf> {
-    let folder = package.trim_start_matches('@').replace('/', "-");
-    let dir = cache_dir()
-        .join("tools")
-        .join(format!("{folder}-{version}"));
-    let installed = dir.join("node_modules").join(package);
-    if installed.join("package.json").is_file() {
-        done(&format!("{package} {version}"));
-        return Ok(installed);
+    let folder = format!(
+        "{}-{version}",
+        package.trim_start_matches('@').replace('/', "-")
+    );
+    Ok(npm_packages(&folder, &[(package, version)], needed_for)?.join(package))
+}
+
+/// Installs npm `packages` (name, version) together into the tool cache folder `folder` (once);
+/// returns its `node_modules`.
+fn npm_packages(folder: &str, packages: &[(&str, &str)], needed_for: &str) -> Result<PathBuf> {
+    let dir = cache_dir().join("tools").join(folder);
+    let modules = dir.join("node_modules");
+    let names = packages
+        .iter()
+        .map(|(package, version)| format!("{package} {version}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if packages
+        .iter()
+        .all(|(package, _)| modules.join(package).join("package.json").is_file())
+    {
+        done(&names);
+        return Ok(modules);
     }
     if output(Command::new("npm").arg("--version")).is_none() {
         bail!(
-            "npm is needed to install {package} {version} ({needed_for}); install Node.js and npm, e.g. `apt-get install nodejs npm`"
+            "npm is needed to install {names} ({needed_for}); install Node.js and npm, e.g. `apt-get install nodejs npm`"
         );
     }
     std::fs::create_dir_all(&dir)?;
     run(Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
         .arg(&dir)
-        .arg(format!("{package}@{version}")))?;
-    Ok(installed)
+        .args(
+            packages
+                .iter()
+                .map(|(package, version)| format!("{package}@{version}")),
+        ))?;
+    Ok(modules)
 }
 
 /// Installs `package==version` from PyPI (with its dependencies) into a folder of the tool cache
