@@ -172,7 +172,8 @@ impl Checkout {
         let order_id = format!("{}-{}", button.id, store.next_button_use(&button.id).await?);
         let mut request = invoice_request(&order_id, &button.amount.to_string(), &button.currency);
         request.url_success = button.url_success.clone();
-        let (record, _): (InvoiceRecord, bool) = self.create_invoice(&shop, request).await?;
+        let (record, _): (InvoiceRecord, bool) =
+            self.create_standalone_invoice(&shop, request).await?;
         store
             .record_button_invoice(&record.id, &button.id, client, now())
             .await?;

@@ -206,14 +206,35 @@ impl Checkout {
     /// Creates (or returns) the shop's invoice for an order. Idempotent per shop and order id:
     /// the same request returns the same invoice; another amount or currency is a conflict.
     /// Returns the invoice and whether this call created it.
-    #[tracing::instrument(skip_all, fields(shop = %shop.name))]
     pub async fn create_invoice(
         &self,
         shop: &Shop,
         request: CreateInvoiceRequest,
     ) -> Result<(InvoiceRecord, bool), CheckoutError> {
-        let new = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), request)
+        self.create(shop, request, true).await
+    }
+
+    /// Like [`Checkout::create_invoice`], for an invoice that pays no order of the shop's platform
+    /// (a payment link's, a pay button's, a Shopify payment session's): the platform is neither
+    /// asked about it nor told.
+    pub async fn create_standalone_invoice(
+        &self,
+        shop: &Shop,
+        request: CreateInvoiceRequest,
+    ) -> Result<(InvoiceRecord, bool), CheckoutError> {
+        self.create(shop, request, false).await
+    }
+
+    #[tracing::instrument(skip_all, fields(shop = %shop.name))]
+    async fn create(
+        &self,
+        shop: &Shop,
+        request: CreateInvoiceRequest,
+        shop_order: bool,
+    ) -> Result<(InvoiceRecord, bool), CheckoutError> {
+        let mut new = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), request)
             .map_err(CheckoutError::Invalid)?;
+        new.shop_order = shop_order;
         let (mut record, created) = self.store.insert_invoice(&new, now()).await?;
         if !created && !new.same_payment_as(&record) {
             return Err(CheckoutError::Conflict(format!(
@@ -221,7 +242,10 @@ impl Checkout {
                 record.order_id, record.amount, record.currency
             )));
         }
-        if created && let Err(e) = self.check_with_platform(&record).await {
+        if created
+            && record.shop_order
+            && let Err(e) = self.check_with_platform(&record).await
+        {
             self.store.delete_unattached(&record.id).await?;
             return Err(e);
         }
@@ -1096,6 +1120,7 @@ mod tests {
             url_return: None,
             url_success: None,
             platform_order_ref: None,
+            shop_order: true,
             gateway_uuid: Some("u".into()),
             gateway_status: Some("check".into()),
             payer_amount: Some(d("15.000000")),

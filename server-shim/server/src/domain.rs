@@ -175,6 +175,9 @@ pub struct NewInvoice {
     pub url_success: Option<String>,
     /// The platform's order reference.
     pub platform_order_ref: Option<String>,
+    /// Whether it pays an order of the shop's platform (checked there, and moved there), or
+    /// stands on its own (a payment link's, a pay button's).
+    pub shop_order: bool,
 }
 
 impl NewInvoice {
@@ -218,6 +221,7 @@ impl NewInvoice {
                 .as_deref()
                 .map(|r| text_field("platform_order_ref", r, 255))
                 .transpose()?,
+            shop_order: true,
         })
     }
 
@@ -255,6 +259,8 @@ pub struct InvoiceRecord {
     pub url_success: Option<String>,
     /// The platform's order reference.
     pub platform_order_ref: Option<String>,
+    /// Whether it pays an order of the shop's platform (see [`NewInvoice::shop_order`]).
+    pub shop_order: bool,
     /// The gateway's payment uuid, once created there.
     pub gateway_uuid: Option<String>,
     /// The gateway's last reported status.

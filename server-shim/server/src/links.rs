@@ -140,7 +140,7 @@ impl Checkout {
             link.id.clone()
         };
         let request = invoice_request(&order_id, &link.amount.to_string(), &link.currency);
-        let (record, _) = self.create_invoice(&shop, request).await?;
+        let (record, _) = self.create_standalone_invoice(&shop, request).await?;
         Ok((link, shop, record))
     }
 }

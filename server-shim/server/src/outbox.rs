@@ -195,7 +195,9 @@ impl Outbox {
             .await
             .map_err(|e| e.to_string())?
             .ok_or("invoice not found")?;
-        if let Some(platform) = platform {
+        if let Some(platform) = platform
+            && record.shop_order
+        {
             self.sync_platform(&platform, &record).await?;
         }
         let Some((url, secret)) = callback else {

@@ -79,6 +79,7 @@ macro_rules! invoice_row {
             url_return: row.try_get("url_return")?,
             url_success: row.try_get("url_success")?,
             platform_order_ref: row.try_get("platform_order_ref")?,
+            shop_order: row.try_get::<i32, _>("shop_order")? != 0,
             gateway_uuid: row.try_get("gateway_uuid")?,
             gateway_status: row.try_get("gateway_status")?,
             payer_amount: row
@@ -371,6 +372,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "platform webhooks",
         include_str!("../../migrations/sqlite/0011_platform_webhooks.sql"),
     ),
+    (
+        12,
+        "shop order",
+        include_str!("../../migrations/sqlite/0012_shop_order.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -428,6 +434,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "platform webhooks",
         include_str!("../../migrations/postgres/0011_platform_webhooks.sql"),
     ),
+    (
+        12,
+        "shop order",
+        include_str!("../../migrations/postgres/0012_shop_order.sql"),
+    ),
 ];
 
 fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
@@ -448,7 +459,7 @@ fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
 }
 
 const INVOICE_COLUMNS: &str = "id, shop_id, order_id, amount, currency, network, to_currency, lifetime, \
-    url_return, url_success, platform_order_ref, gateway_uuid, gateway_status, payer_amount, \
+    url_return, url_success, platform_order_ref, shop_order, gateway_uuid, gateway_status, payer_amount, \
     payer_currency, address, paid_amount, status, review_reason, checked_at, version, expires_at, \
     created_at, updated_at";
 
@@ -656,8 +667,8 @@ impl Store {
         let inserted = with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO invoices (id, shop_id, order_id, amount, currency, network, to_currency, \
-                 lifetime, url_return, url_success, platform_order_ref, status, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13) \
+                 lifetime, url_return, url_success, platform_order_ref, status, version, created_at, updated_at, shop_order) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13, $14) \
                  ON CONFLICT (shop_id, order_id) DO NOTHING",
             )
             .bind(new.id.as_str())
@@ -673,6 +684,7 @@ impl Store {
             .bind(&new.platform_order_ref)
             .bind(InvoiceStatus::Pending.as_str())
             .bind(now)
+            .bind(i32::from(new.shop_order))
             .execute(pool)
             .await?
             .rows_affected()

@@ -258,3 +258,57 @@ async fn bad_link_requests_are_refused_and_make_nothing() {
         .unwrap();
     assert_eq!(list["links"], json!([]));
 }
+
+/// A shop connected to its platform sells through links too: a link's invoice pays no order of
+/// the platform, so the platform is neither asked about it nor told when it is paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_shops_links_leave_its_platform_alone() {
+    use platform_emulators::woocommerce::WooEmulator;
+    let dir = std::env::temp_dir().join(format!("shim-links-platform-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let woo = WooEmulator::new("ck_l", "cs_l", false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let router = woo.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let config = json!({ "platform": "woocommerce", "site": site, "consumer_key": "ck_l",
+        "consumer_secret": "cs_l" });
+    Store::connect(&db)
+        .await
+        .unwrap()
+        .set_shop_platform("demo", Some(&config.to_string()))
+        .await
+        .unwrap();
+
+    let (status, link) = create(
+        &app,
+        json!({ "amount": "25.00", "currency": "USD",
+        "description": "Consulting" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{link}");
+    let location = open(&app, link["id"].as_str().unwrap()).await.unwrap();
+    let invoice = invoice_of(&location);
+    let picked: Value = app
+        .http
+        .post(format!("{}/v1/invoices/{invoice}/coin", app.url))
+        .json(&json!({ "currency": "USDT", "network": "tron" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.sandbox(
+        "pay",
+        json!({ "order_id": format!("{invoice}-2"), "amount": picked["payer_amount"] }),
+    )
+    .await;
+    app.wait_for_status(&invoice, "paid").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(woo.writes().is_empty(), "{:?}", woo.writes());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

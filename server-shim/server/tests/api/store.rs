@@ -19,6 +19,7 @@ fn new_invoice(id: &str, order: &str) -> NewInvoice {
         url_return: Some("https://shop.example/cart".into()),
         url_success: None,
         platform_order_ref: Some("wc-42".into()),
+        shop_order: true,
     }
 }
 
@@ -99,6 +100,7 @@ async fn story(url: &str) {
         (InvoiceStatus::Pending, 0, Decimal::new(1500, 2))
     );
     assert_eq!(record.platform_order_ref.as_deref(), Some("wc-42"));
+    assert!(record.shop_order);
     let (again, created) = store
         .insert_invoice(&new_invoice("inv_2", "o-1"), 11)
         .await
