@@ -40,6 +40,7 @@ pub enum Access {
 pub struct Shopify {
     admin: String,
     endpoint: String,
+    payments_endpoint: String,
     access: Access,
     http: reqwest::Client,
 }
@@ -66,6 +67,7 @@ impl Shopify {
         let admin = admin.trim_end_matches('/').to_owned();
         Ok(Self {
             endpoint: format!("{admin}/admin/api/{api_version}/graphql.json"),
+            payments_endpoint: format!("{admin}/payments_apps/api/{api_version}/graphql.json"),
             admin,
             access,
             http,
@@ -135,15 +137,25 @@ impl Shopify {
         }
     }
 
-    /// Sends one GraphQL document and returns its `data`.
+    /// Sends one GraphQL document to the Admin API and returns its `data`.
     async fn graphql(&self, query: &str, variables: Value) -> Result<Value, AdapterError> {
-        let mut response = self.send(query, &variables).await?;
+        self.graphql_at(&self.endpoint, query, variables).await
+    }
+
+    /// Sends one GraphQL document to `endpoint` and returns its `data`.
+    async fn graphql_at(
+        &self,
+        endpoint: &str,
+        query: &str,
+        variables: Value,
+    ) -> Result<Value, AdapterError> {
+        let mut response = self.send(endpoint, query, &variables).await?;
         if response.status().as_u16() == 401
             && matches!(self.access, Access::ClientCredentials { .. })
         {
             // A cached token Shopify no longer takes: one more try with a new one.
             self.forget_token();
-            response = self.send(query, &variables).await?;
+            response = self.send(endpoint, query, &variables).await?;
         }
         let status = response.status();
         let body: Option<GraphqlResponse> = response.json().await.ok();
@@ -182,12 +194,13 @@ impl Shopify {
 
     async fn send(
         &self,
+        endpoint: &str,
         query: &str,
         variables: &Value,
     ) -> Result<reqwest::Response, AdapterError> {
         let token = self.token().await?;
         self.http
-            .post(&self.endpoint)
+            .post(endpoint)
             .header("X-Shopify-Access-Token", token.expose_secret())
             .json(&GraphqlRequest {
                 query,
@@ -198,7 +211,8 @@ impl Shopify {
             .map_err(|e| AdapterError::transport(&e))
     }
 
-    /// Runs mutation `field` and fails with its user errors, unless `ignore` excuses them all.
+    /// Runs Admin API mutation `field` and fails with its user errors, unless `ignore` excuses
+    /// them all.
     async fn mutate(
         &self,
         query: &str,
@@ -207,10 +221,33 @@ impl Shopify {
         errors_field: &str,
         ignore: impl Fn(&transformers::UserError) -> bool,
     ) -> Result<(), AdapterError> {
-        let data = self.graphql(query, variables).await?;
+        self.mutate_at(
+            &self.endpoint,
+            query,
+            variables,
+            field,
+            errors_field,
+            ignore,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Runs mutation `field` at `endpoint`: its data, or its user errors unless `ignore` excuses
+    /// them all.
+    async fn mutate_at(
+        &self,
+        endpoint: &str,
+        query: &str,
+        variables: Value,
+        field: &str,
+        errors_field: &str,
+        ignore: impl Fn(&transformers::UserError) -> bool,
+    ) -> Result<Value, AdapterError> {
+        let data = self.graphql_at(endpoint, query, variables).await?;
         let errors = user_errors(&data, field, errors_field);
         if errors.iter().all(ignore) {
-            return Ok(());
+            return Ok(data);
         }
         Err(AdapterError::Refused(format!(
             "{field}: {}",
@@ -220,6 +257,83 @@ impl Shopify {
                 .collect::<Vec<_>>()
                 .join("; ")
         )))
+    }
+
+    /// A Payments Apps API mutation on a payment session: where the buyer goes next.
+    async fn settle(
+        &self,
+        query: &str,
+        variables: Value,
+        field: &str,
+    ) -> Result<Option<String>, AdapterError> {
+        let data = self
+            .mutate_at(
+                &self.payments_endpoint,
+                query,
+                variables,
+                field,
+                "userErrors",
+                |_| false,
+            )
+            .await?;
+        Ok(transformers::next_redirect(&data, field))
+    }
+
+    /// The payments app's payment session `gid` is paid: where the buyer goes next (Shopify's
+    /// thank-you page). Shopify takes a repeated resolve.
+    pub async fn resolve_payment(&self, gid: &str) -> Result<Option<String>, AdapterError> {
+        self.settle(
+            transformers::PAYMENT_SESSION_RESOLVE,
+            json!({ "id": gid }),
+            "paymentSessionResolve",
+        )
+        .await
+    }
+
+    /// The payment session `gid` failed (`code`: `PROCESSING_ERROR`...; `message` for the
+    /// merchant): where the buyer goes next (back to checkout).
+    pub async fn reject_payment(
+        &self,
+        gid: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<Option<String>, AdapterError> {
+        self.settle(
+            transformers::PAYMENT_SESSION_REJECT,
+            json!({ "id": gid, "reason": { "code": code, "merchantMessage": message } }),
+            "paymentSessionReject",
+        )
+        .await
+    }
+
+    /// The payment session `gid` is paid but not final yet (`reason`: `NETWORK_ACTION_REQUIRED`,
+    /// `PARTNER_ACTION_REQUIRED`), until `expires_at` (RFC 3339): where the buyer goes next.
+    pub async fn pend_payment(
+        &self,
+        gid: &str,
+        expires_at: &str,
+        reason: &str,
+    ) -> Result<Option<String>, AdapterError> {
+        self.settle(
+            transformers::PAYMENT_SESSION_PENDING,
+            json!({ "id": gid, "pendingExpiresAt": expires_at, "reason": reason }),
+            "paymentSessionPending",
+        )
+        .await
+    }
+
+    /// Refuses the refund session `gid`, telling the merchant why.
+    pub async fn reject_refund(&self, gid: &str, message: &str) -> Result<(), AdapterError> {
+        self.mutate_at(
+            &self.payments_endpoint,
+            transformers::REFUND_SESSION_REJECT,
+            json!({ "id": gid, "reason": { "code": "PROCESSING_ERROR", "merchantMessage": message } }),
+            "refundSessionReject",
+            "userErrors",
+            |_| false,
+        )
+        .await
+        .map(drop)
     }
 
     /// Order `reference` with what the buyer's side needs: its confirmation number and status

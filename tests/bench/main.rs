@@ -82,6 +82,7 @@ fn settings(database_url: &str) -> Result<Settings> {
             burst: 10_000_000,
             ..Default::default()
         },
+        shopify_payments: Default::default(),
     })
 }
 

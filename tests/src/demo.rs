@@ -52,6 +52,7 @@ impl DemoApp {
                 max_attempts: 12,
             },
             rate_limit: server_shim::rate_limit::RateLimit::default(),
+            shopify_payments: Default::default(),
             widget_dir: widget_dir()?,
         };
         let app = Application::build_demo(&settings).await?;

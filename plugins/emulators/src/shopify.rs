@@ -88,6 +88,10 @@ struct Shop {
     /// Tokens issued by the client credentials grant, still valid.
     issued: Vec<String>,
     grants: u32,
+    /// The payments app's sessions by gid: `open`, `pending`, `resolved`, `rejected`.
+    sessions: BTreeMap<String, String>,
+    /// Refund sessions by gid.
+    refunds: BTreeMap<String, String>,
 }
 
 /// The emulated shop. Cheap to clone.
@@ -119,6 +123,8 @@ impl ShopifyEmulator {
                 throttled: 0,
                 issued: Vec::new(),
                 grants: 0,
+                sessions: BTreeMap::new(),
+                refunds: BTreeMap::new(),
             })),
             domain: domain.to_owned(),
             token: token.to_owned(),
@@ -136,6 +142,90 @@ impl ShopifyEmulator {
     /// How many tokens the client credentials grant gave.
     pub fn grants(&self) -> u32 {
         self.shop().grants
+    }
+
+    /// Where payment session `gid` stands: `open`, `pending`, `resolved` or `rejected`.
+    pub fn payment_session(&self, gid: &str) -> Option<String> {
+        self.shop().sessions.get(gid).cloned()
+    }
+
+    /// Where refund session `gid` stands.
+    pub fn refund_session(&self, gid: &str) -> Option<String> {
+        self.shop().refunds.get(gid).cloned()
+    }
+
+    /// Shopify's checkout starting a payment session with the payments app at `url` (its
+    /// `payment_session_url`), through `client` (which carries Shopify's client certificate):
+    /// the app's status and answer.
+    pub async fn start_payment_session(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        id: &str,
+        amount: &str,
+        currency: &str,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        let gid = format!("gid://shopify/PaymentSession/{id}");
+        self.shop()
+            .sessions
+            .entry(gid.clone())
+            .or_insert_with(|| "open".into());
+        let body = json!({
+            "id": id, "gid": gid, "group": "rZNvy+1jH6Z+BcPqA5U5BSIcnUavBha3C63xBalm+xE=",
+            "session_id": "4B2dxmle3vGgimS4deUX3+2PgLF2+/0ZWnNsNSZcgdU=",
+            "amount": amount, "currency": currency, "test": false, "merchant_locale": "en",
+            "payment_method": { "type": "offsite", "data": {
+                "cancel_url": format!("https://{}/checkouts/c/{id}/payment", self.domain) } },
+            "proposed_at": "2026-11-27T12:00:00Z",
+            "customer": { "email": "buyer@example.com", "locale": "en",
+                "billing_address": { "given_name": "Alice", "family_name": "Smith",
+                    "line1": "123 Street", "city": "Montreal", "postal_code": "H2Y 1C6",
+                    "province": "QC", "country_code": "CA" } },
+            "kind": "sale",
+        });
+        self.send_session(client, url, &body).await
+    }
+
+    /// Shopify asking the payments app at `url` to refund payment session `payment_id`.
+    pub async fn start_refund_session(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        id: &str,
+        payment_id: &str,
+        amount: &str,
+        currency: &str,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        let gid = format!("gid://shopify/RefundSession/{id}");
+        self.shop()
+            .refunds
+            .entry(gid.clone())
+            .or_insert_with(|| "open".into());
+        let body = json!({ "id": id, "gid": gid, "payment_id": payment_id, "amount": amount,
+            "currency": currency, "test": false, "merchant_locale": "en",
+            "proposed_at": "2026-11-27T12:00:00Z" });
+        self.send_session(client, url, &body).await
+    }
+
+    async fn send_session(
+        &self,
+        client: &reqwest::Client,
+        url: &str,
+        body: &Value,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        let response = client
+            .post(url)
+            .header("shopify-shop-domain", &self.domain)
+            .header(
+                "shopify-request-id",
+                format!("req-{}", body["id"].as_str().unwrap_or("")),
+            )
+            .header("shopify-api-version", "2025-10")
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 
     /// Every token the grant gave stops working (they ran out, or the app was reinstalled).
@@ -219,6 +309,10 @@ impl ShopifyEmulator {
         Router::new()
             .route("/admin/api/{version}/graphql.json", post(admin_graphql))
             .route("/admin/oauth/access_token", post(access_token))
+            .route(
+                "/payments_apps/api/{version}/graphql.json",
+                post(payments_graphql),
+            )
             .with_state(self.clone())
     }
 
@@ -340,6 +434,93 @@ impl ShopifyEmulator {
         json!({ "job": { "id": format!("gid://shopify/Job/{n}"), "done": true },
             "orderCancelUserErrors": [] })
     }
+}
+
+/// The Payments Apps API: payment and refund sessions move on, once.
+async fn payments_graphql(
+    State(shopify): State<ShopifyEmulator>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !shopify.authorized(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)" })),
+        )
+            .into_response();
+    }
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let document = match request["query"].as_str().map(Document::parse) {
+        Some(Ok(document)) if document.mutation => document,
+        _ => {
+            return axum::Json(json!({ "errors": [{ "message": "expected a mutation",
+                "extensions": { "code": "parseError" } }] }))
+            .into_response();
+        }
+    };
+    let variables = request
+        .get("variables")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let mut data = Map::new();
+    for field in &document.fields {
+        let id = field
+            .argument("id", &variables)
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let (target, refund) = match field.name.as_str() {
+            "paymentSessionResolve" => ("resolved", false),
+            "paymentSessionReject" => ("rejected", false),
+            "paymentSessionPending" => ("pending", false),
+            "refundSessionResolve" => ("resolved", true),
+            "refundSessionReject" => ("rejected", true),
+            other => {
+                return axum::Json(json!({ "errors": [{ "message":
+                    format!("Field '{other}' doesn't exist on type 'Mutation'") }] }))
+                .into_response();
+            }
+        };
+        let mut shop = shopify.shop();
+        let sessions = if refund {
+            &mut shop.refunds
+        } else {
+            &mut shop.sessions
+        };
+        let error =
+            |message: &str| json!({ "userErrors": [{ "field": ["id"], "message": message }] });
+        let answer = match sessions.get(&id).map(String::as_str) {
+            None => error("Session not found"),
+            // Shopify takes a repeated resolve, and nothing else once settled.
+            Some("resolved") if target == "resolved" => {
+                session_json(&shopify.domain, &id, target, refund)
+            }
+            Some(current @ ("resolved" | "rejected")) => error(&format!(
+                "Session cannot transition from {current} to {target}"
+            )),
+            Some(_) => {
+                sessions.insert(id.clone(), target.to_owned());
+                session_json(&shopify.domain, &id, target, refund)
+            }
+        };
+        data.insert(field.key().to_owned(), answer);
+    }
+    axum::Json(json!({ "data": data })).into_response()
+}
+
+fn session_json(domain: &str, gid: &str, state: &str, refund: bool) -> Value {
+    let code = state.to_ascii_uppercase();
+    if refund {
+        return json!({ "refundSession": { "id": gid, "state": { "code": code } }, "userErrors": [] });
+    }
+    let token = gid.rsplit('/').next().unwrap_or_default();
+    let redirect = if state == "rejected" {
+        format!("https://{domain}/checkouts/c/{token}/payment?declined=1")
+    } else {
+        format!("https://{domain}/checkouts/c/{token}/thank-you")
+    };
+    json!({ "paymentSession": { "id": gid, "state": { "code": code },
+        "nextAction": { "action": "REDIRECT", "context": { "redirectUrl": redirect } } },
+        "userErrors": [] })
 }
 
 /// The client credentials grant.

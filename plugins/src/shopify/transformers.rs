@@ -62,6 +62,109 @@ pub const ORDER_CANCEL: &str = "mutation CryptoCheckoutOrderCancel($orderId: ID!
   }
 }";
 
+/// The Payments Apps API: the payment session is paid.
+pub const PAYMENT_SESSION_RESOLVE: &str = "mutation PaymentSessionResolve($id: ID!) {
+  paymentSessionResolve(id: $id) {
+    paymentSession { id state { ... on PaymentSessionStateResolved { code } }
+      nextAction { action context { ... on PaymentSessionActionsRedirect { redirectUrl } } } }
+    userErrors { field message }
+  }
+}";
+
+/// The Payments Apps API: the payment session failed (the buyer goes back to checkout).
+pub const PAYMENT_SESSION_REJECT: &str =
+    "mutation PaymentSessionReject($id: ID!, $reason: PaymentSessionRejectionReasonInput!) {
+  paymentSessionReject(id: $id, reason: $reason) {
+    paymentSession { id state { ... on PaymentSessionStateRejected { code reason merchantMessage } }
+      nextAction { action context { ... on PaymentSessionActionsRedirect { redirectUrl } } } }
+    userErrors { field message }
+  }
+}";
+
+/// The Payments Apps API: the payment is on its way (confirming on chain): Shopify makes the order
+/// and waits, until `pendingExpiresAt`, for a resolve or a reject.
+pub const PAYMENT_SESSION_PENDING: &str = "mutation PaymentSessionPending($id: ID!, $pendingExpiresAt: DateTime!, $reason: PaymentSessionStatePendingReason!) {
+  paymentSessionPending(id: $id, pendingExpiresAt: $pendingExpiresAt, reason: $reason) {
+    paymentSession { id state { ... on PaymentSessionStatePending { code reason } }
+      nextAction { action context { ... on PaymentSessionActionsRedirect { redirectUrl } } } }
+    userErrors { field message }
+  }
+}";
+
+/// The Payments Apps API: a refund the app does not make.
+pub const REFUND_SESSION_REJECT: &str =
+    "mutation RefundSessionReject($id: ID!, $reason: RefundSessionRejectionReasonInput!) {
+  refundSessionReject(id: $id, reason: $reason) {
+    refundSession { id state { ... on RefundSessionStateRejected { code reason merchantMessage } } }
+    userErrors { field message }
+  }
+}";
+
+/// What Shopify posts to the payment session URL when a buyer picks the payments app at checkout
+/// (the fields the shim uses; the customer's are left alone).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentSessionRequest {
+    /// The idempotency key: a repeat with the same id gets the same answer.
+    pub id: String,
+    /// `gid://shopify/PaymentSession/<id>`, for the Payments Apps API.
+    pub gid: String,
+    /// A decimal string.
+    pub amount: String,
+    /// ISO code.
+    pub currency: String,
+    /// A test order (the shop's payments app is in test mode).
+    #[serde(default)]
+    pub test: bool,
+    /// `sale` (`authorization` needs a capture, which crypto has not).
+    #[serde(default = "sale")]
+    pub kind: String,
+    /// `{"type": "offsite", "data": {"cancel_url": ...}}`.
+    pub payment_method: PaymentMethod,
+}
+
+fn sale() -> String {
+    "sale".into()
+}
+
+/// The buyer's way back to checkout.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentMethod {
+    /// `offsite`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// Its data.
+    pub data: PaymentMethodData,
+}
+
+/// See [`PaymentMethod`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentMethodData {
+    /// Where "back to checkout" leads.
+    pub cancel_url: String,
+}
+
+/// What Shopify posts to the refund session URL.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RefundSessionRequest {
+    /// The idempotency key.
+    pub id: String,
+    /// `gid://shopify/RefundSession/<id>`.
+    pub gid: String,
+    /// The payment session refunded.
+    pub payment_id: String,
+    /// A decimal string.
+    pub amount: String,
+    /// ISO code.
+    pub currency: String,
+}
+
+/// Where a payment session mutation sends the buyer next (`nextAction.context.redirectUrl`).
+pub fn next_redirect(data: &Value, field: &str) -> Option<String> {
+    data[field]["paymentSession"]["nextAction"]["context"]["redirectUrl"]
+        .as_str()
+        .map(str::to_owned)
+}
+
 /// The global id of order `id` (a number, as Shopify's order URLs and webhooks give it).
 pub fn order_gid(id: &str) -> Option<String> {
     let number = id.strip_prefix("gid://shopify/Order/").unwrap_or(id);

@@ -5,6 +5,7 @@ use crate::demo::{self, DemoStore};
 use crate::domain::{Shop, ShopId, ShopToken};
 use crate::outbox::{Outbox, OutboxPolicy};
 use crate::routes::{self, AppState, PayPageExtra};
+use crate::shopify_tls::{ShopifyPayments, TlsListener};
 use crate::store::Store;
 use crate::workers::Workers;
 use anyhow::Context as _;
@@ -42,6 +43,8 @@ pub struct Settings {
     pub outbox: OutboxPolicy,
     /// Per-client limits on the public endpoints.
     pub rate_limit: crate::rate_limit::RateLimit,
+    /// Where Shopify's payments app reaches the shim.
+    pub shopify_payments: ShopifyPayments,
 }
 
 impl std::fmt::Debug for Settings {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for Settings {
             .field("reconcile", &self.reconcile)
             .field("outbox", &self.outbox)
             .field("rate_limit", &self.rate_limit)
+            .field("shopify_payments", &self.shopify_payments)
             .finish()
     }
 }
@@ -76,6 +80,8 @@ pub struct Application {
     demo: Option<DemoHandles>,
     /// The demo's example site, on its own listener (another origin than the shim's).
     examples: Option<(TcpListener, axum::Router)>,
+    /// Shopify's payments app, on its mutual TLS listener.
+    payments: Option<(TlsListener, axum::Router)>,
     workers: Workers,
 }
 
@@ -106,6 +112,34 @@ async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
         host
     };
     Ok((listener, format!("http://{host}:{}", addr.port())))
+}
+
+/// `router` with Shopify's payments app routes when a proxy in front checks Shopify's client
+/// certificate, or the mutual TLS listener that serves them.
+async fn with_shopify_payments(
+    router: axum::Router,
+    state: &AppState,
+    settings: &Settings,
+) -> anyhow::Result<(axum::Router, Option<(TlsListener, axum::Router)>)> {
+    Ok(match &settings.shopify_payments {
+        ShopifyPayments::Off => (router, None),
+        ShopifyPayments::BehindProxy => (
+            router.merge(routes::shopify_payments_router(state.clone())),
+            None,
+        ),
+        ShopifyPayments::Tls {
+            listen,
+            cert,
+            key,
+            client_ca,
+        } => {
+            let listener = TlsListener::bind(listen, cert, key, client_ca).await?;
+            (
+                router,
+                Some((listener, routes::shopify_payments_router(state.clone()))),
+            )
+        }
+    })
 }
 
 async fn open_store(url: &str) -> anyhow::Result<Store> {
@@ -266,6 +300,7 @@ impl Application {
         );
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state.clone(), settings.widget_dir.clone());
+        let (router, payments) = with_shopify_payments(router, &state, settings).await?;
         Ok(Self {
             listener,
             router,
@@ -273,6 +308,7 @@ impl Application {
             url,
             demo: None,
             examples: None,
+            payments,
             workers,
         })
     }
@@ -355,6 +391,7 @@ impl Application {
                 callback_secret,
             )))
             .nest("/cryptomus", cryptomus_sandbox::router(sandbox.clone()));
+        let (router, payments) = with_shopify_payments(router, &state, settings).await?;
         Ok(Self {
             listener,
             router,
@@ -366,8 +403,16 @@ impl Application {
                 examples_url,
             }),
             examples: Some((examples_listener, examples)),
+            payments,
             workers,
         })
+    }
+
+    /// Where Shopify's payments app reaches the shim, when it has a listener of its own
+    /// (`https://HOST:PORT`).
+    pub fn payments_url(&self) -> Option<String> {
+        let (listener, _) = self.payments.as_ref()?;
+        listener.local_addr().ok().map(|a| format!("https://{a}"))
     }
 
     /// The URL the service listens on.
@@ -412,6 +457,9 @@ impl Application {
         let examples = self.examples.map(|(listener, router)| {
             tokio::spawn(async move { axum::serve(listener, router).await })
         });
+        let payments = self
+            .payments
+            .map(|(listener, router)| tokio::spawn(listener.serve(router)));
         loop {
             // Forget connections that ended.
             while connections.try_join_next().is_some() {}
@@ -457,6 +505,9 @@ impl Application {
         if let Some(examples) = examples {
             examples.abort();
         }
+        if let Some(payments) = payments {
+            payments.abort();
+        }
         if tokio::time::timeout(DRAIN_GRACE, graceful.shutdown())
             .await
             .is_err()
@@ -490,6 +541,7 @@ mod tests {
             reconcile: crate::checkout::ReconcilePolicy::default(),
             outbox: crate::outbox::OutboxPolicy::default(),
             rate_limit: crate::rate_limit::RateLimit::default(),
+            shopify_payments: Default::default(),
         };
         let debug = format!("{settings:?}");
         assert!(

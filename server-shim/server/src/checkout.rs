@@ -1039,7 +1039,7 @@ pub fn decide(
     (IpnOutcome::Applied(target), Some(update))
 }
 
-fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())

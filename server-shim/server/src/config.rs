@@ -6,6 +6,7 @@ use crate::app::Settings;
 use crate::checkout::ReconcilePolicy;
 use crate::outbox::OutboxPolicy;
 use crate::rate_limit::RateLimit;
+use crate::shopify_tls::ShopifyPayments;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,18 @@ pub struct Layer {
     pub trusted_proxies: Option<Vec<String>>,
     /// Where webhooks may come from (addresses or CIDR networks); anywhere when not given.
     pub ipn_allowlist: Option<Vec<String>>,
+    /// Shopify's payments app: a listener of its own, `HOST:PORT`, with TLS and Shopify's client
+    /// certificate required.
+    pub shopify_payments_listen: Option<String>,
+    /// Its certificate chain (PEM).
+    pub shopify_payments_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub shopify_payments_key: Option<PathBuf>,
+    /// The CA of Shopify's client certificates (PEM).
+    pub shopify_client_ca: Option<PathBuf>,
+    /// Shopify's payments app on the main listener, a proxy in front checking Shopify's client
+    /// certificate.
+    pub shopify_payments_behind_proxy: Option<bool>,
 }
 
 impl Layer {
@@ -64,6 +77,15 @@ impl Layer {
             rate_limit_burst: self.rate_limit_burst.or(below.rate_limit_burst),
             trusted_proxies: self.trusted_proxies.or(below.trusted_proxies),
             ipn_allowlist: self.ipn_allowlist.or(below.ipn_allowlist),
+            shopify_payments_listen: self
+                .shopify_payments_listen
+                .or(below.shopify_payments_listen),
+            shopify_payments_cert: self.shopify_payments_cert.or(below.shopify_payments_cert),
+            shopify_payments_key: self.shopify_payments_key.or(below.shopify_payments_key),
+            shopify_client_ca: self.shopify_client_ca.or(below.shopify_client_ca),
+            shopify_payments_behind_proxy: self
+                .shopify_payments_behind_proxy
+                .or(below.shopify_payments_behind_proxy),
         }
     }
 
@@ -119,6 +141,28 @@ impl Layer {
         if rate_limit.per_second == 0 || rate_limit.burst == 0 {
             return Err("rate_limit_per_second and rate_limit_burst must be at least 1".into());
         }
+        let shopify_payments = match (
+            self.shopify_payments_listen,
+            self.shopify_payments_cert,
+            self.shopify_payments_key,
+            self.shopify_client_ca,
+            self.shopify_payments_behind_proxy.unwrap_or(false),
+        ) {
+            (None, None, None, None, false) => ShopifyPayments::Off,
+            (None, None, None, None, true) => ShopifyPayments::BehindProxy,
+            (Some(listen), Some(cert), Some(key), Some(client_ca), false) => ShopifyPayments::Tls {
+                listen,
+                cert,
+                key,
+                client_ca,
+            },
+            (.., true) => {
+                return Err("shopify_payments_behind_proxy serves Shopify's payments app on the main listener; leave out shopify_payments_listen, _cert, _key and shopify_client_ca, or turn it off".into());
+            }
+            _ => {
+                return Err("Shopify's payments app listener needs all of shopify_payments_listen, shopify_payments_cert, shopify_payments_key and shopify_client_ca".into());
+            }
+        };
         Ok(Settings {
             listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url: self
@@ -139,6 +183,7 @@ impl Layer {
             },
             outbox: OutboxPolicy::default(),
             rate_limit,
+            shopify_payments,
         })
     }
 }
@@ -184,6 +229,28 @@ mod tests {
             settings.database_url, "sqlite://shim.db",
             "a default fills the gap"
         );
+    }
+
+    #[test]
+    fn shopifys_payments_app_is_off_behind_a_proxy_or_on_its_own_tls_listener() {
+        let settings = |text: &str| file(text).unwrap().settings();
+        assert_eq!(settings("").unwrap().shopify_payments, ShopifyPayments::Off);
+        assert_eq!(
+            settings("shopify_payments_behind_proxy = true\n")
+                .unwrap()
+                .shopify_payments,
+            ShopifyPayments::BehindProxy
+        );
+        let tls = "shopify_payments_listen = \"0.0.0.0:8443\"\nshopify_payments_cert = \"c.pem\"\n\
+                   shopify_payments_key = \"k.pem\"\nshopify_client_ca = \"ca.pem\"\n";
+        assert!(matches!(
+            settings(tls).unwrap().shopify_payments,
+            ShopifyPayments::Tls { .. }
+        ));
+        let partial = settings("shopify_payments_listen = \"0.0.0.0:8443\"\n").unwrap_err();
+        assert!(partial.contains("needs all of"), "{partial}");
+        let both = settings(&format!("{tls}shopify_payments_behind_proxy = true\n")).unwrap_err();
+        assert!(both.contains("main listener"), "{both}");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub mod payment_uri;
 pub mod platforms;
 pub mod rate_limit;
 pub mod routes;
+pub mod shopify_payments;
+pub mod shopify_tls;
 pub mod store;
 pub mod workers;
 

@@ -456,6 +456,24 @@ struct ServeArgs {
     /// list the proxy in --trusted-proxies); anywhere when not given.
     #[arg(long, env = "SHIM_IPN_ALLOWLIST", value_delimiter = ',')]
     ipn_allowlist: Option<Vec<String>>,
+    /// Shopify's payments app: a listener of its own (HOST:PORT) that speaks TLS and requires
+    /// Shopify's client certificate; with --shopify-payments-cert, --shopify-payments-key and
+    /// --shopify-client-ca.
+    #[arg(long, env = "SHIM_SHOPIFY_PAYMENTS_LISTEN")]
+    shopify_payments_listen: Option<String>,
+    /// The payments app listener's certificate chain (PEM), for the name Shopify calls.
+    #[arg(long, env = "SHIM_SHOPIFY_PAYMENTS_CERT")]
+    shopify_payments_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    #[arg(long, env = "SHIM_SHOPIFY_PAYMENTS_KEY")]
+    shopify_payments_key: Option<PathBuf>,
+    /// The CA that issues Shopify's client certificates (PEM).
+    #[arg(long, env = "SHIM_SHOPIFY_CLIENT_CA")]
+    shopify_client_ca: Option<PathBuf>,
+    /// Serve Shopify's payments app on the main listener instead: only behind a proxy that
+    /// requires and checks Shopify's client certificate.
+    #[arg(long, env = "SHIM_SHOPIFY_PAYMENTS_BEHIND_PROXY")]
+    shopify_payments_behind_proxy: Option<bool>,
 }
 
 #[derive(Args)]
@@ -643,6 +661,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 rate_limit_burst: args.rate_limit_burst,
                 trusted_proxies: args.trusted_proxies,
                 ipn_allowlist: args.ipn_allowlist,
+                shopify_payments_listen: args.shopify_payments_listen,
+                shopify_payments_cert: args.shopify_payments_cert,
+                shopify_payments_key: args.shopify_payments_key,
+                shopify_client_ca: args.shopify_client_ca,
+                shopify_payments_behind_proxy: args.shopify_payments_behind_proxy,
             };
             let settings = given.over(file).settings().map_err(anyhow::Error::msg)?;
             let app = Application::build(&settings).await?;
@@ -662,6 +685,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 reconcile: ReconcilePolicy::default(),
                 outbox: OutboxPolicy::default(),
                 rate_limit: server_shim::rate_limit::RateLimit::default(),
+                shopify_payments: Default::default(),
             };
             let app = Application::build_demo(&settings).await?;
             let sandbox = app.demo().map(|demo| demo.sandbox.clone());

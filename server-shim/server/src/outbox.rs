@@ -127,6 +127,32 @@ impl Outbox {
         Ok(())
     }
 
+    /// When the invoice pays a payment session of Shopify's payments app: tells Shopify.
+    async fn settle_shopify_session(
+        &self,
+        config: &str,
+        record: &crate::domain::InvoiceRecord,
+    ) -> Result<(), String> {
+        let Some(session) = self
+            .store()
+            .payment_session(crate::store::SessionKey::Invoice(&record.id))
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(());
+        };
+        let config: PlatformConfig = serde_json::from_str(config)
+            .map_err(|_| "the shop's platform settings cannot be read".to_owned())?;
+        let Some(shopify) = config.shopify().map_err(|e| e.to_string())? else {
+            return Err(
+                "a Shopify payment session, but the shop is no longer connected to Shopify".into(),
+            );
+        };
+        crate::shopify_payments::settle(&self.checkout, &shopify, &session, record.status)
+            .await
+            .map_err(|e| format!("shopify payments: {e}"))
+    }
+
     /// A worker over `checkout`'s store.
     pub fn new(checkout: Checkout, policy: OutboxPolicy) -> Self {
         let http = reqwest::Client::builder()
@@ -195,10 +221,12 @@ impl Outbox {
             .await
             .map_err(|e| e.to_string())?
             .ok_or("invoice not found")?;
-        if let Some(platform) = platform
-            && record.shop_order
-        {
-            self.sync_platform(&platform, &record).await?;
+        if let Some(platform) = platform {
+            if record.shop_order {
+                self.sync_platform(&platform, &record).await?;
+            } else {
+                self.settle_shopify_session(&platform, &record).await?;
+            }
         }
         let Some((url, secret)) = callback else {
             return Ok(());

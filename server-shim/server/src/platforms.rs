@@ -254,6 +254,14 @@ impl PlatformConfig {
         })
     }
 
+    /// The Shopify adapter, for a Shopify shop.
+    pub fn shopify(&self) -> Result<Option<Shopify>, AdapterError> {
+        match self.adapter()? {
+            Adapter::Shopify(shopify) => Ok(Some(shopify)),
+            _ => Ok(None),
+        }
+    }
+
     /// The adapter that talks to it.
     pub fn adapter(&self) -> Result<Adapter, AdapterError> {
         match self {

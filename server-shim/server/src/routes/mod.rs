@@ -153,12 +153,32 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
         .route("/v1/shopify/proxy/pay", get(shopify::proxy_pay))
         .route("/v1/shopify/webhooks", post(shopify::webhook))
+        .route("/v1/shopify/payments/next/{id}", get(shopify::payment_next))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest_service("/widget", widget)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge))
+        .with_state(state)
+}
+
+/// What Shopify's payments app calls: payment and refund sessions. Served only where Shopify's
+/// client certificate is checked: on the shim's own mutual TLS listener, or on the main one behind
+/// a proxy that checks it.
+pub fn shopify_payments_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/v1/shopify/payments/sessions",
+            post(shopify::payment_session),
+        )
+        .route(
+            "/v1/shopify/payments/refunds",
+            post(shopify::refund_session),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge))

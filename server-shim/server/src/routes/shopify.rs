@@ -15,9 +15,11 @@ use super::{ApiError, AppState};
 use crate::checkout::{CheckoutError, now};
 use crate::domain::ShopId;
 use crate::platforms::PlatformConfig;
+use crate::shopify_payments::SessionError;
+use crate::store::SessionKey;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
@@ -26,7 +28,8 @@ use shop_adapters::OrderState;
 use shop_adapters::platform::AdapterError;
 use shop_adapters::shopify::Shopify;
 use shop_adapters::shopify::transformers::{
-    app_proxy_signature, is_shop_domain, signature_matches, webhook_is_authentic,
+    PaymentSessionRequest, RefundSessionRequest, app_proxy_signature, is_shop_domain,
+    signature_matches, webhook_is_authentic,
 };
 
 /// How far an app proxy request's timestamp may be from the shim's clock, seconds (Shopify's own
@@ -324,4 +327,165 @@ pub(super) async fn webhook(
         }
     }
     Json(json!({ "received": topic })).into_response()
+}
+
+/// The shop record of the Shopify shop that sent a payments app request (`Shopify-Shop-Domain`).
+async fn requesting_shop(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(crate::domain::Shop, Shopify), Response> {
+    let unknown = || {
+        ApiError::unauthorized(
+            "Shopify-Shop-Domain names no shop connected here through the payments app",
+        )
+        .into_response()
+    };
+    let domain = headers
+        .get("shopify-shop-domain")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unknown)?;
+    let shop = shop_for(state, domain)
+        .await
+        .map_err(IntoResponse::into_response)?
+        .ok_or_else(unknown)?;
+    let shopify = match shop.config.shopify() {
+        Ok(Some(shopify)) => shopify,
+        Ok(None) => return Err(unknown()),
+        Err(e) => return Err(ApiError::internal(&e).into_response()),
+    };
+    match state.checkout.store().shop(&shop.id).await {
+        Ok(Some(record)) => Ok((record, shopify)),
+        Ok(None) => Err(unknown()),
+        Err(e) => Err(ApiError::internal(&e).into_response()),
+    }
+}
+
+fn session_error(error: SessionError) -> Response {
+    match error {
+        SessionError::Invalid(message) => ApiError::invalid(message).into_response(),
+        SessionError::Conflict(message) => {
+            ApiError::new(StatusCode::CONFLICT, shim_api::ErrorCode::Conflict, message)
+                .into_response()
+        }
+        SessionError::Checkout(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// Shopify's payment session: the buyer picked crypto at checkout.
+#[utoipa::path(
+    post, path = "/v1/shopify/payments/sessions", tag = "shopify",
+    request_body(content = String, description = "Shopify's payment session request (id, gid, amount, currency, kind, payment_method.data.cancel_url, ...)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "`{\"redirect_url\"}`: the pay page; the same for a repeated id"),
+        (status = 400, description = "Not a session the shim can take", body = shim_api::ErrorBody),
+        (status = 401, description = "Not from a Shopify shop connected here", body = shim_api::ErrorBody),
+        (status = 409, description = "The id was used for another amount", body = shim_api::ErrorBody),
+        (status = 503, description = "The gateway is unavailable: Shopify tries again", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn payment_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let (shop, _) = match requesting_shop(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let request: PaymentSessionRequest = match super::error::json_body(&headers, body) {
+        Ok(request) => request,
+        Err(e) => return e.into_response(),
+    };
+    tracing::info!(
+        shop = %shop.name,
+        session = %request.id,
+        request_id = headers.get("shopify-request-id").and_then(|v| v.to_str().ok()).unwrap_or(""),
+        "Shopify payment session"
+    );
+    match crate::shopify_payments::start(&state.checkout, &shop, request).await {
+        Ok(url) => Json(json!({ "redirect_url": url })).into_response(),
+        Err(e) => session_error(e),
+    }
+}
+
+/// Shopify's refund session: answered, then rejected with a word for the merchant.
+#[utoipa::path(
+    post, path = "/v1/shopify/payments/refunds", tag = "shopify",
+    request_body(content = String, description = "Shopify's refund session request (id, gid, payment_id, amount, currency)", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Taken; Shopify hears `refundSessionReject` right after"),
+        (status = 400, description = "Not a refund session", body = shim_api::ErrorBody),
+        (status = 401, description = "Not from a Shopify shop connected here", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn refund_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let (shop, shopify) = match requesting_shop(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let request: RefundSessionRequest = match super::error::json_body(&headers, body) {
+        Ok(request) => request,
+        Err(e) => return e.into_response(),
+    };
+    let id = request.id.clone();
+    match crate::shopify_payments::refund(&state.checkout, &shop, shopify, request).await {
+        Ok(_) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
+        Err(e) => session_error(e),
+    }
+}
+
+/// Where the pay page sends the buyer of a payment session once the invoice is paid: on to
+/// Shopify, as soon as Shopify said where.
+#[utoipa::path(
+    get, path = "/v1/shopify/payments/next/{id}", tag = "shopify",
+    params(("id" = String, Path, description = "Shopify's payment session id")),
+    responses(
+        (status = 303, description = "To Shopify: the thank-you page, or back to checkout"),
+        (status = 200, description = "A page that looks again in a moment, while Shopify is being told (HTML)", content_type = "text/html", body = String),
+        (status = 404, description = "No such payment session (HTML)", content_type = "text/html", body = String),
+    )
+)]
+pub(super) async fn payment_next(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let session = match state
+        .checkout
+        .store()
+        .payment_session(SessionKey::Id(&id))
+        .await
+    {
+        Ok(Some(session)) => session,
+        Ok(None) => {
+            return page(
+                StatusCode::NOT_FOUND,
+                "No such payment.",
+                "Go back to the shop's checkout.",
+            );
+        }
+        Err(e) => return ApiError::internal(&e).into_response(),
+    };
+    match (session.next_url, session.state.as_str()) {
+        (Some(next), _) => see_other(&next),
+        (None, "rejected") => see_other(&session.cancel_url),
+        _ => {
+            let body = format!(
+                "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <meta http-equiv=\"refresh\" content=\"2\"><title>Finishing your payment</title></head>\
+                 <body style=\"font-family: system-ui, sans-serif; max-width: 440px; margin: 0 auto; padding: 24px 16px\">\
+                 <main><h1>Finishing your payment</h1><p role=\"status\">Telling the shop… this page moves on by itself.</p>\
+                 <p><a href=\"{}\">Back to the shop</a></p></main></body></html>",
+                super::pay_page::escape_html(&session.cancel_url)
+            );
+            (
+                [(header::CACHE_CONTROL, "no-store")],
+                axum::response::Html(body),
+            )
+                .into_response()
+        }
+    }
 }

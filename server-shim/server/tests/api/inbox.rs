@@ -154,6 +154,7 @@ async fn shim(database_url: &str, gateway: &Gateway, reconcile: ReconcilePolicy)
             max_attempts: 12,
         },
         rate_limit: server_shim::rate_limit::RateLimit::default(),
+        shopify_payments: Default::default(),
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));

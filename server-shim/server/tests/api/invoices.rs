@@ -285,6 +285,7 @@ async fn an_unreachable_gateway_is_a_clear_503() {
         reconcile: server_shim::checkout::ReconcilePolicy::default(),
         outbox: server_shim::outbox::OutboxPolicy::default(),
         rate_limit: server_shim::rate_limit::RateLimit::default(),
+        shopify_payments: Default::default(),
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     let url = app.url().to_owned();

@@ -18,5 +18,6 @@ mod outbox;
 mod platforms;
 mod scenarios;
 mod shopify;
+mod shopify_payments;
 mod store;
 mod support;

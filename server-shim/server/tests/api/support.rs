@@ -84,6 +84,7 @@ pub fn settings(database_url: &str) -> Settings {
             max_attempts: 12,
         },
         rate_limit: server_shim::rate_limit::RateLimit::default(),
+        shopify_payments: Default::default(),
         widget_dir: std::env::temp_dir(),
     }
 }
@@ -121,16 +122,23 @@ impl TestApp {
             rate_limit,
             ..settings(database_url)
         };
-        let app = Application::build_demo(&settings).await.unwrap();
+        Self::spawn_settings(&settings).await.0
+    }
+
+    /// A demo built from `settings`, and where its Shopify payments app listener is, if it has one.
+    pub async fn spawn_settings(settings: &Settings) -> (TestApp, Option<String>) {
+        let app = Application::build_demo(settings).await.unwrap();
         let url = app.url().to_owned();
+        let payments = app.payments_url();
         let demo = app.demo().unwrap().clone();
         tokio::spawn(app.run_until(std::future::pending()));
-        TestApp {
+        let app = TestApp {
             url,
             token: demo.shop_token,
             http: reqwest::Client::new(),
             sandbox: demo.sandbox,
-        }
+        };
+        (app, payments)
     }
 
     pub async fn create(&self, body: &Value) -> (u16, Value) {
