@@ -5,4 +5,5 @@
 
 mod buttons;
 mod pay_page;
+mod shopify;
 mod statuses;

@@ -37,9 +37,15 @@ pub fn widget_dir() -> Result<PathBuf> {
 impl DemoApp {
     /// Starts the demo on 127.0.0.1 with a free port.
     pub async fn start() -> Result<Self> {
+        Self::start_on("sqlite::memory:").await
+    }
+
+    /// Starts the demo with its data in `database_url` (a file, for a test that opens the store
+    /// beside it).
+    pub async fn start_on(database_url: &str) -> Result<Self> {
         let settings = Settings {
             listen: "127.0.0.1:0".into(),
-            database_url: "sqlite::memory:".into(),
+            database_url: database_url.into(),
             public_url: None,
             gateway_url: String::new(),
             merchant_uuid: None,

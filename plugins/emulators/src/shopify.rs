@@ -101,6 +101,8 @@ pub struct ShopifyEmulator {
     domain: String,
     token: String,
     app: Option<(String, String)>,
+    /// The online store's address, for order status pages.
+    storefront: Option<String>,
 }
 
 type Answer = Result<Value, String>;
@@ -129,7 +131,15 @@ impl ShopifyEmulator {
             domain: domain.to_owned(),
             token: token.to_owned(),
             app: None,
+            storefront: None,
         }
+    }
+
+    /// Order status pages at `storefront` (the emulator's own address: it serves them), rather
+    /// than at `https://{domain}`.
+    pub fn with_storefront(mut self, storefront: &str) -> Self {
+        self.storefront = Some(storefront.trim_end_matches('/').to_owned());
+        self
     }
 
     /// The app `client_id` with `client_secret` is installed on the shop: the client credentials
@@ -239,6 +249,13 @@ impl ShopifyEmulator {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Where the online store is: its status pages' base.
+    fn storefront(&self) -> String {
+        self.storefront
+            .clone()
+            .unwrap_or_else(|| format!("https://{}", self.domain))
+    }
+
     /// The shop's `*.myshopify.com` domain.
     pub fn domain(&self) -> &str {
         &self.domain
@@ -309,6 +326,7 @@ impl ShopifyEmulator {
         Router::new()
             .route("/admin/api/{version}/graphql.json", post(admin_graphql))
             .route("/admin/oauth/access_token", post(access_token))
+            .route("/account/orders/{id}", axum::routing::get(status_page))
             .route(
                 "/payments_apps/api/{version}/graphql.json",
                 post(payments_graphql),
@@ -359,7 +377,7 @@ impl ShopifyEmulator {
         let Some(order) = order_number(id.as_ref()).and_then(|n| shop.orders.get(&n)) else {
             return Value::Null;
         };
-        order_json(order, &self.domain)
+        order_json(order, &self.storefront())
     }
 
     fn mark_as_paid(&self, input: Option<Value>) -> Answer {
@@ -376,7 +394,7 @@ impl ShopifyEmulator {
         }
         order.financial_status = "PAID".into();
         order.outstanding = "0.0".into();
-        let answer = json!({ "order": order_json(order, &self.domain), "userErrors": [] });
+        let answer = json!({ "order": order_json(order, &self.storefront()), "userErrors": [] });
         shop.writes.push((n, "orderMarkAsPaid".into()));
         Ok(answer)
     }
@@ -406,7 +424,7 @@ impl ShopifyEmulator {
         } else {
             "orderUpdate(tags)"
         };
-        let answer = json!({ "order": order_json(order, &self.domain), "userErrors": [] });
+        let answer = json!({ "order": order_json(order, &self.storefront()), "userErrors": [] });
         shop.writes.push((n, what.into()));
         Ok(answer)
     }
@@ -523,6 +541,19 @@ fn session_json(domain: &str, gid: &str, state: &str, refund: bool) -> Value {
         "userErrors": [] })
 }
 
+/// An order's status page, as the buyer sees it.
+async fn status_page(State(shopify): State<ShopifyEmulator>, Path(id): Path<u64>) -> Response {
+    let Some(order) = shopify.order(id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Order {}</title></head>\
+         <body><main><h1>Order {}</h1><p id=\"financial-status\">{}</p></main></body></html>",
+        order.name, order.name, order.financial_status
+    ))
+    .into_response()
+}
+
 /// The client credentials grant.
 async fn access_token(State(shopify): State<ShopifyEmulator>, body: Bytes) -> Response {
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -557,7 +588,7 @@ async fn access_token(State(shopify): State<ShopifyEmulator>, body: Bytes) -> Re
     .into_response()
 }
 
-fn order_json(order: &Order, domain: &str) -> Value {
+fn order_json(order: &Order, storefront: &str) -> Value {
     let money = |amount: &str| {
         let money = json!({ "amount": amount, "currencyCode": order.currency });
         json!({ "shopMoney": money, "presentmentMoney": money })
@@ -566,7 +597,7 @@ fn order_json(order: &Order, domain: &str) -> Value {
         "id": format!("gid://shopify/Order/{}", order.id),
         "name": order.name,
         "confirmationNumber": order.confirmation_number,
-        "statusPageUrl": format!("https://{domain}/account/orders/{}", order.id),
+        "statusPageUrl": format!("{storefront}/account/orders/{}", order.id),
         "note": order.note,
         "tags": order.tags,
         "cancelledAt": order.cancelled_at,
