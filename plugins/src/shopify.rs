@@ -9,8 +9,8 @@
 
 pub mod transformers;
 
-use crate::OrderAction;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use crate::{OrderAction, OrderState};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use transformers::{
     GraphqlRequest, GraphqlResponse, MARK_AS_PAID, ORDER_CANCEL, ORDER_QUERY, ORDER_UPDATE, Order,
-    TAG_FAILED, TAG_HELD, TAG_REFUNDED, already_paid, order_gid, user_errors,
+    TAG_FAILED, TAG_HELD, TAG_REFUNDED, order_gid, user_errors,
 };
 
 /// How the shim gets into a shop's Admin API.
@@ -167,12 +167,16 @@ impl Shopify {
                 message.map(|m| format!(": {m}")).unwrap_or_default()
             )));
         }
-        if status.as_u16() == 401 || status.as_u16() == 403 {
+        if status.as_u16() == 401 {
             self.forget_token();
-            return Err(AdapterError::Refused(format!(
-                "HTTP {}: the access token was refused (reinstall the app, or check its read_orders and write_orders scopes)",
-                status.as_u16()
-            )));
+            return Err(AdapterError::Refused(
+                "HTTP 401: the access token was refused (is the app still installed?)".into(),
+            ));
+        }
+        if status.as_u16() == 403 {
+            return Err(AdapterError::Refused(
+                "HTTP 403: the app lacks a scope this call needs (read_orders and write_orders; write_payment_sessions for the payments app)".into(),
+            ));
         }
         let Some(body) = body.filter(|_| status.is_success()) else {
             return Err(AdapterError::Unreadable(format!(
@@ -421,14 +425,28 @@ impl Platform for Shopify {
                 }
                 // The note first: if marking paid fails, the retry finds the note there already.
                 self.annotate(&order, &line(&text), None).await?;
-                self.mutate(
-                    MARK_AS_PAID,
-                    json!({ "input": { "id": order.id } }),
-                    "orderMarkAsPaid",
-                    "userErrors",
-                    already_paid,
-                )
-                .await
+                let marked = self
+                    .mutate(
+                        MARK_AS_PAID,
+                        json!({ "input": { "id": order.id } }),
+                        "orderMarkAsPaid",
+                        "userErrors",
+                        |_| false,
+                    )
+                    .await;
+                match marked {
+                    // Shopify refuses an order that owes nothing: paid meanwhile (a repeat, or by
+                    // the merchant) is fine; anything else (authorized, cancelled) is not.
+                    Err(AdapterError::Refused(reason)) => {
+                        let now = self.read(&shop_order.reference).await?;
+                        if now.state() == OrderState::Paid {
+                            Ok(())
+                        } else {
+                            Err(AdapterError::Refused(reason))
+                        }
+                    }
+                    other => other,
+                }
             }
             OrderAction::Hold { note } => self.annotate(&order, &line(note), Some(TAG_HELD)).await,
             OrderAction::Cancel => {

@@ -294,6 +294,14 @@ impl ShopifyEmulator {
         }
     }
 
+    /// Another payment method's doing: the order's financial status becomes `status`
+    /// (`AUTHORIZED`: a card payment held, to be captured).
+    pub fn set_financial_status(&self, id: u64, status: &str) {
+        if let Some(order) = self.shop().orders.get_mut(&id) {
+            order.financial_status = status.into();
+        }
+    }
+
     /// Every mutation that changed an order, in order: (order, root field), `orderUpdate` as
     /// `orderUpdate(tags)` when it changed the tags and `orderUpdate(note)` otherwise.
     pub fn writes(&self) -> Vec<(u64, String)> {

@@ -172,8 +172,9 @@ pub fn order_gid(id: &str) -> Option<String> {
         .then(|| format!("gid://shopify/Order/{number}"))
 }
 
-/// The answer to a client credentials grant (`POST /admin/oauth/access_token`).
-#[derive(Debug, Clone, Deserialize)]
+/// The answer to a client credentials grant (`POST /admin/oauth/access_token`). `Debug` hides
+/// the token.
+#[derive(Clone, Deserialize)]
 pub struct AccessToken {
     /// The token.
     pub access_token: String,
@@ -183,6 +184,16 @@ pub struct AccessToken {
     /// Seconds it lasts (a day).
     #[serde(default)]
     pub expires_in: Option<u64>,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("access_token", &"[redacted]")
+            .field("scope", &self.scope)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 /// A GraphQL request.
@@ -355,12 +366,6 @@ pub struct UserError {
 /// The user errors of mutation `field` in `data`.
 pub fn user_errors(data: &Value, field: &str, errors_field: &str) -> Vec<UserError> {
     serde_json::from_value(data[field][errors_field].clone()).unwrap_or_default()
-}
-
-/// Whether a user error of `orderMarkAsPaid` only says the order needs no payment: a repeat.
-pub fn already_paid(error: &UserError) -> bool {
-    let message = error.message.to_ascii_lowercase();
-    message.contains("already paid") || message.contains("cannot be marked as paid")
 }
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;

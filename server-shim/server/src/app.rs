@@ -114,8 +114,8 @@ async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
     Ok((listener, format!("http://{host}:{}", addr.port())))
 }
 
-/// `router` with Shopify's payments app routes when a proxy in front checks Shopify's client
-/// certificate, or the mutual TLS listener that serves them.
+/// The listener that serves Shopify's payments app, when it is on: mutual TLS, or plain behind
+/// a proxy that checks Shopify's client certificate. Never the main listener.
 async fn with_shopify_payments(
     router: axum::Router,
     state: &AppState,
@@ -123,9 +123,12 @@ async fn with_shopify_payments(
 ) -> anyhow::Result<(axum::Router, Option<(TlsListener, axum::Router)>)> {
     Ok(match &settings.shopify_payments {
         ShopifyPayments::Off => (router, None),
-        ShopifyPayments::BehindProxy => (
-            router.merge(routes::shopify_payments_router(state.clone())),
-            None,
+        ShopifyPayments::BehindProxy { listen } => (
+            router,
+            Some((
+                TlsListener::bind_plain(listen).await?,
+                routes::shopify_payments_router(state.clone()),
+            )),
         ),
         ShopifyPayments::Tls {
             listen,
@@ -408,11 +411,11 @@ impl Application {
         })
     }
 
-    /// Where Shopify's payments app reaches the shim, when it has a listener of its own
-    /// (`https://HOST:PORT`).
+    /// Where Shopify's payments app reaches the shim (`https://HOST:PORT`; `http://` behind a
+    /// proxy), when it is on.
     pub fn payments_url(&self) -> Option<String> {
         let (listener, _) = self.payments.as_ref()?;
-        listener.local_addr().ok().map(|a| format!("https://{a}"))
+        listener.url().ok()
     }
 
     /// The URL the service listens on.

@@ -149,7 +149,10 @@ impl Layer {
             self.shopify_payments_behind_proxy.unwrap_or(false),
         ) {
             (None, None, None, None, false) => ShopifyPayments::Off,
-            (None, None, None, None, true) => ShopifyPayments::BehindProxy,
+            (Some(listen), None, None, None, true) => ShopifyPayments::BehindProxy { listen },
+            (None, _, _, _, true) => {
+                return Err("shopify_payments_behind_proxy needs shopify_payments_listen: a loopback or private address your proxy forwards Shopify's requests to".into());
+            }
             (Some(listen), Some(cert), Some(key), Some(client_ca), false) => ShopifyPayments::Tls {
                 listen,
                 cert,
@@ -157,7 +160,7 @@ impl Layer {
                 client_ca,
             },
             (.., true) => {
-                return Err("shopify_payments_behind_proxy serves Shopify's payments app on the main listener; leave out shopify_payments_listen, _cert, _key and shopify_client_ca, or turn it off".into());
+                return Err("shopify_payments_behind_proxy leaves TLS to the proxy: leave out shopify_payments_cert, _key and shopify_client_ca, or turn it off".into());
             }
             _ => {
                 return Err("Shopify's payments app listener needs all of shopify_payments_listen, shopify_payments_cert, shopify_payments_key and shopify_client_ca".into());
@@ -236,10 +239,19 @@ mod tests {
         let settings = |text: &str| file(text).unwrap().settings();
         assert_eq!(settings("").unwrap().shopify_payments, ShopifyPayments::Off);
         assert_eq!(
-            settings("shopify_payments_behind_proxy = true\n")
-                .unwrap()
-                .shopify_payments,
-            ShopifyPayments::BehindProxy
+            settings(
+                "shopify_payments_behind_proxy = true\nshopify_payments_listen = \"127.0.0.1:8444\"\n"
+            )
+            .unwrap()
+            .shopify_payments,
+            ShopifyPayments::BehindProxy {
+                listen: "127.0.0.1:8444".into()
+            }
+        );
+        let no_listener = settings("shopify_payments_behind_proxy = true\n").unwrap_err();
+        assert!(
+            no_listener.contains("needs shopify_payments_listen"),
+            "{no_listener}"
         );
         let tls = "shopify_payments_listen = \"0.0.0.0:8443\"\nshopify_payments_cert = \"c.pem\"\n\
                    shopify_payments_key = \"k.pem\"\nshopify_client_ca = \"ca.pem\"\n";
@@ -250,7 +262,7 @@ mod tests {
         let partial = settings("shopify_payments_listen = \"0.0.0.0:8443\"\n").unwrap_err();
         assert!(partial.contains("needs all of"), "{partial}");
         let both = settings(&format!("{tls}shopify_payments_behind_proxy = true\n")).unwrap_err();
-        assert!(both.contains("main listener"), "{both}");
+        assert!(both.contains("leaves TLS to the proxy"), "{both}");
     }
 
     #[test]

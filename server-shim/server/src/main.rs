@@ -252,6 +252,13 @@ struct PlatformArgs {
     /// asks Shopify for its tokens). Without it, SHIM_PLATFORM_SECRET holds a fixed access token.
     #[arg(long, requires = "platform")]
     shopify_client_id: Option<String>,
+    /// Shopify's payments app (Payments Partners only): its offline access token, with
+    /// write_payment_sessions. Prefer the variable.
+    #[arg(long, env = "SHIM_SHOPIFY_PAYMENTS_TOKEN", hide_env_values = true)]
+    shopify_payments_token: Option<String>,
+    /// Shopify's payments app: its client secret, which signs its webhooks. Prefer the variable.
+    #[arg(long, env = "SHIM_SHOPIFY_PAYMENTS_SECRET", hide_env_values = true)]
+    shopify_payments_secret: Option<String>,
     /// Shopify: the Admin API version (default: the one the shim was built for).
     #[arg(long, requires = "platform")]
     shopify_api_version: Option<String>,
@@ -356,6 +363,21 @@ impl PlatformArgs {
                         shop_adapters::shopify::transformers::DEFAULT_API_VERSION.to_owned()
                     }),
                     admin_url,
+                    payments_app: match (
+                        &self.shopify_payments_token,
+                        &self.shopify_payments_secret,
+                    ) {
+                        (Some(token), Some(secret)) => {
+                            Some(server_shim::platforms::ShopifyPaymentsApp {
+                                access_token: token.clone(),
+                                api_secret: secret.clone(),
+                            })
+                        }
+                        (None, None) => None,
+                        _ => anyhow::bail!(
+                            "Shopify's payments app needs both SHIM_SHOPIFY_PAYMENTS_TOKEN and SHIM_SHOPIFY_PAYMENTS_SECRET"
+                        ),
+                    },
                 }
             }
             other => anyhow::bail!("unknown platform {other:?}"),
@@ -470,8 +492,9 @@ struct ServeArgs {
     /// The CA that issues Shopify's client certificates (PEM).
     #[arg(long, env = "SHIM_SHOPIFY_CLIENT_CA")]
     shopify_client_ca: Option<PathBuf>,
-    /// Serve Shopify's payments app on the main listener instead: only behind a proxy that
-    /// requires and checks Shopify's client certificate.
+    /// Serve Shopify's payments app as plain HTTP on --shopify-payments-listen (a loopback or
+    /// private address), for a proxy in front that requires and checks Shopify's client
+    /// certificate.
     #[arg(long, env = "SHIM_SHOPIFY_PAYMENTS_BEHIND_PROXY")]
     shopify_payments_behind_proxy: Option<bool>,
 }

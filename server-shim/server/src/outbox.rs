@@ -143,9 +143,10 @@ impl Outbox {
         };
         let config: PlatformConfig = serde_json::from_str(config)
             .map_err(|_| "the shop's platform settings cannot be read".to_owned())?;
-        let Some(shopify) = config.shopify().map_err(|e| e.to_string())? else {
+        let Some(shopify) = config.shopify_payments().map_err(|e| e.to_string())? else {
             return Err(
-                "a Shopify payment session, but the shop is no longer connected to Shopify".into(),
+                "a Shopify payment session, but the shop's payments app is no longer connected"
+                    .into(),
             );
         };
         crate::shopify_payments::settle(&self.checkout, &shopify, &session, record.status)

@@ -70,7 +70,27 @@ pub enum PlatformConfig {
         /// Where the Admin API is, when not at `https://{shop}` (an emulator).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         admin_url: Option<String>,
+        /// The payments app, for a shop that has it (Shopify's Payments Partners): an app of
+        /// its own, with its own credentials.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payments_app: Option<ShopifyPaymentsApp>,
     },
+}
+
+/// The credentials of a shop's Shopify payments app. `Debug` hides them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopifyPaymentsApp {
+    /// Its offline access token (from its OAuth installation), with `write_payment_sessions`.
+    pub access_token: String,
+    /// Its client secret, which signs its webhooks.
+    pub api_secret: String,
+}
+
+impl std::fmt::Debug for ShopifyPaymentsApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShopifyPaymentsApp { access_token: [redacted], api_secret: [redacted] }")
+    }
 }
 
 fn default_shopify_version() -> String {
@@ -115,6 +135,7 @@ impl std::fmt::Debug for PlatformConfig {
                 client_id,
                 api_version,
                 admin_url,
+                payments_app,
                 ..
             } => f
                 .debug_struct("Shopify")
@@ -124,6 +145,7 @@ impl std::fmt::Debug for PlatformConfig {
                 .field("api_secret", &"[redacted]")
                 .field("api_version", api_version)
                 .field("admin_url", admin_url)
+                .field("payments_app", payments_app)
                 .finish(),
         }
     }
@@ -187,7 +209,13 @@ impl PlatformConfig {
                 api_secret,
                 api_version,
                 admin_url,
+                payments_app,
             } => {
+                if let Some(app) = payments_app
+                    && (app.access_token.trim().len() < 20 || app.api_secret.trim().len() < 16)
+                {
+                    return Err("the Shopify payments app needs its offline access token and its client secret".into());
+                }
                 if !is_shop_domain(shop) {
                     return Err(format!(
                         "the Shopify shop is its myshopify.com domain, like my-shop.myshopify.com, got {shop:?}"
@@ -259,6 +287,43 @@ impl PlatformConfig {
         match self.adapter()? {
             Adapter::Shopify(shopify) => Ok(Some(shopify)),
             _ => Ok(None),
+        }
+    }
+
+    /// The Shopify adapter with the payments app's access, for a Shopify shop that has one.
+    pub fn shopify_payments(&self) -> Result<Option<Shopify>, AdapterError> {
+        let PlatformConfig::Shopify {
+            shop,
+            api_version,
+            admin_url,
+            payments_app: Some(app),
+            ..
+        } = self
+        else {
+            return Ok(None);
+        };
+        let admin = admin_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{shop}"));
+        Shopify::new(
+            &admin,
+            api_version,
+            Access::Token(app.access_token.clone().into()),
+        )
+        .map(Some)
+    }
+
+    /// The secrets that may sign a Shopify shop's webhooks: its app's, and its payments app's.
+    pub fn shopify_secrets(&self) -> Vec<&str> {
+        match self {
+            PlatformConfig::Shopify {
+                api_secret,
+                payments_app,
+                ..
+            } => std::iter::once(api_secret.as_str())
+                .chain(payments_app.as_ref().map(|app| app.api_secret.as_str()))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 

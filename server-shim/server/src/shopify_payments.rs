@@ -64,18 +64,28 @@ pub async fn start(
         }
         return Ok(pay_page(&existing));
     }
+    if request.test {
+        return Err(SessionError::Invalid(
+            "a test session would be paid with real crypto: test the payments app against a shim on the sandbox gateway".into(),
+        ));
+    }
     if request.kind != "sale" {
         return Err(SessionError::Invalid(format!(
             "only sales can be paid in crypto, not {:?} (turn off deferred payments for the payments app)",
             request.kind
         )));
     }
-    if !(request.gid.starts_with("gid://shopify/PaymentSession/")
-        && request.id.len() <= 128
-        && !request.id.is_empty())
-    {
+    // The gid is what the Payments Apps API settles: it must be this session's own.
+    let valid_id = !request.id.is_empty()
+        && request.id.len() <= 112
+        && request
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'/');
+    if !valid_id || request.gid != format!("gid://shopify/PaymentSession/{}", request.id) {
         return Err(SessionError::Invalid(
-            "id and gid (gid://shopify/PaymentSession/...) are required".into(),
+            "id (1 to 112 characters) and its gid, gid://shopify/PaymentSession/<id>, are required"
+                .into(),
         ));
     }
     let cancel_url = request.payment_method.data.cancel_url.clone();
@@ -167,7 +177,15 @@ pub async fn settle(
 ) -> Result<(), AdapterError> {
     let store_error = |e: crate::store::StoreError| AdapterError::Unavailable(e.to_string());
     let (state, next) = match settlement(status, &session.state) {
-        Settlement::Nothing => return Ok(()),
+        Settlement::Nothing => {
+            if matches!(status, InvoiceStatus::Paid | InvoiceStatus::Overpaid)
+                && session.state == "rejected"
+            {
+                tracing::warn!(session = %session.id, invoice = %session.invoice_id,
+                    "crypto arrived after Shopify was told this payment failed: no order takes it; refund it from the gateway's dashboard");
+            }
+            return Ok(());
+        }
         Settlement::Pending(reason) => (
             "pending",
             shopify
@@ -182,9 +200,10 @@ pub async fn settle(
                 .await?,
         ),
     };
+    // Only forward: another worker may have settled it further meanwhile.
     checkout
         .store()
-        .set_payment_session_state(&session.id, state, next.as_deref(), now())
+        .advance_payment_session(&session.id, state, next.as_deref(), now())
         .await
         .map_err(store_error)?;
     tracing::info!(session = %session.id, invoice = %session.invoice_id, state, "Shopify payment session settled");
@@ -192,7 +211,8 @@ pub async fn settle(
 }
 
 /// Takes Shopify's refund session `request`: recorded once, then rejected (in the background,
-/// after the answer, as Shopify expects) with a word for the merchant. `false` for a repeat.
+/// after the answer, as Shopify expects) with a word for the merchant; a repeat of a session not
+/// rejected yet tries again. `false` for a repeat.
 pub async fn refund(
     checkout: &Checkout,
     shop: &Shop,
@@ -217,7 +237,16 @@ pub async fn refund(
         )
         .await
         .map_err(CheckoutError::from)?;
-    if new {
+    let settled = !new
+        && store
+            .refund_session_state(&request.id)
+            .await
+            .map_err(CheckoutError::from)?
+            .as_deref()
+            == Some("rejected");
+    // New, or asked again while our answer to Shopify never got through (the process restarted,
+    // or Shopify was down): try again.
+    if !settled {
         tokio::spawn(async move {
             let message = "Crypto payments are refunded from the Cryptomus dashboard, to an address the customer gives you; then record the refund in Shopify as a manual refund.";
             for attempt in 0..5u32 {

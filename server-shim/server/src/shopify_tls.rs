@@ -1,8 +1,9 @@
 //! Where Shopify's payments app reaches the shim. Shopify authenticates its payment and refund
 //! session requests with a client certificate from its own CA, not a signature, so the shim
-//! serves them either on a listener of its own that speaks TLS and requires a client certificate
-//! issued by the configured CA, or, when a proxy in front checks that certificate, on the main
-//! listener.
+//! serves them only on a listener of their own: one that speaks TLS and requires a client
+//! certificate issued by the configured CA, or a plain one for a proxy in front that requires and
+//! checks that certificate (bound where only the proxy reaches it). Never on the main listener,
+//! which payers reach.
 
 use anyhow::Context as _;
 use rustls::server::WebPkiClientVerifier;
@@ -20,8 +21,12 @@ pub enum ShopifyPayments {
     /// They do not (no payments app).
     #[default]
     Off,
-    /// On the main listener: a proxy in front checks Shopify's client certificate.
-    BehindProxy,
+    /// On a plain HTTP listener of its own (`HOST:PORT`, loopback or a private network), which
+    /// only a proxy that requires and checks Shopify's client certificate forwards to.
+    BehindProxy {
+        /// `HOST:PORT`.
+        listen: String,
+    },
     /// On a listener of the shim's own, with TLS and Shopify's client certificate required.
     Tls {
         /// `HOST:PORT`.
@@ -35,10 +40,11 @@ pub enum ShopifyPayments {
     },
 }
 
-/// A bound mutual TLS listener.
+/// A bound listener for the payments app: mutual TLS, or plain behind a proxy.
 pub struct TlsListener {
     listener: TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
+    /// `None`: plain HTTP, behind a proxy that checks the client certificate.
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl std::fmt::Debug for TlsListener {
@@ -104,8 +110,29 @@ impl TlsListener {
         })?;
         Ok(Self {
             listener,
-            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+            acceptor: Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
         })
+    }
+
+    /// Binds `listen` for plain HTTP, for a proxy in front that checks Shopify's certificate.
+    pub async fn bind_plain(listen: &str) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(listen).await.with_context(|| {
+            format!("cannot listen on {listen} for Shopify's payments app: is the port free?")
+        })?;
+        Ok(Self {
+            listener,
+            acceptor: None,
+        })
+    }
+
+    /// The URL of the listener (`https://` with TLS).
+    pub fn url(&self) -> std::io::Result<String> {
+        let scheme = if self.acceptor.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        Ok(format!("{scheme}://{}", self.listener.local_addr()?))
     }
 
     /// The address it listens on.
@@ -115,8 +142,7 @@ impl TlsListener {
 
     /// Serves `router` to every client that shows a certificate of the CA, until dropped.
     pub async fn serve(self, router: axum::Router) {
-        use hyper_util::rt::{TokioIo, TokioTimer};
-        use tower::ServiceExt as _;
+        use hyper_util::rt::TokioTimer;
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(Duration::from_secs(10));
@@ -135,6 +161,10 @@ impl TlsListener {
             let router = router.clone();
             let http = http.clone();
             connections.spawn(async move {
+                let Some(acceptor) = acceptor else {
+                    serve_one(http, stream, peer, router).await;
+                    return;
+                };
                 let stream =
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => stream,
@@ -145,21 +175,31 @@ impl TlsListener {
                         }
                         Err(_) => return,
                     };
-                let service = hyper::service::service_fn(
-                    move |mut request: hyper::Request<hyper::body::Incoming>| {
-                        request
-                            .extensions_mut()
-                            .insert(axum::extract::ConnectInfo(peer));
-                        router.clone().oneshot(request)
-                    },
-                );
-                if let Err(e) = http
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    tracing::debug!(error = %e, %peer, "payments app connection ended with an error");
-                }
+                serve_one(http, stream, peer, router).await;
             });
         }
+    }
+}
+
+/// Serves one connection's requests with `router`.
+async fn serve_one<S>(
+    http: hyper::server::conn::http1::Builder,
+    stream: S,
+    peer: SocketAddr,
+    router: axum::Router,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::TokioIo;
+    use tower::ServiceExt as _;
+    let service =
+        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            router.clone().oneshot(request)
+        });
+    if let Err(e) = http.serve_connection(TokioIo::new(stream), service).await {
+        tracing::debug!(error = %e, %peer, "payments app connection ended with an error");
     }
 }

@@ -28,7 +28,7 @@ use shop_adapters::OrderState;
 use shop_adapters::platform::AdapterError;
 use shop_adapters::shopify::Shopify;
 use shop_adapters::shopify::transformers::{
-    PaymentSessionRequest, RefundSessionRequest, app_proxy_signature, is_shop_domain,
+    PaymentSessionRequest, RefundSessionRequest, app_proxy_signature, is_shop_domain, order_gid,
     signature_matches, webhook_is_authentic,
 };
 
@@ -42,6 +42,7 @@ const WEBHOOK_MEMORY: i64 = 7 * 24 * 3600;
 /// A shop connected to Shopify: its id and settings.
 struct ShopifyShop {
     id: ShopId,
+    /// Its app's client secret (app proxy and webhooks).
     api_secret: String,
     config: PlatformConfig,
 }
@@ -132,7 +133,7 @@ pub(super) async fn proxy_pay(
     };
     let fresh = timestamp
         .parse::<i64>()
-        .is_ok_and(|t| (now() - t).abs() <= PROXY_TOLERANCE);
+        .is_ok_and(|t: i64| now().abs_diff(t) <= PROXY_TOLERANCE.unsigned_abs());
     if !fresh || !signature_matches(&app_proxy_signature(&shop.api_secret, &query), signature) {
         return page(StatusCode::UNAUTHORIZED, "This link has expired.", BACK);
     }
@@ -170,6 +171,9 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
         Ok(shopify) => shopify,
         Err(e) => return ApiError::internal(&e).into_response(),
     };
+    if order_gid(order).is_none() {
+        return no_order();
+    }
     let found = match shopify.read(order).await {
         Ok(found) => found,
         Err(e @ AdapterError::Unavailable(_)) => {
@@ -178,6 +182,15 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The shop is not answering right now.",
                 "Try again in a minute.",
+            );
+        }
+        Err(e @ AdapterError::Refused(_)) if !e.to_string().contains("no such order") => {
+            // The shop's setup, not the buyer's link: the merchant must hear of it.
+            tracing::warn!(shop = %domain, error = %e, "Shopify refused the shim: check the app's installation and credentials");
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The shop cannot take crypto payments right now.",
+                "Try again later, or contact the shop.",
             );
         }
         Err(e) => {
@@ -199,6 +212,10 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
         Some(url) => see_other(url),
         None => page(StatusCode::OK, message, ""),
     };
+    if found.display_financial_status.as_deref() == Some("AUTHORIZED") {
+        // Another payment method already holds the money: a crypto payment would be a second.
+        return done("This order's payment is already arranged.");
+    }
     match found.state() {
         OrderState::Paid | OrderState::Refunded => return done("This order is paid."),
         OrderState::Cancelled => {
@@ -289,8 +306,13 @@ pub(super) async fn webhook(
         Ok(None) => return refused(),
         Err(e) => return e.into_response(),
     };
-    let authentic = header("x-shopify-hmac-sha256")
-        .is_some_and(|hmac| webhook_is_authentic(&shop.api_secret, &body, hmac));
+    // From the shop's app, or from its payments app.
+    let authentic = header("x-shopify-hmac-sha256").is_some_and(|hmac| {
+        shop.config
+            .shopify_secrets()
+            .iter()
+            .any(|secret| webhook_is_authentic(secret, &body, hmac))
+    });
     if !authentic {
         return refused();
     }
@@ -348,9 +370,14 @@ async fn requesting_shop(
         .await
         .map_err(IntoResponse::into_response)?
         .ok_or_else(unknown)?;
-    let shopify = match shop.config.shopify() {
+    let shopify = match shop.config.shopify_payments() {
         Ok(Some(shopify)) => shopify,
-        Ok(None) => return Err(unknown()),
+        Ok(None) => {
+            return Err(ApiError::unauthorized(
+                "the shop has no payments app connected here (shops set-platform with SHIM_SHOPIFY_PAYMENTS_TOKEN and SHIM_SHOPIFY_PAYMENTS_SECRET)",
+            )
+            .into_response());
+        }
         Err(e) => return Err(ApiError::internal(&e).into_response()),
     };
     match state.checkout.store().shop(&shop.id).await {
@@ -438,6 +465,15 @@ pub(super) async fn refund_session(
     }
 }
 
+/// How many times the "finishing" page has looked again.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct Waited {
+    waited: Option<u32>,
+}
+
+/// How many times (2 s apart) the "finishing" page looks again before it stops.
+const MAX_WAITS: u32 = 30;
+
 /// Where the pay page sends the buyer of a payment session once the invoice is paid: on to
 /// Shopify, as soon as Shopify said where.
 #[utoipa::path(
@@ -452,6 +488,7 @@ pub(super) async fn refund_session(
 pub(super) async fn payment_next(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    waited: Result<Query<Waited>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let session = match state
         .checkout
@@ -473,13 +510,29 @@ pub(super) async fn payment_next(
         (Some(next), _) => see_other(&next),
         (None, "rejected") => see_other(&session.cancel_url),
         _ => {
+            let waited = waited.map_or(0, |Query(w)| w.waited.unwrap_or(0));
+            let back = super::pay_page::escape_html(&session.cancel_url);
+            // About a minute of looking again every 2 s; then the buyer decides.
+            let (refresh, text) = if waited < MAX_WAITS {
+                (
+                    format!(
+                        "<meta http-equiv=\"refresh\" content=\"2;url=?waited={}\">",
+                        waited + 1
+                    ),
+                    "Telling the shop… this page moves on by itself.",
+                )
+            } else {
+                (
+                    String::new(),
+                    "The shop has not confirmed yet. Your payment is safe: the shop will confirm it, and email you.",
+                )
+            };
             let body = format!(
                 "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-                 <meta http-equiv=\"refresh\" content=\"2\"><title>Finishing your payment</title></head>\
+                 {refresh}<title>Finishing your payment</title></head>\
                  <body style=\"font-family: system-ui, sans-serif; max-width: 440px; margin: 0 auto; padding: 24px 16px\">\
-                 <main><h1>Finishing your payment</h1><p role=\"status\">Telling the shop… this page moves on by itself.</p>\
-                 <p><a href=\"{}\">Back to the shop</a></p></main></body></html>",
-                super::pay_page::escape_html(&session.cancel_url)
+                 <main><h1>Finishing your payment</h1><p role=\"status\">{text}</p>\
+                 <p><a href=\"{back}\">Back to the shop</a></p></main></body></html>"
             );
             (
                 [(header::CACHE_CONTROL, "no-store")],

@@ -1157,8 +1157,10 @@ impl Store {
         })
     }
 
-    /// Moves payment session `id` to `state`, with where the buyer goes next when Shopify said.
-    pub async fn set_payment_session_state(
+    /// Moves payment session `id` forward to `state` (`pending` only from `open`; `resolved` and
+    /// `rejected` from either, and never out of them), with where the buyer goes next when
+    /// Shopify said.
+    pub async fn advance_payment_session(
         &self,
         id: &str,
         state: &str,
@@ -1168,7 +1170,7 @@ impl Store {
         with_pool!(self, pool => {
             sqlx::query(
                 "UPDATE shopify_payment_sessions SET state = $2, next_url = COALESCE($3, next_url), \
-                 updated_at = $4 WHERE id = $1",
+                 updated_at = $4 WHERE id = $1 AND (state = 'open' OR (state = 'pending' AND $2 <> 'pending'))",
             )
             .bind(id)
             .bind(state)
@@ -1209,6 +1211,17 @@ impl Store {
             .rows_affected()
         });
         Ok(inserted == 1)
+    }
+
+    /// Where refund session `id` stands, if there is one.
+    pub async fn refund_session_state(&self, id: &str) -> Result<Option<String>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT state FROM shopify_refund_sessions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| row.try_get("state")).transpose().map_err(Into::into)
+        })
     }
 
     /// Moves refund session `id` to `state`.

@@ -270,6 +270,16 @@ async fn pay_links_that_shopify_did_not_sign_or_that_prove_nothing_are_refused()
         303
     );
 
+    // A card payment already authorized: crypto would be a second payment.
+    s.shopify.add_order(11, "15.00", "USD");
+    s.shopify.set_financial_status(11, "AUTHORIZED");
+    let (status, location, _) = s.open(&proxied("11", "CONF00011", now(), SECRET)).await;
+    assert_eq!(
+        (status, location.contains("/account/orders/11")),
+        (303, true)
+    );
+    assert_eq!(s.invoice_for(11).await, None);
+
     // Paid by other means, cancelled: nothing to pay.
     s.shopify.mark_paid_by_hand(9);
     let (status, location, _) = s.open(&proxied("9", "CONF00009", now(), SECRET)).await;

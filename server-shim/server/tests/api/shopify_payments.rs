@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 const DOMAIN: &str = "payments-test.myshopify.com";
 const CLIENT_ID: &str = "payments-client-id";
 const SECRET: &str = "payments-app-secret-0123";
+/// The payments app's own offline token and secret.
+const PAYMENTS_TOKEN: &str = "shpca_payments_offline_token_0123";
+const PAYMENTS_SECRET: &str = "payments-app-client-secret";
 
 /// A CA, and what it signs.
 struct Ca {
@@ -106,13 +109,14 @@ async fn setup(name: &str) -> Setup {
     };
     let (app, payments) = TestApp::spawn_settings(&settings).await;
     let payments = payments.expect("the payments listener");
-    let shopify = ShopifyEmulator::new(DOMAIN, "shpat_unused_here").with_app(CLIENT_ID, SECRET);
+    let shopify = ShopifyEmulator::new(DOMAIN, PAYMENTS_TOKEN).with_app(CLIENT_ID, SECRET);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin = format!("http://{}", listener.local_addr().unwrap());
     let router = shopify.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
     let config = json!({ "platform": "shopify", "shop": DOMAIN, "client_id": CLIENT_ID,
-        "api_secret": SECRET, "admin_url": admin });
+        "api_secret": SECRET, "admin_url": admin,
+        "payments_app": { "access_token": PAYMENTS_TOKEN, "api_secret": PAYMENTS_SECRET } });
     Store::connect(&db)
         .await
         .unwrap()
@@ -368,6 +372,23 @@ async fn only_shopifys_certificate_opens_the_payments_listener() {
     assert_eq!(status, 400, "{body}");
     let (status, body) = post(session("sess4", "sale", "-1"), DOMAIN).await;
     assert_eq!(status, 400, "{body}");
+    // A session that names another session's gid (which the outbox would settle) is refused.
+    let mut other = session("sess4", "sale", "15.00");
+    other["gid"] = json!("gid://shopify/PaymentSession/someone-elses");
+    let (status, body) = post(other, DOMAIN).await;
+    assert_eq!(status, 400, "{body}");
+    // Test mode would take real crypto.
+    let mut test = session("sess4", "sale", "15.00");
+    test["test"] = json!(true);
+    let (status, body) = post(test, DOMAIN).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sandbox"),
+        "{body}"
+    );
     let (status, _) = post(session("sess4", "sale", "15.00"), DOMAIN).await;
     assert_eq!(status, 200);
     let (status, body) = post(session("sess4", "sale", "16.00"), DOMAIN).await;
