@@ -98,7 +98,9 @@ pub enum IpnOutcome {
     Refused(InvoiceStatus),
     /// No invoice of ours has that id; acknowledged and logged.
     UnknownInvoice,
-    /// Not a payment webhook (static wallets arrive later); acknowledged.
+    /// A deposit to a static wallet was recorded or moved on; its status.
+    Deposit(String),
+    /// Not a webhook the shim acts on; acknowledged.
     Ignored,
 }
 
@@ -191,6 +193,11 @@ impl Checkout {
     /// receiver that falls behind gets `Lagged` and should re-read the invoices it follows.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<InvoiceId> {
         self.changes.subscribe()
+    }
+
+    /// The gateway client.
+    pub(crate) fn gateway(&self) -> &CryptomusClient {
+        &self.gateway
     }
 
     /// Where the gateway and payers reach this shim.
@@ -653,8 +660,11 @@ impl Checkout {
         hook: &NewWebhook,
         inbox: i64,
     ) -> Result<(IpnOutcome, bool), IpnError> {
+        if hook.kind == "wallet" {
+            return self.apply_deposit(hook, inbox).await;
+        }
         if hook.kind != "payment" {
-            tracing::info!(kind = %hook.kind, "ignoring non-payment webhook");
+            tracing::info!(kind = %hook.kind, "ignoring a webhook neither of a payment nor of a deposit");
             return Ok((IpnOutcome::Ignored, false));
         }
         // `<invoice id>-<n>` names the payment for the n-th coin the payer picked.
@@ -963,6 +973,7 @@ impl std::fmt::Display for IpnOutcome {
             IpnOutcome::Unchanged => f.write_str("unchanged"),
             IpnOutcome::Refused(status) => write!(f, "refused: invoice is final ({status})"),
             IpnOutcome::UnknownInvoice => f.write_str("unknown invoice"),
+            IpnOutcome::Deposit(status) => write!(f, "deposit: {status}"),
             IpnOutcome::Ignored => f.write_str("ignored"),
         }
     }

@@ -74,7 +74,7 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     })
 }
 
-fn currency_code(field: &str, text: &str) -> Result<String, String> {
+pub(crate) fn currency_code(field: &str, text: &str) -> Result<String, String> {
     let ok = (2..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric());
     if ok {
         Ok(text.to_ascii_uppercase())
@@ -85,7 +85,7 @@ fn currency_code(field: &str, text: &str) -> Result<String, String> {
     }
 }
 
-fn network_code(text: &str) -> Result<String, String> {
+pub(crate) fn network_code(text: &str) -> Result<String, String> {
     let ok = (2..=20).contains(&text.len())
         && text
             .bytes()
@@ -111,7 +111,7 @@ fn url(field: &str, text: &str) -> Result<String, String> {
     }
 }
 
-fn text_field(field: &str, text: &str, max: usize) -> Result<String, String> {
+pub(crate) fn text_field(field: &str, text: &str, max: usize) -> Result<String, String> {
     if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
         Err(format!(
             "{field} must be 1 to {max} characters without control characters"

@@ -37,6 +37,7 @@ pub mod routes;
 pub mod shopify_payments;
 pub mod shopify_tls;
 pub mod store;
+pub mod wallets;
 pub mod workers;
 
 pub use app::{Application, Settings};

@@ -173,6 +173,120 @@ impl Outbox {
 
     /// Delivers what is due; returns how many callbacks it tried.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let deposits = self.run_deposits().await?;
+        Ok(self.run_invoices().await? + deposits)
+    }
+
+    /// When a failed delivery (the `attempts`-th) is tried again: `None` when given up.
+    fn retry_at(&self, attempts: i64, now: i64) -> Option<i64> {
+        (attempts < self.policy.max_attempts).then(|| {
+            let wait = self.policy.first_retry.as_secs_f64() * 2f64.powi(attempts as i32 - 1);
+            now + wait.min(3600.0).ceil() as i64
+        })
+    }
+
+    /// Delivers the deposit callbacks that are due.
+    async fn run_deposits(&self) -> Result<usize, StoreError> {
+        let now = now();
+        let jobs = self
+            .store()
+            .claim_deposit_callbacks(now, now + 60, 20)
+            .await?;
+        for job in &jobs {
+            let result = self.deliver_deposit(job).await;
+            match result {
+                Ok(()) => {
+                    self.store()
+                        .finish_deposit_callback(job.id, true, None, None, now)
+                        .await?
+                }
+                Err(error) => {
+                    let retry_at = self.retry_at(job.attempts + 1, now);
+                    tracing::warn!(callback = job.id, error = %error, given_up = retry_at.is_none(), "deposit callback failed");
+                    self.store()
+                        .finish_deposit_callback(job.id, false, Some(&error), retry_at, now)
+                        .await?;
+                }
+            }
+        }
+        Ok(jobs.len())
+    }
+
+    /// Posts a deposit, with its wallet as it stands now, to the shop's callback URL.
+    async fn deliver_deposit(&self, job: &crate::store::DepositCallback) -> Result<(), String> {
+        let store = self.store();
+        let Some((url, secret)) = store
+            .shop_callback(&job.shop_id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Err("the shop has no callback URL any more".into());
+        };
+        let deposit = store
+            .deposit(&job.deposit_uuid)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("deposit not found")?;
+        let wallet = self
+            .checkout
+            .wallet(&deposit.wallet_id, Some(&job.shop_id))
+            .await
+            .map_err(|e| e.to_string())?;
+        let view = self
+            .checkout
+            .wallet_view(&wallet)
+            .await
+            .map_err(|e| e.to_string())?;
+        let deposit_view = view
+            .deposits
+            .iter()
+            .find(|d| d.id == deposit.gateway_uuid)
+            .cloned();
+        let body = json!({
+            "type": "wallet.deposit",
+            "delivery_id": format!("deposit-{}", job.id),
+            "customer": wallet.customer,
+            "deposit": deposit_view,
+            "wallet": view,
+        });
+        self.post(&url, &secret, &format!("deposit-{}", job.id), &body)
+            .await
+    }
+
+    /// Posts `body`, signed, to a shop's callback `url`.
+    async fn post(
+        &self,
+        url: &str,
+        secret: &str,
+        delivery: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), String> {
+        let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let response = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header(SIGNATURE_HEADER, sign(secret, now(), &body))
+            .header("x-checkout-delivery", delivery)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    "timed out".to_owned()
+                } else {
+                    "connection failed".to_owned()
+                }
+            })?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("the shop answered {}", response.status().as_u16()))
+        }
+    }
+
+    /// Delivers the invoice callbacks that are due.
+    async fn run_invoices(&self) -> Result<usize, StoreError> {
         let now = now();
         // A claimed callback stays hidden while it is being sent (10 s timeout) and a bit more.
         let jobs = self.store().claim_jobs(now, now + 60, 20).await?;
@@ -186,11 +300,7 @@ impl Outbox {
                         .await?
                 }
                 Err(error) => {
-                    let retry_at = (attempts < self.policy.max_attempts).then(|| {
-                        let wait =
-                            self.policy.first_retry.as_secs_f64() * 2f64.powi(attempts as i32 - 1);
-                        now + wait.min(3600.0).ceil() as i64
-                    });
+                    let retry_at = self.retry_at(attempts, now);
                     tracing::warn!(callback = job.id, attempts, error = %error, given_up = retry_at.is_none(), "shop callback failed");
                     self.store()
                         .finish_job(job.id, false, Some(&error), retry_at, now)
@@ -239,28 +349,7 @@ impl Outbox {
             "platform_order_ref": record.platform_order_ref,
             "invoice": invoice_view(&record, now()),
         });
-        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
-        let response = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, sign(&secret, now(), &body))
-            .header("x-checkout-delivery", job.id.to_string())
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    "timed out".to_owned()
-                } else {
-                    "connection failed".to_owned()
-                }
-            })?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("the shop answered {}", response.status().as_u16()))
-        }
+        self.post(&url, &secret, &job.id.to_string(), &body).await
     }
 }
 

@@ -75,6 +75,7 @@ pub(super) async fn cryptomus(
                 IpnOutcome::Unchanged => "unchanged",
                 IpnOutcome::Refused(_) => "refused",
                 IpnOutcome::UnknownInvoice => "unknown_invoice",
+                IpnOutcome::Deposit(_) => "deposit",
                 IpnOutcome::Ignored => "ignored",
             });
             outcome.to_string()

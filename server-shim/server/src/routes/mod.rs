@@ -10,6 +10,7 @@ mod openapi;
 pub mod pay_page;
 mod platforms;
 mod shopify;
+mod wallets;
 
 pub use error::ApiError;
 pub(crate) use events::{peek_stream_request, serve_direct};
@@ -99,6 +100,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         get(pay_page::page),
         get(links::open),
         post(buttons::start),
+        get(wallets::get),
     ];
     let public = PUBLIC
         .iter()
@@ -153,6 +155,9 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
         .route("/v1/shopify/proxy/pay", get(shopify::proxy_pay))
         .route("/v1/shopify/webhooks", post(shopify::webhook))
+        .route("/v1/wallets", post(wallets::create).get(wallets::list))
+        .route("/v1/wallets/{id}/block", post(wallets::block))
+        .route("/v1/wallets/{id}/refund", post(wallets::refund))
         .route("/v1/shopify/payments/next/{id}", get(shopify::payment_next))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))
@@ -314,7 +319,7 @@ async fn widget_cache(
 }
 
 /// The routes payers' browsers call; see [`router`].
-const PUBLIC: [&str; 7] = [
+const PUBLIC: [&str; 8] = [
     "/v1/invoices/{id}",
     "/v1/invoices/{id}/events",
     "/v1/invoices/{id}/coins",
@@ -322,6 +327,7 @@ const PUBLIC: [&str; 7] = [
     "/pay/{id}",
     "/l/{id}",
     "/v1/buttons/{id}/invoices",
+    "/v1/wallets/{id}",
 ];
 
 /// What every request goes through, in one layer (each layer costs every request):

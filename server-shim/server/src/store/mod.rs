@@ -418,6 +418,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "shopify sessions",
         include_str!("../../migrations/sqlite/0013_shopify_sessions.sql"),
     ),
+    (
+        14,
+        "wallets",
+        include_str!("../../migrations/sqlite/0014_wallets.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -484,6 +489,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "shopify sessions",
         include_str!("../../migrations/postgres/0013_shopify_sessions.sql"),
+    ),
+    (
+        14,
+        "wallets",
+        include_str!("../../migrations/postgres/0014_wallets.sql"),
     ),
 ];
 
@@ -1900,3 +1910,6 @@ impl Store {
         })
     }
 }
+
+mod wallets;
+pub use wallets::{DepositCallback, DepositChange, DepositRecord, WalletRecord};

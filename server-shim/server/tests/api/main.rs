@@ -21,3 +21,4 @@ mod shopify;
 mod shopify_payments;
 mod store;
 mod support;
+mod wallets;
