@@ -69,6 +69,7 @@ fn settings(database_url: &str) -> Result<Settings> {
         gateway_url: String::new(),
         merchant_uuid: None,
         payment_key: None,
+        payout_key: None,
         widget_dir: widget_dir().unwrap_or_else(|_| std::env::temp_dir()),
         sandbox_state: None,
         reconcile: server_shim::checkout::ReconcilePolicy {

@@ -50,6 +50,7 @@ impl DemoApp {
             gateway_url: String::new(),
             merchant_uuid: None,
             payment_key: None,
+            payout_key: None,
             sandbox_state: None,
             reconcile: server_shim::checkout::ReconcilePolicy::default(),
             outbox: server_shim::outbox::OutboxPolicy {

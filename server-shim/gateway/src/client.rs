@@ -394,6 +394,11 @@ impl CryptomusClient {
         wire.try_into()
     }
 
+    /// The payout key, when one is configured: payout webhooks are signed with it.
+    pub fn payout_webhook_key(&self) -> Option<&ApiKey> {
+        self.config.payout_key.as_ref()
+    }
+
     fn payout_key(&self) -> Result<&ApiKey, GatewayError> {
         self.config
             .payout_key

@@ -33,6 +33,8 @@ pub struct Settings {
     pub merchant_uuid: Option<String>,
     /// The payment key.
     pub payment_key: Option<SecretString>,
+    /// The payout key, for payouts and their webhooks (none: payouts are refused).
+    pub payout_key: Option<SecretString>,
     /// Where the built widget assets are.
     pub widget_dir: PathBuf,
     /// The demo's sandbox keeps its state here (`sqlite://...`); in memory when `None`.
@@ -58,6 +60,10 @@ impl std::fmt::Debug for Settings {
             .field(
                 "payment_key",
                 &self.payment_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "payout_key",
+                &self.payout_key.as_ref().map(|_| "[redacted]"),
             )
             .field("widget_dir", &self.widget_dir)
             .field("sandbox_state", &self.sandbox_state)
@@ -286,11 +292,16 @@ impl Application {
         }
         let (listener, url) = bind(&settings.listen).await?;
         let store = open_store(&settings.database_url).await?;
-        let gateway = CryptomusClient::new(GatewayConfig::new(
+        let mut gateway_config = GatewayConfig::new(
             settings.gateway_url.clone(),
             MerchantId::new(merchant),
             payment_key.clone(),
-        ))?;
+        );
+        gateway_config.payout_key = settings
+            .payout_key
+            .as_ref()
+            .map(|k| ApiKey::new(k.expose_secret().to_owned()));
+        let gateway = CryptomusClient::new(gateway_config)?;
         let checkout = Checkout::new(store, gateway, payment_key, &public_url);
         let workers = start_workers(&checkout, settings);
         let state = AppState::new(
@@ -333,11 +344,14 @@ impl Application {
         sandbox.spawn_expiry();
         let config = sandbox.config();
         let store = open_store(&settings.database_url).await?;
-        let gateway = CryptomusClient::new(GatewayConfig::new(
+        let mut gateway_config = GatewayConfig::new(
             sandbox_url,
             config.merchant.clone(),
             config.payment_key.clone(),
-        ))?;
+        );
+        // The demo pays out from the sandbox's balance.
+        gateway_config.payout_key = Some(config.payout_key.clone());
+        let gateway = CryptomusClient::new(gateway_config)?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
         let checkout = Checkout::new(
             store.clone(),
@@ -539,6 +553,7 @@ mod tests {
             gateway_url: String::new(),
             merchant_uuid: None,
             payment_key: Some("pay-key-123".to_owned().into()),
+            payout_key: None,
             widget_dir: "w".into(),
             sandbox_state: None,
             reconcile: crate::checkout::ReconcilePolicy::default(),

@@ -100,6 +100,8 @@ pub enum IpnOutcome {
     UnknownInvoice,
     /// A deposit to a static wallet was recorded or moved on; its status.
     Deposit(String),
+    /// A payout moved on; its status.
+    Payout(String),
     /// Not a webhook the shim acts on; acknowledged.
     Ignored,
 }
@@ -600,14 +602,32 @@ impl Checkout {
     /// acknowledged; [`Checkout::process_webhook`] then applies it (or the inbox worker does, if the
     /// caller dies first).
     pub async fn receive_webhook(&self, raw: &[u8]) -> Result<InboxWebhook, IpnError> {
-        let hook = shim_gateway::verify_webhook(raw, &self.payment_key)?;
-        let webhook = NewWebhook {
-            kind: hook.kind,
-            order_id: hook.order_id,
-            gateway_uuid: hook.uuid,
-            gateway_status: hook.status.as_str().to_owned(),
-            // Verified, so it parsed as JSON, so it is UTF-8.
-            body: String::from_utf8_lossy(raw).into_owned(),
+        let body = String::from_utf8_lossy(raw).into_owned();
+        let webhook = match shim_gateway::verify_webhook(raw, &self.payment_key) {
+            // A payout's is signed with the payout key, and says so.
+            Ok(hook) if hook.kind == "payout" => return Err(WebhookError::BadSignature.into()),
+            Ok(hook) => NewWebhook {
+                kind: hook.kind,
+                order_id: hook.order_id,
+                gateway_uuid: hook.uuid,
+                gateway_status: hook.status.as_str().to_owned(),
+                // Verified, so it parsed as JSON, so it is UTF-8.
+                body,
+            },
+            Err(payment_error) => {
+                let Some(payout_key) = self.gateway.payout_webhook_key() else {
+                    return Err(payment_error.into());
+                };
+                let hook = shim_gateway::verify_payout_webhook(raw, payout_key)
+                    .map_err(|_| payment_error)?;
+                NewWebhook {
+                    kind: "payout".into(),
+                    order_id: hook.order_id,
+                    gateway_uuid: hook.uuid,
+                    gateway_status: hook.status.as_str().to_owned(),
+                    body,
+                }
+            }
         };
         let now = now();
         let id = self
@@ -662,6 +682,9 @@ impl Checkout {
     ) -> Result<(IpnOutcome, bool), IpnError> {
         if hook.kind == "wallet" {
             return self.apply_deposit(hook, inbox).await;
+        }
+        if hook.kind == "payout" {
+            return self.apply_payout(hook, inbox).await;
         }
         if hook.kind != "payment" {
             tracing::info!(kind = %hook.kind, "ignoring a webhook neither of a payment nor of a deposit");
@@ -974,6 +997,7 @@ impl std::fmt::Display for IpnOutcome {
             IpnOutcome::Refused(status) => write!(f, "refused: invoice is final ({status})"),
             IpnOutcome::UnknownInvoice => f.write_str("unknown invoice"),
             IpnOutcome::Deposit(status) => write!(f, "deposit: {status}"),
+            IpnOutcome::Payout(status) => write!(f, "payout: {status}"),
             IpnOutcome::Ignored => f.write_str("ignored"),
         }
     }

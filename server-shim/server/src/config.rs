@@ -28,6 +28,8 @@ pub struct Layer {
     pub merchant_uuid: Option<String>,
     /// The payment key (better in the environment than in a file).
     pub payment_key: Option<String>,
+    /// The payout key (the same).
+    pub payout_key: Option<String>,
     /// The built widget.
     pub widget_dir: Option<PathBuf>,
     /// Seconds between reconciliation passes.
@@ -71,6 +73,7 @@ impl Layer {
             gateway_url: self.gateway_url.or(below.gateway_url),
             merchant_uuid: self.merchant_uuid.or(below.merchant_uuid),
             payment_key: self.payment_key.or(below.payment_key),
+            payout_key: self.payout_key.or(below.payout_key),
             widget_dir: self.widget_dir.or(below.widget_dir),
             reconcile_seconds: self.reconcile_seconds.or(below.reconcile_seconds),
             rate_limit_per_second: self.rate_limit_per_second.or(below.rate_limit_per_second),
@@ -177,6 +180,7 @@ impl Layer {
                 .unwrap_or_else(|| shim_gateway::client::CRYPTOMUS_API_URL.into()),
             merchant_uuid: self.merchant_uuid,
             payment_key: self.payment_key.map(SecretString::from),
+            payout_key: self.payout_key.map(SecretString::from),
             widget_dir: self.widget_dir.unwrap_or_else(|| "widget/dist".into()),
             sandbox_state: None,
             reconcile: ReconcilePolicy {

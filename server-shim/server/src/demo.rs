@@ -287,8 +287,8 @@ async fn callback(
     let Ok(event) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return StatusCode::BAD_REQUEST;
     };
-    if event["type"] == "wallet.deposit" {
-        // The demo store keeps no customer accounts to credit.
+    if event["type"] == "wallet.deposit" || event["type"] == "payout.updated" {
+        // The demo store keeps no customer accounts to credit, and pays nobody out.
         return StatusCode::OK;
     }
     let (Some(id), Some(status)) = (

@@ -31,6 +31,7 @@ pub mod links;
 pub mod metrics;
 pub mod outbox;
 pub mod payment_uri;
+pub mod payouts;
 pub mod platforms;
 pub mod rate_limit;
 pub mod routes;

@@ -457,6 +457,10 @@ struct ServeArgs {
     /// Payment API key (prefer the environment variable: flags show up in process lists).
     #[arg(long, env = "SHIM_PAYMENT_KEY", hide_env_values = true)]
     payment_key: Option<String>,
+    /// Payout API key, for payouts and their webhooks; without it payouts are refused (prefer
+    /// the environment variable).
+    #[arg(long, env = "SHIM_PAYOUT_KEY", hide_env_values = true)]
+    payout_key: Option<String>,
     /// Directory with the built widget [default: widget/dist].
     #[arg(long, env = "SHIM_WIDGET_DIR")]
     widget_dir: Option<PathBuf>,
@@ -573,6 +577,18 @@ enum ShopsCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Let a shop make payouts from the merchant's balance through the API (or stop it with
+    /// --off). Payouts also need the payout key (SHIM_PAYOUT_KEY) on `serve`.
+    AllowPayouts {
+        /// The shop's name.
+        #[arg(long)]
+        name: String,
+        /// Stop it instead.
+        #[arg(long)]
+        off: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Give a shop a new API token (shown once); the old one stops working at once.
     RotateToken {
         /// The shop's name.
@@ -678,6 +694,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 gateway_url: args.gateway_url,
                 merchant_uuid: args.merchant_uuid,
                 payment_key: args.payment_key,
+                payout_key: args.payout_key,
                 widget_dir: args.widget_dir,
                 reconcile_seconds: args.reconcile_seconds,
                 rate_limit_per_second: args.rate_limit_per_second,
@@ -703,6 +720,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 gateway_url: String::new(),
                 merchant_uuid: None,
                 payment_key: None,
+                payout_key: None,
                 widget_dir: args.widget_dir,
                 sandbox_state: args.sandbox_state,
                 reconcile: ReconcilePolicy::default(),
@@ -855,6 +873,23 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 let store = open_store(&database).await?;
                 for shop in store.list_shops().await? {
                     println!("{}\t{}", shop.id.0, shop.name);
+                }
+            }
+            ShopsCommand::AllowPayouts {
+                name,
+                off,
+                database,
+            } => {
+                let store = open_store(&database).await?;
+                if !store.set_payouts_allowed(&name, !off).await? {
+                    anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
+                }
+                if off {
+                    println!("shop {name:?} may no longer make payouts");
+                } else {
+                    println!(
+                        "shop {name:?} may make payouts (POST /v1/payouts); `serve` needs SHIM_PAYOUT_KEY"
+                    );
                 }
             }
             ShopsCommand::RotateToken { name, database } => {

@@ -173,8 +173,8 @@ impl Outbox {
 
     /// Delivers what is due; returns how many callbacks it tried.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
-        let deposits = self.run_deposits().await?;
-        Ok(self.run_invoices().await? + deposits)
+        let events = self.run_events().await?;
+        Ok(self.run_invoices().await? + events)
     }
 
     /// When a failed delivery (the `attempts`-th) is tried again: `None` when given up.
@@ -185,26 +185,26 @@ impl Outbox {
         })
     }
 
-    /// Delivers the deposit callbacks that are due.
-    async fn run_deposits(&self) -> Result<usize, StoreError> {
+    /// Delivers the deposit and payout callbacks that are due.
+    async fn run_events(&self) -> Result<usize, StoreError> {
         let now = now();
         let jobs = self
             .store()
-            .claim_deposit_callbacks(now, now + 60, 20)
+            .claim_event_callbacks(now, now + 60, 20)
             .await?;
         for job in &jobs {
-            let result = self.deliver_deposit(job).await;
+            let result = self.deliver_event(job).await;
             match result {
                 Ok(()) => {
                     self.store()
-                        .finish_deposit_callback(job.id, true, None, None, now)
+                        .finish_event_callback(job.id, true, None, None, now)
                         .await?
                 }
                 Err(error) => {
                     let retry_at = self.retry_at(job.attempts + 1, now);
-                    tracing::warn!(callback = job.id, error = %error, given_up = retry_at.is_none(), "deposit callback failed");
+                    tracing::warn!(callback = job.id, kind = %job.kind, error = %error, given_up = retry_at.is_none(), "shop callback failed");
                     self.store()
-                        .finish_deposit_callback(job.id, false, Some(&error), retry_at, now)
+                        .finish_event_callback(job.id, false, Some(&error), retry_at, now)
                         .await?;
                 }
             }
@@ -212,8 +212,8 @@ impl Outbox {
         Ok(jobs.len())
     }
 
-    /// Posts a deposit, with its wallet as it stands now, to the shop's callback URL.
-    async fn deliver_deposit(&self, job: &crate::store::DepositCallback) -> Result<(), String> {
+    /// Posts a deposit (with its wallet as it stands now) or a payout to the shop's callback URL.
+    async fn deliver_event(&self, job: &crate::store::EventCallback) -> Result<(), String> {
         let store = self.store();
         let Some((url, secret)) = store
             .shop_callback(&job.shop_id)
@@ -222,8 +222,22 @@ impl Outbox {
         else {
             return Err("the shop has no callback URL any more".into());
         };
+        let delivery = format!("{}-{}", job.kind, job.id);
+        if job.kind == "payout" {
+            let payout = self
+                .checkout
+                .payout(&job.subject, &job.shop_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let body = json!({
+                "type": "payout.updated",
+                "delivery_id": delivery,
+                "payout": crate::payouts::payout_view(&payout),
+            });
+            return self.post(&url, &secret, &delivery, &body).await;
+        }
         let deposit = store
-            .deposit(&job.deposit_uuid)
+            .deposit(&job.subject)
             .await
             .map_err(|e| e.to_string())?
             .ok_or("deposit not found")?;
@@ -244,13 +258,12 @@ impl Outbox {
             .cloned();
         let body = json!({
             "type": "wallet.deposit",
-            "delivery_id": format!("deposit-{}", job.id),
+            "delivery_id": delivery,
             "customer": wallet.customer,
             "deposit": deposit_view,
             "wallet": view,
         });
-        self.post(&url, &secret, &format!("deposit-{}", job.id), &body)
-            .await
+        self.post(&url, &secret, &delivery, &body).await
     }
 
     /// Posts `body`, signed, to a shop's callback `url`.

@@ -31,20 +31,21 @@ CREATE TABLE wallet_deposits (
 CREATE UNIQUE INDEX wallet_deposits_by_txid ON wallet_deposits (wallet_id, txid);
 CREATE INDEX wallet_deposits_by_wallet ON wallet_deposits (wallet_id, created_at);
 
--- Telling shops of deposits, from a durable outbox like the invoices' one: one callback per
--- deposit and status.
-CREATE TABLE deposit_callbacks (
+-- Telling shops of deposits and payouts, from a durable outbox like the invoices' one:
+-- one callback per subject and status it reached.
+CREATE TABLE event_callbacks (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     shop_id          TEXT NOT NULL REFERENCES shops (id),
-    deposit_uuid     TEXT NOT NULL REFERENCES wallet_deposits (gateway_uuid),
-    deposit_status   TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    subject_status   TEXT NOT NULL,
     status           TEXT NOT NULL,
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER NOT NULL,
     last_error       TEXT,
     created_at       INTEGER NOT NULL,
     delivered_at     INTEGER,
-    UNIQUE (deposit_uuid, deposit_status)
+    UNIQUE (kind, subject, subject_status)
 );
 
-CREATE INDEX deposit_callbacks_due ON deposit_callbacks (status, next_attempt_at);
+CREATE INDEX event_callbacks_due ON event_callbacks (status, next_attempt_at);

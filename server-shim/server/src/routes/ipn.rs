@@ -76,6 +76,7 @@ pub(super) async fn cryptomus(
                 IpnOutcome::Refused(_) => "refused",
                 IpnOutcome::UnknownInvoice => "unknown_invoice",
                 IpnOutcome::Deposit(_) => "deposit",
+                IpnOutcome::Payout(_) => "payout",
                 IpnOutcome::Ignored => "ignored",
             });
             outcome.to_string()

@@ -8,6 +8,7 @@ mod ipn;
 mod links;
 mod openapi;
 pub mod pay_page;
+mod payouts;
 mod platforms;
 mod shopify;
 mod wallets;
@@ -158,6 +159,8 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/wallets", post(wallets::create).get(wallets::list))
         .route("/v1/wallets/{id}/block", post(wallets::block))
         .route("/v1/wallets/{id}/refund", post(wallets::refund))
+        .route("/v1/payouts", post(payouts::create).get(payouts::list))
+        .route("/v1/payouts/{id}", get(payouts::get))
         .route("/v1/shopify/payments/next/{id}", get(shopify::payment_next))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))

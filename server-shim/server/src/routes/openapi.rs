@@ -41,6 +41,9 @@ use utoipa::{Modify, OpenApi};
         super::wallets::get,
         super::wallets::block,
         super::wallets::refund,
+        super::payouts::create,
+        super::payouts::list,
+        super::payouts::get,
         super::pay_page::page,
         super::healthz,
         super::readyz,
@@ -57,6 +60,7 @@ use utoipa::{Modify, OpenApi};
         (name = "links", description = "Payment links: a price to send by email or messenger."),
         (name = "buttons", description = "Pay buttons: a price any page on the allowed origins can start a payment for, with one script tag."),
         (name = "wallets", description = "Static deposit addresses: one per customer and coin, with the deposits that reached it."),
+        (name = "payouts", description = "Payouts from the merchant's balance, for shops the operator allowed."),
         (name = "pages", description = "HTML for payers."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     )

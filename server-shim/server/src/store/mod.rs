@@ -423,6 +423,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "wallets",
         include_str!("../../migrations/sqlite/0014_wallets.sql"),
     ),
+    (
+        15,
+        "payouts",
+        include_str!("../../migrations/sqlite/0015_payouts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -494,6 +499,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "wallets",
         include_str!("../../migrations/postgres/0014_wallets.sql"),
+    ),
+    (
+        15,
+        "payouts",
+        include_str!("../../migrations/postgres/0015_payouts.sql"),
     ),
 ];
 
@@ -1911,5 +1921,7 @@ impl Store {
     }
 }
 
+mod payouts;
 mod wallets;
-pub use wallets::{DepositCallback, DepositChange, DepositRecord, WalletRecord};
+pub use payouts::PayoutRecord;
+pub use wallets::{DepositChange, DepositRecord, EventCallback, WalletRecord};

@@ -64,15 +64,17 @@ pub enum DepositChange {
     Unchanged,
 }
 
-/// A callback to tell a shop of a deposit.
+/// A callback to tell a shop of a deposit or a payout.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DepositCallback {
+pub struct EventCallback {
     /// Its id.
     pub id: i64,
     /// The shop.
     pub shop_id: ShopId,
-    /// The deposit.
-    pub deposit_uuid: String,
+    /// `deposit` or `payout`.
+    pub kind: String,
+    /// The deposit's gateway uuid, or the payout's id.
+    pub subject: String,
     /// Attempts so far.
     pub attempts: i64,
 }
@@ -111,6 +113,14 @@ macro_rules! deposit_row {
         })
     }};
 }
+
+/// Queues a callback to shop `$1` (when it has a callback URL) of `$2` (`deposit`, `payout`) `$3`
+/// having reached status `$4`, at `$5`; once per subject and status.
+pub(super) const QUEUE_EVENT: &str = "INSERT INTO event_callbacks (shop_id, kind, subject, \
+    subject_status, status, next_attempt_at, created_at) \
+    SELECT s.id, $2, $3, $4, 'pending', $5, $5 FROM shops s \
+    WHERE s.id = $1 AND s.callback_url IS NOT NULL \
+    ON CONFLICT (kind, subject, subject_status) DO NOTHING";
 
 const WALLET_COLUMNS: &str =
     "id, shop_id, customer, currency, network, gateway_uuid, address, blocked, created_at";
@@ -308,15 +318,9 @@ impl Store {
                 }
             };
             if change != DepositChange::Unchanged {
-                sqlx::query(
-                    "INSERT INTO deposit_callbacks (shop_id, deposit_uuid, deposit_status, status, \
-                     next_attempt_at, created_at) \
-                     SELECT s.id, $2, $3, 'pending', $4, $4 FROM shops s \
-                     WHERE s.id = $1 AND s.callback_url IS NOT NULL \
-                     AND EXISTS (SELECT 1 FROM wallet_deposits WHERE gateway_uuid = $2) \
-                     ON CONFLICT (deposit_uuid, deposit_status) DO NOTHING",
-                )
+                sqlx::query(QUEUE_EVENT)
                 .bind(&shop.0)
+                .bind("deposit")
                 .bind(&deposit.gateway_uuid)
                 .bind(&deposit.status)
                 .bind(now)
@@ -338,18 +342,19 @@ impl Store {
         })
     }
 
-    /// Claims up to `limit` due deposit callbacks, hidden from other workers until `lease_until`.
-    pub async fn claim_deposit_callbacks(
+    /// Claims up to `limit` due deposit and payout callbacks, hidden from other workers until
+    /// `lease_until`.
+    pub async fn claim_event_callbacks(
         &self,
         now: i64,
         lease_until: i64,
         limit: i64,
-    ) -> Result<Vec<DepositCallback>, StoreError> {
+    ) -> Result<Vec<EventCallback>, StoreError> {
         let lock = self.skip_locked();
         let sql = format!(
-            "UPDATE deposit_callbacks SET next_attempt_at = $2 WHERE id IN (SELECT id FROM deposit_callbacks \
+            "UPDATE event_callbacks SET next_attempt_at = $2 WHERE id IN (SELECT id FROM event_callbacks \
              WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, shop_id, deposit_uuid, attempts"
+             RETURNING id, shop_id, kind, subject, attempts"
         );
         with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -361,10 +366,11 @@ impl Store {
             let mut jobs = rows
                 .iter()
                 .map(|row| {
-                    Ok(DepositCallback {
+                    Ok(EventCallback {
                         id: row.try_get("id")?,
                         shop_id: ShopId(row.try_get("shop_id")?),
-                        deposit_uuid: row.try_get("deposit_uuid")?,
+                        kind: row.try_get("kind")?,
+                        subject: row.try_get("subject")?,
                         attempts: row.try_get("attempts")?,
                     })
                 })
@@ -374,9 +380,9 @@ impl Store {
         })
     }
 
-    /// Records one attempt at deposit callback `id`: delivered, or retried at `retry_at`
+    /// Records one attempt at event callback `id`: delivered, or retried at `retry_at`
     /// (`None`: given up).
-    pub async fn finish_deposit_callback(
+    pub async fn finish_event_callback(
         &self,
         id: i64,
         delivered: bool,
@@ -391,7 +397,7 @@ impl Store {
         };
         with_pool!(self, pool => {
             sqlx::query(
-                "UPDATE deposit_callbacks SET status = $2, attempts = attempts + 1, last_error = $3, \
+                "UPDATE event_callbacks SET status = $2, attempts = attempts + 1, last_error = $3, \
                  next_attempt_at = COALESCE($4, next_attempt_at), \
                  delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END WHERE id = $1",
             )

@@ -145,6 +145,7 @@ async fn shim(database_url: &str, gateway: &Gateway, reconcile: ReconcilePolicy)
                 .to_owned()
                 .into(),
         ),
+        payout_key: None,
         widget_dir: std::env::temp_dir(),
         sandbox_state: None,
         reconcile,

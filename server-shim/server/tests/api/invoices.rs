@@ -280,6 +280,7 @@ async fn an_unreachable_gateway_is_a_clear_503() {
         gateway_url: "http://127.0.0.1:9/".into(),
         merchant_uuid: Some("m".into()),
         payment_key: Some("k".to_owned().into()),
+        payout_key: None,
         widget_dir: std::env::temp_dir(),
         sandbox_state: None,
         reconcile: server_shim::checkout::ReconcilePolicy::default(),

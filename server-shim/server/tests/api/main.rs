@@ -15,6 +15,7 @@ mod invoices;
 mod ipn;
 mod links;
 mod outbox;
+mod payouts;
 mod platforms;
 mod scenarios;
 mod shopify;

@@ -76,6 +76,7 @@ pub fn settings(database_url: &str) -> Settings {
         gateway_url: String::new(),
         merchant_uuid: None,
         payment_key: None,
+        payout_key: None,
         sandbox_state: None,
         reconcile: server_shim::checkout::ReconcilePolicy::default(),
         outbox: server_shim::outbox::OutboxPolicy {

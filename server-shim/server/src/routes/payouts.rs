@@ -1,0 +1,114 @@
+//! Payouts: the shop's API to pay out from the merchant's balance and follow the payouts.
+
+use super::error::json_body;
+use super::invoices::authenticate;
+use super::{ApiError, AppState};
+use crate::payouts::{NewPayoutRequest, PayoutError, PayoutView, payout_view};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use shim_api::ErrorCode;
+
+impl From<PayoutError> for ApiError {
+    fn from(error: PayoutError) -> Self {
+        match error {
+            e @ PayoutError::NotAllowed => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, e.to_string())
+            }
+            e @ PayoutError::NoPayoutKey => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::GatewayUnavailable,
+                e.to_string(),
+            ),
+            PayoutError::BalanceShort(message) => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+            }
+            PayoutError::NotFound => ApiError::not_found("no payout with that id"),
+            PayoutError::Checkout(e) => e.into(),
+        }
+    }
+}
+
+/// Pays out from the merchant's balance (shops the operator allowed; once per `order_id`).
+#[utoipa::path(
+    post, path = "/v1/payouts", tag = "payouts",
+    request_body = NewPayoutRequest,
+    security(("shop_token" = [])),
+    responses(
+        (status = 201, description = "Sent to the gateway", body = PayoutView),
+        (status = 200, description = "The payout this order id already made", body = PayoutView),
+        (status = 400, description = "A field is invalid; the message names it", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+        (status = 403, description = "This shop may not make payouts", body = shim_api::ErrorBody),
+        (status = 409, description = "The balance is short, or the order id was used for another payout", body = shim_api::ErrorBody),
+        (status = 422, description = "The gateway refused it (address, network, minimum)", body = shim_api::ErrorBody),
+        (status = 503, description = "The gateway is unavailable, or the shim has no payout key", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let request: NewPayoutRequest = json_body(&headers, body)?;
+    let (payout, created) = state.checkout.create_payout(&shop, request).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(payout_view(&payout))).into_response())
+}
+
+/// The shop's payouts, newest first (500 at most).
+#[utoipa::path(
+    get, path = "/v1/payouts", tag = "payouts",
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "`{\"payouts\": [...]}`"),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let payouts = state
+        .checkout
+        .store()
+        .payouts(&shop.id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let views: Vec<PayoutView> = payouts.iter().map(payout_view).collect();
+    Ok(Json(json!({ "payouts": views })))
+}
+
+/// One payout.
+#[utoipa::path(
+    get, path = "/v1/payouts/{id}", tag = "payouts",
+    params(("id" = String, Path, description = "The payout id")),
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "The payout", body = PayoutView),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+        (status = 404, description = "No such payout of this shop", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<PayoutView>, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let Ok(Path(id)) = id else {
+        return Err(ApiError::not_found("no payout with that id"));
+    };
+    let payout = state.checkout.payout(&id, &shop.id).await?;
+    Ok(Json(payout_view(&payout)))
+}
