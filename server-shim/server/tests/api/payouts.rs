@@ -170,6 +170,42 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
     )
     .await;
     assert_eq!(view["status"], "paid");
+
+    // The operator's view, from the command line.
+    use crate::cli::{shim, text};
+    let payouts = shim(&["payouts", "list", "--shop", "demo"], &db);
+    assert!(payouts.status.success(), "{}", text(&payouts));
+    let out = text(&payouts);
+    assert!(
+        out.contains(&id) && out.contains("paid (final)") && out.contains("p-1"),
+        "{out}"
+    );
+    let wallets = shim(
+        &[
+            "wallets",
+            "list",
+            "--shop",
+            "demo",
+            "--customer",
+            "treasury",
+        ],
+        &db,
+    );
+    let out = text(&wallets);
+    assert!(
+        out.contains(wallet["id"].as_str().unwrap()) && out.contains("treasury"),
+        "{out}"
+    );
+    let shown = shim(
+        &["wallets", "show", "--id", wallet["id"].as_str().unwrap()],
+        &db,
+    );
+    assert!(text(&shown).contains("\tpaid\tyes"), "{}", text(&shown));
+    let missing = shim(&["wallets", "show", "--id", "wal_nope"], &db);
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("no wallet"), "{}", text(&missing));
+    let allow = shim(&["shops", "allow-payouts", "--name", "nobody"], &db);
+    assert!(text(&allow).contains("no shop named"), "{}", text(&allow));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
