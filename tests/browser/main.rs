@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod buttons;
+mod deposits;
 mod pay_page;
 mod shopify;
 mod statuses;

@@ -1,7 +1,10 @@
-// One script tag, two modes.
+// One script tag, three modes.
 //
 // Invoice mode mounts the checkout widget where the tag stands:
 //   <script src="https://shim.example/widget/embed.js" data-invoice="inv_..." async></script>
+// Deposit mode shows a customer's permanent deposit address (from POST /v1/wallets) and the
+// deposits as they arrive:
+//   <script src="https://shim.example/widget/embed.js" data-wallet="wal_..." async></script>
 // Button mode renders a "Pay with crypto" button; a click starts a payment at the price the
 // merchant defined on the shim (`server-shim buttons create`), never one from the page, and opens
 // the widget in a modal dialog on the same page:
@@ -48,9 +51,14 @@
       host.textContent = message;
       host.setAttribute("role", "alert");
     };
-    if (!data.invoice) return fail("Payment widget: data-invoice or data-button is missing on the script tag.");
+    if (!data.invoice && !data.wallet) {
+      return fail("Payment widget: data-invoice, data-wallet or data-button is missing on the script tag.");
+    }
+    const mountOptions = data.invoice
+      ? options(data.invoice)
+      : { apiBase, walletId: data.wallet, locale: data.locale, theme: data.theme };
     load()
-      .then((widget) => widget.mount(host, options(data.invoice)))
+      .then((widget) => widget.mount(host, mountOptions))
       .catch((error) => {
         console.error("checkout widget failed to load", error);
         fail("The payment widget could not be loaded. Please reload the page.");

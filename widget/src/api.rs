@@ -216,3 +216,74 @@ impl Drop for LiveInvoice {
         self.source.close();
     }
 }
+
+/// A deposit to a static wallet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deposit {
+    /// The gateway's payment uuid.
+    pub id: String,
+    /// What was sent.
+    pub amount: String,
+    /// Final and paid: counted.
+    pub credited: bool,
+}
+
+/// A static wallet as `GET /v1/wallets/{id}` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wallet {
+    /// `wal_…`.
+    pub id: String,
+    /// The coin.
+    pub currency: String,
+    /// Its network.
+    pub network: String,
+    /// Where to send.
+    pub address: String,
+    /// What a wallet app scans.
+    pub payment_uri: String,
+    /// Takes no more deposits.
+    pub blocked: bool,
+    /// The credited total.
+    pub credited: String,
+    /// Every deposit, oldest first.
+    pub deposits: Vec<Deposit>,
+}
+
+/// A wallet from the shim's JSON; `None` if it is not one.
+pub fn wallet_from_js(value: &JsValue) -> Option<Wallet> {
+    let deposits: js_sys::Array = field(value, "deposits").dyn_into().ok()?;
+    Some(Wallet {
+        id: string(value, "id")?,
+        currency: string(value, "currency")?,
+        network: string(value, "network")?,
+        address: string(value, "address")?,
+        payment_uri: string(value, "payment_uri")?,
+        blocked: field(value, "blocked").as_bool()?,
+        credited: string(value, "credited")?,
+        deposits: deposits
+            .iter()
+            .map(|d| {
+                Some(Deposit {
+                    id: string(&d, "id")?,
+                    amount: string(&d, "amount")?,
+                    credited: field(&d, "credited").as_bool()?,
+                })
+            })
+            .collect::<Option<_>>()?,
+    })
+}
+
+/// `GET {api_base}/v1/wallets/{id}`.
+pub async fn fetch_wallet(api_base: &str, wallet_id: &str) -> Result<Wallet, LoadError> {
+    match fetch_json("GET", &format!("{api_base}/v1/wallets/{wallet_id}"), None).await? {
+        (200, json) => wallet_from_js(&json).ok_or(LoadError::Malformed),
+        (404, _) => Err(LoadError::NotFound),
+        (status, _) => Err(LoadError::Server(status)),
+    }
+}
+
+/// Whether `id` is a wallet id (`wal_` and 24 hex digits): safe in a URL path.
+pub fn is_wallet_id(id: &str) -> bool {
+    id.strip_prefix("wal_")
+        .is_some_and(|hex| hex.len() == 24 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}

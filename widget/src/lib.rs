@@ -26,16 +26,25 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WidgetHandle {
-    handle: Option<yew::AppHandle<Checkout>>,
+    handle: Option<WidgetRoot>,
     container: web_sys::Element,
+}
+
+/// What is mounted: an invoice's checkout, or a wallet's deposit card.
+#[derive(Debug)]
+enum WidgetRoot {
+    Checkout(yew::AppHandle<Checkout>),
+    Deposit(yew::AppHandle<components::Deposit>),
 }
 
 #[wasm_bindgen]
 impl WidgetHandle {
     /// Unmounts the widget and stops its timers and requests.
     pub fn destroy(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            handle.destroy();
+        match self.handle.take() {
+            Some(WidgetRoot::Checkout(handle)) => handle.destroy(),
+            Some(WidgetRoot::Deposit(handle)) => handle.destroy(),
+            None => {}
         }
         self.container.remove();
     }
@@ -82,10 +91,44 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 /// isFinal, version }` on every status change, which is also dispatched on `element` as a bubbling
 /// `checkout:status` event. After a successful payment the payer goes to the invoice's
 /// `url_success` after `redirectAfterSeconds` (default 5; 0 stays on the page).
+///
+/// Deposit mode: `{ walletId, apiBase?, locale?, theme? }` shows a customer's permanent deposit
+/// address (`wal_…`, from `POST /v1/wallets`), its QR code and the deposits as they arrive.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
-    let invoice_id = option(&options, "invoiceId")
-        .ok_or_else(|| JsValue::from_str("mount: options.invoiceId is required"))?;
+    let wallet_id = option(&options, "walletId");
+    let invoice_id = option(&options, "invoiceId");
+    if wallet_id.is_none() && invoice_id.is_none() {
+        return Err(JsValue::from_str(
+            "mount: options.invoiceId (or walletId for deposit mode) is required",
+        ));
+    }
+    if let Some(wallet_id) = wallet_id {
+        if !api::is_wallet_id(&wallet_id) {
+            return Err(JsValue::from_str(
+                "mount: options.walletId is not a wallet id (wal_...)",
+            ));
+        }
+        let (container, theme) = prepare(&element, &options)?;
+        let props = components::DepositProps {
+            api_base: option(&options, "apiBase")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_owned()
+                .into(),
+            wallet_id: wallet_id.into(),
+            locale: pick_locale(option(&options, "locale")),
+            theme,
+        };
+        let handle =
+            yew::Renderer::<components::Deposit>::with_root_and_props(container.clone(), props)
+                .render();
+        return Ok(WidgetHandle {
+            handle: Some(WidgetRoot::Deposit(handle)),
+            container,
+        });
+    }
+    let invoice_id = invoice_id.unwrap_or_default();
     let invoice_id = InvoiceId::parse(&invoice_id).ok_or_else(|| {
         JsValue::from_str("mount: options.invoiceId is not an invoice id (inv_...)")
     })?;
@@ -99,8 +142,40 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         .map_or(components::DEFAULT_REDIRECT_SECONDS, |s| {
             s.clamp(0.0, 3600.0) as u32
         });
-    // The widget lives in the element's shadow root: the page's styles cannot reach in, and the
-    // widget's cannot leak out. Theming goes through the CSS custom properties that do inherit.
+    let (container, theme) = prepare(&element, &options)?;
+    let props = CheckoutProps {
+        api_base: api_base.trim_end_matches('/').to_owned().into(),
+        invoice_id: invoice_id.as_str().to_owned().into(),
+        host: Some(element.clone()),
+        on_status,
+        redirect_after,
+        locale: pick_locale(option(&options, "locale")),
+        theme,
+    };
+    let handle = yew::Renderer::<Checkout>::with_root_and_props(container.clone(), props).render();
+    Ok(WidgetHandle {
+        handle: Some(WidgetRoot::Checkout(handle)),
+        container,
+    })
+}
+
+/// The container the widget renders into, in `element`'s shadow root (the page's styles cannot
+/// reach in, the widget's cannot leak out; theming goes through the CSS custom properties that do
+/// inherit), and the theme asked for.
+fn prepare(
+    element: &web_sys::Element,
+    options: &JsValue,
+) -> Result<(web_sys::Element, components::Theme), JsValue> {
+    let theme = match option(options, "theme").as_deref() {
+        None | Some("auto") => components::Theme::Auto,
+        Some("light") => components::Theme::Light,
+        Some("dark") => components::Theme::Dark,
+        Some(_) => {
+            return Err(JsValue::from_str(
+                "mount: options.theme must be \"light\", \"dark\" or \"auto\"",
+            ));
+        }
+    };
     let root = match element.shadow_root() {
         Some(root) => root,
         None => {
@@ -114,28 +189,5 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
     let container = document.create_element("div")?;
     root.append_child(&container)?;
     element.set_attribute("data-checkout-widget", "")?;
-    let theme = match option(&options, "theme").as_deref() {
-        None | Some("auto") => components::Theme::Auto,
-        Some("light") => components::Theme::Light,
-        Some("dark") => components::Theme::Dark,
-        Some(_) => {
-            return Err(JsValue::from_str(
-                "mount: options.theme must be \"light\", \"dark\" or \"auto\"",
-            ));
-        }
-    };
-    let props = CheckoutProps {
-        api_base: api_base.trim_end_matches('/').to_owned().into(),
-        invoice_id: invoice_id.as_str().to_owned().into(),
-        host: Some(element.clone()),
-        on_status,
-        redirect_after,
-        locale: pick_locale(option(&options, "locale")),
-        theme,
-    };
-    let handle = yew::Renderer::<Checkout>::with_root_and_props(container.clone(), props).render();
-    Ok(WidgetHandle {
-        handle: Some(handle),
-        container,
-    })
+    Ok((container, theme))
 }

@@ -48,6 +48,8 @@ pub struct WalletView {
     pub credited: String,
     /// Every deposit, oldest first.
     pub deposits: Vec<DepositView>,
+    /// The hosted page that shows this wallet to the customer (the widget's deposit mode).
+    pub page_url: String,
 }
 
 /// A deposit, as shops and widgets see it.
@@ -219,6 +221,7 @@ impl Checkout {
             blocked: wallet.blocked,
             credited: credited.normalize().to_string(),
             deposits: deposits.iter().map(deposit_view).collect(),
+            page_url: format!("{}/wallet/{}", self.public_url(), wallet.id),
         })
     }
 

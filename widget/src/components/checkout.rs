@@ -55,7 +55,7 @@ pub enum Theme {
 }
 
 impl Theme {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Theme::Auto => "auto",
             Theme::Light => "light",

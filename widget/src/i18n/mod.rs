@@ -217,6 +217,22 @@ pub struct Text {
     pub pay_with: &'static str,
     /// A request failed for lack of connection.
     pub network_error: &'static str,
+    /// Deposit mode: the card's title.
+    pub deposit_title: &'static str,
+    /// Deposit mode: what to send and how often ({0} coin, {1} network).
+    pub deposit_hint: &'static str,
+    /// Deposit mode: what the customer has been credited ({0} amount with its coin).
+    pub credited: &'static str,
+    /// Deposit mode: the heading of the deposits list.
+    pub deposits: &'static str,
+    /// Deposit mode: nothing arrived yet.
+    pub no_deposits: &'static str,
+    /// Deposit mode: a deposit still confirming.
+    pub deposit_confirming: &'static str,
+    /// Deposit mode: a deposit credited.
+    pub deposit_credited: &'static str,
+    /// Deposit mode: the address takes no more deposits.
+    pub wallet_blocked: &'static str,
     /// The headline of each status, in [`InvoiceStatus::ALL`] order.
     pub titles: [&'static str; 12],
     /// What happens next, per status in the same order; empty where the title says it all.

@@ -102,6 +102,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         get(links::open),
         post(buttons::start),
         get(wallets::get),
+        get(pay_page::deposit_page),
     ];
     let public = PUBLIC
         .iter()
@@ -322,7 +323,7 @@ async fn widget_cache(
 }
 
 /// The routes payers' browsers call; see [`router`].
-const PUBLIC: [&str; 8] = [
+const PUBLIC: [&str; 9] = [
     "/v1/invoices/{id}",
     "/v1/invoices/{id}/events",
     "/v1/invoices/{id}/coins",
@@ -331,6 +332,7 @@ const PUBLIC: [&str; 8] = [
     "/l/{id}",
     "/v1/buttons/{id}/invoices",
     "/v1/wallets/{id}",
+    "/wallet/{id}",
 ];
 
 /// What every request goes through, in one layer (each layer costs every request):

@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         super::payouts::list,
         super::payouts::get,
         super::pay_page::page,
+        super::pay_page::deposit_page,
         super::healthz,
         super::readyz,
         super::metrics,

@@ -95,6 +95,75 @@ pub(super) async fn page(
         .into_response()
 }
 
+/// The hosted deposit page: a customer's permanent deposit address and the deposits that reached
+/// it, live (the widget's deposit mode).
+#[utoipa::path(
+    get, path = "/wallet/{id}", tag = "pages",
+    params(
+        ("id" = String, Path, description = "The wallet id"),
+        ("lang" = Option<String>, Query, description = "The customer's language; else the browser's"),
+        ("theme" = Option<String>, Query, description = "`light`, `dark` or `auto`"),
+    ),
+    responses(
+        (status = 200, description = "HTML", content_type = "text/html", body = String),
+        (status = 404, description = "No such wallet (HTML)", content_type = "text/html", body = String),
+    )
+)]
+pub(super) async fn deposit_page(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = page_language(
+        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let found = match id {
+        Ok(Path(id)) => state.checkout.wallet(&id, None).await.ok(),
+        Err(_) => None,
+    };
+    let Some(wallet) = found else {
+        return (
+            StatusCode::NOT_FOUND,
+            Html(shell(&lang, "Deposit address not found", DEPOSIT_NOT_FOUND)),
+        )
+            .into_response();
+    };
+    let theme = query
+        .as_ref()
+        .ok()
+        .and_then(|q| q.theme.as_deref())
+        .filter(|t| matches!(*t, "light" | "dark" | "auto"))
+        .unwrap_or("auto");
+    // Wallet ids are `wal_` and hex digits: safe in an HTML attribute.
+    let body = format!(
+        r#"<main class="pay"><div id="checkout"></div>
+<script src="/widget/embed.js" data-wallet="{}" data-target="checkout" data-theme="{theme}" async></script>
+<noscript><p>This page needs JavaScript to show the deposit address.</p></noscript></main>"#,
+        escape_html(&wallet.id)
+    );
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        Html(shell_with(
+            &lang,
+            "Deposit with crypto",
+            &state.pay_page_extra.head,
+            &body,
+        )),
+    )
+        .into_response()
+}
+
+const DEPOSIT_NOT_FOUND: &str = r#"<main class="pay"><h1>Deposit address not found</h1>
+<p>This link is not valid. Go back to the shop and open your deposit page again.</p></main>"#;
+
 /// Only this shim's scripts run on the pay page (and WebAssembly may compile); nothing is fetched
 /// from elsewhere, no plugin runs, and no other site can frame the page to trick a payer. Inline
 /// styles are allowed: the widget brings its stylesheet with it.

@@ -1,0 +1,93 @@
+//! The widget's deposit mode in Chromium: a customer's deposit page shows the address and a QR
+//! code a wallet reads, then each deposit as the sandbox sends it, without a reload; the card
+//! passes axe's WCAG 2.1 A and AA checks.
+
+use crate::pay_page::{WAIT, assert_qr_carries, screenshot_path};
+use e2e_tests::demo::DemoApp;
+use e2e_tests::webdriver::Browser;
+use serde_json::{Value, json};
+
+const DEPOSITS: &str = "return [...(document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelectorAll('.ckw-deposit') ?? [])].map(d => d.dataset.credited)";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_sees_their_deposits_arrive_on_their_deposit_page() {
+    let app = DemoApp::start().await.unwrap();
+    let wallet: Value = app
+        .http
+        .post(format!("{}/v1/wallets", app.url))
+        .bearer_auth(&app.token)
+        .json(&json!({ "customer": "gamer-1", "currency": "USDT", "network": "tron" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let address = wallet["address"].as_str().unwrap().to_owned();
+    let page = wallet["page_url"].as_str().unwrap().to_owned();
+    assert!(
+        page.ends_with(&format!("/wallet/{}", wallet["id"].as_str().unwrap())),
+        "{page}"
+    );
+
+    let browser = Browser::start().await.unwrap();
+    browser.goto(&page).await.unwrap();
+    browser
+        .wait_for(
+            "the address",
+            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
+            WAIT,
+            |v| v.as_str() == Some(address.as_str()),
+        )
+        .await
+        .unwrap();
+    assert_qr_carries(&browser, &address).await;
+    assert_eq!(browser.eval(DEPOSITS).await.unwrap(), json!([]));
+    browser
+        .eval("window.__notReloaded = true; return true")
+        .await
+        .unwrap();
+
+    for amount in ["25", "5"] {
+        app.sandbox("deposit", json!({ "address": address, "amount": amount }))
+            .await
+            .unwrap();
+    }
+    browser
+        .wait_for("two deposits, credited", DEPOSITS, WAIT, |v| {
+            v == &json!(["true", "true"])
+        })
+        .await
+        .unwrap();
+    let credited = browser
+        .eval("return document.querySelector('[data-checkout-widget]').shadowRoot.querySelector('.ckw-credited').textContent")
+        .await
+        .unwrap();
+    assert!(credited.as_str().unwrap().contains("USDT"), "{credited}");
+    assert_eq!(
+        browser
+            .eval("return window.__notReloaded === true")
+            .await
+            .unwrap(),
+        json!(true),
+        "shown without a reload"
+    );
+    browser
+        .screenshot(&screenshot_path("deposit-page"))
+        .await
+        .unwrap();
+    let violations = e2e_tests::a11y::violations(&browser).await.unwrap();
+    assert!(violations.is_empty(), "{violations:#?}");
+
+    // An unknown wallet: a page saying so.
+    browser
+        .goto(&format!("{}/wallet/wal_000000000000000000000000", app.url))
+        .await
+        .unwrap();
+    let title = browser
+        .eval("return document.querySelector('h1')?.textContent")
+        .await
+        .unwrap();
+    assert_eq!(title, json!("Deposit address not found"));
+    browser.close().await.unwrap();
+}

@@ -1,0 +1,140 @@
+//! Deposit mode: a customer's permanent address for one coin, its QR code, the network warning,
+//! and the deposits as they arrive (the wallet is read again every few seconds while shown).
+
+use super::{CopyButton, Qr, Theme};
+use crate::api::{self, Wallet};
+use crate::format;
+use crate::i18n::{Locale, Text, fill};
+use crate::state::LoadError;
+use gloo_timers::callback::Interval;
+use std::rc::Rc;
+use yew::prelude::*;
+
+const STYLE: &str = include_str!("../style.css");
+
+/// How often the wallet is read again, milliseconds.
+const REFRESH_MS: u32 = 5_000;
+
+/// Properties of [`Deposit`].
+#[derive(Properties, PartialEq, Clone, Debug)]
+pub struct DepositProps {
+    /// The shim's URL; empty for this page's origin.
+    #[prop_or_default]
+    pub api_base: AttrValue,
+    /// `wal_…`.
+    pub wallet_id: AttrValue,
+    /// The customer's language.
+    #[prop_or(Locale::En)]
+    pub locale: Locale,
+    /// Light, dark or the system's.
+    #[prop_or(Theme::Auto)]
+    pub theme: Theme,
+}
+
+/// The deposit card.
+#[component]
+pub fn Deposit(props: &DepositProps) -> Html {
+    let wallet = use_state(|| None::<Rc<Wallet>>);
+    let error = use_state(|| None::<LoadError>);
+    {
+        let (wallet, error) = (wallet.clone(), error.clone());
+        let (api_base, id) = (props.api_base.to_string(), props.wallet_id.to_string());
+        use_effect_with(props.wallet_id.clone(), move |_| {
+            let load = move || {
+                let (wallet, error, api_base, id) =
+                    (wallet.clone(), error.clone(), api_base.clone(), id.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    match api::fetch_wallet(&api_base, &id).await {
+                        Ok(fresh) => {
+                            // Only a change re-renders (and is announced).
+                            if wallet.as_deref() != Some(&fresh) {
+                                wallet.set(Some(Rc::new(fresh)));
+                            }
+                            error.set(None);
+                        }
+                        Err(e) => error.set(Some(e)),
+                    }
+                });
+            };
+            load();
+            let refresh = Interval::new(REFRESH_MS, load);
+            move || drop(refresh)
+        });
+    }
+    let locale = props.locale;
+    let text: Rc<Text> = use_memo(locale, |locale| locale.text());
+    let banner = match (&*error, &*wallet) {
+        (Some(LoadError::NotFound), _) => Some(text.not_found),
+        (Some(_), Some(_)) => Some(text.reconnecting),
+        (Some(_), None) => Some(text.load_failed),
+        (None, _) => None,
+    };
+    let status = match wallet.as_deref() {
+        None => "loading",
+        Some(w) if w.blocked => "blocked",
+        Some(_) => "open",
+    };
+    html! {
+        <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
+            <style>{ STYLE }</style>
+            if let Some(message) = banner {
+                <p class="ckw-banner" role="alert">{ message }</p>
+            }
+            if let Some(wallet) = wallet.as_deref() {
+                { card(wallet, locale, &text) }
+            } else if error.is_none() {
+                <p class="ckw-loading" role="status">{ text.loading }</p>
+            }
+        </div>
+    }
+}
+
+fn card(wallet: &Wallet, locale: Locale, text: &Rc<Text>) -> Html {
+    let coin = &wallet.currency;
+    let network = format::network_name(&wallet.network);
+    let with_coin = |amount: &str| format!("{} {coin}", locale.number(&format::amount(amount)));
+    let body = if wallet.blocked {
+        html! { <p class="ckw-network" role="note">{ text.wallet_blocked }</p> }
+    } else {
+        let open_link = Some(wallet.payment_uri.clone()).filter(|uri| uri.contains(':'));
+        html! {
+            <>
+                <p class="ckw-detail">{ fill(text.deposit_hint, &[coin, &network]) }</p>
+                <p class="ckw-network" role="note">{ fill(text.send_only, &[coin, &network]) }</p>
+                <Qr data={wallet.payment_uri.clone()} label={fill(text.qr_label, &[coin, &wallet.address])} />
+                <div class="ckw-row">
+                    <span class="ckw-label">{ text.address }</span>
+                    <code class="ckw-address" dir="ltr">{ wallet.address.clone() }</code>
+                    <CopyButton value={wallet.address.clone()} label={text.copy_address} text={text.clone()} />
+                </div>
+                if let Some(link) = open_link {
+                    <a class="ckw-wallet" href={link}>{ text.open_wallet }</a>
+                }
+            </>
+        }
+    };
+    html! {
+        <section class="ckw-card" aria-labelledby="ckw-title">
+            <h2 id="ckw-title" class="ckw-status">{ text.deposit_title }</h2>
+            { body }
+            <p class="ckw-credited" role="status" aria-live="polite">
+                { fill(text.credited, &[&with_coin(&wallet.credited)]) }
+            </p>
+            <h3 class="ckw-deposits-title">{ text.deposits }</h3>
+            if wallet.deposits.is_empty() {
+                <p class="ckw-detail">{ text.no_deposits }</p>
+            } else {
+                <ul class="ckw-deposits">
+                    { for wallet.deposits.iter().rev().map(|d| html! {
+                        <li class="ckw-deposit" data-deposit={d.id.clone()} data-credited={d.credited.to_string()}>
+                            <bdi>{ with_coin(&d.amount) }</bdi>
+                            <span class="ckw-deposit-state">
+                                { if d.credited { text.deposit_credited } else { text.deposit_confirming } }
+                            </span>
+                        </li>
+                    }) }
+                </ul>
+            }
+        </section>
+    }
+}
