@@ -226,6 +226,8 @@ pub struct Deposit {
     pub amount: String,
     /// Final and paid: counted.
     pub credited: bool,
+    /// Will not change any more.
+    pub is_final: bool,
 }
 
 /// A static wallet as `GET /v1/wallets/{id}` shows it.
@@ -267,6 +269,7 @@ pub fn wallet_from_js(value: &JsValue) -> Option<Wallet> {
                     id: string(&d, "id")?,
                     amount: string(&d, "amount")?,
                     credited: field(&d, "credited").as_bool()?,
+                    is_final: field(&d, "is_final").as_bool().unwrap_or(false),
                 })
             })
             .collect::<Option<_>>()?,

@@ -100,7 +100,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
     let invoice_id = option(&options, "invoiceId");
     if wallet_id.is_none() && invoice_id.is_none() {
         return Err(JsValue::from_str(
-            "mount: options.invoiceId (or walletId for deposit mode) is required",
+            "mount: options.invoiceId is required (or options.walletId, for deposit mode)",
         ));
     }
     if let Some(wallet_id) = wallet_id {

@@ -271,6 +271,15 @@ fn mount_refuses_bad_options() {
     )
     .unwrap();
     assert!(mount(host(), options.into()).is_err());
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &options,
+        &"walletId".into(),
+        &JsValue::from_str("wal_../../x"),
+    )
+    .unwrap();
+    let error = mount(host(), options.into()).unwrap_err();
+    assert!(error.as_string().unwrap().contains("not a wallet id"));
 }
 
 fn js(code: &str) -> JsValue {

@@ -232,6 +232,7 @@ impl Outbox {
             let body = json!({
                 "type": "payout.updated",
                 "delivery_id": delivery,
+                "status": job.subject_status,
                 "payout": crate::payouts::payout_view(&payout),
             });
             return self.post(&url, &secret, &delivery, &body).await;
@@ -256,9 +257,12 @@ impl Outbox {
             .iter()
             .find(|d| d.id == deposit.gateway_uuid)
             .cloned();
+        // `status` is what this callback tells of; `deposit` and `wallet` are as they stand now
+        // (a late callback may find the deposit further on). Credit once per deposit id.
         let body = json!({
             "type": "wallet.deposit",
             "delivery_id": delivery,
+            "status": job.subject_status,
             "customer": wallet.customer,
             "deposit": deposit_view,
             "wallet": view,

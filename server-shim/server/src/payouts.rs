@@ -171,7 +171,8 @@ impl Checkout {
             })
             .map(|b| b.balance)
             .sum();
-        if amount > balance {
+        // With the fee from the balance, the whole balance is not enough.
+        if amount > balance || (request.is_subtract && amount == balance) {
             return Err(PayoutError::BalanceShort(format!(
                 "the balance holds {} {currency}; this payout needs {}{}",
                 balance.normalize(),
@@ -235,10 +236,22 @@ impl Checkout {
                 | GatewayError::Validation(_)
                 | GatewayError::Rejected(_)),
             ) => {
-                // Nothing was sent: forget it, so a corrected request with the same order id
-                // starts afresh.
-                store.delete_unsent_payout(&payout.id).await?;
-                return Err(e.into());
+                // Refused. But an earlier attempt (a retry's first try, or this payout's first
+                // request) may have reached the gateway: if the gateway knows the payout, keep
+                // it; only a payout it never took is forgotten, so that a corrected request with
+                // the same order id starts afresh.
+                match self
+                    .gateway()
+                    .payout_info(&PaymentRef::OrderId(payout.id.clone()))
+                    .await
+                {
+                    Ok(known) => known,
+                    Err(GatewayError::NotFound(_)) => {
+                        store.delete_unsent_payout(&payout.id).await?;
+                        return Err(e.into());
+                    }
+                    Err(other) => return Err(other.into()),
+                }
             }
             Err(e) => return Err(e.into()),
         };
@@ -268,6 +281,39 @@ impl Checkout {
             .await?
             .filter(|p| p.shop_id == *shop)
             .ok_or(PayoutError::NotFound)
+    }
+
+    /// Payout `id` of `shop`, asked of the gateway again while it is not final (its webhook may
+    /// have been lost); what is stored when the gateway cannot be asked.
+    pub async fn fresh_payout(&self, id: &str, shop: &ShopId) -> Result<PayoutRecord, PayoutError> {
+        let payout = self.payout(id, shop).await?;
+        if payout.is_final || self.gateway().payout_webhook_key().is_none() {
+            return Ok(payout);
+        }
+        match self
+            .gateway()
+            .payout_info(&PaymentRef::OrderId(payout.id.clone()))
+            .await
+        {
+            Ok(fetched) => {
+                self.store()
+                    .update_payout(
+                        &payout.id,
+                        &fetched.uuid,
+                        fetched.status.as_str(),
+                        fetched.txid.as_deref(),
+                        fetched.is_final,
+                        None,
+                        now(),
+                    )
+                    .await?;
+                self.payout(id, shop).await
+            }
+            Err(e) => {
+                tracing::info!(payout = %payout.id, error = %e, "payout not re-read from the gateway");
+                Ok(payout)
+            }
+        }
     }
 
     /// Applies a payout webhook (verified with the payout key): re-reads the payout from the

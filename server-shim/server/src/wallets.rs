@@ -67,6 +67,8 @@ pub struct DepositView {
     pub status: String,
     /// Final and paid: counted in `credited`.
     pub credited: bool,
+    /// The gateway's status will not change any more (credited, or not at all).
+    pub is_final: bool,
     /// When it was first heard of (unix seconds).
     pub received_at: i64,
 }
@@ -257,7 +259,7 @@ impl Checkout {
             || address.len() > 128
             || !address
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b':')
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))
         {
             return Err(WalletError::Checkout(CheckoutError::Invalid(
                 "address must be the refund's destination address".into(),
@@ -323,6 +325,7 @@ impl Checkout {
             currency: body.currency.to_ascii_uppercase(),
             status: body.status.clone(),
             credited,
+            is_final: body.is_final,
             created_at: now(),
             updated_at: now(),
         };
@@ -349,6 +352,7 @@ fn deposit_view(deposit: &DepositRecord) -> DepositView {
         credited_amount: deposit.merchant_amount.normalize().to_string(),
         status: deposit.status.clone(),
         credited: deposit.credited,
+        is_final: deposit.is_final,
         received_at: deposit.created_at,
     }
 }

@@ -34,8 +34,9 @@ pub struct DepositProps {
 /// The deposit card.
 #[component]
 pub fn Deposit(props: &DepositProps) -> Html {
-    let wallet = use_state(|| None::<Rc<Wallet>>);
-    let error = use_state(|| None::<LoadError>);
+    // `_eq`: a poll that finds nothing new does not re-render.
+    let wallet = use_state_eq(|| None::<Rc<Wallet>>);
+    let error = use_state_eq(|| None::<LoadError>);
     {
         let (wallet, error) = (wallet.clone(), error.clone());
         let (api_base, id) = (props.api_base.to_string(), props.wallet_id.to_string());
@@ -46,10 +47,7 @@ pub fn Deposit(props: &DepositProps) -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     match api::fetch_wallet(&api_base, &id).await {
                         Ok(fresh) => {
-                            // Only a change re-renders (and is announced).
-                            if wallet.as_deref() != Some(&fresh) {
-                                wallet.set(Some(Rc::new(fresh)));
-                            }
+                            wallet.set(Some(Rc::new(fresh)));
                             error.set(None);
                         }
                         Err(e) => error.set(Some(e)),
@@ -129,7 +127,12 @@ fn card(wallet: &Wallet, locale: Locale, text: &Rc<Text>) -> Html {
                         <li class="ckw-deposit" data-deposit={d.id.clone()} data-credited={d.credited.to_string()}>
                             <bdi>{ with_coin(&d.amount) }</bdi>
                             <span class="ckw-deposit-state">
-                                { if d.credited { text.deposit_credited } else { text.deposit_confirming } }
+                                { match (d.credited, d.is_final) {
+                                    (true, _) => text.deposit_credited,
+                                    (false, false) => text.deposit_confirming,
+                                    // Final and not credited (failed, or another coin): the shop says why.
+                                    (false, true) => "",
+                                } }
                             </span>
                         </li>
                     }) }

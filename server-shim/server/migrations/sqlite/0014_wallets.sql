@@ -24,6 +24,7 @@ CREATE TABLE wallet_deposits (
     currency         TEXT NOT NULL,
     status           TEXT NOT NULL,
     credited         INTEGER NOT NULL,
+    is_final         INTEGER NOT NULL DEFAULT 0,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );

@@ -89,7 +89,7 @@ pub(super) async fn list(
     Ok(Json(json!({ "payouts": views })))
 }
 
-/// One payout.
+/// One payout; while it is not final, asked of the gateway again (in case its webhook was lost).
 #[utoipa::path(
     get, path = "/v1/payouts/{id}", tag = "payouts",
     params(("id" = String, Path, description = "The payout id")),
@@ -109,6 +109,6 @@ pub(super) async fn get(
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no payout with that id"));
     };
-    let payout = state.checkout.payout(&id, &shop.id).await?;
+    let payout = state.checkout.fresh_payout(&id, &shop.id).await?;
     Ok(Json(payout_view(&payout)))
 }

@@ -190,8 +190,7 @@ pub(super) struct RefundRequest {
         (status = 200, description = "`{\"amount\", \"commission\"}`"),
         (status = 400, description = "No address", body = shim_api::ErrorBody),
         (status = 404, description = "No such wallet of this shop", body = shim_api::ErrorBody),
-        (status = 409, description = "The wallet is not blocked", body = shim_api::ErrorBody),
-        (status = 422, description = "The gateway refused (refunded already, nothing to refund)", body = shim_api::ErrorBody),
+        (status = 409, description = "The wallet is not blocked, or the gateway refused: refunded already, nothing to refund", body = shim_api::ErrorBody),
     )
 )]
 pub(super) async fn refund(

@@ -47,6 +47,8 @@ pub struct DepositRecord {
     pub status: String,
     /// Final and paid: counts in the customer's credit.
     pub credited: bool,
+    /// The gateway's status will not change any more.
+    pub is_final: bool,
     /// When it was first heard of.
     pub created_at: i64,
     /// When it last changed.
@@ -75,6 +77,8 @@ pub struct EventCallback {
     pub kind: String,
     /// The deposit's gateway uuid, or the payout's id.
     pub subject: String,
+    /// The status it reached, which this callback tells of.
+    pub subject_status: String,
     /// Attempts so far.
     pub attempts: i64,
 }
@@ -108,6 +112,7 @@ macro_rules! deposit_row {
             currency: row.try_get("currency")?,
             status: row.try_get("status")?,
             credited: row.try_get::<i32, _>("credited")? != 0,
+            is_final: row.try_get::<i32, _>("is_final")? != 0,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -125,7 +130,7 @@ pub(super) const QUEUE_EVENT: &str = "INSERT INTO event_callbacks (shop_id, kind
 const WALLET_COLUMNS: &str =
     "id, shop_id, customer, currency, network, gateway_uuid, address, blocked, created_at";
 const DEPOSIT_COLUMNS: &str = "gateway_uuid, wallet_id, txid, amount, merchant_amount, currency, \
-    status, credited, created_at, updated_at";
+    status, credited, is_final, created_at, updated_at";
 
 impl Store {
     /// Stores a new wallet, unless the shop has one for that customer and coin: `false` then.
@@ -264,9 +269,10 @@ impl Store {
     }
 
     /// Records what a wallet webhook says of a deposit, in one transaction with what follows:
-    /// a deposit seen for the first time is stored; a known one only moves forward (a credited
-    /// deposit never goes back, an older webhook changes nothing); each change queues a callback
-    /// to the shop when it has a callback URL; and the inbox webhook is marked done.
+    /// a deposit seen for the first time is stored; a known one (by its uuid, or by its
+    /// transaction under another uuid) only moves forward: a final deposit never changes again,
+    /// and a repeated status changes nothing unless it is the final word; each change queues a
+    /// callback to the shop when it has a callback URL; and the inbox webhook is marked done.
     pub async fn record_deposit(
         &self,
         deposit: &DepositRecord,
@@ -278,8 +284,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO wallet_deposits (gateway_uuid, wallet_id, txid, amount, merchant_amount, \
-                 currency, status, credited, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT DO NOTHING",
+                 currency, status, credited, created_at, updated_at, is_final) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT DO NOTHING",
             )
             .bind(&deposit.gateway_uuid)
             .bind(&deposit.wallet_id)
@@ -290,42 +296,68 @@ impl Store {
             .bind(&deposit.status)
             .bind(i32::from(deposit.credited))
             .bind(now)
+            .bind(i32::from(deposit.is_final))
             .execute(&mut *tx)
             .await?
             .rows_affected()
                 == 1;
-            let change = if inserted {
-                DepositChange::New
+            // The entry this deposit is: its own uuid, or the transaction's entry under another.
+            let subject: Option<String> = if inserted {
+                Some(deposit.gateway_uuid.clone())
             } else {
-                // Known (by uuid, or by transaction: the same coins reported twice): only a
-                // status that credits it, or moves it before it is credited, is news.
-                let updated = sqlx::query(
-                    "UPDATE wallet_deposits SET status = $2, credited = $3, merchant_amount = $4, \
-                     updated_at = $5 WHERE gateway_uuid = $1 AND credited = 0 AND status <> $2",
+                sqlx::query(
+                    "SELECT gateway_uuid FROM wallet_deposits WHERE gateway_uuid = $1 \
+                     OR (wallet_id = $2 AND txid = $3) ORDER BY created_at LIMIT 1",
                 )
                 .bind(&deposit.gateway_uuid)
-                .bind(&deposit.status)
-                .bind(i32::from(deposit.credited))
-                .bind(deposit.merchant_amount.to_string())
-                .bind(now)
-                .execute(&mut *tx)
+                .bind(&deposit.wallet_id)
+                .bind(&deposit.txid)
+                .fetch_optional(&mut *tx)
                 .await?
-                .rows_affected();
-                if updated == 1 {
-                    DepositChange::Advanced
-                } else {
-                    DepositChange::Unchanged
+                .map(|row| row.try_get::<String, _>("gateway_uuid"))
+                .transpose()?
+            };
+            let change = match &subject {
+                _ if inserted => DepositChange::New,
+                None => DepositChange::Unchanged,
+                Some(stored) => {
+                    if *stored != deposit.gateway_uuid {
+                        tracing::warn!(deposit = %deposit.gateway_uuid, entry = %stored,
+                            "a deposit reported under a second uuid for the same transaction: one entry");
+                    }
+                    // News only while it is not final, and only if the status moved or this is
+                    // the final word on it.
+                    let updated = sqlx::query(
+                        "UPDATE wallet_deposits SET status = $2, credited = $3, merchant_amount = $4, \
+                         updated_at = $5, is_final = $6, txid = COALESCE(txid, $7) \
+                         WHERE gateway_uuid = $1 AND is_final = 0 AND (status <> $2 OR $6 = 1)",
+                    )
+                    .bind(stored)
+                    .bind(&deposit.status)
+                    .bind(i32::from(deposit.credited))
+                    .bind(deposit.merchant_amount.to_string())
+                    .bind(now)
+                    .bind(i32::from(deposit.is_final))
+                    .bind(&deposit.txid)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if updated == 1 {
+                        DepositChange::Advanced
+                    } else {
+                        DepositChange::Unchanged
+                    }
                 }
             };
-            if change != DepositChange::Unchanged {
+            if let (Some(subject), true) = (&subject, change != DepositChange::Unchanged) {
                 sqlx::query(QUEUE_EVENT)
-                .bind(&shop.0)
-                .bind("deposit")
-                .bind(&deposit.gateway_uuid)
-                .bind(&deposit.status)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                    .bind(&shop.0)
+                    .bind("deposit")
+                    .bind(subject)
+                    .bind(&deposit.status)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
             }
             if let Some((webhook, outcome)) = inbox {
                 sqlx::query(
@@ -354,7 +386,7 @@ impl Store {
         let sql = format!(
             "UPDATE event_callbacks SET next_attempt_at = $2 WHERE id IN (SELECT id FROM event_callbacks \
              WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, shop_id, kind, subject, attempts"
+             RETURNING id, shop_id, kind, subject, subject_status, attempts"
         );
         with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -371,6 +403,7 @@ impl Store {
                         shop_id: ShopId(row.try_get("shop_id")?),
                         kind: row.try_get("kind")?,
                         subject: row.try_get("subject")?,
+                        subject_status: row.try_get("subject_status")?,
                         attempts: row.try_get("attempts")?,
                     })
                 })

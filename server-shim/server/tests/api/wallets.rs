@@ -182,6 +182,67 @@ async fn deposits_on(database: &str) {
     let credited = public(&app, &id).await;
     assert_ne!(credited["credited"], view["credited"]);
 
+    // Paid but not final, then the final word with the same status: credited then.
+    let before: rust_decimal::Decimal = credited["credited"].as_str().unwrap().parse().unwrap();
+    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000002");
+    hook["txid"] = json!("tx-d");
+    hook["is_final"] = json!(false);
+    let early = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    app.post_ipn(early).await;
+    hook["is_final"] = json!(true);
+    let last = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    assert_eq!(app.post_ipn(last).await.1["outcome"], "deposit: paid");
+    let after: rust_decimal::Decimal = public(&app, &id).await["credited"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(after > before, "{before} then {after}");
+
+    // The same transaction under a second uuid, final: it completes the first entry.
+    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000003");
+    hook["txid"] = json!("tx-e");
+    hook["status"] = json!("confirm_check");
+    hook["is_final"] = json!(false);
+    let first = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    app.post_ipn(first).await;
+    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000004");
+    hook["status"] = json!("paid");
+    hook["is_final"] = json!(true);
+    let second = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    assert_eq!(app.post_ipn(second).await.1["outcome"], "deposit: paid");
+    let merged = public(&app, &id).await;
+    let entries: Vec<&Value> = merged["deposits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["txid"] == "tx-e")
+        .collect();
+    assert_eq!(entries.len(), 1, "{merged}");
+    assert_eq!(entries[0]["credited"], true);
+
+    // A final failure, then an older status arriving late: the entry stays final.
+    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000005");
+    hook["txid"] = json!("tx-f");
+    hook["status"] = json!("fail");
+    let failed = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    app.post_ipn(failed).await;
+    hook["status"] = json!("confirm_check");
+    hook["is_final"] = json!(false);
+    let stale = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    assert_eq!(app.post_ipn(stale).await.1["outcome"], "unchanged");
+    let view = public(&app, &id).await;
+    let failed = view["deposits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["txid"] == "tx-f")
+        .unwrap();
+    assert_eq!(
+        (&failed["status"], &failed["credited"], &failed["is_final"]),
+        (&json!("fail"), &json!(false), &json!(true))
+    );
+
     // The shop's list, by customer.
     let (status, list) = call(
         &app,
@@ -417,6 +478,7 @@ async fn the_shop_hears_of_each_deposit_by_signed_callback() {
         .map(|(valid, body)| {
             assert!(valid, "signed with the shop's secret");
             assert_eq!(body["type"], "wallet.deposit");
+            assert_eq!(body["status"], "paid", "the status this callback tells of");
             assert_eq!(body["customer"], "acct-9");
             assert_eq!(body["wallet"]["id"], wallet["id"]);
             assert_eq!(body["deposit"]["credited"], true);
