@@ -1,28 +1,10 @@
 //! Payouts through the sandbox: only for shops the operator allowed, checked against the balance
 //! first, once per order id, moved to their final status by the payout key's webhooks.
 
-use crate::support::TestApp;
+use crate::support::{TestApp, call};
 use serde_json::{Value, json};
 use server_shim::store::Store;
 use std::time::{Duration, Instant};
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .http
-        .request(method, format!("{}{path}", app.url))
-        .bearer_auth(&app.token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 fn payout(order: &str, amount: &str) -> Value {
     json!({ "order_id": order, "amount": amount, "currency": "USDT", "network": "tron",

@@ -228,3 +228,22 @@ impl TestApp {
 pub fn usdt_invoice(order_id: &str, amount: &str) -> Value {
     json!({ "order_id": order_id, "amount": amount, "currency": "USD", "to_currency": "USDT", "network": "tron" })
 }
+
+/// A request with the demo shop's token: the status and the JSON answer (`Null` if none).
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app
+        .http
+        .request(method, format!("{}{path}", app.url))
+        .bearer_auth(&app.token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}

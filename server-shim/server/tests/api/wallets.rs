@@ -2,28 +2,10 @@
 //! credited once whatever the webhooks do, the shop told by signed callbacks, blocking and the
 //! refund of a blocked wallet, and bad requests refused without a trace.
 
-use crate::support::TestApp;
+use crate::support::{TestApp, call};
 use serde_json::{Value, json};
 use shim_gateway::sign_webhook;
 use std::time::{Duration, Instant};
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .http
-        .request(method, format!("{}{path}", app.url))
-        .bearer_auth(&app.token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn create(app: &TestApp, body: Value) -> (u16, Value) {
     call(app, reqwest::Method::POST, "/v1/wallets", Some(body)).await
