@@ -233,8 +233,12 @@ fn start_workers(checkout: &Checkout, settings: &Settings) -> Workers {
     workers.every("reconciler", policy.every, move || {
         let checkout = reconciler.clone();
         async move {
-            if let Err(e) = checkout.reconcile(crate::checkout::now(), &policy).await {
+            let now = crate::checkout::now();
+            if let Err(e) = checkout.reconcile(now, &policy).await {
                 tracing::warn!(error = %e, "reconciliation pass failed");
+            }
+            if let Err(e) = checkout.reconcile_payouts(now, policy.min_recheck).await {
+                tracing::warn!(error = %e, "payout reconciliation pass failed");
             }
         }
     });

@@ -283,6 +283,46 @@ impl Checkout {
             .ok_or(PayoutError::NotFound)
     }
 
+    /// One pass of the payout reconciler: asks the gateway about payouts that are not final and
+    /// quiet for `quiet` seconds (their webhook may have been lost); returns how many it asked.
+    pub async fn reconcile_payouts(&self, now: i64, quiet: i64) -> Result<usize, PayoutError> {
+        if self.gateway().payout_webhook_key().is_none() {
+            return Ok(0);
+        }
+        let stale = self.store().stale_payouts(now - quiet, 20).await?;
+        for payout in &stale {
+            match self
+                .gateway()
+                .payout_info(&PaymentRef::OrderId(payout.id.clone()))
+                .await
+            {
+                Ok(fetched) => {
+                    let changed = self
+                        .store()
+                        .update_payout(
+                            &payout.id,
+                            &fetched.uuid,
+                            fetched.status.as_str(),
+                            fetched.txid.as_deref(),
+                            fetched.is_final,
+                            None,
+                            now,
+                        )
+                        .await?;
+                    if changed {
+                        tracing::info!(payout = %payout.id, status = fetched.status.as_str(), "payout reconciled");
+                    }
+                }
+                Err(GatewayError::Unavailable(e)) => {
+                    tracing::warn!(error = %e, "payout reconciliation: the gateway is unavailable");
+                    break;
+                }
+                Err(e) => tracing::warn!(payout = %payout.id, error = %e, "payout not reconciled"),
+            }
+        }
+        Ok(stale.len())
+    }
+
     /// Payout `id` of `shop`, asked of the gateway again while it is not final (its webhook may
     /// have been lost); what is stored when the gateway cannot be asked.
     pub async fn fresh_payout(&self, id: &str, shop: &ShopId) -> Result<PayoutRecord, PayoutError> {

@@ -157,6 +157,27 @@ impl Store {
         })
     }
 
+    /// Payouts the gateway took that are not final and have not changed since `before`: the
+    /// reconciler asks about them, in case a webhook was lost. Oldest first, `limit` at most.
+    pub async fn stale_payouts(
+        &self,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<PayoutRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE is_final = 0 AND gateway_uuid IS NOT NULL \
+             AND updated_at < $1 ORDER BY updated_at LIMIT $2"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(before)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| payout_row!(row)).collect()
+        })
+    }
+
     /// Forgets payout `id` if the gateway never took it (a refused request), so that a corrected
     /// request with the same order id starts afresh.
     pub async fn delete_unsent_payout(&self, id: &str) -> Result<(), StoreError> {

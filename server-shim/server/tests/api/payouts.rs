@@ -246,3 +246,61 @@ async fn bad_payout_requests_are_refused_and_make_nothing() {
     assert_eq!(status, 404);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
+    let dir = std::env::temp_dir().join(format!("shim-payouts-lost-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let eager = server_shim::checkout::ReconcilePolicy {
+        every: Duration::from_millis(200),
+        min_recheck: 0,
+        max_recheck: 0,
+    };
+    let app = TestApp::spawn_with(&db, eager).await;
+    let store = Store::connect(&db).await.unwrap();
+    store.set_payouts_allowed("demo", true).await.unwrap();
+    let (_, wallet) = call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/wallets",
+        Some(json!({ "customer": "treasury", "currency": "USDT", "network": "tron" })),
+    )
+    .await;
+    app.sandbox(
+        "deposit",
+        json!({ "address": wallet["address"], "amount": "50" }),
+    )
+    .await;
+    let (status, sent) = call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/payouts",
+        Some(payout("lost-1", "10")),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    let id = sent["id"].as_str().unwrap().to_owned();
+
+    // The gateway pays it, but its webhook never arrives.
+    app.sandbox("webhooks/outage", json!({ "lost": true }))
+        .await;
+    app.sandbox("payout", json!({ "order_id": id, "result": "paid" }))
+        .await;
+    // Read from the store, not through GET /v1/payouts/{id} (which asks the gateway itself).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let payout = store.payout(&id).await.unwrap().unwrap();
+        if payout.is_final {
+            assert_eq!(payout.status, "paid");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the reconciler did not finish it: {payout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
