@@ -11,7 +11,7 @@ use crate::domain::{Shop, ShopId, currency_code, network_code, parse_amount, tex
 use crate::store::{NewWebhook, PayoutRecord};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use shim_gateway::{BalanceOwner, CreatePayout, GatewayError, PaymentRef};
+use shim_gateway::{BalanceOwner, CreatePayout, GatewayError, GatewayPayout, PaymentRef};
 
 /// `POST /v1/payouts`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -240,11 +240,7 @@ impl Checkout {
                 // request) may have reached the gateway: if the gateway knows the payout, keep
                 // it; only a payout it never took is forgotten, so that a corrected request with
                 // the same order id starts afresh.
-                match self
-                    .gateway()
-                    .payout_info(&PaymentRef::OrderId(payout.id.clone()))
-                    .await
-                {
+                match self.ask_gateway(&payout).await {
                     Ok(known) => known,
                     Err(GatewayError::NotFound(_)) => {
                         store.delete_unsent_payout(&payout.id).await?;
@@ -255,23 +251,42 @@ impl Checkout {
             }
             Err(e) => return Err(e.into()),
         };
-        store
-            .update_payout(
-                &payout.id,
-                &sent.uuid,
-                sent.status.as_str(),
-                sent.txid.as_deref(),
-                sent.is_final,
-                None,
-                now(),
-            )
-            .await?;
+        self.record(&payout.id, &sent, None, now()).await?;
         tracing::info!(payout = %payout.id, status = sent.status.as_str(), "payout sent to the gateway");
         let payout = store
             .payout(&payout.id)
             .await?
             .ok_or(PayoutError::NotFound)?;
         Ok((payout, created))
+    }
+
+    /// The gateway's word on `payout`.
+    async fn ask_gateway(&self, payout: &PayoutRecord) -> Result<GatewayPayout, GatewayError> {
+        self.gateway()
+            .payout_info(&PaymentRef::OrderId(payout.id.clone()))
+            .await
+    }
+
+    /// Records what the gateway says of payout `id` (see [`crate::store::Store::update_payout`]):
+    /// `true` if it changed.
+    async fn record(
+        &self,
+        id: &str,
+        fetched: &GatewayPayout,
+        inbox: Option<(i64, &str)>,
+        now: i64,
+    ) -> Result<bool, crate::store::StoreError> {
+        self.store()
+            .update_payout(
+                id,
+                &fetched.uuid,
+                fetched.status.as_str(),
+                fetched.txid.as_deref(),
+                fetched.is_final,
+                inbox,
+                now,
+            )
+            .await
     }
 
     /// Payout `id` of `shop`.
@@ -291,25 +306,9 @@ impl Checkout {
         }
         let stale = self.store().stale_payouts(now - quiet, 20).await?;
         for payout in &stale {
-            match self
-                .gateway()
-                .payout_info(&PaymentRef::OrderId(payout.id.clone()))
-                .await
-            {
+            match self.ask_gateway(payout).await {
                 Ok(fetched) => {
-                    let changed = self
-                        .store()
-                        .update_payout(
-                            &payout.id,
-                            &fetched.uuid,
-                            fetched.status.as_str(),
-                            fetched.txid.as_deref(),
-                            fetched.is_final,
-                            None,
-                            now,
-                        )
-                        .await?;
-                    if changed {
+                    if self.record(&payout.id, &fetched, None, now).await? {
                         tracing::info!(payout = %payout.id, status = fetched.status.as_str(), "payout reconciled");
                     }
                 }
@@ -330,23 +329,9 @@ impl Checkout {
         if payout.is_final || self.gateway().payout_webhook_key().is_none() {
             return Ok(payout);
         }
-        match self
-            .gateway()
-            .payout_info(&PaymentRef::OrderId(payout.id.clone()))
-            .await
-        {
+        match self.ask_gateway(&payout).await {
             Ok(fetched) => {
-                self.store()
-                    .update_payout(
-                        &payout.id,
-                        &fetched.uuid,
-                        fetched.status.as_str(),
-                        fetched.txid.as_deref(),
-                        fetched.is_final,
-                        None,
-                        now(),
-                    )
-                    .await?;
+                self.record(&payout.id, &fetched, None, now()).await?;
                 self.payout(id, shop).await
             }
             Err(e) => {
@@ -367,11 +352,7 @@ impl Checkout {
             tracing::warn!(order_id = %hook.order_id, "webhook for a payout the shim never made");
             return Ok((IpnOutcome::UnknownInvoice, false));
         };
-        let fetched = match self
-            .gateway()
-            .payout_info(&PaymentRef::OrderId(payout.id.clone()))
-            .await
-        {
+        let fetched = match self.ask_gateway(&payout).await {
             Ok(fetched) => fetched,
             Err(e @ GatewayError::Unavailable(_)) => return Err(IpnError::GatewayUnavailable(e)),
             Err(e) => return Err(IpnError::Gateway(e)),
@@ -379,16 +360,7 @@ impl Checkout {
         let status = fetched.status.as_str().to_owned();
         let outcome = format!("payout {status}");
         let changed = self
-            .store()
-            .update_payout(
-                &payout.id,
-                &fetched.uuid,
-                &status,
-                fetched.txid.as_deref(),
-                fetched.is_final,
-                Some((inbox, &outcome)),
-                now(),
-            )
+            .record(&payout.id, &fetched, Some((inbox, &outcome)), now())
             .await?;
         tracing::info!(payout = %payout.id, %status, changed, "payout webhook");
         let outcome = if changed {

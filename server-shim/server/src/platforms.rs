@@ -302,11 +302,8 @@ impl PlatformConfig {
         else {
             return Ok(None);
         };
-        let admin = admin_url
-            .clone()
-            .unwrap_or_else(|| format!("https://{shop}"));
         Shopify::new(
-            &admin,
+            &shopify_admin(shop, admin_url.as_deref()),
             api_version,
             Access::Token(app.access_token.clone().into()),
         )
@@ -361,16 +358,18 @@ impl PlatformConfig {
                 admin_url,
                 ..
             } => Ok(Adapter::Shopify(Shopify::new(
-                admin_url
-                    .clone()
-                    .unwrap_or_else(|| format!("https://{shop}"))
-                    .as_str(),
+                &shopify_admin(shop, admin_url.as_deref()),
                 api_version,
                 self.shopify_access()
                     .ok_or_else(|| AdapterError::Refused("no Shopify access configured".into()))?,
             )?)),
         }
     }
+}
+
+/// Where a Shopify shop's APIs are: at its myshopify.com domain, unless an emulator stands in.
+fn shopify_admin(shop: &str, admin_url: Option<&str>) -> String {
+    admin_url.map_or_else(|| format!("https://{shop}"), str::to_owned)
 }
 
 /// A connected platform's adapter.

@@ -55,12 +55,7 @@ pub(super) async fn page(
         )
             .into_response();
     };
-    let theme = query
-        .as_ref()
-        .ok()
-        .and_then(|q| q.theme.as_deref())
-        .filter(|t| matches!(*t, "light" | "dark" | "auto"))
-        .unwrap_or("auto");
+    let theme = page_theme(&query);
     // Opened from a payment link: what is paid for, and to whom, above the widget.
     let link_header = match query.as_ref().ok().and_then(|q| q.link.as_deref()) {
         Some(link) => link_header(&state, link, &record).await,
@@ -79,20 +74,7 @@ pub(super) async fn page(
         ));
     }
     body.push_str("</main>");
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
-            (header::X_FRAME_OPTIONS, "DENY"),
-        ],
-        Html(shell_with(
-            &lang,
-            "Pay with crypto",
-            &state.pay_page_extra.head,
-            &body,
-        )),
-    )
-        .into_response()
+    hosted(&state, &lang, "Pay with crypto", &body)
 }
 
 /// The hosted deposit page: a customer's permanent deposit address and the deposits that reached
@@ -132,12 +114,7 @@ pub(super) async fn deposit_page(
         )
             .into_response();
     };
-    let theme = query
-        .as_ref()
-        .ok()
-        .and_then(|q| q.theme.as_deref())
-        .filter(|t| matches!(*t, "light" | "dark" | "auto"))
-        .unwrap_or("auto");
+    let theme = page_theme(&query);
     // Wallet ids are `wal_` and hex digits: safe in an HTML attribute.
     let body = format!(
         r#"<main class="pay"><div id="checkout"></div>
@@ -145,24 +122,35 @@ pub(super) async fn deposit_page(
 <noscript><p>This page needs JavaScript to show the deposit address.</p></noscript></main>"#,
         escape_html(&wallet.id)
     );
+    hosted(&state, &lang, "Deposit with crypto", &body)
+}
+
+const DEPOSIT_NOT_FOUND: &str = r#"<main class="pay"><h1>Deposit address not found</h1>
+<p>This link is not valid. Go back to the shop and open your deposit page again.</p></main>"#;
+
+/// The `?theme=` asked for, if it is one the widget knows; else `auto`.
+fn page_theme<E>(query: &Result<Query<PageQuery>, E>) -> &str {
+    query
+        .as_ref()
+        .ok()
+        .and_then(|q| q.theme.as_deref())
+        .filter(|t| matches!(*t, "light" | "dark" | "auto"))
+        .unwrap_or("auto")
+}
+
+/// A hosted page around the widget, with its headers: no caching, only this shim's scripts, no
+/// framing.
+fn hosted(state: &AppState, lang: &str, title: &str, body: &str) -> Response {
     (
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
-        Html(shell_with(
-            &lang,
-            "Deposit with crypto",
-            &state.pay_page_extra.head,
-            &body,
-        )),
+        Html(shell_with(lang, title, &state.pay_page_extra.head, body)),
     )
         .into_response()
 }
-
-const DEPOSIT_NOT_FOUND: &str = r#"<main class="pay"><h1>Deposit address not found</h1>
-<p>This link is not valid. Go back to the shop and open your deposit page again.</p></main>"#;
 
 /// Only this shim's scripts run on the pay page (and WebAssembly may compile); nothing is fetched
 /// from elsewhere, no plugin runs, and no other site can frame the page to trick a payer. Inline

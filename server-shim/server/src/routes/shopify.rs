@@ -145,16 +145,7 @@ pub(super) async fn proxy_pay(
 
 /// Where the buyer of `order` goes: the pay page of its invoice, made if need be.
 async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &str) -> Response {
-    let (
-        PlatformConfig::Shopify {
-            shop: domain,
-            api_version,
-            admin_url,
-            ..
-        },
-        Some(access),
-    ) = (&shop.config, shop.config.shopify_access())
-    else {
+    let PlatformConfig::Shopify { shop: domain, .. } = &shop.config else {
         return page(StatusCode::NOT_FOUND, "No such shop.", BACK);
     };
     let no_order = || {
@@ -164,11 +155,9 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
             "Open the payment link from your order's page.",
         )
     };
-    let admin = admin_url
-        .clone()
-        .unwrap_or_else(|| format!("https://{domain}"));
-    let shopify = match Shopify::new(&admin, api_version, access) {
-        Ok(shopify) => shopify,
+    let shopify = match shop.config.shopify() {
+        Ok(Some(shopify)) => shopify,
+        Ok(None) => return page(StatusCode::NOT_FOUND, "No such shop.", BACK),
         Err(e) => return ApiError::internal(&e).into_response(),
     };
     if order_gid(order).is_none() {

@@ -352,6 +352,10 @@ pub enum SessionKey<'a> {
     Invoice(&'a InvoiceId),
 }
 
+/// Marks inbox webhook `$1` done with outcome `$2` at `$3`, in the transaction of the change it
+/// made.
+const MARK_WEBHOOK_DONE: &str = "UPDATE webhook_inbox SET attempts = attempts + 1, outcome = $2, processed_at = $3 WHERE id = $1";
+
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
@@ -991,9 +995,7 @@ impl Store {
             }
             // The webhook that brought the change is done in the same breath.
             if let Some((webhook, outcome)) = inbox.as_ref().filter(|_| affected == 1) {
-                sqlx::query(
-                    "UPDATE webhook_inbox SET attempts = attempts + 1, outcome = $2, processed_at = $3 WHERE id = $1",
-                )
+                sqlx::query(MARK_WEBHOOK_DONE)
                 .bind(webhook)
                 .bind(outcome)
                 .bind(now)

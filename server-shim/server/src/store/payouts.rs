@@ -1,7 +1,7 @@
 //! Payouts from the merchant's balance, and which shops may make them.
 
 use super::wallets::QUEUE_EVENT;
-use super::{Store, StoreError, decimal};
+use super::{MARK_WEBHOOK_DONE, Store, StoreError, decimal};
 use crate::domain::ShopId;
 use rust_decimal::Decimal;
 use sqlx::Row;
@@ -237,9 +237,7 @@ impl Store {
                     .await?;
             }
             if let Some((webhook, outcome)) = inbox {
-                sqlx::query(
-                    "UPDATE webhook_inbox SET attempts = attempts + 1, outcome = $2, processed_at = $3 WHERE id = $1",
-                )
+                sqlx::query(MARK_WEBHOOK_DONE)
                 .bind(webhook)
                 .bind(outcome)
                 .bind(now)

@@ -1,6 +1,6 @@
 //! Static deposit addresses, what reaches them, and the callbacks that tell shops.
 
-use super::{Store, StoreError, decimal};
+use super::{MARK_WEBHOOK_DONE, Store, StoreError, decimal};
 use crate::domain::ShopId;
 use rust_decimal::Decimal;
 use sqlx::Row;
@@ -360,9 +360,7 @@ impl Store {
                     .await?;
             }
             if let Some((webhook, outcome)) = inbox {
-                sqlx::query(
-                    "UPDATE webhook_inbox SET attempts = attempts + 1, outcome = $2, processed_at = $3 WHERE id = $1",
-                )
+                sqlx::query(MARK_WEBHOOK_DONE)
                 .bind(webhook)
                 .bind(outcome)
                 .bind(now)
