@@ -27,6 +27,8 @@
   const data = script.dataset;
   const src = new URL(script.src, document.baseURI);
   const apiBase = (data.apiBase || src.origin).replace(/\/+$/, "");
+  // The widget's other files (its languages) are beside this one.
+  const assetBase = new URL(".", src).href;
   let host = data.target && document.getElementById(data.target);
   if (!host) {
     host = document.createElement("div");
@@ -40,6 +42,7 @@
     }));
   const options = (invoiceId) => ({
     apiBase,
+    assetBase,
     invoiceId,
     locale: data.locale,
     theme: data.theme,
@@ -56,7 +59,7 @@
     }
     const mountOptions = data.invoice
       ? options(data.invoice)
-      : { apiBase, walletId: data.wallet, locale: data.locale, theme: data.theme };
+      : { apiBase, assetBase, walletId: data.wallet, locale: data.locale, theme: data.theme };
     load()
       .then((widget) => widget.mount(host, mountOptions))
       .catch((error) => {

@@ -102,6 +102,14 @@ async fn fetch_json(
     Ok((status, json))
 }
 
+/// One of the widget's own JSON files (a language's words); `None` if it cannot be had.
+pub async fn fetch_asset_json(url: &str) -> Option<JsValue> {
+    match fetch_json("GET", url, None).await {
+        Ok((200, json)) if json.is_object() => Some(json),
+        _ => None,
+    }
+}
+
 /// `GET {api_base}/v1/invoices/{id}`.
 pub async fn fetch_invoice(api_base: &str, invoice_id: &str) -> Result<InvoiceView, LoadError> {
     match fetch_json("GET", &format!("{api_base}/v1/invoices/{invoice_id}"), None).await? {

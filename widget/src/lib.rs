@@ -81,8 +81,10 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 
 /// Mounts the widget into `element`.
 ///
-/// `options`: `{ invoiceId, apiBase?, locale?, theme?, onStatus?, redirectAfterSeconds? }`. `apiBase` is
-/// the shim's URL (default: this page's origin). `locale` is a language tag (`de`, `pt-BR`, `ar`);
+/// `options`: `{ invoiceId, apiBase?, assetBase?, locale?, theme?, onStatus?, redirectAfterSeconds? }`.
+/// `apiBase` is the shim's URL (default: this page's origin). `assetBase` is where the widget's
+/// files are served (default: `{apiBase}/widget`); languages other than English are fetched from
+/// there. `locale` is a language tag (`de`, `pt-BR`, `ar`);
 /// without it, the page's `<html lang>` or the browser's languages decide, else English. `theme` is
 /// `"light"`, `"dark"` or `"auto"` (the default: the payer's system setting). The widget renders
 /// in `element`'s shadow root; colours, radius and font follow the CSS custom properties
@@ -92,7 +94,7 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 /// `checkout:status` event. After a successful payment the payer goes to the invoice's
 /// `url_success` after `redirectAfterSeconds` (default 5; 0 stays on the page).
 ///
-/// Deposit mode: `{ walletId, apiBase?, locale?, theme? }` shows a customer's permanent deposit
+/// Deposit mode: `{ walletId, apiBase?, assetBase?, locale?, theme? }` shows a customer's permanent deposit
 /// address (`wal_…`, from `POST /v1/wallets`), its QR code and the deposits as they arrive.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
@@ -110,12 +112,10 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
             ));
         }
         let (container, theme) = prepare(&element, &options)?;
+        let (api_base, assets) = bases(&options);
         let props = components::DepositProps {
-            api_base: option(&options, "apiBase")
-                .unwrap_or_default()
-                .trim_end_matches('/')
-                .to_owned()
-                .into(),
+            api_base: api_base.into(),
+            assets: assets.into(),
             wallet_id: wallet_id.into(),
             locale: pick_locale(option(&options, "locale")),
             theme,
@@ -132,7 +132,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
     let invoice_id = InvoiceId::parse(&invoice_id).ok_or_else(|| {
         JsValue::from_str("mount: options.invoiceId is not an invoice id (inv_...)")
     })?;
-    let api_base = option(&options, "apiBase").unwrap_or_default();
+    let (api_base, assets) = bases(&options);
     let on_status = js_sys::Reflect::get(&options, &JsValue::from_str("onStatus"))
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
@@ -144,7 +144,8 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         });
     let (container, theme) = prepare(&element, &options)?;
     let props = CheckoutProps {
-        api_base: api_base.trim_end_matches('/').to_owned().into(),
+        api_base: api_base.into(),
+        assets: assets.into(),
         invoice_id: invoice_id.as_str().to_owned().into(),
         host: Some(element.clone()),
         on_status,
@@ -157,6 +158,19 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         handle: Some(WidgetRoot::Checkout(handle)),
         container,
     })
+}
+
+/// The shim's URL and where the widget's files are, from the options, without trailing slashes.
+fn bases(options: &JsValue) -> (String, String) {
+    let api_base = option(options, "apiBase")
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    let assets = option(options, "assetBase").map_or_else(
+        || format!("{api_base}/widget"),
+        |assets| assets.trim_end_matches('/').to_owned(),
+    );
+    (api_base, assets)
 }
 
 /// The container the widget renders into, in `element`'s shadow root (the page's styles cannot

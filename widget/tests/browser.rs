@@ -71,6 +71,13 @@ fn view(status: InvoiceStatus) -> InvoiceView {
     }
 }
 
+/// Gives the widget `locale`'s words from its file, as fetching it would.
+fn install_words(locale: Locale, json: &str) {
+    if !locale.is_loaded() {
+        assert!(locale.install(&js_sys::JSON::parse(json).unwrap()));
+    }
+}
+
 fn render(status: InvoiceStatus) -> (web_sys::Element, yew::AppHandle<InvoiceCard>) {
     render_view(view(status), Locale::En)
 }
@@ -94,6 +101,8 @@ fn render_view(
 
 #[wasm_bindgen_test]
 async fn the_widget_speaks_the_payers_language() {
+    install_words(Locale::De, include_str!("../locales/de.json"));
+    install_words(Locale::Ar, include_str!("../locales/ar.json"));
     let (host, handle) = render_view(view(InvoiceStatus::Pending), Locale::De);
     assert!(appears(&host, ".ckw-amount", 2_000).await);
     assert_eq!(text(&host, ".ckw-amount").as_deref(), Some("0,00025 BTC"));
@@ -234,6 +243,26 @@ async fn final_statuses_hide_the_address_and_offer_the_way_back() {
         assert_eq!(href, back, "{status}");
         handle.destroy();
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_language_that_cannot_be_fetched_leaves_english() {
+    let host = host();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"invoiceId".into(), &"inv_abc".into()).unwrap();
+    js_sys::Reflect::set(&options, &"apiBase".into(), &"http://127.0.0.1:9".into()).unwrap();
+    js_sys::Reflect::set(&options, &"locale".into(), &"vi".into()).unwrap();
+    let mut handle = mount(host.clone(), options.into()).unwrap();
+    let inside = widget_root(&host);
+    assert!(appears(&inside, ".ckw-banner", 5_000).await);
+    let card = inside.query_selector(".ckw").unwrap().unwrap();
+    assert_eq!(card.get_attribute("lang").as_deref(), Some("vi"));
+    assert!(
+        text(&inside, ".ckw-banner").unwrap().contains("Retrying"),
+        "English, since http://127.0.0.1:9/widget/locales/vi.<hash>.json cannot be had"
+    );
+    assert!(!Locale::Vi.is_loaded(), "a later mount tries again");
+    handle.destroy();
 }
 
 #[wasm_bindgen_test]

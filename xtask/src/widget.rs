@@ -69,6 +69,35 @@ struct Assets {
     embed: String,
     js: String,
     wasm: String,
+    /// The translations (`locales/de.<hash>.json`), of which a payer loads at most one.
+    locales: Vec<String>,
+}
+
+/// Copies the translations in `widget/locales/` to `dist/locales/`, under the content-hashed
+/// names the widget asks for (it computes the same hash of the same bytes when it is built).
+fn copy_locales(root: &Path, dist: &Path) -> Result<Vec<String>> {
+    let source = root.join("widget/locales");
+    std::fs::create_dir_all(dist.join("locales"))?;
+    let mut names = Vec::new();
+    for entry in
+        std::fs::read_dir(&source).with_context(|| format!("reading {}", source.display()))?
+    {
+        let path = entry?.path();
+        let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !file.ends_with(".json") {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        let name = format!("locales/{}", hashed_name(file, &bytes));
+        std::fs::write(dist.join(&name), &bytes)?;
+        names.push(name);
+    }
+    names.sort();
+    Ok(names)
 }
 
 /// Renames, minifies, links and precompresses the freshly built files in `dist`.
@@ -106,23 +135,20 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
     minify(tools, &dist.join("embed.src.js"), &dist.join("embed.js"))?;
     std::fs::remove_file(dist.join("embed.src.js"))?;
 
+    let locales = copy_locales(root, dist)?;
     let manifest = serde_json::json!({
         "embed.js": "embed.js",
         "checkout.js": js,
         "checkout_bg.wasm": wasm,
+        "locales": locales,
     });
     std::fs::write(
         dist.join("manifest.json"),
         serde_json::to_vec_pretty(&manifest)?,
     )?;
 
-    for name in [
-        "embed.js",
-        "checkout.js",
-        js.as_str(),
-        wasm.as_str(),
-        "manifest.json",
-    ] {
+    let files = ["embed.js", "checkout.js", &js, &wasm, "manifest.json"];
+    for name in files.into_iter().chain(locales.iter().map(String::as_str)) {
         let bytes = std::fs::read(dist.join(name))?;
         std::fs::write(dist.join(format!("{name}.gz")), gzip(&bytes)?)?;
         std::fs::write(dist.join(format!("{name}.br")), brotli(&bytes)?)?;
@@ -131,10 +157,22 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
         embed: "embed.js".into(),
         js,
         wasm,
+        locales,
     })
 }
 
-/// Prints what a payer downloads: each file raw, gzip and brotli.
+/// A file's size raw, gzip and brotli.
+fn sizes(dist: &Path, name: &str) -> Result<(u64, u64, u64)> {
+    let size = |name: &str| Ok::<_, anyhow::Error>(std::fs::metadata(dist.join(name))?.len());
+    Ok((
+        size(name)?,
+        size(&format!("{name}.gz"))?,
+        size(&format!("{name}.br"))?,
+    ))
+}
+
+/// Prints what a payer downloads: each file raw, gzip and brotli; the code every payer loads,
+/// and the largest translation, which a payer reading that language loads besides.
 fn report(dist: &Path, assets: &Assets) -> Result<()> {
     println!(
         "\n    widget assets in {} (what a payer's browser loads):",
@@ -146,15 +184,33 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
     );
     let mut totals = (0, 0, 0);
     for name in [&assets.embed, &assets.js, &assets.wasm] {
-        let raw = std::fs::metadata(dist.join(name))?.len();
-        let gz = std::fs::metadata(dist.join(format!("{name}.gz")))?.len();
-        let br = std::fs::metadata(dist.join(format!("{name}.br")))?.len();
+        let (raw, gz, br) = sizes(dist, name)?;
         totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
         println!("    {name:<30} {raw:>9} {gz:>9} {br:>9}");
     }
     println!(
-        "    {:<30} {:>9} {:>9} {:>9}   (budget: 85 KB = 87040 B compressed)",
+        "    {:<30} {:>9} {:>9} {:>9}   (an English-reading payer)",
         "total", totals.0, totals.1, totals.2
+    );
+    let mut largest = (String::new(), (0, 0, 0));
+    for name in &assets.locales {
+        let sizes = sizes(dist, name)?;
+        if sizes.1 > largest.1.1 {
+            largest = (name.clone(), sizes);
+        }
+    }
+    let (name, (raw, gz, br)) = largest;
+    println!(
+        "    {:<30} {raw:>9} {gz:>9} {br:>9}   (the largest of {} translations)",
+        name.trim_start_matches("locales/"),
+        assets.locales.len()
+    );
+    println!(
+        "    {:<30} {:>9} {:>9} {:>9}   (budget: 85 KB = 87040 B compressed)",
+        "total, with that translation",
+        totals.0 + raw,
+        totals.1 + gz,
+        totals.2 + br
     );
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The root component: loads the invoice, keeps it fresh, counts down, and shows what it has.
 
-use super::InvoiceCard;
+use super::{InvoiceCard, use_language};
 use crate::api::{LiveInvoice, fetch_invoice};
 use crate::i18n::{Locale, fill};
 use crate::state::{Action, LoadError, State};
@@ -23,6 +23,10 @@ const STYLE: &str = include_str!("../style.css");
 pub struct CheckoutProps {
     /// The shim's URL, without a trailing slash; empty for this page's origin.
     pub api_base: AttrValue,
+    /// Where the widget's files are served, without a trailing slash: languages other than
+    /// English are fetched from there.
+    #[prop_or_default]
+    pub assets: AttrValue,
     /// The invoice to show.
     pub invoice_id: AttrValue,
     /// The element the widget is mounted in: status changes are dispatched on it as
@@ -180,6 +184,8 @@ async fn poll(
 #[component]
 pub fn Checkout(props: &CheckoutProps) -> Html {
     let state = use_reducer(State::default);
+    // The words load while the invoice does.
+    let words = use_language(props.locale, props.assets.clone());
     {
         let dispatcher = state.dispatcher();
         use_effect_with(
@@ -314,19 +320,23 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
     html! {
         <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
             <style>{ STYLE }</style>
-            if let Some(text) = banner {
-                <p class="ckw-banner" role="alert">{ text }</p>
-            }
-            if let Some(view) = &state.view {
-                <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} {locale}
-                    api_base={props.api_base.clone()} {on_view} />
-                if redirect.is_some() {
-                    <p class="ckw-redirect" role="status">
-                        { fill(text.redirecting, &[&locale.number(&props.redirect_after.to_string())]) }
-                    </p>
+            if !words {
+                <p class="ckw-loading" role="status" aria-busy="true">{ "…" }</p>
+            } else {
+                if let Some(text) = banner {
+                    <p class="ckw-banner" role="alert">{ text }</p>
                 }
-            } else if state.error.is_none() {
-                <p class="ckw-loading" role="status">{ text.loading }</p>
+                if let Some(view) = &state.view {
+                    <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} {locale}
+                        api_base={props.api_base.clone()} {on_view} />
+                    if redirect.is_some() {
+                        <p class="ckw-redirect" role="status">
+                            { fill(text.redirecting, &[&locale.number(&props.redirect_after.to_string())]) }
+                        </p>
+                    }
+                } else if state.error.is_none() {
+                    <p class="ckw-loading" role="status">{ text.loading }</p>
+                }
             }
         </div>
     }

@@ -1,7 +1,7 @@
 //! Deposit mode: a customer's permanent address for one coin, its QR code, the network warning,
 //! and the deposits as they arrive (the wallet is read again every few seconds while shown).
 
-use super::{CopyButton, Qr, Theme};
+use super::{CopyButton, Qr, Theme, use_language};
 use crate::api::{self, Wallet};
 use crate::format;
 use crate::i18n::{Locale, Text, fill};
@@ -21,6 +21,9 @@ pub struct DepositProps {
     /// The shim's URL; empty for this page's origin.
     #[prop_or_default]
     pub api_base: AttrValue,
+    /// Where the widget's files are served (see [`super::CheckoutProps::assets`]).
+    #[prop_or_default]
+    pub assets: AttrValue,
     /// `wal_…`.
     pub wallet_id: AttrValue,
     /// The customer's language.
@@ -36,6 +39,7 @@ pub struct DepositProps {
 pub fn Deposit(props: &DepositProps) -> Html {
     // `_eq`: a poll that finds nothing new does not re-render.
     let wallet = use_state_eq(|| None::<Rc<Wallet>>);
+    let words = use_language(props.locale, props.assets.clone());
     let error = use_state_eq(|| None::<LoadError>);
     {
         let (wallet, error) = (wallet.clone(), error.clone());
@@ -60,7 +64,7 @@ pub fn Deposit(props: &DepositProps) -> Html {
         });
     }
     let locale = props.locale;
-    let text: Rc<Text> = use_memo(locale, |locale| locale.text());
+    let text: Rc<Text> = use_memo((locale, words), |(locale, _)| locale.text());
     let banner = match (&*error, &*wallet) {
         (Some(LoadError::NotFound), _) => Some(text.not_found),
         (Some(_), Some(_)) => Some(text.reconnecting),
@@ -75,13 +79,17 @@ pub fn Deposit(props: &DepositProps) -> Html {
     html! {
         <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
             <style>{ STYLE }</style>
-            if let Some(message) = banner {
-                <p class="ckw-banner" role="alert">{ message }</p>
-            }
-            if let Some(wallet) = wallet.as_deref() {
-                { card(wallet, locale, &text) }
-            } else if error.is_none() {
-                <p class="ckw-loading" role="status">{ text.loading }</p>
+            if !words {
+                <p class="ckw-loading" role="status" aria-busy="true">{ "…" }</p>
+            } else {
+                if let Some(message) = banner {
+                    <p class="ckw-banner" role="alert">{ message }</p>
+                }
+                if let Some(wallet) = wallet.as_deref() {
+                    { card(wallet, locale, &text) }
+                } else if error.is_none() {
+                    <p class="ckw-loading" role="status">{ text.loading }</p>
+                }
             }
         </div>
     }

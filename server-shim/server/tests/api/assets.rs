@@ -18,8 +18,10 @@ async fn shim_with_widget(dir: &std::path::Path) -> String {
 async fn widget_files_are_precompressed_and_cached_by_name() {
     let dir = std::env::temp_dir().join(format!("shim-assets-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(dir.join("locales")).unwrap();
     for (name, body) in [
+        ("locales/de.0123456789.json", "{}"),
+        ("locales/de.0123456789.json.br", "brotli json"),
         ("checkout.0123456789.js", "plain js"),
         ("checkout.0123456789.js.br", "brotli js"),
         ("checkout.0123456789.js.gz", "gzip js"),
@@ -80,6 +82,22 @@ async fn widget_files_are_precompressed_and_cached_by_name() {
         again.status().as_u16(),
         304,
         "a returning payer downloads nothing"
+    );
+
+    // A language's words, fetched by the widget from another origin than the page's.
+    let words = get("locales/de.0123456789.json", "gzip, br").await;
+    assert_eq!(words.status().as_u16(), 200);
+    assert_eq!(words.headers()["content-encoding"], "br");
+    assert_eq!(
+        words.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(words.headers()["access-control-allow-origin"], "*");
+    assert!(
+        words.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("json")
     );
 
     let missing = get("nothing.js", "gzip").await;
