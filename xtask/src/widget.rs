@@ -215,10 +215,10 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
     Ok(())
 }
 
-/// Builds the widget into `widget/dist` and returns that folder.
-pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
-    step("building the widget (wasm32, size profile)");
-    run(cargo(root).args([
+/// `cargo build` of the widget's WebAssembly with the size profile.
+fn widget_build(root: &Path) -> Command {
+    let mut build = cargo(root);
+    build.args([
         "build",
         "-p",
         "checkout-widget",
@@ -227,7 +227,59 @@ pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
         "wasm32-unknown-unknown",
         "--profile",
         "wasm-release",
-    ]))?;
+    ]);
+    build
+}
+
+/// Whether the toolchain has the standard library's sources (`rustup component add rust-src`,
+/// which `cargo xtask setup` runs), which the smaller build compiles.
+fn has_std_sources() -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    output(Command::new(rustc).args(["--print", "sysroot"])).is_some_and(|sysroot| {
+        Path::new(sysroot.trim())
+            .join("lib/rustlib/src/rust/library/std")
+            .is_dir()
+    })
+}
+
+/// The widget's WebAssembly, as small as this toolchain makes it.
+///
+/// The standard library is compiled with the widget, so that a panic stops the widget at once
+/// (`panic=immediate-abort`) instead of formatting a message nobody reads, and panics carry no
+/// source locations and `Debug` no text. About 13 KB gzip less for every payer. These are
+/// unstable options of the stable toolchain (`RUSTC_BOOTSTRAP=1`); should this toolchain refuse
+/// them, or lack the standard library's sources, the widget is built the standard way and this
+/// says so.
+fn build_wasm(root: &Path) -> Result<()> {
+    if std::env::var_os("RUSTFLAGS").is_none() && has_std_sources() {
+        let mut small = widget_build(root);
+        small
+            .arg("-Zbuild-std=std,panic_abort")
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+                "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none",
+            );
+        match run(&mut small) {
+            Ok(()) => return Ok(()),
+            Err(e) => println!(
+                "    !! the smaller build failed with this toolchain ({e:#}); building the standard \
+                 way, about 13 KB gzip larger"
+            ),
+        }
+    } else {
+        println!(
+            "    !! RUSTFLAGS is set or the standard library's sources are missing (`rustup component \
+             add rust-src`): building the standard way, about 13 KB gzip larger"
+        );
+    }
+    run(&mut widget_build(root))
+}
+
+/// Builds the widget into `widget/dist` and returns that folder.
+pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
+    step("building the widget (wasm32, size profile)");
+    build_wasm(root)?;
     let wasm = target_dir(root)?.join("wasm32-unknown-unknown/wasm-release/checkout_widget.wasm");
     let dist = root.join("widget").join("dist");
     if dist.exists() {
