@@ -177,7 +177,6 @@ impl Locale {
 
     /// Takes its words from `json` (a parsed file of `widget/locales/`); `false`, leaving
     /// English's, if it lacks any.
-    #[inline(never)]
     pub fn install(self, json: &JsValue) -> bool {
         let string = |key: &str| {
             js_sys::Reflect::get(json, &JsValue::from_str(key))
@@ -194,7 +193,10 @@ impl Locale {
         let Some(text) = Text::from_fields(string, list) else {
             return false;
         };
-        LOADED.with_borrow_mut(|loaded| loaded.push((self, text)));
+        // Two widgets on a page may both have fetched it; the first one's words stay.
+        if !self.is_loaded() {
+            LOADED.with_borrow_mut(|loaded| loaded.push((self, text)));
+        }
         true
     }
 
