@@ -260,14 +260,20 @@ enum OutboxCommand {
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// The callbacks of deposits and payouts, instead of those of invoices.
+        #[arg(long)]
+        events: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
     /// Send a callback again (a failed one, or one the shop lost).
     Replay {
-        /// The callback's id, from `outbox list`.
+        /// The callback's id, from `outbox list` (with `--events`: from `outbox list --events`).
         #[arg(long)]
         id: i64,
+        /// A callback of a deposit or a payout, instead of one of an invoice.
+        #[arg(long)]
+        events: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -979,6 +985,31 @@ async fn run(command: Command) -> anyhow::Result<()> {
             OutboxCommand::List {
                 status,
                 limit,
+                events: true,
+                database,
+            } => {
+                let store = open_store(&database).await?;
+                println!("id\tstatus\tattempts\tkind\tsubject\ttells of\tlast error");
+                for job in store
+                    .event_callbacks(status.as_deref(), limit.clamp(1, 10_000))
+                    .await?
+                {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        job.id,
+                        job.status,
+                        job.attempts,
+                        job.kind,
+                        job.subject,
+                        job.subject_status,
+                        job.last_error.unwrap_or_default()
+                    );
+                }
+            }
+            OutboxCommand::List {
+                status,
+                limit,
+                events: false,
                 database,
             } => {
                 let store = open_store(&database).await?;
@@ -998,10 +1029,23 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     );
                 }
             }
-            OutboxCommand::Replay { id, database } => {
+            OutboxCommand::Replay {
+                id,
+                events,
+                database,
+            } => {
                 let store = open_store(&database).await?;
-                if !store.replay_job(id, server_shim::checkout::now()).await? {
-                    anyhow::bail!("no callback with id {id} (see `server-shim outbox list`)");
+                let now = server_shim::checkout::now();
+                let (found, list) = if events {
+                    (
+                        store.replay_event_callback(id, now).await?,
+                        "outbox list --events",
+                    )
+                } else {
+                    (store.replay_job(id, now).await?, "outbox list")
+                };
+                if !found {
+                    anyhow::bail!("no callback with id {id} (see `server-shim {list}`)");
                 }
                 println!("callback {id} will be sent again by the running shim");
             }

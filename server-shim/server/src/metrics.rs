@@ -148,6 +148,21 @@ impl Metrics {
             Err(e) => tracing::warn!(error = %e, "metrics could not count the outbox"),
         }
         out.push_str(
+            "# HELP shim_event_callbacks Deposit and payout callbacks to shops by kind and state, for all processes.\n",
+        );
+        out.push_str("# TYPE shim_event_callbacks gauge\n");
+        match store.event_callback_counts().await {
+            Ok(counts) => {
+                for (kind, status, count) in counts {
+                    let _ = writeln!(
+                        out,
+                        "shim_event_callbacks{{kind=\"{kind}\",status=\"{status}\"}} {count}"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics could not count the event callbacks"),
+        }
+        out.push_str(
             "# HELP shim_webhooks_pending Webhooks taken but not applied yet, for all processes.\n",
         );
         out.push_str("# TYPE shim_webhooks_pending gauge\n");

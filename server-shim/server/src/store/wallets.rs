@@ -81,7 +81,31 @@ pub struct EventCallback {
     pub subject_status: String,
     /// Attempts so far.
     pub attempts: i64,
+    /// `pending`, `delivered` or `failed` (given up).
+    pub status: String,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
 }
+
+/// Turns a row of `event_callbacks` into a callback, for either backend.
+macro_rules! event_callback_row {
+    ($row:expr) => {{
+        let row = $row;
+        EventCallback {
+            id: row.try_get("id")?,
+            shop_id: ShopId(row.try_get("shop_id")?),
+            kind: row.try_get("kind")?,
+            subject: row.try_get("subject")?,
+            subject_status: row.try_get("subject_status")?,
+            attempts: row.try_get("attempts")?,
+            status: row.try_get("status")?,
+            last_error: row.try_get("last_error")?,
+        }
+    }};
+}
+
+const EVENT_CALLBACK_COLUMNS: &str =
+    "id, shop_id, kind, subject, subject_status, attempts, status, last_error";
 
 macro_rules! wallet_row {
     ($row:expr) => {{
@@ -384,7 +408,7 @@ impl Store {
         let sql = format!(
             "UPDATE event_callbacks SET next_attempt_at = $2 WHERE id IN (SELECT id FROM event_callbacks \
              WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, shop_id, kind, subject, subject_status, attempts"
+             RETURNING {EVENT_CALLBACK_COLUMNS}"
         );
         with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -395,16 +419,7 @@ impl Store {
                 .await?;
             let mut jobs = rows
                 .iter()
-                .map(|row| {
-                    Ok(EventCallback {
-                        id: row.try_get("id")?,
-                        shop_id: ShopId(row.try_get("shop_id")?),
-                        kind: row.try_get("kind")?,
-                        subject: row.try_get("subject")?,
-                        subject_status: row.try_get("subject_status")?,
-                        attempts: row.try_get("attempts")?,
-                    })
-                })
+                .map(|row| Ok(event_callback_row!(row)))
                 .collect::<Result<Vec<_>, StoreError>>()?;
             jobs.sort_by_key(|job| job.id);
             Ok(jobs)
@@ -441,5 +456,58 @@ impl Store {
             .await?;
         });
         Ok(())
+    }
+
+    /// Deposit and payout callbacks, newest first, at most `limit`; only those in `status` if
+    /// given (`pending`, `delivered`, `failed`).
+    pub async fn event_callbacks(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<EventCallback>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_CALLBACK_COLUMNS} FROM event_callbacks \
+             WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(status)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| Ok(event_callback_row!(row))).collect()
+        })
+    }
+
+    /// How many deposit and payout callbacks are in each state: (kind, status, count).
+    pub async fn event_callback_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT kind, status, COUNT(*) AS n FROM event_callbacks \
+                 GROUP BY kind, status ORDER BY kind, status",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get("kind")?, row.try_get("status")?, row.try_get("n")?)))
+                .collect()
+        })
+    }
+
+    /// Queues deposit or payout callback `id` again for delivery now (after it failed, or to
+    /// send it once more); `false` if there is no such callback.
+    pub async fn replay_event_callback(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE event_callbacks SET status = 'pending', attempts = 0, next_attempt_at = $2 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(affected == 1)
     }
 }

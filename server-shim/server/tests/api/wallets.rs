@@ -453,9 +453,9 @@ async fn the_shop_hears_of_each_deposit_by_signed_callback() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let received = received.lock().unwrap().clone();
-    assert_eq!(received.len(), 2, "one callback a deposit: {received:?}");
-    let mut txids: Vec<&str> = received
+    let delivered = received.lock().unwrap().clone();
+    assert_eq!(delivered.len(), 2, "one callback a deposit: {delivered:?}");
+    let mut txids: Vec<&str> = delivered
         .iter()
         .map(|(valid, body)| {
             assert!(valid, "signed with the shop's secret");
@@ -469,5 +469,61 @@ async fn the_shop_hears_of_each_deposit_by_signed_callback() {
         .collect();
     txids.sort_unstable();
     assert_eq!(txids, ["tx-1", "tx-2"]);
+
+    // The operator sees them, and can have one sent again (a shop that lost it).
+    let listed = crate::cli::shim(
+        &["outbox", "list", "--events", "--status", "delivered"],
+        &db,
+    );
+    let listed = crate::cli::text(&listed);
+    let rows: Vec<Vec<&str>> = listed
+        .lines()
+        .skip(1)
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{listed}");
+    for row in &rows {
+        assert_eq!(&row[1..4], ["delivered", "1", "deposit"], "{listed}");
+        assert_eq!(row[5], "paid", "{listed}");
+    }
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("shim_event_callbacks{kind=\"deposit\",status=\"delivered\"} 2"),
+        "{metrics}"
+    );
+    let replayed = crate::cli::shim(&["outbox", "replay", "--events", "--id", rows[0][0]], &db);
+    assert!(replayed.status.success(), "{}", crate::cli::text(&replayed));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while received.lock().unwrap().len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the replayed callback did not come"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = received.lock().unwrap()[2].1.clone();
+    let original = received
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(_, body)| body["deposit"]["id"] == again["deposit"]["id"])
+        .map(|(_, body)| body.clone())
+        .unwrap();
+    assert_eq!(again["status"], original["status"], "the same news again");
+    let missing = crate::cli::shim(&["outbox", "replay", "--events", "--id", "999999"], &db);
+    assert!(!missing.status.success());
+    assert!(
+        crate::cli::text(&missing).contains("outbox list --events"),
+        "{}",
+        crate::cli::text(&missing)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
