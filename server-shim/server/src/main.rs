@@ -408,6 +408,7 @@ impl PlatformArgs {
                         shop_adapters::shopify::transformers::DEFAULT_API_VERSION.to_owned()
                     }),
                     admin_url,
+                    uninstalled_at: None,
                     payments_app: match (
                         &self.shopify_payments_token,
                         &self.shopify_payments_secret,

@@ -74,6 +74,11 @@ pub enum PlatformConfig {
         /// its own, with its own credentials.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         payments_app: Option<ShopifyPaymentsApp>,
+        /// When Shopify said the app was uninstalled (`app/uninstalled`, Unix seconds): its
+        /// access is gone, so orders are not touched until the merchant installs it again and
+        /// connects the shop anew (`shops set-platform`), which clears this.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uninstalled_at: Option<i64>,
     },
 }
 
@@ -136,6 +141,7 @@ impl std::fmt::Debug for PlatformConfig {
                 api_version,
                 admin_url,
                 payments_app,
+                uninstalled_at,
                 ..
             } => f
                 .debug_struct("Shopify")
@@ -146,6 +152,7 @@ impl std::fmt::Debug for PlatformConfig {
                 .field("api_version", api_version)
                 .field("admin_url", admin_url)
                 .field("payments_app", payments_app)
+                .field("uninstalled_at", uninstalled_at)
                 .finish(),
         }
     }
@@ -210,6 +217,7 @@ impl PlatformConfig {
                 api_version,
                 admin_url,
                 payments_app,
+                uninstalled_at: _,
             } => {
                 if let Some(app) = payments_app
                     && (app.access_token.trim().len() < 20 || app.api_secret.trim().len() < 16)
@@ -249,6 +257,18 @@ impl PlatformConfig {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// Marks a Shopify shop's app as uninstalled at `now` (see `uninstalled_at`); `false` for
+    /// the other platforms.
+    pub fn mark_uninstalled(&mut self, now: i64) -> bool {
+        match self {
+            PlatformConfig::Shopify { uninstalled_at, .. } => {
+                *uninstalled_at = Some(now);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -352,6 +372,14 @@ impl PlatformConfig {
                 secret.clone().into(),
                 statuses.clone(),
             )?)),
+            PlatformConfig::Shopify {
+                shop,
+                uninstalled_at: Some(_),
+                ..
+            } => Err(AdapterError::Refused(format!(
+                "the app was uninstalled from {shop}: install it again, then connect the shop anew \
+                 with `server-shim shops set-platform` (and `outbox replay` what failed meanwhile)"
+            ))),
             PlatformConfig::Shopify {
                 shop,
                 api_version,

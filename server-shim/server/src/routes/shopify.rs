@@ -45,6 +45,8 @@ struct ShopifyShop {
     /// Its app's client secret (app proxy and webhooks).
     api_secret: String,
     config: PlatformConfig,
+    /// The settings as stored.
+    json: String,
 }
 
 /// The shop connected to the Shopify shop `domain`.
@@ -67,6 +69,7 @@ async fn shop_for(state: &AppState, domain: &str) -> Result<Option<ShopifyShop>,
                 id,
                 api_secret: api_secret.clone(),
                 config,
+                json,
             }),
             _ => None,
         }
@@ -158,7 +161,15 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
     let shopify = match shop.config.shopify() {
         Ok(Some(shopify)) => shopify,
         Ok(None) => return page(StatusCode::NOT_FOUND, "No such shop.", BACK),
-        Err(e) => return ApiError::internal(&e).into_response(),
+        // The app was uninstalled, or the settings lack access.
+        Err(e) => {
+            tracing::warn!(shop = %domain, error = %e, "a payment link of a shop the shim cannot reach");
+            return page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "This shop does not take crypto payments right now.",
+                "Contact the shop to pay for your order another way.",
+            );
+        }
     };
     if order_gid(order).is_none() {
         return no_order();
@@ -311,6 +322,14 @@ pub(super) async fn webhook(
             .into_response();
     };
     let now = now();
+    // Before the webhook is recorded as handled, so that a failure here is retried by Shopify.
+    if topic == "app/uninstalled" {
+        let from_the_app = header("x-shopify-hmac-sha256")
+            .is_some_and(|hmac| webhook_is_authentic(&shop.api_secret, &body, hmac));
+        if from_the_app && let Err(e) = mark_uninstalled(&state, &shop, now).await {
+            return e.into_response();
+        }
+    }
     let first = match state
         .checkout
         .store()
@@ -326,7 +345,7 @@ pub(super) async fn webhook(
     match topic {
         "app/uninstalled" => tracing::warn!(
             shop = %domain,
-            "the Shopify app was uninstalled: its access token no longer works, so orders are not updated until it is installed again (then run `shops set-platform` with the new token)"
+            "a Shopify app was uninstalled: its access no longer works, so orders are not updated until it is installed again and the shop connected anew (`shops set-platform`)"
         ),
         // The shim keeps no customer data: invoices hold order numbers and amounts, and nothing
         // about the buyer. These are acknowledged, and logged for the merchant's records.
@@ -338,6 +357,31 @@ pub(super) async fn webhook(
         }
     }
     Json(json!({ "received": topic })).into_response()
+}
+
+/// Notes in the shop's settings that its app was uninstalled, so that order updates stop with
+/// that reason instead of calling Shopify with access it no longer has. Once is enough.
+async fn mark_uninstalled(state: &AppState, shop: &ShopifyShop, now: i64) -> Result<(), ApiError> {
+    let mut config = shop.config.clone();
+    if matches!(
+        config,
+        PlatformConfig::Shopify {
+            uninstalled_at: Some(_),
+            ..
+        }
+    ) || !config.mark_uninstalled(now)
+    {
+        return Ok(());
+    }
+    let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
+    // `false`: the merchant connected the shop anew meanwhile, which stands.
+    state
+        .checkout
+        .store()
+        .replace_shop_platform(&shop.id, &shop.json, &json)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(())
 }
 
 /// The shop record of the Shopify shop that sent a payments app request (`Shopify-Shop-Domain`).

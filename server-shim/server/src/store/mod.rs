@@ -1062,6 +1062,26 @@ impl Store {
         Ok(affected == 1)
     }
 
+    /// Replaces shop `shop`'s platform settings (JSON) with `config`, as long as they are still
+    /// `expected` (a merchant connecting the shop anew meanwhile wins); whether they were.
+    pub async fn replace_shop_platform(
+        &self,
+        shop: &ShopId,
+        expected: &str,
+        config: &str,
+    ) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query("UPDATE shops SET platform_config = $3 WHERE id = $1 AND platform_config = $2")
+                .bind(&shop.0)
+                .bind(expected)
+                .bind(config)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
     /// Every connected shop's platform settings (JSON), by shop.
     pub async fn platform_configs(&self) -> Result<Vec<(ShopId, String)>, StoreError> {
         with_pool!(self, pool => {

@@ -381,3 +381,78 @@ async fn shopify_webhooks_are_checked_and_taken_once() {
         .unwrap();
     assert_eq!(no_topic.status().as_u16(), 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uninstalled_app_stops_order_updates_until_the_shop_is_connected_anew() {
+    let s = setup("uninstalled").await;
+    s.shopify.add_order(11, "15.00", "USD");
+    let (status, _, _) = s.open(&proxied("11", "CONF00011", now(), SECRET)).await;
+    assert_eq!(status, 303);
+    let invoice = s.invoice_for(11).await.unwrap();
+    let connected = s.store.shop_platform(&s.shop).await.unwrap().unwrap();
+
+    // The merchant uninstalls the app; Shopify says so (twice: a redelivery changes nothing).
+    let uninstalled = json!({ "id": 548380009, "name": "Proxy Test", "domain": DOMAIN });
+    for id in ["u-1", "u-1"] {
+        let (status, _) = s.webhook("app/uninstalled", id, &uninstalled, SECRET).await;
+        assert_eq!(status, 200);
+    }
+    let marked: Value =
+        serde_json::from_str(&s.store.shop_platform(&s.shop).await.unwrap().unwrap()).unwrap();
+    assert!(marked["uninstalled_at"].is_i64(), "{marked}");
+    assert_eq!(marked["api_secret"], SECRET, "the rest is kept");
+
+    // The payer had the address already and pays: the shim does not call Shopify, and says why.
+    let picked: Value = s
+        .http
+        .post(format!("{}/v1/invoices/{invoice}/coin", s.app.url))
+        .json(&json!({ "currency": "USDT", "network": "tron" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    s.app
+        .sandbox(
+            "pay",
+            json!({ "order_id": format!("{invoice}-2"), "amount": picked["payer_amount"] }),
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let job = loop {
+        let jobs = s.store.jobs(None, 10).await.unwrap();
+        if let Some(job) = jobs.into_iter().find(|j| j.attempts > 0) {
+            break job;
+        }
+        assert!(Instant::now() < deadline, "the order update was not tried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let error = job.last_error.unwrap_or_default();
+    assert!(
+        error.contains("uninstalled") && error.contains("shops set-platform"),
+        "{error}"
+    );
+    assert_ne!(s.shopify.order(11).unwrap().financial_status, "PAID");
+    // A buyer with a payment link gets a page that says so, not an error.
+    let (status, _, page) = s.open(&proxied("11", "CONF00011", now(), SECRET)).await;
+    assert_eq!(status, 503);
+    assert!(
+        page.contains("This shop does not take crypto payments right now."),
+        "{page}"
+    );
+
+    // Installed again and connected anew: the update goes through when replayed.
+    assert!(
+        s.store
+            .set_shop_platform("demo", Some(&connected))
+            .await
+            .unwrap()
+    );
+    assert!(s.store.replay_job(job.id, now()).await.unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.shopify.order(11).unwrap().financial_status != "PAID" {
+        assert!(Instant::now() < deadline, "the order was not marked paid");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
