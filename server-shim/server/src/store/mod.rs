@@ -1738,8 +1738,22 @@ impl Store {
     /// Queues callback `id` again for delivery now (after it failed, or to send it once more);
     /// `false` if there is no such callback.
     pub async fn replay_job(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        self.requeue("outbox", id, now).await
+    }
+
+    /// Puts row `id` of a callback queue (`outbox`, `event_callbacks`) back to be sent now, with
+    /// its attempts counted afresh; `false` if there is no such row.
+    pub(super) async fn requeue(
+        &self,
+        queue: &'static str,
+        id: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE {queue} SET status = 'pending', attempts = 0, next_attempt_at = $2 WHERE id = $1"
+        );
         let affected = with_pool!(self, pool => {
-            sqlx::query("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2 WHERE id = $1")
+            sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .bind(now)
                 .execute(pool)

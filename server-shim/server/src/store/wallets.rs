@@ -497,17 +497,6 @@ impl Store {
     /// Queues deposit or payout callback `id` again for delivery now (after it failed, or to
     /// send it once more); `false` if there is no such callback.
     pub async fn replay_event_callback(&self, id: i64, now: i64) -> Result<bool, StoreError> {
-        let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE event_callbacks SET status = 'pending', attempts = 0, next_attempt_at = $2 \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(affected == 1)
+        self.requeue("event_callbacks", id, now).await
     }
 }

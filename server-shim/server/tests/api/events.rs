@@ -266,15 +266,7 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 }
 
 async fn live_streams(app: &TestApp) -> u64 {
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.text("/metrics").await;
     text.lines()
         .find_map(|l| l.strip_prefix("shim_live_streams "))
         .unwrap()

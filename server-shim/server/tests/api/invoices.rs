@@ -316,15 +316,7 @@ async fn metrics_count_requests_by_route_webhooks_and_streams() {
     app.sandbox("pay", json!({ "order_id": id, "amount": "1" }))
         .await;
     app.wait_for_status(id, "paid").await;
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.text("/metrics").await;
     for expected in [
         r#"shim_http_requests_total{route="/v1/invoices",status="2xx"} 1"#,
         r#"shim_http_requests_total{route="/v1/invoices/{id}",status="4xx"} 1"#,

@@ -67,15 +67,7 @@ async fn a_one_time_link_has_one_invoice_and_shows_it_forever() {
         invoice_of(&again),
         "one invoice, whatever the visits"
     );
-    let page = app
-        .http
-        .get(format!("{}{first}", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text(&first).await;
     assert!(page.contains(r#"<p class="merchant">demo</p>"#), "{page}");
     assert!(
         page.contains("Logo design &lt;b&gt;v2&lt;/b&gt;"),

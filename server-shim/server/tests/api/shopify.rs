@@ -125,6 +125,26 @@ impl Setup {
             .map(|invoice| invoice.id.as_str().to_owned())
     }
 
+    /// The buyer picks USDT on TRON in the widget and pays it all (the coin's payment is the
+    /// invoice's second at the gateway).
+    async fn pay_in_full(&self, invoice: &str) {
+        let picked = self
+            .http
+            .post(format!("{}/v1/invoices/{invoice}/coin", self.app.url))
+            .json(&json!({ "currency": "USDT", "network": "tron" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(picked.status().as_u16(), 200);
+        let picked: Value = picked.json().await.unwrap();
+        self.app
+            .sandbox(
+                "pay",
+                json!({ "order_id": format!("{invoice}-2"), "amount": picked["payer_amount"] }),
+            )
+            .await;
+    }
+
     async fn webhook(&self, topic: &str, id: &str, body: &Value, secret: &str) -> (u16, Value) {
         let body = serde_json::to_vec(body).unwrap();
         let response = self
@@ -165,22 +185,7 @@ async fn a_buyer_pays_a_shopify_order_from_its_pay_link() {
     assert_eq!((status, again.as_str()), (303, location.as_str()));
 
     // The buyer picks a coin in the widget, and pays.
-    let picked = s
-        .http
-        .post(format!("{}/v1/invoices/{invoice}/coin", s.app.url))
-        .json(&json!({ "currency": "USDT", "network": "tron" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(picked.status().as_u16(), 200);
-    let picked: Value = picked.json().await.unwrap();
-    // The coin's payment at the gateway is the invoice's second.
-    s.app
-        .sandbox(
-            "pay",
-            json!({ "order_id": format!("{invoice}-2"), "amount": picked["payer_amount"] }),
-        )
-        .await;
+    s.pay_in_full(&invoice).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while s.shopify.order(7).unwrap().financial_status != "PAID" {
         assert!(Instant::now() < deadline, "the order was not marked paid");
@@ -403,22 +408,7 @@ async fn an_uninstalled_app_stops_order_updates_until_the_shop_is_connected_anew
     assert_eq!(marked["api_secret"], SECRET, "the rest is kept");
 
     // The payer had the address already and pays: the shim does not call Shopify, and says why.
-    let picked: Value = s
-        .http
-        .post(format!("{}/v1/invoices/{invoice}/coin", s.app.url))
-        .json(&json!({ "currency": "USDT", "network": "tron" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    s.app
-        .sandbox(
-            "pay",
-            json!({ "order_id": format!("{invoice}-2"), "amount": picked["payer_amount"] }),
-        )
-        .await;
+    s.pay_in_full(&invoice).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let job = loop {
         let jobs = s.store.jobs(None, 10).await.unwrap();

@@ -155,6 +155,18 @@ impl TestApp {
         (status, response.json().await.unwrap())
     }
 
+    /// The text of `GET {path}` (a page, `/metrics`).
+    pub async fn text(&self, path: &str) -> String {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn invoice(&self, id: &str) -> (u16, Value) {
         let response = self
             .http

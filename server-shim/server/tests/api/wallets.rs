@@ -486,15 +486,7 @@ async fn the_shop_hears_of_each_deposit_by_signed_callback() {
         assert_eq!(&row[1..4], ["delivered", "1", "deposit"], "{listed}");
         assert_eq!(row[5], "paid", "{listed}");
     }
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.text("/metrics").await;
     assert!(
         metrics.contains("shim_event_callbacks{kind=\"deposit\",status=\"delivered\"} 2"),
         "{metrics}"
