@@ -79,6 +79,25 @@ async fn a_customer_sees_their_deposits_arrive_on_their_deposit_page() {
     let violations = e2e_tests::a11y::violations(&browser).await.unwrap();
     assert!(violations.is_empty(), "{violations:#?}");
 
+    // In German: the widget fetches the words of its language, and writes amounts its way.
+    browser.goto(&format!("{page}?lang=de")).await.unwrap();
+    let heading = browser
+        .wait_for(
+            "the German heading",
+            "const c = document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw[lang=de]'); \
+             return c?.querySelector('.ckw-deposits-title') ? c.querySelector('.ckw-status').textContent : null",
+            WAIT,
+            |v| v.is_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(heading, json!("Ihre Einzahlungsadresse"));
+    let german = browser
+        .eval("return document.querySelector('[data-checkout-widget]').shadowRoot.querySelector('.ckw-deposits-title').textContent")
+        .await
+        .unwrap();
+    assert_eq!(german, json!("Einzahlungen"));
+
     // An unknown wallet: a page saying so.
     browser
         .goto(&format!("{}/wallet/wal_000000000000000000000000", app.url))
