@@ -917,8 +917,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             ShopsCommand::List { database } => {
                 let store = open_store(&database).await?;
+                println!("id\tname\tplatform\tcallback\tpayouts");
                 for shop in store.list_shops().await? {
-                    println!("{}\t{}", shop.id.0, shop.name);
+                    let platform = match store.shop_platform(&shop.id).await? {
+                        Some(json) => serde_json::from_str::<PlatformConfig>(&json)
+                            .map_or_else(|_| "unreadable settings".into(), |c| c.describe()),
+                        None => "-".into(),
+                    };
+                    // Only where callbacks go: a URL may carry a key in its path or query.
+                    let callback = store.shop_callback(&shop.id).await?.map(|(url, _)| {
+                        reqwest::Url::parse(&url)
+                            .map_or_else(|_| "set".into(), |url| url.origin().ascii_serialization())
+                    });
+                    let payouts = store.payouts_allowed(&shop.id).await?;
+                    println!(
+                        "{}\t{}\t{platform}\t{}\t{}",
+                        shop.id.0,
+                        shop.name,
+                        callback.as_deref().unwrap_or("-"),
+                        if payouts { "allowed" } else { "-" }
+                    );
                 }
             }
             ShopsCommand::AllowPayouts {

@@ -272,6 +272,28 @@ impl PlatformConfig {
         }
     }
 
+    /// The platform and its state, for the operator's listing: `shopify at my-shop.myshopify.com
+    /// (app uninstalled)`.
+    pub fn describe(&self) -> String {
+        match self {
+            PlatformConfig::Woocommerce { site, .. }
+            | PlatformConfig::Prestashop { site, .. }
+            | PlatformConfig::Opencart { site, .. } => format!("{} at {site}", self.name()),
+            PlatformConfig::Shopify {
+                shop,
+                uninstalled_at,
+                ..
+            } => format!(
+                "shopify at {shop}{}",
+                if uninstalled_at.is_some() {
+                    " (app uninstalled: connect the shop anew)"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+
     /// The platform's name, for logs and listings.
     pub fn name(&self) -> &'static str {
         match self {

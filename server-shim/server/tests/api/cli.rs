@@ -47,7 +47,16 @@ fn shops_are_added_listed_rotated_and_removed() {
     );
 
     let listed = shim(&["shops", "list"], &db);
-    assert!(text(&listed).contains("my-shop"), "{}", text(&listed));
+    assert!(
+        text(&listed).starts_with("id\tname\tplatform\tcallback\tpayouts\n"),
+        "{}",
+        text(&listed)
+    );
+    assert!(
+        text(&listed).contains("\tmy-shop\t-\t-\t-"),
+        "{}",
+        text(&listed)
+    );
 
     let rotated = shim(&["shops", "rotate-token", "--name", "my-shop"], &db);
     assert!(rotated.status.success(), "{}", text(&rotated));

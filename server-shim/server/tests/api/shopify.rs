@@ -406,6 +406,13 @@ async fn an_uninstalled_app_stops_order_updates_until_the_shop_is_connected_anew
         serde_json::from_str(&s.store.shop_platform(&s.shop).await.unwrap().unwrap()).unwrap();
     assert!(marked["uninstalled_at"].is_i64(), "{marked}");
     assert_eq!(marked["api_secret"], SECRET, "the rest is kept");
+    let db = format!("sqlite://{}", s.dir.join("shim.db").display());
+    let listed = crate::cli::text(&crate::cli::shim(&["shops", "list"], &db));
+    assert!(
+        listed.contains(&format!("shopify at {DOMAIN} (app uninstalled")),
+        "the operator sees it: {listed}"
+    );
+    assert!(!listed.contains(SECRET), "{listed}");
 
     // The payer had the address already and pays: the shim does not call Shopify, and says why.
     s.pay_in_full(&invoice).await;
@@ -440,6 +447,11 @@ async fn an_uninstalled_app_stops_order_updates_until_the_shop_is_connected_anew
             .unwrap()
     );
     assert!(s.store.replay_job(job.id, now()).await.unwrap());
+    let listed = crate::cli::text(&crate::cli::shim(&["shops", "list"], &db));
+    assert!(
+        listed.contains(&format!("shopify at {DOMAIN}\t")),
+        "{listed}"
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     while s.shopify.order(11).unwrap().financial_status != "PAID" {
         assert!(Instant::now() < deadline, "the order was not marked paid");
