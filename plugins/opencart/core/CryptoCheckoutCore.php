@@ -276,6 +276,92 @@ class CryptoCheckoutCore
     }
 
     /**
+     * The shim's request as handleOrder() and handleCallback() read it, from PHP's $_SERVER (as
+     * OpenCart's request object holds it) and the raw body.
+     *
+     * @param array $server The request's server variables
+     * @param string $body The raw request body
+     *
+     * @return array method, timestamp, nonce, signature, body
+     */
+    public static function shimRequest(array $server, $body)
+    {
+        $get = function ($name) use ($server) {
+            return isset($server[$name]) ? (string) $server[$name] : '';
+        };
+
+        return [
+            'method' => $get('REQUEST_METHOD'),
+            'timestamp' => $get('HTTP_X_SHIM_TIMESTAMP'),
+            'nonce' => $get('HTTP_X_SHIM_NONCE'),
+            'signature' => $get('HTTP_X_SHIM_SIGNATURE'),
+            'body' => (string) $body,
+        ];
+    }
+
+    /**
+     * The shop as handleOrder() and handleCallback() use it, over OpenCart's models.
+     *
+     * @param string $secret The shared secret
+     * @param array $statuses statuses()
+     * @param object $nonces The extension's model: rememberNonce(nonce, expires), pruneNonces(now)
+     * @param callable $getOrder id => the order as OpenCart's checkout/order model reads it
+     * @param callable $decimals currency code => decimal places
+     * @param callable $addHistory (id, order_status_id, comment, notify): OpenCart's own call,
+     *                             which 3.0 and 4.x name differently
+     * @param int $now The shop's clock (unix seconds)
+     *
+     * @return array
+     */
+    public static function shop($secret, array $statuses, $nonces, callable $getOrder, callable $decimals, callable $addHistory, $now)
+    {
+        return [
+            'secret' => $secret,
+            'now' => $now,
+            'statuses' => $statuses,
+            'nonce_seen' => function ($nonce, $expires) use ($nonces, $now) {
+                if (mt_rand(1, 50) === 1) {
+                    $nonces->pruneNonces($now); // now and then, so the table stays small
+                }
+
+                return $nonces->rememberNonce($nonce, $expires);
+            },
+            'get_order' => $getOrder,
+            'decimals' => $decimals,
+            'add_history' => $addHistory,
+        ];
+    }
+
+    /**
+     * The headers of an answer with HTTP status $status: the status line where it is not 200
+     * (with the request's protocol, if it names one), Allow for a 405, JSON, never cached.
+     *
+     * @param int $status The core's HTTP status
+     * @param array $server The request's server variables
+     *
+     * @return string[]
+     */
+    public static function answerHeaders($status, array $server)
+    {
+        $reasons = [400 => 'Bad Request', 401 => 'Unauthorized', 404 => 'Not Found', 405 => 'Method Not Allowed'];
+        $headers = [];
+        if (isset($reasons[$status])) {
+            $protocol = isset($server['SERVER_PROTOCOL']) ? (string) $server['SERVER_PROTOCOL'] : '';
+            if (!preg_match('#^HTTP/[0-9.]+$#D', $protocol)) {
+                $protocol = 'HTTP/1.1';
+            }
+            $headers[] = $protocol . ' ' . $status . ' ' . $reasons[$status];
+        }
+        if ($status === 405) {
+            $headers[] = 'Allow: POST';
+        }
+        $headers[] = 'Content-Type: application/json';
+        $headers[] = 'Cache-Control: no-store';
+
+        return $headers;
+    }
+
+    /**
      * Refuses what is not a POST from the shim.
      *
      * @return array|null [HTTP status, answer], or null to go on

@@ -128,4 +128,79 @@ final class CoreTest extends TestCase
         $this->assertSame(['order_id' => 7], CryptoCheckoutCore::parseOrderRequest('{"order_id":7}'));
         $this->assertIsString(CryptoCheckoutCore::parseOrderRequest('{"order_id":7.5}'));
     }
+
+    public function testTheShimsRequestIsReadFromTheServerVariables()
+    {
+        $server = [
+            'REQUEST_METHOD' => 'POST',
+            'HTTP_X_SHIM_TIMESTAMP' => '1700000000',
+            'HTTP_X_SHIM_NONCE' => 'abcdefABCDEF0123',
+            'HTTP_X_SHIM_SIGNATURE' => 'ff',
+        ];
+        $this->assertSame(
+            ['method' => 'POST', 'timestamp' => '1700000000', 'nonce' => 'abcdefABCDEF0123', 'signature' => 'ff', 'body' => '{}'],
+            CryptoCheckoutCore::shimRequest($server, '{}')
+        );
+        $this->assertSame(
+            ['method' => '', 'timestamp' => '', 'nonce' => '', 'signature' => '', 'body' => ''],
+            CryptoCheckoutCore::shimRequest([], null),
+            'missing headers are empty, and refused by verify()'
+        );
+    }
+
+    public function testAnswersCarryTheirStatusLineOnlyWhenNotOk()
+    {
+        $json = ['Content-Type: application/json', 'Cache-Control: no-store'];
+        $this->assertSame($json, CryptoCheckoutCore::answerHeaders(200, ['SERVER_PROTOCOL' => 'HTTP/1.1']));
+        $this->assertSame(
+            array_merge(['HTTP/2.0 401 Unauthorized'], $json),
+            CryptoCheckoutCore::answerHeaders(401, ['SERVER_PROTOCOL' => 'HTTP/2.0'])
+        );
+        $this->assertSame(
+            array_merge(['HTTP/1.1 405 Method Not Allowed', 'Allow: POST'], $json),
+            CryptoCheckoutCore::answerHeaders(405, ['SERVER_PROTOCOL' => "HTTP/1.1\r\nX-Injected: 1"]),
+            'a protocol that is not one is not echoed'
+        );
+    }
+
+    public function testTheShopGlueRemembersNoncesAndPassesOrdersThrough()
+    {
+        $nonces = new class {
+            public $kept = [];
+
+            public function rememberNonce($nonce, $expires)
+            {
+                $seen = isset($this->kept[$nonce]);
+                $this->kept[$nonce] = $expires;
+
+                return $seen;
+            }
+
+            public function pruneNonces($now)
+            {
+            }
+        };
+        $history = [];
+        $shop = CryptoCheckoutCore::shop(
+            'k3y',
+            CryptoCheckoutCore::DEFAULT_STATUSES,
+            $nonces,
+            function ($id) {
+                return ['order_id' => $id, 'order_status_id' => 1];
+            },
+            function ($currency) {
+                return 2;
+            },
+            function ($id, $status, $comment, $notify) use (&$history) {
+                $history[] = [$id, $status, $comment, $notify];
+            },
+            self::NOW
+        );
+        $this->assertSame(['k3y', self::NOW], [$shop['secret'], $shop['now']]);
+        $this->assertFalse(call_user_func($shop['nonce_seen'], 'n1', self::NOW + 600));
+        $this->assertTrue(call_user_func($shop['nonce_seen'], 'n1', self::NOW + 600));
+        $this->assertSame(7, call_user_func($shop['get_order'], 7)['order_id']);
+        call_user_func($shop['add_history'], 7, 15, 'paid', true);
+        $this->assertSame([[7, 15, 'paid', true]], $history);
+    }
 }

@@ -211,15 +211,7 @@ class CryptoCheckout extends \Opencart\System\Engine\Controller
      */
     private function shimRequest()
     {
-        $server = $this->request->server;
-
-        return [
-            'method' => isset($server['REQUEST_METHOD']) ? $server['REQUEST_METHOD'] : '',
-            'timestamp' => isset($server['HTTP_X_SHIM_TIMESTAMP']) ? $server['HTTP_X_SHIM_TIMESTAMP'] : '',
-            'nonce' => isset($server['HTTP_X_SHIM_NONCE']) ? $server['HTTP_X_SHIM_NONCE'] : '',
-            'signature' => isset($server['HTTP_X_SHIM_SIGNATURE']) ? $server['HTTP_X_SHIM_SIGNATURE'] : '',
-            'body' => $this->rawBody(),
-        ];
+        return CryptoCheckoutCore::shimRequest($this->request->server, $this->rawBody());
     }
 
     /**
@@ -229,31 +221,23 @@ class CryptoCheckout extends \Opencart\System\Engine\Controller
     {
         $this->load->model(self::ROUTE);
         $this->load->model('checkout/order');
-        $nonces = $this->model_extension_crypto_checkout_payment_crypto_checkout;
         $orders = $this->model_checkout_order;
-        $now = time();
 
-        return [
-            'secret' => $this->setting('secret'),
-            'now' => $now,
-            'statuses' => $this->statuses(),
-            'nonce_seen' => function ($nonce, $expires) use ($nonces, $now) {
-                if (mt_rand(1, 50) === 1) {
-                    $nonces->pruneNonces($now); // now and then, so the table stays small
-                }
-
-                return $nonces->rememberNonce($nonce, $expires);
-            },
-            'get_order' => function ($orderId) use ($orders) {
+        return CryptoCheckoutCore::shop(
+            $this->setting('secret'),
+            $this->statuses(),
+            $this->model_extension_crypto_checkout_payment_crypto_checkout,
+            function ($orderId) use ($orders) {
                 return $orders->getOrder($orderId);
             },
-            'decimals' => function ($currencyCode) {
+            function ($currencyCode) {
                 return $this->decimals($currencyCode);
             },
-            'add_history' => function ($orderId, $statusId, $comment, $notify) use ($orders) {
+            function ($orderId, $statusId, $comment, $notify) use ($orders) {
                 $orders->addHistory($orderId, $statusId, $comment, $notify);
             },
-        ];
+            time()
+        );
     }
 
     /**
@@ -262,19 +246,9 @@ class CryptoCheckout extends \Opencart\System\Engine\Controller
     private function answer(array $result)
     {
         list($status, $body) = $result;
-        $reasons = [400 => 'Bad Request', 401 => 'Unauthorized', 404 => 'Not Found', 405 => 'Method Not Allowed'];
-        if (isset($reasons[$status])) {
-            $protocol = isset($this->request->server['SERVER_PROTOCOL']) ? $this->request->server['SERVER_PROTOCOL'] : '';
-            if (!preg_match('#^HTTP/[0-9.]+$#', $protocol)) {
-                $protocol = 'HTTP/1.1';
-            }
-            $this->response->addHeader($protocol . ' ' . $status . ' ' . $reasons[$status]);
+        foreach (CryptoCheckoutCore::answerHeaders($status, $this->request->server) as $header) {
+            $this->response->addHeader($header);
         }
-        if ($status === 405) {
-            $this->response->addHeader('Allow: POST');
-        }
-        $this->response->addHeader('Content-Type: application/json');
-        $this->response->addHeader('Cache-Control: no-store');
         $this->response->setOutput(json_encode($body));
     }
 }
