@@ -180,7 +180,7 @@ fn std_sources() {
     if let Err(e) = run(Command::new("rustup").args(["component", "add", "rust-src"])) {
         println!(
             "    !! could not add rust-src ({e:#}): the widget will be built the standard way, \
-             about 13 KB gzip larger"
+             about 12 KB gzip larger"
         );
     }
 }

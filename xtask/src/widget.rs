@@ -246,7 +246,7 @@ fn has_std_sources() -> bool {
 ///
 /// The standard library is compiled with the widget, so that a panic stops the widget at once
 /// (`panic=immediate-abort`) instead of formatting a message nobody reads, and panics carry no
-/// source locations and `Debug` no text. About 13 KB gzip less for every payer. These are
+/// source locations and `Debug` no text. About 12 KB gzip less for every payer. These are
 /// unstable options of the stable toolchain (`RUSTC_BOOTSTRAP=1`); should this toolchain refuse
 /// them, or lack the standard library's sources, the widget is built the standard way and this
 /// says so.
@@ -264,13 +264,13 @@ fn build_wasm(root: &Path) -> Result<()> {
             Ok(()) => return Ok(()),
             Err(e) => println!(
                 "    !! the smaller build failed with this toolchain ({e:#}); building the standard \
-                 way, about 13 KB gzip larger"
+                 way, about 12 KB gzip larger"
             ),
         }
     } else {
         println!(
             "    !! RUSTFLAGS is set or the standard library's sources are missing (`rustup component \
-             add rust-src`): building the standard way, about 13 KB gzip larger"
+             add rust-src`): building the standard way, about 12 KB gzip larger"
         );
     }
     run(&mut widget_build(root))
