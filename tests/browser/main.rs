@@ -5,6 +5,7 @@
 
 mod buttons;
 mod deposits;
+mod languages;
 mod pay_page;
 mod shopify;
 mod statuses;

@@ -185,7 +185,7 @@ async fn poll(
 pub fn Checkout(props: &CheckoutProps) -> Html {
     let state = use_reducer(State::default);
     // The words load while the invoice does.
-    let words = use_language(props.locale, props.assets.clone());
+    let shown = use_language(props.locale, props.assets.clone());
     {
         let dispatcher = state.dispatcher();
         use_effect_with(
@@ -304,7 +304,7 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
         });
     }
 
-    let locale = props.locale;
+    let locale = shown.unwrap_or(props.locale);
     let text = locale.text();
     let status = state.view.as_ref().map_or("loading", |v| v.status.as_str());
     let banner = match (&state.error, &state.view) {
@@ -320,7 +320,7 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
     html! {
         <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
             <style>{ STYLE }</style>
-            if !words {
+            if shown.is_none() {
                 <p class="ckw-loading" role="status" aria-busy="true">{ "…" }</p>
             } else {
                 if let Some(text) = banner {

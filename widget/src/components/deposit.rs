@@ -39,7 +39,7 @@ pub struct DepositProps {
 pub fn Deposit(props: &DepositProps) -> Html {
     // `_eq`: a poll that finds nothing new does not re-render.
     let wallet = use_state_eq(|| None::<Rc<Wallet>>);
-    let words = use_language(props.locale, props.assets.clone());
+    let shown = use_language(props.locale, props.assets.clone());
     let error = use_state_eq(|| None::<LoadError>);
     {
         let (wallet, error) = (wallet.clone(), error.clone());
@@ -63,8 +63,9 @@ pub fn Deposit(props: &DepositProps) -> Html {
             move || drop(refresh)
         });
     }
-    let locale = props.locale;
-    let text: Rc<Text> = use_memo((locale, words), |(locale, _)| locale.text());
+    let locale = shown.unwrap_or(props.locale);
+    // Keyed on what is shown: the same locale's words change when its file arrives.
+    let text: Rc<Text> = use_memo(shown, |shown| shown.unwrap_or(Locale::En).text());
     let banner = match (&*error, &*wallet) {
         (Some(LoadError::NotFound), _) => Some(text.not_found),
         (Some(_), Some(_)) => Some(text.reconnecting),
@@ -79,7 +80,7 @@ pub fn Deposit(props: &DepositProps) -> Html {
     html! {
         <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
             <style>{ STYLE }</style>
-            if !words {
+            if shown.is_none() {
                 <p class="ckw-loading" role="status" aria-busy="true">{ "…" }</p>
             } else {
                 if let Some(message) = banner {

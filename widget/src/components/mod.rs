@@ -17,20 +17,36 @@ pub use qr::{Qr, QrProps};
 use crate::i18n::Locale;
 use yew::prelude::*;
 
-/// Whether `locale`'s words are at hand; if they are not, fetches them from `assets` (where the
-/// widget's files are) and renders again when they are (or when English has to do).
+/// How long the widget waits for its language's words before it shows English (and switches
+/// when they come): a slow server of the widget's files must not keep a payer from paying.
+const LANGUAGE_WAIT_MS: u32 = 2_500;
+
+/// The language to show the payer in: `None` while `locale`'s words are on their way from
+/// `assets` (where the widget's files are); English for now when they are late (after
+/// [`LANGUAGE_WAIT_MS`]) or cannot be had; `locale` once they are at hand.
 #[hook]
-fn use_language(locale: Locale, assets: AttrValue) -> bool {
-    let ready = use_state_eq(|| locale.is_loaded());
+fn use_language(locale: Locale, assets: AttrValue) -> Option<Locale> {
+    let shown = use_state_eq(|| locale.is_loaded().then_some(locale));
     {
-        let ready = ready.clone();
+        let shown = shown.clone();
         use_effect_with(locale, move |locale| {
             let locale = *locale;
+            let late = (!locale.is_loaded()).then(|| {
+                let shown = shown.clone();
+                gloo_timers::callback::Timeout::new(LANGUAGE_WAIT_MS, move || {
+                    shown.set(Some(Locale::En))
+                })
+            });
             wasm_bindgen_futures::spawn_local(async move {
                 locale.load(&assets).await;
-                ready.set(true);
+                shown.set(Some(if locale.is_loaded() {
+                    locale
+                } else {
+                    Locale::En
+                }));
             });
+            move || drop(late)
         });
     }
-    *ready
+    *shown
 }
