@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shim_api::{ChooseCoinRequest, CoinList, CreateInvoiceRequest, InvoiceId, InvoiceView};
@@ -78,12 +78,7 @@ pub(super) async fn create(
         order_id: record.order_id,
         pay_url,
     };
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(answer)).into_response())
+    Ok(super::created_or_found(created, answer))
 }
 
 /// The invoice as the payer sees it (the widget polls this when it cannot stream).

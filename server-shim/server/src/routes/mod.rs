@@ -235,6 +235,20 @@ impl RequestIds {
 }
 
 /// A request id for an answer made beside the router (a live stream served directly).
+/// `201 Created` with `body`, or `200 OK` when the request found what an earlier one made
+/// (idempotent creation).
+pub(super) fn created_or_found(
+    created: bool,
+    body: impl serde::Serialize,
+) -> axum::response::Response {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, axum::Json(body)).into_response()
+}
+
 fn request_id() -> String {
     static IDS: std::sync::OnceLock<RequestIds> = std::sync::OnceLock::new();
     IDS.get_or_init(RequestIds::new).next_id()

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 use shim_api::ErrorCode;
 
@@ -57,12 +57,7 @@ pub(super) async fn create(
     let shop = authenticate(&state, &headers).await?;
     let request: NewPayoutRequest = json_body(&headers, body)?;
     let (payout, created) = state.checkout.create_payout(&shop, request).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(payout_view(&payout))).into_response())
+    Ok(super::created_or_found(created, payout_view(&payout)))
 }
 
 /// The shop's payouts, newest first (500 at most).

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -58,12 +58,10 @@ pub(super) async fn create(
     let request: NewWalletRequest = json_body(&headers, body)?;
     let (wallet, created) = state.checkout.create_wallet(&shop, request).await?;
     let view = state.checkout.wallet_view(&wallet).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(shop_view(view, &wallet.customer))).into_response())
+    Ok(super::created_or_found(
+        created,
+        shop_view(view, &wallet.customer),
+    ))
 }
 
 /// `GET /v1/wallets?customer=...`.

@@ -1682,24 +1682,40 @@ impl Store {
         retry_at: Option<i64>,
         now: i64,
     ) -> Result<(), StoreError> {
+        self.finish_attempt("outbox", id, delivered, error, retry_at, now)
+            .await
+    }
+
+    /// Records one delivery attempt at row `id` of a callback queue (`outbox`,
+    /// `event_callbacks`): delivered, or retried at `retry_at` (`None`: given up).
+    pub(super) async fn finish_attempt(
+        &self,
+        queue: &'static str,
+        id: i64,
+        delivered: bool,
+        error: Option<&str>,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let status = match (delivered, retry_at) {
             (true, _) => "delivered",
             (false, Some(_)) => "pending",
             (false, None) => "failed",
         };
+        let sql = format!(
+            "UPDATE {queue} SET status = $2, attempts = attempts + 1, last_error = $3, \
+             next_attempt_at = COALESCE($4, next_attempt_at), \
+             delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END WHERE id = $1"
+        );
         with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, \
-                 next_attempt_at = COALESCE($4, next_attempt_at), \
-                 delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END WHERE id = $1",
-            )
-            .bind(id)
-            .bind(status)
-            .bind(error)
-            .bind(retry_at)
-            .bind(now)
-            .execute(pool)
-            .await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(status)
+                .bind(error)
+                .bind(retry_at)
+                .bind(now)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }

@@ -436,26 +436,8 @@ impl Store {
         retry_at: Option<i64>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let status = match (delivered, retry_at) {
-            (true, _) => "delivered",
-            (false, Some(_)) => "pending",
-            (false, None) => "failed",
-        };
-        with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE event_callbacks SET status = $2, attempts = attempts + 1, last_error = $3, \
-                 next_attempt_at = COALESCE($4, next_attempt_at), \
-                 delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END WHERE id = $1",
-            )
-            .bind(id)
-            .bind(status)
-            .bind(error)
-            .bind(retry_at)
-            .bind(now)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        self.finish_attempt("event_callbacks", id, delivered, error, retry_at, now)
+            .await
     }
 
     /// Deposit and payout callbacks, newest first, at most `limit`; only those in `status` if

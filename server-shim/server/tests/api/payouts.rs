@@ -11,6 +11,24 @@ fn payout(order: &str, amount: &str) -> Value {
         "address": "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu", "is_subtract": true })
 }
 
+/// Puts `amount` USDT on the merchant's balance: a deposit to a wallet of the shop's own
+/// (less the gateway's commission). Returns that wallet.
+async fn fund(app: &TestApp, amount: &str) -> Value {
+    let (_, wallet) = call(
+        app,
+        reqwest::Method::POST,
+        "/v1/wallets",
+        Some(json!({ "customer": "treasury", "currency": "USDT", "network": "tron" })),
+    )
+    .await;
+    app.sandbox(
+        "deposit",
+        json!({ "address": wallet["address"], "amount": amount }),
+    )
+    .await;
+    wallet
+}
+
 async fn list(app: &TestApp) -> Vec<Value> {
     call(app, reqwest::Method::GET, "/v1/payouts", None).await.1["payouts"]
         .as_array()
@@ -46,18 +64,7 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
     assert!(store.set_payouts_allowed("demo", true).await.unwrap());
 
     // The balance: 50 USDT deposited (less the gateway's commission).
-    let (_, wallet) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/wallets",
-        Some(json!({ "customer": "treasury", "currency": "USDT", "network": "tron" })),
-    )
-    .await;
-    app.sandbox(
-        "deposit",
-        json!({ "address": wallet["address"], "amount": "50" }),
-    )
-    .await;
+    let wallet = fund(&app, "50").await;
 
     // More than the balance: refused with the figures, nothing made.
     let (status, body) = call(
@@ -261,18 +268,7 @@ async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
     let app = TestApp::spawn_with(&db, eager).await;
     let store = Store::connect(&db).await.unwrap();
     store.set_payouts_allowed("demo", true).await.unwrap();
-    let (_, wallet) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/wallets",
-        Some(json!({ "customer": "treasury", "currency": "USDT", "network": "tron" })),
-    )
-    .await;
-    app.sandbox(
-        "deposit",
-        json!({ "address": wallet["address"], "amount": "50" }),
-    )
-    .await;
+    fund(&app, "50").await;
     let (status, sent) = call(
         &app,
         reqwest::Method::POST,
