@@ -1,7 +1,7 @@
 //! Deposit mode: a customer's permanent address for one coin, its QR code, the network warning,
 //! and the deposits as they arrive (the wallet is read again every few seconds while shown).
 
-use super::{CopyButton, Qr, Theme, use_language};
+use super::{CopyButton, Theme, qr, use_language};
 use crate::api::{self, Wallet};
 use crate::format;
 use crate::i18n::{Locale, Text, fill};
@@ -108,7 +108,7 @@ fn card(wallet: &Wallet, locale: Locale, text: &Rc<Text>) -> Html {
             <>
                 <p class="ckw-detail">{ fill(text.deposit_hint, &[coin, &network]) }</p>
                 <p class="ckw-network" role="note">{ fill(text.send_only, &[coin, &network]) }</p>
-                <Qr data={wallet.payment_uri.clone()} label={fill(text.qr_label, &[coin, &wallet.address])} />
+                { qr(&wallet.payment_uri, fill(text.qr_label, &[coin, &wallet.address]).into()) }
                 <div class="ckw-row">
                     <span class="ckw-label">{ text.address }</span>
                     <code class="ckw-address" dir="ltr">{ wallet.address.clone() }</code>

@@ -1,6 +1,6 @@
 //! Everything about one invoice: what to send, where, the QR code, the countdown and the outcome.
 
-use super::{CoinPicker, CopyButton, Qr};
+use super::{CoinPicker, CopyButton, qr};
 use crate::format;
 use crate::i18n::{Locale, Text, fill};
 use shim_api::{InvoiceStatus, InvoiceView};
@@ -96,7 +96,7 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
                         <p class="ckw-network" role="note">{ fill(text.send_only, &[&coin, network]) }</p>
                     }
                     if let Some(uri) = &view.payment_uri {
-                        <Qr data={uri.clone()} label={qr_label} />
+                        { qr(uri, qr_label.into()) }
                     }
                     <div class="ckw-row">
                         <span class="ckw-label">{ text.address }</span>

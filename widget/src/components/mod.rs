@@ -12,7 +12,7 @@ pub use coin_picker::{CoinPicker, CoinPickerProps};
 pub use copy_button::{CopyButton, CopyButtonProps};
 pub use deposit::{Deposit, DepositProps};
 pub use invoice_card::{InvoiceCard, InvoiceCardProps};
-pub use qr::{Qr, QrProps};
+pub use qr::{QR_MARK, qr};
 
 use crate::i18n::Locale;
 use yew::prelude::*;

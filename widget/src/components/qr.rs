@@ -4,15 +4,6 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use yew::prelude::*;
 
-/// Properties of [`Qr`].
-#[derive(Properties, PartialEq, Clone, Debug)]
-pub struct QrProps {
-    /// What the code carries.
-    pub data: AttrValue,
-    /// A text alternative.
-    pub label: AttrValue,
-}
-
 /// The SVG markup of a QR code for `data`, without the XML prolog; `None` if it does not fit.
 pub fn qr_svg(data: &str) -> Option<String> {
     let code = QrCode::new(data.as_bytes()).ok()?;
@@ -31,21 +22,43 @@ pub fn qr_svg(data: &str) -> Option<String> {
 /// the time from navigation to something a wallet can scan).
 pub const QR_MARK: &str = "checkout:qr";
 
-/// A scannable QR code of `data`.
-#[component]
-pub fn Qr(props: &QrProps) -> Html {
-    let svg = use_memo(props.data.clone(), |data| qr_svg(data));
-    use_effect_with((), |()| {
-        if let Some(performance) = web_sys::window().and_then(|w| w.performance())
-            && performance.get_entries_by_name(QR_MARK).length() == 0
-        {
-            let _ = performance.mark(QR_MARK);
+/// Sets [`QR_MARK`] unless it is set. Called as a code is first rendered, which Yew puts on the
+/// page in the same task, before the browser paints.
+fn mark_shown() {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance())
+        && performance.get_entries_by_name(QR_MARK).length() == 0
+    {
+        let _ = performance.mark(QR_MARK);
+    }
+}
+
+thread_local! {
+    /// The last code drawn: the cards render every second (the countdown), the code seldom changes.
+    static LAST: std::cell::RefCell<Option<(AttrValue, Option<AttrValue>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A scannable QR code of `data`, named `label` for screen readers; nothing if `data` is too
+/// long for a QR code.
+///
+/// A plain function, not a component: it has no state of its own, and each Yew component costs
+/// the widget about a kilobyte of its payers' download.
+pub fn qr(data: &str, label: AttrValue) -> Html {
+    let svg = LAST.with_borrow_mut(|last| match last {
+        Some((drawn, svg)) if drawn == data => svg.clone(),
+        _ => {
+            let svg = qr_svg(data).map(AttrValue::from);
+            if svg.is_some() {
+                mark_shown();
+            }
+            *last = Some((data.to_owned().into(), svg.clone()));
+            svg
         }
     });
-    match svg.as_ref() {
+    match svg {
         Some(svg) => html! {
-            <div class="ckw-qr" role="img" aria-label={props.label.clone()}>
-                { Html::from_html_unchecked(AttrValue::from(svg.clone())) }
+            <div class="ckw-qr" role="img" aria-label={label}>
+                { Html::from_html_unchecked(svg) }
             </div>
         },
         None => html! {},
