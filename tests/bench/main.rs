@@ -483,13 +483,17 @@ async fn widget(http: &reqwest::Client) -> Result<()> {
     let dir = widget_dir()?;
     let manifest: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json"))?)?;
     println!("widget: what a payer downloads (files of widget/dist/manifest.json):");
-    let mut totals = (0, 0, 0);
-    for key in ["embed.js", "checkout.js", "checkout_bg.wasm"] {
-        let name = manifest[key].as_str().context("manifest entry")?;
+    // A file's size raw, gzip and brotli (its precompressed copies).
+    let sizes = |name: &str| -> Result<(u64, u64, u64)> {
         let size = |suffix: &str| -> Result<u64> {
             Ok(std::fs::metadata(dir.join(format!("{name}{suffix}")))?.len())
         };
-        let (raw, gz, br) = (size("")?, size(".gz")?, size(".br")?);
+        Ok((size("")?, size(".gz")?, size(".br")?))
+    };
+    let mut totals = (0, 0, 0);
+    for key in ["embed.js", "checkout.js", "checkout_bg.wasm"] {
+        let name = manifest[key].as_str().context("manifest entry")?;
+        let (raw, gz, br) = sizes(name)?;
         totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
         println!("  {name:<30} raw {raw:>7}  gzip {gz:>7}  brotli {br:>7}");
     }
@@ -501,10 +505,7 @@ async fn widget(http: &reqwest::Client) -> Result<()> {
     let mut largest = (String::new(), 0, 0, 0);
     for name in manifest["locales"].as_array().context("manifest locales")? {
         let name = name.as_str().context("locale file")?;
-        let size = |suffix: &str| -> Result<u64> {
-            Ok(std::fs::metadata(dir.join(format!("{name}{suffix}")))?.len())
-        };
-        let (raw, gz, br) = (size("")?, size(".gz")?, size(".br")?);
+        let (raw, gz, br) = sizes(name)?;
         if gz > largest.2 {
             largest = (name.to_owned(), raw, gz, br);
         }
@@ -516,6 +517,13 @@ async fn widget(http: &reqwest::Client) -> Result<()> {
         totals.0 + raw,
         totals.1 + gz,
         totals.2 + br
+    );
+    let name = manifest["button.js"]
+        .as_str()
+        .context("manifest button.js")?;
+    let (raw, gz, br) = sizes(name)?;
+    println!(
+        "  {name:<30} raw {raw:>7}  gzip {gz:>7}  brotli {br:>7}  (besides, on pages with a pay button)"
     );
 
     let demo = demo("sqlite::memory:").await?;

@@ -69,6 +69,8 @@ struct Assets {
     embed: String,
     js: String,
     wasm: String,
+    /// Button mode, which only pages with a pay button load.
+    button: String,
     /// The translations (`locales/de.<hash>.json`), of which a payer loads at most one.
     locales: Vec<String>,
 }
@@ -122,15 +124,29 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
     // `checkout.js` stays too, for pages that import the module by its plain name.
     std::fs::write(dist.join(&js), &js_bytes)?;
 
+    // Button mode, which embed.js imports only for `data-button` tags.
+    minify(
+        tools,
+        &root.join("widget/js/button.js"),
+        &dist.join("button.js"),
+    )?;
+    let button_bytes = std::fs::read(dist.join("button.js"))?;
+    let button = hashed_name("button.js", &button_bytes);
+    std::fs::rename(dist.join("button.js"), dist.join(&button))?;
+
     let embed = std::fs::read_to_string(root.join("widget/js/embed.js"))
         .context("reading widget/js/embed.js")?;
     anyhow::ensure!(
-        embed.contains("\"checkout.js\"") && embed.contains("\"checkout_bg.wasm\""),
-        "widget/js/embed.js must load \"checkout.js\" and \"checkout_bg.wasm\" by those names"
+        ["\"checkout.js\"", "\"checkout_bg.wasm\"", "\"button.js\""]
+            .iter()
+            .all(|name| embed.contains(name)),
+        "widget/js/embed.js must load \"checkout.js\", \"checkout_bg.wasm\" and \"button.js\" by \
+         those names"
     );
     let embed = embed
         .replace("\"checkout.js\"", &format!("\"{js}\""))
-        .replace("\"checkout_bg.wasm\"", &format!("\"{wasm}\""));
+        .replace("\"checkout_bg.wasm\"", &format!("\"{wasm}\""))
+        .replace("\"button.js\"", &format!("\"{button}\""));
     std::fs::write(dist.join("embed.src.js"), embed)?;
     minify(tools, &dist.join("embed.src.js"), &dist.join("embed.js"))?;
     std::fs::remove_file(dist.join("embed.src.js"))?;
@@ -140,6 +156,7 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
         "embed.js": "embed.js",
         "checkout.js": js,
         "checkout_bg.wasm": wasm,
+        "button.js": button,
         "locales": locales,
     });
     std::fs::write(
@@ -147,7 +164,14 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
         serde_json::to_vec_pretty(&manifest)?,
     )?;
 
-    let files = ["embed.js", "checkout.js", &js, &wasm, "manifest.json"];
+    let files = [
+        "embed.js",
+        "checkout.js",
+        &js,
+        &wasm,
+        &button,
+        "manifest.json",
+    ];
     for name in files.into_iter().chain(locales.iter().map(String::as_str)) {
         let bytes = std::fs::read(dist.join(name))?;
         std::fs::write(dist.join(format!("{name}.gz")), gzip(&bytes)?)?;
@@ -157,6 +181,7 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
         embed: "embed.js".into(),
         js,
         wasm,
+        button,
         locales,
     })
 }
@@ -211,6 +236,11 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
         totals.0 + raw,
         totals.1 + gz,
         totals.2 + br
+    );
+    let (raw, gz, br) = sizes(dist, &assets.button)?;
+    println!(
+        "    {:<30} {raw:>9} {gz:>9} {br:>9}   (besides, on pages with a pay button)",
+        assets.button
     );
     Ok(())
 }
