@@ -31,24 +31,18 @@ async fn late_locale(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_language_file_shows_english_first_then_the_language() {
-    let app = DemoApp::start().await.unwrap();
-    let invoice = app
-        .create_invoice("late-words-1", "12.00", "tron")
-        .await
-        .unwrap();
+/// A merchant's page with the widget mounted in German, its files served by a host that answers
+/// each request for them only when `gate` lets it.
+async fn german_widget(app: &DemoApp, order: &str, gate: Arc<Semaphore>) -> Browser {
+    let invoice = app.create_invoice(order, "12.00", "tron").await.unwrap();
     let id = invoice["id"].as_str().unwrap().to_owned();
-
-    let gate = Arc::new(Semaphore::new(0));
     let router = axum::Router::new()
         .route("/locales/{file}", axum::routing::get(late_locale))
-        .with_state(gate.clone());
+        .with_state(gate);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let assets = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
 
-    // A merchant's page mounts the widget in German, with its files served from a slow host.
     let browser = Browser::start().await.unwrap();
     browser.goto(&app.examples_url).await.unwrap();
     browser
@@ -61,6 +55,14 @@ async fn a_slow_language_file_shows_english_first_then_the_language() {
         ))
         .await
         .unwrap();
+    browser
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_language_file_shows_english_first_then_the_language() {
+    let app = DemoApp::start().await.unwrap();
+    let gate = Arc::new(Semaphore::new(0));
+    let browser = german_widget(&app, "late-words-1", gate.clone()).await;
     let english = browser
         .wait_for("English while the words are late", LABELS, WAIT, |v| {
             v.is_array()
@@ -80,5 +82,22 @@ async fn a_slow_language_file_shows_english_first_then_the_language() {
         })
         .await
         .unwrap();
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_language_file_in_time_stays_when_the_wait_for_it_ends() {
+    let app = DemoApp::start().await.unwrap();
+    let browser = german_widget(&app, "words-in-time-1", Arc::new(Semaphore::new(1))).await;
+    browser
+        .wait_for("the German words", LABELS, WAIT, |v| {
+            v == &json!(["de", "Betrag"])
+        })
+        .await
+        .unwrap();
+    // Past the widget's wait for late words (2.5 s): its end must not bring English back.
+    tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
+    let labels = browser.eval(LABELS).await.unwrap();
+    assert_eq!(labels, json!(["de", "Betrag"]), "still German");
     browser.close().await.unwrap();
 }

@@ -31,14 +31,19 @@ fn use_language(locale: Locale, assets: AttrValue) -> Option<Locale> {
         let shown = shown.clone();
         use_effect_with(locale, move |locale| {
             let locale = *locale;
+            // Set once the words are in: a wait that ends after them must not undo them.
+            let arrived = std::rc::Rc::new(std::cell::Cell::new(false));
             let late = (!locale.is_loaded()).then(|| {
-                let shown = shown.clone();
+                let (shown, arrived) = (shown.clone(), arrived.clone());
                 gloo_timers::callback::Timeout::new(LANGUAGE_WAIT_MS, move || {
-                    shown.set(Some(Locale::En))
+                    if !arrived.get() {
+                        shown.set(Some(Locale::En));
+                    }
                 })
             });
             wasm_bindgen_futures::spawn_local(async move {
                 locale.load(&assets).await;
+                arrived.set(true);
                 shown.set(Some(if locale.is_loaded() {
                     locale
                 } else {
