@@ -518,6 +518,18 @@ async fn widget(http: &reqwest::Client) -> Result<()> {
         totals.1 + gz,
         totals.2 + br
     );
+    // The deposit card is a build of its own: its payers load it instead of the invoice widget.
+    let mut deposit = sizes("embed.js")?;
+    for key in ["deposit.js", "deposit_bg.wasm"] {
+        let name = manifest[key].as_str().context("manifest entry")?;
+        let (raw, gz, br) = sizes(name)?;
+        deposit = (deposit.0 + raw, deposit.1 + gz, deposit.2 + br);
+        println!("  {name:<30} raw {raw:>7}  gzip {gz:>7}  brotli {br:>7}");
+    }
+    println!(
+        "  total on a deposit card (with embed.js): raw {} B, gzip {} B, brotli {} B",
+        deposit.0, deposit.1, deposit.2
+    );
     let name = manifest["button.js"]
         .as_str()
         .context("manifest button.js")?;

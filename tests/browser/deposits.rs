@@ -98,6 +98,28 @@ async fn a_customer_sees_their_deposits_arrive_on_their_deposit_page() {
         .unwrap();
     assert_eq!(german, json!("Einzahlungen"));
 
+    // The invoice widget and the deposit card are two builds: each says where the other is.
+    let refusals = browser
+        .eval_async(
+            "const done = arguments[arguments.length - 1]; \
+             const attempt = async (file, options) => { const w = await import(`/widget/${file}`); \
+               await w.default(); try { w.mount(document.createElement('div'), options); return 'mounted'; } \
+               catch (e) { return String(e); } }; \
+             Promise.all([attempt('checkout.js', { walletId: 'wal_000000000000000000000000' }), \
+               attempt('deposit.js', { invoiceId: 'inv_1' })]).then(done, (e) => done(String(e)));",
+        )
+        .await
+        .unwrap();
+    let refusals: Vec<String> = serde_json::from_value(refusals).unwrap();
+    assert!(
+        refusals[0].contains("this is checkout.js") && refusals[0].contains("is deposit.js"),
+        "{refusals:?}"
+    );
+    assert!(
+        refusals[1].contains("this is deposit.js") && refusals[1].contains("are checkout.js"),
+        "{refusals:?}"
+    );
+
     // An unknown wallet: a page saying so.
     browser
         .goto(&format!("{}/wallet/wal_000000000000000000000000", app.url))

@@ -34,10 +34,15 @@
     host = document.createElement("div");
     script.after(host);
   }
+  // The widget for invoices, or (for data-wallet) the deposit card: two builds, so that a payer
+  // downloads only the code of the one on the page.
+  const [code, wasm] = data.wallet && !data.invoice && !data.button
+    ? ["deposit.js", "deposit_bg.wasm"]
+    : ["checkout.js", "checkout_bg.wasm"];
   let loading;
   const load = () =>
-    (loading ||= import(new URL("checkout.js", src).href).then(async (widget) => {
-      await widget.default({ module_or_path: new URL("checkout_bg.wasm", src) });
+    (loading ||= import(new URL(code, src).href).then(async (widget) => {
+      await widget.default({ module_or_path: new URL(wasm, src) });
       return widget;
     }));
   const options = (invoiceId) => ({

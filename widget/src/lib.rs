@@ -17,9 +17,8 @@ pub mod format;
 pub mod i18n;
 pub mod state;
 
+#[cfg(feature = "invoice")]
 use components::{Checkout, CheckoutProps};
-use shim_api::InvoiceId;
-use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
 
 /// A mounted widget. Call `destroy()` to remove it from the page.
@@ -33,7 +32,9 @@ pub struct WidgetHandle {
 /// What is mounted: an invoice's checkout, or a wallet's deposit card.
 #[derive(Debug)]
 enum WidgetRoot {
+    #[cfg(feature = "invoice")]
     Checkout(yew::AppHandle<Checkout>),
+    #[cfg(feature = "deposit")]
     Deposit(yew::AppHandle<components::Deposit>),
 }
 
@@ -42,7 +43,9 @@ impl WidgetHandle {
     /// Unmounts the widget and stops its timers and requests.
     pub fn destroy(&mut self) {
         match self.handle.take() {
+            #[cfg(feature = "invoice")]
             Some(WidgetRoot::Checkout(handle)) => handle.destroy(),
+            #[cfg(feature = "deposit")]
             Some(WidgetRoot::Deposit(handle)) => handle.destroy(),
             None => {}
         }
@@ -96,53 +99,81 @@ fn option(options: &JsValue, key: &str) -> Option<String> {
 ///
 /// Deposit mode: `{ walletId, apiBase?, assetBase?, locale?, theme? }` shows a customer's permanent deposit
 /// address (`wal_…`, from `POST /v1/wallets`), its QR code and the deposits as they arrive.
+///
+/// The widget is built twice: `checkout.js` (feature `invoice`) mounts invoices and `deposit.js`
+/// (feature `deposit`) the deposit card, so that neither kind of payer downloads the other's
+/// code; each refuses the other's options with a message naming the right file.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle, JsValue> {
-    let wallet_id = option(&options, "walletId");
-    let invoice_id = option(&options, "invoiceId");
-    if wallet_id.is_none() && invoice_id.is_none() {
-        return Err(JsValue::from_str(
+    if let Some(wallet_id) = option(&options, "walletId") {
+        return mount_deposit(element, &options, wallet_id);
+    }
+    match option(&options, "invoiceId") {
+        Some(invoice_id) => mount_invoice(element, &options, invoice_id),
+        None => Err(JsValue::from_str(
             "mount: options.invoiceId is required (or options.walletId, for deposit mode)",
+        )),
+    }
+}
+
+#[cfg(feature = "deposit")]
+fn mount_deposit(
+    element: web_sys::Element,
+    options: &JsValue,
+    wallet_id: String,
+) -> Result<WidgetHandle, JsValue> {
+    if !api::is_wallet_id(&wallet_id) {
+        return Err(JsValue::from_str(
+            "mount: options.walletId is not a wallet id (wal_...)",
         ));
     }
-    if let Some(wallet_id) = wallet_id {
-        if !api::is_wallet_id(&wallet_id) {
-            return Err(JsValue::from_str(
-                "mount: options.walletId is not a wallet id (wal_...)",
-            ));
-        }
-        let (container, theme) = prepare(&element, &options)?;
-        let (api_base, assets) = bases(&options);
-        let props = components::DepositProps {
-            api_base: api_base.into(),
-            assets: assets.into(),
-            wallet_id: wallet_id.into(),
-            locale: pick_locale(option(&options, "locale")),
-            theme,
-        };
-        let handle =
-            yew::Renderer::<components::Deposit>::with_root_and_props(container.clone(), props)
-                .render();
-        return Ok(WidgetHandle {
-            handle: Some(WidgetRoot::Deposit(handle)),
-            container,
-        });
-    }
-    let invoice_id = invoice_id.unwrap_or_default();
-    let invoice_id = InvoiceId::parse(&invoice_id).ok_or_else(|| {
+    let (container, theme) = prepare(&element, options)?;
+    let (api_base, assets) = bases(options);
+    let props = components::DepositProps {
+        api_base: api_base.into(),
+        assets: assets.into(),
+        wallet_id: wallet_id.into(),
+        locale: pick_locale(option(options, "locale")),
+        theme,
+    };
+    let handle =
+        yew::Renderer::<components::Deposit>::with_root_and_props(container.clone(), props)
+            .render();
+    Ok(WidgetHandle {
+        handle: Some(WidgetRoot::Deposit(handle)),
+        container,
+    })
+}
+
+#[cfg(not(feature = "deposit"))]
+fn mount_deposit(_: web_sys::Element, _: &JsValue, _: String) -> Result<WidgetHandle, JsValue> {
+    Err(JsValue::from_str(
+        "mount: this is checkout.js, for invoices; the deposit card (options.walletId) is \
+         deposit.js, beside it",
+    ))
+}
+
+#[cfg(feature = "invoice")]
+fn mount_invoice(
+    element: web_sys::Element,
+    options: &JsValue,
+    invoice_id: String,
+) -> Result<WidgetHandle, JsValue> {
+    use wasm_bindgen::JsCast as _;
+    let invoice_id = shim_api::InvoiceId::parse(&invoice_id).ok_or_else(|| {
         JsValue::from_str("mount: options.invoiceId is not an invoice id (inv_...)")
     })?;
-    let (api_base, assets) = bases(&options);
-    let on_status = js_sys::Reflect::get(&options, &JsValue::from_str("onStatus"))
+    let (api_base, assets) = bases(options);
+    let on_status = js_sys::Reflect::get(options, &JsValue::from_str("onStatus"))
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let redirect_after = js_sys::Reflect::get(&options, &JsValue::from_str("redirectAfterSeconds"))
+    let redirect_after = js_sys::Reflect::get(options, &JsValue::from_str("redirectAfterSeconds"))
         .ok()
         .and_then(|v| v.as_f64())
         .map_or(components::DEFAULT_REDIRECT_SECONDS, |s| {
             s.clamp(0.0, 3600.0) as u32
         });
-    let (container, theme) = prepare(&element, &options)?;
+    let (container, theme) = prepare(&element, options)?;
     let props = CheckoutProps {
         api_base: api_base.into(),
         assets: assets.into(),
@@ -150,7 +181,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         host: Some(element.clone()),
         on_status,
         redirect_after,
-        locale: pick_locale(option(&options, "locale")),
+        locale: pick_locale(option(options, "locale")),
         theme,
     };
     let handle = yew::Renderer::<Checkout>::with_root_and_props(container.clone(), props).render();
@@ -158,6 +189,14 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         handle: Some(WidgetRoot::Checkout(handle)),
         container,
     })
+}
+
+#[cfg(not(feature = "invoice"))]
+fn mount_invoice(_: web_sys::Element, _: &JsValue, _: String) -> Result<WidgetHandle, JsValue> {
+    Err(JsValue::from_str(
+        "mount: this is deposit.js, for deposit cards (options.walletId); invoices are \
+         checkout.js, beside it",
+    ))
 }
 
 /// The shim's URL and where the widget's files are, from the options, without trailing slashes.

@@ -64,11 +64,43 @@ fn minify(tools: &Tools, source: &Path, out: &Path) -> Result<()> {
         .arg(out))
 }
 
+/// One build of the widget, by its content-hashed file names.
+struct Bundle {
+    /// The ES module with `mount` (wasm-bindgen's glue, minified).
+    js: String,
+    /// Its WebAssembly.
+    wasm: String,
+}
+
+/// Hashes the names of build `name` (`checkout` or `deposit`), links its glue to its wasm, and
+/// minifies the glue; `{name}.js` stays too, for pages that import the module by its plain name.
+fn finish_bundle(dist: &Path, tools: &Tools, name: &str) -> Result<Bundle> {
+    let plain_wasm = format!("{name}_bg.wasm");
+    let wasm = hashed_name(&plain_wasm, &std::fs::read(dist.join(&plain_wasm))?);
+    std::fs::rename(dist.join(&plain_wasm), dist.join(&wasm))?;
+
+    // The glue loads the wasm by name when `init()` is called without a path.
+    let plain_js = dist.join(format!("{name}.js"));
+    let glue = std::fs::read_to_string(&plain_js)?;
+    anyhow::ensure!(
+        glue.contains(&plain_wasm),
+        "wasm-bindgen's glue no longer names {plain_wasm}; update xtask/src/widget.rs"
+    );
+    std::fs::write(&plain_js, glue.replace(&plain_wasm, &wasm))?;
+    minify(tools, &plain_js, &plain_js)?;
+    let js_bytes = std::fs::read(&plain_js)?;
+    let js = hashed_name(&format!("{name}.js"), &js_bytes);
+    std::fs::write(dist.join(&js), &js_bytes)?;
+    Ok(Bundle { js, wasm })
+}
+
 /// The files a payer's browser loads, by role.
 struct Assets {
     embed: String,
-    js: String,
-    wasm: String,
+    /// The widget for invoices.
+    checkout: Bundle,
+    /// The deposit card.
+    deposit: Bundle,
     /// Button mode, which only pages with a pay button load.
     button: String,
     /// The translations (`locales/de.<hash>.json`), of which a payer loads at most one.
@@ -104,25 +136,8 @@ fn copy_locales(root: &Path, dist: &Path) -> Result<Vec<String>> {
 
 /// Renames, minifies, links and precompresses the freshly built files in `dist`.
 fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
-    let wasm_bytes = std::fs::read(dist.join("checkout_bg.wasm"))?;
-    let wasm = hashed_name("checkout_bg.wasm", &wasm_bytes);
-    std::fs::rename(dist.join("checkout_bg.wasm"), dist.join(&wasm))?;
-
-    // The glue loads the wasm by name when `init()` is called without a path.
-    let glue = std::fs::read_to_string(dist.join("checkout.js"))?;
-    anyhow::ensure!(
-        glue.contains("checkout_bg.wasm"),
-        "wasm-bindgen's glue no longer names checkout_bg.wasm; update xtask/src/widget.rs"
-    );
-    std::fs::write(
-        dist.join("checkout.js"),
-        glue.replace("checkout_bg.wasm", &wasm),
-    )?;
-    minify(tools, &dist.join("checkout.js"), &dist.join("checkout.js"))?;
-    let js_bytes = std::fs::read(dist.join("checkout.js"))?;
-    let js = hashed_name("checkout.js", &js_bytes);
-    // `checkout.js` stays too, for pages that import the module by its plain name.
-    std::fs::write(dist.join(&js), &js_bytes)?;
+    let checkout = finish_bundle(dist, tools, "checkout")?;
+    let deposit = finish_bundle(dist, tools, "deposit")?;
 
     // Button mode, which embed.js imports only for `data-button` tags.
     minify(
@@ -136,17 +151,21 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
 
     let embed = std::fs::read_to_string(root.join("widget/js/embed.js"))
         .context("reading widget/js/embed.js")?;
-    anyhow::ensure!(
-        ["\"checkout.js\"", "\"checkout_bg.wasm\"", "\"button.js\""]
-            .iter()
-            .all(|name| embed.contains(name)),
-        "widget/js/embed.js must load \"checkout.js\", \"checkout_bg.wasm\" and \"button.js\" by \
-         those names"
-    );
-    let embed = embed
-        .replace("\"checkout.js\"", &format!("\"{js}\""))
-        .replace("\"checkout_bg.wasm\"", &format!("\"{wasm}\""))
-        .replace("\"button.js\"", &format!("\"{button}\""));
+    let mut embed = embed;
+    for (plain, hashed) in [
+        ("checkout.js", &checkout.js),
+        ("checkout_bg.wasm", &checkout.wasm),
+        ("deposit.js", &deposit.js),
+        ("deposit_bg.wasm", &deposit.wasm),
+        ("button.js", &button),
+    ] {
+        let quoted = format!("\"{plain}\"");
+        anyhow::ensure!(
+            embed.contains(&quoted),
+            "widget/js/embed.js must load {quoted} by that name"
+        );
+        embed = embed.replace(&quoted, &format!("\"{hashed}\""));
+    }
     std::fs::write(dist.join("embed.src.js"), embed)?;
     minify(tools, &dist.join("embed.src.js"), &dist.join("embed.js"))?;
     std::fs::remove_file(dist.join("embed.src.js"))?;
@@ -154,8 +173,10 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
     let locales = copy_locales(root, dist)?;
     let manifest = serde_json::json!({
         "embed.js": "embed.js",
-        "checkout.js": js,
-        "checkout_bg.wasm": wasm,
+        "checkout.js": checkout.js,
+        "checkout_bg.wasm": checkout.wasm,
+        "deposit.js": deposit.js,
+        "deposit_bg.wasm": deposit.wasm,
         "button.js": button,
         "locales": locales,
     });
@@ -167,8 +188,11 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
     let files = [
         "embed.js",
         "checkout.js",
-        &js,
-        &wasm,
+        &checkout.js,
+        &checkout.wasm,
+        "deposit.js",
+        &deposit.js,
+        &deposit.wasm,
         &button,
         "manifest.json",
     ];
@@ -179,8 +203,8 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
     }
     Ok(Assets {
         embed: "embed.js".into(),
-        js,
-        wasm,
+        checkout,
+        deposit,
         button,
         locales,
     })
@@ -208,13 +232,13 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
         "file", "raw", "gzip", "brotli"
     );
     let mut totals = (0, 0, 0);
-    for name in [&assets.embed, &assets.js, &assets.wasm] {
+    for name in [&assets.embed, &assets.checkout.js, &assets.checkout.wasm] {
         let (raw, gz, br) = sizes(dist, name)?;
         totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
         println!("    {name:<30} {raw:>9} {gz:>9} {br:>9}");
     }
     println!(
-        "    {:<30} {:>9} {:>9} {:>9}   (an English-reading payer)",
+        "    {:<30} {:>9} {:>9} {:>9}   (an English-reading payer of an invoice)",
         "total", totals.0, totals.1, totals.2
     );
     let mut largest = (String::new(), (0, 0, 0));
@@ -237,6 +261,16 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
         totals.1 + gz,
         totals.2 + br
     );
+    let mut deposit = sizes(dist, &assets.embed)?;
+    for name in [&assets.deposit.js, &assets.deposit.wasm] {
+        let (raw, gz, br) = sizes(dist, name)?;
+        deposit = (deposit.0 + raw, deposit.1 + gz, deposit.2 + br);
+        println!("    {name:<30} {raw:>9} {gz:>9} {br:>9}");
+    }
+    println!(
+        "    {:<30} {:>9} {:>9} {:>9}   (instead, on a deposit card: with embed.js, in English)",
+        "total", deposit.0, deposit.1, deposit.2
+    );
     let (raw, gz, br) = sizes(dist, &assets.button)?;
     println!(
         "    {:<30} {raw:>9} {gz:>9} {br:>9}   (besides, on pages with a pay button)",
@@ -245,8 +279,12 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
     Ok(())
 }
 
-/// `cargo build` of the widget's WebAssembly with the size profile.
-fn widget_build(root: &Path) -> Command {
+/// The widget's builds: the cargo feature that picks what `mount` takes, and the name of the
+/// files. Each payer downloads one: an invoice's payer no code of the deposit card, and back.
+const BUNDLES: [(&str, &str); 2] = [("invoice", "checkout"), ("deposit", "deposit")];
+
+/// `cargo build` of the widget's WebAssembly with the size profile and only `feature`.
+fn widget_build(root: &Path, feature: &str) -> Command {
     let mut build = cargo(root);
     build.args([
         "build",
@@ -257,6 +295,9 @@ fn widget_build(root: &Path) -> Command {
         "wasm32-unknown-unknown",
         "--profile",
         "wasm-release",
+        "--no-default-features",
+        "--features",
+        feature,
     ]);
     build
 }
@@ -280,9 +321,9 @@ fn has_std_sources() -> bool {
 /// unstable options of the stable toolchain (`RUSTC_BOOTSTRAP=1`); should this toolchain refuse
 /// them, or lack the standard library's sources, the widget is built the standard way and this
 /// says so.
-fn build_wasm(root: &Path) -> Result<()> {
+fn build_wasm(root: &Path, feature: &str) -> Result<()> {
     if std::env::var_os("RUSTFLAGS").is_none() && has_std_sources() {
-        let mut small = widget_build(root);
+        let mut small = widget_build(root, feature);
         small
             .arg("-Zbuild-std=std,panic_abort")
             .env("RUSTC_BOOTSTRAP", "1")
@@ -303,7 +344,7 @@ fn build_wasm(root: &Path) -> Result<()> {
              add rust-src`): building the standard way, about 12 KB gzip larger"
         );
     }
-    run(&mut widget_build(root))
+    run(&mut widget_build(root, feature))
 }
 
 /// `wasm-opt` with the features rustc enables by default for wasm32 today, which it must be told of.
@@ -324,8 +365,8 @@ fn wasm_opt(tools: &Tools) -> Command {
 /// closure shims named after their Rust types, the `./checkout_bg.js` module) to one or two
 /// letters, in both files: the long names are mostly hashes, which no compression shrinks. About
 /// 5 KB gzip less, as a JavaScript minifier would do if it could see into the wasm.
-fn shorten_names(tools: &Tools, dist: &Path) -> Result<()> {
-    let bg = dist.join("checkout_bg.wasm");
+fn shorten_names(tools: &Tools, dist: &Path, name: &str) -> Result<()> {
+    let bg = dist.join(format!("{name}_bg.wasm"));
     let mut command = wasm_opt(tools);
     command
         .arg("--minify-imports-and-exports-and-modules")
@@ -337,10 +378,10 @@ fn shorten_names(tools: &Tools, dist: &Path) -> Result<()> {
         bg.display()
     );
     let map = output(&mut command).context("wasm-opt could not shorten the wasm's import names")?;
-    let glue_path = dist.join("checkout.js");
+    let glue_path = dist.join(format!("{name}.js"));
     let module = first_import_module(&std::fs::read(&bg)?)
         .context("the shortened wasm has no import to read its module name from")?;
-    let glue = rename_in_glue(&std::fs::read_to_string(&glue_path)?, &map, &module)?;
+    let glue = rename_in_glue(&std::fs::read_to_string(&glue_path)?, name, &map, &module)?;
     std::fs::write(&glue_path, glue)?;
     Ok(())
 }
@@ -349,7 +390,7 @@ fn shorten_names(tools: &Tools, dist: &Path) -> Result<()> {
 /// and the new module name to wasm-bindgen's glue: the keys of the import object, its module
 /// name, and each `wasm.name`.
 /// Fails rather than guess when the glue is not shaped as expected (a new wasm-bindgen).
-fn rename_in_glue(glue: &str, map: &str, new_module: &str) -> Result<String> {
+fn rename_in_glue(glue: &str, name: &str, map: &str, new_module: &str) -> Result<String> {
     let map: serde_json::Value =
         serde_json::from_str(map).context("wasm-opt's renaming map is not JSON")?;
     let pairs = |key: &str, from: usize, to: usize| -> Result<Vec<(String, String)>> {
@@ -367,12 +408,12 @@ fn rename_in_glue(glue: &str, map: &str, new_module: &str) -> Result<String> {
     };
     let imports = pairs("imports", 1, 2)?;
     let exports = pairs("exports", 0, 1)?;
-    let module = "\"./checkout_bg.js\": import0";
+    let module = format!("\"./{name}_bg.js\": import0");
     anyhow::ensure!(
-        glue.matches(module).count() == 1,
+        glue.matches(&module).count() == 1,
         "wasm-bindgen's glue no longer imports from {module}; update xtask/src/widget.rs"
     );
-    let mut glue = glue.replacen(module, &format!("\"{new_module}\": import0"), 1);
+    let mut glue = glue.replacen(&module, &format!("\"{new_module}\": import0"), 1);
     for (old, new) in &imports {
         let replaced;
         (glue, replaced) = replace_whole(&glue, &format!("{old}:"), &format!("{new}:"));
@@ -453,28 +494,32 @@ fn first_import_module(wasm: &[u8]) -> Option<String> {
 
 /// Builds the widget into `widget/dist` and returns that folder.
 pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
-    step("building the widget (wasm32, size profile)");
-    build_wasm(root)?;
-    let wasm = target_dir(root)?.join("wasm32-unknown-unknown/wasm-release/checkout_widget.wasm");
     let dist = root.join("widget").join("dist");
     if dist.exists() {
         std::fs::remove_dir_all(&dist)?;
     }
     std::fs::create_dir_all(&dist)?;
-    run(Command::new(&tools.wasm_bindgen)
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            "checkout",
-            "--out-dir",
-        ])
-        .arg(&dist)
-        .arg(&wasm))?;
-    let bg = dist.join("checkout_bg.wasm");
-    run(wasm_opt(tools).arg("-Oz").arg(&bg).arg("-o").arg(&bg))?;
-    shorten_names(tools, &dist)?;
+    let built = target_dir(root)?.join("wasm32-unknown-unknown/wasm-release/checkout_widget.wasm");
+    for (feature, name) in BUNDLES {
+        step(&format!(
+            "building the widget's {name}.js (feature {feature}; wasm32, size profile)"
+        ));
+        build_wasm(root, feature)?;
+        run(Command::new(&tools.wasm_bindgen)
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                name,
+                "--out-dir",
+            ])
+            .arg(&dist)
+            .arg(&built))?;
+        let bg = dist.join(format!("{name}_bg.wasm"));
+        run(wasm_opt(tools).arg("-Oz").arg(&bg).arg("-o").arg(&bg))?;
+        shorten_names(tools, &dist, name)?;
+    }
     let assets = finish_assets(root, &dist, tools)?;
     report(&dist, &assets)?;
     Ok(dist)
@@ -501,7 +546,7 @@ mod tests {
 const import0 = { __proto__: null, __wbg_get_0123: function(a) { return a; } };
 return { __proto__: null, "./checkout_bg.js": import0 };
 view = new Uint8Array(wasm.memory.buffer);"#;
-        let out = rename_in_glue(glue, MAP, "a").unwrap();
+        let out = rename_in_glue(glue, "checkout", MAP, "a").unwrap();
         assert_eq!(
             out,
             r#"export function mount(e) { return wasm.c(e); }
@@ -514,10 +559,10 @@ view = new Uint8Array(wasm.e.buffer);"#
     #[test]
     fn refuses_glue_it_does_not_understand() {
         let missing_import = r#"const import0 = {}; return { "./checkout_bg.js": import0 };"#;
-        assert!(rename_in_glue(missing_import, MAP, "a").is_err());
+        assert!(rename_in_glue(missing_import, "checkout", MAP, "a").is_err());
         let unknown_export = r#"const import0 = { __wbg_get_0123: 1 };
 return { "./checkout_bg.js": import0 }; wasm.other();"#;
-        assert!(rename_in_glue(unknown_export, MAP, "a").is_err());
+        assert!(rename_in_glue(unknown_export, "checkout", MAP, "a").is_err());
     }
 
     #[test]

@@ -312,7 +312,7 @@ impl Application {
             checkout,
             PayPageExtra {
                 script: None,
-                head: routes::pay_page::widget_preloads(&settings.widget_dir).into(),
+                head: routes::pay_page::widget_preloads(&settings.widget_dir),
             },
             &settings.rate_limit,
         );
@@ -400,7 +400,7 @@ impl Application {
             checkout.clone(),
             PayPageExtra {
                 script: Some("/demo/panel.js"),
-                head: routes::pay_page::widget_preloads(&settings.widget_dir).into(),
+                head: routes::pay_page::widget_preloads(&settings.widget_dir),
             },
             &settings.rate_limit,
         );

@@ -84,9 +84,9 @@ impl AppState {
 pub struct PayPageExtra {
     /// A script URL loaded by the pay page, given the invoice id in `data-invoice` of its panel.
     pub script: Option<&'static str>,
-    /// Markup for the page's `<head>`: preloads of the widget's files (see
+    /// Markup for the pages' `<head>`: preloads of the widget's files (see
     /// [`pay_page::widget_preloads`]).
-    pub head: std::sync::Arc<str>,
+    pub head: pay_page::WidgetPreloads,
 }
 
 /// The shim's routes, with the widget assets served from `widget_dir`.

@@ -74,7 +74,8 @@ pub(super) async fn page(
         ));
     }
     body.push_str("</main>");
-    hosted(&state, &lang, "Pay with crypto", &body)
+    let head = &state.pay_page_extra.head.checkout;
+    hosted(head, &lang, "Pay with crypto", &body)
 }
 
 /// The hosted deposit page: a customer's permanent deposit address and the deposits that reached
@@ -122,7 +123,12 @@ pub(super) async fn deposit_page(
 <noscript><p>This page needs JavaScript to show the deposit address.</p></noscript></main>"#,
         escape_html(&wallet.id)
     );
-    hosted(&state, &lang, "Deposit with crypto", &body)
+    hosted(
+        &state.pay_page_extra.head.deposit,
+        &lang,
+        "Deposit with crypto",
+        &body,
+    )
 }
 
 const DEPOSIT_NOT_FOUND: &str = r#"<main class="pay"><h1>Deposit address not found</h1>
@@ -140,14 +146,15 @@ fn page_theme<E>(query: &Result<Query<PageQuery>, E>) -> &str {
 
 /// A hosted page around the widget, with its headers: no caching, only this shim's scripts, no
 /// framing.
-fn hosted(state: &AppState, lang: &str, title: &str, body: &str) -> Response {
+/// A page for payers, with `head` (the widget's preloads) in its `<head>`.
+fn hosted(head: &str, lang: &str, title: &str, body: &str) -> Response {
     (
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
-        Html(shell_with(lang, title, &state.pay_page_extra.head, body)),
+        Html(shell_with(lang, title, head, body)),
     )
         .into_response()
 }
@@ -252,15 +259,24 @@ fn page_language(asked: Option<&str>, accept_language: Option<&str>) -> String {
         .to_owned()
 }
 
-/// `<link>`s that start fetching the widget's module and WebAssembly with the page itself, named
+/// The `<head>` markup of the pages that show the widget: each build's preloads.
+#[derive(Debug, Clone, Default)]
+pub struct WidgetPreloads {
+    /// For the pay page (`checkout.js`, the widget for invoices).
+    pub checkout: std::sync::Arc<str>,
+    /// For the deposit page (`deposit.js`, the deposit card).
+    pub deposit: std::sync::Arc<str>,
+}
+
+/// `<link>`s that start fetching each build's module and WebAssembly with the page itself, named
 /// by the `manifest.json` of `cargo xtask build-widget`; empty when there is none.
-pub fn widget_preloads(widget_dir: &std::path::Path) -> String {
+pub fn widget_preloads(widget_dir: &std::path::Path) -> WidgetPreloads {
     let Ok(text) = std::fs::read_to_string(widget_dir.join("manifest.json")) else {
-        return String::new();
+        return WidgetPreloads::default();
     };
     let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {
         tracing::warn!("widget manifest.json is not JSON; pay pages will not preload the widget");
-        return String::new();
+        return WidgetPreloads::default();
     };
     let safe = |key: &str| {
         manifest[key].as_str().filter(|name| {
@@ -270,18 +286,24 @@ pub fn widget_preloads(widget_dir: &std::path::Path) -> String {
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         })
     };
-    let mut head = String::new();
-    if let Some(js) = safe("checkout.js") {
-        head.push_str(&format!(
-            r#"<link rel="modulepreload" href="/widget/{js}">"#
-        ));
+    let head = |name: &str| {
+        let mut head = String::new();
+        if let Some(js) = safe(&format!("{name}.js")) {
+            head.push_str(&format!(
+                r#"<link rel="modulepreload" href="/widget/{js}">"#
+            ));
+        }
+        if let Some(wasm) = safe(&format!("{name}_bg.wasm")) {
+            head.push_str(&format!(
+                r#"<link rel="preload" href="/widget/{wasm}" as="fetch" type="application/wasm" crossorigin>"#
+            ));
+        }
+        head.into()
+    };
+    WidgetPreloads {
+        checkout: head("checkout"),
+        deposit: head("deposit"),
     }
-    if let Some(wasm) = safe("checkout_bg.wasm") {
-        head.push_str(&format!(
-            r#"<link rel="preload" href="/widget/{wasm}" as="fetch" type="application/wasm" crossorigin>"#
-        ));
-    }
-    head
 }
 
 fn shell(lang: &str, title: &str, body: &str) -> String {
@@ -325,16 +347,26 @@ mod tests {
     fn the_page_preloads_the_widget_named_in_its_manifest() {
         let dir = std::env::temp_dir().join(format!("shim-manifest-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        assert_eq!(widget_preloads(&dir), "", "no build, no preloads");
+        assert_eq!(
+            &*widget_preloads(&dir).checkout,
+            "",
+            "no build, no preloads"
+        );
         std::fs::write(
             dir.join("manifest.json"),
-            r#"{"checkout.js": "checkout.0a1b2c3d4e.js", "checkout_bg.wasm": "x\"><script>.wasm"}"#,
+            r#"{"checkout.js": "checkout.0a1b2c3d4e.js", "checkout_bg.wasm": "x\"><script>.wasm",
+                "deposit.js": "deposit.1a1b2c3d4e.js", "deposit_bg.wasm": "deposit_bg.2a1b2c3d4e.wasm"}"#,
         )
         .unwrap();
         let head = widget_preloads(&dir);
         assert_eq!(
-            head, r#"<link rel="modulepreload" href="/widget/checkout.0a1b2c3d4e.js">"#,
+            &*head.checkout, r#"<link rel="modulepreload" href="/widget/checkout.0a1b2c3d4e.js">"#,
             "a name that is not a plain file name is left out"
+        );
+        assert_eq!(
+            &*head.deposit,
+            r#"<link rel="modulepreload" href="/widget/deposit.1a1b2c3d4e.js"><link rel="preload" href="/widget/deposit_bg.2a1b2c3d4e.wasm" as="fetch" type="application/wasm" crossorigin>"#,
+            "the deposit page preloads the deposit card's build"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
