@@ -490,13 +490,18 @@ async fn widget(http: &reqwest::Client) -> Result<()> {
         };
         Ok((size("")?, size(".gz")?, size(".br")?))
     };
-    let mut totals = (0, 0, 0);
-    for key in ["embed.js", "checkout.js", "checkout_bg.wasm"] {
-        let name = manifest[key].as_str().context("manifest entry")?;
-        let (raw, gz, br) = sizes(name)?;
-        totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
-        println!("  {name:<30} raw {raw:>7}  gzip {gz:>7}  brotli {br:>7}");
-    }
+    // Prints the files named by the manifest's `keys` and returns their sum with `also`'s.
+    let listed = |also: (u64, u64, u64), keys: &[&str]| -> Result<(u64, u64, u64)> {
+        let mut total = also;
+        for key in keys {
+            let name = manifest[key].as_str().context("manifest entry")?;
+            let (raw, gz, br) = sizes(name)?;
+            total = (total.0 + raw, total.1 + gz, total.2 + br);
+            println!("  {name:<30} raw {raw:>7}  gzip {gz:>7}  brotli {br:>7}");
+        }
+        Ok(total)
+    };
+    let totals = listed((0, 0, 0), &["embed.js", "checkout.js", "checkout_bg.wasm"])?;
     println!(
         "  total: raw {} B, gzip {} B, brotli {} B (an English-reading payer)",
         totals.0, totals.1, totals.2
@@ -519,13 +524,7 @@ async fn widget(http: &reqwest::Client) -> Result<()> {
         totals.2 + br
     );
     // The deposit card is a build of its own: its payers load it instead of the invoice widget.
-    let mut deposit = sizes("embed.js")?;
-    for key in ["deposit.js", "deposit_bg.wasm"] {
-        let name = manifest[key].as_str().context("manifest entry")?;
-        let (raw, gz, br) = sizes(name)?;
-        deposit = (deposit.0 + raw, deposit.1 + gz, deposit.2 + br);
-        println!("  {name:<30} raw {raw:>7}  gzip {gz:>7}  brotli {br:>7}");
-    }
+    let deposit = listed(sizes("embed.js")?, &["deposit.js", "deposit_bg.wasm"])?;
     println!(
         "  total on a deposit card (with embed.js): raw {} B, gzip {} B, brotli {} B",
         deposit.0, deposit.1, deposit.2

@@ -231,12 +231,18 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
         "    {:<30} {:>9} {:>9} {:>9}",
         "file", "raw", "gzip", "brotli"
     );
-    let mut totals = (0, 0, 0);
-    for name in [&assets.embed, &assets.checkout.js, &assets.checkout.wasm] {
-        let (raw, gz, br) = sizes(dist, name)?;
-        totals = (totals.0 + raw, totals.1 + gz, totals.2 + br);
-        println!("    {name:<30} {raw:>9} {gz:>9} {br:>9}");
-    }
+    // Prints each file and returns their sum; `also` is counted, not printed again.
+    let listed = |also: (u64, u64, u64), names: &[&String]| -> Result<(u64, u64, u64)> {
+        let mut total = also;
+        for name in names {
+            let (raw, gz, br) = sizes(dist, name)?;
+            total = (total.0 + raw, total.1 + gz, total.2 + br);
+            println!("    {name:<30} {raw:>9} {gz:>9} {br:>9}");
+        }
+        Ok(total)
+    };
+    let checkout = &assets.checkout;
+    let totals = listed((0, 0, 0), &[&assets.embed, &checkout.js, &checkout.wasm])?;
     println!(
         "    {:<30} {:>9} {:>9} {:>9}   (an English-reading payer of an invoice)",
         "total", totals.0, totals.1, totals.2
@@ -261,12 +267,8 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
         totals.1 + gz,
         totals.2 + br
     );
-    let mut deposit = sizes(dist, &assets.embed)?;
-    for name in [&assets.deposit.js, &assets.deposit.wasm] {
-        let (raw, gz, br) = sizes(dist, name)?;
-        deposit = (deposit.0 + raw, deposit.1 + gz, deposit.2 + br);
-        println!("    {name:<30} {raw:>9} {gz:>9} {br:>9}");
-    }
+    let embed = sizes(dist, &assets.embed)?;
+    let deposit = listed(embed, &[&assets.deposit.js, &assets.deposit.wasm])?;
     println!(
         "    {:<30} {:>9} {:>9} {:>9}   (instead, on a deposit card: with embed.js, in English)",
         "total", deposit.0, deposit.1, deposit.2
