@@ -149,9 +149,8 @@ fn finish_assets(root: &Path, dist: &Path, tools: &Tools) -> Result<Assets> {
     let button = hashed_name("button.js", &button_bytes);
     std::fs::rename(dist.join("button.js"), dist.join(&button))?;
 
-    let embed = std::fs::read_to_string(root.join("widget/js/embed.js"))
+    let mut embed = std::fs::read_to_string(root.join("widget/js/embed.js"))
         .context("reading widget/js/embed.js")?;
-    let mut embed = embed;
     for (plain, hashed) in [
         ("checkout.js", &checkout.js),
         ("checkout_bg.wasm", &checkout.wasm),

@@ -74,8 +74,12 @@ pub(super) async fn page(
         ));
     }
     body.push_str("</main>");
-    let head = &state.pay_page_extra.head.checkout;
-    hosted(head, &lang, "Pay with crypto", &body)
+    hosted(
+        &state.pay_page_extra.head.checkout,
+        &lang,
+        "Pay with crypto",
+        &body,
+    )
 }
 
 /// The hosted deposit page: a customer's permanent deposit address and the deposits that reached
@@ -144,9 +148,8 @@ fn page_theme<E>(query: &Result<Query<PageQuery>, E>) -> &str {
         .unwrap_or("auto")
 }
 
-/// A hosted page around the widget, with its headers: no caching, only this shim's scripts, no
-/// framing.
-/// A page for payers, with `head` (the widget's preloads) in its `<head>`.
+/// A hosted page around the widget, with `head` (that build's preloads) in its `<head>`, and its
+/// headers: no caching, only this shim's scripts, no framing.
 fn hosted(head: &str, lang: &str, title: &str, body: &str) -> Response {
     (
         [
