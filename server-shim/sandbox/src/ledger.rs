@@ -106,16 +106,29 @@ pub(crate) struct Payments {
 
 impl Payments {
     pub(crate) fn get(&self, key: &Reference) -> Option<&Payment> {
-        key.uuid_in(&self.by_order)
-            .and_then(|uuid| self.by_uuid.get(uuid))
+        self.uuid_for(key).and_then(|uuid| self.by_uuid.get(&uuid))
     }
 
     fn get_mut(&mut self, key: &Reference) -> Result<&mut Payment, ControlError> {
-        let uuid = key
-            .uuid_in(&self.by_order)
-            .ok_or(ControlError::NotFound)?
-            .to_owned();
+        let uuid = self.uuid_for(key).ok_or(ControlError::NotFound)?;
         self.by_uuid.get_mut(&uuid).ok_or(ControlError::NotFound)
+    }
+
+    /// The payment a control names. An order id whose payment has no coin yet stands for the
+    /// newest of its successors, `{order id}-2`, `-3`...: the payments the shim asks for when the
+    /// payer picks a coin. So the shim's invoice id is all a merchant trying things needs.
+    fn uuid_for(&self, key: &Reference) -> Option<String> {
+        let uuid = key.uuid_in(&self.by_order)?;
+        if let Reference::OrderId(order) = key
+            && self.by_uuid.get(uuid).is_some_and(|p| p.network.is_none())
+            && let Some(newest) = (2..)
+                .map(|n| format!("{order}-{n}"))
+                .map_while(|successor| self.by_order.get(&successor))
+                .last()
+        {
+            return Some(newest.clone());
+        }
+        Some(uuid.to_owned())
     }
 
     pub(crate) fn insert(&mut self, mut payment: Payment) {
@@ -548,6 +561,40 @@ mod tests {
             .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, false, 10)
             .unwrap();
         assert_eq!(changes[1].status, PaymentStatus::WrongAmount);
+    }
+
+    #[test]
+    fn an_invoice_id_names_the_payment_its_payer_picked_a_coin_for() {
+        let mut p = payment(true);
+        let mut without_coin = p.by_uuid["u1"].clone();
+        without_coin.uuid = "u0".into();
+        without_coin.order_id = "inv".into();
+        without_coin.network = None;
+        without_coin.address = None;
+        p.insert(without_coin);
+        let invoice = Reference::OrderId("inv".into());
+        assert_eq!(
+            p.pay(&invoice, Decimal::new(1, 0), "t0".into(), true, false, 9)
+                .unwrap_err(),
+            ControlError::NoCoinChosen
+        );
+        for (n, uuid) in [(2, "u2"), (3, "u3")] {
+            let mut picked = p.by_uuid["u1"].clone();
+            picked.uuid = uuid.into();
+            picked.order_id = format!("inv-{n}");
+            p.insert(picked);
+        }
+        let changes = p
+            .pay(&invoice, Decimal::new(15, 0), "t1".into(), true, false, 10)
+            .unwrap();
+        assert!(changes.iter().all(|c| c.uuid == "u3"), "the newest coin");
+        assert_eq!(p.get(&invoice).map(|x| x.uuid.as_str()), Some("u3"));
+        assert_eq!(
+            p.get(&Reference::OrderId("inv-2".into()))
+                .map(|x| x.uuid.as_str()),
+            Some("u2"),
+            "a successor's own id still names it"
+        );
     }
 
     #[test]
