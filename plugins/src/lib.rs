@@ -9,6 +9,8 @@
 //! - [`platform`]: the [`platform::Platform`] trait every adapter implements (read an order, carry
 //!   out an action), its typed error that says whether a retry can help, and [`platform::sync`],
 //!   the one read-compare-write path.
+//! - [`signed`]: the shim's signed calls to a route of our own plugin inside the shop (OpenCart,
+//!   WooCommerce), and the signature the plugins check.
 //! - One module per platform, with its pure wire formats and rules in `<platform>/transformers.rs`:
 //!   [`woocommerce`], [`prestashop`], [`opencart`], [`shopify`].
 
@@ -16,6 +18,7 @@ pub mod opencart;
 pub mod platform;
 pub mod prestashop;
 pub mod shopify;
+pub mod signed;
 pub mod woocommerce;
 
 use shim_api::InvoiceStatus;

@@ -2,25 +2,24 @@
 //! total and currency; `callback` adds one history entry (a status with a comment, which OpenCart
 //! can mail to the customer), which the extension refuses to do when the order already has that
 //! status or a later one. Every call is signed with the secret shared with the extension (see
-//! [`transformers::signature`]), with a fresh nonce and the current time.
+//! [`crate::signed`]).
 
 pub mod transformers;
 
 use crate::OrderAction;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
-use secrecy::{ExposeSecret as _, SecretString};
+use crate::signed::SignedRoute;
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
-use std::time::Duration;
-use transformers::{Callback, CallbackAnswer, ErrorAnswer, OrderInfo, StatusMap, Version};
+use transformers::{Callback, CallbackAnswer, OrderInfo, StatusMap, Version};
 
 /// An OpenCart shop with the extension installed.
 #[derive(Debug, Clone)]
 pub struct OpenCart {
     site: String,
     version: Version,
-    secret: SecretString,
     statuses: StatusMap,
-    http: reqwest::Client,
+    route: SignedRoute,
 }
 
 impl OpenCart {
@@ -32,16 +31,11 @@ impl OpenCart {
         secret: SecretString,
         statuses: StatusMap,
     ) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
         Ok(Self {
             site: site.trim_end_matches('/').to_owned(),
             version,
-            secret,
             statuses,
-            http,
+            route: SignedRoute::new(secret)?,
         })
     }
 
@@ -51,51 +45,15 @@ impl OpenCart {
         action: &str,
         body: &impl serde::Serialize,
     ) -> Result<T, AdapterError> {
-        let body = serde_json::to_vec(body).map_err(|e| AdapterError::Refused(e.to_string()))?;
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let mut nonce = [0u8; 16];
-        getrandom::fill(&mut nonce).map_err(|e| AdapterError::Refused(format!("random: {e}")))?;
-        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
-        let signature =
-            transformers::signature(self.secret.expose_secret(), timestamp, &nonce, &body);
-        let response = self
-            .http
-            .post(format!("{}/index.php", self.site))
-            .query(&[("route", self.version.route(action))])
-            .header("content-type", "application/json")
-            .header("x-shim-timestamp", timestamp.to_string())
-            .header("x-shim-nonce", &nonce)
-            .header("x-shim-signature", signature)
-            .body(body)
-            .send()
+        self.route
+            .call(
+                &format!("{}/index.php", self.site),
+                &[("route", &self.version.route(action))],
+                &format!("the extension's {action}"),
+                body,
+                "is the shared secret the same in the extension's settings and here, and the shim's clock right?",
+            )
             .await
-            .map_err(|e| AdapterError::transport(&e))?;
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        if status.is_success() {
-            return serde_json::from_str(&text).map_err(|_| {
-                AdapterError::Unreadable(format!(
-                    "the extension's {action} answered {}",
-                    text.chars().take(200).collect::<String>()
-                ))
-            });
-        }
-        let said = serde_json::from_str::<ErrorAnswer>(&text)
-            .map(|e| e.error)
-            .unwrap_or_else(|_| text.chars().take(200).collect());
-        let error = format!(
-            "HTTP {} from the extension's {action}: {said}",
-            status.as_u16()
-        );
-        Err(match status.as_u16() {
-            401 => AdapterError::Refused(format!(
-                "{error} (is the shared secret the same in the extension's settings and here, and the shim's clock right?)"
-            )),
-            429 | 500.. => AdapterError::Unavailable(error),
-            _ => AdapterError::Refused(error),
-        })
     }
 
     /// Adds a history entry: `status` (0: keep the current one) with `comment`.

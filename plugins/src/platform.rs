@@ -4,6 +4,12 @@
 use crate::{OrderAction, OrderState, next_action};
 use shim_api::InvoiceStatus;
 use std::future::Future;
+use std::time::Duration;
+
+/// How long the shim waits for a shop's platform before giving up (the call is retried later, or
+/// the payer is told the shop did not answer). Well under the 25 s our plugins wait for the shim,
+/// so that a slow shop gives the payer the shim's own words, not the plugin's generic error.
+pub const PLATFORM_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Why a call to a shop failed, and whether trying again can help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

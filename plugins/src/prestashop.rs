@@ -8,7 +8,6 @@ pub mod transformers;
 use crate::OrderAction;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
 use secrecy::{ExposeSecret as _, SecretString};
-use std::time::Duration;
 use transformers::{CurrencyEnvelope, OrderEnvelope, StateMap};
 
 /// A PrestaShop shop.
@@ -25,7 +24,7 @@ impl PrestaShop {
     /// and currencies and to add order histories and messages.
     pub fn new(site: &str, key: SecretString, states: StateMap) -> Result<Self, AdapterError> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
+            .timeout(crate::platform::PLATFORM_TIMEOUT)
             .build()
             .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
         Ok(Self {

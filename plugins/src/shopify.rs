@@ -61,7 +61,7 @@ impl Shopify {
     /// address), in `api_version` (`2025-10`), with access that may read and write orders.
     pub fn new(admin: &str, api_version: &str, access: Access) -> Result<Self, AdapterError> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
+            .timeout(crate::platform::PLATFORM_TIMEOUT)
             .build()
             .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
         let admin = admin.trim_end_matches('/').to_owned();

@@ -9,8 +9,9 @@ use platform_emulators::opencart::OpenCartShop;
 use serde_json::{Value, json};
 use shim_api::InvoiceStatus;
 use shop_adapters::opencart::OpenCart;
-use shop_adapters::opencart::transformers::{StatusMap, Version, signature};
+use shop_adapters::opencart::transformers::{StatusMap, Version};
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
+use shop_adapters::signed::signature;
 use shop_adapters::{OrderAction, OrderState};
 
 const SECRET: &str = "correct-horse-battery-staple";

@@ -8,7 +8,6 @@
 //! extension, a timestamp (5 minutes of tolerance) and a nonce (refused when seen again).
 
 use crate::OrderState;
-use hmac::{KeyInit as _, Mac as _};
 use serde::{Deserialize, Serialize};
 
 /// The OpenCart versions whose routes differ.
@@ -153,28 +152,6 @@ pub struct CallbackAnswer {
     pub order_status_id: u32,
 }
 
-/// An error the extension answers: `{"error": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ErrorAnswer {
-    /// What went wrong.
-    pub error: String,
-}
-
-/// The `X-Shim-Signature` of `body` sent at `timestamp` with `nonce`: lowercase hex
-/// HMAC-SHA256 of `{timestamp}.{nonce}.{body}` under the shared `secret`.
-pub fn signature(secret: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(format!("{timestamp}.{nonce}.").as_bytes());
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,39 +195,6 @@ mod tests {
             map.state(3),
             OrderState::Paid,
             "shipped by hand: left alone"
-        );
-    }
-
-    #[test]
-    fn the_signature_covers_time_nonce_and_body() {
-        let signed = signature(
-            "s3cret",
-            1_700_000_000,
-            "abcdefabcdefabcd",
-            br#"{"order_id":42}"#,
-        );
-        // What PHP computes: hash_hmac('sha256', '1700000000.abcdefabcdefabcd.{"order_id":42}', 's3cret').
-        assert_eq!(
-            signed,
-            "43c0015ce31b7ffaba76b15eb5df2ac8423e965469803f6d5e88e65c97bd9397"
-        );
-        assert_ne!(
-            signed,
-            signature(
-                "s3cret",
-                1_700_000_001,
-                "abcdefabcdefabcd",
-                br#"{"order_id":42}"#
-            )
-        );
-        assert_ne!(
-            signed,
-            signature(
-                "s3cret",
-                1_700_000_000,
-                "abcdefabcdefabcd",
-                br#"{"order_id":43}"#
-            )
         );
     }
 }
