@@ -155,7 +155,7 @@ mod tests {
         let out = std::env::temp_dir().join(format!("xtask-dist-{}", std::process::id()));
         let zips = dist_into(&root, &out).unwrap();
         assert!(
-            zips[0].ends_with("crypto-checkout-woocommerce-0.1.0.zip"),
+            zips[0].ends_with("crypto-checkout-woocommerce-0.2.0.zip"),
             "{zips:?}"
         );
         let archive = zip::ZipArchive::new(std::fs::File::open(&zips[0]).unwrap()).unwrap();
@@ -167,6 +167,7 @@ mod tests {
             "crypto-checkout/crypto-checkout.php",
             "crypto-checkout/readme.txt",
             "crypto-checkout/includes/class-wc-gateway-crypto-checkout.php",
+            "crypto-checkout/includes/class-crypto-checkout-route.php",
             "crypto-checkout/assets/blocks.js",
         ] {
             assert!(

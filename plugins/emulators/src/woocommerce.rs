@@ -4,8 +4,8 @@
 //! Authentication as `WC_REST_Authentication` does it: HTTP Basic with the consumer key and secret
 //! only over HTTPS (the emulator is told whether it stands behind TLS); over plain HTTP, one-legged
 //! OAuth 1.0a in the query string, HMAC-SHA1 or HMAC-SHA256, timestamps at most 15 minutes old,
-//! each nonce once. `set_paid` runs `payment_complete()`, which only acts on an order that still
-//! needs payment.
+//! each nonce once. `set_paid` runs `payment_complete()` after the status is set, and only on an
+//! order that then needs payment (pending or failed), as WooCommerce's REST controller does.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -339,11 +339,10 @@ async fn update_order(
         order.status = status.to_owned();
     }
     if request.get("set_paid").and_then(Value::as_bool) == Some(true) {
-        // payment_complete(): only for an order in a status that can still take a payment.
-        if matches!(
-            order.status.as_str(),
-            "pending" | "on-hold" | "failed" | "cancelled"
-        ) {
+        // The REST controller (`WC_REST_Orders_V2_Controller::save_object`) sets the status and
+        // saves first, then calls payment_complete() only `if ( $creating ||
+        // $object->needs_payment() )`: pending or failed. An on-hold order stays on hold.
+        if needs_payment(&order.status) {
             order.transaction_id = request
                 .get("transaction_id")
                 .and_then(Value::as_str)
@@ -421,4 +420,100 @@ async fn add_note(
         axum::Json(json!({ "id": order.notes.len(), "note": note, "customer_note": false })),
     )
         .into_response()
+}
+
+/// A WooCommerce shop with our plugin, as the adapter meets it through the plugin's route: the
+/// plugin's REAL route (`?wc-api=crypto_checkout`), served by PHP's built-in server over stubs of
+/// WordPress and WooCommerce that keep WooCommerce's rules for what the route calls
+/// (`plugins/woocommerce/tests/server/`). Orders, options and nonces live in a JSON state file,
+/// which the tests read and edit under the same lock as the router.
+#[derive(Debug)]
+pub struct WooShop {
+    php: crate::php::PhpShop,
+}
+
+impl WooShop {
+    /// A shop whose plugin shares `secret` with the shim, and has no orders.
+    ///
+    /// # Panics
+    /// When PHP is missing or the server does not start within 10 s (a test's setup failing).
+    pub fn start(secret: &str) -> WooShop {
+        let initial = json!({
+            "options": { "crypto_checkout_shared_secret": secret },
+            "orders": {},
+            "writes": [],
+            "log": [],
+            "down": 0,
+        });
+        WooShop {
+            php: crate::php::PhpShop::start(
+                "woocommerce",
+                "woocommerce/tests/server/router.php",
+                "WOO_STATE",
+                &[],
+                &initial,
+            ),
+        }
+    }
+
+    /// WordPress's home URL, as the adapter's `site`.
+    pub fn site(&self) -> &str {
+        self.php.site()
+    }
+
+    /// Adds an order paid with the plugin's gateway, of physical goods (paid means processing).
+    pub fn add_order(&self, id: u64, status: &str, total: &str, currency: &str) {
+        self.php.edit(|state| {
+            state["orders"][id.to_string()] = json!({ "status": status, "total": total,
+                "currency": currency, "payment_method": "crypto_checkout",
+                "needs_processing": true, "meta": {}, "notes": [], "transaction_id": "",
+                "date_paid": null, "stock_reduced": false, "mails": [] });
+        });
+    }
+
+    /// An order as WooCommerce stores it (`status`, `notes`, `transaction_id`, `date_paid`,
+    /// `stock_reduced`, `mails`, ...), or `Null`.
+    pub fn order(&self, id: u64) -> Value {
+        self.php.edit(|_| ())["orders"][id.to_string()].clone()
+    }
+
+    /// What the merchant does in the admin: a new status, without a note.
+    pub fn set_status(&self, id: u64, status: &str) {
+        self.php.edit(|state| {
+            state["orders"][id.to_string()]["status"] = json!(status);
+        });
+    }
+
+    /// The plugin's "Status of underpaid orders" setting.
+    pub fn set_underpaid_status(&self, status: &str) {
+        self.php.edit(|state| {
+            state["options"]["woocommerce_crypto_checkout_settings"]["underpaid_status"] =
+                json!(status);
+        });
+    }
+
+    /// The site answers `503` to the next `count` requests.
+    pub fn go_down_for(&self, count: u32) {
+        self.php.edit(|state| state["down"] = json!(count));
+    }
+
+    /// Status changes written so far: `(order, "pending -> processing")`.
+    pub fn writes(&self) -> Vec<(u64, String)> {
+        self.php.edit(|_| ())["writes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|w| Some((w[0].as_u64()?, w[1].as_str()?.to_owned())))
+            .collect()
+    }
+
+    /// What the plugin wrote to WooCommerce's log.
+    pub fn log(&self) -> Vec<String> {
+        self.php.edit(|_| ())["log"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str().map(str::to_owned))
+            .collect()
+    }
 }

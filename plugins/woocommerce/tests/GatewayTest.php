@@ -56,20 +56,38 @@ final class GatewayTest extends TestCase {
 
 	public function test_an_unreachable_shim_is_said_and_nothing_is_stored() {
 		Stubs::$response = new WP_Error( 'http_request_failed', 'cURL error 7' );
-		$result          = ( new WC_Gateway_Crypto_Checkout() )->process_payment( 1001 );
-		$this->assertSame( 'failure', $result['result'] );
-		$this->assertStringContainsString( 'cannot be reached', Stubs::$notices[0][1] );
-		$this->assertSame( 'error', Stubs::$notices[0][0] );
+		try {
+			( new WC_Gateway_Crypto_Checkout() )->process_payment( 1001 );
+			$this->fail( 'a refusal must be thrown: the block checkout drops notices' );
+		} catch ( Exception $e ) {
+			$this->assertStringContainsString( 'cannot be reached', $e->getMessage() );
+		}
 		$this->assertSame( '', Stubs::$orders[1001]->get_meta( WC_Gateway_Crypto_Checkout::INVOICE_META ) );
+		$this->assertSame( 25, Stubs::$requests[0]['args']['timeout'], 'longer than the shim waits for the shop' );
 	}
 
 	public function test_a_refusal_is_logged_for_the_merchant_and_told_plainly_to_the_payer() {
 		$this->shim_answers( 409, array( 'error' => array( 'code' => 'conflict', 'message' => 'order 1001 totals 20.00 EUR at the shop' ) ) );
-		$result = ( new WC_Gateway_Crypto_Checkout() )->process_payment( 1001 );
-		$this->assertSame( 'failure', $result['result'] );
-		$this->assertStringContainsString( 'cannot be paid in crypto', Stubs::$notices[0][1] );
+		try {
+			( new WC_Gateway_Crypto_Checkout() )->process_payment( 1001 );
+			$this->fail( 'a refusal must be thrown' );
+		} catch ( Exception $e ) {
+			$this->assertStringContainsString( 'cannot be paid in crypto', $e->getMessage() );
+		}
 		$this->assertStringContainsString( 'totals 20.00 EUR', Stubs::$logged[0] );
 		$this->assertStringNotContainsString( 'shk_secret', Stubs::$logged[0] );
+		$this->assertSame( array(), Stubs::$notices, 'no notice: the Store API would drop it' );
+	}
+
+	public function test_a_crypto_order_on_hold_can_still_be_paid_on_the_order_page() {
+		$crypto = new WC_Order( 5, '15', 'EUR', 'crypto_checkout' );
+		$other  = new WC_Order( 6, '15', 'EUR', 'cheque' );
+		$this->assertSame( array( 'pending', 'failed', 'on-hold' ), WC_Gateway_Crypto_Checkout::payable_statuses( array( 'pending', 'failed' ), $crypto ) );
+		$this->assertSame( array( 'pending', 'failed' ), WC_Gateway_Crypto_Checkout::payable_statuses( array( 'pending', 'failed' ), $other ) );
+		Stubs::$settings['underpaid_status'] = 'wc-crypto-short';
+		$this->assertSame( 'crypto-short', WC_Gateway_Crypto_Checkout::underpaid_status() );
+		$this->assertContains( 'crypto-short', WC_Gateway_Crypto_Checkout::completable_statuses( array( 'on-hold' ), $crypto ) );
+		$this->assertSame( array( 'on-hold' ), WC_Gateway_Crypto_Checkout::completable_statuses( array( 'on-hold' ), $other ) );
 	}
 
 	public function test_the_order_page_mounts_the_widget_from_the_shim() {
@@ -88,20 +106,67 @@ final class GatewayTest extends TestCase {
 		$this->assertStringContainsString( 'no crypto invoice yet', ob_get_clean() );
 	}
 
-	public function test_connecting_asks_the_shim_for_the_shops_authorize_url() {
-		$this->shim_answers( 200, array( 'authorize_url' => 'https://shop.example/wc-auth/v1/authorize?user_id=abc', 'expires_in' => 900 ) );
-		$shim = new Crypto_Checkout_Shim( 'https://pay.shop.example', 'shk_secret' );
-		$url  = $shim->connect_url( 'https://shop.example', 'https://shop.example/wp-admin/settings' );
-		$this->assertSame( 'https://shop.example/wc-auth/v1/authorize?user_id=abc', $url );
+	public function test_connecting_gives_the_shim_the_shops_route_and_secret() {
+		$this->shim_answers( 200, array( 'connected' => true, 'plugin' => '0.2.0', 'woocommerce' => '9.4.3' ) );
+		$shim   = new Crypto_Checkout_Shim( 'https://pay.shop.example', 'shk_secret' );
+		$answer = $shim->connect( 'http://shop.example', 'a-shared-secret-of-the-plugin' );
+		$this->assertTrue( $answer['connected'] );
 		$request = Stubs::$requests[0];
 		$this->assertSame( 'https://pay.shop.example/v1/platforms/woocommerce/connect', $request['url'] );
+		$this->assertSame( 'Bearer shk_secret', $request['args']['headers']['Authorization'] );
 		$this->assertSame(
-			array( 'site' => 'https://shop.example', 'return_url' => 'https://shop.example/wp-admin/settings' ),
+			array( 'site' => 'http://shop.example', 'secret' => 'a-shared-secret-of-the-plugin' ),
 			json_decode( $request['args']['body'], true )
 		);
+		$this->shim_answers( 422, array( 'error' => array( 'code' => 'invalid_request', 'message' => 'the shim could not connect to the plugin at http://shop.example: HTTP 401 bad signature' ) ) );
+		try {
+			$shim->connect( 'http://shop.example', 'a-shared-secret-of-the-plugin' );
+			$this->fail( 'a refusal must be thrown' );
+		} catch ( Exception $e ) {
+			$this->assertStringContainsString( 'could not connect to the plugin at http://shop.example', $e->getMessage() );
+		}
 		$this->shim_answers( 401, array( 'error' => array( 'code' => 'unauthorized', 'message' => 'unknown shop token' ) ) );
 		$this->expectExceptionMessage( 'shop token' );
-		$shim->connect_url( 'https://shop.example', 'https://shop.example/wp-admin/settings' );
+		$shim->connect( 'http://shop.example', 'a-shared-secret-of-the-plugin' );
+	}
+
+	public function test_the_route_refuses_what_the_shim_did_not_sign_freshly_once() {
+		$secret = 'a-shared-secret-of-the-plugin';
+		$body   = '{"action":"ping"}';
+		$now    = 1700000000;
+		$seen   = array();
+		$store  = function ( $nonce, $expires ) use ( &$seen ) {
+			$was            = isset( $seen[ $nonce ] );
+			$seen[ $nonce ] = $expires;
+			return $was;
+		};
+		$sign   = function ( $ts, $nonce, $body ) use ( $secret ) {
+			return hash_hmac( 'sha256', $ts . '.' . $nonce . '.' . $body, $secret );
+		};
+		$nonce  = 'abcdefabcdefabcd';
+		$good   = $sign( $now, $nonce, $body );
+		$this->assertNull( Crypto_Checkout_Route::verify( $secret, (string) $now, $nonce, $good, $body, $now, $store ) );
+		$this->assertSame( 'replayed request', Crypto_Checkout_Route::verify( $secret, (string) $now, $nonce, $good, $body, $now, $store ) );
+		$other = 'bcdefabcdefabcda';
+		$this->assertSame( 'bad signature', Crypto_Checkout_Route::verify( $secret, (string) $now, $other, $good, $body, $now, $store ) );
+		$this->assertSame( 'bad signature', Crypto_Checkout_Route::verify( $secret, (string) $now, $other, $sign( $now, $other, '{"action":"order"}' ), $body, $now, $store ) );
+		$this->assertStringContainsString( 'stale', Crypto_Checkout_Route::verify( $secret, (string) ( $now - 301 ), $other, $sign( $now - 301, $other, $body ), $body, $now, $store ) );
+		$this->assertStringContainsString( 'no shared secret', Crypto_Checkout_Route::verify( '', (string) $now, $other, $sign( $now, $other, $body ), $body, $now, $store ) );
+		$this->assertArrayNotHasKey( $other, $seen, 'refused calls leave no nonce behind' );
+	}
+
+	public function test_the_routes_updates_are_checked() {
+		$update = array( 'step' => 'paid', 'invoice_id' => 'inv_1', 'invoice_status' => 'paid', 'key' => 'k', 'notes' => array( 'x' ) );
+		$this->assertIsArray( Crypto_Checkout_Route::parse_update( $update ) );
+		$this->assertStringContainsString( 'step must be', Crypto_Checkout_Route::parse_update( array( 'step' => 'ship' ) + $update ) );
+		$this->assertStringContainsString( 'key', Crypto_Checkout_Route::parse_update( array( 'key' => '' ) + $update ) );
+		$this->assertStringContainsString( 'notes', Crypto_Checkout_Route::parse_update( array( 'notes' => array( 1 ) ) + $update ) );
+		list( $status, $body ) = Crypto_Checkout_Route::dispatch( array( 'action' => 'delete' ) );
+		$this->assertSame( 400, $status );
+		list( $status, $body ) = Crypto_Checkout_Route::dispatch( array( 'action' => 'order', 'order_id' => '7' ) );
+		$this->assertSame( array( 400, array( 'error' => 'order_id must be a positive integer' ) ), array( $status, $body ) );
+		list( $status, $body ) = Crypto_Checkout_Route::dispatch( array( 'action' => 'order', 'order_id' => 404 ) );
+		$this->assertSame( 404, $status );
 	}
 
 	public function test_it_is_offered_only_once_configured() {

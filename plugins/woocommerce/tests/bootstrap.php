@@ -89,6 +89,9 @@ function wc_get_cart_url() {
 function wc_add_notice( $message, $type = 'success' ) {
 	Stubs::$notices[] = array( $type, $message );
 }
+function get_option( $name, $default = false ) {
+	return 'woocommerce_crypto_checkout_settings' === $name ? Stubs::$settings : $default;
+}
 function wc_get_order( $id ) {
 	return isset( Stubs::$orders[ $id ] ) ? Stubs::$orders[ $id ] : false;
 }
@@ -107,10 +110,16 @@ class WC_Order {
 	private $meta  = array();
 	public $saved = 0;
 
-	public function __construct( $id, $total, $currency ) {
+	private $method;
+
+	public function __construct( $id, $total, $currency, $method = 'crypto_checkout' ) {
 		$this->id       = $id;
 		$this->total    = $total;
 		$this->currency = $currency;
+		$this->method   = $method;
+	}
+	public function get_payment_method() {
+		return $this->method;
 	}
 	public function get_id() {
 		return $this->id;
@@ -161,3 +170,4 @@ class WC_Payment_Gateway {
 
 require_once __DIR__ . '/../crypto-checkout/includes/class-crypto-checkout-shim.php';
 require_once __DIR__ . '/../crypto-checkout/includes/class-wc-gateway-crypto-checkout.php';
+require_once __DIR__ . '/../crypto-checkout/includes/class-crypto-checkout-route.php';

@@ -348,15 +348,31 @@ impl PlatformArgs {
                 .ok_or_else(|| anyhow::anyhow!("--platform {platform} needs {flag}"))
         };
         let config = match platform.as_str() {
-            "woocommerce" => PlatformConfig::Woocommerce {
-                site: need(&self.site, "--site https://your-shop.example")?,
-                consumer_key: need(&self.api_key, "--api-key ck_...")?,
-                consumer_secret: need(
+            "woocommerce" => {
+                let site = need(&self.site, "--site https://your-shop.example")?;
+                let secret = need(
                     &self.api_secret,
-                    "the consumer secret in SHIM_PLATFORM_SECRET (or --api-secret)",
-                )?,
-                statuses: Default::default(),
-            },
+                    "the plugin's shared secret (or, with --api-key ck_..., the REST key's consumer secret) in SHIM_PLATFORM_SECRET",
+                )?;
+                // With a REST key's consumer key, the secret is its consumer secret; without,
+                // the plugin's shared secret (its settings show it).
+                match self.api_key.clone().filter(|k| !k.trim().is_empty()) {
+                    Some(key) => PlatformConfig::Woocommerce {
+                        site,
+                        secret: None,
+                        consumer_key: Some(key),
+                        consumer_secret: Some(secret),
+                        statuses: Default::default(),
+                    },
+                    None => PlatformConfig::Woocommerce {
+                        site,
+                        secret: Some(secret),
+                        consumer_key: None,
+                        consumer_secret: None,
+                        statuses: Default::default(),
+                    },
+                }
+            }
             "prestashop" => PlatformConfig::Prestashop {
                 site: need(&self.site, "--site https://your-shop.example")?,
                 key: need(&self.api_key, "--api-key <the Webservice key>")?,

@@ -9,22 +9,29 @@ use shop_adapters::prestashop::PrestaShop;
 use shop_adapters::prestashop::transformers::StateMap;
 use shop_adapters::shopify::transformers::{DEFAULT_API_VERSION, is_shop_domain};
 use shop_adapters::shopify::{Access, Shopify};
-use shop_adapters::woocommerce::WooCommerce;
 use shop_adapters::woocommerce::transformers::StatusMap;
+use shop_adapters::woocommerce::{WooCommerce, WooCommercePlugin};
 
 /// A shop's platform and how to reach it. `Debug` hides the credentials.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "platform", rename_all = "lowercase", deny_unknown_fields)]
 pub enum PlatformConfig {
-    /// WooCommerce's REST API v3 with a read/write key pair.
+    /// WooCommerce: our plugin's signed route (`secret`, what the plugin's "connect this shop"
+    /// sets up), or, for shops connected before it had one, the REST API v3 with a read/write key
+    /// pair (`consumer_key` and `consumer_secret`).
     Woocommerce {
-        /// The site (`https://shop.example`).
+        /// The site: WordPress's home URL (`https://shop.example`).
         site: String,
+        /// The secret shared with the plugin.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret: Option<String>,
         /// `ck_...`.
-        consumer_key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consumer_key: Option<String>,
         /// `cs_...`.
-        consumer_secret: String,
-        /// The shop's own status names, if it renamed any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consumer_secret: Option<String>,
+        /// The shop's own status names, if it renamed any (REST only: the plugin knows its own).
         #[serde(default)]
         statuses: StatusMap,
     },
@@ -113,6 +120,7 @@ impl std::fmt::Debug for PlatformConfig {
             } => f
                 .debug_struct("Woocommerce")
                 .field("site", site)
+                .field("secret", &"[redacted]")
                 .field("consumer_key", consumer_key)
                 .field("consumer_secret", &"[redacted]")
                 .field("statuses", statuses)
@@ -164,6 +172,7 @@ impl PlatformConfig {
         match self {
             PlatformConfig::Woocommerce {
                 site,
+                secret,
                 consumer_key,
                 consumer_secret,
                 ..
@@ -173,13 +182,24 @@ impl PlatformConfig {
                         "the WooCommerce site must be an http(s) URL like https://shop.example, got {site:?}"
                     ));
                 }
-                if consumer_key.trim().is_empty() || consumer_secret.trim().is_empty() {
-                    return Err(
-                        "a WooCommerce REST key needs both its consumer key (ck_...) and secret (cs_...)"
+                let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+                match (has(secret), has(consumer_key), has(consumer_secret)) {
+                    (true, false, false) => {
+                        if secret.as_deref().unwrap_or_default().trim().chars().count() < 16 {
+                            return Err("the WooCommerce plugin's shared secret is at least 16 characters: connect the shop from the plugin's settings".into());
+                        }
+                        Ok(())
+                    }
+                    (false, true, true) => Ok(()),
+                    (false, _, _) => Err(
+                        "WooCommerce needs the plugin's shared secret (connect the shop from the plugin's settings), or a REST key's consumer key (ck_...) and secret (cs_...)"
                             .into(),
-                    );
+                    ),
+                    (true, _, _) => Err(
+                        "WooCommerce takes either the plugin's shared secret or a REST key, not both"
+                            .into(),
+                    ),
                 }
-                Ok(())
             }
             PlatformConfig::Prestashop { site, key, .. } => {
                 if !(site.starts_with("https://") || site.starts_with("http://")) {
@@ -371,13 +391,22 @@ impl PlatformConfig {
         match self {
             PlatformConfig::Woocommerce {
                 site,
+                secret: Some(secret),
+                ..
+            } => Ok(Adapter::WooCommercePlugin(WooCommercePlugin::new(
+                site,
+                secret.clone().into(),
+            )?)),
+            PlatformConfig::Woocommerce {
+                site,
                 consumer_key,
                 consumer_secret,
                 statuses,
+                ..
             } => Ok(Adapter::WooCommerce(WooCommerce::new(
                 site,
-                consumer_key,
-                consumer_secret.clone().into(),
+                consumer_key.as_deref().unwrap_or_default(),
+                consumer_secret.clone().unwrap_or_default().into(),
                 statuses.clone(),
             )?)),
             PlatformConfig::Prestashop { site, key, states } => Ok(Adapter::PrestaShop(
@@ -425,7 +454,9 @@ fn shopify_admin(shop: &str, admin_url: Option<&str>) -> String {
 /// A connected platform's adapter.
 #[derive(Debug, Clone)]
 pub enum Adapter {
-    /// WooCommerce.
+    /// WooCommerce, through the plugin's route.
+    WooCommercePlugin(WooCommercePlugin),
+    /// WooCommerce, through the REST API.
     WooCommerce(WooCommerce),
     /// PrestaShop.
     PrestaShop(PrestaShop),
@@ -439,6 +470,7 @@ impl Adapter {
     /// The shop's order `reference`.
     pub async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
         match self {
+            Adapter::WooCommercePlugin(woo) => woo.order(reference).await,
             Adapter::WooCommerce(woo) => woo.order(reference).await,
             Adapter::PrestaShop(presta) => presta.order(reference).await,
             Adapter::OpenCart(opencart) => opencart.order(reference).await,
@@ -453,6 +485,7 @@ impl Adapter {
         facts: &PaymentFacts,
     ) -> Result<Synced, AdapterError> {
         match self {
+            Adapter::WooCommercePlugin(woo) => sync(woo, reference, facts).await,
             Adapter::WooCommerce(woo) => sync(woo, reference, facts).await,
             Adapter::PrestaShop(presta) => sync(presta, reference, facts).await,
             Adapter::OpenCart(opencart) => sync(opencart, reference, facts).await,
@@ -477,6 +510,26 @@ mod tests {
         .unwrap();
         assert!(bad.validate().unwrap_err().contains("http(s) URL"));
         assert!(serde_json::from_str::<PlatformConfig>(r#"{"platform":"magento"}"#).is_err());
+
+        let plugin: PlatformConfig = serde_json::from_str(
+            r#"{"platform":"woocommerce","site":"http://s.example","secret":"0123456789abcdef-shared"}"#,
+        )
+        .unwrap();
+        assert!(plugin.validate().is_ok());
+        assert!(!format!("{plugin:?}").contains("-shared"));
+        assert!(matches!(
+            plugin.adapter(),
+            Ok(Adapter::WooCommercePlugin(_))
+        ));
+        let both: PlatformConfig = serde_json::from_str(
+            r#"{"platform":"woocommerce","site":"http://s.example","secret":"0123456789abcdef-shared","consumer_key":"ck_1","consumer_secret":"cs_2"}"#,
+        )
+        .unwrap();
+        assert!(both.validate().unwrap_err().contains("not both"));
+        let neither: PlatformConfig =
+            serde_json::from_str(r#"{"platform":"woocommerce","site":"http://s.example"}"#)
+                .unwrap();
+        assert!(neither.validate().unwrap_err().contains("shared secret"));
 
         let shopify: PlatformConfig = serde_json::from_str(
             r#"{"platform":"shopify","shop":"my-shop.myshopify.com","access_token":"shpat_0123456789abcdef0123","api_secret":"0123456789abcdef-secret"}"#,

@@ -29,12 +29,16 @@ final class Crypto_Checkout_Blocks extends AbstractPaymentMethodType {
 	}
 
 	/**
-	 * Whether the method is offered.
+	 * Whether the method is offered: enabled, and able to reach a shim (as the classic checkout's
+	 * `is_available`).
 	 *
 	 * @return bool
 	 */
 	public function is_active() {
-		return ! empty( $this->settings['enabled'] ) && 'yes' === $this->settings['enabled'];
+		$set = function ( $name ) {
+			return ! empty( $this->settings[ $name ] ) && '' !== trim( (string) $this->settings[ $name ] );
+		};
+		return $set( 'enabled' ) && 'yes' === $this->settings['enabled'] && $set( 'shim_url' ) && $set( 'shop_token' );
 	}
 
 	/**

@@ -13,6 +13,11 @@ defined( 'ABSPATH' ) || exit;
 class Crypto_Checkout_Shim {
 
 	/**
+	 * Seconds to wait for the shim.
+	 */
+	const TIMEOUT = 25;
+
+	/**
 	 * The shim's URL, without a trailing slash.
 	 *
 	 * @var string
@@ -66,44 +71,65 @@ class Crypto_Checkout_Shim {
 	}
 
 	/**
-	 * Starts connecting this shop to the shim without copying keys: the shim answers the shop's
-	 * `/wc-auth/v1/authorize` URL, where the merchant approves a REST key that WooCommerce then posts
-	 * to the shim.
+	 * Connects this shop to the shim: the shim stores this shop's route and the secret they
+	 * share, once it has called the route with it (so the shim must be able to reach this site).
 	 *
-	 * @param string $site       This shop's URL.
-	 * @param string $return_url Where WooCommerce sends the merchant back.
-	 * @return string The URL to send the merchant to.
+	 * @param string $site   This shop's home URL.
+	 * @param string $secret The shared secret.
+	 * @return array The shim's answer (`connected`, `plugin`, `woocommerce`).
 	 * @throws Exception With a message for the merchant.
 	 */
-	public function connect_url( $site, $return_url ) {
-		$response = wp_remote_post(
-			$this->url . '/v1/platforms/woocommerce/connect',
+	public function connect( $site, $secret ) {
+		list( $status, $body ) = $this->post(
+			'/v1/platforms/woocommerce/connect',
 			array(
-				'timeout' => 20,
+				'site'   => $site,
+				'secret' => $secret,
+			),
+			__( 'The shim cannot be reached: check its URL.', 'crypto-checkout' )
+		);
+		if ( 200 === $status && ! empty( $body['connected'] ) ) {
+			return $body;
+		}
+		if ( 401 === $status ) {
+			throw new Exception( __( 'The shim does not know this shop token: check it.', 'crypto-checkout' ) );
+		}
+		$said = is_array( $body ) && isset( $body['error']['message'] ) ? (string) $body['error']['message'] : '';
+		/* translators: %s: what the shim said */
+		throw new Exception( sprintf( __( 'The shim could not connect this shop: %s', 'crypto-checkout' ), '' !== $said ? $said : 'HTTP ' . $status ) );
+	}
+
+	/**
+	 * Posts `$body` to the shim's `$path` with the shop token; [status, decoded answer].
+	 *
+	 * @param string $path        The API path.
+	 * @param array  $body        The JSON body.
+	 * @param string $unreachable The message when the shim cannot be reached.
+	 * @return array
+	 * @throws Exception With `$unreachable`.
+	 */
+	private function post( $path, array $body, $unreachable ) {
+		$response = wp_remote_post(
+			$this->url . $path,
+			array(
+				// Longer than the shim waits for this shop (8 s) and for the gateway (10 s), so the
+				// shim's own words reach the payer when either is slow.
+				'timeout' => self::TIMEOUT,
 				'headers' => array(
 					'Authorization' => 'Bearer ' . $this->token,
 					'Content-Type'  => 'application/json',
 					'Accept'        => 'application/json',
 				),
-				'body'    => wp_json_encode(
-					array(
-						'site'       => $site,
-						'return_url' => $return_url,
-					)
-				),
+				'body'    => wp_json_encode( $body ),
 			)
 		);
 		if ( is_wp_error( $response ) ) {
-			throw new Exception( __( 'The shim cannot be reached: check its URL.', 'crypto-checkout' ) );
+			throw new Exception( $unreachable );
 		}
-		$body = json_decode( (string) wp_remote_retrieve_body( $response ), true );
-		if ( 200 === (int) wp_remote_retrieve_response_code( $response ) && ! empty( $body['authorize_url'] ) ) {
-			return (string) $body['authorize_url'];
-		}
-		if ( 401 === (int) wp_remote_retrieve_response_code( $response ) ) {
-			throw new Exception( __( 'The shim does not know this shop token: check it.', 'crypto-checkout' ) );
-		}
-		throw new Exception( __( 'The shim refused to connect this shop.', 'crypto-checkout' ) );
+		return array(
+			(int) wp_remote_retrieve_response_code( $response ),
+			json_decode( (string) wp_remote_retrieve_body( $response ), true ),
+		);
 	}
 
 	/**
@@ -115,23 +141,11 @@ class Crypto_Checkout_Shim {
 	 * @throws Exception With a message for the payer when the shim refuses or cannot be reached.
 	 */
 	public function create_invoice( array $request ) {
-		$response = wp_remote_post(
-			$this->url . '/v1/invoices',
-			array(
-				'timeout' => 20,
-				'headers' => array(
-					'Authorization' => 'Bearer ' . $this->token,
-					'Content-Type'  => 'application/json',
-					'Accept'        => 'application/json',
-				),
-				'body'    => wp_json_encode( $request ),
-			)
+		list( $status, $body ) = $this->post(
+			'/v1/invoices',
+			$request,
+			__( 'The crypto payment service cannot be reached right now. Please try again in a minute.', 'crypto-checkout' )
 		);
-		if ( is_wp_error( $response ) ) {
-			throw new Exception( __( 'The crypto payment service cannot be reached right now. Please try again in a minute.', 'crypto-checkout' ) );
-		}
-		$status = (int) wp_remote_retrieve_response_code( $response );
-		$body   = json_decode( (string) wp_remote_retrieve_body( $response ), true );
 		if ( ( 200 === $status || 201 === $status ) && is_array( $body ) && ! empty( $body['id'] ) ) {
 			return $body;
 		}

@@ -75,11 +75,18 @@ class WC_Gateway_Crypto_Checkout extends WC_Payment_Gateway {
 			'connect'     => array(
 				'title'       => __( 'Connection', 'crypto-checkout' ),
 				'type'        => 'title',
-				'description' => sprintf(
-					/* translators: %s: link that connects the shop to the shim */
-					__( 'After saving the shim URL and the shop token, %s so that orders update themselves (you approve a WooCommerce REST key for the shim).', 'crypto-checkout' ),
+				'description' => self::connection_text() . ' ' . sprintf(
+					/* translators: %s: button that connects the shop to the shim */
+					__( 'After saving the shim URL and the shop token, %s so that orders update themselves: the shim and this shop agree on a secret, and the shim checks that it can reach the shop with it.', 'crypto-checkout' ),
 					'<a class="button" href="' . esc_url( self::connect_link() ) . '">' . esc_html__( 'connect this shop', 'crypto-checkout' ) . '</a>'
 				),
+			),
+			'underpaid_status' => array(
+				'title'       => __( 'Status of underpaid orders', 'crypto-checkout' ),
+				'type'        => 'select',
+				'description' => __( 'When a crypto payment closes short of the total, or needs a look, the order gets this status and a note. Pick one that does not mean "ship it".', 'crypto-checkout' ),
+				'options'     => self::status_options(),
+				'default'     => 'on-hold',
 			),
 			'display'     => array(
 				'title'   => __( 'Payment page', 'crypto-checkout' ),
@@ -106,24 +113,122 @@ class WC_Gateway_Crypto_Checkout extends WC_Payment_Gateway {
 	}
 
 	/**
-	 * `admin-post.php?action=crypto_checkout_connect`: sends the merchant to approve the key.
+	 * `admin-post.php?action=crypto_checkout_connect`: gives the shim this shop's route and the
+	 * secret they share, and comes back to the settings with what happened.
 	 */
 	public static function handle_connect() {
 		if ( ! current_user_can( 'manage_woocommerce' ) || ! check_admin_referer( 'crypto_checkout_connect' ) ) {
 			wp_die( esc_html__( 'You cannot connect this shop.', 'crypto-checkout' ), 403 );
 		}
-		$settings = admin_url( 'admin.php?page=wc-settings&tab=checkout&section=' . self::ID );
-		$gateway  = new self();
+		$gateway = new self();
 		try {
-			$url = $gateway->shim()->connect_url( home_url(), $settings );
+			$answer = $gateway->shim()->connect( home_url(), Crypto_Checkout_Route::secret() );
+			update_option(
+				'crypto_checkout_connected',
+				array(
+					'at'          => time(),
+					'shim'        => $gateway->shim()->url(),
+					'woocommerce' => isset( $answer['woocommerce'] ) ? (string) $answer['woocommerce'] : '',
+				),
+				false
+			);
+			$notice = array( 'success', __( 'Connected: the shim reached this shop, and orders will update themselves.', 'crypto-checkout' ) );
 		} catch ( Exception $e ) {
-			WC_Admin_Settings::add_error( $e->getMessage() );
-			wp_safe_redirect( $settings );
-			exit;
+			$notice = array( 'error', $e->getMessage() );
 		}
-		// The shop's own /wc-auth/v1/authorize page.
-		wp_safe_redirect( $url );
+		set_transient( 'crypto_checkout_connect_notice_' . get_current_user_id(), $notice, 300 );
+		wp_safe_redirect( admin_url( 'admin.php?page=wc-settings&tab=checkout&section=' . self::ID ) );
 		exit;
+	}
+
+	/**
+	 * Where the connection stands, and what the last "connect this shop" said, for the settings.
+	 *
+	 * @return string HTML.
+	 */
+	private static function connection_text() {
+		if ( ! function_exists( 'get_option' ) ) {
+			return '';
+		}
+		$html   = '';
+		$notice = function_exists( 'get_current_user_id' ) ? get_transient( 'crypto_checkout_connect_notice_' . get_current_user_id() ) : false;
+		if ( is_array( $notice ) && 2 === count( $notice ) ) {
+			delete_transient( 'crypto_checkout_connect_notice_' . get_current_user_id() );
+			$html .= sprintf( '<span class="crypto-checkout-%1$s" role="status"><strong>%2$s</strong></span> ', esc_attr( $notice[0] ), esc_html( $notice[1] ) );
+		}
+		$connected = get_option( 'crypto_checkout_connected' );
+		if ( is_array( $connected ) && ! empty( $connected['at'] ) ) {
+			$html .= esc_html(
+				sprintf(
+					/* translators: 1: the shim's URL, 2: a date */
+					__( 'Connected to %1$s on %2$s.', 'crypto-checkout' ),
+					$connected['shim'],
+					date_i18n( get_option( 'date_format' ), (int) $connected['at'] )
+				)
+			);
+		} else {
+			$html .= esc_html__( 'Not connected yet.', 'crypto-checkout' );
+		}
+		return $html;
+	}
+
+	/**
+	 * The order statuses a merchant can pick for underpaid orders, without the wc- prefix.
+	 *
+	 * @return array
+	 */
+	private static function status_options() {
+		$options = array();
+		if ( function_exists( 'wc_get_order_statuses' ) ) {
+			foreach ( wc_get_order_statuses() as $status => $label ) {
+				$status = 'wc-' === substr( $status, 0, 3 ) ? substr( $status, 3 ) : $status;
+				if ( ! in_array( $status, array( 'pending', 'processing', 'completed', 'cancelled', 'refunded', 'failed', 'checkout-draft' ), true ) ) {
+					$options[ $status ] = $label;
+				}
+			}
+		}
+		return $options ? $options : array( 'on-hold' => __( 'On hold', 'crypto-checkout' ) );
+	}
+
+	/**
+	 * The status the merchant picked for underpaid orders (without the wc- prefix).
+	 *
+	 * @return string
+	 */
+	public static function underpaid_status() {
+		$settings = get_option( 'woocommerce_' . self::ID . '_settings', array() );
+		$status   = is_array( $settings ) && ! empty( $settings['underpaid_status'] ) ? (string) $settings['underpaid_status'] : 'on-hold';
+		return 'wc-' === substr( $status, 0, 3 ) ? substr( $status, 3 ) : $status;
+	}
+
+	/**
+	 * `woocommerce_valid_order_statuses_for_payment`: a crypto order on hold can still be paid
+	 * (its payment is confirming, or partly made): the order-pay page keeps the widget.
+	 *
+	 * @param string[]      $statuses WooCommerce's list (pending, failed).
+	 * @param WC_Order|null $order    The order.
+	 * @return string[]
+	 */
+	public static function payable_statuses( $statuses, $order = null ) {
+		if ( is_object( $order ) && method_exists( $order, 'get_payment_method' ) && self::ID === $order->get_payment_method() ) {
+			$statuses[] = 'on-hold';
+		}
+		return $statuses;
+	}
+
+	/**
+	 * `woocommerce_valid_order_statuses_for_payment_complete`: a crypto order in the merchant's
+	 * underpaid status can still be completed (a late top-up the gateway accepts).
+	 *
+	 * @param string[]      $statuses WooCommerce's list (on-hold, pending, failed, cancelled).
+	 * @param WC_Order|null $order    The order.
+	 * @return string[]
+	 */
+	public static function completable_statuses( $statuses, $order = null ) {
+		if ( is_object( $order ) && method_exists( $order, 'get_payment_method' ) && self::ID === $order->get_payment_method() ) {
+			$statuses[] = self::underpaid_status();
+		}
+		return $statuses;
 	}
 
 	/**
@@ -149,20 +254,17 @@ class WC_Gateway_Crypto_Checkout extends WC_Payment_Gateway {
 	 *
 	 * @param int $order_id The order.
 	 * @return array
+	 * @throws Exception With a message for the payer when no invoice can be made.
 	 */
 	public function process_payment( $order_id ) {
 		$order = wc_get_order( $order_id );
 		if ( ! $order ) {
-			wc_add_notice( __( 'The order could not be found.', 'crypto-checkout' ), 'error' );
-			return array( 'result' => 'failure' );
+			throw new Exception( esc_html__( 'The order could not be found.', 'crypto-checkout' ) );
 		}
 		$request = Crypto_Checkout_Shim::invoice_request( $order, wc_get_cart_url(), $this->get_return_url( $order ) );
-		try {
-			$invoice = $this->shim()->create_invoice( $request );
-		} catch ( Exception $e ) {
-			wc_add_notice( $e->getMessage(), 'error' );
-			return array( 'result' => 'failure' );
-		}
+		// A refusal is thrown, not returned: the classic checkout and the block checkout (Store
+		// API) both show a thrown message to the payer, while the block checkout drops notices.
+		$invoice = $this->shim()->create_invoice( $request );
 		$order->update_meta_data( self::INVOICE_META, sanitize_text_field( $invoice['id'] ) );
 		$order->save();
 		$hosted   = 'hosted' === $this->get_option( 'display' ) && ! empty( $invoice['pay_url'] );

@@ -1,12 +1,14 @@
-//! Connecting a shop's platform without copying keys by hand. WooCommerce: the shim sends the
-//! merchant to the shop's `/wc-auth/v1/authorize` with a one-time code; once the merchant approves,
-//! WooCommerce posts a new REST key to the shim, which stores it as the shop's connection.
+//! Connecting a shop's platform without copying keys by hand. WooCommerce: the plugin's "connect
+//! this shop" sends its shared secret with the shop token; the shim checks that it reaches the
+//! plugin's signed route with it (a `ping`) and stores the connection. Plugins before that route
+//! ask instead for the shop's `/wc-auth/v1/authorize` with a one-time code; once the merchant
+//! approves, WooCommerce posts a new REST key to the shim, which stores it.
 
 use super::error::json_body;
 use super::invoices::authenticate;
 use super::{ApiError, AppState};
 use crate::checkout::now;
-use crate::platforms::PlatformConfig;
+use crate::platforms::{Adapter, PlatformConfig};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,6 +16,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use shop_adapters::platform::AdapterError;
 
 /// How long a connect code waits for WooCommerce's callback, seconds.
 const CONNECT_TTL: i64 = 900;
@@ -22,22 +25,31 @@ const CONNECT_TTL: i64 = 900;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ConnectRequest {
-    /// The shop's site (`https://shop.example`).
+    /// The shop's site: WordPress's home URL (`https://shop.example`).
     site: String,
-    /// Where WooCommerce sends the merchant back after approving (the plugin's settings page).
+    /// The plugin's shared secret (16 characters or more): the shim moves orders through the
+    /// plugin's own signed route, and checks now that it answers.
+    #[serde(default)]
+    secret: Option<String>,
+    /// Without `secret`: where WooCommerce sends the merchant back after approving a REST key
+    /// (the plugin's settings page).
     #[serde(default)]
     return_url: Option<String>,
 }
 
-/// Starts connecting the shop to its WooCommerce site: answers the URL to send the merchant to.
+/// Connects the shop to its WooCommerce site. With the plugin's `secret`: checks the plugin's
+/// route answers with it, stores the connection and answers `{"connected": true, "plugin",
+/// "woocommerce"}`. Without: answers the URL to send the merchant to, to approve a REST key.
 #[utoipa::path(
     post, path = "/v1/platforms/woocommerce/connect", tag = "platforms",
     request_body = ConnectRequest,
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"authorize_url\", \"expires_in\"}`: send the merchant there"),
-        (status = 400, description = "The site or return URL is not an http(s) URL", body = shim_api::ErrorBody),
+        (status = 200, description = "`{\"connected\": true, \"plugin\", \"woocommerce\"}` (with `secret`), or `{\"authorize_url\", \"expires_in\"}`: send the merchant there"),
+        (status = 400, description = "The site or return URL is not an http(s) URL, or the secret is too short", body = shim_api::ErrorBody),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+        (status = 422, description = "The plugin's route refused the shim, or answered something else (the message says what)", body = shim_api::ErrorBody),
+        (status = 503, description = "The shop could not be reached from the shim", body = shim_api::ErrorBody),
     )
 )]
 pub(super) async fn connect(
@@ -57,6 +69,9 @@ pub(super) async fn connect(
         return Err(ApiError::invalid(
             "site must be the shop's http(s) URL, like https://shop.example",
         ));
+    }
+    if let Some(secret) = request.secret {
+        return connect_plugin(&state, &shop.name, site, secret).await;
     }
     let return_url = request.return_url.unwrap_or_else(|| {
         format!("{site}/wp-admin/admin.php?page=wc-settings&tab=checkout&section=crypto_checkout")
@@ -150,8 +165,9 @@ pub(super) async fn woo_keys(
     };
     let config = PlatformConfig::Woocommerce {
         site,
-        consumer_key: keys.consumer_key,
-        consumer_secret: keys.consumer_secret,
+        secret: None,
+        consumer_key: Some(keys.consumer_key),
+        consumer_secret: Some(keys.consumer_secret),
         statuses: Default::default(),
     };
     let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
@@ -161,4 +177,54 @@ pub(super) async fn woo_keys(
         .map_err(|e| ApiError::internal(&e))?;
     tracing::info!(shop = %shop, "shop connected to WooCommerce");
     Ok(Json(json!({ "ok": true })))
+}
+
+/// Connects `shop` through the WooCommerce plugin's route at `site`, once a signed `ping` with
+/// `secret` is answered; nothing is stored otherwise.
+async fn connect_plugin(
+    state: &AppState,
+    shop: &str,
+    site: String,
+    secret: String,
+) -> Result<Json<Value>, ApiError> {
+    let config = PlatformConfig::Woocommerce {
+        site: site.clone(),
+        secret: Some(secret),
+        consumer_key: None,
+        consumer_secret: None,
+        statuses: Default::default(),
+    };
+    config.validate().map_err(ApiError::invalid)?;
+    let Ok(Adapter::WooCommercePlugin(plugin)) = config.adapter() else {
+        return Err(ApiError::invalid("not a WooCommerce plugin connection"));
+    };
+    let ping = plugin.ping().await.map_err(|e| {
+        let message = format!("the shim could not connect to the plugin at {site}: {e}");
+        match e {
+            AdapterError::Unavailable(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                shim_api::ErrorCode::ShopUnavailable,
+                message,
+            ),
+            AdapterError::Refused(_) | AdapterError::Unreadable(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shim_api::ErrorCode::InvalidRequest,
+                message,
+            ),
+        }
+    })?;
+    let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
+    state
+        .checkout
+        .store()
+        .set_shop_platform(shop, Some(&json))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    tracing::info!(shop = %shop, plugin = %ping.plugin, woocommerce = %ping.woocommerce,
+        "shop connected to WooCommerce through the plugin's route");
+    Ok(Json(json!({
+        "connected": true,
+        "plugin": ping.plugin,
+        "woocommerce": ping.woocommerce,
+    })))
 }

@@ -2,7 +2,7 @@
 //! follows the payment through the outbox and the adapter, end to end through the sandbox.
 
 use crate::support::TestApp;
-use platform_emulators::woocommerce::WooEmulator;
+use platform_emulators::woocommerce::{WooEmulator, WooShop};
 use serde_json::{Value, json};
 use server_shim::store::Store;
 use std::time::{Duration, Instant};
@@ -282,5 +282,86 @@ async fn a_woocommerce_shop_connects_without_copying_keys() {
     assert_eq!(status, 201, "{invoice}");
     let (status, _) = app.create(&invoice_for("601", "99.00")).await;
     assert_eq!(status, 409);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_woocommerce_shop_connects_through_its_plugins_route() {
+    let dir = std::env::temp_dir().join(format!("shim-plugin-connect-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let store = Store::connect(&db).await.unwrap();
+    let secret = "the-plugins-own-shared-secret";
+    let shop = WooShop::start(secret);
+    shop.add_order(701, "pending", "15.00", "USD");
+    let connect = |body: Value| {
+        app.http
+            .post(format!("{}/v1/platforms/woocommerce/connect", app.url))
+            .bearer_auth(&app.token)
+            .json(&body)
+            .send()
+    };
+    let demo = store
+        .list_shops()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "demo")
+        .unwrap();
+    let platform = || async { store.shop_platform(&demo.id).await.unwrap() };
+
+    // A secret the plugin does not hold: refused, with the plugin's words, and nothing stored.
+    let wrong = connect(json!({ "site": shop.site(), "secret": "another-secret-entirely" }))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 422);
+    let said: Value = wrong.json().await.unwrap();
+    let message = said["error"]["message"].as_str().unwrap();
+    assert!(message.contains("bad signature"), "{message}");
+    assert!(
+        !message.contains("another-secret"),
+        "no secret in errors: {message}"
+    );
+    assert_eq!(platform().await, None);
+    // A site where nothing answers: the shop is unavailable, nothing stored.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let down = connect(json!({ "site": closed, "secret": secret }))
+        .await
+        .unwrap();
+    assert_eq!(down.status().as_u16(), 503);
+    let short = connect(json!({ "site": shop.site(), "secret": "short" }))
+        .await
+        .unwrap();
+    assert_eq!(short.status().as_u16(), 400);
+    assert_eq!(platform().await, None);
+
+    let connected: Value = connect(json!({ "site": shop.site(), "secret": secret }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        connected,
+        json!({ "connected": true, "plugin": "0.2.0", "woocommerce": "9.4.3" })
+    );
+    // Connected: invoices are checked against the order through the route, and it is paid.
+    let (status, invoice) = app.create(&invoice_for("701", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let (status, _) = app.create(&invoice_for("701", "99.00")).await;
+    assert_eq!(status, 409);
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while shop.order(701)["status"] != "processing" {
+        assert!(std::time::Instant::now() < deadline, "{}", shop.order(701));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

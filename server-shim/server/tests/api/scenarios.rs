@@ -1,12 +1,14 @@
 //! The scenario matrix, for each platform, end to end: sandbox (the payer and the gateway), shim,
-//! adapter and the platform's emulator. Each scenario ends with the order where the status map
-//! says, and with exactly one write per real change.
+//! adapter and the platform's emulator (or, for OpenCart and the WooCommerce plugin, the plugin's
+//! real route over stubs as strict as the platform). Each scenario ends with the order in the
+//! exact status the merchant must see, with the notes they must read, and with exactly one write
+//! per real change.
 
 use crate::support::TestApp;
 use platform_emulators::opencart::OpenCartShop;
 use platform_emulators::prestashop::PrestaEmulator;
 use platform_emulators::shopify::ShopifyEmulator;
-use platform_emulators::woocommerce::WooEmulator;
+use platform_emulators::woocommerce::{WooEmulator, WooShop};
 use serde_json::{Value, json};
 use server_shim::store::Store;
 use shim_gateway::sign_webhook;
@@ -14,7 +16,10 @@ use std::time::{Duration, Instant};
 
 /// A shop on one platform, as the scenarios see it.
 enum Shop {
+    /// The REST API (shops connected with a key pair).
     Woo(WooEmulator),
+    /// The plugin's real route under `php -S`.
+    WooPlugin(WooShop),
     Presta(PrestaEmulator),
     /// The real extension under `php -S`, with OpenCart's default status ids.
     OpenCart(OpenCartShop),
@@ -29,6 +34,9 @@ const CONFIRMING: u32 = 15;
 /// The OpenCart extension's shared secret in these shops.
 const OPENCART_SECRET: &str = "scenario-shared-secret";
 
+/// The WooCommerce plugin's shared secret in these shops.
+const WOO_SECRET: &str = "scenario-woo-plugin-secret";
+
 /// The Shopify app's Admin API access token in these shops.
 const SHOPIFY_TOKEN: &str = "shpat_0123456789abcdef0123456789abcdef";
 
@@ -36,29 +44,35 @@ impl Shop {
     fn add_order(&self, id: u64, total: &str) {
         match self {
             Shop::Woo(woo) => woo.add_order(id, "pending", total, "USD"),
+            Shop::WooPlugin(woo) => woo.add_order(id, "pending", total, "USD"),
             Shop::Presta(presta) => presta.add_order(id, AWAITING, total, 2),
             Shop::OpenCart(shop) => shop.add_order(id, 1, total, "USD", "1.00000000"),
             Shop::Shopify(shopify) => shopify.add_order(id, total, "USD"),
         }
     }
 
-    /// The order's status in platform-neutral words.
+    /// The order's status in platform-neutral words, one platform status each: `paid` is the
+    /// status a payment leaves (WooCommerce's processing, OpenCart's Processed, PrestaShop's
+    /// Payment accepted), `completed` one the merchant set by hand.
     fn status(&self, id: u64) -> &'static str {
+        let woo = |status: &str| match status {
+            "pending" => "awaiting",
+            "on-hold" => "held",
+            "processing" => "paid",
+            "completed" => "completed",
+            "cancelled" => "cancelled",
+            "failed" => "failed",
+            "refunded" => "refunded",
+            _ => "other",
+        };
         match self {
-            Shop::Woo(woo) => match woo.order(id).unwrap().status.as_str() {
-                "pending" => "awaiting",
-                "on-hold" => "held",
-                "processing" | "completed" => "paid",
-                "cancelled" => "cancelled",
-                "failed" => "failed",
-                "refunded" => "refunded",
-                _ => "other",
-            },
+            Shop::Woo(shop) => woo(&shop.order(id).unwrap().status),
+            Shop::WooPlugin(shop) => woo(shop.order(id)["status"].as_str().unwrap()),
             Shop::Presta(presta) => match presta.order(id).unwrap().current_state {
                 AWAITING => "awaiting",
                 CONFIRMING => "held",
-                // Payment accepted, preparing, shipped, delivered, ...
-                2 | 3 | 4 | 5 | 9 | 11 => "paid",
+                2 => "paid",
+                5 => "completed",
                 6 => "cancelled",
                 8 => "failed",
                 7 => "refunded",
@@ -67,10 +81,10 @@ impl Shop {
             Shop::OpenCart(shop) => match shop.order(id)["order_status_id"].as_u64() {
                 Some(1) => "awaiting",
                 Some(2) => "held",
-                // Processed, complete.
-                Some(15 | 5) => "paid",
-                // Canceled, expired.
-                Some(7 | 14) => "cancelled",
+                Some(15) => "paid",
+                Some(5) => "completed",
+                // Expired (7, Canceled, is the merchant's).
+                Some(14) => "cancelled",
                 Some(10) => "failed",
                 Some(11) => "refunded",
                 _ => "other",
@@ -94,10 +108,19 @@ impl Shop {
     /// Status changes written to the order so far.
     fn changes(&self, id: u64) -> usize {
         match self {
+            // An on-hold order is paid through REST by moving it back to pending in the same
+            // request (WooCommerce only completes payments of pending orders there): one write.
             Shop::Woo(woo) => woo
                 .writes()
                 .iter()
-                .filter(|(order, what)| *order == id && !what.starts_with("note"))
+                .filter(|(order, what)| {
+                    *order == id && !what.starts_with("note") && !what.ends_with("-> pending")
+                })
+                .count(),
+            Shop::WooPlugin(woo) => woo
+                .writes()
+                .iter()
+                .filter(|(order, _)| *order == id)
                 .count(),
             Shop::Presta(presta) => presta.order(id).unwrap().history.len() - 1,
             // History entries that moved the status (a note is an entry under the same status).
@@ -124,6 +147,12 @@ impl Shop {
     fn notes(&self, id: u64) -> Vec<String> {
         match self {
             Shop::Woo(woo) => woo.order(id).unwrap().notes,
+            Shop::WooPlugin(woo) => woo.order(id)["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|note| note.as_str().unwrap().to_owned())
+                .collect(),
             Shop::Presta(presta) => presta.order(id).unwrap().messages,
             Shop::OpenCart(shop) => shop.order(id)["history"]
                 .as_array()
@@ -146,20 +175,26 @@ impl Shop {
     fn go_down_for(&self, count: u32) {
         match self {
             Shop::Woo(woo) => woo.go_down_for(count),
+            Shop::WooPlugin(woo) => woo.go_down_for(count),
             Shop::Presta(presta) => presta.go_down_for(count),
             Shop::OpenCart(shop) => shop.go_down_for(count),
             Shop::Shopify(shopify) => shopify.go_down_for(count),
         }
     }
 
-    /// The merchant completes (ships) the order by hand.
-    fn complete_by_hand(&self, id: u64) {
+    /// The merchant completes (ships) the order by hand; the status that leaves.
+    fn complete_by_hand(&self, id: u64) -> &'static str {
         match self {
             Shop::Woo(woo) => woo.set_status(id, "completed"),
+            Shop::WooPlugin(woo) => woo.set_status(id, "completed"),
             Shop::Presta(presta) => presta.set_state(id, 5),
             Shop::OpenCart(shop) => shop.set_status(id, 5, "shipped by hand"),
-            Shop::Shopify(shopify) => shopify.mark_paid_by_hand(id),
+            Shop::Shopify(shopify) => {
+                shopify.mark_paid_by_hand(id);
+                return "paid";
+            }
         }
+        "completed"
     }
 
     /// Serves the emulator, if it is one; the shop's site.
@@ -169,6 +204,7 @@ impl Shop {
             Shop::Presta(presta) => presta.router(),
             Shop::Shopify(shopify) => shopify.router(),
             Shop::OpenCart(shop) => return shop.site().to_owned(),
+            Shop::WooPlugin(shop) => return shop.site().to_owned(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let site = format!("http://{}", listener.local_addr().unwrap());
@@ -187,6 +223,9 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
     let config = match shop {
         Shop::Woo(_) => {
             json!({ "platform": "woocommerce", "site": site, "consumer_key": "ck_s", "consumer_secret": "cs_s" })
+        }
+        Shop::WooPlugin(_) => {
+            json!({ "platform": "woocommerce", "site": site, "secret": WOO_SECRET })
         }
         Shop::Presta(_) => json!({ "platform": "prestashop", "site": site,
             "key": "BVWPFFYBT97WKM959D7AVVD0M4815Y1L",
@@ -242,6 +281,23 @@ async fn run_matrix(shop: Shop, name: &str) {
     eventually("paid", || shop.status(1) == "paid").await;
     // Paid (and, if the confirmation was seen on the way, held first): no more than that.
     assert!(shop.changes(1) <= 2, "{name}: {} changes", shop.changes(1));
+    let paid_note = |id| shop.notes(id).iter().any(|n| n.contains("Paid in crypto"));
+    assert!(paid_note(1), "{name}: {:?}", shop.notes(1));
+
+    // Confirmed later (how most real payments begin: seen on chain, then confirmed): held while
+    // confirming, then paid, as the platform's own gateways leave a paid order.
+    shop.add_order(10, "15.00");
+    let id = invoice(&app, 10).await;
+    app.sandbox(
+        "pay",
+        json!({ "order_id": id, "amount": "15", "confirm": false }),
+    )
+    .await;
+    eventually("confirming", || shop.status(10) == "held").await;
+    app.sandbox("confirm", json!({ "order_id": id })).await;
+    eventually("confirmed", || shop.status(10) == "paid").await;
+    assert_eq!(shop.changes(10), 2, "{name}: held, then paid");
+    assert!(paid_note(10), "{name}: {:?}", shop.notes(10));
 
     // Overpaid: paid, with a note about the excess.
     shop.add_order(2, "15.00");
@@ -264,6 +320,7 @@ async fn run_matrix(shop: Shop, name: &str) {
     pay(&app, &id, "10").await;
     eventually("topped up", || shop.status(3) == "paid").await;
     assert_eq!(shop.changes(3), 2, "{name}: held, then paid");
+    assert!(paid_note(3), "{name}: {:?}", shop.notes(3));
 
     // Partially paid, then expired: held for the merchant, with a note.
     shop.add_order(4, "15.00");
@@ -315,12 +372,12 @@ async fn run_matrix(shop: Shop, name: &str) {
     // The merchant completed the order by hand before the payment: it is left as it is.
     shop.add_order(9, "15.00");
     let id = invoice(&app, 9).await;
-    shop.complete_by_hand(9);
+    let completed = shop.complete_by_hand(9);
     let before = shop.changes(9);
     pay(&app, &id, "15").await;
     app.wait_for_status(&id, "paid").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(shop.status(9), "paid", "{name}: still completed");
+    assert_eq!(shop.status(9), completed, "{name}: still completed");
     assert_eq!(shop.changes(9), before, "{name}: not touched");
 
     // The same webhook ten times, and an old one after it: nothing more is written.
@@ -361,6 +418,11 @@ async fn run_matrix(shop: Shop, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn woocommerce_orders_follow_every_scenario() {
     run_matrix(Shop::Woo(WooEmulator::new("ck_s", "cs_s", false)), "woo").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn woocommerce_plugin_orders_follow_every_scenario() {
+    run_matrix(Shop::WooPlugin(WooShop::start(WOO_SECRET)), "woo-plugin").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
