@@ -99,7 +99,7 @@ impl Platform for WooCommercePlugin {
             OrderAction::Nothing => return Ok(()),
             OrderAction::MarkPaid { note } => {
                 let paid = format!(
-                    "Paid in crypto: {}; transaction {}.",
+                    "Paid in crypto: {}; gateway payment {}.",
                     facts.paid,
                     facts.txid.as_deref().unwrap_or("unknown")
                 );

@@ -102,7 +102,7 @@ async fn woocommerce_orders_follow_their_invoices_through_the_plugin() {
         json!([
             "Crypto payment seen on chain; waiting for confirmations. (crypto invoice inv_0123456789abcdef0123456789abcdef) Order status changed from Pending payment to On hold.",
             "Order status changed from On hold to Processing.",
-            "Paid in crypto: 15 USDT; transaction 9f86d081884c7d65. (crypto invoice inv_0123456789abcdef0123456789abcdef)"
+            "Paid in crypto: 15 USDT; gateway payment 9f86d081884c7d65. (crypto invoice inv_0123456789abcdef0123456789abcdef)"
         ])
     );
     // Again, or late: nothing more.
