@@ -9,6 +9,8 @@
 //! - [`platform`]: the [`platform::Platform`] trait every adapter implements (read an order, carry
 //!   out an action), its typed error that says whether a retry can help, and [`platform::sync`],
 //!   the one read-compare-write path.
+//! - [`plugin_route`]: our plugins' own route inside WooCommerce and PrestaShop shops (ping, read
+//!   an order, update it once per key), with its wire formats in `plugin_route/transformers.rs`.
 //! - [`signed`]: the shim's signed calls to a route of our own plugin inside the shop (OpenCart,
 //!   WooCommerce), and the signature the plugins check.
 //! - One module per platform, with its pure wire formats and rules in `<platform>/transformers.rs`:
@@ -16,6 +18,7 @@
 
 pub mod opencart;
 pub mod platform;
+pub mod plugin_route;
 pub mod prestashop;
 pub mod shopify;
 pub mod signed;

@@ -1,74 +1,15 @@
-//! WooCommerce, two ways:
-//! - [`WooCommercePlugin`], through our plugin's own route (`?wc-api=crypto_checkout`), signed with
-//!   the secret shared with the plugin (see [`crate::signed`]): the plugin moves the order with
-//!   WooCommerce's PHP API (`payment_complete`, `update_status`, `add_order_note`), as
-//!   WooCommerce's own gateways do, whatever the site's permalinks and with or without HTTPS.
-//!   This is how the plugin's "connect this shop" button connects a shop.
-//! - [`WooCommerce`], through the REST API v3 with a key pair (shops connected before the plugin
-//!   had its route): read the order, `set_paid` with the transaction id, move the status, add
-//!   notes. HTTP Basic over HTTPS; over plain HTTP, one-legged OAuth 1.0a in the query string, as
-//!   WooCommerce requires.
+//! WooCommerce through its REST API v3 with a key pair, for shops connected before the plugin had
+//! its own route (new shops go through [`crate::plugin_route`]): read the order, `set_paid` with
+//! the transaction id, move the status, add notes. HTTP Basic over HTTPS; over plain HTTP,
+//! one-legged OAuth 1.0a in the query string, as WooCommerce requires.
 
 pub mod transformers;
 
 use crate::OrderAction;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
-use crate::signed::SignedRoute;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use transformers::{
-    ErrorBody, NewNote, Order, OrderUpdate, PLUGIN_ROUTE, PluginCall, PluginOrder, PluginPing,
-    PluginStep, PluginUpdate, PluginUpdated, StatusMap,
-};
-
-/// A WooCommerce shop with our plugin, reached through the plugin's signed route.
-#[derive(Debug, Clone)]
-pub struct WooCommercePlugin {
-    site: String,
-    route: SignedRoute,
-}
-
-impl WooCommercePlugin {
-    /// The shop at `site` (WordPress's home URL, `https://shop.example`), whose plugin has
-    /// `secret` as its shared secret.
-    pub fn new(site: &str, secret: SecretString) -> Result<Self, AdapterError> {
-        Ok(Self {
-            site: site.trim_end_matches('/').to_owned(),
-            route: SignedRoute::new(secret)?,
-        })
-    }
-
-    async fn call<T: DeserializeOwned>(&self, call: &PluginCall) -> Result<T, AdapterError> {
-        self.route
-            .call(
-                &format!("{}/", self.site),
-                &[PLUGIN_ROUTE],
-                "the WooCommerce plugin",
-                call,
-                "connect the shop again from the plugin's settings: the secret it holds is not the shim's",
-            )
-            .await
-    }
-
-    /// Checks that the plugin answers and shares the secret; its and WooCommerce's versions.
-    pub async fn ping(&self) -> Result<PluginPing, AdapterError> {
-        self.call(&PluginCall::Ping).await
-    }
-}
-
-fn plugin_order(order: PluginOrder) -> Result<ShopOrder, AdapterError> {
-    let state = transformers::plugin_state(&order.state).ok_or_else(|| {
-        AdapterError::Unreadable(format!("the plugin's order state {:?}", order.state))
-    })?;
-    Ok(ShopOrder {
-        reference: order.order_id.to_string(),
-        status: order.status,
-        state,
-        total: order.total,
-        currency: order.currency,
-    })
-}
+use transformers::{ErrorBody, NewNote, Order, OrderUpdate, StatusMap};
 
 fn order_number(reference: &str) -> Result<u64, AdapterError> {
     reference
@@ -80,65 +21,6 @@ fn order_number(reference: &str) -> Result<u64, AdapterError> {
                 "a WooCommerce order id is a number, not {reference:?}"
             ))
         })
-}
-
-impl Platform for WooCommercePlugin {
-    async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
-        let order_id = order_number(reference)?;
-        plugin_order(self.call(&PluginCall::Order { order_id }).await?)
-    }
-
-    async fn apply(
-        &self,
-        order: &ShopOrder,
-        action: &OrderAction,
-        facts: &PaymentFacts,
-    ) -> Result<(), AdapterError> {
-        let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
-        let (step, notes) = match action {
-            OrderAction::Nothing => return Ok(()),
-            OrderAction::MarkPaid { note } => {
-                let paid = format!(
-                    "Paid in crypto: {}; gateway payment {}.",
-                    facts.paid,
-                    facts.txid.as_deref().unwrap_or("unknown")
-                );
-                let mut notes = vec![with_invoice(&paid)];
-                notes.extend(note.as_deref().map(with_invoice));
-                (PluginStep::Paid, notes)
-            }
-            OrderAction::Hold { note } => (PluginStep::Hold, vec![with_invoice(note)]),
-            OrderAction::Cancel => (
-                PluginStep::Cancel,
-                vec![with_invoice("The crypto invoice expired unpaid.")],
-            ),
-            OrderAction::Fail => (
-                PluginStep::Fail,
-                vec![with_invoice("The crypto payment failed.")],
-            ),
-            OrderAction::Refund => (
-                PluginStep::Refund,
-                vec![with_invoice("The crypto payment was refunded.")],
-            ),
-            OrderAction::NoteOnly { note } => (PluginStep::Note, vec![with_invoice(note)]),
-        };
-        let step_name = serde_json::to_value(step)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let update = PluginUpdate {
-            order_id: order_number(&order.reference)?,
-            invoice_id: facts.invoice_id.clone(),
-            invoice_status: facts.status.to_string(),
-            step,
-            transaction_id: facts.txid.clone(),
-            notes,
-            key: format!("{}:{}:{step_name}", facts.invoice_id, facts.status),
-        };
-        // `applied: false` is a repeat, or an order that moved on meanwhile: done either way.
-        let _: PluginUpdated = self.call(&PluginCall::Update(update)).await?;
-        Ok(())
-    }
 }
 
 /// A WooCommerce shop.

@@ -10,8 +10,8 @@ use platform_emulators::woocommerce::WooShop;
 use serde_json::{Value, json};
 use shim_api::InvoiceStatus;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
+use shop_adapters::plugin_route::PluginRoute;
 use shop_adapters::signed::signature;
-use shop_adapters::woocommerce::WooCommercePlugin;
 use shop_adapters::{OrderAction, OrderState};
 
 const SECRET: &str = "correct-horse-battery-staple";
@@ -63,12 +63,12 @@ async fn woocommerce_orders_follow_their_invoices_through_the_plugin() {
     shop.add_order(42, "pending", "15.00", "USD");
     shop.add_order(43, "pending", "15.00", "USD");
     shop.add_order(44, "pending", "15.00", "USD");
-    let woo = WooCommercePlugin::new(shop.site(), SECRET.to_owned().into()).unwrap();
+    let woo = PluginRoute::woocommerce(shop.site(), SECRET.to_owned().into()).unwrap();
 
     let ping = woo.ping().await.unwrap();
     assert_eq!(
-        (ping.plugin.as_str(), ping.woocommerce.as_str()),
-        ("0.2.0", "9.4.3")
+        (ping.plugin.as_str(), ping.platform.as_str()),
+        ("0.2.0", "WooCommerce 9.4.3")
     );
     let order = woo.order("42").await.unwrap();
     assert_eq!(order.state, OrderState::AwaitingPayment);
@@ -162,7 +162,7 @@ async fn woocommerce_orders_follow_their_invoices_through_the_plugin() {
 
     // Wrong secret: refused, with what to do.
     let wrong =
-        WooCommercePlugin::new(shop.site(), "not-the-secret-at-all".to_owned().into()).unwrap();
+        PluginRoute::woocommerce(shop.site(), "not-the-secret-at-all".to_owned().into()).unwrap();
     let refused = wrong.ping().await.unwrap_err();
     assert!(
         matches!(&refused, AdapterError::Refused(m) if m.contains("bad signature") && m.contains("connect the shop again")),

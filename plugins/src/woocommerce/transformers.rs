@@ -1,122 +1,10 @@
-//! WooCommerce's wire formats and rules, pure: the plugin route's requests and answers; for the
-//! REST API, status words, request bodies, error bodies, and the one-legged OAuth 1.0a signature
-//! exactly as `WC_REST_Authentication` checks it.
+//! WooCommerce's REST API wire formats and rules, pure: status words, request bodies, error
+//! bodies, and the one-legged OAuth 1.0a signature exactly as `WC_REST_Authentication` checks it.
 
 use crate::OrderState;
 use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
 use serde::{Deserialize, Serialize};
-
-/// Where the plugin's route is: WooCommerce's own API endpoint (`WC_API`), reached through the
-/// `wc-api` query parameter, which works whatever the site's permalinks (WordPress's default
-/// "Plain" ones included).
-pub const PLUGIN_ROUTE: (&str, &str) = ("wc-api", "crypto_checkout");
-
-/// A call to the plugin's route: `{"action": "ping" | "order" | "update", ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "lowercase")]
-pub enum PluginCall {
-    /// Is the plugin there, and does it share our secret?
-    Ping,
-    /// Read an order.
-    Order {
-        /// The order's id.
-        order_id: u64,
-    },
-    /// Bring the order in line with its invoice.
-    Update(PluginUpdate),
-}
-
-/// What the plugin is asked to do to an order, through WooCommerce's own PHP API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PluginStep {
-    /// `payment_complete($transaction_id)`: processing (or completed when nothing needs
-    /// processing), paid date, stock reduced once, the usual emails; from pending, on-hold,
-    /// failed or cancelled.
-    Paid,
-    /// On hold (a payment confirming, or a partial one), or the plugin's underpaid status (closed
-    /// short, or in review); the pay page stays open while the invoice can still be paid.
-    Hold,
-    /// Cancelled (expired with nothing paid; restocks).
-    Cancel,
-    /// Failed.
-    Fail,
-    /// Refunded.
-    Refund,
-    /// Only a note for the merchant.
-    Note,
-}
-
-/// `{"action": "update", ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PluginUpdate {
-    /// The order's id.
-    pub order_id: u64,
-    /// The shim's invoice.
-    pub invoice_id: String,
-    /// Where the invoice stands (`paid`, `underpaid`, ...): the plugin picks its underpaid status
-    /// from it.
-    pub invoice_status: String,
-    /// What to do.
-    pub step: PluginStep,
-    /// The chain transaction, for `paid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transaction_id: Option<String>,
-    /// Private notes for the merchant, written with the step.
-    pub notes: Vec<String>,
-    /// The same key again (a retry after a lost answer) changes nothing: the plugin keeps the keys
-    /// it applied on the order.
-    pub key: String,
-}
-
-/// The plugin's answer to `order` (and the order after an `update`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PluginOrder {
-    /// The order's id.
-    pub order_id: u64,
-    /// WooCommerce's status word (`on-hold`).
-    pub status: String,
-    /// What it means, in the plugin's settings: `awaiting`, `on_hold`, `paid`, `cancelled`,
-    /// `failed`, `refunded`.
-    pub state: String,
-    /// The total, a decimal string.
-    pub total: String,
-    /// ISO currency code.
-    pub currency: String,
-}
-
-/// The plugin's answer to `update`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PluginUpdated {
-    /// Whether anything was written (false: the key was applied before, or the order had moved
-    /// past the step).
-    pub applied: bool,
-    /// The order afterwards.
-    pub order: PluginOrder,
-}
-
-/// The plugin's answer to `ping`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PluginPing {
-    /// The plugin's version.
-    pub plugin: String,
-    /// WooCommerce's version.
-    pub woocommerce: String,
-}
-
-/// What a plugin's `state` word means.
-pub fn plugin_state(state: &str) -> Option<OrderState> {
-    Some(match state {
-        "awaiting" => OrderState::AwaitingPayment,
-        "on_hold" => OrderState::OnHold,
-        "paid" => OrderState::Paid,
-        "cancelled" => OrderState::Cancelled,
-        "failed" => OrderState::Failed,
-        "refunded" => OrderState::Refunded,
-        _ => return None,
-    })
-}
 
 /// The order fields the adapter reads (`GET /wp-json/wc/v3/orders/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,29 +193,6 @@ mod tests {
             ..StatusMap::default()
         };
         assert_eq!(custom.state("awaiting-crypto"), OrderState::OnHold);
-    }
-
-    #[test]
-    fn plugin_calls_read_as_the_plugin_expects() {
-        let update = PluginCall::Update(PluginUpdate {
-            order_id: 7,
-            invoice_id: "inv_1".into(),
-            invoice_status: "paid".into(),
-            step: PluginStep::Paid,
-            transaction_id: Some("tx".into()),
-            notes: vec!["Paid.".into()],
-            key: "inv_1:paid".into(),
-        });
-        assert_eq!(
-            serde_json::to_string(&update).unwrap(),
-            r#"{"action":"update","order_id":7,"invoice_id":"inv_1","invoice_status":"paid","step":"paid","transaction_id":"tx","notes":["Paid."],"key":"inv_1:paid"}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&PluginCall::Order { order_id: 7 }).unwrap(),
-            r#"{"action":"order","order_id":7}"#
-        );
-        assert_eq!(plugin_state("on_hold"), Some(OrderState::OnHold));
-        assert_eq!(plugin_state("on-hold"), None);
     }
 
     #[test]

@@ -107,7 +107,7 @@ final class GatewayTest extends TestCase {
 	}
 
 	public function test_connecting_gives_the_shim_the_shops_route_and_secret() {
-		$this->shim_answers( 200, array( 'connected' => true, 'plugin' => '0.2.0', 'woocommerce' => '9.4.3' ) );
+		$this->shim_answers( 200, array( 'connected' => true, 'plugin' => '0.2.0', 'platform' => 'WooCommerce 9.4.3' ) );
 		$shim   = new Crypto_Checkout_Shim( 'https://pay.shop.example', 'shk_secret' );
 		$answer = $shim->connect( 'http://shop.example', 'a-shared-secret-of-the-plugin' );
 		$this->assertTrue( $answer['connected'] );

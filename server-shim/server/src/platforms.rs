@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 use shop_adapters::opencart::OpenCart;
 use shop_adapters::opencart::transformers::{StatusMap as OpenCartStatuses, Version};
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, ShopOrder, Synced, sync};
+use shop_adapters::plugin_route::PluginRoute;
 use shop_adapters::prestashop::PrestaShop;
 use shop_adapters::prestashop::transformers::StateMap;
 use shop_adapters::shopify::transformers::{DEFAULT_API_VERSION, is_shop_domain};
 use shop_adapters::shopify::{Access, Shopify};
+use shop_adapters::woocommerce::WooCommerce;
 use shop_adapters::woocommerce::transformers::StatusMap;
-use shop_adapters::woocommerce::{WooCommerce, WooCommercePlugin};
 
 /// A shop's platform and how to reach it. `Debug` hides the credentials.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -393,7 +394,7 @@ impl PlatformConfig {
                 site,
                 secret: Some(secret),
                 ..
-            } => Ok(Adapter::WooCommercePlugin(WooCommercePlugin::new(
+            } => Ok(Adapter::Plugin(PluginRoute::woocommerce(
                 site,
                 secret.clone().into(),
             )?)),
@@ -454,8 +455,8 @@ fn shopify_admin(shop: &str, admin_url: Option<&str>) -> String {
 /// A connected platform's adapter.
 #[derive(Debug, Clone)]
 pub enum Adapter {
-    /// WooCommerce, through the plugin's route.
-    WooCommercePlugin(WooCommercePlugin),
+    /// WooCommerce or PrestaShop, through our plugin's own route.
+    Plugin(PluginRoute),
     /// WooCommerce, through the REST API.
     WooCommerce(WooCommerce),
     /// PrestaShop.
@@ -470,7 +471,7 @@ impl Adapter {
     /// The shop's order `reference`.
     pub async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
         match self {
-            Adapter::WooCommercePlugin(woo) => woo.order(reference).await,
+            Adapter::Plugin(plugin) => plugin.order(reference).await,
             Adapter::WooCommerce(woo) => woo.order(reference).await,
             Adapter::PrestaShop(presta) => presta.order(reference).await,
             Adapter::OpenCart(opencart) => opencart.order(reference).await,
@@ -485,7 +486,7 @@ impl Adapter {
         facts: &PaymentFacts,
     ) -> Result<Synced, AdapterError> {
         match self {
-            Adapter::WooCommercePlugin(woo) => sync(woo, reference, facts).await,
+            Adapter::Plugin(plugin) => sync(plugin, reference, facts).await,
             Adapter::WooCommerce(woo) => sync(woo, reference, facts).await,
             Adapter::PrestaShop(presta) => sync(presta, reference, facts).await,
             Adapter::OpenCart(opencart) => sync(opencart, reference, facts).await,
@@ -517,10 +518,7 @@ mod tests {
         .unwrap();
         assert!(plugin.validate().is_ok());
         assert!(!format!("{plugin:?}").contains("-shared"));
-        assert!(matches!(
-            plugin.adapter(),
-            Ok(Adapter::WooCommercePlugin(_))
-        ));
+        assert!(matches!(plugin.adapter(), Ok(Adapter::Plugin(_))));
         let both: PlatformConfig = serde_json::from_str(
             r#"{"platform":"woocommerce","site":"http://s.example","secret":"0123456789abcdef-shared","consumer_key":"ck_1","consumer_secret":"cs_2"}"#,
         )

@@ -10,7 +10,7 @@
  * or completed when nothing needs processing; paid date, transaction id, stock reduced once, the
  * usual emails), `update_status()`, `add_order_note()`.
  *
- *   {"action": "ping"}                     -> {"plugin": "0.2.0", "woocommerce": "9.4.3"}
+ *   {"action": "ping"}                     -> {"plugin": "0.2.0", "platform": "WooCommerce 9.4.3"}
  *   {"action": "order", "order_id": 42}    -> {"order_id", "status", "state", "total", "currency"}
  *   {"action": "update", "order_id": 42, "invoice_id": "inv_...", "invoice_status": "paid",
  *    "step": "paid|hold|cancel|fail|refund|note", "transaction_id": "...", "notes": ["..."],
@@ -180,8 +180,8 @@ class Crypto_Checkout_Route {
 			return array(
 				200,
 				array(
-					'plugin'      => CRYPTO_CHECKOUT_VERSION,
-					'woocommerce' => defined( 'WC_VERSION' ) ? WC_VERSION : '',
+					'plugin'   => CRYPTO_CHECKOUT_VERSION,
+					'platform' => 'WooCommerce ' . ( defined( 'WC_VERSION' ) ? WC_VERSION : '' ),
 				),
 			);
 		}

@@ -76,7 +76,7 @@ class Crypto_Checkout_Shim {
 	 *
 	 * @param string $site   This shop's home URL.
 	 * @param string $secret The shared secret.
-	 * @return array The shim's answer (`connected`, `plugin`, `woocommerce`).
+	 * @return array The shim's answer (`connected`, `plugin`, `platform`).
 	 * @throws Exception With a message for the merchant.
 	 */
 	public function connect( $site, $secret ) {

@@ -128,7 +128,7 @@ class WC_Gateway_Crypto_Checkout extends WC_Payment_Gateway {
 				array(
 					'at'          => time(),
 					'shim'        => $gateway->shim()->url(),
-					'woocommerce' => isset( $answer['woocommerce'] ) ? (string) $answer['woocommerce'] : '',
+					'platform' => isset( $answer['platform'] ) ? (string) $answer['platform'] : '',
 				),
 				false
 			);

@@ -39,13 +39,13 @@ pub(super) struct ConnectRequest {
 
 /// Connects the shop to its WooCommerce site. With the plugin's `secret`: checks the plugin's
 /// route answers with it, stores the connection and answers `{"connected": true, "plugin",
-/// "woocommerce"}`. Without: answers the URL to send the merchant to, to approve a REST key.
+/// "platform"}`. Without: answers the URL to send the merchant to, to approve a REST key.
 #[utoipa::path(
     post, path = "/v1/platforms/woocommerce/connect", tag = "platforms",
     request_body = ConnectRequest,
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"connected\": true, \"plugin\", \"woocommerce\"}` (with `secret`), or `{\"authorize_url\", \"expires_in\"}`: send the merchant there"),
+        (status = 200, description = "`{\"connected\": true, \"plugin\", \"platform\"}` (with `secret`), or `{\"authorize_url\", \"expires_in\"}`: send the merchant there"),
         (status = 400, description = "The site or return URL is not an http(s) URL, or the secret is too short", body = shim_api::ErrorBody),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
         (status = 422, description = "The plugin's route refused the shim, or answered something else (the message says what)", body = shim_api::ErrorBody),
@@ -195,7 +195,7 @@ async fn connect_plugin(
         statuses: Default::default(),
     };
     config.validate().map_err(ApiError::invalid)?;
-    let Ok(Adapter::WooCommercePlugin(plugin)) = config.adapter() else {
+    let Ok(Adapter::Plugin(plugin)) = config.adapter() else {
         return Err(ApiError::invalid("not a WooCommerce plugin connection"));
     };
     let ping = plugin.ping().await.map_err(|e| {
@@ -220,11 +220,11 @@ async fn connect_plugin(
         .set_shop_platform(shop, Some(&json))
         .await
         .map_err(|e| ApiError::internal(&e))?;
-    tracing::info!(shop = %shop, plugin = %ping.plugin, woocommerce = %ping.woocommerce,
-        "shop connected to WooCommerce through the plugin's route");
+    tracing::info!(shop = %shop, plugin = %ping.plugin, platform = %ping.platform,
+        "shop connected through the plugin's route");
     Ok(Json(json!({
         "connected": true,
         "plugin": ping.plugin,
-        "woocommerce": ping.woocommerce,
+        "platform": ping.platform,
     })))
 }

@@ -348,7 +348,7 @@ async fn a_woocommerce_shop_connects_through_its_plugins_route() {
         .unwrap();
     assert_eq!(
         connected,
-        json!({ "connected": true, "plugin": "0.2.0", "woocommerce": "9.4.3" })
+        json!({ "connected": true, "plugin": "0.2.0", "platform": "WooCommerce 9.4.3" })
     );
     // Connected: invoices are checked against the order through the route, and it is paid.
     let (status, invoice) = app.create(&invoice_for("701", "15.00")).await;
