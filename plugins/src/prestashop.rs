@@ -1,7 +1,10 @@
-//! PrestaShop (1.7, 8), through its Webservice: read the order's `current_state`, total and
-//! currency as JSON; move it by posting an `order_history` in XML, only when the state differs
-//! (each post adds a row and may mail the customer); private order messages for the merchant.
-//! The Webservice key goes as the HTTP Basic user name, with an empty password.
+//! PrestaShop (1.7, 8) through its Webservice, for shops connected before the module had its own
+//! route (new shops go through [`crate::plugin_route`]): read the order's `current_state`, total
+//! and currency as JSON; move it by posting an `order_history` in XML, only when the state differs
+//! (each post adds a row and may mail the customer); private order messages, which land in the
+//! legacy `message` table that PrestaShop 8's order page does not show (one more reason to connect
+//! through the module). The Webservice key goes as the HTTP Basic user name, with an empty
+//! password.
 
 pub mod transformers;
 
@@ -162,44 +165,49 @@ impl Platform for PrestaShop {
         facts: &PaymentFacts,
     ) -> Result<(), AdapterError> {
         let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
-        match action {
-            OrderAction::Nothing => Ok(()),
+        // The notes go first: a state change whose mail fails answers 500 with the state saved,
+        // and the retry then finds the order in line and writes nothing more.
+        let (notes, state, mail) = match action {
+            OrderAction::Nothing => return Ok(()),
             OrderAction::MarkPaid { note } => {
-                // "Payment accepted" records the payment and mails the customer.
-                self.move_to(order, self.states.paid, true).await?;
                 let paid = format!(
                     "Paid in crypto: {}; gateway payment {}.",
                     facts.paid,
                     facts.txid.as_deref().unwrap_or("unknown")
                 );
-                self.note(order, &with_invoice(&paid)).await?;
-                match note {
-                    Some(note) => self.note(order, &with_invoice(note)).await,
-                    None => Ok(()),
-                }
+                let mut notes = vec![with_invoice(&paid)];
+                notes.extend(note.as_deref().map(with_invoice));
+                // "Payment accepted" records the payment and mails the customer.
+                (notes, Some(self.states.paid), true)
             }
-            OrderAction::Hold { note } => {
-                if self.states.confirming != 0 {
-                    self.move_to(order, self.states.confirming, false).await?;
-                }
-                self.note(order, &with_invoice(note)).await
-            }
-            OrderAction::Cancel => {
-                self.move_to(order, self.states.canceled, true).await?;
-                self.note(order, &with_invoice("The crypto invoice expired unpaid."))
-                    .await
-            }
-            OrderAction::Fail => {
-                self.move_to(order, self.states.error, false).await?;
-                self.note(order, &with_invoice("The crypto payment failed."))
-                    .await
-            }
-            OrderAction::Refund => {
-                self.move_to(order, self.states.refunded, true).await?;
-                self.note(order, &with_invoice("The crypto payment was refunded."))
-                    .await
-            }
-            OrderAction::NoteOnly { note } => self.note(order, &with_invoice(note)).await,
+            OrderAction::Hold { note } => (
+                vec![with_invoice(note)],
+                (self.states.confirming != 0).then_some(self.states.confirming),
+                false,
+            ),
+            OrderAction::Cancel => (
+                vec![with_invoice("The crypto invoice expired unpaid.")],
+                Some(self.states.canceled),
+                true,
+            ),
+            OrderAction::Fail => (
+                vec![with_invoice("The crypto payment failed.")],
+                Some(self.states.error),
+                false,
+            ),
+            OrderAction::Refund => (
+                vec![with_invoice("The crypto payment was refunded.")],
+                Some(self.states.refunded),
+                true,
+            ),
+            OrderAction::NoteOnly { note } => (vec![with_invoice(note)], None, false),
+        };
+        for note in &notes {
+            self.note(order, note).await?;
+        }
+        match state {
+            Some(state) => self.move_to(order, state, mail).await,
+            None => Ok(()),
         }
     }
 }

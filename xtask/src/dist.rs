@@ -177,7 +177,7 @@ mod tests {
         }
         assert!(names.iter().all(|n| n.starts_with("crypto-checkout/")));
         assert!(
-            zips[1].ends_with("cryptocheckout-prestashop-0.1.0.zip"),
+            zips[1].ends_with("cryptocheckout-prestashop-0.2.0.zip"),
             "{zips:?}"
         );
         std::fs::remove_dir_all(&out).unwrap();

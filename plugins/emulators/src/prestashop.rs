@@ -5,7 +5,11 @@
 //! As PrestaShop: the key is the HTTP Basic user name (or `ws_key`), a wrong or missing key is a
 //! `401` with an empty body and a `WWW-Authenticate` challenge; every answer carries
 //! `PSWS-Version`; an order history is NOT idempotent: every post adds a row, moves the order and,
-//! with `sendemail=1`, mails the customer.
+//! with `sendemail=1`, mails the customer; when that mail cannot be sent, the answer is a `500`
+//! "Unable to save resource" although the row and the state are saved. `POST /api/messages`
+//! writes the legacy `message` table, which PrestaShop 8's order page never shows.
+//!
+//! [`PrestaModuleShop`] is the other way in: the module's own route, run by PHP over stubs.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use subtle::ConstantTimeEq as _;
@@ -32,7 +37,8 @@ pub struct Order {
     pub id_currency: u32,
     /// Every state it went through, oldest first (the order history).
     pub history: Vec<u32>,
-    /// Private messages for the merchant.
+    /// Private messages in the legacy `message` table (the Webservice's `messages`): PrestaShop
+    /// 8's order page does not show them.
     pub messages: Vec<String>,
     /// Mails sent to the customer.
     pub mails: u32,
@@ -43,6 +49,7 @@ struct Shop {
     orders: BTreeMap<u64, Order>,
     currencies: HashMap<u32, String>,
     unavailable: u32,
+    mail_fails: bool,
 }
 
 /// The emulated shop. Cheap to clone.
@@ -102,6 +109,11 @@ impl PrestaEmulator {
     /// The next `count` requests get a 503.
     pub fn go_down_for(&self, count: u32) {
         self.shop().unavailable = count;
+    }
+
+    /// Every mail from now on fails (a shop whose mail server is down), or works again.
+    pub fn fail_mail(&self, fails: bool) {
+        self.shop().mail_fails = fails;
     }
 
     /// The Webservice's routes.
@@ -314,12 +326,22 @@ async fn add_history(
     };
     let mail = query.get("sendemail").is_some_and(|v| v == "1");
     let mut guard = shop.shop();
+    let mail_fails = guard.mail_fails;
     let Some(order) = guard.orders.get_mut(&order_id) else {
         return xml_error(StatusCode::BAD_REQUEST, 89, "id_order is not valid");
     };
     // Not idempotent, as the real thing: a row, a state change and maybe a mail every time.
     order.current_state = state;
     order.history.push(state);
+    if mail && mail_fails {
+        // OrderHistory::addWithemail() answers false once the row is saved and the mail fails;
+        // the Webservice turns that into a 500.
+        return xml_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            46,
+            "Unable to save resource",
+        );
+    }
     if mail {
         order.mails += 1;
     }
@@ -374,4 +396,128 @@ async fn add_message(
         Some(false),
         resource("message", &fields, false),
     )
+}
+
+/// A PrestaShop shop with our module, as the adapter meets it through the module's route: the
+/// module's REAL route (`index.php?fc=module&module=cryptocheckout&controller=shim`), served by
+/// PHP's built-in server over stubs of PrestaShop that keep its rules for what the route calls
+/// (`plugins/prestashop/tests/server/`): order histories, the payment recorded by a paid state,
+/// mails that can fail after the state is saved, and notes that the order page only shows from
+/// customer threads.
+#[derive(Debug)]
+pub struct PrestaModuleShop {
+    php: crate::php::PhpShop,
+}
+
+/// The module's own states in these shops: awaiting, confirming, underpaid.
+pub const MODULE_STATES: (u32, u32, u32) = (14, 15, 16);
+
+impl PrestaModuleShop {
+    /// A shop whose module shares `secret` with the shim, with PrestaShop's default states and
+    /// one customer (7) paying in USD (currency 1), and no orders.
+    pub fn start(secret: &str) -> PrestaModuleShop {
+        let (awaiting, confirming, underpaid) = MODULE_STATES;
+        let initial = json!({
+            "config": { "CRYPTOCHECKOUT_SHARED_SECRET": secret,
+                "CRYPTOCHECKOUT_OS_AWAITING": awaiting, "CRYPTOCHECKOUT_OS_CONFIRMING": confirming,
+                "CRYPTOCHECKOUT_OS_UNDERPAID": underpaid, "PS_OS_PAYMENT": 2, "PS_OS_CANCELED": 6,
+                "PS_OS_ERROR": 8, "PS_OS_REFUND": 7 },
+            // PrestaShop's installed states: 2 Payment accepted, 3 Processing in progress,
+            // 4 Shipped, 5 Delivered, 6 Canceled, 7 Refunded, 8 Payment error; and the module's.
+            "states": { "2": { "paid": 1, "send_email": 1 }, "3": { "paid": 1, "send_email": 1 },
+                "4": { "paid": 1, "send_email": 1 }, "5": { "paid": 1, "send_email": 1 },
+                "6": { "send_email": 1 }, "7": { "paid": 1, "send_email": 1 },
+                "8": { "send_email": 1 }, awaiting.to_string(): {}, confirming.to_string(): {},
+                underpaid.to_string(): {} },
+            "orders": {}, "customers": { "7": "payer@example.com" },
+            "currencies": { "1": { "iso_code": "USD", "precision": 2 },
+                "2": { "iso_code": "JPY", "precision": 0 } },
+            "threads": [], "messages": [], "nonces": {}, "applied": [], "log": [],
+            "mail_fails": false, "down": 0,
+        });
+        PrestaModuleShop {
+            php: crate::php::PhpShop::start(
+                "prestashop",
+                "prestashop/tests/server/router.php",
+                "PRESTA_STATE",
+                &[],
+                &initial,
+            ),
+        }
+    }
+
+    /// Where the shop's `index.php` is, as the adapter's `site`.
+    pub fn site(&self) -> &str {
+        self.php.site()
+    }
+
+    /// Adds an order of customer 7 in `state`, of `total` in currency `currency` (1: USD).
+    pub fn add_order(&self, id: u64, state: u32, total: &str, currency: u32) {
+        self.php.edit(|shop| {
+            shop["orders"][id.to_string()] = json!({ "current_state": state,
+                "total_paid_tax_incl": total, "id_currency": currency, "id_customer": 7,
+                "reference": format!("REF{id:06}"), "history": [state], "payments": [],
+                "mails": [] });
+        });
+    }
+
+    /// An order (`current_state`, `history`, `payments`, `mails`...), or `Null`.
+    pub fn order(&self, id: u64) -> Value {
+        self.php.edit(|_| ())["orders"][id.to_string()].clone()
+    }
+
+    /// The notes the merchant reads on the order page: the messages of its customer threads.
+    pub fn notes(&self, id: u64) -> Vec<String> {
+        let shop = self.php.edit(|_| ());
+        let threads: Vec<usize> = shop["threads"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, t)| t["id_order"].as_u64() == Some(id))
+            .map(|(i, _)| i + 1)
+            .collect();
+        shop["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| {
+                m["id_customer_thread"]
+                    .as_u64()
+                    .is_some_and(|t| threads.contains(&(t as usize)))
+            })
+            .filter_map(|m| m["message"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// What the merchant does in the back office: a new state.
+    pub fn set_state(&self, id: u64, state: u32) {
+        self.php.edit(|shop| {
+            let order = &mut shop["orders"][id.to_string()];
+            order["current_state"] = json!(state);
+            if let Some(history) = order["history"].as_array_mut() {
+                history.push(json!(state));
+            }
+        });
+    }
+
+    /// Every mail from now on fails (a shop whose mail server is down), or works again.
+    pub fn fail_mail(&self, fails: bool) {
+        self.php.edit(|shop| shop["mail_fails"] = json!(fails));
+    }
+
+    /// The shop answers `503` to the next `count` requests.
+    pub fn go_down_for(&self, count: u32) {
+        self.php.edit(|shop| shop["down"] = json!(count));
+    }
+
+    /// What the module wrote to PrestaShop's log.
+    pub fn log(&self) -> Vec<String> {
+        self.php.edit(|_| ())["log"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str().map(str::to_owned))
+            .collect()
+    }
 }

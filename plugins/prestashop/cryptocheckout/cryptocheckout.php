@@ -3,7 +3,7 @@
  * Crypto Checkout for PrestaShop 1.7 and 8: payments in cryptocurrency through Cryptomus, with the
  * checkout kit's shim and widget. Orders move by themselves as the payment does.
  *
- * Version: 0.1.0
+ * Version: 0.2.0
  * License: MIT
  */
 
@@ -12,6 +12,7 @@ if (!defined('_PS_VERSION_')) {
 }
 
 require_once __DIR__ . '/classes/CryptoCheckoutShim.php';
+require_once __DIR__ . '/classes/CryptoCheckoutRoute.php';
 
 use PrestaShop\PrestaShop\Core\Payment\PaymentOption;
 
@@ -21,17 +22,20 @@ class CryptoCheckout extends PaymentModule
     const CONFIG_TOKEN = 'CRYPTOCHECKOUT_SHOP_TOKEN';
     const CONFIG_AWAITING = 'CRYPTOCHECKOUT_OS_AWAITING';
     const CONFIG_CONFIRMING = 'CRYPTOCHECKOUT_OS_CONFIRMING';
+    const CONFIG_UNDERPAID = 'CRYPTOCHECKOUT_OS_UNDERPAID';
+    const CONFIG_SECRET = 'CRYPTOCHECKOUT_SHARED_SECRET';
+    const CONFIG_CONNECTED = 'CRYPTOCHECKOUT_CONNECTED';
 
     public function __construct()
     {
         $this->name = 'cryptocheckout';
         $this->tab = 'payments_gateways';
-        $this->version = '0.1.0';
+        $this->version = '0.2.0';
         $this->author = 'Crypto checkout kit';
         $this->need_instance = 0;
         $this->ps_versions_compliancy = ['min' => '1.7.0', 'max' => _PS_VERSION_];
         $this->bootstrap = true;
-        $this->controllers = ['validation', 'pay'];
+        $this->controllers = ['validation', 'pay', 'shim'];
         parent::__construct();
         $this->displayName = $this->l('Crypto (Cryptomus)');
         $this->description = $this->l('Customers pay in cryptocurrency; orders update themselves when the payment arrives.');
@@ -41,17 +45,54 @@ class CryptoCheckout extends PaymentModule
     {
         return parent::install()
             && $this->registerHook('paymentOptions')
-            && $this->registerHook('paymentReturn')
-            && $this->installOrderState(self::CONFIG_AWAITING, 'Awaiting crypto payment', '#4169E1')
-            && $this->installOrderState(self::CONFIG_CONFIRMING, 'Crypto payment confirming', '#FF8C00');
+            && $this->registerHook('displayPaymentReturn')
+            && $this->installTables()
+            && $this->installStates();
     }
 
-    public function uninstall()
+    /**
+     * The module's three order states: waiting, confirming (or partly paid), and underpaid (the
+     * payment closed short, or needs a look: not to be shipped).
+     */
+    public function installStates()
     {
-        // The order states stay: orders refer to them.
-        return Configuration::deleteByName(self::CONFIG_URL)
-            && Configuration::deleteByName(self::CONFIG_TOKEN)
-            && parent::uninstall();
+        return $this->installOrderState(self::CONFIG_AWAITING, 'Awaiting crypto payment', '#4169E1')
+            && $this->installOrderState(self::CONFIG_CONFIRMING, 'Crypto payment confirming', '#FF8C00')
+            && $this->installOrderState(self::CONFIG_UNDERPAID, 'Crypto payment underpaid', '#DC143C');
+    }
+
+    /**
+     * The nonces of the shim's calls, and the updates applied to each order (so that a repeat of
+     * the same update writes nothing).
+     */
+    public function installTables()
+    {
+        $engine = _MYSQL_ENGINE_;
+
+        return Db::getInstance()->execute('CREATE TABLE IF NOT EXISTS `' . _DB_PREFIX_ . 'cryptocheckout_nonce` (
+                `nonce` VARCHAR(64) NOT NULL, `expires` INT UNSIGNED NOT NULL,
+                PRIMARY KEY (`nonce`), KEY `expires` (`expires`)
+            ) ENGINE=' . $engine . ' DEFAULT CHARSET=utf8mb4')
+            && Db::getInstance()->execute('CREATE TABLE IF NOT EXISTS `' . _DB_PREFIX_ . 'cryptocheckout_applied` (
+                `id_order` INT UNSIGNED NOT NULL, `update_key` VARCHAR(40) NOT NULL, `date_add` DATETIME NOT NULL,
+                PRIMARY KEY (`id_order`, `update_key`)
+            ) ENGINE=' . $engine . ' DEFAULT CHARSET=utf8mb4');
+    }
+
+    /**
+     * The secret shared with the shim, made on first use (40 letters and digits).
+     *
+     * @return string
+     */
+    public static function sharedSecret()
+    {
+        $secret = (string) Configuration::get(self::CONFIG_SECRET);
+        if (strlen($secret) < 16) {
+            $secret = Tools::passwdGen(40);
+            Configuration::updateValue(self::CONFIG_SECRET, $secret);
+        }
+
+        return $secret;
     }
 
     /**
@@ -112,16 +153,34 @@ class CryptoCheckout extends PaymentModule
         return [$option];
     }
 
-    public function hookPaymentReturn($params)
+    /**
+     * The order confirmation page: what the order's payment really stands at (a payer may open it
+     * before paying, or come back to it later).
+     */
+    public function hookDisplayPaymentReturn($params)
     {
-        if (!$this->active) {
+        if (!$this->active || empty($params['order']) || !Validate::isLoadedObject($params['order'])) {
             return '';
         }
+        $order = $params['order'];
+        $state = CryptoCheckoutRoute::state((int) $order->current_state);
+        $customer = new Customer((int) $order->id_customer);
+        $this->context->smarty->assign([
+            'crypto_state' => $state,
+            'crypto_underpaid' => (int) $order->current_state === (int) Configuration::get(self::CONFIG_UNDERPAID),
+            'crypto_reference' => $order->reference,
+            'crypto_pay_url' => $this->context->link->getModuleLink($this->name, 'pay', [
+                'id_order' => (int) $order->id,
+                'key' => $customer->secure_key,
+            ], true),
+        ]);
+
         return $this->fetch('module:cryptocheckout/views/templates/hook/payment_return.tpl');
     }
 
     /**
-     * The configuration page: the shim's URL and the shop token, and the state ids the shim needs.
+     * The configuration page: the shim's URL and the shop token, the button that connects the
+     * shop, and where the connection stands.
      */
     public function getContent()
     {
@@ -139,11 +198,17 @@ class CryptoCheckout extends PaymentModule
                 $output .= $this->displayConfirmation($this->l('Settings saved.'));
             }
         }
-        $output .= $this->displayInformation(sprintf(
-            $this->l('Connect the shim with: server-shim shops set-platform --name <shop> --platform prestashop --site <this shop URL> --api-key <Webservice key> --awaiting-state %d --confirming-state %d'),
-            (int) Configuration::get(self::CONFIG_AWAITING),
-            (int) Configuration::get(self::CONFIG_CONFIRMING)
-        ));
+        if (Tools::isSubmit('connectCryptoCheckout')) {
+            $output .= $this->connect();
+        }
+        $connected = json_decode((string) Configuration::get(self::CONFIG_CONNECTED), true);
+        $output .= is_array($connected) && !empty($connected['at'])
+            ? $this->displayInformation(sprintf(
+                $this->l('Connected to %s on %s: orders update themselves.'),
+                $connected['shim'],
+                Tools::displayDate(date('Y-m-d H:i:s', (int) $connected['at']))
+            ))
+            : $this->displayWarning($this->l('Not connected yet: save the shim URL and the shop token, then click "Connect this shop", so that orders update themselves.'));
         $helper = new HelperForm();
         $helper->module = $this;
         $helper->name_controller = $this->name;
@@ -172,8 +237,41 @@ class CryptoCheckout extends PaymentModule
                     ],
                 ],
                 'submit' => ['title' => $this->l('Save')],
+                'buttons' => [
+                    [
+                        'type' => 'submit',
+                        'name' => 'connectCryptoCheckout',
+                        'title' => $this->l('Connect this shop'),
+                        'icon' => 'process-icon-refresh',
+                        'class' => 'pull-right',
+                    ],
+                ],
             ],
         ];
+
         return $output . $helper->generateForm([$form]);
+    }
+
+    /**
+     * Gives the shim this shop's route and the secret they share; the shim calls the route back
+     * with it before it stores the connection. What happened, for the page.
+     *
+     * @return string
+     */
+    private function connect()
+    {
+        if (!$this->isConfigured()) {
+            return $this->displayError($this->l('Save the shim URL and the shop token first.'));
+        }
+        try {
+            $this->shim()->connect(rtrim(Tools::getShopDomainSsl(true) . __PS_BASE_URI__, '/'), self::sharedSecret());
+        } catch (RuntimeException $e) {
+            PrestaShopLogger::addLog('Crypto checkout: connecting the shop failed: ' . $e->getMessage(), 3, null, 'CryptoCheckout');
+
+            return $this->displayError($e->getMessage());
+        }
+        Configuration::updateValue(self::CONFIG_CONNECTED, json_encode(['at' => time(), 'shim' => $this->shim()->url()]));
+
+        return $this->displayConfirmation($this->l('Connected: the shim reached this shop, and orders will update themselves.'));
     }
 }

@@ -55,5 +55,26 @@ final class PayControllerTest extends TestCase
         (new CryptoCheckoutPayModuleFrontController())->initContent();
         $this->assertStringContainsString('cannot be reached', Registry::$assigned['crypto_error']);
         $this->assertSame('', Registry::$assigned['crypto_invoice']);
+        $this->assertStringContainsString('no invoice for order 42', Registry::$logged[0]);
+    }
+
+    public function testARefusalIsWrittenToTheShopsLogWithTheShimsWords()
+    {
+        $this->answer(409, ['error' => ['code' => 'conflict', 'message' => 'order 42 totals 20.00 USD at the shop']]);
+        Registry::$get = ['id_order' => '42', 'key' => 'secure7'];
+        (new CryptoCheckoutPayModuleFrontController())->initContent();
+        $this->assertStringContainsString('cannot be paid in crypto', Registry::$assigned['crypto_error']);
+        $this->assertStringContainsString('totals 20.00 USD', Registry::$logged[0]);
+        $this->assertStringNotContainsString('shk', Registry::$logged[0]);
+    }
+
+    public function testAmountsHaveTheDecimalsOfTheOrdersCurrency()
+    {
+        Registry::$orders[43] = ['id_customer' => 7, 'id_currency' => 3, 'id_cart' => 9, 'total_paid_tax_incl' => '1500.000000'];
+        Registry::$currencies[3] = 'JPY';
+        Registry::$get = ['id_order' => '43', 'key' => 'secure7'];
+        (new CryptoCheckoutPayModuleFrontController())->initContent();
+        $this->assertSame('1500', $this->sent[0]['amount']);
+        $this->assertStringContainsString('order-confirmation', $this->sent[0]['url_return'], 'a guest can open it');
     }
 }

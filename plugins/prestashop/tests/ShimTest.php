@@ -55,4 +55,24 @@ final class ShimTest extends TestCase
             'refused' => [409, 'cannot be paid in crypto'],
         ];
     }
+
+    public function testConnectingGivesTheShimTheShopsRouteAndSecret()
+    {
+        $answer = $this->shim(200, ['connected' => true, 'plugin' => '0.2.0', 'platform' => 'PrestaShop 8.1.2'])
+            ->connect('http://shop.example', 'a-secret-of-the-module-itself');
+        $this->assertTrue($answer['connected']);
+        $this->assertSame('https://pay.shop.example/v1/platforms/prestashop/connect', $this->sent[0][0]);
+        $this->assertContains('Authorization: Bearer shk_secret', $this->sent[0][1]);
+        $this->assertSame(['site' => 'http://shop.example', 'secret' => 'a-secret-of-the-module-itself'], $this->sent[0][2]);
+        try {
+            $this->shim(422, ['error' => ['code' => 'invalid_request', 'message' => 'the shim could not connect to the plugin at http://shop.example: HTTP 401 bad signature']])
+                ->connect('http://shop.example', 'a-secret-of-the-module-itself');
+            $this->fail('a refusal must be thrown');
+        } catch (RuntimeException $e) {
+            $this->assertStringContainsString('bad signature', $e->getMessage());
+        }
+        $this->expectExceptionMessage('shop token');
+        $this->shim(401, ['error' => ['code' => 'unauthorized', 'message' => 'unknown shop token']])
+            ->connect('http://shop.example', 'a-secret-of-the-module-itself');
+    }
 }

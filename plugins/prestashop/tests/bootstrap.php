@@ -5,9 +5,20 @@
 define('_PS_VERSION_', '8.1.0');
 
 require_once __DIR__ . '/../cryptocheckout/classes/CryptoCheckoutShim.php';
+require_once __DIR__ . '/../cryptocheckout/classes/CryptoCheckoutRoute.php';
 
 class Redirected extends Exception
 {
+}
+
+class PrestaShopLogger
+{
+    public static function addLog($message, $severity = 1, $code = null, $type = null, $id = null)
+    {
+        Registry::$logged[] = $message;
+
+        return true;
+    }
 }
 
 class Registry
@@ -19,9 +30,11 @@ class Registry
     public static $assigned = [];
     public static $template = null;
     public static $shim = null;
+    public static $logged = [];
 
     public static function reset()
     {
+        self::$logged = [];
         self::$get = [];
         self::$orders = [];
         self::$customers = [];
@@ -90,11 +103,13 @@ class Currency
 {
     public $id;
     public $iso_code;
+    public $precision;
 
     public function __construct($id = null)
     {
         $this->id = $id;
         $this->iso_code = isset(Registry::$currencies[$id]) ? Registry::$currencies[$id] : null;
+        $this->precision = $this->iso_code === 'JPY' ? 0 : 2;
     }
 }
 

@@ -373,13 +373,27 @@ impl PlatformArgs {
                     },
                 }
             }
-            "prestashop" => PlatformConfig::Prestashop {
-                site: need(&self.site, "--site https://your-shop.example")?,
-                key: need(&self.api_key, "--api-key <the Webservice key>")?,
-                states: shop_adapters::prestashop::transformers::StateMap {
-                    awaiting: self.awaiting_state.unwrap_or(0),
-                    confirming: self.confirming_state.unwrap_or(0),
-                    ..Default::default()
+            // With a Webservice key (--api-key), the Webservice; without, the module's route
+            // with its shared secret.
+            "prestashop" => match self.api_key.clone().filter(|k| !k.trim().is_empty()) {
+                Some(key) => PlatformConfig::Prestashop {
+                    site: need(&self.site, "--site https://your-shop.example")?,
+                    secret: None,
+                    key: Some(key),
+                    states: shop_adapters::prestashop::transformers::StateMap {
+                        awaiting: self.awaiting_state.unwrap_or(0),
+                        confirming: self.confirming_state.unwrap_or(0),
+                        ..Default::default()
+                    },
+                },
+                None => PlatformConfig::Prestashop {
+                    site: need(&self.site, "--site https://your-shop.example")?,
+                    secret: Some(need(
+                        &self.api_secret,
+                        "the module's shared secret in SHIM_PLATFORM_SECRET (or, for the Webservice, --api-key <the Webservice key>)",
+                    )?),
+                    key: None,
+                    states: Default::default(),
                 },
             },
             "opencart" => PlatformConfig::Opencart {

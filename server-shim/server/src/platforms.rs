@@ -36,13 +36,19 @@ pub enum PlatformConfig {
         #[serde(default)]
         statuses: StatusMap,
     },
-    /// PrestaShop's Webservice with a key allowed orders, currencies, order histories, messages.
+    /// PrestaShop: our module's signed route (`secret`, what the module's "Connect this shop"
+    /// sets up), or, for shops connected before it had one, the Webservice with a key allowed
+    /// orders, currencies, order histories and messages (`key`, with the module's state ids).
     Prestashop {
         /// The shop (`https://shop.example`).
         site: String,
+        /// The secret shared with the module.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret: Option<String>,
         /// The Webservice key (32 letters and digits).
-        key: String,
-        /// The shop's order state ids (the module's own "awaiting" and "confirming" included).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// The shop's order state ids (Webservice only: the module knows its own).
         #[serde(default)]
         states: StateMap,
     },
@@ -129,6 +135,7 @@ impl std::fmt::Debug for PlatformConfig {
             PlatformConfig::Prestashop { site, states, .. } => f
                 .debug_struct("Prestashop")
                 .field("site", site)
+                .field("secret", &"[redacted]")
                 .field("key", &"[redacted]")
                 .field("states", states)
                 .finish(),
@@ -202,19 +209,29 @@ impl PlatformConfig {
                     ),
                 }
             }
-            PlatformConfig::Prestashop { site, key, .. } => {
+            PlatformConfig::Prestashop {
+                site, secret, key, ..
+            } => {
                 if !(site.starts_with("https://") || site.starts_with("http://")) {
                     return Err(format!(
                         "the PrestaShop site must be an http(s) URL like https://shop.example, got {site:?}"
                     ));
                 }
-                if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    return Err(
+                match (secret, key) {
+                    (Some(secret), None) if secret.trim().chars().count() >= 16 => Ok(()),
+                    (Some(_), None) => Err("the PrestaShop module's shared secret is at least 16 characters: connect the shop from the module's configuration page".into()),
+                    (None, Some(key))
+                        if key.len() == 32 && key.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+                    {
+                        Ok(())
+                    }
+                    (None, Some(_)) => Err(
                         "a PrestaShop Webservice key is 32 letters and digits (Advanced Parameters > Webservice)"
                             .into(),
-                    );
+                    ),
+                    (None, None) => Err("PrestaShop needs the module's shared secret (connect the shop from the module's configuration page), or a Webservice key".into()),
+                    (Some(_), Some(_)) => Err("PrestaShop takes either the module's shared secret or a Webservice key, not both".into()),
                 }
-                Ok(())
             }
             PlatformConfig::Opencart { site, secret, .. } => {
                 if !(site.starts_with("https://") || site.starts_with("http://")) {
@@ -410,9 +427,21 @@ impl PlatformConfig {
                 consumer_secret.clone().unwrap_or_default().into(),
                 statuses.clone(),
             )?)),
-            PlatformConfig::Prestashop { site, key, states } => Ok(Adapter::PrestaShop(
-                PrestaShop::new(site, key.clone().into(), states.clone())?,
-            )),
+            PlatformConfig::Prestashop {
+                site,
+                secret: Some(secret),
+                ..
+            } => Ok(Adapter::Plugin(PluginRoute::prestashop(
+                site,
+                secret.clone().into(),
+            )?)),
+            PlatformConfig::Prestashop {
+                site, key, states, ..
+            } => Ok(Adapter::PrestaShop(PrestaShop::new(
+                site,
+                key.clone().unwrap_or_default().into(),
+                states.clone(),
+            )?)),
             PlatformConfig::Opencart {
                 site,
                 version,

@@ -5,6 +5,9 @@
 
 class CryptoCheckoutShim
 {
+    /** Seconds to wait for the shim: longer than it waits for the shop (8 s) and the gateway (10 s). */
+    const TIMEOUT = 25;
+
     /** @var string */
     private $url;
     /** @var string */
@@ -37,14 +40,15 @@ class CryptoCheckoutShim
      * @param string $currency ISO code
      * @param string $urlReturn Where "return to store" leads
      * @param string $urlSuccess Where the payer goes after paying
+     * @param int $decimals The currency's decimal places (JPY 0, KWD 3)
      *
      * @return array
      */
-    public static function invoiceRequest($orderId, $total, $currency, $urlReturn, $urlSuccess)
+    public static function invoiceRequest($orderId, $total, $currency, $urlReturn, $urlSuccess, $decimals = 2)
     {
         return [
             'order_id' => (string) $orderId,
-            'amount' => number_format((float) $total, 2, '.', ''),
+            'amount' => number_format((float) $total, (int) $decimals, '.', ''),
             'currency' => (string) $currency,
             'platform_order_ref' => (string) $orderId,
             'url_return' => (string) $urlReturn,
@@ -61,16 +65,11 @@ class CryptoCheckoutShim
      */
     public function createInvoice(array $request)
     {
-        $headers = [
-            'Authorization: Bearer ' . $this->token,
-            'Content-Type: application/json',
-            'Accept: application/json',
-        ];
-        list($status, $body) = $this->post($this->url . '/v1/invoices', $headers, json_encode($request));
-        $decoded = json_decode((string) $body, true);
+        list($status, $decoded) = $this->call('/v1/invoices', $request);
         if (($status === 200 || $status === 201) && is_array($decoded) && !empty($decoded['id'])) {
             return $decoded;
         }
+        $this->lastError = sprintf('the shim answered %d: %s', $status, self::said($decoded));
         if ($status === 0) {
             throw new RuntimeException('The crypto payment service cannot be reached right now. Please try again in a minute.');
         }
@@ -78,6 +77,62 @@ class CryptoCheckoutShim
             throw new RuntimeException('The crypto payment service is busy. Please try again in a minute.');
         }
         throw new RuntimeException('This order cannot be paid in crypto. Please contact us.');
+    }
+
+    /**
+     * Connects this shop to the shim: the shim stores this shop's route and the secret they
+     * share, once it has called the route with it (so the shim must be able to reach this site).
+     *
+     * @param string $site This shop's URL (where its index.php is)
+     * @param string $secret The shared secret
+     *
+     * @return array The shim's answer (connected, plugin, platform)
+     *
+     * @throws RuntimeException With a message for the merchant
+     */
+    public function connect($site, $secret)
+    {
+        list($status, $decoded) = $this->call('/v1/platforms/prestashop/connect', ['site' => $site, 'secret' => $secret]);
+        if ($status === 200 && is_array($decoded) && !empty($decoded['connected'])) {
+            return $decoded;
+        }
+        if ($status === 0) {
+            throw new RuntimeException('The shim cannot be reached: check its URL.');
+        }
+        if ($status === 401) {
+            throw new RuntimeException('The shim does not know this shop token: check it.');
+        }
+        throw new RuntimeException('The shim could not connect this shop: ' . self::said($decoded, 'HTTP ' . $status));
+    }
+
+    /** @var string What the shim said about the last refused invoice, for the shop's log. */
+    public $lastError = '';
+
+    /**
+     * The message of a shim error body.
+     *
+     * @return string
+     */
+    private static function said($decoded, $otherwise = '')
+    {
+        return is_array($decoded) && isset($decoded['error']['message']) ? (string) $decoded['error']['message'] : $otherwise;
+    }
+
+    /**
+     * Posts `$request` as JSON to the shim's `$path` with the shop token.
+     *
+     * @return array [HTTP status (0: no answer), decoded answer]
+     */
+    private function call($path, array $request)
+    {
+        $headers = [
+            'Authorization: Bearer ' . $this->token,
+            'Content-Type: application/json',
+            'Accept: application/json',
+        ];
+        list($status, $body) = $this->post($this->url . $path, $headers, json_encode($request));
+
+        return [$status, json_decode((string) $body, true)];
     }
 
     /**
@@ -95,7 +150,7 @@ class CryptoCheckoutShim
             CURLOPT_HTTPHEADER => $headers,
             CURLOPT_RETURNTRANSFER => true,
             CURLOPT_CONNECTTIMEOUT => 10,
-            CURLOPT_TIMEOUT => 20,
+            CURLOPT_TIMEOUT => self::TIMEOUT,
         ]);
         $answer = curl_exec($curl);
         $status = $answer === false ? 0 : (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);

@@ -155,6 +155,10 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
             post(platforms::connect),
         )
         .route("/v1/platforms/woocommerce/keys", post(platforms::woo_keys))
+        .route(
+            "/v1/platforms/prestashop/connect",
+            post(platforms::connect_prestashop),
+        )
         .route("/v1/shopify/proxy/pay", get(shopify::proxy_pay))
         .route("/v1/shopify/webhooks", post(shopify::webhook))
         .route("/v1/wallets", post(wallets::create).get(wallets::list))

@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         super::buttons::start,
         super::platforms::connect,
         super::platforms::woo_keys,
+        super::platforms::connect_prestashop,
         super::shopify::proxy_pay,
         super::shopify::webhook,
         super::shopify::payment_session,

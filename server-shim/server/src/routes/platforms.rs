@@ -1,8 +1,8 @@
-//! Connecting a shop's platform without copying keys by hand. WooCommerce: the plugin's "connect
-//! this shop" sends its shared secret with the shop token; the shim checks that it reaches the
-//! plugin's signed route with it (a `ping`) and stores the connection. Plugins before that route
-//! ask instead for the shop's `/wc-auth/v1/authorize` with a one-time code; once the merchant
-//! approves, WooCommerce posts a new REST key to the shim, which stores it.
+//! Connecting a shop's platform without copying keys by hand. WooCommerce and PrestaShop: the
+//! plugin's "connect this shop" sends its shared secret with the shop token; the shim checks that
+//! it reaches the plugin's signed route with it (a `ping`) and stores the connection. WooCommerce
+//! plugins before that route ask instead for the shop's `/wc-auth/v1/authorize` with a one-time
+//! code; once the merchant approves, WooCommerce posts a new REST key to the shim, which stores it.
 
 use super::error::json_body;
 use super::invoices::authenticate;
@@ -60,18 +60,20 @@ pub(super) async fn connect(
     let shop = authenticate(&state, &headers).await?;
     let request: ConnectRequest = json_body(&headers, body)?;
     let site = request.site.trim().trim_end_matches('/').to_owned();
-    let http_url = |url: &str| {
-        url.len() <= 300
-            && reqwest::Url::parse(url)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-    };
     if !http_url(&site) {
         return Err(ApiError::invalid(
             "site must be the shop's http(s) URL, like https://shop.example",
         ));
     }
     if let Some(secret) = request.secret {
-        return connect_plugin(&state, &shop.name, site, secret).await;
+        let config = PlatformConfig::Woocommerce {
+            site: site.clone(),
+            secret: Some(secret),
+            consumer_key: None,
+            consumer_secret: None,
+            statuses: Default::default(),
+        };
+        return connect_plugin(&state, &shop.name, &site, config).await;
     }
     let return_url = request.return_url.unwrap_or_else(|| {
         format!("{site}/wp-admin/admin.php?page=wc-settings&tab=checkout&section=crypto_checkout")
@@ -179,24 +181,70 @@ pub(super) async fn woo_keys(
     Ok(Json(json!({ "ok": true })))
 }
 
-/// Connects `shop` through the WooCommerce plugin's route at `site`, once a signed `ping` with
-/// `secret` is answered; nothing is stored otherwise.
+/// Whether `url` is an absolute http(s) URL with a host, of a sensible length.
+fn http_url(url: &str) -> bool {
+    url.len() <= 300
+        && reqwest::Url::parse(url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// `POST /v1/platforms/prestashop/connect`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PrestaConnectRequest {
+    /// The shop: where its `index.php` is (`https://shop.example`).
+    site: String,
+    /// The module's shared secret (16 characters or more).
+    secret: String,
+}
+
+/// Connects the shop to its PrestaShop module: checks the module's route answers with the
+/// secret, stores the connection and answers `{"connected": true, "plugin", "platform"}`.
+#[utoipa::path(
+    post, path = "/v1/platforms/prestashop/connect", tag = "platforms",
+    request_body = PrestaConnectRequest,
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "`{\"connected\": true, \"plugin\", \"platform\"}`: the shop is connected"),
+        (status = 400, description = "The site is not an http(s) URL, or the secret is too short", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+        (status = 422, description = "The module's route refused the shim, or answered something else (the message says what)", body = shim_api::ErrorBody),
+        (status = 503, description = "The shop could not be reached from the shim", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn connect_prestashop(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let shop = authenticate(&state, &headers).await?;
+    let request: PrestaConnectRequest = json_body(&headers, body)?;
+    let site = request.site.trim().trim_end_matches('/').to_owned();
+    if !http_url(&site) {
+        return Err(ApiError::invalid(
+            "site must be the shop's http(s) URL, like https://shop.example",
+        ));
+    }
+    let config = PlatformConfig::Prestashop {
+        site: site.clone(),
+        secret: Some(request.secret),
+        key: None,
+        states: Default::default(),
+    };
+    connect_plugin(&state, &shop.name, &site, config).await
+}
+
+/// Connects `shop` through its plugin's route at `site` (`config`), once a signed `ping` is
+/// answered; nothing is stored otherwise.
 async fn connect_plugin(
     state: &AppState,
     shop: &str,
-    site: String,
-    secret: String,
+    site: &str,
+    config: PlatformConfig,
 ) -> Result<Json<Value>, ApiError> {
-    let config = PlatformConfig::Woocommerce {
-        site: site.clone(),
-        secret: Some(secret),
-        consumer_key: None,
-        consumer_secret: None,
-        statuses: Default::default(),
-    };
     config.validate().map_err(ApiError::invalid)?;
     let Ok(Adapter::Plugin(plugin)) = config.adapter() else {
-        return Err(ApiError::invalid("not a WooCommerce plugin connection"));
+        return Err(ApiError::invalid("not a plugin connection"));
     };
     let ping = plugin.ping().await.map_err(|e| {
         let message = format!("the shim could not connect to the plugin at {site}: {e}");

@@ -2,6 +2,7 @@
 //! follows the payment through the outbox and the adapter, end to end through the sandbox.
 
 use crate::support::TestApp;
+use platform_emulators::prestashop::{MODULE_STATES, PrestaModuleShop};
 use platform_emulators::woocommerce::{WooEmulator, WooShop};
 use serde_json::{Value, json};
 use server_shim::store::Store;
@@ -362,6 +363,61 @@ async fn a_woocommerce_shop_connects_through_its_plugins_route() {
     while shop.order(701)["status"] != "processing" {
         assert!(std::time::Instant::now() < deadline, "{}", shop.order(701));
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_prestashop_shop_connects_through_its_modules_route() {
+    let dir = std::env::temp_dir().join(format!("shim-module-connect-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let secret = "the-modules-own-shared-secret";
+    let shop = PrestaModuleShop::start(secret);
+    shop.add_order(801, MODULE_STATES.0, "15.000000", 1);
+    let connect = |body: Value| {
+        app.http
+            .post(format!("{}/v1/platforms/prestashop/connect", app.url))
+            .bearer_auth(&app.token)
+            .json(&body)
+            .send()
+    };
+    let wrong = connect(json!({ "site": shop.site(), "secret": "another-secret-entirely" }))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 422);
+    let bad = connect(json!({ "site": "ftp://shop.example", "secret": secret }))
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let unknown = connect(json!({ "site": shop.site(), "secret": secret, "key": "x" }))
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 400, "unknown fields are refused");
+    let (status, _) = app.create(&invoice_for("801", "99.00")).await;
+    assert_eq!(status, 201, "not connected yet: nothing checks the order");
+
+    let connected: Value = connect(json!({ "site": shop.site(), "secret": secret }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(connected["platform"], "PrestaShop 8.1.2");
+    shop.add_order(802, MODULE_STATES.0, "15.000000", 1);
+    let (status, _) = app.create(&invoice_for("802", "99.00")).await;
+    assert_eq!(status, 409, "the order is checked through the module now");
+    let (status, invoice) = app.create(&invoice_for("802", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while shop.order(802)["current_state"] != json!(2) {
+        assert!(Instant::now() < deadline, "{}", shop.order(802));
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

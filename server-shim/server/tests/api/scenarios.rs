@@ -6,7 +6,7 @@
 
 use crate::support::TestApp;
 use platform_emulators::opencart::OpenCartShop;
-use platform_emulators::prestashop::PrestaEmulator;
+use platform_emulators::prestashop::{MODULE_STATES, PrestaEmulator, PrestaModuleShop};
 use platform_emulators::shopify::ShopifyEmulator;
 use platform_emulators::woocommerce::{WooEmulator, WooShop};
 use serde_json::{Value, json};
@@ -20,7 +20,10 @@ enum Shop {
     Woo(WooEmulator),
     /// The plugin's real route under `php -S`.
     WooPlugin(WooShop),
+    /// The Webservice (shops connected with a key).
     Presta(PrestaEmulator),
+    /// The module's real route under `php -S`.
+    PrestaModule(PrestaModuleShop),
     /// The real extension under `php -S`, with OpenCart's default status ids.
     OpenCart(OpenCartShop),
     /// The Admin GraphQL API, the manual payment route.
@@ -34,6 +37,9 @@ const CONFIRMING: u32 = 15;
 /// The OpenCart extension's shared secret in these shops.
 const OPENCART_SECRET: &str = "scenario-shared-secret";
 
+/// The PrestaShop module's shared secret in these shops.
+const PRESTA_SECRET: &str = "scenario-presta-module-secret";
+
 /// The WooCommerce plugin's shared secret in these shops.
 const WOO_SECRET: &str = "scenario-woo-plugin-secret";
 
@@ -46,6 +52,7 @@ impl Shop {
             Shop::Woo(woo) => woo.add_order(id, "pending", total, "USD"),
             Shop::WooPlugin(woo) => woo.add_order(id, "pending", total, "USD"),
             Shop::Presta(presta) => presta.add_order(id, AWAITING, total, 2),
+            Shop::PrestaModule(presta) => presta.add_order(id, MODULE_STATES.0, total, 1),
             Shop::OpenCart(shop) => shop.add_order(id, 1, total, "USD", "1.00000000"),
             Shop::Shopify(shopify) => shopify.add_order(id, total, "USD"),
         }
@@ -78,6 +85,21 @@ impl Shop {
                 7 => "refunded",
                 _ => "other",
             },
+            Shop::PrestaModule(presta) => {
+                let state = presta.order(id)["current_state"].as_u64().unwrap() as u32;
+                let (awaiting, confirming, underpaid) = MODULE_STATES;
+                match state {
+                    _ if state == awaiting => "awaiting",
+                    _ if state == confirming => "held",
+                    _ if state == underpaid => "underpaid",
+                    2 => "paid",
+                    5 => "completed",
+                    6 => "cancelled",
+                    8 => "failed",
+                    7 => "refunded",
+                    _ => "other",
+                }
+            }
             Shop::OpenCart(shop) => match shop.order(id)["order_status_id"].as_u64() {
                 Some(1) => "awaiting",
                 Some(2) => "held",
@@ -123,6 +145,7 @@ impl Shop {
                 .filter(|(order, _)| *order == id)
                 .count(),
             Shop::Presta(presta) => presta.order(id).unwrap().history.len() - 1,
+            Shop::PrestaModule(presta) => presta.order(id)["history"].as_array().unwrap().len() - 1,
             // History entries that moved the status (a note is an entry under the same status).
             Shop::OpenCart(shop) => {
                 let order = shop.order(id);
@@ -153,7 +176,9 @@ impl Shop {
                 .iter()
                 .map(|note| note.as_str().unwrap().to_owned())
                 .collect(),
+            // The Webservice's messages land where PrestaShop 8's order page does not look.
             Shop::Presta(presta) => presta.order(id).unwrap().messages,
+            Shop::PrestaModule(presta) => presta.notes(id),
             Shop::OpenCart(shop) => shop.order(id)["history"]
                 .as_array()
                 .unwrap()
@@ -177,9 +202,21 @@ impl Shop {
             Shop::Woo(woo) => woo.go_down_for(count),
             Shop::WooPlugin(woo) => woo.go_down_for(count),
             Shop::Presta(presta) => presta.go_down_for(count),
+            Shop::PrestaModule(presta) => presta.go_down_for(count),
             Shop::OpenCart(shop) => shop.go_down_for(count),
             Shop::Shopify(shopify) => shopify.go_down_for(count),
         }
+    }
+
+    /// Every mail the shop sends fails from now on (or works again); false where the platform's
+    /// status changes do not depend on mail.
+    fn fail_mail(&self, fails: bool) -> bool {
+        match self {
+            Shop::Presta(presta) => presta.fail_mail(fails),
+            Shop::PrestaModule(presta) => presta.fail_mail(fails),
+            _ => return false,
+        }
+        true
     }
 
     /// The merchant completes (ships) the order by hand; the status that leaves.
@@ -188,6 +225,7 @@ impl Shop {
             Shop::Woo(woo) => woo.set_status(id, "completed"),
             Shop::WooPlugin(woo) => woo.set_status(id, "completed"),
             Shop::Presta(presta) => presta.set_state(id, 5),
+            Shop::PrestaModule(presta) => presta.set_state(id, 5),
             Shop::OpenCart(shop) => shop.set_status(id, 5, "shipped by hand"),
             Shop::Shopify(shopify) => {
                 shopify.mark_paid_by_hand(id);
@@ -205,6 +243,7 @@ impl Shop {
             Shop::Shopify(shopify) => shopify.router(),
             Shop::OpenCart(shop) => return shop.site().to_owned(),
             Shop::WooPlugin(shop) => return shop.site().to_owned(),
+            Shop::PrestaModule(shop) => return shop.site().to_owned(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let site = format!("http://{}", listener.local_addr().unwrap());
@@ -223,6 +262,9 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
     let config = match shop {
         Shop::Woo(_) => {
             json!({ "platform": "woocommerce", "site": site, "consumer_key": "ck_s", "consumer_secret": "cs_s" })
+        }
+        Shop::PrestaModule(_) => {
+            json!({ "platform": "prestashop", "site": site, "secret": PRESTA_SECRET })
         }
         Shop::WooPlugin(_) => {
             json!({ "platform": "woocommerce", "site": site, "secret": WOO_SECRET })
@@ -333,7 +375,13 @@ async fn run_matrix(shop: Shop, name: &str) {
         shop.notes(4).iter().any(|n| n.contains("closed short"))
     })
     .await;
-    assert_eq!(shop.status(4), "held");
+    // Not a status that says "ship it": the module's own underpaid state where it has one.
+    let underpaid = if matches!(shop, Shop::PrestaModule(_)) {
+        "underpaid"
+    } else {
+        "held"
+    };
+    assert_eq!(shop.status(4), underpaid, "{name}");
 
     // Expired with nothing paid: cancelled.
     shop.add_order(5, "15.00");
@@ -368,6 +416,25 @@ async fn run_matrix(shop: Shop, name: &str) {
     pay(&app, &id, "15").await;
     eventually("paid after the outage", || shop.status(8) == "paid").await;
     assert!(shop.changes(8) <= 2, "{name}");
+
+    // The shop's mail server is down: the state change is saved but reported as failed. The
+    // order still ends paid, with its note written once.
+    if shop.fail_mail(true) {
+        shop.add_order(11, "15.00");
+        let id = invoice(&app, 11).await;
+        pay(&app, &id, "15").await;
+        eventually("paid without mail", || shop.status(11) == "paid").await;
+        let paid_notes = || {
+            shop.notes(11)
+                .iter()
+                .filter(|n| n.contains("Paid in crypto"))
+                .count()
+        };
+        eventually("the paid note", || paid_notes() >= 1).await;
+        assert_eq!(paid_notes(), 1, "{name}: {:?}", shop.notes(11));
+        assert_eq!(shop.changes(11), 1, "{name}: paid once");
+        shop.fail_mail(false);
+    }
 
     // The merchant completed the order by hand before the payment: it is left as it is.
     shop.add_order(9, "15.00");
@@ -430,6 +497,15 @@ async fn prestashop_orders_follow_every_scenario() {
     run_matrix(
         Shop::Presta(PrestaEmulator::new("BVWPFFYBT97WKM959D7AVVD0M4815Y1L")),
         "presta",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prestashop_module_orders_follow_every_scenario() {
+    run_matrix(
+        Shop::PrestaModule(PrestaModuleShop::start(PRESTA_SECRET)),
+        "presta-module",
     )
     .await;
 }

@@ -15,17 +15,21 @@ class CryptoCheckoutPayModuleFrontController extends ModuleFrontController
         }
         $currency = new Currency((int) $order->id_currency);
         $shim = $this->module->shim();
+        // Where the payer lands after paying, and where "return to the shop" leads: the order's
+        // confirmation page, which a guest can open too and which says where the payment stands.
+        $confirmation = $this->context->link->getPageLink('order-confirmation', true, null, [
+            'id_cart' => (int) $order->id_cart,
+            'id_module' => (int) $this->module->id,
+            'id_order' => (int) $order->id,
+            'key' => $customer->secure_key,
+        ]);
         $request = CryptoCheckoutShim::invoiceRequest(
             $order->id,
             $order->total_paid_tax_incl,
             $currency->iso_code,
-            $this->context->link->getPageLink('history', true),
-            $this->context->link->getPageLink('order-confirmation', true, null, [
-                'id_cart' => (int) $order->id_cart,
-                'id_module' => (int) $this->module->id,
-                'id_order' => (int) $order->id,
-                'key' => $customer->secure_key,
-            ])
+            $confirmation,
+            $confirmation,
+            isset($currency->precision) ? (int) $currency->precision : 2
         );
         $error = null;
         $invoice = null;
@@ -33,6 +37,13 @@ class CryptoCheckoutPayModuleFrontController extends ModuleFrontController
             $invoice = $shim->createInvoice($request);
         } catch (RuntimeException $e) {
             $error = $this->module->l($e->getMessage(), 'pay');
+            PrestaShopLogger::addLog(
+                'Crypto checkout: no invoice for order ' . (int) $order->id . ': ' . ($shim->lastError !== '' ? $shim->lastError : $e->getMessage()),
+                3,
+                null,
+                'Order',
+                (int) $order->id
+            );
         }
         $this->context->smarty->assign([
             'crypto_error' => $error,
