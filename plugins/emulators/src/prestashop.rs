@@ -418,7 +418,8 @@ impl PrestaModuleShop {
     pub fn start(secret: &str) -> PrestaModuleShop {
         let (awaiting, confirming, underpaid) = MODULE_STATES;
         let initial = json!({
-            "config": { "CRYPTOCHECKOUT_SHARED_SECRET": secret,
+            // Employee 1 connected the shop: the notes are written in their name.
+            "config": { "CRYPTOCHECKOUT_SHARED_SECRET": secret, "CRYPTOCHECKOUT_EMPLOYEE": 1,
                 "CRYPTOCHECKOUT_OS_AWAITING": awaiting, "CRYPTOCHECKOUT_OS_CONFIRMING": confirming,
                 "CRYPTOCHECKOUT_OS_UNDERPAID": underpaid, "PS_OS_PAYMENT": 2, "PS_OS_CANCELED": 6,
                 "PS_OS_ERROR": 8, "PS_OS_REFUND": 7 },
@@ -466,7 +467,8 @@ impl PrestaModuleShop {
         self.php.edit(|_| ())["orders"][id.to_string()].clone()
     }
 
-    /// The notes the merchant reads on the order page: the messages of its customer threads.
+    /// The notes the merchant reads on the order page: the private messages of its customer
+    /// threads that an employee wrote (a message with no employee shows as the customer's).
     pub fn notes(&self, id: u64) -> Vec<String> {
         let shop = self.php.edit(|_| ());
         let threads: Vec<usize> = shop["threads"]
@@ -485,6 +487,8 @@ impl PrestaModuleShop {
                 m["id_customer_thread"]
                     .as_u64()
                     .is_some_and(|t| threads.contains(&(t as usize)))
+                    && m["private"] == 1
+                    && m["id_employee"].as_u64().is_some_and(|e| e > 0)
             })
             .filter_map(|m| m["message"].as_str().map(str::to_owned))
             .collect()

@@ -25,6 +25,7 @@ class CryptoCheckout extends PaymentModule
     const CONFIG_UNDERPAID = 'CRYPTOCHECKOUT_OS_UNDERPAID';
     const CONFIG_SECRET = 'CRYPTOCHECKOUT_SHARED_SECRET';
     const CONFIG_CONNECTED = 'CRYPTOCHECKOUT_CONNECTED';
+    const CONFIG_EMPLOYEE = 'CRYPTOCHECKOUT_EMPLOYEE';
 
     public function __construct()
     {
@@ -271,6 +272,8 @@ class CryptoCheckout extends PaymentModule
             return $this->displayError($e->getMessage());
         }
         Configuration::updateValue(self::CONFIG_CONNECTED, json_encode(['at' => time(), 'shim' => $this->shim()->url()]));
+        // The shim's notes on orders appear as this employee's private messages.
+        Configuration::updateValue(self::CONFIG_EMPLOYEE, (int) $this->context->employee->id);
 
         return $this->displayConfirmation($this->l('Connected: the shim reached this shop, and orders will update themselves.'));
     }

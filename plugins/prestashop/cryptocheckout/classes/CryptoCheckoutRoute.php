@@ -349,7 +349,8 @@ class CryptoCheckoutRoute
         }
         $message = new CustomerMessage();
         $message->id_customer_thread = $thread;
-        $message->id_employee = 0;
+        // Shown as written by the employee who connected the shop (0 would show the customer).
+        $message->id_employee = (int) Configuration::get(CryptoCheckout::CONFIG_EMPLOYEE);
         $message->message = $text;
         $message->private = 1;
         $message->add();

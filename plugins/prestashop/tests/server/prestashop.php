@@ -319,6 +319,7 @@ class CustomerMessage
             'id_customer_thread' => (int) $this->id_customer_thread,
             'message' => $this->message,
             'private' => (int) $this->private,
+            'id_employee' => (int) $this->id_employee,
         ];
         $this->id = count(PsTestState::$data['messages']);
 
