@@ -81,7 +81,9 @@ impl ControlError {
         match self {
             Self::NotFound => "Payment was not found",
             Self::Final => "The payment is already final",
-            Self::NoCoinChosen => "The payment has no coin and network yet: the payer picks one on the pay page first",
+            Self::NoCoinChosen => {
+                "The payment has no coin and network yet: the payer picks one on the pay page first"
+            }
             Self::NotConfirming => "The payment has no transaction waiting for confirmation",
             Self::NotRefundable => "The payment cannot be refunded",
             Self::NotRefunding => "The payment has no refund in progress",
