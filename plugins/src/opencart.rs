@@ -6,11 +6,12 @@
 
 pub mod transformers;
 
-use crate::OrderAction;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
 use crate::signed::SignedRoute;
+use crate::{OrderAction, OrderState};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
+use shim_api::InvoiceStatus;
 use transformers::{Callback, CallbackAnswer, OrderInfo, StatusMap, Version};
 
 /// An OpenCart shop with the extension installed.
@@ -64,6 +65,18 @@ impl OpenCart {
         comment: &str,
         notify: bool,
     ) -> Result<(), AdapterError> {
+        self.entry(order, status, comment, notify, false).await
+    }
+
+    /// [`Self::history`], saying whether the payment closed short.
+    async fn entry(
+        &self,
+        order: &ShopOrder,
+        status: u32,
+        comment: &str,
+        notify: bool,
+        closed_short: bool,
+    ) -> Result<(), AdapterError> {
         // `applied: false` means the order already had that status or a later one (a repeat, or
         // the merchant moved it meanwhile): nothing more to do either way.
         let _: CallbackAnswer = self
@@ -74,6 +87,7 @@ impl OpenCart {
                     order_status_id: status,
                     comment,
                     notify,
+                    closed_short,
                 },
             )
             .await?;
@@ -95,10 +109,16 @@ impl Platform for OpenCart {
         let info: OrderInfo = self
             .call("order", &serde_json::json!({ "order_id": id }))
             .await?;
+        let underpaid =
+            info.underpaid_status_id != 0 && info.order_status_id == info.underpaid_status_id;
         Ok(ShopOrder {
             reference: info.order_id.to_string(),
             status: info.order_status_id.to_string(),
-            state: self.statuses.state(info.order_status_id),
+            state: if underpaid {
+                OrderState::OnHold
+            } else {
+                self.statuses.state(info.order_status_id)
+            },
             total: info.total,
             currency: info.currency,
         })
@@ -127,14 +147,22 @@ impl Platform for OpenCart {
                     .await
             }
             OrderAction::Hold { note } => {
-                // Already held (a partial payment that then closed short, or went to review):
-                // the extension would refuse the same status again, and the note matters.
-                let status = if order.status == s.confirming.to_string() {
-                    0
+                // Closed short (or in review): the extension's underpaid status, which does not
+                // say "ship it", asked for as the confirming one with `closed_short`.
+                let closed_short = matches!(
+                    facts.status,
+                    InvoiceStatus::Underpaid | InvoiceStatus::Review
+                );
+                let confirming = order.status == s.confirming.to_string();
+                // Already there: the extension would refuse the same status again, and the
+                // note matters.
+                let already = if closed_short {
+                    order.state == OrderState::OnHold && !confirming
                 } else {
-                    s.confirming
+                    confirming
                 };
-                self.history(order, status, &with_invoice(note), false)
+                let status = if already { 0 } else { s.confirming };
+                self.entry(order, status, &with_invoice(note), false, closed_short)
                     .await
             }
             OrderAction::Cancel => {

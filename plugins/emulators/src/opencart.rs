@@ -8,10 +8,14 @@
 use crate::php::PhpShop;
 use serde_json::{Value, json};
 
+/// The id of the extension's "Crypto underpaid" status in these shops.
+pub const UNDERPAID: u32 = 17;
+
 /// One OpenCart shop with the extension installed: `php -S` on a free port, stopped on drop.
 #[derive(Debug)]
 pub struct OpenCartShop {
     php: PhpShop,
+    version: String,
 }
 
 impl OpenCartShop {
@@ -21,8 +25,11 @@ impl OpenCartShop {
     /// # Panics
     /// When PHP is missing or the server does not start within 10 s (a test's setup failing).
     pub fn start(version: &str, secret: &str) -> OpenCartShop {
+        // The extension's own underpaid status, as made when it was installed (OpenCart's
+        // default statuses end at 16).
         let initial = json!({
-            "config": { "payment_crypto_checkout_secret": secret },
+            "config": { "payment_crypto_checkout_secret": secret,
+                "payment_crypto_checkout_status_underpaid": UNDERPAID },
             "orders": {},
             "nonces": {},
         });
@@ -34,7 +41,13 @@ impl OpenCartShop {
                 &[("OPENCART_VERSION", version)],
                 &initial,
             ),
+            version: version.to_owned(),
         }
+    }
+
+    /// The routing flavour it was started as (`3`, `4.0.0`, `4.0.2`): the shim's `version`.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// The shop's address, as the adapter's `site`.

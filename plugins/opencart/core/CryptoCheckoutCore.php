@@ -18,10 +18,15 @@ class CryptoCheckoutCore
     /** How long (seconds) a nonce is remembered: longer than the window, so a replay is caught. */
     const NONCE_TTL = 600;
 
-    /** OpenCart's default order status ids, for settings the merchant has not saved. */
+    /**
+     * OpenCart's default order status ids, for settings the merchant has not saved. underpaid is
+     * the extension's own "Crypto underpaid" status (see UNDERPAID_NAME), made when it is
+     * installed; 0 until then (closed-short payments then stay in the confirming status).
+     */
     const DEFAULT_STATUSES = [
         'pending' => 1,
         'confirming' => 2,
+        'underpaid' => 0,
         'paid' => 15,
         'complete' => 5,
         'canceled' => 7,
@@ -29,6 +34,9 @@ class CryptoCheckoutCore
         'failed' => 10,
         'refunded' => 11,
     ];
+
+    /** The name of the order status the extension makes for payments that closed short. */
+    const UNDERPAID_NAME = 'Crypto underpaid';
 
     /**
      * Checks a request from the shim. The signature is checked before the nonce is recorded, so
@@ -73,7 +81,8 @@ class CryptoCheckoutCore
     }
 
     /**
-     * How far along an order status is: 0 open, 1 confirming, 2 settled or closed, 3 refunded.
+     * How far along an order status is: 0 open, 1 confirming, 2 underpaid (closed short: a late
+     * top-up may still settle it), 3 settled or closed, 4 refunded.
      *
      * @param int $statusId An OpenCart order_status_id
      * @param array $statuses pending, confirming, paid, ... => order_status_id (the settings)
@@ -90,12 +99,41 @@ class CryptoCheckoutCore
         if ($statusId === (int) $statuses['confirming']) {
             return 1;
         }
+        if (!empty($statuses['underpaid']) && $statusId === (int) $statuses['underpaid']) {
+            return 2;
+        }
         if ($statusId === (int) $statuses['refunded']) {
-            return 3;
+            return 4;
         }
 
         // paid, complete, canceled, expired, failed, and any status the merchant set by hand.
-        return 2;
+        return 3;
+    }
+
+    /**
+     * The id of the extension's "Crypto underpaid" order status, made when there is none yet (on
+     * install, and on the settings page of an extension installed before it had one).
+     *
+     * @param array $existing OpenCart's order statuses (order_status_id, name)
+     * @param array $languages OpenCart's languages (language_id)
+     * @param callable $add (['order_status' => [language_id => ['name' => ...]]]) => the new id,
+     *                      OpenCart's own localisation/order_status addOrderStatus
+     *
+     * @return int
+     */
+    public static function underpaidStatus(array $existing, array $languages, callable $add)
+    {
+        foreach ($existing as $status) {
+            if ((string) $status['name'] === self::UNDERPAID_NAME) {
+                return (int) $status['order_status_id'];
+            }
+        }
+        $names = [];
+        foreach ($languages as $language) {
+            $names[(int) $language['language_id']] = ['name' => self::UNDERPAID_NAME];
+        }
+
+        return (int) call_user_func($add, ['order_status' => $names]);
     }
 
     /**
@@ -192,12 +230,17 @@ class CryptoCheckoutCore
         if (!is_bool($notify)) {
             return 'notify must be true or false';
         }
+        $closedShort = array_key_exists('closed_short', $data) ? $data['closed_short'] : false;
+        if (!is_bool($closedShort)) {
+            return 'closed_short must be true or false';
+        }
 
         return [
             'order_id' => $data['order_id'],
             'order_status_id' => $data['order_status_id'],
             'comment' => $comment,
             'notify' => $notify,
+            'closed_short' => $closedShort,
         ];
     }
 
@@ -230,6 +273,7 @@ class CryptoCheckoutCore
         return [200, [
             'order_id' => (int) $order['order_id'],
             'order_status_id' => (int) $order['order_status_id'],
+            'underpaid_status_id' => isset($shop['statuses']['underpaid']) ? (int) $shop['statuses']['underpaid'] : 0,
             'total' => self::orderTotal($order['total'], $order['currency_value'], call_user_func($shop['decimals'], $currency)),
             'currency' => $currency,
         ]];
@@ -261,6 +305,11 @@ class CryptoCheckoutCore
             return [404, ['error' => 'no such order']];
         }
         $current = (int) $order['order_status_id'];
+        if ($parsed['closed_short'] && $parsed['order_status_id'] !== 0 && !empty($shop['statuses']['underpaid'])) {
+            // The payment closed short (or needs a look): the extension's own status, which does
+            // not say "ship it", instead of the confirming one the shim names.
+            $parsed['order_status_id'] = (int) $shop['statuses']['underpaid'];
+        }
         if ($parsed['order_status_id'] === 0) {
             // A note for the merchant: the status stays, the customer is not mailed.
             call_user_func($shop['add_history'], $orderId, $current, $parsed['comment'], false);

@@ -5,6 +5,7 @@ final class AdminOc4Test extends TestCase
 {
     private function admin(array $post = [], array $config = [])
     {
+        StubOrderStatusModel::reset();
         $registry = OcStub::registry('4.0.2', new OcState(['config' => $config]), 'admin', [], $post, ['REQUEST_METHOD' => $post ? 'POST' : 'GET']);
         $registry->get('session')->data['user_token'] = 't0k';
         $class = OcStub::controllerClass('4.0.2', 'admin');
@@ -23,7 +24,9 @@ final class AdminOc4Test extends TestCase
         $this->assertMatchesRegularExpression('/^[0-9a-f]{64}$/', $data['payment_crypto_checkout_secret'], 'a secret is suggested');
         $this->assertSame('https://shop.example/index.php?route=extension/crypto_checkout/payment/crypto_checkout.callback', $data['callback_url']);
         $this->assertStringContainsString('crypto_checkout.save', $data['save']);
-        $this->assertCount(8, $data['status_fields']);
+        $this->assertCount(9, $data['status_fields']);
+        $this->assertSame(17, $data['payment_crypto_checkout_status_underpaid'], 'the extension made its status');
+        $this->assertSame('Crypto underpaid', StubOrderStatusModel::$added[0]['order_status'][2]['name'], 'in every language');
     }
 
     public function testSaveChecksTheSettings()
@@ -50,11 +53,13 @@ final class AdminOc4Test extends TestCase
     {
         list($controller, $registry) = $this->admin();
         $controller->install();
+        $controller->install();
+        $this->assertCount(1, StubOrderStatusModel::$added, 'the underpaid status, once');
         $controller->uninstall();
         $queries = $registry->get('db')->queries;
         $this->assertStringStartsWith('CREATE TABLE IF NOT EXISTS `oc_crypto_checkout_nonce`', $queries[0]);
         $this->assertStringContainsString('`nonce` VARCHAR(64)', $queries[0]);
         $this->assertStringContainsString('PRIMARY KEY (`nonce`)', $queries[0]);
-        $this->assertSame('DROP TABLE IF EXISTS `oc_crypto_checkout_nonce`', $queries[1]);
+        $this->assertSame('DROP TABLE IF EXISTS `oc_crypto_checkout_nonce`', $queries[2]);
     }
 }

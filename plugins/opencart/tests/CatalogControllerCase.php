@@ -69,7 +69,7 @@ abstract class CatalogControllerCase extends TestCase
         $response = $this->shim('order', '{"order_id":42}');
         $this->assertSame(200, $response->status());
         $this->assertContains('Content-Type: application/json', $response->headers);
-        $this->assertSame('{"order_id":42,"order_status_id":1,"total":"11.70","currency":"EUR"}', $response->getOutput());
+        $this->assertSame('{"order_id":42,"order_status_id":1,"underpaid_status_id":0,"total":"11.70","currency":"EUR"}', $response->getOutput());
         $this->assertCount(1, $this->state->data['nonces'], 'the nonce is recorded');
     }
 

@@ -100,13 +100,57 @@ final class CoreTest extends TestCase
 
     public function testRanksFollowTheSettingsNotTheDefaults()
     {
-        $statuses = ['pending' => 21, 'confirming' => 22, 'paid' => 23, 'complete' => 5, 'canceled' => 7, 'expired' => 14, 'failed' => 10, 'refunded' => 11];
-        $this->assertSame([0, 0, 1, 2, 2, 3], array_map(function ($id) use ($statuses) {
+        $statuses = ['pending' => 21, 'confirming' => 22, 'underpaid' => 24, 'paid' => 23, 'complete' => 5, 'canceled' => 7, 'expired' => 14, 'failed' => 10, 'refunded' => 11];
+        $this->assertSame([0, 0, 1, 2, 3, 3, 4], array_map(function ($id) use ($statuses) {
             return CryptoCheckoutCore::rank($id, $statuses);
-        }, [0, 21, 22, 23, 1, 11]));
+        }, [0, 21, 22, 24, 23, 1, 11]));
+        // Closed short comes after confirming, and a late top-up still settles it.
+        $this->assertTrue(CryptoCheckoutCore::shouldApply(22, 24, $statuses));
+        $this->assertTrue(CryptoCheckoutCore::shouldApply(24, 23, $statuses));
+        $this->assertFalse(CryptoCheckoutCore::shouldApply(23, 24, $statuses));
+        // Not made yet (0): no status is taken for it.
+        $this->assertSame(0, CryptoCheckoutCore::rank(0, ['underpaid' => 0] + $statuses));
         $this->assertSame(['pending' => 21] + CryptoCheckoutCore::DEFAULT_STATUSES, CryptoCheckoutCore::statuses(function ($name) {
             return $name === 'pending' ? '21' : null;
         }));
+    }
+
+    public function testTheUnderpaidStatusIsMadeOnceInEveryLanguage()
+    {
+        $added = [];
+        $add = function (array $data) use (&$added) {
+            $added[] = $data;
+
+            return 17;
+        };
+        $languages = [['language_id' => 1], ['language_id' => 3]];
+        $this->assertSame(17, CryptoCheckoutCore::underpaidStatus([['order_status_id' => 2, 'name' => 'Processing']], $languages, $add));
+        $this->assertSame([['order_status' => [1 => ['name' => 'Crypto underpaid'], 3 => ['name' => 'Crypto underpaid']]]], $added);
+        $this->assertSame(17, CryptoCheckoutCore::underpaidStatus([['order_status_id' => 17, 'name' => 'Crypto underpaid']], $languages, $add));
+        $this->assertCount(1, $added, 'not made twice');
+    }
+
+    public function testAPaymentThatClosedShortGetsTheUnderpaidStatus()
+    {
+        $histories = [];
+        $orders = [42 => ['order_id' => 42, 'order_status_id' => 2]];
+        $shop = [
+            'secret' => 's', 'now' => 0, 'statuses' => ['underpaid' => 17] + CryptoCheckoutCore::DEFAULT_STATUSES,
+            'nonce_seen' => function () {
+                return false;
+            },
+            'get_order' => function ($id) use (&$orders) {
+                return isset($orders[$id]) ? $orders[$id] : [];
+            },
+            'add_history' => function ($id, $status, $comment, $notify) use (&$histories, &$orders) {
+                $histories[] = [$id, $status];
+                $orders[$id]['order_status_id'] = $status;
+            },
+        ];
+        $body = '{"order_id":42,"order_status_id":2,"comment":"short","closed_short":true}';
+        $request = ['method' => 'POST', 'timestamp' => '0', 'nonce' => 'abcdefabcdefabcd', 'signature' => hash_hmac('sha256', '0.abcdefabcdefabcd.' . $body, 's'), 'body' => $body];
+        $this->assertSame([200, ['applied' => true, 'order_status_id' => 17]], CryptoCheckoutCore::handleCallback($request, $shop));
+        $this->assertSame([[42, 17]], $histories);
     }
 
     public function testTheTotalIsInTheOrdersCurrency()
@@ -119,7 +163,7 @@ final class CoreTest extends TestCase
     public function testCallbackBodiesAreCheckedStrictly()
     {
         $this->assertSame(
-            ['order_id' => 42, 'order_status_id' => 15, 'comment' => '<b>paid</b>', 'notify' => true],
+            ['order_id' => 42, 'order_status_id' => 15, 'comment' => '<b>paid</b>', 'notify' => true, 'closed_short' => false],
             CryptoCheckoutCore::parseCallbackRequest('{"order_id":42,"order_status_id":15,"comment":"<b>paid</b>","notify":true}')
         );
         foreach (['', 'null', '[]', '{"order_id":"42","order_status_id":15}', '{"order_id":42,"order_status_id":-1}', '{"order_id":42,"order_status_id":15,"notify":"yes"}'] as $bad) {

@@ -124,6 +124,10 @@ pub struct OrderInfo {
     pub order_id: u64,
     /// Its status id.
     pub order_status_id: u32,
+    /// The extension's own status for payments that closed short (0: none yet, or an extension
+    /// from before it had one).
+    #[serde(default)]
+    pub underpaid_status_id: u32,
     /// The total in the order's currency, a decimal string.
     pub total: String,
     /// The order's currency.
@@ -141,6 +145,11 @@ pub struct Callback<'a> {
     pub comment: &'a str,
     /// Whether OpenCart mails the customer.
     pub notify: bool,
+    /// The payment closed short or needs review: the extension puts the order in its own
+    /// underpaid status instead of `order_status_id` (the confirming one, for extensions from
+    /// before it had one).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub closed_short: bool,
 }
 
 /// The extension's answer to `callback`.

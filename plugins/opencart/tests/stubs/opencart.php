@@ -485,18 +485,51 @@ namespace {
         }
     }
 
-    /** localisation/order_status (admin). */
+    /** localisation/order_status (admin), with OpenCart's default statuses. */
     final class StubOrderStatusModel
     {
+        /** @var array what addOrderStatus() was given, each time */
+        public static $added = [];
+        public static $names = [];
+
+        public static function reset()
+        {
+            self::$added = [];
+            self::$names = [1 => 'Pending', 2 => 'Processing', 3 => 'Shipped', 5 => 'Complete', 7 => 'Canceled', 8 => 'Denied', 9 => 'Canceled Reversal', 10 => 'Failed', 11 => 'Refunded', 12 => 'Reversed', 13 => 'Chargeback', 14 => 'Expired', 15 => 'Processed', 16 => 'Voided'];
+        }
+
         public function getOrderStatuses()
         {
-            $names = [1 => 'Pending', 2 => 'Processing', 5 => 'Complete', 7 => 'Canceled', 10 => 'Failed', 11 => 'Refunded', 14 => 'Expired', 15 => 'Processed'];
             $statuses = [];
-            foreach ($names as $id => $name) {
+            foreach (self::$names as $id => $name) {
                 $statuses[] = ['order_status_id' => $id, 'name' => $name];
             }
 
             return $statuses;
+        }
+
+        /** As OpenCart's: one row per language under one new id. */
+        public function addOrderStatus($data)
+        {
+            self::$added[] = $data;
+            $id = max(array_keys(self::$names)) + 1;
+            $first = reset($data['order_status']);
+            self::$names[$id] = $first['name'];
+
+            return $id;
+        }
+    }
+    StubOrderStatusModel::reset();
+
+    /** localisation/language (admin). */
+    final class StubLanguageModel
+    {
+        public function getLanguages()
+        {
+            return [
+                'en-gb' => ['language_id' => 1, 'code' => 'en-gb', 'name' => 'English'],
+                'de-de' => ['language_id' => 2, 'code' => 'de-de', 'name' => 'Deutsch'],
+            ];
         }
     }
 
@@ -532,6 +565,9 @@ namespace {
                     break;
                 case 'localisation/order_status':
                     $model = new StubOrderStatusModel();
+                    break;
+                case 'localisation/language':
+                    $model = new StubLanguageModel();
                     break;
                 case OcStub::route($this->version):
                     require_once OcStub::file($this->version, $this->app, 'model');

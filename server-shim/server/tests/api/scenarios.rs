@@ -5,7 +5,7 @@
 //! per real change.
 
 use crate::support::TestApp;
-use platform_emulators::opencart::OpenCartShop;
+use platform_emulators::opencart::{OpenCartShop, UNDERPAID};
 use platform_emulators::prestashop::{MODULE_STATES, PrestaEmulator, PrestaModuleShop};
 use platform_emulators::shopify::ShopifyEmulator;
 use platform_emulators::woocommerce::{WooEmulator, WooShop};
@@ -109,6 +109,7 @@ impl Shop {
                 Some(14) => "cancelled",
                 Some(10) => "failed",
                 Some(11) => "refunded",
+                Some(id) if id == u64::from(UNDERPAID) => "underpaid",
                 _ => "other",
             },
             Shop::Shopify(shopify) => {
@@ -272,8 +273,10 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
         Shop::Presta(_) => json!({ "platform": "prestashop", "site": site,
             "key": "BVWPFFYBT97WKM959D7AVVD0M4815Y1L",
             "states": { "awaiting": AWAITING, "confirming": CONFIRMING } }),
-        Shop::OpenCart(_) => json!({ "platform": "opencart", "site": site, "version": "4.0.2",
-            "secret": OPENCART_SECRET }),
+        Shop::OpenCart(shop) => {
+            json!({ "platform": "opencart", "site": site, "version": shop.version(),
+            "secret": OPENCART_SECRET })
+        }
         Shop::Shopify(shopify) => json!({ "platform": "shopify", "shop": shopify.domain(),
             "access_token": SHOPIFY_TOKEN, "api_secret": "scenario-api-secret-key",
             "admin_url": site }),
@@ -375,8 +378,9 @@ async fn run_matrix(shop: Shop, name: &str) {
         shop.notes(4).iter().any(|n| n.contains("closed short"))
     })
     .await;
-    // Not a status that says "ship it": the module's own underpaid state where it has one.
-    let underpaid = if matches!(shop, Shop::PrestaModule(_)) {
+    // Not a status that says "ship it": the plugin's own underpaid status where it has one
+    // (WooCommerce's is a setting, On hold by default).
+    let underpaid = if matches!(shop, Shop::PrestaModule(_) | Shop::OpenCart(_)) {
         "underpaid"
     } else {
         "held"
@@ -515,6 +519,15 @@ async fn opencart_orders_follow_every_scenario() {
     run_matrix(
         Shop::OpenCart(OpenCartShop::start("4.0.2", OPENCART_SECRET)),
         "opencart",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opencart_3_orders_follow_every_scenario() {
+    run_matrix(
+        Shop::OpenCart(OpenCartShop::start("3", OPENCART_SECRET)),
+        "opencart3",
     )
     .await;
 }

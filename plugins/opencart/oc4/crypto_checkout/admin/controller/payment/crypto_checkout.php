@@ -41,6 +41,7 @@ class CryptoCheckout extends \Opencart\System\Engine\Controller
         foreach (CryptoCheckoutCore::DEFAULT_STATUSES as $name => $id) {
             $defaults['status_' . $name] = $id;
         }
+        $defaults['status_underpaid'] = $this->underpaidStatus();
         foreach ($defaults as $name => $default) {
             $key = 'payment_crypto_checkout_' . $name;
             $saved = $this->config->get($key);
@@ -108,11 +109,32 @@ class CryptoCheckout extends \Opencart\System\Engine\Controller
      */
     public function install(): void
     {
+        $this->underpaidStatus();
         $this->db->query("CREATE TABLE IF NOT EXISTS `" . DB_PREFIX . "crypto_checkout_nonce` ("
             . "`nonce` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, "
             . "`expires` INT(11) NOT NULL, "
             . "PRIMARY KEY (`nonce`), KEY `expires` (`expires`)"
             . ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+    }
+
+    /**
+     * The extension's own "Crypto underpaid" order status (made through OpenCart's own
+     * localisation model when missing): payments that close short get it, not one that says
+     * "ship it".
+     */
+    private function underpaidStatus(): int
+    {
+        $this->load->model('localisation/order_status');
+        $this->load->model('localisation/language');
+        $model = $this->model_localisation_order_status;
+
+        return CryptoCheckoutCore::underpaidStatus(
+            $model->getOrderStatuses(),
+            $this->model_localisation_language->getLanguages(),
+            function (array $data) use ($model) {
+                return $model->addOrderStatus($data);
+            }
+        );
     }
 
     /**

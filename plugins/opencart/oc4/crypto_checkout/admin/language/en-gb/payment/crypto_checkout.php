@@ -19,6 +19,7 @@ $_['entry_order_url']         = 'Order info URL';
 $_['entry_callback_url']      = 'Callback URL';
 $_['entry_status_pending']    = 'Awaiting payment status';
 $_['entry_status_confirming'] = 'Confirming status';
+$_['entry_status_underpaid']  = 'Underpaid status (closed short: do not ship)';
 $_['entry_status_paid']       = 'Paid status';
 $_['entry_status_complete']   = 'Complete status';
 $_['entry_status_canceled']   = 'Canceled status';
