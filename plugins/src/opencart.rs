@@ -6,7 +6,7 @@
 
 pub mod transformers;
 
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use crate::signed::SignedRoute;
 use crate::{OrderAction, OrderState};
 use secrecy::SecretString;
@@ -83,7 +83,7 @@ impl OpenCart {
             .call(
                 "callback",
                 &Callback {
-                    order_id: order_number(&order.reference)?,
+                    order_id: order_number("OpenCart", &order.reference)?,
                     order_status_id: status,
                     comment,
                     notify,
@@ -95,17 +95,9 @@ impl OpenCart {
     }
 }
 
-fn order_number(reference: &str) -> Result<u64, AdapterError> {
-    reference.parse().map_err(|_| {
-        AdapterError::Refused(format!(
-            "an OpenCart order id is a number, not {reference:?}"
-        ))
-    })
-}
-
 impl Platform for OpenCart {
     async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
-        let id = order_number(reference)?;
+        let id = order_number("OpenCart", reference)?;
         let info: OrderInfo = self
             .call("order", &serde_json::json!({ "order_id": id }))
             .await?;

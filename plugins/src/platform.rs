@@ -42,6 +42,20 @@ impl AdapterError {
     }
 }
 
+/// A shop's order id as the number every platform but Shopify uses: digits only (no sign, no
+/// spaces, nothing a URL could misread), else refused naming `platform`.
+pub fn order_number(platform: &str, reference: &str) -> Result<u64, AdapterError> {
+    reference
+        .parse()
+        .ok()
+        .filter(|_| reference.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            AdapterError::Refused(format!(
+                "{platform} order ids are numbers, not {reference:?}"
+            ))
+        })
+}
+
 /// An order as the shop reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShopOrder {
@@ -189,6 +203,25 @@ mod tests {
         ));
         assert_eq!(*shop.state.lock().unwrap(), OrderState::Paid);
         assert_eq!(shop.writes.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn order_numbers_are_digits_only() {
+        assert_eq!(order_number("OpenCart", "42"), Ok(42));
+        for bad in [
+            "",
+            "+42",
+            "-1",
+            " 42",
+            "4 2",
+            "42x",
+            "99999999999999999999999",
+        ] {
+            assert!(
+                matches!(order_number("OpenCart", bad), Err(AdapterError::Refused(m)) if m.contains("OpenCart order ids are numbers")),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 pub mod transformers;
 
 use crate::OrderAction;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use crate::signed::SignedRoute;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -83,24 +83,9 @@ fn plugin_order(order: PluginOrder) -> Result<ShopOrder, AdapterError> {
     })
 }
 
-impl PluginRoute {
-    fn order_number(&self, reference: &str) -> Result<u64, AdapterError> {
-        reference
-            .parse()
-            .ok()
-            .filter(|_| reference.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| {
-                AdapterError::Refused(format!(
-                    "a {} order id is a number, not {reference:?}",
-                    self.platform
-                ))
-            })
-    }
-}
-
 impl Platform for PluginRoute {
     async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
-        let order_id = self.order_number(reference)?;
+        let order_id = order_number(self.platform, reference)?;
         plugin_order(self.call(&PluginCall::Order { order_id }).await?)
     }
 
@@ -143,7 +128,7 @@ impl Platform for PluginRoute {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         let update = PluginUpdate {
-            order_id: self.order_number(&order.reference)?,
+            order_id: order_number(self.platform, &order.reference)?,
             invoice_id: facts.invoice_id.clone(),
             invoice_status: facts.status.to_string(),
             step,

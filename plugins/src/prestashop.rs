@@ -9,7 +9,7 @@
 pub mod transformers;
 
 use crate::OrderAction;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use secrecy::{ExposeSecret as _, SecretString};
 use transformers::{CurrencyEnvelope, OrderEnvelope, StateMap};
 
@@ -79,7 +79,7 @@ impl PrestaShop {
         if order.status == state.to_string() {
             return Ok(());
         }
-        let id = order_number(&order.reference)?;
+        let id = order_number("PrestaShop", &order.reference)?;
         let path = if mail {
             "order_histories?sendemail=1"
         } else {
@@ -95,7 +95,7 @@ impl PrestaShop {
     }
 
     async fn note(&self, order: &ShopOrder, text: &str) -> Result<(), AdapterError> {
-        let id = order_number(&order.reference)?;
+        let id = order_number("PrestaShop", &order.reference)?;
         self.send(
             reqwest::Method::POST,
             "messages",
@@ -106,14 +106,6 @@ impl PrestaShop {
     }
 }
 
-fn order_number(reference: &str) -> Result<u64, AdapterError> {
-    reference.parse().map_err(|_| {
-        AdapterError::Refused(format!(
-            "a PrestaShop order id is a number, not {reference:?}"
-        ))
-    })
-}
-
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let from = text.find(start)? + start.len();
     let to = text[from..].find(end)? + from;
@@ -122,7 +114,7 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
 
 impl Platform for PrestaShop {
     async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
-        let id = order_number(reference)?;
+        let id = order_number("PrestaShop", reference)?;
         let order = self
             .send(
                 reqwest::Method::GET,

@@ -6,22 +6,10 @@
 pub mod transformers;
 
 use crate::OrderAction;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use transformers::{ErrorBody, NewNote, Order, OrderUpdate, StatusMap};
-
-fn order_number(reference: &str) -> Result<u64, AdapterError> {
-    reference
-        .parse()
-        .ok()
-        .filter(|_| reference.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| {
-            AdapterError::Refused(format!(
-                "a WooCommerce order id is a number, not {reference:?}"
-            ))
-        })
-}
 
 /// A WooCommerce shop.
 #[derive(Debug, Clone)]
@@ -156,7 +144,7 @@ fn hex(bytes: &[u8]) -> String {
 
 impl Platform for WooCommerce {
     async fn order(&self, reference: &str) -> Result<ShopOrder, AdapterError> {
-        order_number(reference)?;
+        order_number("WooCommerce", reference)?;
         let order: Order = self
             .send(
                 reqwest::Method::GET,

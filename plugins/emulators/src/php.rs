@@ -103,6 +103,18 @@ impl PhpShop {
     }
 }
 
+impl PhpShop {
+    /// The strings listed under `key` in the state (a log, say).
+    pub fn strings(&self, key: &str) -> Vec<String> {
+        self.edit(|_| ())[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
 impl Drop for PhpShop {
     fn drop(&mut self) {
         // The whole group: `php -S` and the workers it forked.

@@ -517,11 +517,6 @@ impl PrestaModuleShop {
 
     /// What the module wrote to PrestaShop's log.
     pub fn log(&self) -> Vec<String> {
-        self.php.edit(|_| ())["log"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|l| l.as_str().map(str::to_owned))
-            .collect()
+        self.php.strings("log")
     }
 }

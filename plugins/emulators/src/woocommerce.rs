@@ -509,11 +509,6 @@ impl WooShop {
 
     /// What the plugin wrote to WooCommerce's log.
     pub fn log(&self) -> Vec<String> {
-        self.php.edit(|_| ())["log"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|l| l.as_str().map(str::to_owned))
-            .collect()
+        self.php.strings("log")
     }
 }
