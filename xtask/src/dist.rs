@@ -198,7 +198,7 @@ mod tests {
         let zips = dist_into(&root, &out).unwrap();
         // 3.x: everything under upload/, the core among the libraries.
         assert!(
-            zips[2].ends_with("crypto-checkout-opencart3-0.1.0.ocmod.zip"),
+            zips[2].ends_with("crypto-checkout-opencart3-0.2.0.ocmod.zip"),
             "{zips:?}"
         );
         let oc3 = names(&zips[2]);
