@@ -72,15 +72,27 @@ impl SignedRoute {
             .await
             .map_err(|e| AdapterError::transport(&e))?;
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        let excerpt = || text.chars().take(200).collect::<String>();
+        let kind = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type")
+            .chars()
+            .take(60)
+            .collect::<String>();
+        let text = capped_text(response, ANSWER_LIMIT).await?;
+        // What is not our plugin's JSON is described, never quoted: the URL is the shop's to
+        // choose, and its answer is nobody else's to read.
+        let not_the_plugin = || {
+            format!(
+                "{what} answered HTTP {} with {} bytes of {kind}, not the plugin's JSON: is the plugin installed and active at that address?",
+                status.as_u16(),
+                text.len()
+            )
+        };
         if status.is_success() {
-            return serde_json::from_str(&text).map_err(|_| {
-                AdapterError::Unreadable(format!(
-                    "{what} answered {}: is the plugin installed and active?",
-                    excerpt()
-                ))
-            });
+            return serde_json::from_str(&text)
+                .map_err(|_| AdapterError::Unreadable(not_the_plugin()));
         }
         if status.is_redirection() {
             return Err(AdapterError::Refused(format!(
@@ -88,9 +100,13 @@ impl SignedRoute {
                 status.as_u16()
             )));
         }
-        let said = serde_json::from_str::<ErrorAnswer>(&text)
-            .map(|e| e.error)
-            .unwrap_or_else(|_| excerpt());
+        let said = match serde_json::from_str::<ErrorAnswer>(&text) {
+            Ok(answer) => answer.error.chars().take(300).collect(),
+            Err(_) if status.is_server_error() || status.as_u16() == 429 => {
+                "the shop is busy or down".to_owned()
+            }
+            Err(_) => return Err(AdapterError::Refused(not_the_plugin())),
+        };
         let error = format!("HTTP {} from {what}: {said}", status.as_u16());
         Err(match status.as_u16() {
             401 => AdapterError::Refused(format!("{error} ({on_401})")),
@@ -98,6 +114,31 @@ impl SignedRoute {
             _ => AdapterError::Refused(error),
         })
     }
+}
+
+/// The most a plugin's answer may weigh: its answers are a few hundred bytes.
+pub const ANSWER_LIMIT: usize = 1 << 20;
+
+/// The body of `response`, read up to `limit` bytes (a longer one is refused, not buffered).
+async fn capped_text(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<String, AdapterError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| AdapterError::transport(&e))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(AdapterError::Unreadable(format!(
+                "the shop's answer is larger than {} KiB",
+                limit / 1024
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The `X-Shim-Signature` of `body` sent at `timestamp` with `nonce`: lowercase hex

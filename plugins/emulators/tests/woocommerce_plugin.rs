@@ -214,3 +214,51 @@ async fn woocommerce_orders_follow_their_invoices_through_the_plugin() {
     assert_eq!(shop.writes().len(), writes);
     assert!(shop.log().iter().any(|l| l.contains("bad signature")));
 }
+
+/// A server that is not the plugin: whatever `body` says, with `status`.
+async fn impostor(status: u16, content_type: &'static str, body: Vec<u8>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new().fallback(move || {
+        let body = body.clone();
+        async move {
+            (
+                axum::http::StatusCode::from_u16(status).unwrap(),
+                [(axum::http::header::CONTENT_TYPE, content_type)],
+                body,
+            )
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    site
+}
+
+#[tokio::test]
+async fn what_is_not_the_plugin_is_described_never_quoted_and_never_buffered_whole() {
+    let secret = || SECRET.to_owned().into();
+    let page = b"<html>internal-admin-panel secret-token-123</html>".to_vec();
+    for status in [200, 404] {
+        let site = impostor(status, "text/html", page.clone()).await;
+        let error = PluginRoute::woocommerce(&site, secret())
+            .unwrap()
+            .ping()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("not the plugin's JSON") && error.contains("text/html"),
+            "{error}"
+        );
+        assert!(!error.contains("secret-token"), "quoted: {error}");
+    }
+    let huge = impostor(200, "application/json", vec![b' '; 3 << 20]).await;
+    let error = PluginRoute::woocommerce(&huge, secret())
+        .unwrap()
+        .ping()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, AdapterError::Unreadable(m) if m.contains("larger than 1024 KiB")),
+        "{error}"
+    );
+}
