@@ -136,6 +136,30 @@ class CryptoCheckoutCore
         return (int) call_user_func($add, ['order_status' => $names]);
     }
 
+    /** The settings the form never shows once saved (the shop token). */
+    const SECRET_SETTINGS = ['payment_crypto_checkout_shop_token'];
+
+    /**
+     * A posted settings form as it is to be saved: a secret left empty keeps its saved value, since
+     * the form never shows it back.
+     *
+     * @param array $post The posted settings
+     * @param callable $saved (key) => the saved value, or null
+     *
+     * @return array
+     */
+    public static function withKeptSecrets(array $post, callable $saved)
+    {
+        foreach (self::SECRET_SETTINGS as $key) {
+            $kept = (string) call_user_func($saved, $key);
+            if ((!isset($post[$key]) || $post[$key] === '') && $kept !== '') {
+                $post[$key] = $kept;
+            }
+        }
+
+        return $post;
+    }
+
     /**
      * Whether moving an order from one status to another is a step forward.
      *

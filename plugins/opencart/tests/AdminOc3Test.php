@@ -9,9 +9,9 @@ use PHPUnit\Framework\TestCase;
  */
 final class AdminOc3Test extends TestCase
 {
-    private function admin(array $post = [])
+    private function admin(array $post = [], array $config = [])
     {
-        $registry = OcStub::registry('3', new OcState(), 'admin', [], $post, ['REQUEST_METHOD' => $post ? 'POST' : 'GET']);
+        $registry = OcStub::registry('3', new OcState(['config' => $config]), 'admin', [], $post, ['REQUEST_METHOD' => $post ? 'POST' : 'GET']);
         $registry->get('session')->data['user_token'] = 't0k';
         $class = OcStub::controllerClass('3', 'admin');
 
@@ -51,5 +51,29 @@ final class AdminOc3Test extends TestCase
         $queries = $registry->get('db')->queries;
         $this->assertStringStartsWith('CREATE TABLE IF NOT EXISTS `oc_crypto_checkout_nonce`', $queries[0]);
         $this->assertSame('DROP TABLE IF EXISTS `oc_crypto_checkout_nonce`', $queries[1]);
+    }
+
+    public function testASavedTokenIsNeverWrittenBackAndAnEmptyOneKeepsIt()
+    {
+        $saved = ['payment_crypto_checkout_shop_token' => 'shk_saved_secret_token'];
+        list($controller, $registry) = $this->admin([], $saved);
+        $controller->index();
+        $data = $registry->get('load')->views[0][1];
+        $this->assertSame('', $data['payment_crypto_checkout_shop_token']);
+        $this->assertStringNotContainsString('shk_saved_secret_token', json_encode($data));
+
+        $post = [
+            'payment_crypto_checkout_shim_url' => 'https://pay.example',
+            'payment_crypto_checkout_shop_token' => '',
+            'payment_crypto_checkout_secret' => str_repeat('ab', 16),
+        ];
+        list($controller, $registry) = $this->admin($post, $saved);
+        try {
+            $controller->index();
+            $this->fail('no redirect');
+        } catch (StubRedirect $e) {
+            $this->assertStringContainsString('marketplace/extension', $e->getMessage());
+        }
+        $this->assertSame('shk_saved_secret_token', $registry->get('model_setting_setting')->saved['payment_crypto_checkout']['payment_crypto_checkout_shop_token']);
     }
 }

@@ -62,4 +62,30 @@ final class AdminOc4Test extends TestCase
         $this->assertStringContainsString('PRIMARY KEY (`nonce`)', $queries[0]);
         $this->assertSame('DROP TABLE IF EXISTS `oc_crypto_checkout_nonce`', $queries[2]);
     }
+
+    public function testASavedTokenIsNeverWrittenBackAndAnEmptyOneKeepsIt()
+    {
+        $saved = ['payment_crypto_checkout_shop_token' => 'shk_saved_secret_token'];
+        list($controller, $registry) = $this->admin([], $saved);
+        $controller->index();
+        list(, $data) = $registry->get('load')->views[0];
+        $this->assertSame('', $data['payment_crypto_checkout_shop_token']);
+        $this->assertStringNotContainsString('shk_saved_secret_token', json_encode($data));
+
+        $post = [
+            'payment_crypto_checkout_shim_url' => 'https://pay.example',
+            'payment_crypto_checkout_shop_token' => '',
+            'payment_crypto_checkout_secret' => str_repeat('ab', 16),
+        ];
+        list($controller, $registry) = $this->admin($post, $saved);
+        $controller->save();
+        $this->assertArrayHasKey('success', $registry->get('response')->json());
+        $this->assertSame('shk_saved_secret_token', $registry->get('model_setting_setting')->saved['payment_crypto_checkout']['payment_crypto_checkout_shop_token']);
+        list($controller, $registry) = $this->admin(['payment_crypto_checkout_shop_token' => 'shk_new'] + $post, $saved);
+        $controller->save();
+        $this->assertSame('shk_new', $registry->get('model_setting_setting')->saved['payment_crypto_checkout']['payment_crypto_checkout_shop_token']);
+        list($controller, $registry) = $this->admin($post);
+        $controller->save();
+        $this->assertArrayHasKey('shop_token', $registry->get('response')->json()['error'], 'none saved, none given');
+    }
 }

@@ -48,6 +48,11 @@ class CryptoCheckout extends \Opencart\System\Engine\Controller
             $data[$key] = ($saved !== null && $saved !== '') ? $saved : $default;
         }
 
+        // A saved token is never written back into the page.
+        foreach (CryptoCheckoutCore::SECRET_SETTINGS as $key) {
+            $data[$key] = '';
+        }
+
         $data['status_fields'] = [];
         foreach (array_keys(CryptoCheckoutCore::DEFAULT_STATUSES) as $name) {
             $data['status_fields'][] = [
@@ -78,7 +83,9 @@ class CryptoCheckout extends \Opencart\System\Engine\Controller
     {
         $this->load->language(self::ROUTE);
         $json = [];
-        $post = $this->request->post;
+        $post = CryptoCheckoutCore::withKeptSecrets($this->request->post, function ($key) {
+            return $this->config->get($key);
+        });
         if (!$this->user->hasPermission('modify', self::ROUTE)) {
             $json['error']['warning'] = $this->language->get('error_permission');
         }

@@ -18,6 +18,11 @@ class ControllerExtensionPaymentCryptoCheckout extends Controller
         $this->document->setTitle($this->language->get('heading_title'));
         $this->load->model('setting/setting');
 
+        if ($this->request->server['REQUEST_METHOD'] == 'POST') {
+            $this->request->post = CryptoCheckoutCore::withKeptSecrets($this->request->post, function ($key) {
+                return $this->config->get($key);
+            });
+        }
         if ($this->request->server['REQUEST_METHOD'] == 'POST' && $this->validate()) {
             $this->model_setting_setting->editSetting('payment_crypto_checkout', $this->request->post);
             $this->session->data['success'] = $this->language->get('text_success');
@@ -61,6 +66,11 @@ class ControllerExtensionPaymentCryptoCheckout extends Controller
             } else {
                 $data[$key] = $default;
             }
+        }
+
+        // A saved token is never written back into the page.
+        foreach (CryptoCheckoutCore::SECRET_SETTINGS as $key) {
+            $data[$key] = '';
         }
 
         $data['status_fields'] = [];

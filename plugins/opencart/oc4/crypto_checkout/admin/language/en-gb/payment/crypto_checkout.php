@@ -31,7 +31,7 @@ $_['entry_sort_order']        = 'Sort Order';
 // Help
 $_['help_title']              = 'Leave empty for "Cryptocurrency".';
 $_['help_shim_url']           = 'The address of your checkout shim, e.g. https://pay.my-shop.example';
-$_['help_shop_token']         = 'The shop token the shim gave you (shk_...).';
+$_['help_shop_token']         = 'The shop token the shim gave you (shk_...). Once saved it is not shown again: leave the field empty to keep it.';
 $_['help_secret']             = 'Signs the shim\'s requests to your shop. Use the same value on the shim\'s side; at least 16 characters.';
 $_['help_hosted']             = 'Where the customer pays after confirming the order.';
 
