@@ -84,6 +84,7 @@ fn settings(database_url: &str) -> Result<Settings> {
             ..Default::default()
         },
         shopify_payments: Default::default(),
+        metrics_token: None,
     })
 }
 

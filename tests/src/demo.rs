@@ -60,6 +60,7 @@ impl DemoApp {
             },
             rate_limit: server_shim::rate_limit::RateLimit::default(),
             shopify_payments: Default::default(),
+            metrics_token: None,
             widget_dir: widget_dir()?,
         };
         let app = Application::build_demo(&settings).await?;

@@ -35,6 +35,8 @@ pub struct Settings {
     pub payment_key: Option<SecretString>,
     /// The payout key, for payouts and their webhooks (none: payouts are refused).
     pub payout_key: Option<SecretString>,
+    /// The bearer token `/metrics` asks for (none: it is open, and `serve` says so).
+    pub metrics_token: Option<SecretString>,
     /// Where the built widget assets are.
     pub widget_dir: PathBuf,
     /// The demo's sandbox keeps its state here (`sqlite://...`); in memory when `None`.
@@ -64,6 +66,10 @@ impl std::fmt::Debug for Settings {
             .field(
                 "payout_key",
                 &self.payout_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
             )
             .field("widget_dir", &self.widget_dir)
             .field("sandbox_state", &self.sandbox_state)
@@ -315,8 +321,14 @@ impl Application {
                 head: routes::pay_page::widget_preloads(&settings.widget_dir),
             },
             &settings.rate_limit,
+            settings.metrics_token.clone(),
         );
         warn_if_no_widget(&settings.widget_dir);
+        if settings.metrics_token.is_none() {
+            tracing::warn!(
+                "SHIM_METRICS_TOKEN is not set: /metrics is open to anyone who reaches the shim"
+            );
+        }
         let router = routes::router(state.clone(), settings.widget_dir.clone());
         let (router, payments) = with_shopify_payments(router, &state, settings).await?;
         Ok(Self {
@@ -403,6 +415,7 @@ impl Application {
                 head: routes::pay_page::widget_preloads(&settings.widget_dir),
             },
             &settings.rate_limit,
+            settings.metrics_token.clone(),
         );
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state.clone(), settings.widget_dir.clone())
@@ -564,6 +577,7 @@ mod tests {
             outbox: crate::outbox::OutboxPolicy::default(),
             rate_limit: crate::rate_limit::RateLimit::default(),
             shopify_payments: Default::default(),
+            metrics_token: None,
         };
         let debug = format!("{settings:?}");
         assert!(

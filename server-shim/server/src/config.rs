@@ -30,6 +30,8 @@ pub struct Layer {
     pub payment_key: Option<String>,
     /// The payout key (the same).
     pub payout_key: Option<String>,
+    /// The bearer token `/metrics` asks for (the same).
+    pub metrics_token: Option<String>,
     /// The built widget.
     pub widget_dir: Option<PathBuf>,
     /// Seconds between reconciliation passes.
@@ -74,6 +76,7 @@ impl Layer {
             merchant_uuid: self.merchant_uuid.or(below.merchant_uuid),
             payment_key: self.payment_key.or(below.payment_key),
             payout_key: self.payout_key.or(below.payout_key),
+            metrics_token: self.metrics_token.or(below.metrics_token),
             widget_dir: self.widget_dir.or(below.widget_dir),
             reconcile_seconds: self.reconcile_seconds.or(below.reconcile_seconds),
             rate_limit_per_second: self.rate_limit_per_second.or(below.rate_limit_per_second),
@@ -181,6 +184,12 @@ impl Layer {
             merchant_uuid: self.merchant_uuid,
             payment_key: self.payment_key.map(SecretString::from),
             payout_key: self.payout_key.map(SecretString::from),
+            metrics_token: match self.metrics_token {
+                Some(token) if token.trim().len() < 16 => {
+                    return Err("metrics_token (SHIM_METRICS_TOKEN) must be at least 16 characters: make one with `openssl rand -hex 24`".into());
+                }
+                token => token.map(SecretString::from),
+            },
             widget_dir: self.widget_dir.unwrap_or_else(|| "widget/dist".into()),
             sandbox_state: None,
             reconcile: ReconcilePolicy {
@@ -267,6 +276,17 @@ mod tests {
         assert!(partial.contains("needs all of"), "{partial}");
         let both = settings(&format!("{tls}shopify_payments_behind_proxy = true\n")).unwrap_err();
         assert!(both.contains("leaves TLS to the proxy"), "{both}");
+    }
+
+    #[test]
+    fn a_metrics_token_is_long_enough_and_never_shown() {
+        let settings = |text: &str| file(text).unwrap().settings();
+        assert!(settings("").unwrap().metrics_token.is_none());
+        let short = settings("metrics_token = \"abc\"\n").unwrap_err();
+        assert!(short.contains("SHIM_METRICS_TOKEN"), "{short}");
+        let set = settings("metrics_token = \"0123456789abcdef-metrics\"\n").unwrap();
+        assert!(set.metrics_token.is_some());
+        assert!(!format!("{set:?}").contains("-metrics"));
     }
 
     #[test]

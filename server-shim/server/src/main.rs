@@ -537,6 +537,10 @@ struct ServeArgs {
     /// the environment variable).
     #[arg(long, env = "SHIM_PAYOUT_KEY", hide_env_values = true)]
     payout_key: Option<String>,
+    /// The bearer token Prometheus sends for `/metrics` (16 characters or more); without it
+    /// `/metrics` is open to anyone who reaches the shim (prefer the environment variable).
+    #[arg(long, env = "SHIM_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Directory with the built widget [default: widget/dist].
     #[arg(long, env = "SHIM_WIDGET_DIR")]
     widget_dir: Option<PathBuf>,
@@ -771,6 +775,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 merchant_uuid: args.merchant_uuid,
                 payment_key: args.payment_key,
                 payout_key: args.payout_key,
+                metrics_token: args.metrics_token,
                 widget_dir: args.widget_dir,
                 reconcile_seconds: args.reconcile_seconds,
                 rate_limit_per_second: args.rate_limit_per_second,
@@ -803,6 +808,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 outbox: OutboxPolicy::default(),
                 rate_limit: server_shim::rate_limit::RateLimit::default(),
                 shopify_payments: Default::default(),
+                metrics_token: None,
             };
             let app = Application::build_demo(&settings).await?;
             let sandbox = app.demo().map(|demo| demo.sandbox.clone());

@@ -55,6 +55,8 @@ pub struct Shared {
     pub limiter: crate::rate_limit::RateLimiter,
     /// Per-client limits on starting payments through pay buttons (each makes an invoice).
     pub button_limiter: crate::rate_limit::RateLimiter,
+    /// The bearer token `/metrics` asks for; open without one.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
         checkout: Checkout,
         pay_page_extra: PayPageExtra,
         rate_limit: &crate::rate_limit::RateLimit,
+        metrics_token: Option<secrecy::SecretString>,
     ) -> Self {
         let (burst, seconds) = crate::buttons::CREATE_RATE;
         Self(std::sync::Arc::new(Shared {
@@ -75,6 +78,7 @@ impl AppState {
                 burst,
                 seconds,
             ),
+            metrics_token,
         }))
     }
 }
@@ -473,20 +477,48 @@ fn over_rate(
     )
 }
 
-/// Counters in the Prometheus text format.
+/// Counters in the Prometheus text format, for operators: with `SHIM_METRICS_TOKEN` set, only to
+/// requests that carry it as a bearer token.
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String))
+    responses(
+        (status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String),
+        (status = 401, description = "SHIM_METRICS_TOKEN is set and the request does not carry it", body = shim_api::ErrorBody),
+    )
 )]
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    if let Some(token) = &state.metrics_token {
+        use secrecy::ExposeSecret as _;
+        use subtle::ConstantTimeEq as _;
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+            let mut refused = ApiError::unauthorized(
+                "/metrics needs the operators' bearer token (SHIM_METRICS_TOKEN)",
+            )
+            .into_response();
+            refused.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"metrics\""),
+            );
+            return Ok(refused);
+        }
+    }
     let text = state.metrics.render(state.checkout.store()).await;
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         text,
     )
+        .into_response())
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {

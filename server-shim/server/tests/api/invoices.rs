@@ -287,6 +287,7 @@ async fn an_unreachable_gateway_is_a_clear_503() {
         outbox: server_shim::outbox::OutboxPolicy::default(),
         rate_limit: server_shim::rate_limit::RateLimit::default(),
         shopify_payments: Default::default(),
+        metrics_token: None,
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     let url = app.url().to_owned();
@@ -304,6 +305,43 @@ async fn an_unreachable_gateway_is_a_clear_503() {
     let health = reqwest::get(format!("{url}/readyz")).await.unwrap();
     assert_eq!(health.status().as_u16(), 200, "the shim itself stays up");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn metrics_answer_only_the_operators_token_when_one_is_set() {
+    let token = "operators-metrics-token-0123456789";
+    let settings = server_shim::Settings {
+        metrics_token: Some(token.to_owned().into()),
+        ..crate::support::settings("sqlite::memory:")
+    };
+    let (app, _) = TestApp::spawn_settings(&settings).await;
+    let get = |bearer: Option<&str>| {
+        let mut request = app.http.get(format!("{}/metrics", app.url));
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        request.send()
+    };
+    for wrong in [
+        None,
+        Some("operators-metrics-token-012345678"),
+        Some(&app.token[..]),
+    ] {
+        let refused = get(wrong).await.unwrap();
+        assert_eq!(refused.status().as_u16(), 401, "{wrong:?}");
+        assert_eq!(
+            refused.headers()["www-authenticate"],
+            "Bearer realm=\"metrics\""
+        );
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+        assert!(!body.to_string().contains("shim_"), "no counters: {body}");
+    }
+    let text = get(Some(token)).await.unwrap().text().await.unwrap();
+    assert!(text.contains("shim_http_requests_total"), "{text}");
+    // The rest of the API does not take it for a shop token.
+    let (status, _) = app.create(&usdt_invoice("6102", "1.00")).await;
+    assert_eq!(status, 201);
 }
 
 #[tokio::test]
