@@ -174,4 +174,14 @@ final class GatewayTest extends TestCase {
 		Stubs::$settings['shop_token'] = '';
 		$this->assertFalse( ( new WC_Gateway_Crypto_Checkout() )->is_available() );
 	}
+
+	public function test_a_saved_shop_token_is_never_written_back_and_an_empty_field_keeps_it() {
+		$gateway = new WC_Gateway_Crypto_Checkout();
+		$html    = $gateway->generate_password_html( 'shop_token', array( 'title' => 'Shop token' ) );
+		$this->assertStringNotContainsString( 'shk_secret', $html );
+		$this->assertStringContainsString( 'Saved: leave empty to keep it', $html );
+		$this->assertSame( 'shk_secret', $gateway->get_option( 'shop_token' ), 'still saved' );
+		$this->assertSame( 'shk_secret', $gateway->validate_password_field( 'shop_token', '' ) );
+		$this->assertSame( 'shk_new', $gateway->validate_password_field( 'shop_token', ' shk_new ' ) );
+	}
 }

@@ -163,6 +163,10 @@ class WC_Payment_Gateway {
 	public function is_available() {
 		return 'yes' === $this->enabled;
 	}
+	/** As WC_Settings_API's: the saved value in the field's value attribute. */
+	public function generate_password_html( $key, $data ) {
+		return '<input type="password" name="woocommerce_crypto_checkout_' . esc_attr( $key ) . '" value="' . esc_attr( $this->get_option( $key ) ) . '" placeholder="' . esc_attr( isset( $data['placeholder'] ) ? $data['placeholder'] : '' ) . '" />';
+	}
 	public function get_return_url( $order ) {
 		return 'https://shop.example/checkout/order-received/' . $order->get_id() . '/';
 	}

@@ -232,6 +232,37 @@ class WC_Gateway_Crypto_Checkout extends WC_Payment_Gateway {
 	}
 
 	/**
+	 * Password fields (the shop token): a saved value is never written back into the page; the
+	 * field shows empty, saying that a value is saved.
+	 *
+	 * @param string $key  The field's key.
+	 * @param array  $data The field.
+	 * @return string HTML.
+	 */
+	public function generate_password_html( $key, $data ) {
+		$saved = (string) $this->get_option( $key );
+		if ( '' !== $saved ) {
+			$data['placeholder'] = __( 'Saved: leave empty to keep it', 'crypto-checkout' );
+		}
+		$this->settings[ $key ] = '';
+		$html                   = parent::generate_password_html( $key, $data );
+		$this->settings[ $key ] = $saved;
+		return $html;
+	}
+
+	/**
+	 * A password field saved empty keeps the saved value (the page never showed it).
+	 *
+	 * @param string      $key   The field's key.
+	 * @param string|null $value What was posted.
+	 * @return string
+	 */
+	public function validate_password_field( $key, $value ) {
+		$value = is_null( $value ) ? '' : trim( stripslashes( (string) $value ) );
+		return '' === $value ? (string) $this->get_option( $key ) : $value;
+	}
+
+	/**
 	 * Offered only once it can reach a shim.
 	 *
 	 * @return bool
