@@ -9,6 +9,8 @@
 //! - [`platform`]: the [`platform::Platform`] trait every adapter implements (read an order, carry
 //!   out an action), its typed error that says whether a retry can help, and [`platform::sync`],
 //!   the one read-compare-write path.
+//! - [`egress`]: where the shim may connect on a shop's behalf (no private addresses unless the
+//!   operator allows them, checked after DNS; no redirects).
 //! - [`plugin_route`]: our plugins' own route inside WooCommerce and PrestaShop shops (ping, read
 //!   an order, update it once per key), with its wire formats in `plugin_route/transformers.rs`.
 //! - [`signed`]: the shim's signed calls to a route of our own plugin inside the shop (OpenCart,
@@ -16,6 +18,7 @@
 //! - One module per platform, with its pure wire formats and rules in `<platform>/transformers.rs`:
 //!   [`woocommerce`], [`prestashop`], [`opencart`], [`shopify`].
 
+pub mod egress;
 pub mod opencart;
 pub mod platform;
 pub mod plugin_route;

@@ -6,6 +6,7 @@
 
 pub mod transformers;
 
+use crate::egress::Egress;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use crate::signed::SignedRoute;
 use crate::{OrderAction, OrderState};
@@ -25,18 +26,19 @@ pub struct OpenCart {
 
 impl OpenCart {
     /// The shop at `site` (`https://shop.example`, where `index.php` is), running `version`, with
-    /// the extension's shared `secret`.
+    /// the extension's shared `secret`, called only where `egress` allows.
     pub fn new(
         site: &str,
         version: Version,
         secret: SecretString,
         statuses: StatusMap,
+        egress: &Egress,
     ) -> Result<Self, AdapterError> {
         Ok(Self {
             site: site.trim_end_matches('/').to_owned(),
             version,
             statuses,
-            route: SignedRoute::new(secret)?,
+            route: SignedRoute::new(secret, egress)?,
         })
     }
 

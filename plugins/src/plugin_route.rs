@@ -9,6 +9,7 @@
 pub mod transformers;
 
 use crate::OrderAction;
+use crate::egress::Egress;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use crate::signed::SignedRoute;
 use secrecy::SecretString;
@@ -25,21 +26,29 @@ pub struct PluginRoute {
 }
 
 impl PluginRoute {
-    /// A WooCommerce shop at `site` (WordPress's home URL, `https://shop.example`): the route is
+    /// A WooCommerce shop at `site`, called only where `egress` allows (WordPress's home URL, `https://shop.example`): the route is
     /// WooCommerce's API endpoint, `/?wc-api=crypto_checkout`, which works whatever the
     /// permalinks.
-    pub fn woocommerce(site: &str, secret: SecretString) -> Result<Self, AdapterError> {
+    pub fn woocommerce(
+        site: &str,
+        secret: SecretString,
+        egress: &Egress,
+    ) -> Result<Self, AdapterError> {
         Ok(Self {
             platform: "WooCommerce",
             url: format!("{}/", site.trim_end_matches('/')),
             query: &[("wc-api", "crypto_checkout")],
-            route: SignedRoute::new(secret)?,
+            route: SignedRoute::new(secret, egress)?,
         })
     }
 
     /// A PrestaShop shop at `site` (where its `index.php` is): the route is the module's front
     /// controller `shim`, addressed without friendly URLs so that it works with or without them.
-    pub fn prestashop(site: &str, secret: SecretString) -> Result<Self, AdapterError> {
+    pub fn prestashop(
+        site: &str,
+        secret: SecretString,
+        egress: &Egress,
+    ) -> Result<Self, AdapterError> {
         Ok(Self {
             platform: "PrestaShop",
             url: format!("{}/index.php", site.trim_end_matches('/')),
@@ -48,7 +57,7 @@ impl PluginRoute {
                 ("module", "cryptocheckout"),
                 ("controller", "shim"),
             ],
-            route: SignedRoute::new(secret)?,
+            route: SignedRoute::new(secret, egress)?,
         })
     }
 

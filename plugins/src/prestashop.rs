@@ -9,6 +9,7 @@
 pub mod transformers;
 
 use crate::OrderAction;
+use crate::egress::Egress;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use secrecy::{ExposeSecret as _, SecretString};
 use transformers::{CurrencyEnvelope, OrderEnvelope, StateMap};
@@ -19,21 +20,25 @@ pub struct PrestaShop {
     site: String,
     key: SecretString,
     states: StateMap,
+    egress: Egress,
     http: reqwest::Client,
 }
 
 impl PrestaShop {
     /// The shop at `site` (`https://shop.example`), with a Webservice key allowed to read orders
     /// and currencies and to add order histories and messages.
-    pub fn new(site: &str, key: SecretString, states: StateMap) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .timeout(crate::platform::PLATFORM_TIMEOUT)
-            .build()
-            .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
+    pub fn new(
+        site: &str,
+        key: SecretString,
+        states: StateMap,
+        egress: &Egress,
+    ) -> Result<Self, AdapterError> {
+        let http = egress.client(crate::platform::PLATFORM_TIMEOUT)?;
         Ok(Self {
             site: site.trim_end_matches('/').to_owned(),
             key,
             states,
+            egress: egress.clone(),
             http,
         })
     }
@@ -44,9 +49,11 @@ impl PrestaShop {
         path: &str,
         xml: Option<String>,
     ) -> Result<reqwest::Response, AdapterError> {
+        let url = format!("{}/api/{path}", self.site);
+        self.egress.check(&url).await?;
         let mut request = self
             .http
-            .request(method, format!("{}/api/{path}", self.site))
+            .request(method, url)
             .basic_auth(self.key.expose_secret(), Some(""));
         if let Some(xml) = xml {
             request = request.header("content-type", "text/xml").body(xml);

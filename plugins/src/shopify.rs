@@ -9,6 +9,7 @@
 
 pub mod transformers;
 
+use crate::egress::Egress;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
 use crate::{OrderAction, OrderState};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -42,6 +43,7 @@ pub struct Shopify {
     endpoint: String,
     payments_endpoint: String,
     access: Access,
+    egress: Egress,
     http: reqwest::Client,
 }
 
@@ -59,17 +61,20 @@ fn tokens() -> &'static Mutex<HashMap<TokenKey, (SecretString, Instant)>> {
 impl Shopify {
     /// The Admin API of the shop at `admin` (`https://my-shop.myshopify.com`, or an emulator's
     /// address), in `api_version` (`2025-10`), with access that may read and write orders.
-    pub fn new(admin: &str, api_version: &str, access: Access) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .timeout(crate::platform::PLATFORM_TIMEOUT)
-            .build()
-            .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
+    pub fn new(
+        admin: &str,
+        api_version: &str,
+        access: Access,
+        egress: &Egress,
+    ) -> Result<Self, AdapterError> {
+        let http = egress.client(crate::platform::PLATFORM_TIMEOUT)?;
         let admin = admin.trim_end_matches('/').to_owned();
         Ok(Self {
             endpoint: format!("{admin}/admin/api/{api_version}/graphql.json"),
             payments_endpoint: format!("{admin}/payments_apps/api/{api_version}/graphql.json"),
             admin,
             access,
+            egress: egress.clone(),
             http,
         })
     }
@@ -89,9 +94,11 @@ impl Shopify {
         {
             return Ok(token.clone());
         }
+        let url = format!("{}/admin/oauth/access_token", self.admin);
+        self.egress.check(&url).await?;
         let response = self
             .http
-            .post(format!("{}/admin/oauth/access_token", self.admin))
+            .post(url)
             .json(
                 &json!({ "client_id": client_id, "client_secret": client_secret.expose_secret(),
                 "grant_type": "client_credentials" }),
@@ -203,6 +210,7 @@ impl Shopify {
         variables: &Value,
     ) -> Result<reqwest::Response, AdapterError> {
         let token = self.token().await?;
+        self.egress.check(endpoint).await?;
         self.http
             .post(endpoint)
             .header("X-Shopify-Access-Token", token.expose_secret())

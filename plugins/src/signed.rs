@@ -7,6 +7,7 @@
 //! (`X-Shim-Timestamp`, Unix seconds) and a nonce it has not seen before (`X-Shim-Nonce`); it answers
 //! JSON, and `{"error": "..."}` when it refuses.
 
+use crate::egress::Egress;
 use crate::platform::{AdapterError, PLATFORM_TIMEOUT};
 use hmac::{KeyInit as _, Mac as _};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -17,6 +18,7 @@ use serde::de::DeserializeOwned;
 #[derive(Debug, Clone)]
 pub struct SignedRoute {
     secret: SecretString,
+    egress: Egress,
     http: reqwest::Client,
 }
 
@@ -28,15 +30,15 @@ pub struct ErrorAnswer {
 }
 
 impl SignedRoute {
-    /// Calls signed with `secret`, giving up after [`PLATFORM_TIMEOUT`].
-    pub fn new(secret: SecretString) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .timeout(PLATFORM_TIMEOUT)
-            // A plugin's route answers itself: a redirect means the URL is wrong (or a login page).
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
-        Ok(Self { secret, http })
+    /// Calls signed with `secret`, only where `egress` allows, giving up after
+    /// [`PLATFORM_TIMEOUT`]. A plugin's route answers itself: a redirect is not followed (it means
+    /// the URL is wrong, or leads to a login page).
+    pub fn new(secret: SecretString, egress: &Egress) -> Result<Self, AdapterError> {
+        Ok(Self {
+            secret,
+            http: egress.client(PLATFORM_TIMEOUT)?,
+            egress: egress.clone(),
+        })
     }
 
     /// Posts `body` to `url` (with its `query`), signed, and reads the JSON answer. `what` names
@@ -50,6 +52,7 @@ impl SignedRoute {
         body: &impl serde::Serialize,
         on_401: &str,
     ) -> Result<T, AdapterError> {
+        self.egress.check(url).await?;
         let body = serde_json::to_vec(body).map_err(|e| AdapterError::Refused(e.to_string()))?;
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

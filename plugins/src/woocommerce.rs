@@ -6,6 +6,7 @@
 pub mod transformers;
 
 use crate::OrderAction;
+use crate::egress::Egress;
 use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
@@ -18,6 +19,7 @@ pub struct WooCommerce {
     consumer_key: String,
     consumer_secret: SecretString,
     statuses: StatusMap,
+    egress: Egress,
     http: reqwest::Client,
 }
 
@@ -28,16 +30,15 @@ impl WooCommerce {
         consumer_key: &str,
         consumer_secret: SecretString,
         statuses: StatusMap,
+        egress: &Egress,
     ) -> Result<Self, AdapterError> {
-        let http = reqwest::Client::builder()
-            .timeout(crate::platform::PLATFORM_TIMEOUT)
-            .build()
-            .map_err(|e| AdapterError::Refused(format!("HTTP client: {e}")))?;
+        let http = egress.client(crate::platform::PLATFORM_TIMEOUT)?;
         Ok(Self {
             site: site.trim_end_matches('/').to_owned(),
             consumer_key: consumer_key.to_owned(),
             consumer_secret,
             statuses,
+            egress: egress.clone(),
             http,
         })
     }
@@ -54,6 +55,7 @@ impl WooCommerce {
         body: Option<&impl Serialize>,
     ) -> Result<reqwest::Response, AdapterError> {
         let url = self.url(path);
+        self.egress.check(&url).await?;
         let mut request = self.http.request(method.clone(), &url);
         if url.starts_with("https://") {
             request = request.basic_auth(

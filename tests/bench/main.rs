@@ -85,6 +85,7 @@ fn settings(database_url: &str) -> Result<Settings> {
         },
         shopify_payments: Default::default(),
         metrics_token: None,
+        egress: server_shim::Egress::with_loopback(),
     })
 }
 

@@ -61,6 +61,7 @@ impl DemoApp {
             rate_limit: server_shim::rate_limit::RateLimit::default(),
             shopify_payments: Default::default(),
             metrics_token: None,
+            egress: server_shim::Egress::with_loopback(),
             widget_dir: widget_dir()?,
         };
         let app = Application::build_demo(&settings).await?;

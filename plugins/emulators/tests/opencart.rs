@@ -8,6 +8,7 @@
 use platform_emulators::opencart::OpenCartShop;
 use serde_json::{Value, json};
 use shim_api::InvoiceStatus;
+use shop_adapters::egress::Egress;
 use shop_adapters::opencart::OpenCart;
 use shop_adapters::opencart::transformers::{StatusMap, Version};
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
@@ -42,6 +43,7 @@ impl Shop {
             version,
             secret.to_owned().into(),
             StatusMap::default(),
+            &Egress::with_loopback(),
         )
         .unwrap()
     }

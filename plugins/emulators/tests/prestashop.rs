@@ -6,6 +6,7 @@
 
 use platform_emulators::prestashop::PrestaEmulator;
 use shim_api::InvoiceStatus;
+use shop_adapters::egress::Egress;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
 use shop_adapters::prestashop::PrestaShop;
 use shop_adapters::prestashop::transformers::StateMap;
@@ -30,7 +31,7 @@ fn adapter(url: &str, key: &str) -> PrestaShop {
         confirming: CONFIRMING,
         ..StateMap::default()
     };
-    PrestaShop::new(url, key.to_owned().into(), states).unwrap()
+    PrestaShop::new(url, key.to_owned().into(), states, &Egress::with_loopback()).unwrap()
 }
 
 fn facts(status: InvoiceStatus) -> PaymentFacts {

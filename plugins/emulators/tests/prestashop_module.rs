@@ -8,6 +8,7 @@
 use platform_emulators::prestashop::{MODULE_STATES, PrestaModuleShop};
 use serde_json::json;
 use shim_api::InvoiceStatus;
+use shop_adapters::egress::Egress;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
 use shop_adapters::plugin_route::PluginRoute;
 use shop_adapters::signed::signature;
@@ -30,7 +31,12 @@ async fn prestashop_orders_follow_their_invoices_through_the_module() {
     let shop = PrestaModuleShop::start(SECRET);
     shop.add_order(42, awaiting, "15.000000", 1);
     shop.add_order(43, awaiting, "1500.000000", 2);
-    let presta = PluginRoute::prestashop(shop.site(), SECRET.to_owned().into()).unwrap();
+    let presta = PluginRoute::prestashop(
+        shop.site(),
+        SECRET.to_owned().into(),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
 
     let ping = presta.ping().await.unwrap();
     assert_eq!(ping.platform, "PrestaShop 8.1.2");
@@ -123,8 +129,12 @@ async fn prestashop_orders_follow_their_invoices_through_the_module() {
     }
     assert_eq!(shop.order(43)["current_state"], json!(underpaid));
     assert!(shop.log().iter().any(|l| l.contains("bad signature")));
-    let wrong =
-        PluginRoute::prestashop(shop.site(), "another-secret-entirely".to_owned().into()).unwrap();
+    let wrong = PluginRoute::prestashop(
+        shop.site(),
+        "another-secret-entirely".to_owned().into(),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
     assert!(matches!(
         wrong.ping().await.unwrap_err(),
         AdapterError::Refused(m) if m.contains("bad signature")

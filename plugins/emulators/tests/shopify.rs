@@ -6,6 +6,7 @@
 
 use platform_emulators::shopify::ShopifyEmulator;
 use shim_api::InvoiceStatus;
+use shop_adapters::egress::Egress;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
 use shop_adapters::shopify::{Access, Shopify};
 use shop_adapters::{OrderAction, OrderState};
@@ -34,7 +35,13 @@ async fn shopify_orders_follow_their_invoices_once() {
     let shop = ShopifyEmulator::new("adapter.myshopify.com", TOKEN);
     shop.add_order(1, "15.00", "EUR");
     let url = serve(&shop).await;
-    let shopify = Shopify::new(&url, "2025-10", Access::Token(TOKEN.to_owned().into())).unwrap();
+    let shopify = Shopify::new(
+        &url,
+        "2025-10",
+        Access::Token(TOKEN.to_owned().into()),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
 
     let order = shopify.order("1").await.unwrap();
     assert_eq!(
@@ -111,7 +118,13 @@ async fn shopifys_refusals_say_whether_to_try_again() {
     let shop = ShopifyEmulator::new("refusals.myshopify.com", TOKEN);
     shop.add_order(1, "15.00", "USD");
     let url = serve(&shop).await;
-    let shopify = Shopify::new(&url, "2025-10", Access::Token(TOKEN.to_owned().into())).unwrap();
+    let shopify = Shopify::new(
+        &url,
+        "2025-10",
+        Access::Token(TOKEN.to_owned().into()),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
 
     // Throttled by the leaky bucket: try again later; it refills.
     shop.set_bucket(0.5, 0.0);
@@ -131,6 +144,7 @@ async fn shopifys_refusals_say_whether_to_try_again() {
         &url,
         "2025-10",
         Access::Token("shpat_wrong".to_owned().into()),
+        &Egress::with_loopback(),
     )
     .unwrap();
     let error = wrong.order("1").await.unwrap_err();
@@ -150,6 +164,7 @@ async fn shopifys_refusals_say_whether_to_try_again() {
         "http://127.0.0.1:9",
         "2025-10",
         Access::Token(TOKEN.to_owned().into()),
+        &Egress::with_loopback(),
     )
     .unwrap();
     assert!(nowhere.order("1").await.unwrap_err().retry_helps());
@@ -166,12 +181,24 @@ async fn an_app_of_the_shops_organization_gets_its_own_tokens() {
         client_id: "client-id-1".into(),
         client_secret: secret.to_owned().into(),
     };
-    let shopify = Shopify::new(&url, "2025-10", access("client-secret-1")).unwrap();
+    let shopify = Shopify::new(
+        &url,
+        "2025-10",
+        access("client-secret-1"),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
 
     // One token for many calls, from every adapter of the process.
     shopify.order("1").await.unwrap();
     shopify.order("1").await.unwrap();
-    let other = Shopify::new(&url, "2025-10", access("client-secret-1")).unwrap();
+    let other = Shopify::new(
+        &url,
+        "2025-10",
+        access("client-secret-1"),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
     other.order("1").await.unwrap();
     assert_eq!(shop.grants(), 1);
 
@@ -181,11 +208,16 @@ async fn an_app_of_the_shops_organization_gets_its_own_tokens() {
     assert_eq!(shop.grants(), 2);
 
     // A wrong secret: refused, saying what to check (not masked by the right one's token).
-    let error = Shopify::new(&url, "2025-10", access("not-the-secret"))
-        .unwrap()
-        .order("1")
-        .await
-        .unwrap_err();
+    let error = Shopify::new(
+        &url,
+        "2025-10",
+        access("not-the-secret"),
+        &Egress::with_loopback(),
+    )
+    .unwrap()
+    .order("1")
+    .await
+    .unwrap_err();
     assert!(
         matches!(&error, AdapterError::Refused(m) if m.contains("client id and secret")),
         "{error}"

@@ -5,6 +5,7 @@
 
 use platform_emulators::woocommerce::WooEmulator;
 use shim_api::InvoiceStatus;
+use shop_adapters::egress::Egress;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform, Synced, sync};
 use shop_adapters::woocommerce::WooCommerce;
 use shop_adapters::woocommerce::transformers::{StatusMap, oauth_params};
@@ -22,7 +23,14 @@ async fn serve(shop: &WooEmulator) -> String {
 }
 
 fn adapter(url: &str) -> WooCommerce {
-    WooCommerce::new(url, KEY, SECRET.to_owned().into(), StatusMap::default()).unwrap()
+    WooCommerce::new(
+        url,
+        KEY,
+        SECRET.to_owned().into(),
+        StatusMap::default(),
+        &Egress::with_loopback(),
+    )
+    .unwrap()
 }
 
 fn facts(status: InvoiceStatus) -> PaymentFacts {
@@ -126,6 +134,7 @@ async fn a_shop_that_is_down_is_worth_a_retry_and_a_wrong_key_is_not() {
         KEY,
         "cs_wrong".to_owned().into(),
         StatusMap::default(),
+        &Egress::with_loopback(),
     )
     .unwrap();
     let refused = wrong.order("9").await.unwrap_err();

@@ -9,6 +9,7 @@
 use platform_emulators::woocommerce::WooShop;
 use serde_json::{Value, json};
 use shim_api::InvoiceStatus;
+use shop_adapters::egress::Egress;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
 use shop_adapters::plugin_route::PluginRoute;
 use shop_adapters::signed::signature;
@@ -63,7 +64,12 @@ async fn woocommerce_orders_follow_their_invoices_through_the_plugin() {
     shop.add_order(42, "pending", "15.00", "USD");
     shop.add_order(43, "pending", "15.00", "USD");
     shop.add_order(44, "pending", "15.00", "USD");
-    let woo = PluginRoute::woocommerce(shop.site(), SECRET.to_owned().into()).unwrap();
+    let woo = PluginRoute::woocommerce(
+        shop.site(),
+        SECRET.to_owned().into(),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
 
     let ping = woo.ping().await.unwrap();
     assert_eq!(
@@ -161,8 +167,12 @@ async fn woocommerce_orders_follow_their_invoices_through_the_plugin() {
     );
 
     // Wrong secret: refused, with what to do.
-    let wrong =
-        PluginRoute::woocommerce(shop.site(), "not-the-secret-at-all".to_owned().into()).unwrap();
+    let wrong = PluginRoute::woocommerce(
+        shop.site(),
+        "not-the-secret-at-all".to_owned().into(),
+        &Egress::with_loopback(),
+    )
+    .unwrap();
     let refused = wrong.ping().await.unwrap_err();
     assert!(
         matches!(&refused, AdapterError::Refused(m) if m.contains("bad signature") && m.contains("connect the shop again")),
@@ -239,7 +249,7 @@ async fn what_is_not_the_plugin_is_described_never_quoted_and_never_buffered_who
     let page = b"<html>internal-admin-panel secret-token-123</html>".to_vec();
     for status in [200, 404] {
         let site = impostor(status, "text/html", page.clone()).await;
-        let error = PluginRoute::woocommerce(&site, secret())
+        let error = PluginRoute::woocommerce(&site, secret(), &Egress::with_loopback())
             .unwrap()
             .ping()
             .await
@@ -252,7 +262,7 @@ async fn what_is_not_the_plugin_is_described_never_quoted_and_never_buffered_who
         assert!(!error.contains("secret-token"), "quoted: {error}");
     }
     let huge = impostor(200, "application/json", vec![b' '; 3 << 20]).await;
-    let error = PluginRoute::woocommerce(&huge, secret())
+    let error = PluginRoute::woocommerce(&huge, secret(), &Egress::with_loopback())
         .unwrap()
         .ping()
         .await

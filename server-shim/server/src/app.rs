@@ -37,6 +37,9 @@ pub struct Settings {
     pub payout_key: Option<SecretString>,
     /// The bearer token `/metrics` asks for (none: it is open, and `serve` says so).
     pub metrics_token: Option<SecretString>,
+    /// Where the shim may connect on a shop's behalf: public addresses, and the private hosts
+    /// the operator allows (`SHIM_ALLOWED_PRIVATE_HOSTS`).
+    pub egress: shop_adapters::egress::Egress,
     /// Where the built widget assets are.
     pub widget_dir: PathBuf,
     /// The demo's sandbox keeps its state here (`sqlite://...`); in memory when `None`.
@@ -71,6 +74,7 @@ impl std::fmt::Debug for Settings {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "[redacted]"),
             )
+            .field("egress", &self.egress)
             .field("widget_dir", &self.widget_dir)
             .field("sandbox_state", &self.sandbox_state)
             .field("reconcile", &self.reconcile)
@@ -312,7 +316,13 @@ impl Application {
             .as_ref()
             .map(|k| ApiKey::new(k.expose_secret().to_owned()));
         let gateway = CryptomusClient::new(gateway_config)?;
-        let checkout = Checkout::new(store, gateway, payment_key, &public_url);
+        let checkout = Checkout::new(
+            store,
+            gateway,
+            payment_key,
+            &public_url,
+            settings.egress.clone(),
+        );
         let workers = start_workers(&checkout, settings);
         let state = AppState::new(
             checkout,
@@ -374,6 +384,7 @@ impl Application {
             gateway,
             config.payment_key.clone(),
             &public_url,
+            settings.egress.clone(),
         );
         let workers = start_workers(&checkout, settings);
 
@@ -578,6 +589,7 @@ mod tests {
             rate_limit: crate::rate_limit::RateLimit::default(),
             shopify_payments: Default::default(),
             metrics_token: None,
+            egress: shop_adapters::egress::Egress::with_loopback(),
         };
         let debug = format!("{settings:?}");
         assert!(

@@ -140,6 +140,8 @@ pub struct CheckoutInner {
     changes: ChangeFeed,
     /// The coins the gateway takes, as last fetched.
     coins: Mutex<Option<(std::time::Instant, Arc<Vec<CoinOption>>)>>,
+    /// Where the shim may connect on a shop's behalf.
+    egress: shop_adapters::egress::Egress,
 }
 
 /// An invoice read for the public view, and its JSON for one second.
@@ -151,12 +153,14 @@ struct CachedView {
 }
 
 impl Checkout {
-    /// `public_url` is where the gateway and payers reach this shim (no trailing slash).
+    /// `public_url` is where the gateway and payers reach this shim (no trailing slash); shops'
+    /// platforms and callbacks are called only where `egress` allows.
     pub fn new(
         store: Store,
         gateway: CryptomusClient,
         payment_key: ApiKey,
         public_url: &str,
+        egress: shop_adapters::egress::Egress,
     ) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
         let changes = ChangeFeed::start(store.clone());
@@ -188,7 +192,13 @@ impl Checkout {
             changes,
             views,
             coins: Mutex::default(),
+            egress,
         }))
+    }
+
+    /// Where the shim may connect on a shop's behalf (its platform, its callbacks).
+    pub fn egress(&self) -> &shop_adapters::egress::Egress {
+        &self.egress
     }
 
     /// Every invoice change from now on, by id, from every shim process sharing the database. A
@@ -464,7 +474,7 @@ impl Checkout {
             .as_deref()
             .unwrap_or(&record.order_id);
         let adapter = config
-            .adapter()
+            .adapter(&self.egress)
             .map_err(|e| CheckoutError::ShopUnavailable(e.to_string()))?;
         let order = match adapter.order(reference).await {
             Ok(order) => order,

@@ -44,6 +44,9 @@ pub struct Layer {
     pub trusted_proxies: Option<Vec<String>>,
     /// Where webhooks may come from (addresses or CIDR networks); anywhere when not given.
     pub ipn_allowlist: Option<Vec<String>>,
+    /// Private hosts the shim may call on a shop's behalf (names, addresses or networks): a shop
+    /// on the shim's own network. Public addresses are always allowed.
+    pub allowed_private_hosts: Option<Vec<String>>,
     /// Shopify's payments app: a listener of its own, `HOST:PORT`, with TLS and Shopify's client
     /// certificate required.
     pub shopify_payments_listen: Option<String>,
@@ -82,6 +85,7 @@ impl Layer {
             rate_limit_per_second: self.rate_limit_per_second.or(below.rate_limit_per_second),
             rate_limit_burst: self.rate_limit_burst.or(below.rate_limit_burst),
             trusted_proxies: self.trusted_proxies.or(below.trusted_proxies),
+            allowed_private_hosts: self.allowed_private_hosts.or(below.allowed_private_hosts),
             ipn_allowlist: self.ipn_allowlist.or(below.ipn_allowlist),
             shopify_payments_listen: self
                 .shopify_payments_listen
@@ -184,6 +188,10 @@ impl Layer {
             merchant_uuid: self.merchant_uuid,
             payment_key: self.payment_key.map(SecretString::from),
             payout_key: self.payout_key.map(SecretString::from),
+            egress: shop_adapters::egress::Egress::allowing(
+                &self.allowed_private_hosts.unwrap_or_default(),
+            )
+            .map_err(|e| format!("allowed_private_hosts (SHIM_ALLOWED_PRIVATE_HOSTS): {e}"))?,
             metrics_token: match self.metrics_token {
                 Some(token) if token.trim().len() < 16 => {
                     return Err("metrics_token (SHIM_METRICS_TOKEN) must be at least 16 characters: make one with `openssl rand -hex 24`".into());
@@ -276,6 +284,19 @@ mod tests {
         assert!(partial.contains("needs all of"), "{partial}");
         let both = settings(&format!("{tls}shopify_payments_behind_proxy = true\n")).unwrap_err();
         assert!(both.contains("leaves TLS to the proxy"), "{both}");
+    }
+
+    #[test]
+    fn private_hosts_are_names_addresses_or_networks() {
+        let settings = |text: &str| file(text).unwrap().settings();
+        assert!(
+            settings(
+                "allowed_private_hosts = [\"shop.internal\", \"10.0.0.0/8\", \"192.168.1.5\"]\n"
+            )
+            .is_ok()
+        );
+        let bad = settings("allowed_private_hosts = [\"http://shop\"]\n").unwrap_err();
+        assert!(bad.contains("SHIM_ALLOWED_PRIVATE_HOSTS"), "{bad}");
     }
 
     #[test]

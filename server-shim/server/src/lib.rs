@@ -42,3 +42,4 @@ pub mod wallets;
 pub mod workers;
 
 pub use app::{Application, Settings};
+pub use shop_adapters::egress::Egress;

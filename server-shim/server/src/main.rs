@@ -558,6 +558,11 @@ struct ServeArgs {
     /// Comma-separated proxy addresses whose X-Forwarded-For is believed.
     #[arg(long, env = "SHIM_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Option<Vec<String>>,
+    /// Private hosts the shim may call on a shop's behalf (its platform, its callbacks): names,
+    /// addresses or networks, comma-separated (`shop.internal,10.0.0.0/8`). Without them the shim
+    /// calls public addresses only, checked after DNS.
+    #[arg(long, env = "SHIM_ALLOWED_PRIVATE_HOSTS", value_delimiter = ',')]
+    allowed_private_hosts: Option<Vec<String>>,
     /// Comma-separated addresses or networks the gateway's webhooks may come from (behind a proxy,
     /// list the proxy in --trusted-proxies); anywhere when not given.
     #[arg(long, env = "SHIM_IPN_ALLOWLIST", value_delimiter = ',')]
@@ -781,6 +786,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 rate_limit_per_second: args.rate_limit_per_second,
                 rate_limit_burst: args.rate_limit_burst,
                 trusted_proxies: args.trusted_proxies,
+                allowed_private_hosts: args.allowed_private_hosts,
                 ipn_allowlist: args.ipn_allowlist,
                 shopify_payments_listen: args.shopify_payments_listen,
                 shopify_payments_cert: args.shopify_payments_cert,
@@ -809,6 +815,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 rate_limit: server_shim::rate_limit::RateLimit::default(),
                 shopify_payments: Default::default(),
                 metrics_token: None,
+                egress: server_shim::Egress::with_loopback(),
             };
             let app = Application::build_demo(&settings).await?;
             let sandbox = app.demo().map(|demo| demo.sandbox.clone());

@@ -102,7 +102,9 @@ impl Outbox {
     ) -> Result<(), String> {
         let config: PlatformConfig = serde_json::from_str(config)
             .map_err(|_| "the shop's platform settings cannot be read".to_owned())?;
-        let adapter = config.adapter().map_err(|e| e.to_string())?;
+        let adapter = config
+            .adapter(self.checkout.egress())
+            .map_err(|e| e.to_string())?;
         // The platform's own order id, else the shop's order id.
         let reference = record
             .platform_order_ref
@@ -143,7 +145,10 @@ impl Outbox {
         };
         let config: PlatformConfig = serde_json::from_str(config)
             .map_err(|_| "the shop's platform settings cannot be read".to_owned())?;
-        let Some(shopify) = config.shopify_payments().map_err(|e| e.to_string())? else {
+        let Some(shopify) = config
+            .shopify_payments(self.checkout.egress())
+            .map_err(|e| e.to_string())?
+        else {
             return Err(
                 "a Shopify payment session, but the shop's payments app is no longer connected"
                     .into(),
@@ -156,9 +161,10 @@ impl Outbox {
 
     /// A worker over `checkout`'s store.
     pub fn new(checkout: Checkout, policy: OutboxPolicy) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
+        // No redirects, and only where the operator lets the shim call on a shop's behalf.
+        let http = checkout
+            .egress()
+            .client(Duration::from_secs(10))
             .unwrap_or_default();
         Self {
             checkout,
@@ -278,6 +284,11 @@ impl Outbox {
         delivery: &str,
         body: &serde_json::Value,
     ) -> Result<(), String> {
+        self.checkout
+            .egress()
+            .check(url)
+            .await
+            .map_err(|e| e.to_string())?;
         let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
         let response = self
             .http

@@ -2,6 +2,7 @@
 //! never logged), turned into an adapter that the outbox uses to move the shop's orders.
 
 use serde::{Deserialize, Serialize};
+use shop_adapters::egress::Egress;
 use shop_adapters::opencart::OpenCart;
 use shop_adapters::opencart::transformers::{StatusMap as OpenCartStatuses, Version};
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, ShopOrder, Synced, sync};
@@ -363,15 +364,15 @@ impl PlatformConfig {
     }
 
     /// The Shopify adapter, for a Shopify shop.
-    pub fn shopify(&self) -> Result<Option<Shopify>, AdapterError> {
-        match self.adapter()? {
+    pub fn shopify(&self, egress: &Egress) -> Result<Option<Shopify>, AdapterError> {
+        match self.adapter(egress)? {
             Adapter::Shopify(shopify) => Ok(Some(shopify)),
             _ => Ok(None),
         }
     }
 
     /// The Shopify adapter with the payments app's access, for a Shopify shop that has one.
-    pub fn shopify_payments(&self) -> Result<Option<Shopify>, AdapterError> {
+    pub fn shopify_payments(&self, egress: &Egress) -> Result<Option<Shopify>, AdapterError> {
         let PlatformConfig::Shopify {
             shop,
             api_version,
@@ -386,6 +387,7 @@ impl PlatformConfig {
             &shopify_admin(shop, admin_url.as_deref()),
             api_version,
             Access::Token(app.access_token.clone().into()),
+            egress,
         )
         .map(Some)
     }
@@ -404,8 +406,8 @@ impl PlatformConfig {
         }
     }
 
-    /// The adapter that talks to it.
-    pub fn adapter(&self) -> Result<Adapter, AdapterError> {
+    /// The adapter that talks to it, only where `egress` allows.
+    pub fn adapter(&self, egress: &Egress) -> Result<Adapter, AdapterError> {
         match self {
             PlatformConfig::Woocommerce {
                 site,
@@ -414,6 +416,7 @@ impl PlatformConfig {
             } => Ok(Adapter::Plugin(PluginRoute::woocommerce(
                 site,
                 secret.clone().into(),
+                egress,
             )?)),
             PlatformConfig::Woocommerce {
                 site,
@@ -426,6 +429,7 @@ impl PlatformConfig {
                 consumer_key.as_deref().unwrap_or_default(),
                 consumer_secret.clone().unwrap_or_default().into(),
                 statuses.clone(),
+                egress,
             )?)),
             PlatformConfig::Prestashop {
                 site,
@@ -434,6 +438,7 @@ impl PlatformConfig {
             } => Ok(Adapter::Plugin(PluginRoute::prestashop(
                 site,
                 secret.clone().into(),
+                egress,
             )?)),
             PlatformConfig::Prestashop {
                 site, key, states, ..
@@ -441,6 +446,7 @@ impl PlatformConfig {
                 site,
                 key.clone().unwrap_or_default().into(),
                 states.clone(),
+                egress,
             )?)),
             PlatformConfig::Opencart {
                 site,
@@ -452,6 +458,7 @@ impl PlatformConfig {
                 *version,
                 secret.clone().into(),
                 statuses.clone(),
+                egress,
             )?)),
             PlatformConfig::Shopify {
                 shop,
@@ -471,6 +478,7 @@ impl PlatformConfig {
                 api_version,
                 self.shopify_access()
                     .ok_or_else(|| AdapterError::Refused("no Shopify access configured".into()))?,
+                egress,
             )?)),
         }
     }
@@ -547,7 +555,10 @@ mod tests {
         .unwrap();
         assert!(plugin.validate().is_ok());
         assert!(!format!("{plugin:?}").contains("-shared"));
-        assert!(matches!(plugin.adapter(), Ok(Adapter::Plugin(_))));
+        assert!(matches!(
+            plugin.adapter(&Egress::public_only()),
+            Ok(Adapter::Plugin(_))
+        ));
         let both: PlatformConfig = serde_json::from_str(
             r#"{"platform":"woocommerce","site":"http://s.example","secret":"0123456789abcdef-shared","consumer_key":"ck_1","consumer_secret":"cs_2"}"#,
         )

@@ -243,7 +243,7 @@ async fn connect_plugin(
     config: PlatformConfig,
 ) -> Result<Json<Value>, ApiError> {
     config.validate().map_err(ApiError::invalid)?;
-    let Ok(Adapter::Plugin(plugin)) = config.adapter() else {
+    let Ok(Adapter::Plugin(plugin)) = config.adapter(state.checkout.egress()) else {
         return Err(ApiError::invalid("not a plugin connection"));
     };
     let ping = plugin.ping().await.map_err(|e| {

@@ -158,7 +158,7 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
             "Open the payment link from your order's page.",
         )
     };
-    let shopify = match shop.config.shopify() {
+    let shopify = match shop.config.shopify(state.checkout.egress()) {
         Ok(Some(shopify)) => shopify,
         Ok(None) => return page(StatusCode::NOT_FOUND, "No such shop.", BACK),
         // The app was uninstalled, or the settings lack access.
@@ -403,7 +403,7 @@ async fn requesting_shop(
         .await
         .map_err(IntoResponse::into_response)?
         .ok_or_else(unknown)?;
-    let shopify = match shop.config.shopify_payments() {
+    let shopify = match shop.config.shopify_payments(state.checkout.egress()) {
         Ok(Some(shopify)) => shopify,
         Ok(None) => {
             return Err(ApiError::unauthorized(

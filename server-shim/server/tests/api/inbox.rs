@@ -157,6 +157,7 @@ async fn shim(database_url: &str, gateway: &Gateway, reconcile: ReconcilePolicy)
         rate_limit: server_shim::rate_limit::RateLimit::default(),
         shopify_payments: Default::default(),
         metrics_token: None,
+        egress: server_shim::Egress::with_loopback(),
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));

@@ -288,6 +288,7 @@ async fn an_unreachable_gateway_is_a_clear_503() {
         rate_limit: server_shim::rate_limit::RateLimit::default(),
         shopify_payments: Default::default(),
         metrics_token: None,
+        egress: server_shim::Egress::with_loopback(),
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     let url = app.url().to_owned();

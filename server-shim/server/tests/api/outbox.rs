@@ -156,3 +156,52 @@ async fn a_shop_that_is_down_gets_the_callback_when_it_is_back() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_callback_to_a_private_address_is_refused_with_what_to_do() {
+    let dir = std::env::temp_dir().join(format!("shim-outbox-private-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let strict = server_shim::Settings {
+        egress: server_shim::Egress::public_only(),
+        ..crate::support::settings(&db)
+    };
+    let (app, _) = TestApp::spawn_settings(&strict).await;
+    let shop = Shop::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://localhost:{}/callback",
+        listener.local_addr().unwrap().port()
+    );
+    let router = axum::Router::new()
+        .route("/callback", post(receive))
+        .with_state(shop.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let store = Store::connect(&db).await.unwrap();
+    store
+        .set_shop_callback("demo", Some((&url, SECRET)))
+        .await
+        .unwrap();
+    let (status, invoice) = app.create(&usdt_invoice("private-1", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let job = loop {
+        let jobs = store.jobs(None, 10).await.unwrap();
+        if let Some(job) = jobs.into_iter().find(|j| j.last_error.is_some()) {
+            break job;
+        }
+        assert!(std::time::Instant::now() < deadline, "no attempt recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let error = job.last_error.unwrap();
+    assert!(error.contains("SHIM_ALLOWED_PRIVATE_HOSTS"), "{error}");
+    assert!(
+        shop.received.lock().unwrap().is_empty(),
+        "nothing reached it"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -421,3 +421,64 @@ async fn a_prestashop_shop_connects_through_its_modules_route() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_shim_calls_no_private_address_a_shop_names_unless_the_operator_allows_it() {
+    let strict = server_shim::Settings {
+        egress: server_shim::Egress::public_only(),
+        ..crate::support::settings("sqlite::memory:")
+    };
+    let (app, _) = TestApp::spawn_settings(&strict).await;
+    let shop = WooShop::start("the-plugins-own-shared-secret");
+    let connect = |app: &TestApp, site: &str| {
+        app.http
+            .post(format!("{}/v1/platforms/woocommerce/connect", app.url))
+            .bearer_auth(&app.token)
+            .json(&json!({ "site": site, "secret": "the-plugins-own-shared-secret" }))
+            .send()
+    };
+    // The real plugin on loopback, by address and by a name that resolves there; the cloud
+    // metadata service: each refused before anything is sent, saying what the operator can do.
+    let by_name = shop.site().replace("127.0.0.1", "localhost");
+    for site in [
+        shop.site(),
+        by_name.as_str(),
+        "http://169.254.169.254",
+        "http://[::1]:9",
+    ] {
+        let refused = connect(&app, site).await.unwrap();
+        assert_eq!(refused.status().as_u16(), 422, "{site}");
+        let said: Value = refused.json().await.unwrap();
+        let message = said["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("SHIM_ALLOWED_PRIVATE_HOSTS"),
+            "{site}: {message}"
+        );
+    }
+    assert!(shop.log().is_empty(), "the plugin was never called");
+
+    // A shop that answers with a redirect to a private address: not followed.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirecting = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::FOUND,
+            [(axum::http::header::LOCATION, "http://10.0.0.1/admin")],
+        )
+    });
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let allowing = TestApp::spawn("sqlite::memory:").await;
+    let refused = connect(&allowing, &redirecting).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 422);
+    let said: Value = refused.json().await.unwrap();
+    assert!(
+        said["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("redirects"),
+        "{said}"
+    );
+    // With loopback allowed (what the tests and the demo use), the same shop connects.
+    let connected = connect(&allowing, shop.site()).await.unwrap();
+    assert_eq!(connected.status().as_u16(), 200);
+}

@@ -87,6 +87,7 @@ pub fn settings(database_url: &str) -> Settings {
         rate_limit: server_shim::rate_limit::RateLimit::default(),
         shopify_payments: Default::default(),
         metrics_token: None,
+        egress: server_shim::Egress::with_loopback(),
         widget_dir: std::env::temp_dir(),
     }
 }
