@@ -72,7 +72,7 @@ impl Egress {
 
     fn allows_host(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        self.allowed.hosts.iter().any(|allowed| *allowed == host)
+        self.allowed.hosts.contains(&host)
     }
 
     /// Whether `url` may be called: http(s), and a host that is public or allowed, resolved now
