@@ -206,9 +206,10 @@ fn reference(fields: &Fields) -> Result<crate::ledger::Reference, Refusal> {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
+    // Both given: the order id decides, as the gateway documents.
     match (text("uuid"), text("order_id")) {
-        (Some(uuid), _) => Ok(crate::ledger::Reference::Uuid(uuid.to_owned())),
-        (None, Some(order)) => Ok(crate::ledger::Reference::OrderId(order.to_owned())),
+        (_, Some(order)) => Ok(crate::ledger::Reference::OrderId(order.to_owned())),
+        (Some(uuid), None) => Ok(crate::ledger::Reference::Uuid(uuid.to_owned())),
         (None, None) => {
             let mut errors = FieldErrors::new();
             errors.insert(
@@ -226,8 +227,12 @@ fn signed(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Fields,
     object(body)
 }
 
-/// The request's fields. PHP clients send an empty parameter list as `[]`, which counts as `{}`.
+/// The request's fields. PHP clients send an empty parameter list as `[]`, others send no body
+/// at all (signed as `md5(base64("") + key)`): both count as `{}`, as at the gateway.
 fn object(body: &[u8]) -> Result<Fields, Refusal> {
+    if body.is_empty() {
+        return Ok(Fields::new());
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(fields)) => Ok(fields),
         Ok(Value::Array(items)) if items.is_empty() => Ok(Fields::new()),

@@ -55,10 +55,12 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     let is_payment_multiple = check
         .boolean(&fields, "is_payment_multiple")
         .unwrap_or(true);
-    let lifetime = check
-        .integer(&fields, "lifetime")
-        .unwrap_or(3600)
-        .clamp(300, 43200);
+    let lifetime = check.integer(&fields, "lifetime").unwrap_or(3600);
+    if lifetime < 300 {
+        check.fail("lifetime", "The lifetime must be at least 300.");
+    } else if lifetime > 43200 {
+        check.fail("lifetime", "The lifetime must not be greater than 43200.");
+    }
     let accuracy = match fields.get("accuracy_payment_percent") {
         None | Some(Value::Null) => Decimal::ZERO,
         Some(v) => match v

@@ -70,6 +70,8 @@ async fn bad_fields_get_422_with_field_errors() {
             with("additional_data", json!("x".repeat(256))),
             "additional_data",
         ),
+        (with("lifetime", json!(299)), "lifetime"),
+        (with("lifetime", json!(43201)), "lifetime"),
     ];
     for (body, field) in cases {
         let (status, answer) = h
@@ -125,6 +127,11 @@ async fn signatures_and_bodies_are_checked() {
         status, 200,
         "PHP's empty array is an empty parameter list: {answer}"
     );
+    let (status, answer) = h.raw("/v1/payment/services", b"", Some(&key)).await;
+    assert_eq!(
+        status, 200,
+        "no body at all, signed as md5(base64(\"\") + key), is one too: {answer}"
+    );
     assert_eq!(payment_count(&h).await, 0);
 
     let other_merchant = shim_gateway::CryptomusClient::new(GatewayConfig::new(
@@ -164,17 +171,32 @@ async fn controls_refuse_what_cannot_happen() {
 }
 
 #[tokio::test]
-async fn a_lifetime_out_of_range_is_clamped_not_refused() {
+async fn a_lifetime_out_of_range_is_refused_and_its_bounds_are_taken() {
     let h = Harness::start().await;
-    for (order, lifetime, expected) in [("short", 10, 300), ("long", 100_000, 43_200)] {
-        let body = json!({ "amount": "15", "currency": "USD", "order_id": order, "to_currency": "USDT",
-            "network": "tron", "lifetime": lifetime });
+    let key = h.sandbox.config().payment_key.clone();
+    let body = |order: &str, lifetime: i64| {
+        json!({ "amount": "15", "currency": "USD", "order_id": order, "to_currency": "USDT",
+            "network": "tron", "lifetime": lifetime })
+        .to_string()
+    };
+    for (order, lifetime, says) in [
+        ("short", 299, "The lifetime must be at least 300."),
+        (
+            "long",
+            43_201,
+            "The lifetime must not be greater than 43200.",
+        ),
+    ] {
         let (status, answer) = h
-            .raw(
-                "/v1/payment",
-                body.to_string().as_bytes(),
-                Some(&h.sandbox.config().payment_key),
-            )
+            .raw("/v1/payment", body(order, lifetime).as_bytes(), Some(&key))
+            .await;
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(answer["errors"]["lifetime"], json!([says]));
+    }
+    assert_eq!(payment_count(&h).await, 0, "nothing was created");
+    for (order, lifetime) in [("min", 300), ("max", 43_200)] {
+        let (status, answer) = h
+            .raw("/v1/payment", body(order, lifetime).as_bytes(), Some(&key))
             .await;
         assert_eq!(status, 200, "{answer}");
         let result = &answer["result"];
@@ -185,7 +207,7 @@ async fn a_lifetime_out_of_range_is_clamped_not_refused() {
         .unwrap();
         assert_eq!(
             result["expired_at"].as_i64().unwrap() - created.unix_timestamp(),
-            expected,
+            lifetime,
             "{order}"
         );
     }

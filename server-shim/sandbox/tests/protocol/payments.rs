@@ -38,6 +38,14 @@ async fn an_invoice_is_created_once_per_order_and_found_both_ways() {
         matches!(missing, Err(GatewayError::NotFound(_))),
         "{missing:?}"
     );
+
+    // Both given: the order id decides, as the gateway documents.
+    let other = h.create("order-2", 20).await;
+    let key = h.sandbox.config().payment_key.clone();
+    let body = serde_json::to_vec(&json!({ "uuid": created.uuid, "order_id": "order-2" })).unwrap();
+    let (status, answer) = h.raw("/v1/payment/info", &body, Some(&key)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"]["uuid"], other.uuid.as_str());
 }
 
 #[tokio::test]
