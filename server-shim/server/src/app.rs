@@ -85,6 +85,10 @@ impl std::fmt::Debug for Settings {
     }
 }
 
+/// The shop the demo makes for its store, by name and id.
+const DEMO_SHOP: &str = "demo";
+const DEMO_SHOP_ID: &str = "shop_demo";
+
 /// A bound, configured service, ready to run.
 #[derive(Debug)]
 pub struct Application {
@@ -370,6 +374,21 @@ impl Application {
         sandbox.spawn_expiry();
         let config = sandbox.config();
         let store = open_store(&settings.database_url).await?;
+        // The demo makes its own shop, "demo", and rotates its token on every start: it must never
+        // be one an operator made (a production database given to the demo by mistake).
+        if let Some(theirs) = store
+            .list_shops()
+            .await?
+            .into_iter()
+            .find(|s| s.name == DEMO_SHOP && s.id.0 != DEMO_SHOP_ID)
+        {
+            anyhow::bail!(
+                "{} already has a shop named {:?} that the demo did not make (id {}): give `server-shim demo` a database of its own with --database-url",
+                redact_url(&settings.database_url),
+                theirs.name,
+                theirs.id.0
+            );
+        }
         let mut gateway_config = GatewayConfig::new(
             sandbox_url,
             config.merchant.clone(),
@@ -390,8 +409,8 @@ impl Application {
 
         let token = ShopToken::generate()?;
         let shop = Shop {
-            id: ShopId("shop_demo".into()),
-            name: "demo".into(),
+            id: ShopId(DEMO_SHOP_ID.into()),
+            name: DEMO_SHOP.into(),
         };
         let shop = store
             .upsert_shop_token(&shop, &token.hash(), crate::checkout::now())

@@ -590,11 +590,13 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct DemoArgs {
-    /// Address to listen on.
-    #[arg(long, env = "SHIM_LISTEN", default_value = "127.0.0.1:8080")]
+    /// Address to listen on. Only the flag sets it: SHIM_LISTEN is `serve`'s, and a demo started
+    /// beside a production shim must not take its address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
-    /// The demo keeps its data in memory unless told otherwise (the sandbox always does).
-    #[arg(long, env = "SHIM_DATABASE_URL", default_value = "sqlite::memory:")]
+    /// The demo keeps its data in memory unless told otherwise (the sandbox always does). Only the
+    /// flag sets it: SHIM_DATABASE_URL is `serve`'s, and the demo must not write into it.
+    #[arg(long, default_value = "sqlite::memory:")]
     database_url: String,
     /// Directory with the built widget.
     #[arg(long, env = "SHIM_WIDGET_DIR", default_value = "widget/dist")]

@@ -448,3 +448,44 @@ fn buttons_are_defined_listed_and_stopped_from_the_command_line() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_demo_touches_neither_servers_settings_nor_a_shop_it_did_not_make() {
+    let dir = std::env::temp_dir().join(format!("shim-cli-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let production = format!("sqlite://{}", dir.join("production.db").display());
+    let added = shim(&["shops", "add", "--name", "demo"], &production);
+    assert!(added.status.success(), "{}", text(&added));
+    let before = std::fs::read(dir.join("production.db")).unwrap();
+
+    // Given by flag: refused, naming the way out.
+    let refused = shim(&["demo", "--listen", "127.0.0.1:0"], &production);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("that the demo did not make")
+            && text(&refused).contains("--database-url"),
+        "{}",
+        text(&refused)
+    );
+
+    // Only in serve's variables: not read at all (the demo would otherwise start on it, and
+    // listen where serve does). `--help` shows no variable for either.
+    let help = Command::new(env!("CARGO_BIN_EXE_server-shim"))
+        .args(["demo", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&help);
+    assert!(
+        !help.contains("[env: SHIM_DATABASE_URL") && !help.contains("[env: SHIM_LISTEN"),
+        "{help}"
+    );
+    let listed = shim(&["shops", "list"], &production);
+    assert!(text(&listed).contains("demo"), "{}", text(&listed));
+    assert_eq!(
+        std::fs::read(dir.join("production.db")).unwrap().len(),
+        before.len(),
+        "nothing written"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
