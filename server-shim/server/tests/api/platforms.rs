@@ -63,15 +63,21 @@ async fn a_woocommerce_order_follows_its_payment() {
         .await;
     app.wait_for_status(id, "paid").await;
     order_becomes(&woo, 501, "processing").await;
-    let order = woo.order(501).unwrap();
-    assert!(!order.transaction_id.is_empty(), "{order:?}");
-    assert!(
-        order
+    // The note is the adapter's next request, after the one that marked the order paid.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let order = loop {
+        let order = woo.order(501).unwrap();
+        if order
             .notes
             .iter()
-            .any(|n| n.contains("Paid in crypto: 15 USDT")),
-        "{order:?}"
-    );
+            .any(|n| n.contains("Paid in crypto: 15 USDT"))
+        {
+            break order;
+        }
+        assert!(Instant::now() < deadline, "no paid note: {order:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(!order.transaction_id.is_empty(), "{order:?}");
 
     // Sending the same news again writes nothing more.
     let deadline = Instant::now() + Duration::from_secs(10);
