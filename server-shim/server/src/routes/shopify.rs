@@ -171,7 +171,11 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
             );
         }
     };
-    if order_gid(order).is_none() {
+    // What the link claims is checked as far as it can be before Shopify is asked anything: a
+    // confirmation number is a few letters and digits (the order's own is compared after).
+    let plausible = (4..=32).contains(&confirmation.len())
+        && confirmation.bytes().all(|b| b.is_ascii_alphanumeric());
+    if order_gid(order).is_none() || !plausible {
         return no_order();
     }
     let found = match shopify.read(order).await {
@@ -228,7 +232,11 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
         _ => {}
     }
     let due = &found.total_outstanding_set.presentment_money;
-    if due.amount.parse::<f64>().is_ok_and(|a| a <= 0.0) {
+    if due
+        .amount
+        .parse::<rust_decimal::Decimal>()
+        .is_ok_and(|a| a <= rust_decimal::Decimal::ZERO)
+    {
         return done("Nothing is due on this order.");
     }
     let number = found.id.rsplit('/').next().unwrap_or(order).to_owned();

@@ -238,6 +238,14 @@ async fn pay_links_that_shopify_did_not_sign_or_that_prove_nothing_are_refused()
     let (status, _, page) = s.open(&proxied("8", "CONF00009", now(), SECRET)).await;
     assert_eq!(status, 404);
     assert!(page.contains("No such order."), "{page}");
+    // A confirmation that is no confirmation number: Shopify is not even asked (it would
+    // answer 503 now).
+    s.shopify.go_down_for(1);
+    for junk in ["x", "CONF-0008'--", &"C".repeat(33)] {
+        let (status, _, page) = s.open(&proxied("8", junk, now(), SECRET)).await;
+        assert_eq!(status, 404, "{junk}: {page}");
+    }
+    s.shopify.go_down_for(0);
     // No such order; not an order number.
     assert_eq!(
         s.open(&proxied("99", "CONF00099", now(), SECRET)).await.0,
