@@ -39,21 +39,19 @@ pub(super) async fn page(
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "could not read an invoice for the pay page");
-                return (
+                return html_page(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Html(shell(&lang, "Payment", UNAVAILABLE)),
-                )
-                    .into_response();
+                    shell(&lang, "Payment", UNAVAILABLE),
+                );
             }
         },
         None => None,
     };
     let Some((id, record)) = id.zip(record) else {
-        return (
+        return html_page(
             StatusCode::NOT_FOUND,
-            Html(shell(&lang, "Payment not found", NOT_FOUND)),
-        )
-            .into_response();
+            shell(&lang, "Payment not found", NOT_FOUND),
+        );
     };
     let theme = page_theme(&query);
     // Opened from a payment link: what is paid for, and to whom, above the widget.
@@ -113,11 +111,10 @@ pub(super) async fn deposit_page(
         Err(_) => None,
     };
     let Some(wallet) = found else {
-        return (
+        return html_page(
             StatusCode::NOT_FOUND,
-            Html(shell(&lang, "Deposit address not found", DEPOSIT_NOT_FOUND)),
-        )
-            .into_response();
+            shell(&lang, "Deposit address not found", DEPOSIT_NOT_FOUND),
+        );
     };
     let theme = page_theme(&query);
     // Wallet ids are `wal_` and hex digits: safe in an HTML attribute.
@@ -151,13 +148,20 @@ fn page_theme<E>(query: &Result<Query<PageQuery>, E>) -> &str {
 /// A hosted page around the widget, with `head` (that build's preloads) in its `<head>`, and its
 /// headers: no caching, only this shim's scripts, no framing.
 fn hosted(head: &str, lang: &str, title: &str, body: &str) -> Response {
+    html_page(StatusCode::OK, shell_with(lang, title, head, body))
+}
+
+/// Every HTML page the shim serves to payers (the pay and deposit pages, their notices, the
+/// finishing pages): not cached, under the pay page's content policy, and never framed.
+pub(super) fn html_page(status: StatusCode, html: String) -> Response {
     (
+        status,
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::CONTENT_SECURITY_POLICY, PAY_PAGE_CSP),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
-        Html(shell_with(lang, title, head, body)),
+        Html(html),
     )
         .into_response()
 }
@@ -197,7 +201,7 @@ pub(super) fn notice(status: StatusCode, title: &str, message: &str, hint: &str)
         escape_html(message),
         title = escape_html(title),
     );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+    html_page(status, body)
 }
 
 /// Text for HTML, escaped.

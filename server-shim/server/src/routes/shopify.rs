@@ -575,11 +575,7 @@ pub(super) async fn payment_next(
                  <main><h1>Finishing your payment</h1><p role=\"status\">{text}</p>\
                  <p><a href=\"{back}\">Back to the shop</a></p></main></body></html>"
             );
-            (
-                [(header::CACHE_CONTROL, "no-store")],
-                axum::response::Html(body),
-            )
-                .into_response()
+            super::pay_page::html_page(StatusCode::OK, body)
         }
     }
 }

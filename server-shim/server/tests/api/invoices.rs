@@ -249,6 +249,32 @@ async fn the_pay_page_loads_the_widget_for_known_invoices() {
         "{csp}"
     );
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    // Every HTML answer to a payer carries the same policy and refuses framing: the notices of an
+    // unknown payment or deposit, and the Shopify pages a buyer meets.
+    for path in [
+        "/pay/inv_00000000000000000000000000000000",
+        "/pay/not-an-id",
+        "/wallet/wal_nope",
+        "/v1/shopify/proxy/pay?order=1",
+    ] {
+        let answer = app
+            .http
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap();
+        let headers = answer.headers();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert_eq!(headers["content-security-policy"], csp.as_str(), "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+    }
     let cors = app
         .http
         .get(format!("{}/v1/invoices/{id}", app.url))
