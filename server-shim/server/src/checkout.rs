@@ -610,8 +610,9 @@ impl Checkout {
     /// Takes a webhook in: verifies it over the raw body and writes it to the inbox, leased to the
     /// caller for [`WEBHOOK_LEASE`] seconds. Once this returns, the webhook is durable and may be
     /// acknowledged; [`Checkout::process_webhook`] then applies it (or the inbox worker does, if the
-    /// caller dies first).
-    pub async fn receive_webhook(&self, raw: &[u8]) -> Result<InboxWebhook, IpnError> {
+    /// caller dies first). `true` with it: the same body was taken in before, and that row is
+    /// applied (or will be) instead; there is nothing more to do.
+    pub async fn receive_webhook(&self, raw: &[u8]) -> Result<(InboxWebhook, bool), IpnError> {
         let body = String::from_utf8_lossy(raw).into_owned();
         let webhook = match shim_gateway::verify_webhook(raw, &self.payment_key) {
             // A payout's is signed with the payout key, and says so.
@@ -640,18 +641,19 @@ impl Checkout {
             }
         };
         let now = now();
-        let id = self
+        let (id, duplicate) = self
             .store
             .insert_webhook(&webhook, now, now + WEBHOOK_LEASE)
             .await?;
-        Ok(InboxWebhook {
+        let received = InboxWebhook {
             id,
             webhook,
             attempts: 0,
             received_at: now,
             processed_at: None,
             outcome: None,
-        })
+        };
+        Ok((received, duplicate))
     }
 
     /// Applies a webhook from the inbox and records the outcome there: done, or retried later with

@@ -28,7 +28,7 @@ const APPLY_WAIT: Duration = Duration::from_secs(5);
     post, path = "/v1/ipn/cryptomus", tag = "gateway",
     request_body(content = String, description = "The gateway's webhook, signed in its `sign` field", content_type = "application/json"),
     responses(
-        (status = 200, description = "Taken: `{\"ok\": true, \"webhook\": <inbox id>, \"outcome\": \"applied: paid\"}`"),
+        (status = 200, description = "Taken: `{\"ok\": true, \"webhook\": <inbox id>, \"outcome\": \"applied: paid\"}`; `\"duplicate\"` for a body taken in before, which is stored and applied once"),
         (status = 401, description = "Not signed by the gateway; nothing was written", body = shim_api::ErrorBody),
         (status = 403, description = "From an address outside SHIM_IPN_ALLOWLIST", body = shim_api::ErrorBody),
         (status = 413, description = "Body too large", body = shim_api::ErrorBody),
@@ -54,7 +54,7 @@ pub(super) async fn cryptomus(
         }
     }
     let body = body.map_err(body_error)?;
-    let received = match state.checkout.receive_webhook(&body).await {
+    let (received, duplicate) = match state.checkout.receive_webhook(&body).await {
         Ok(received) => received,
         Err(e) => {
             state.metrics.webhook(match &e {
@@ -65,6 +65,14 @@ pub(super) async fn cryptomus(
         }
     };
     let id = received.id;
+    if duplicate {
+        // The same signed body again (a replay, or the gateway resending): stored once, applied
+        // once, through the row that has it; no task is spent on it here.
+        state.metrics.webhook("duplicate");
+        return Ok(Json(
+            json!({ "ok": true, "webhook": id, "outcome": "duplicate" }),
+        ));
+    }
     let checkout = state.checkout.clone();
     // Its own task: a gateway that hangs up does not cancel the work half way.
     let applying = tokio::spawn(async move { checkout.process_webhook(&received).await });

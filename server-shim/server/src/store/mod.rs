@@ -432,6 +432,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "payouts",
         include_str!("../../migrations/sqlite/0015_payouts.sql"),
     ),
+    (
+        16,
+        "webhook hash",
+        include_str!("../../migrations/sqlite/0016_webhook_hash.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -508,6 +513,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "payouts",
         include_str!("../../migrations/postgres/0015_payouts.sql"),
+    ),
+    (
+        16,
+        "webhook hash",
+        include_str!("../../migrations/postgres/0016_webhook_hash.sql"),
     ),
 ];
 
@@ -1816,17 +1826,22 @@ impl Store {
     }
 
     /// Writes a verified webhook to the inbox, leased to its receiver until `lease_until`; returns
-    /// its id. Once this returns, the webhook is durable and may be acknowledged.
+    /// its id, and whether the same body was there already (then nothing is written: the row that
+    /// has it is processed, or will be). Once this returns, the webhook is durable and may be
+    /// acknowledged.
     pub async fn insert_webhook(
         &self,
         webhook: &NewWebhook,
         now: i64,
         lease_until: i64,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, bool), StoreError> {
+        use sha2::Digest as _;
+        let hash = hex::encode(sha2::Sha256::digest(webhook.body.as_bytes()));
         with_pool!(self, pool => {
             let row = sqlx::query(
                 "INSERT INTO webhook_inbox (kind, order_id, gateway_uuid, gateway_status, body, \
-                 received_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                 received_at, next_attempt_at, body_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (body_hash) DO NOTHING RETURNING id",
             )
             .bind(&webhook.kind)
             .bind(&webhook.order_id)
@@ -1835,9 +1850,17 @@ impl Store {
             .bind(&webhook.body)
             .bind(now)
             .bind(lease_until)
-            .fetch_one(pool)
+            .bind(&hash)
+            .fetch_optional(pool)
             .await?;
-            Ok(row.try_get("id")?)
+            if let Some(row) = row {
+                return Ok((row.try_get("id")?, false));
+            }
+            let row = sqlx::query("SELECT id FROM webhook_inbox WHERE body_hash = $1")
+                .bind(&hash)
+                .fetch_one(pool)
+                .await?;
+            Ok((row.try_get("id")?, true))
         })
     }
 

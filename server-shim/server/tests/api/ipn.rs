@@ -237,3 +237,62 @@ async fn the_reconciler_catches_up_when_webhooks_are_lost() {
         "no webhook got through: {log:?}"
     );
 }
+
+#[tokio::test]
+async fn the_same_signed_body_replayed_many_times_is_stored_and_applied_once() {
+    let dir = std::env::temp_dir().join(format!("shim-ipn-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A file, not memory: the test reads the inbox through a store of its own.
+    let file = format!("sqlite://{}", dir.join("shim.db").display());
+    let urls = database_urls().await.into_iter().map(|url| {
+        if url.starts_with("sqlite") {
+            file.clone()
+        } else {
+            url
+        }
+    });
+    for url in urls {
+        let app = TestApp::spawn(&url).await;
+        let (_, invoice) = app.create(&usdt_invoice("4101", "15.00")).await;
+        let id = invoice["id"].as_str().unwrap().to_owned();
+        app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+            .await;
+        app.wait_for_status(&id, "paid").await;
+        let log = app.webhook_log().await;
+        let uuid = log.iter().find(|w| w["order_id"] == id.as_str()).unwrap()["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let key = &app.sandbox.config().payment_key;
+        let replay = sign_webhook(&webhook(&id, &uuid, "paid"), key).unwrap();
+        let store = server_shim::store::Store::connect(&url).await.unwrap();
+        // Rows with this very body (other tests may share the database).
+        let body = String::from_utf8(replay.clone()).unwrap();
+        let rows = || async {
+            store
+                .webhooks(false, 100_000)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|w| w.webhook.body == body)
+                .count()
+        };
+        let answers =
+            futures_util::future::join_all((0..40).map(|_| app.post_ipn(replay.clone()))).await;
+        assert!(
+            answers.iter().all(|(status, _)| *status == 200),
+            "{answers:?}"
+        );
+        let duplicates = answers
+            .iter()
+            .filter(|(_, a)| a["outcome"] == "duplicate")
+            .count();
+        assert_eq!(duplicates, 39, "{url}: {answers:?}");
+        let ids: std::collections::HashSet<_> =
+            answers.iter().map(|(_, a)| a["webhook"].clone()).collect();
+        assert_eq!(ids.len(), 1, "one row, named in every answer: {ids:?}");
+        assert_eq!(rows().await, 1, "{url}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
