@@ -12,6 +12,10 @@ use shim_api::CreateInvoiceRequest;
 /// Invoices of one reusable link that may wait for payment at once.
 pub const MAX_OPEN_PER_LINK: i64 = 25;
 
+/// Invoices of one reusable link that one client may keep waiting at once: a script opening the
+/// link in a loop stops itself long before it fills the link for everyone.
+pub const MAX_OPEN_PER_CLIENT: i64 = 5;
+
 /// `POST /v1/links` and `server-shim links create`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +74,11 @@ pub enum LinkError {
         "this payment link has many payments open right now; please try again in a few minutes"
     )]
     Busy,
+    /// This client already keeps several payments of the link waiting.
+    #[error(
+        "you already have {0} payments waiting for this link; pay one of them, or try again when they expire"
+    )]
+    YoursBusy(i64),
     /// Starting the invoice failed.
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
@@ -108,9 +117,13 @@ impl Checkout {
         Ok(link)
     }
 
-    /// A payer opens link `id`: the invoice to show (a one-time link's own, whatever became of
-    /// it; a fresh one for a reusable link).
-    pub async fn open_link(&self, id: &str) -> Result<(Link, Shop, InvoiceRecord), LinkError> {
+    /// A payer at `client` (an address, as the rate limiter names it) opens link `id`: the invoice
+    /// to show (a one-time link's own, whatever became of it; a fresh one for a reusable link).
+    pub async fn open_link(
+        &self,
+        id: &str,
+        client: &str,
+    ) -> Result<(Link, Shop, InvoiceRecord), LinkError> {
         let store = self.store();
         let link = store.link(id, None).await?.ok_or(LinkError::NotFound)?;
         if !link.enabled {
@@ -130,9 +143,14 @@ impl Checkout {
         }
         // Each visit to a reusable link makes an invoice at the gateway: a loop must not make
         // thousands.
-        if link.reusable && store.open_link_invoices(&shop.id, &link.id).await? >= MAX_OPEN_PER_LINK
-        {
-            return Err(LinkError::Busy);
+        if link.reusable {
+            let mine = store.open_link_invoices_of(&link.id, client).await?;
+            if mine >= MAX_OPEN_PER_CLIENT {
+                return Err(LinkError::YoursBusy(mine));
+            }
+            if store.open_link_invoices(&shop.id, &link.id).await? >= MAX_OPEN_PER_LINK {
+                return Err(LinkError::Busy);
+            }
         }
         let order_id = if link.reusable {
             format!("{}-{}", link.id, store.next_link_use(&link.id).await?)
@@ -141,6 +159,11 @@ impl Checkout {
         };
         let request = invoice_request(&order_id, &link.amount.to_string(), &link.currency);
         let (record, _) = self.create_standalone_invoice(&shop, request).await?;
+        if link.reusable {
+            store
+                .record_link_invoice(&record.id, &link.id, client, now())
+                .await?;
+        }
         Ok((link, shop, record))
     }
 }

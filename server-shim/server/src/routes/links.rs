@@ -133,19 +133,30 @@ pub(super) async fn enable(
 )]
 pub(super) async fn open(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
     let Ok(Path(id)) = id else {
         return closed(StatusCode::NOT_FOUND, &LinkError::NotFound.to_string());
     };
-    match state.checkout.open_link(&id).await {
+    let client = peer.map_or_else(
+        || "unknown".to_owned(),
+        |axum::Extension(axum::extract::ConnectInfo(peer))| {
+            let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+            state.limiter.client(peer.ip(), forwarded).to_string()
+        },
+    );
+    match state.checkout.open_link(&id, &client).await {
         Ok((link, _, invoice)) => {
             let to = format!("/pay/{}?link={}", invoice.id, link.id);
             ([(header::CACHE_CONTROL, "no-store")], Redirect::to(&to)).into_response()
         }
         Err(LinkError::Checkout(e)) => ApiError::from(e).into_response(),
         Err(e @ LinkError::NotFound) => closed(StatusCode::NOT_FOUND, &e.to_string()),
-        Err(e @ LinkError::Busy) => closed(StatusCode::TOO_MANY_REQUESTS, &e.to_string()),
+        Err(e @ (LinkError::Busy | LinkError::YoursBusy(_))) => {
+            closed(StatusCode::TOO_MANY_REQUESTS, &e.to_string())
+        }
         Err(e) => closed(StatusCode::GONE, &e.to_string()),
     }
 }

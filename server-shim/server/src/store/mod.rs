@@ -437,6 +437,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhook hash",
         include_str!("../../migrations/sqlite/0016_webhook_hash.sql"),
     ),
+    (
+        17,
+        "link invoices",
+        include_str!("../../migrations/sqlite/0017_link_invoices.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -518,6 +523,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "webhook hash",
         include_str!("../../migrations/postgres/0016_webhook_hash.sql"),
+    ),
+    (
+        17,
+        "link invoices",
+        include_str!("../../migrations/postgres/0017_link_invoices.sql"),
     ),
 ];
 
@@ -1462,6 +1472,44 @@ impl Store {
             .fetch_one(pool)
             .await?;
             Ok(row.try_get("n")?)
+        })
+    }
+
+    /// Invoices of reusable link `link` still waiting for payment that `client` started.
+    pub async fn open_link_invoices_of(&self, link: &str, client: &str) -> Result<i64, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM link_invoices l JOIN invoices i ON i.id = l.invoice_id \
+                 WHERE l.link_id = $1 AND l.client = $2 AND i.status = 'pending'",
+            )
+            .bind(link)
+            .bind(client)
+            .fetch_one(pool)
+            .await?;
+            Ok(row.try_get("n")?)
+        })
+    }
+
+    /// Notes that `client` started invoice `invoice` through reusable link `link`.
+    pub async fn record_link_invoice(
+        &self,
+        invoice: &InvoiceId,
+        link: &str,
+        client: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO link_invoices (invoice_id, link_id, client, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (invoice_id) DO NOTHING",
+            )
+            .bind(invoice.as_str())
+            .bind(link)
+            .bind(client)
+            .bind(at)
+            .execute(pool)
+            .await?;
+            Ok(())
         })
     }
 

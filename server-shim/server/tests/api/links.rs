@@ -27,11 +27,16 @@ async fn create(app: &TestApp, body: Value) -> (u16, Value) {
 
 /// Opens a link as a payer: the pay page it leads to, or the status and page of a refusal.
 async fn open(app: &TestApp, id: &str) -> Result<String, (u16, String)> {
-    let response = no_redirects()
-        .get(format!("{}/l/{id}", app.url))
-        .send()
-        .await
-        .unwrap();
+    open_from(app, id, None).await
+}
+
+/// Opens link `id` as the client `client` (an address, told through a proxy the shim trusts).
+async fn open_from(app: &TestApp, id: &str, client: Option<&str>) -> Result<String, (u16, String)> {
+    let mut request = no_redirects().get(format!("{}/l/{id}", app.url));
+    if let Some(client) = client {
+        request = request.header("x-forwarded-for", client);
+    }
+    let response = request.send().await.unwrap();
     if response.status().as_u16() == 303 {
         return Ok(response.headers()["location"].to_str().unwrap().to_owned());
     }
@@ -102,7 +107,16 @@ async fn a_reusable_link_starts_a_fresh_invoice_per_visit() {
 }
 
 async fn reusable_on(database: &str) {
-    let app = TestApp::spawn(database).await;
+    // Behind a proxy the shim trusts (this machine), so that the test can be several payers.
+    let app = TestApp::spawn_configured(
+        database,
+        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::rate_limit::RateLimit {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()],
+            ..Default::default()
+        },
+    )
+    .await;
     let (_, link) = create(
         &app,
         json!({ "amount": "5", "currency": "EUR", "description": "Donation", "reusable": true }),
@@ -124,14 +138,24 @@ async fn reusable_on(database: &str) {
         .unwrap();
     assert_eq!(list["links"][0]["uses"], 2, "{database}: {list}");
 
-    // Opened in a loop: once enough of its invoices wait for payment, it says to come back later.
-    for _ in 2..server_shim::links::MAX_OPEN_PER_LINK {
+    // One payer opening it in a loop is stopped by the payments it keeps waiting, and only it.
+    use server_shim::links::{MAX_OPEN_PER_CLIENT, MAX_OPEN_PER_LINK};
+    for _ in 2..MAX_OPEN_PER_CLIENT {
         open(&app, id).await.unwrap();
     }
     let (status, page) = open(&app, id).await.unwrap_err();
     assert_eq!(status, 429, "{database}");
+    assert!(page.contains("already have 5 payments waiting"), "{page}");
+    assert!(open_from(&app, id, Some("203.0.113.9")).await.is_ok());
+    // Many payers at once: once enough of its invoices wait, it says to come back later.
+    for n in 1..(MAX_OPEN_PER_LINK - MAX_OPEN_PER_CLIENT) {
+        let client = format!("198.51.100.{}", n % 8 + 1);
+        open_from(&app, id, Some(&client)).await.unwrap();
+    }
+    let (status, page) = open_from(&app, id, Some("192.0.2.1")).await.unwrap_err();
+    assert_eq!(status, 429, "{database}");
     assert!(page.contains("try again in a few minutes"), "{page}");
-    // Paying one frees a place.
+    // Paying one frees a place, for its payer.
     app.sandbox("expire", json!({ "order_id": first })).await;
     app.wait_for_status(&first, "expired").await;
     assert!(open(&app, id).await.is_ok());
