@@ -93,18 +93,45 @@ pub struct Outbox {
     policy: OutboxPolicy,
 }
 
+/// Why a delivery did not happen.
+#[derive(Debug)]
+enum Failure {
+    /// Worth trying again later (the shop was down, busy, slow).
+    Retry(String),
+    /// Refused by the shop's platform (credentials, permissions, no such order, an answer that
+    /// is not the plugin's): no retry helps until someone fixes it, so the callback fails at
+    /// once with the platform's words, and is replayed from `outbox replay` once fixed.
+    Refused(String),
+}
+
+impl From<String> for Failure {
+    fn from(error: String) -> Self {
+        Failure::Retry(error)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Retry(error) => f.write_str(error),
+            Failure::Refused(error) => write!(f, "refused, not retried: {error}"),
+        }
+    }
+}
+
 impl Outbox {
     /// Brings the shop's order in line with the invoice through the shop's platform.
     async fn sync_platform(
         &self,
         config: &str,
         record: &crate::domain::InvoiceRecord,
-    ) -> Result<(), String> {
-        let config: PlatformConfig = serde_json::from_str(config)
-            .map_err(|_| "the shop's platform settings cannot be read".to_owned())?;
+    ) -> Result<(), Failure> {
+        let config: PlatformConfig = serde_json::from_str(config).map_err(|_| {
+            Failure::Refused("the shop's platform settings cannot be read".to_owned())
+        })?;
         let adapter = config
             .adapter(self.checkout.egress())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Refused(e.to_string()))?;
         // The platform's own order id, else the shop's order id.
         let reference = record
             .platform_order_ref
@@ -121,10 +148,14 @@ impl Outbox {
                 record.payer_currency.as_deref().unwrap_or_default()
             ),
         };
-        let synced = adapter
-            .sync(&reference, &facts)
-            .await
-            .map_err(|e| format!("{}: {e}", config.name()))?;
+        let synced = adapter.sync(&reference, &facts).await.map_err(|e| {
+            let error = format!("{}: {e}", config.name());
+            if e.retry_helps() {
+                Failure::Retry(error)
+            } else {
+                Failure::Refused(error)
+            }
+        })?;
         tracing::info!(platform = config.name(), order = %reference, invoice = %record.id, ?synced, "shop order synced");
         Ok(())
     }
@@ -327,7 +358,14 @@ impl Outbox {
                         .finish_job(job.id, true, None, None, now)
                         .await?
                 }
-                Err(error) => {
+                Err(refused @ Failure::Refused(_)) => {
+                    let error = refused.to_string();
+                    tracing::warn!(callback = job.id, attempts, error = %error, "the shop's platform refused: not retried; replay it once fixed");
+                    self.store()
+                        .finish_job(job.id, false, Some(&error), None, now)
+                        .await?;
+                }
+                Err(Failure::Retry(error)) => {
                     let retry_at = self.retry_at(attempts, now);
                     tracing::warn!(callback = job.id, attempts, error = %error, given_up = retry_at.is_none(), "shop callback failed");
                     self.store()
@@ -342,7 +380,7 @@ impl Outbox {
     /// Tells the shop: moves its order through its platform's API when it is connected to one,
     /// and posts the signed callback when it has a callback URL. Both are safe to repeat (the
     /// platform sync reads before it writes; callbacks carry their delivery id).
-    async fn deliver(&self, job: &OutboxJob) -> Result<(), String> {
+    async fn deliver(&self, job: &OutboxJob) -> Result<(), Failure> {
         let store = self.store();
         let callback = store
             .shop_callback(&job.shop_id)
@@ -353,13 +391,15 @@ impl Outbox {
             .await
             .map_err(|e| e.to_string())?;
         if callback.is_none() && platform.is_none() {
-            return Err("the shop has no callback URL or platform any more".into());
+            return Err(Failure::Refused(
+                "the shop has no callback URL or platform any more".into(),
+            ));
         }
         let record = store
             .invoice(&job.invoice_id)
             .await
             .map_err(|e| e.to_string())?
-            .ok_or("invoice not found")?;
+            .ok_or_else(|| "invoice not found".to_owned())?;
         if let Some(platform) = platform {
             if record.shop_order {
                 self.sync_platform(&platform, &record).await?;
@@ -377,7 +417,7 @@ impl Outbox {
             "platform_order_ref": record.platform_order_ref,
             "invoice": invoice_view(&record, now()),
         });
-        self.post(&url, &secret, &job.id.to_string(), &body).await
+        Ok(self.post(&url, &secret, &job.id.to_string(), &body).await?)
     }
 }
 

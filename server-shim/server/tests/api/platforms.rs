@@ -488,3 +488,54 @@ async fn the_shim_calls_no_private_address_a_shop_names_unless_the_operator_allo
     let connected = connect(&allowing, shop.site()).await.unwrap();
     assert_eq!(connected.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_platform_that_refuses_fails_the_callback_at_once_with_its_words() {
+    let dir = std::env::temp_dir().join(format!("shim-refused-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let store = Store::connect(&db).await.unwrap();
+    let shop = WooShop::start("the-plugins-own-shared-secret");
+    shop.add_order(901, "pending", "15.00", "USD");
+    // Connected, then the merchant reinstalled the plugin: its secret is not the shim's any more.
+    let config = json!({ "platform": "woocommerce", "site": shop.site(),
+        "secret": "a-secret-the-plugin-does-not-hold" });
+    store
+        .set_shop_platform("demo", Some(&config.to_string()))
+        .await
+        .unwrap();
+    // A standalone invoice for that order (invoices of a connected shop are checked first).
+    store.set_shop_platform("demo", None).await.unwrap();
+    let (status, invoice) = app.create(&invoice_for("901", "15.00")).await;
+    assert_eq!(status, 201, "{invoice}");
+    store
+        .set_shop_platform("demo", Some(&config.to_string()))
+        .await
+        .unwrap();
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let job = loop {
+        let jobs = store.jobs(Some("failed"), 10).await.unwrap();
+        if let Some(job) = jobs.into_iter().find(|j| j.invoice_id.as_str() == id) {
+            break job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            store.jobs(None, 10).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(job.attempts, 1, "not retried: {job:?}");
+    let error = job.last_error.unwrap();
+    assert!(
+        error.contains("refused, not retried") && error.contains("bad signature"),
+        "{error}"
+    );
+    assert_eq!(shop.order(901)["status"], "pending");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
