@@ -147,6 +147,7 @@ impl Layer {
             burst: self.rate_limit_burst.unwrap_or(defaults.burst),
             trusted_proxies,
             webhook_sources,
+            ..defaults
         };
         if rate_limit.per_second == 0 || rate_limit.burst == 0 {
             return Err("rate_limit_per_second and rate_limit_burst must be at least 1".into());

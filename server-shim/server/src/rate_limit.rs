@@ -23,6 +23,10 @@ pub struct RateLimit {
     /// Where the gateway's webhooks may come from; empty: anywhere (the signature is what counts;
     /// this is defence in depth).
     pub webhook_sources: Vec<ipnet::IpNet>,
+    /// How many webhooks are applied at once while their answers wait; beyond that a webhook is
+    /// stored and answered `queued`, and the inbox worker applies it, so a flood of signed
+    /// webhooks cannot spawn work without bound.
+    pub webhook_apply_slots: usize,
 }
 
 impl Default for RateLimit {
@@ -32,6 +36,7 @@ impl Default for RateLimit {
             burst: 200,
             trusted_proxies: Vec::new(),
             webhook_sources: Vec::new(),
+            webhook_apply_slots: 64,
         }
     }
 }
@@ -135,6 +140,7 @@ mod tests {
             burst,
             trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
             webhook_sources: vec!["91.227.144.54/32".parse().unwrap()],
+            ..RateLimit::default()
         })
     }
 

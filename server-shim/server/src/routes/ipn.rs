@@ -73,9 +73,27 @@ pub(super) async fn cryptomus(
             json!({ "ok": true, "webhook": id, "outcome": "duplicate" }),
         ));
     }
+    let Ok(slot) = state.apply_slots.clone().try_acquire_owned() else {
+        // Busy: stored, so safe; the inbox worker applies it, from now on.
+        if let Err(e) = state
+            .checkout
+            .store()
+            .release_webhook(id, crate::checkout::now())
+            .await
+        {
+            tracing::warn!(webhook = id, error = %e, "could not hand a webhook to the inbox worker; it takes it when its lease ends");
+        }
+        state.metrics.webhook("queued");
+        return Ok(Json(
+            json!({ "ok": true, "webhook": id, "outcome": "queued: busy" }),
+        ));
+    };
     let checkout = state.checkout.clone();
     // Its own task: a gateway that hangs up does not cancel the work half way.
-    let applying = tokio::spawn(async move { checkout.process_webhook(&received).await });
+    let applying = tokio::spawn(async move {
+        let _slot = slot;
+        checkout.process_webhook(&received).await
+    });
     let outcome = match tokio::time::timeout(APPLY_WAIT, applying).await {
         Ok(Ok(Ok(outcome))) => {
             state.metrics.webhook(match outcome {

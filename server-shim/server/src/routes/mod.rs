@@ -57,6 +57,8 @@ pub struct Shared {
     pub button_limiter: crate::rate_limit::RateLimiter,
     /// The bearer token `/metrics` asks for; open without one.
     pub metrics_token: Option<secrecy::SecretString>,
+    /// Webhooks applied at once while their answers wait (see `RateLimit::webhook_apply_slots`).
+    pub apply_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -79,6 +81,9 @@ impl AppState {
                 seconds,
             ),
             metrics_token,
+            apply_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                rate_limit.webhook_apply_slots,
+            )),
         }))
     }
 }

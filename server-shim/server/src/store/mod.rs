@@ -1912,6 +1912,20 @@ impl Store {
         })
     }
 
+    /// Hands unprocessed webhook `id` to the inbox worker at once: due from `at`, whoever held it.
+    pub async fn release_webhook(&self, id: i64, at: i64) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE webhook_inbox SET next_attempt_at = $2 WHERE id = $1 AND processed_at IS NULL",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
     /// Claims up to `limit` unprocessed webhooks that are due, each leased until `lease_until`
     /// (skipping rows another process is claiming, on PostgreSQL).
     pub async fn claim_webhooks(

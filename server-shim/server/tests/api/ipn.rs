@@ -296,3 +296,32 @@ async fn the_same_signed_body_replayed_many_times_is_stored_and_applied_once() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn webhooks_beyond_the_apply_slots_are_stored_answered_and_applied_by_the_worker() {
+    let app = TestApp::spawn_configured(
+        "sqlite::memory:",
+        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::rate_limit::RateLimit {
+            webhook_apply_slots: 0,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (_, invoice) = app.create(&usdt_invoice("4201", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    // The sandbox's own webhooks are answered "queued: busy": the inbox worker still applies them.
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    app.wait_for_status(&id, "paid").await;
+    let log = app.webhook_log().await;
+    let uuid = log.iter().find(|w| w["order_id"] == id.as_str()).unwrap()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = &app.sandbox.config().payment_key;
+    let late = sign_webhook(&webhook(&id, &uuid, "check"), key).unwrap();
+    let (status, answer) = app.post_ipn(late).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["outcome"], "queued: busy", "{answer}");
+}
