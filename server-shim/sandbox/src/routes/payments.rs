@@ -255,9 +255,11 @@ fn gateway_date(check: &mut Check, fields: &Fields, name: &str) -> Option<i64> {
     }
 }
 
-/// `POST /v1/payment/list`: payments newest first, a cursor page at a time.
+/// `POST /v1/payment/list`: payments newest first, a cursor page at a time. The cursor comes in
+/// the body or, as the gateway documents, in the query (`?cursor=`).
 pub(super) async fn payment_list(
     State(sandbox): State<Sandbox>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
@@ -265,19 +267,15 @@ pub(super) async fn payment_list(
     let mut check = Check::default();
     let from = gateway_date(&mut check, &fields, "date_from").unwrap_or(i64::MIN);
     let to = gateway_date(&mut check, &fields, "date_to").unwrap_or(i64::MAX);
-    // The cursor is opaque to clients; here it is the offset of the page's first payment.
-    let offset = match fields.get("cursor") {
-        None | Some(Value::Null) => 0,
-        Some(Value::String(s)) if s.is_empty() => 0,
-        Some(Value::String(s)) => s.parse::<usize>().unwrap_or_else(|_| {
-            check.fail("cursor", "The cursor is invalid.");
-            0
-        }),
-        Some(Value::Number(n)) => n.as_u64().map_or(0, |n| n as usize),
-        Some(_) => {
-            check.fail("cursor", "The cursor is invalid.");
-            0
-        }
+    let in_query = query.as_deref().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("cursor="))
+            .map(str::to_owned)
+    });
+    let offset = match (fields.get("cursor"), in_query) {
+        (Some(Value::String(cursor)), _) => offset_of(cursor),
+        (_, Some(cursor)) => offset_of(&cursor),
+        _ => 0,
     };
     check.finish()?;
     let payments = sandbox.payments();
@@ -288,10 +286,10 @@ pub(super) async fn payment_list(
         .take(PER_PAGE)
         .map(|p| p.to_wire())
         .collect();
-    // A cursor past the end (even a huge one) is an empty last page.
+    // A cursor past the end is an empty last page.
     let offset = offset.min(all.len());
-    let next = (offset + PER_PAGE < all.len()).then(|| (offset + PER_PAGE).to_string());
-    let previous = (offset > 0).then(|| offset.saturating_sub(PER_PAGE).to_string());
+    let next = (offset + PER_PAGE < all.len()).then(|| cursor(offset + PER_PAGE));
+    let previous = (offset > 0).then(|| cursor(offset.saturating_sub(PER_PAGE)));
     Ok(success(json!({
         "items": page,
         "paginate": {
@@ -302,6 +300,25 @@ pub(super) async fn payment_list(
             "perPage": PER_PAGE,
         }
     })))
+}
+
+/// The cursor of the page that starts at `offset`: opaque, as the gateway's are (base64url of a
+/// small JSON object), so that no client takes a page number for one.
+fn cursor(offset: usize) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"offset\":{offset}}}"))
+}
+
+/// Where the page of `cursor` starts; a cursor this sandbox did not make (a page number, garbage)
+/// is the first page, never a page that skips the newest payments.
+fn offset_of(cursor: &str) -> usize {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|value| value["offset"].as_u64())
+        .map_or(0, |offset| usize::try_from(offset).unwrap_or(usize::MAX))
 }
 
 /// `POST /v1/payment/services`: every coin and network, with limits and commission.

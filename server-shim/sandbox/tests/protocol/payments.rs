@@ -194,18 +194,32 @@ async fn history_pages_newest_first() {
     let orders: Vec<_> = second.items.iter().map(|i| i.order_id.as_str()).collect();
     assert_eq!(orders, ["history-01", "history-00"]);
     assert!(second.next_cursor.is_none());
-    let beyond = h
-        .client
-        .list_payments(&PaymentListQuery {
-            cursor: Some(u64::MAX.to_string()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert!(
-        beyond.items.is_empty() && beyond.next_cursor.is_none(),
-        "a cursor past the end is an empty page"
-    );
+    // Cursors are opaque: a page number or garbage is the first page, newest first, so a client
+    // that invents one loses nothing.
+    let cursor = first.next_cursor.clone().unwrap();
+    assert!(cursor.parse::<u64>().is_err(), "opaque: {cursor}");
+    for invented in ["2", "15", "garbage", ""] {
+        let page = h
+            .client
+            .list_payments(&PaymentListQuery {
+                cursor: Some(invented.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.items[0].order_id, "history-16", "{invented:?}");
+    }
+    // The documented query form reaches the same page as the body form.
+    let key = h.sandbox.config().payment_key.clone();
+    let (status, by_query) = h
+        .raw(
+            &format!("/v1/payment/list?cursor={cursor}"),
+            b"",
+            Some(&key),
+        )
+        .await;
+    assert_eq!(status, 200, "{by_query}");
+    assert_eq!(by_query["result"]["items"][0]["order_id"], "history-01");
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let none = h
         .client
