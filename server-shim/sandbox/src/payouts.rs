@@ -7,7 +7,7 @@ use shim_gateway::PaymentStatus;
 use std::collections::HashMap;
 
 /// The gateway's payout commission, in percent.
-const PAYOUT_COMMISSION_PERCENT: Decimal = Decimal::from_parts(1, 0, 0, false, 0);
+pub(crate) const COMMISSION_PERCENT: Decimal = Decimal::from_parts(1, 0, 0, false, 0);
 
 /// Money leaving the merchant's balance for an address.
 #[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
@@ -25,12 +25,18 @@ pub(crate) struct Payout {
     pub status: PaymentStatus,
     pub is_final: bool,
     pub txid: Option<String>,
+    /// Its place among the merchant's payouts (1 for the first), for the history.
+    #[serde(default)]
+    pub seq: u64,
+    /// When it was made (Unix seconds).
+    #[serde(default)]
+    pub created_at: i64,
 }
 
 impl Payout {
     /// The gateway's commission.
     pub(crate) fn commission(&self) -> Decimal {
-        (self.amount * PAYOUT_COMMISSION_PERCENT / Decimal::ONE_HUNDRED).round_dp(self.coin.scale)
+        (self.amount * COMMISSION_PERCENT / Decimal::ONE_HUNDRED).round_dp(self.coin.scale)
     }
 
     /// What leaves the balance.
@@ -81,10 +87,19 @@ impl Payouts {
         if payout.debit() > available {
             return Err(ControlError::InsufficientFunds);
         }
+        let mut payout = payout;
+        payout.seq = self.count() + 1;
         self.by_order
             .insert(payout.order_id.clone(), payout.uuid.clone());
         self.by_uuid.insert(payout.uuid.clone(), payout.clone());
         Ok((payout, true))
+    }
+
+    /// Every payout, newest first.
+    pub(crate) fn newest_first(&self) -> Vec<&Payout> {
+        let mut all: Vec<&Payout> = self.by_uuid.values().collect();
+        all.sort_by_key(|payout| std::cmp::Reverse(payout.seq));
+        all
     }
 
     /// The payout in `process` completes (`paid`, with a txid) or fails (`fail`, the money stays).
@@ -133,6 +148,8 @@ mod tests {
 
     fn payout(order: &str, amount: i64, is_subtract: bool) -> Payout {
         Payout {
+            seq: 0,
+            created_at: 0,
             uuid: format!("p-{order}"),
             order_id: order.into(),
             amount: Decimal::from(amount),

@@ -51,6 +51,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/v1/wallet/qr", post(wallets::wallet_qr))
         .route("/v1/payout", post(payouts::create_payout))
         .route("/v1/payout/info", post(payouts::payout_info))
+        .route("/v1/payout/services", post(payouts::payout_services))
+        .route("/v1/payout/list", post(payouts::payout_list))
         .route(
             "/v1/test-webhook/payout",
             post(payouts::test_webhook_payout),

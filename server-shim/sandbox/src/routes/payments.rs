@@ -304,14 +304,14 @@ pub(super) async fn payment_list(
 
 /// The cursor of the page that starts at `offset`: opaque, as the gateway's are (base64url of a
 /// small JSON object), so that no client takes a page number for one.
-fn cursor(offset: usize) -> String {
+pub(super) fn cursor(offset: usize) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"offset\":{offset}}}"))
 }
 
 /// Where the page of `cursor` starts; a cursor this sandbox did not make (a page number, garbage)
 /// is the first page, never a page that skips the newest payments.
-fn offset_of(cursor: &str) -> usize {
+pub(super) fn offset_of(cursor: &str) -> usize {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor.trim())

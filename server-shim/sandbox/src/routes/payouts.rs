@@ -87,6 +87,8 @@ pub(super) async fn create_payout(
     let mut payouts = sandbox.payouts();
     let n = payouts.count() + 1;
     let payout = Payout {
+        seq: 0,
+        created_at: sandbox.now(),
         uuid: ids::uuid_from(&ids::derive(sandbox.config().seed, "payout", n)),
         order_id,
         amount,
@@ -107,6 +109,86 @@ pub(super) async fn create_payout(
         sandbox.send_payout_webhook(&payout);
     }
     Ok(success(payout_json(&payout, balance)))
+}
+
+/// `POST /v1/payout/services`: the coins and networks payouts go out on, with their limits and
+/// the commission.
+pub(super) async fn payout_services(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    payout_signed(&sandbox, &headers, &body)?;
+    let list: Vec<_> = coins::services()
+        .map(|service| {
+            let scale = service.coin.scale;
+            json!({
+                "network": service.network,
+                "currency": service.coin.code,
+                "is_available": true,
+                "limit": {
+                    "min_amount": coins::fixed(service.min_amount(), scale),
+                    "max_amount": coins::fixed(service.max_amount(), scale),
+                },
+                "commission": {
+                    "fee_amount": "0.00",
+                    "percent": coins::fixed(crate::payouts::COMMISSION_PERCENT, 2),
+                },
+            })
+        })
+        .collect();
+    Ok(success(list))
+}
+
+/// How many payouts a history page holds.
+const PAYOUTS_PER_PAGE: usize = 15;
+
+/// `POST /v1/payout/list`: the merchant's payouts newest first, a page at a time (`cursor`:
+/// opaque, from the previous answer; one this sandbox did not make is the first page).
+pub(super) async fn payout_list(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = payout_signed(&sandbox, &headers, &body)?;
+    let offset = match fields.get("cursor") {
+        Some(Value::String(cursor)) => super::payments::offset_of(cursor),
+        _ => 0,
+    };
+    let payouts = sandbox.payouts();
+    let all = payouts.newest_first();
+    let offset = offset.min(all.len());
+    let items: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(PAYOUTS_PER_PAGE)
+        .map(|payout| {
+            let mut item = payout_json(payout, sandbox.available(&payouts, payout.coin.code));
+            if let Some(map) = item.as_object_mut() {
+                map.remove("balance");
+                map.insert(
+                    "created_at".into(),
+                    json!(crate::ledger::gateway_time(payout.created_at)),
+                );
+            }
+            item
+        })
+        .collect();
+    let next = (offset + PAYOUTS_PER_PAGE < all.len())
+        .then(|| super::payments::cursor(offset + PAYOUTS_PER_PAGE));
+    let previous =
+        (offset > 0).then(|| super::payments::cursor(offset.saturating_sub(PAYOUTS_PER_PAGE)));
+    Ok(success(json!({
+        "merchant_uuid": sandbox.config().merchant.as_str(),
+        "items": items,
+        "paginate": {
+            "count": items.len(),
+            "hasPages": all.len() > PAYOUTS_PER_PAGE,
+            "nextCursor": next,
+            "previousCursor": previous,
+            "perPage": PAYOUTS_PER_PAGE,
+        }
+    })))
 }
 
 /// `POST /v1/payout/info`.
@@ -159,6 +241,8 @@ pub(super) async fn test_webhook_payout(
     };
     let seed = sandbox.config().seed;
     let payout = Payout {
+        seq: 0,
+        created_at: sandbox.now(),
         uuid: check_string(&fields, "uuid")
             .unwrap_or_else(|| ids::uuid_from(&ids::derive(seed, "test-payout", 0))),
         order_id: check_string(&fields, "order_id").unwrap_or_else(|| "test-payout".into()),

@@ -159,3 +159,50 @@ async fn a_refund_of_money_already_paid_out_is_refused() {
         "{balance:?}"
     );
 }
+
+#[tokio::test]
+async fn payout_services_and_history_answer_as_the_gateway_documents() {
+    let h = Harness::start().await;
+    fund(&h).await;
+    for (order, amount) in [("h-1", 5), ("h-2", 6)] {
+        h.client
+            .create_payout(&payout(&h, order, amount))
+            .await
+            .unwrap();
+    }
+    let key = h.sandbox.config().payout_key.clone();
+    let (status, services) = h.raw("/v1/payout/services", b"", Some(&key)).await;
+    assert_eq!(status, 200, "{services}");
+    let tron_usdt = services["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["currency"] == "USDT" && s["network"] == "tron")
+        .cloned()
+        .unwrap();
+    assert_eq!(tron_usdt["commission"]["percent"], "1.00");
+    assert!(tron_usdt["limit"]["min_amount"].is_string());
+
+    let (status, history) = h.raw("/v1/payout/list", b"{}", Some(&key)).await;
+    assert_eq!(status, 200, "{history}");
+    let items = history["result"]["items"].as_array().unwrap();
+    let orders: Vec<_> = items
+        .iter()
+        .map(|i| i["order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(orders, ["h-2", "h-1"], "newest first");
+    assert!(items[0]["created_at"].is_string());
+    assert_eq!(
+        history["result"]["paginate"]["nextCursor"],
+        serde_json::Value::Null
+    );
+    // Signed with the payment key: refused, as every payout call.
+    let (status, _) = h
+        .raw(
+            "/v1/payout/list",
+            b"{}",
+            Some(&h.sandbox.config().payment_key),
+        )
+        .await;
+    assert_eq!(status, 401);
+}
