@@ -7,7 +7,10 @@
 pub mod transformers;
 
 use crate::egress::Egress;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
+use crate::platform::{
+    AdapterError, EXPIRED_NOTE, FAILED_NOTE, PaymentFacts, Platform, REFUNDED_NOTE, ShopOrder,
+    order_number,
+};
 use crate::signed::SignedRoute;
 use crate::{OrderAction, OrderState};
 use secrecy::SecretString;
@@ -124,20 +127,15 @@ impl Platform for OpenCart {
         action: &OrderAction,
         facts: &PaymentFacts,
     ) -> Result<(), AdapterError> {
-        let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
         let s = &self.statuses;
         match action {
             OrderAction::Nothing => Ok(()),
             OrderAction::MarkPaid { note } => {
-                let mut comment = format!(
-                    "Paid in crypto: {}; gateway payment {}.",
-                    facts.paid,
-                    facts.txid.as_deref().unwrap_or("unknown")
-                );
+                let mut comment = facts.paid_sentence();
                 if let Some(note) = note {
                     comment = format!("{comment} {note}");
                 }
-                self.history(order, s.paid, &with_invoice(&comment), true)
+                self.history(order, s.paid, &facts.note(&comment), true)
                     .await
             }
             OrderAction::Hold { note } => {
@@ -156,23 +154,23 @@ impl Platform for OpenCart {
                     confirming
                 };
                 let status = if already { 0 } else { s.confirming };
-                self.entry(order, status, &with_invoice(note), false, closed_short)
+                self.entry(order, status, &facts.note(note), false, closed_short)
                     .await
             }
             OrderAction::Cancel => {
-                let comment = with_invoice("The crypto invoice expired unpaid.");
+                let comment = facts.note(EXPIRED_NOTE);
                 self.history(order, s.expired, &comment, true).await
             }
             OrderAction::Fail => {
-                let comment = with_invoice("The crypto payment failed.");
+                let comment = facts.note(FAILED_NOTE);
                 self.history(order, s.failed, &comment, false).await
             }
             OrderAction::Refund => {
-                let comment = with_invoice("The crypto payment was refunded.");
+                let comment = facts.note(REFUNDED_NOTE);
                 self.history(order, s.refunded, &comment, true).await
             }
             OrderAction::NoteOnly { note } => {
-                self.history(order, 0, &with_invoice(note), false).await
+                self.history(order, 0, &facts.note(note), false).await
             }
         }
     }

@@ -84,6 +84,29 @@ pub struct PaymentFacts {
     pub paid: String,
 }
 
+/// What the merchant reads on an order that expired unpaid, failed, or was refunded.
+pub const EXPIRED_NOTE: &str = "The crypto invoice expired unpaid.";
+/// See [`EXPIRED_NOTE`].
+pub const FAILED_NOTE: &str = "The crypto payment failed.";
+/// See [`EXPIRED_NOTE`].
+pub const REFUNDED_NOTE: &str = "The crypto payment was refunded.";
+
+impl PaymentFacts {
+    /// A note for the merchant about this payment: `text`, naming the invoice.
+    pub fn note(&self, text: &str) -> String {
+        format!("{text} (crypto invoice {})", self.invoice_id)
+    }
+
+    /// What a paid order's note says: what arrived, and the gateway payment to look up.
+    pub fn paid_sentence(&self) -> String {
+        format!(
+            "Paid in crypto: {}; gateway payment {}.",
+            self.paid,
+            self.txid.as_deref().unwrap_or("unknown")
+        )
+    }
+}
+
 /// A shop platform, as the shim needs it: read an order, and carry out an action on it.
 pub trait Platform {
     /// The order `reference`.

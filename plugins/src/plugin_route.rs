@@ -10,7 +10,10 @@ pub mod transformers;
 
 use crate::OrderAction;
 use crate::egress::Egress;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
+use crate::platform::{
+    AdapterError, EXPIRED_NOTE, FAILED_NOTE, PaymentFacts, Platform, REFUNDED_NOTE, ShopOrder,
+    order_number,
+};
 use crate::signed::SignedRoute;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -104,33 +107,19 @@ impl Platform for PluginRoute {
         action: &OrderAction,
         facts: &PaymentFacts,
     ) -> Result<(), AdapterError> {
-        let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
         let (step, notes) = match action {
             OrderAction::Nothing => return Ok(()),
             OrderAction::MarkPaid { note } => {
-                let paid = format!(
-                    "Paid in crypto: {}; gateway payment {}.",
-                    facts.paid,
-                    facts.txid.as_deref().unwrap_or("unknown")
-                );
-                let mut notes = vec![with_invoice(&paid)];
-                notes.extend(note.as_deref().map(with_invoice));
+                let paid = facts.paid_sentence();
+                let mut notes = vec![facts.note(&paid)];
+                notes.extend(note.as_deref().map(|note| facts.note(note)));
                 (PluginStep::Paid, notes)
             }
-            OrderAction::Hold { note } => (PluginStep::Hold, vec![with_invoice(note)]),
-            OrderAction::Cancel => (
-                PluginStep::Cancel,
-                vec![with_invoice("The crypto invoice expired unpaid.")],
-            ),
-            OrderAction::Fail => (
-                PluginStep::Fail,
-                vec![with_invoice("The crypto payment failed.")],
-            ),
-            OrderAction::Refund => (
-                PluginStep::Refund,
-                vec![with_invoice("The crypto payment was refunded.")],
-            ),
-            OrderAction::NoteOnly { note } => (PluginStep::Note, vec![with_invoice(note)]),
+            OrderAction::Hold { note } => (PluginStep::Hold, vec![facts.note(note)]),
+            OrderAction::Cancel => (PluginStep::Cancel, vec![facts.note(EXPIRED_NOTE)]),
+            OrderAction::Fail => (PluginStep::Fail, vec![facts.note(FAILED_NOTE)]),
+            OrderAction::Refund => (PluginStep::Refund, vec![facts.note(REFUNDED_NOTE)]),
+            OrderAction::NoteOnly { note } => (PluginStep::Note, vec![facts.note(note)]),
         };
         let step_name = serde_json::to_value(step)
             .ok()

@@ -10,7 +10,10 @@ pub mod transformers;
 
 use crate::OrderAction;
 use crate::egress::Egress;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
+use crate::platform::{
+    AdapterError, EXPIRED_NOTE, FAILED_NOTE, PaymentFacts, Platform, REFUNDED_NOTE, ShopOrder,
+    order_number,
+};
 use secrecy::{ExposeSecret as _, SecretString};
 use transformers::{CurrencyEnvelope, OrderEnvelope, StateMap};
 
@@ -163,43 +166,38 @@ impl Platform for PrestaShop {
         action: &OrderAction,
         facts: &PaymentFacts,
     ) -> Result<(), AdapterError> {
-        let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
         // The notes go first: a state change whose mail fails answers 500 with the state saved,
         // and the retry then finds the order in line and writes nothing more.
         let (notes, state, mail) = match action {
             OrderAction::Nothing => return Ok(()),
             OrderAction::MarkPaid { note } => {
-                let paid = format!(
-                    "Paid in crypto: {}; gateway payment {}.",
-                    facts.paid,
-                    facts.txid.as_deref().unwrap_or("unknown")
-                );
-                let mut notes = vec![with_invoice(&paid)];
-                notes.extend(note.as_deref().map(with_invoice));
+                let paid = facts.paid_sentence();
+                let mut notes = vec![facts.note(&paid)];
+                notes.extend(note.as_deref().map(|note| facts.note(note)));
                 // "Payment accepted" records the payment and mails the customer.
                 (notes, Some(self.states.paid), true)
             }
             OrderAction::Hold { note } => (
-                vec![with_invoice(note)],
+                vec![facts.note(note)],
                 (self.states.confirming != 0).then_some(self.states.confirming),
                 false,
             ),
             OrderAction::Cancel => (
-                vec![with_invoice("The crypto invoice expired unpaid.")],
+                vec![facts.note(EXPIRED_NOTE)],
                 Some(self.states.canceled),
                 true,
             ),
             OrderAction::Fail => (
-                vec![with_invoice("The crypto payment failed.")],
+                vec![facts.note(FAILED_NOTE)],
                 Some(self.states.error),
                 false,
             ),
             OrderAction::Refund => (
-                vec![with_invoice("The crypto payment was refunded.")],
+                vec![facts.note(REFUNDED_NOTE)],
                 Some(self.states.refunded),
                 true,
             ),
-            OrderAction::NoteOnly { note } => (vec![with_invoice(note)], None, false),
+            OrderAction::NoteOnly { note } => (vec![facts.note(note)], None, false),
         };
         for note in &notes {
             self.note(order, note).await?;

@@ -10,7 +10,7 @@
 pub mod transformers;
 
 use crate::egress::Egress;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder};
+use crate::platform::{AdapterError, EXPIRED_NOTE, FAILED_NOTE, PaymentFacts, Platform, ShopOrder};
 use crate::{OrderAction, OrderState};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
@@ -423,11 +423,7 @@ impl Platform for Shopify {
         match action {
             OrderAction::Nothing => Ok(()),
             OrderAction::MarkPaid { note } => {
-                let mut text = format!(
-                    "Paid in crypto: {}; gateway payment {}.",
-                    facts.paid,
-                    facts.txid.as_deref().unwrap_or("unknown")
-                );
+                let mut text = facts.paid_sentence();
                 if let Some(note) = note {
                     text = format!("{text} {note}");
                 }
@@ -461,7 +457,7 @@ impl Platform for Shopify {
                 self.mutate(
                     ORDER_CANCEL,
                     json!({ "orderId": order.id,
-                        "staffNote": line("The crypto invoice expired unpaid.") }),
+                        "staffNote": line(EXPIRED_NOTE) }),
                     "orderCancel",
                     "orderCancelUserErrors",
                     |e| e.message.to_ascii_lowercase().contains("already cancel"),
@@ -471,7 +467,7 @@ impl Platform for Shopify {
             OrderAction::Fail => {
                 self.annotate(
                     &order,
-                    &line("The crypto payment failed."),
+                    &line(FAILED_NOTE),
                     Some(TAG_FAILED),
                 )
                 .await

@@ -7,7 +7,10 @@ pub mod transformers;
 
 use crate::OrderAction;
 use crate::egress::Egress;
-use crate::platform::{AdapterError, PaymentFacts, Platform, ShopOrder, order_number};
+use crate::platform::{
+    AdapterError, EXPIRED_NOTE, FAILED_NOTE, PaymentFacts, Platform, REFUNDED_NOTE, ShopOrder,
+    order_number,
+};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use transformers::{ErrorBody, NewNote, Order, OrderUpdate, StatusMap};
@@ -172,7 +175,6 @@ impl Platform for WooCommerce {
         action: &OrderAction,
         facts: &PaymentFacts,
     ) -> Result<(), AdapterError> {
-        let with_invoice = |text: &str| format!("{text} (crypto invoice {})", facts.invoice_id);
         match action {
             OrderAction::Nothing => Ok(()),
             OrderAction::MarkPaid { note } => {
@@ -187,33 +189,30 @@ impl Platform for WooCommerce {
                         .then(|| "pending".to_owned()),
                 };
                 self.update(order, &update).await?;
-                let paid = with_invoice(&format!("Paid in crypto: {}.", facts.paid));
+                let paid = facts.note(&format!("Paid in crypto: {}.", facts.paid));
                 self.note(order, &paid).await?;
                 match note {
-                    Some(note) => self.note(order, &with_invoice(note)).await,
+                    Some(note) => self.note(order, &facts.note(note)).await,
                     None => Ok(()),
                 }
             }
             OrderAction::Hold { note } => {
                 self.set_status(order, &self.statuses.on_hold).await?;
-                self.note(order, &with_invoice(note)).await
+                self.note(order, &facts.note(note)).await
             }
             OrderAction::Cancel => {
                 self.set_status(order, &self.statuses.cancelled).await?;
-                self.note(order, &with_invoice("The crypto invoice expired unpaid."))
-                    .await
+                self.note(order, &facts.note(EXPIRED_NOTE)).await
             }
             OrderAction::Fail => {
                 self.set_status(order, &self.statuses.failed).await?;
-                self.note(order, &with_invoice("The crypto payment failed."))
-                    .await
+                self.note(order, &facts.note(FAILED_NOTE)).await
             }
             OrderAction::Refund => {
                 self.set_status(order, &self.statuses.refunded).await?;
-                self.note(order, &with_invoice("The crypto payment was refunded."))
-                    .await
+                self.note(order, &facts.note(REFUNDED_NOTE)).await
             }
-            OrderAction::NoteOnly { note } => self.note(order, &with_invoice(note)).await,
+            OrderAction::NoteOnly { note } => self.note(order, &facts.note(note)).await,
         }
     }
 }
