@@ -286,20 +286,23 @@ pub(super) async fn payment_list(
         .take(PER_PAGE)
         .map(|p| p.to_wire())
         .collect();
-    // A cursor past the end is an empty last page.
-    let offset = offset.min(all.len());
-    let next = (offset + PER_PAGE < all.len()).then(|| cursor(offset + PER_PAGE));
-    let previous = (offset > 0).then(|| cursor(offset.saturating_sub(PER_PAGE)));
     Ok(success(json!({
         "items": page,
-        "paginate": {
-            "count": page.len(),
-            "hasPages": all.len() > PER_PAGE,
-            "nextCursor": next,
-            "previousCursor": previous,
-            "perPage": PER_PAGE,
-        }
+        "paginate": paginate(page.len(), all.len(), offset, PER_PAGE),
     })))
+}
+
+/// The `paginate` object of a history page of `count` items starting at `offset` of `total`,
+/// `per_page` a page; a cursor past the end is an empty last page.
+pub(super) fn paginate(count: usize, total: usize, offset: usize, per_page: usize) -> Value {
+    let offset = offset.min(total);
+    json!({
+        "count": count,
+        "hasPages": total > per_page,
+        "nextCursor": (offset + per_page < total).then(|| cursor(offset + per_page)),
+        "previousCursor": (offset > 0).then(|| cursor(offset.saturating_sub(per_page))),
+        "perPage": per_page,
+    })
 }
 
 /// The cursor of the page that starts at `offset`: opaque, as the gateway's are (base64url of a
@@ -328,7 +331,13 @@ pub(super) async fn services(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     signed(&sandbox, &headers, &body)?;
-    let list: Vec<_> = coins::services()
+    Ok(success(services_json(coins::COMMISSION_PERCENT)))
+}
+
+/// Every coin and network, with its limits and a commission of `percent`, as the gateway lists
+/// the services of payments and of payouts.
+pub(super) fn services_json(percent: Decimal) -> Vec<Value> {
+    coins::services()
         .map(|service| {
             let scale = service.coin.scale;
             json!({
@@ -341,12 +350,11 @@ pub(super) async fn services(
                 },
                 "commission": {
                     "fee_amount": "0.00",
-                    "percent": coins::fixed(coins::COMMISSION_PERCENT, 2),
+                    "percent": coins::fixed(percent, 2),
                 },
             })
         })
-        .collect();
-    Ok(success(list))
+        .collect()
 }
 
 /// `POST /v1/payment/resend`: sends the payment's webhook again, for its current state.

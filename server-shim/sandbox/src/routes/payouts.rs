@@ -119,25 +119,9 @@ pub(super) async fn payout_services(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     payout_signed(&sandbox, &headers, &body)?;
-    let list: Vec<_> = coins::services()
-        .map(|service| {
-            let scale = service.coin.scale;
-            json!({
-                "network": service.network,
-                "currency": service.coin.code,
-                "is_available": true,
-                "limit": {
-                    "min_amount": coins::fixed(service.min_amount(), scale),
-                    "max_amount": coins::fixed(service.max_amount(), scale),
-                },
-                "commission": {
-                    "fee_amount": "0.00",
-                    "percent": coins::fixed(crate::payouts::COMMISSION_PERCENT, 2),
-                },
-            })
-        })
-        .collect();
-    Ok(success(list))
+    Ok(success(super::payments::services_json(
+        crate::payouts::COMMISSION_PERCENT,
+    )))
 }
 
 /// How many payouts a history page holds.
@@ -174,20 +158,10 @@ pub(super) async fn payout_list(
             item
         })
         .collect();
-    let next = (offset + PAYOUTS_PER_PAGE < all.len())
-        .then(|| super::payments::cursor(offset + PAYOUTS_PER_PAGE));
-    let previous =
-        (offset > 0).then(|| super::payments::cursor(offset.saturating_sub(PAYOUTS_PER_PAGE)));
     Ok(success(json!({
         "merchant_uuid": sandbox.config().merchant.as_str(),
         "items": items,
-        "paginate": {
-            "count": items.len(),
-            "hasPages": all.len() > PAYOUTS_PER_PAGE,
-            "nextCursor": next,
-            "previousCursor": previous,
-            "perPage": PAYOUTS_PER_PAGE,
-        }
+        "paginate": super::payments::paginate(items.len(), all.len(), offset, PAYOUTS_PER_PAGE),
     })))
 }
 

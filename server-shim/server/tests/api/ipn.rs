@@ -259,11 +259,7 @@ async fn the_same_signed_body_replayed_many_times_is_stored_and_applied_once() {
         app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
             .await;
         app.wait_for_status(&id, "paid").await;
-        let log = app.webhook_log().await;
-        let uuid = log.iter().find(|w| w["order_id"] == id.as_str()).unwrap()["uuid"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let uuid = app.gateway_uuid(&id).await;
         let key = &app.sandbox.config().payment_key;
         let replay = sign_webhook(&webhook(&id, &uuid, "paid"), key).unwrap();
         let store = server_shim::store::Store::connect(&url).await.unwrap();
@@ -314,11 +310,7 @@ async fn webhooks_beyond_the_apply_slots_are_stored_answered_and_applied_by_the_
     app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
         .await;
     app.wait_for_status(&id, "paid").await;
-    let log = app.webhook_log().await;
-    let uuid = log.iter().find(|w| w["order_id"] == id.as_str()).unwrap()["uuid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let uuid = app.gateway_uuid(&id).await;
     let key = &app.sandbox.config().payment_key;
     let late = sign_webhook(&webhook(&id, &uuid, "check"), key).unwrap();
     let (status, answer) = app.post_ipn(late).await;

@@ -456,11 +456,7 @@ async fn run_matrix(shop: Shop, name: &str) {
     let id = invoice(&app, 6).await;
     pay(&app, &id, "15").await;
     eventually("paid", || shop.status(6) == "paid").await;
-    let log = app.webhook_log().await;
-    let uuid = log.iter().find(|w| w["order_id"] == id.as_str()).unwrap()["uuid"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let uuid = app.gateway_uuid(&id).await;
     let key = &app.sandbox.config().payment_key;
     let hook = |status: &str| {
         let body: Value = json!({ "type": "payment", "uuid": uuid, "order_id": id, "amount": "15.00",

@@ -209,6 +209,15 @@ impl TestApp {
         log["result"].as_array().unwrap().clone()
     }
 
+    /// The gateway's uuid of invoice `id`'s payment, from the first webhook the sandbox sent.
+    pub async fn gateway_uuid(&self, id: &str) -> String {
+        let log = self.webhook_log().await;
+        log.iter().find(|w| w["order_id"] == id).unwrap()["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     pub async fn post_ipn(&self, body: Vec<u8>) -> (u16, Value) {
         let response = self
             .http
