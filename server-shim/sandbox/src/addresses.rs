@@ -19,6 +19,56 @@ pub(crate) fn address(network: &str, key: &[u8; 20]) -> Option<String> {
     }
 }
 
+/// Whether `address` has `network`'s format, with its checksum where the format has one, as
+/// the gateway checks the address of a payout or a refund. Networks without a known format pass.
+pub(crate) fn valid(network: &str, address: &str) -> bool {
+    let base58 = |first: &[char]| {
+        (26..=35).contains(&address.len())
+            && address.chars().next().is_some_and(|c| first.contains(&c))
+            && address.bytes().all(|b| BASE58.contains(&b))
+    };
+    match network {
+        "btc" => bech32_valid("bc", address) || base58(&['1', '3']),
+        "ltc" => bech32_valid("ltc", address) || base58(&['L', 'M', '3']),
+        "eth" | "bsc" | "polygon" | "arbitrum" => {
+            address.len() == 42
+                && address.starts_with("0x")
+                && address[2..].bytes().all(|b| b.is_ascii_hexdigit())
+        }
+        "tron" => address.len() == 34 && base58(&['T']),
+        _ => true,
+    }
+}
+
+/// A bech32 or bech32m address (BIP-173, BIP-350) with human part `hrp` and a good checksum.
+fn bech32_valid(hrp: &str, address: &str) -> bool {
+    let lower = address.to_ascii_lowercase();
+    if address != lower && address != address.to_ascii_uppercase() {
+        return false;
+    }
+    let Some(data) = lower
+        .strip_prefix(hrp)
+        .and_then(|rest| rest.strip_prefix('1'))
+    else {
+        return false;
+    };
+    if !(8..=87).contains(&data.len()) {
+        return false;
+    }
+    let Some(data) = data
+        .bytes()
+        .map(|b| BECH32.iter().position(|&c| c == b).map(|i| i as u8))
+        .collect::<Option<Vec<u8>>>()
+    else {
+        return false;
+    };
+    let mut values: Vec<u8> = hrp.bytes().map(|b| b >> 5).collect();
+    values.push(0);
+    values.extend(hrp.bytes().map(|b| b & 31));
+    values.extend(&data);
+    matches!(polymod(&values), 1 | 0x2bc8_30a3)
+}
+
 fn eip55(key: &[u8; 20]) -> String {
     let lower = hex::encode(key);
     let hash = Keccak256::digest(lower.as_bytes());
@@ -122,6 +172,24 @@ mod tests {
             bech32_p2wpkh("bc", &program),
             "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
         );
+    }
+
+    #[test]
+    fn payout_addresses_are_checked_against_their_network() {
+        let key = [7u8; 20];
+        for network in ["btc", "ltc", "eth", "bsc", "polygon", "arbitrum", "tron"] {
+            let good = address(network, &key).unwrap();
+            assert!(valid(network, &good), "{network} {good}");
+        }
+        assert!(valid("btc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
+        assert!(valid("btc", "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"));
+        // One character changed: the checksum fails.
+        assert!(!valid("btc", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"));
+        assert!(!valid("tron", &address("eth", &key).unwrap()));
+        assert!(!valid("eth", &address("tron", &key).unwrap()));
+        assert!(!valid("ltc", &address("btc", &key).unwrap()));
+        assert!(!valid("eth", "0x12"));
+        assert!(!valid("tron", "T0OIl"));
     }
 
     #[test]

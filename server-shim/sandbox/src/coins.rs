@@ -147,10 +147,17 @@ pub(crate) struct Service {
 const MIN_USD: i64 = 1;
 const MAX_USD: i64 = 1_000_000;
 
+impl Coin {
+    /// The smallest payment or payout accepted, in the coin.
+    pub(crate) fn min_amount(&'static self) -> Decimal {
+        convert(Decimal::from(MIN_USD), "USD", self).unwrap_or_default()
+    }
+}
+
 impl Service {
     /// The smallest payment accepted, in the coin.
     pub(crate) fn min_amount(&self) -> Decimal {
-        convert(Decimal::from(MIN_USD), "USD", self.coin).unwrap_or_default()
+        self.coin.min_amount()
     }
 
     /// The largest payment accepted, in the coin.

@@ -101,6 +101,9 @@ struct Inner {
     clock_offset: AtomicI64,
     /// While set, webhooks are logged as lost instead of sent (`/sandbox/webhooks/outage`).
     webhooks_lost: std::sync::atomic::AtomicBool,
+    /// Per API path, how many more answers are lost after the work is done
+    /// (`/sandbox/lose-answers`): what a client sees when the network drops a reply.
+    answers_lost: Mutex<std::collections::HashMap<String, u32>>,
     persistence: Option<persistence::Persistence>,
 }
 
@@ -172,6 +175,7 @@ impl Sandbox {
                 http,
                 clock_offset: AtomicI64::new(offset),
                 webhooks_lost: std::sync::atomic::AtomicBool::new(false),
+                answers_lost: Mutex::default(),
                 persistence,
             }),
         }
@@ -272,6 +276,39 @@ impl Sandbox {
 
     fn wallets(&self) -> MutexGuard<'_, wallets::Wallets> {
         lock(&self.inner.wallets)
+    }
+
+    /// Loses the answers of the next `count` calls to `path` (see `/sandbox/lose-answers`).
+    pub fn lose_answers(&self, path: &str, count: u32) {
+        let mut lost = self
+            .inner
+            .answers_lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if count == 0 {
+            lost.remove(path);
+        } else {
+            lost.insert(path.to_owned(), count);
+        }
+    }
+
+    /// Whether the answer of this call to `path` is to be lost; counts it.
+    fn answer_lost(&self, path: &str) -> bool {
+        let mut lost = self
+            .inner
+            .answers_lost
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match lost.get_mut(path) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                if *left == 0 {
+                    lost.remove(path);
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     fn payouts(&self) -> MutexGuard<'_, payouts::Payouts> {

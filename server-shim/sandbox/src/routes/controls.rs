@@ -1,12 +1,12 @@
 //! `/sandbox/...`: the controls that stand in for payers, the chain and the clock.
 
 use super::check::Check;
-use super::{Refusal, answer, first20, object, reference, success};
+use super::{FieldErrors, Refusal, answer, first20, object, reference, success};
 use crate::{Sandbox, addresses, ids};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::json;
+use serde_json::{Value, json};
 use shim_gateway::PaymentStatus;
 
 pub(super) async fn control_pay(
@@ -154,6 +154,35 @@ pub(super) async fn control_hold(
     on_one_payment(&sandbox, &body, |p, key, now| {
         p.force(key, PaymentStatus::Locked, now)
     })
+}
+
+/// `POST /sandbox/lose-answers` (`{"path": "/v1/payout", "count": 3}`): the next `count` calls to
+/// `path` are carried out, but their answers are lost (504), as when the network drops a reply.
+pub(super) async fn control_lose_answers(
+    State(sandbox): State<Sandbox>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let fields = object(&body)?;
+    let mut check = Check::default();
+    let path = check.string(&fields, "path", true, 100);
+    let count = match fields.get("count") {
+        Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        _ => None,
+    };
+    if count.is_none() {
+        check.fail("count", "The count field must be a whole number.");
+    }
+    if let Some(path) = &path
+        && !path.starts_with("/v1/")
+    {
+        check.fail("path", "The path must be an API path, like /v1/payout.");
+    }
+    check.finish()?;
+    let (Some(path), Some(count)) = (path, count) else {
+        return Err(Refusal::Invalid(FieldErrors::new()));
+    };
+    sandbox.lose_answers(&path, count);
+    Ok(success(json!({ "path": path, "count": count })))
 }
 
 /// `POST /sandbox/webhooks/outage` (`{"lost": true}`): webhooks are lost until `{"lost": false}`,

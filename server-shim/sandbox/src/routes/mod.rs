@@ -73,12 +73,20 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/payout", post(payouts::control_payout))
         .route("/sandbox/webhooks", get(controls::webhook_log))
         .route("/sandbox/webhooks/outage", post(controls::control_outage))
+        .route(
+            "/sandbox/lose-answers",
+            post(controls::control_lose_answers),
+        )
         .route("/sandbox/payments/{uuid}", get(payments::payment_page))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
             sandbox.clone(),
             note_changes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            sandbox.clone(),
+            lose_answers,
         ))
         .with_state(sandbox)
 }
@@ -93,6 +101,24 @@ async fn note_changes(
     let response = next.run(request).await;
     if is_post && response.status().is_success() {
         sandbox.changed();
+    }
+    response
+}
+
+/// Carries out the call, then loses its answer when `/sandbox/lose-answers` asked for it.
+async fn lose_answers(
+    axum::extract::State(sandbox): axum::extract::State<Sandbox>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if sandbox.answer_lost(&path) {
+        return (
+            StatusCode::GATEWAY_TIMEOUT,
+            Json(json!({ "state": 1, "message": "Gateway Timeout" })),
+        )
+            .into_response();
     }
     response
 }

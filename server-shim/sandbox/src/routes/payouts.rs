@@ -78,6 +78,27 @@ pub(super) async fn create_payout(
         ),
         _ => {}
     }
+    if let (Some(address), Some(network)) = (&address, &network)
+        && !check.has_errors("network")
+        && !crate::addresses::valid(network, address)
+    {
+        check.fail(
+            "address",
+            "The address is not valid for the selected network.",
+        );
+    }
+    if let (Some(amount), Some(coin)) = (amount, coin)
+        && amount < coin.min_amount()
+    {
+        check.fail(
+            "amount",
+            format!(
+                "The minimum payout is {} {}.",
+                coins::fixed(coin.min_amount(), coin.scale),
+                coin.code
+            ),
+        );
+    }
     check.finish()?;
     let (Some(amount), Some(coin), Some(order_id), Some(address), Some(network), Some(is_subtract)) =
         (amount, coin, order_id, address, network, is_subtract)

@@ -8,7 +8,7 @@ fn payout(h: &Harness, order_id: &str, amount: i64) -> CreatePayout {
         amount: Decimal::from(amount),
         currency: "USDT".into(),
         order_id: order_id.into(),
-        address: "TPayoutDestination".into(),
+        address: "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu".into(),
         is_subtract: true,
         network: Some("tron".into()),
         url_callback: Some(h.callback_url.clone()),
@@ -97,6 +97,66 @@ async fn a_failed_payout_returns_the_money() {
         .await;
     let balance = h.client.balance().await.unwrap();
     assert_eq!(balance[0].balance, Decimal::from(49));
+}
+
+#[tokio::test]
+async fn a_payout_to_another_networks_address_or_under_the_minimum_is_refused() {
+    let h = Harness::start().await;
+    fund(&h).await;
+    let mut ethereum = payout(&h, "p-eth", 5);
+    ethereum.address = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed".into();
+    let mut tiny = payout(&h, "p-tiny", 5);
+    tiny.amount = "0.5".parse().unwrap();
+    for (request, field, words) in [
+        (ethereum, "address", "not valid for the selected network"),
+        (tiny, "amount", "The minimum payout is 1.000000 USDT."),
+    ] {
+        let refused = h.client.create_payout(&request).await;
+        assert!(
+            matches!(&refused, Err(GatewayError::Validation(errors)) if errors.get(field).is_some_and(|m| m.iter().any(|m| m.contains(words)))),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            h.client
+                .payout_info(&PaymentRef::OrderId(request.order_id.clone()))
+                .await,
+            Err(GatewayError::NotFound(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_call_whose_answer_is_lost_is_still_carried_out() {
+    let h = Harness::start().await;
+    fund(&h).await;
+    let (status, _) = h
+        .control("lose-answers", json!({ "path": "/v1/payout", "count": 1 }))
+        .await;
+    assert_eq!(status, 200);
+    let key = h.sandbox.config().payout_key.clone();
+    let body = serde_json::to_vec(
+        &json!({ "amount": "5", "currency": "USDT", "order_id": "p-lost",
+        "address": "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu", "is_subtract": true, "network": "tron" }),
+    )
+    .unwrap();
+    let (status, _) = h.raw("/v1/payout", &body, Some(&key)).await;
+    assert_eq!(status, 504);
+    let made = h
+        .client
+        .payout_info(&PaymentRef::OrderId("p-lost".into()))
+        .await
+        .unwrap();
+    assert_eq!(made.status, PaymentStatus::Process);
+    // Only the next answer was lost; asked again, the same payout (its order id) answers.
+    let (status, again) = h.raw("/v1/payout", &body, Some(&key)).await;
+    assert_eq!(
+        (status, again["result"]["uuid"].as_str()),
+        (200, Some(made.uuid.as_str()))
+    );
+    let (status, bad) = h
+        .control("lose-answers", json!({ "path": "payout", "count": -1 }))
+        .await;
+    assert_eq!(status, 422, "{bad}");
 }
 
 #[tokio::test]
