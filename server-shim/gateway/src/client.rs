@@ -168,6 +168,20 @@ impl CryptomusClient {
         list.into_iter().map(Service::try_from).collect()
     }
 
+    /// `POST /v1/payout/services`, signed with the payout key: the networks payouts can use,
+    /// their limits and commissions. A read, retried.
+    pub async fn payout_services(&self) -> Result<Vec<Service>, GatewayError> {
+        let list: Vec<CryptomusService> = self
+            .post_with(
+                self.payout_key()?,
+                "v1/payout/services",
+                &EMPTY,
+                Retry::Safe,
+            )
+            .await?;
+        list.into_iter().map(Service::try_from).collect()
+    }
+
     /// `POST /v1/payment/resend`: asks the gateway to send the payment's webhook again. Not
     /// retried: a repeat would send it twice.
     pub async fn resend_webhook(&self, payment: &PaymentRef) -> Result<(), GatewayError> {
@@ -741,6 +755,7 @@ impl TryFrom<CryptomusInvoice> for GatewayInvoice {
             amount: decimal("amount", &wire.amount)?,
             payer_amount: optional_decimal("payer_amount", wire.payer_amount.as_deref())?,
             payment_amount: optional_decimal("payment_amount", wire.payment_amount.as_deref())?,
+            merchant_amount: optional_decimal("merchant_amount", wire.merchant_amount.as_deref())?,
             uuid: wire.uuid,
             order_id: wire.order_id,
             currency: wire.currency,

@@ -127,6 +127,8 @@ pub struct GatewayInvoice {
     pub payer_currency: Option<String>,
     /// What the payer sent so far, in `payer_currency`.
     pub payment_amount: Option<Decimal>,
+    /// What reaches the merchant's balance after the gateway's commission, in `payer_currency`.
+    pub merchant_amount: Option<Decimal>,
     /// The network.
     pub network: Option<String>,
     /// The deposit address; `None` until a coin is chosen.

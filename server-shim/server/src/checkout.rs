@@ -2,7 +2,7 @@
 //! webhooks. HTTP lives in `routes`; this module only knows the store and the gateway.
 
 use crate::changes::ChangeFeed;
-use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, new_invoice_id};
+use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, ShopId, new_invoice_id};
 use crate::payment_uri::payment_uri;
 use crate::store::{
     GatewayDetails, InboxWebhook, InvoiceEvent, InvoicePayment, InvoiceUpdate, NewWebhook, Store,
@@ -13,7 +13,8 @@ use shim_api::{
     ChooseCoinRequest, CoinOption, CreateInvoiceRequest, InvoiceId, InvoiceStatus, InvoiceView,
 };
 use shim_gateway::{
-    ApiKey, CreateInvoice, CryptomusClient, GatewayError, GatewayInvoice, PaymentRef, WebhookError,
+    ApiKey, CreateInvoice, CryptomusClient, GatewayError, GatewayInvoice, PaymentRef,
+    PaymentStatus, WebhookError,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -742,6 +743,29 @@ impl Checkout {
         Ok(due.len())
     }
 
+    /// Keeps the shop's ledger: what the gateway says payment `fetched` brought to the merchant's
+    /// balance once it is over (nothing once refunded), whatever the invoice does with it.
+    async fn record_credit(
+        &self,
+        shop: &ShopId,
+        fetched: &GatewayInvoice,
+    ) -> Result<(), StoreError> {
+        let credited = match fetched.status {
+            PaymentStatus::Paid
+            | PaymentStatus::PaidOver
+            | PaymentStatus::WrongAmount
+            | PaymentStatus::RefundFail => fetched.merchant_amount,
+            PaymentStatus::RefundProcess | PaymentStatus::RefundPaid => Some(Decimal::ZERO),
+            _ => None,
+        };
+        if let (Some(amount), Some(currency)) = (credited, fetched.payer_currency.as_deref()) {
+            self.store
+                .record_credit(shop, &fetched.uuid, currency, amount, now())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Re-fetches the gateway's payment `uuid` for invoice `known` and applies what changed.
     /// `why` goes into the event log. Shared by webhooks and the reconciler.
     async fn refresh(
@@ -810,6 +834,7 @@ impl Checkout {
             self.store.record_event(id, &event, now()).await?;
             return Ok((IpnOutcome::Ignored, false));
         }
+        self.record_credit(&known.shop_id, &fetched).await?;
 
         // A concurrent writer (another process) may win the version race; decide again.
         for _ in 0..5 {
@@ -1193,6 +1218,7 @@ mod tests {
             payer_amount: Some(d("15.000000")),
             payer_currency: Some("USDT".into()),
             payment_amount: paid.map(d),
+            merchant_amount: None,
             network: Some("tron".into()),
             address: Some("TAddr".into()),
             txid: None,

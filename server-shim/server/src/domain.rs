@@ -74,7 +74,7 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     })
 }
 
-pub(crate) fn currency_code(field: &str, text: &str) -> Result<String, String> {
+pub fn currency_code(field: &str, text: &str) -> Result<String, String> {
     let ok = (2..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric());
     if ok {
         Ok(text.to_ascii_uppercase())

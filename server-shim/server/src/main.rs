@@ -8,7 +8,7 @@ use server_shim::config::Layer;
 use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::outbox::OutboxPolicy;
 use server_shim::platforms::PlatformConfig;
-use server_shim::store::Store;
+use server_shim::store::{PayoutPolicy, Store};
 use server_shim::{Application, Settings};
 use shim_gateway::{ApiKey, MerchantId};
 use std::path::PathBuf;
@@ -666,13 +666,24 @@ enum ShopsCommand {
     },
     /// Let a shop make payouts from the merchant's balance through the API (or stop it with
     /// --off). Payouts also need the payout key (SHIM_PAYOUT_KEY) on `serve`.
+    ///
+    /// A shop never pays out more than its own ledger holds (what its invoices and deposits
+    /// brought in after the gateway's commission, less its payouts and their fees). Each run
+    /// sets the caps and addresses anew: none given, no cap and any address.
     AllowPayouts {
         /// The shop's name.
         #[arg(long)]
         name: String,
         /// Stop it instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["daily_cap", "address"])]
         off: bool,
+        /// The most it may pay out of a coin in any 24 hours, as COIN=AMOUNT (`USDT=500`);
+        /// repeat for several coins.
+        #[arg(long, value_name = "COIN=AMOUNT")]
+        daily_cap: Vec<String>,
+        /// The only address it may pay out to; repeat for several.
+        #[arg(long, value_name = "ADDRESS")]
+        address: Vec<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -974,30 +985,36 @@ async fn run(command: Command) -> anyhow::Result<()> {
                         reqwest::Url::parse(&url)
                             .map_or_else(|_| "set".into(), |url| url.origin().ascii_serialization())
                     });
-                    let payouts = store.payouts_allowed(&shop.id).await?;
+                    let payouts = store.payout_permission(&shop.id).await?;
                     println!(
                         "{}\t{}\t{platform}\t{}\t{}",
                         shop.id.0,
                         shop.name,
                         callback.as_deref().unwrap_or("-"),
-                        if payouts { "allowed" } else { "-" }
+                        payouts.map_or_else(|| "-".into(), |p| describe_policy(&p))
                     );
                 }
             }
             ShopsCommand::AllowPayouts {
                 name,
                 off,
+                daily_cap,
+                address,
                 database,
             } => {
+                let policy = payout_policy(&daily_cap, &address)?;
                 let store = open_store(&database).await?;
-                if !store.set_payouts_allowed(&name, !off).await? {
+                if !store.set_payouts_allowed(&name, !off).await?
+                    || !store.set_payout_policy(&name, &policy).await?
+                {
                     anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
                 }
                 if off {
                     println!("shop {name:?} may no longer make payouts");
                 } else {
                     println!(
-                        "shop {name:?} may make payouts (POST /v1/payouts); `serve` needs SHIM_PAYOUT_KEY"
+                        "shop {name:?} may make payouts (POST /v1/payouts) within its ledger: {}; `serve` needs SHIM_PAYOUT_KEY",
+                        describe_policy(&policy)
                     );
                 }
             }
@@ -1405,4 +1422,53 @@ async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Store> {
 fn hex_id() -> anyhow::Result<String> {
     let bytes: [u8; 8] = server_shim::domain::random_bytes()?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The payout caps and addresses given to `shops allow-payouts`, checked.
+fn payout_policy(caps: &[String], addresses: &[String]) -> anyhow::Result<PayoutPolicy> {
+    let mut policy = PayoutPolicy::default();
+    for cap in caps {
+        let Some((coin, amount)) = cap.split_once('=') else {
+            anyhow::bail!("--daily-cap {cap:?} must be COIN=AMOUNT, like USDT=500");
+        };
+        let coin = server_shim::domain::currency_code("--daily-cap", coin)
+            .map_err(|e| anyhow::anyhow!("--daily-cap {cap:?}: {e}"))?;
+        let amount = server_shim::domain::parse_amount(amount)
+            .map_err(|e| anyhow::anyhow!("--daily-cap {cap:?}: {e}"))?;
+        policy
+            .daily_caps
+            .insert(coin, amount.normalize().to_string());
+    }
+    for address in addresses {
+        let address = address.trim();
+        if address.is_empty()
+            || address.len() > 128
+            || !address
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_' || b == b'-')
+        {
+            anyhow::bail!("--address {address:?} is not an address (letters, digits, : _ -)");
+        }
+        policy.addresses.push(address.to_owned());
+    }
+    Ok(policy)
+}
+
+/// `allowed`, with the caps and addresses of `policy`.
+fn describe_policy(policy: &PayoutPolicy) -> String {
+    let caps = policy
+        .daily_caps
+        .iter()
+        .map(|(coin, cap)| format!("{cap} {coin}"))
+        .collect::<Vec<_>>();
+    let mut text = String::from("allowed");
+    if !caps.is_empty() {
+        text += &format!(", at most {} per 24 hours", caps.join(", "));
+    }
+    match policy.addresses.len() {
+        0 => {}
+        1 => text += ", to 1 address",
+        n => text += &format!(", to {n} addresses"),
+    }
+    text
 }

@@ -8,7 +8,7 @@
 
 use crate::checkout::{Checkout, CheckoutError, IpnError, IpnOutcome, now};
 use crate::domain::{Shop, ShopId, currency_code, network_code, parse_amount, text_field};
-use crate::store::{NewWebhook, PayoutRecord};
+use crate::store::{NewWebhook, PayoutRecord, REJECTED, REQUESTED, Reservation};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use shim_gateway::{BalanceOwner, CreatePayout, GatewayError, GatewayPayout, PaymentRef};
@@ -70,9 +70,18 @@ pub enum PayoutError {
     /// The shim has no payout key.
     #[error("payouts need the gateway's payout key: set SHIM_PAYOUT_KEY")]
     NoPayoutKey,
-    /// The balance does not cover it.
+    /// The balance, the shop's ledger or its daily cap does not cover it: the figures.
     #[error("{0}")]
     BalanceShort(String),
+    /// The operator's allowlist for this shop does not name the address.
+    #[error(
+        "this shop may only pay out to the addresses the operator listed (`server-shim shops allow-payouts --address`), and {0} is not one of them"
+    )]
+    AddressNotAllowed(String),
+    /// The gateway refused it (and does not have it): final; a corrected payout needs a new
+    /// order id.
+    #[error("the gateway refused this payout: {0}; a corrected payout needs a new order_id")]
+    Rejected(String),
     /// No such payout (of this shop).
     #[error("no such payout")]
     NotFound,
@@ -93,6 +102,19 @@ impl From<GatewayError> for PayoutError {
     }
 }
 
+/// What a payout takes from the balance, in words.
+fn needs(payout: &PayoutRecord) -> String {
+    if payout.is_subtract {
+        format!(
+            "{} and its fee {}",
+            payout.amount.normalize(),
+            payout.fee.normalize()
+        )
+    } else {
+        payout.amount.normalize().to_string()
+    }
+}
+
 /// The view of `payout`.
 pub fn payout_view(payout: &PayoutRecord) -> PayoutView {
     PayoutView {
@@ -110,6 +132,11 @@ pub fn payout_view(payout: &PayoutRecord) -> PayoutView {
     }
 }
 
+/// How long a payout sent to the gateway without an answer waits before it may be sent again
+/// (with the same gateway order id, so the gateway makes it once at most): longer than any call
+/// with its retries.
+const RESEND_AFTER: i64 = 120;
+
 impl Checkout {
     /// Pays out from the merchant's balance, once per order id. Returns the payout and whether
     /// this call made it.
@@ -119,9 +146,9 @@ impl Checkout {
         request: NewPayoutRequest,
     ) -> Result<(PayoutRecord, bool), PayoutError> {
         let store = self.store();
-        if !store.payouts_allowed(&shop.id).await? {
+        let Some(policy) = store.payout_permission(&shop.id).await? else {
             return Err(PayoutError::NotAllowed);
-        }
+        };
         if self.gateway().payout_webhook_key().is_none() {
             return Err(PayoutError::NoPayoutKey);
         }
@@ -141,82 +168,200 @@ impl Checkout {
                 "address must be the recipient's address, like TQrZ9wBzNaBxD…".into(),
             ));
         }
-        if let Some(existing) = store.payout_by_order(&shop.id, &order_id).await? {
-            let same = existing.amount == amount
-                && existing.currency == currency
-                && existing.network == network
-                && existing.address == address
-                && existing.is_subtract == request.is_subtract;
-            if !same {
-                return Err(PayoutError::Checkout(CheckoutError::Conflict(format!(
-                    "order {order_id} already has a payout of {} {} to {}; use a new order_id for another",
-                    existing.amount, existing.currency, existing.address
-                ))));
-            }
-            if existing.gateway_uuid.is_some() {
-                return Ok((existing, false));
-            }
-            // An earlier attempt stored it but did not reach the gateway: carry on below (the
-            // gateway returns the same payout for the same order id).
-            return self.send_payout(existing, false).await;
-        }
-        // The balance first: a payout it cannot cover is refused here, with the figures.
-        let balance: Decimal = self
-            .gateway()
-            .balance()
-            .await?
-            .iter()
-            .filter(|b| {
-                b.owner == BalanceOwner::Merchant && b.currency.eq_ignore_ascii_case(&currency)
-            })
-            .map(|b| b.balance)
-            .sum();
-        // With the fee from the balance, the whole balance is not enough.
-        if amount > balance || (request.is_subtract && amount == balance) {
-            return Err(PayoutError::BalanceShort(format!(
-                "the balance holds {} {currency}; this payout needs {}{}",
-                balance.normalize(),
-                amount.normalize(),
-                if request.is_subtract {
-                    " and the network fee"
-                } else {
-                    ""
-                }
-            )));
-        }
-        let payout = PayoutRecord {
+        let asked = PayoutRecord {
             id: crate::links::new_offer_id("pay").map_err(PayoutError::Checkout)?,
             shop_id: shop.id.clone(),
-            order_id: order_id.clone(),
+            order_id,
             amount,
             currency,
             network,
             address: address.to_owned(),
             is_subtract: request.is_subtract,
             gateway_uuid: None,
-            status: "new".into(),
+            status: REQUESTED.into(),
+            fee: Decimal::ZERO,
+            error: None,
+            submitted_at: None,
             txid: None,
             is_final: false,
             created_at: now(),
             updated_at: now(),
         };
-        if !store.insert_payout(&payout).await? {
-            // The same order id a moment ago, in another request: that one's answer.
-            let existing = store
-                .payout_by_order(&shop.id, &order_id)
-                .await?
-                .ok_or(PayoutError::NotFound)?;
-            return Ok((existing, false));
+        // The same order id again: that payout's answer, whatever the ledger says now.
+        if let Some(existing) = store.payout_by_order(&shop.id, &asked.order_id).await? {
+            return self.resume(existing, &asked).await;
         }
-        self.send_payout(payout, true).await
+        if !policy.addresses.is_empty() && !policy.addresses.iter().any(|a| a == address) {
+            return Err(PayoutError::AddressNotAllowed(address.to_owned()));
+        }
+        let fee = self.payout_fee(&asked).await?;
+        let asked = PayoutRecord { fee, ..asked };
+        let debit = asked.debit();
+        // The merchant's balance at the gateway, all shops together.
+        let balance: Decimal = self
+            .gateway()
+            .balance()
+            .await?
+            .iter()
+            .filter(|b| {
+                b.owner == BalanceOwner::Merchant
+                    && b.currency.eq_ignore_ascii_case(&asked.currency)
+            })
+            .map(|b| b.balance)
+            .sum();
+        if debit > balance {
+            return Err(PayoutError::BalanceShort(format!(
+                "the balance holds {} {}; this payout needs {}",
+                balance.normalize(),
+                asked.currency,
+                needs(&asked),
+            )));
+        }
+        // This shop's own share of it, and the operator's cap; checked and stored in one
+        // transaction per shop, so that concurrent payouts cannot both spend the same money.
+        let currency = asked.currency.clone();
+        let reservation = store
+            .reserve_payout(&asked, |ledger| {
+                let available = ledger.available();
+                if debit > available {
+                    return Err(format!(
+                        "this shop's ledger holds {} {currency} (its payments {} and deposits {} \
+                         after the gateway's commission, less its payouts {}); this payout needs {}",
+                        available.normalize(),
+                        ledger.invoices.normalize(),
+                        ledger.deposits.normalize(),
+                        ledger.payouts.normalize(),
+                        needs(&asked),
+                    ));
+                }
+                if let Some(cap) = policy.daily_cap(&currency)
+                    && ledger.paid_out_today + asked.amount > cap
+                {
+                    return Err(format!(
+                        "this shop may pay out {} {currency} in 24 hours; {} went out in the last \
+                         24 hours and this payout asks {}",
+                        cap.normalize(),
+                        ledger.paid_out_today.normalize(),
+                        asked.amount.normalize(),
+                    ));
+                }
+                Ok(())
+            })
+            .await?;
+        match reservation {
+            Reservation::Stored(payout) => self.send_payout(payout, None, true).await,
+            Reservation::Existing(existing) => self.resume(existing, &asked).await,
+            Reservation::Refused(message) => Err(PayoutError::BalanceShort(message)),
+        }
     }
 
+    /// The gateway's fee the balance bears for `payout` (with `is_subtract`), from its payout
+    /// services; refuses a coin, network or amount the gateway does not pay out.
+    async fn payout_fee(&self, payout: &PayoutRecord) -> Result<Decimal, PayoutError> {
+        let services = self.gateway().payout_services().await?;
+        let invalid = |m: String| PayoutError::Checkout(CheckoutError::Invalid(m));
+        let Some(service) = services.iter().find(|s| {
+            s.currency.eq_ignore_ascii_case(&payout.currency)
+                && s.network.eq_ignore_ascii_case(&payout.network)
+        }) else {
+            return Err(invalid(format!(
+                "the gateway does not pay out {} on the {} network",
+                payout.currency, payout.network
+            )));
+        };
+        if !service.available {
+            return Err(invalid(format!(
+                "the gateway's payouts of {} on {} are paused; try later",
+                payout.currency, payout.network
+            )));
+        }
+        if payout.amount < service.min_amount || payout.amount > service.max_amount {
+            return Err(invalid(format!(
+                "a payout of {} on {} must be between {} and {}",
+                payout.currency,
+                payout.network,
+                service.min_amount.normalize(),
+                service.max_amount.normalize()
+            )));
+        }
+        if !payout.is_subtract {
+            return Ok(Decimal::ZERO);
+        }
+        Ok(service.fee_amount + payout.amount * service.fee_percent / Decimal::ONE_HUNDRED)
+    }
+
+    /// A payout asked for again (`asked`, the same order id): the same one if it asks the same,
+    /// carried on where it stopped.
+    async fn resume(
+        &self,
+        existing: PayoutRecord,
+        asked: &PayoutRecord,
+    ) -> Result<(PayoutRecord, bool), PayoutError> {
+        let same = existing.amount == asked.amount
+            && existing.currency == asked.currency
+            && existing.network == asked.network
+            && existing.address == asked.address
+            && existing.is_subtract == asked.is_subtract;
+        if !same {
+            return Err(PayoutError::Checkout(CheckoutError::Conflict(format!(
+                "order {} already has a payout of {} {} to {}; use a new order_id for another",
+                existing.order_id,
+                existing.amount.normalize(),
+                existing.currency,
+                existing.address
+            ))));
+        }
+        if existing.status == REJECTED {
+            return Err(PayoutError::Rejected(
+                existing.error.unwrap_or_else(|| "refused".into()),
+            ));
+        }
+        Ok((self.carry_on(existing).await?, false))
+    }
+
+    /// Moves a payout the gateway may not have on: sends one that was only stored, asks the
+    /// gateway about one sent without an answer (and sends it again, with the same gateway
+    /// order id, once the gateway says it never got it). Others are returned as they are.
+    async fn carry_on(&self, payout: PayoutRecord) -> Result<PayoutRecord, PayoutError> {
+        if payout.is_final || payout.gateway_uuid.is_some() {
+            return Ok(payout);
+        }
+        if payout.status == REQUESTED {
+            return Ok(self.send_payout(payout, None, false).await?.0);
+        }
+        match self.ask_gateway(&payout).await {
+            Ok(known) => {
+                self.record(&payout.id, &known, None, now()).await?;
+                self.stored(&payout.id).await
+            }
+            Err(GatewayError::NotFound(_))
+                if payout.submitted_at.unwrap_or(0) + RESEND_AFTER <= now() =>
+            {
+                let last_sent = payout.submitted_at;
+                Ok(self.send_payout(payout, last_sent, false).await?.0)
+            }
+            Err(e) => {
+                tracing::info!(payout = %payout.id, error = %e, "payout still unconfirmed");
+                Ok(payout)
+            }
+        }
+    }
+
+    /// Sends `payout` to the gateway if this caller wins the right to (see
+    /// [`crate::store::Store::claim_payout`]); records the answer. A refusal leaves the payout
+    /// `rejected` only once the gateway confirms it does not have it; no answer leaves it
+    /// `submitted`, for a later request or the reconciler.
     async fn send_payout(
         &self,
         payout: PayoutRecord,
+        last_sent: Option<i64>,
         created: bool,
     ) -> Result<(PayoutRecord, bool), PayoutError> {
         let store = self.store();
+        if !store.claim_payout(&payout.id, last_sent, now()).await? {
+            // Another request or process is sending it: where it stands now.
+            return Ok((self.stored(&payout.id).await?, created));
+        }
         let sent = self
             .gateway()
             .create_payout(&CreatePayout {
@@ -235,29 +380,31 @@ impl Checkout {
                 e @ (GatewayError::InvalidRequest(_)
                 | GatewayError::Validation(_)
                 | GatewayError::Rejected(_)),
-            ) => {
-                // Refused. But an earlier attempt (a retry's first try, or this payout's first
-                // request) may have reached the gateway: if the gateway knows the payout, keep
-                // it; only a payout it never took is forgotten, so that a corrected request with
-                // the same order id starts afresh.
-                match self.ask_gateway(&payout).await {
-                    Ok(known) => known,
-                    Err(GatewayError::NotFound(_)) => {
-                        store.delete_unsent_payout(&payout.id).await?;
-                        return Err(e.into());
-                    }
-                    Err(other) => return Err(other.into()),
+            ) => match self.ask_gateway(&payout).await {
+                // An earlier send may have reached the gateway after all: keep that payout.
+                Ok(known) => known,
+                Err(GatewayError::NotFound(_)) => {
+                    store
+                        .reject_payout(&payout.id, &e.to_string(), now())
+                        .await?;
+                    tracing::info!(payout = %payout.id, error = %e, "payout refused by the gateway");
+                    return Err(PayoutError::Rejected(e.to_string()));
                 }
+                Err(other) => return Err(other.into()),
+            },
+            Err(e) => {
+                tracing::warn!(payout = %payout.id, error = %e, "payout sent without an answer; it will be asked about");
+                return Ok((self.stored(&payout.id).await?, created));
             }
-            Err(e) => return Err(e.into()),
         };
         self.record(&payout.id, &sent, None, now()).await?;
         tracing::info!(payout = %payout.id, status = sent.status.as_str(), "payout sent to the gateway");
-        let payout = store
-            .payout(&payout.id)
-            .await?
-            .ok_or(PayoutError::NotFound)?;
-        Ok((payout, created))
+        Ok((self.stored(&payout.id).await?, created))
+    }
+
+    /// Payout `id` as stored.
+    async fn stored(&self, id: &str) -> Result<PayoutRecord, PayoutError> {
+        self.store().payout(id).await?.ok_or(PayoutError::NotFound)
     }
 
     /// The gateway's word on `payout`.
@@ -305,18 +452,29 @@ impl Checkout {
             return Ok(0);
         }
         let stale = self.store().stale_payouts(now - quiet, 20).await?;
-        for payout in &stale {
-            match self.ask_gateway(payout).await {
+        for payout in stale.iter().cloned() {
+            let id = payout.id.clone();
+            if payout.gateway_uuid.is_none() {
+                // Stored or sent without an answer: sent now, or asked about.
+                match self.carry_on(payout).await {
+                    Ok(moved) => {
+                        tracing::info!(payout = %id, status = %moved.status, "payout carried on")
+                    }
+                    Err(e) => tracing::warn!(payout = %id, error = %e, "payout not carried on"),
+                }
+                continue;
+            }
+            match self.ask_gateway(&payout).await {
                 Ok(fetched) => {
-                    if self.record(&payout.id, &fetched, None, now).await? {
-                        tracing::info!(payout = %payout.id, status = fetched.status.as_str(), "payout reconciled");
+                    if self.record(&id, &fetched, None, now).await? {
+                        tracing::info!(payout = %id, status = fetched.status.as_str(), "payout reconciled");
                     }
                 }
                 Err(GatewayError::Unavailable(e)) => {
                     tracing::warn!(error = %e, "payout reconciliation: the gateway is unavailable");
                     break;
                 }
-                Err(e) => tracing::warn!(payout = %payout.id, error = %e, "payout not reconciled"),
+                Err(e) => tracing::warn!(payout = %id, error = %e, "payout not reconciled"),
             }
         }
         Ok(stale.len())
@@ -328,6 +486,9 @@ impl Checkout {
         let payout = self.payout(id, shop).await?;
         if payout.is_final || self.gateway().payout_webhook_key().is_none() {
             return Ok(payout);
+        }
+        if payout.gateway_uuid.is_none() {
+            return self.carry_on(payout).await;
         }
         match self.ask_gateway(&payout).await {
             Ok(fetched) => {

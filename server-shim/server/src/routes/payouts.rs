@@ -27,6 +27,14 @@ impl From<PayoutError> for ApiError {
             PayoutError::BalanceShort(message) => {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
             }
+            e @ PayoutError::AddressNotAllowed(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, e.to_string())
+            }
+            e @ PayoutError::Rejected(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::GatewayRejected,
+                e.to_string(),
+            ),
             PayoutError::NotFound => ApiError::not_found("no payout with that id"),
             PayoutError::Checkout(e) => e.into(),
         }

@@ -442,6 +442,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "link invoices",
         include_str!("../../migrations/sqlite/0017_link_invoices.sql"),
     ),
+    (
+        18,
+        "payout ledger",
+        include_str!("../../migrations/sqlite/0018_payout_ledger.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -528,6 +533,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "link invoices",
         include_str!("../../migrations/postgres/0017_link_invoices.sql"),
+    ),
+    (
+        18,
+        "payout ledger",
+        include_str!("../../migrations/postgres/0018_payout_ledger.sql"),
     ),
 ];
 
@@ -2060,5 +2070,7 @@ impl Store {
 
 mod payouts;
 mod wallets;
-pub use payouts::PayoutRecord;
+pub use payouts::{
+    Ledger, PayoutPolicy, PayoutRecord, REJECTED, REQUESTED, Reservation, SUBMITTED,
+};
 pub use wallets::{DepositChange, DepositRecord, EventCallback, WalletRecord};

@@ -12,7 +12,8 @@ fn payout(order: &str, amount: &str) -> Value {
 }
 
 /// Puts `amount` USDT on the merchant's balance: a deposit to a wallet of the shop's own
-/// (less the gateway's commission). Returns that wallet.
+/// (less the gateway's commission), credited to the shop before this returns. Returns that
+/// wallet.
 async fn fund(app: &TestApp, amount: &str) -> Value {
     let (_, wallet) = call(
         app,
@@ -21,12 +22,62 @@ async fn fund(app: &TestApp, amount: &str) -> Value {
         Some(json!({ "customer": "treasury", "currency": "USDT", "network": "tron" })),
     )
     .await;
+    let before = wallet["deposits"].as_array().map_or(0, Vec::len);
     app.sandbox(
         "deposit",
         json!({ "address": wallet["address"], "amount": amount }),
     )
     .await;
-    wallet
+    let path = format!("/v1/wallets/{}", wallet["id"].as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, now) = call(app, reqwest::Method::GET, &path, None).await;
+        let deposits = now["deposits"].as_array().cloned().unwrap_or_default();
+        if deposits.len() > before && deposits.iter().all(|d| d["credited"] == true) {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the deposit was not credited: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The payouts the gateway made, newest first (its own history, signed with the payout key).
+async fn gateway_payouts(app: &TestApp) -> Vec<Value> {
+    let config = app.sandbox.config();
+    let body = b"{}".to_vec();
+    let answer: Value = app
+        .http
+        .post(format!("{}/cryptomus/v1/payout/list", app.url))
+        .header("merchant", config.merchant.as_str())
+        .header("sign", shim_gateway::sign::sign(&body, &config.payout_key))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["result"]["items"].as_array().unwrap().clone()
+}
+
+async fn post_payout(app: &TestApp, body: Value) -> (u16, Value) {
+    call(app, reqwest::Method::POST, "/v1/payouts", Some(body)).await
+}
+
+/// A temporary SQLite database, and the demo shop allowed payouts in it.
+async fn allowed_app(name: &str) -> (TestApp, String, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("shim-payouts-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let store = Store::connect(&db).await.unwrap();
+    assert!(store.set_payouts_allowed("demo", true).await.unwrap());
+    (app, db, dir)
 }
 
 async fn list(app: &TestApp) -> Vec<Value> {
@@ -298,5 +349,268 @@ async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // A payout stored by a shim that stopped before sending it: the reconciler sends it.
+    let stopped = server_shim::store::PayoutRecord {
+        id: "pay_00000000000000000000c0de".into(),
+        shop_id: server_shim::domain::ShopId("shop_demo".into()),
+        order_id: "stopped-1".into(),
+        amount: "5".parse().unwrap(),
+        currency: "USDT".into(),
+        network: "tron".into(),
+        address: "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu".into(),
+        is_subtract: false,
+        gateway_uuid: None,
+        status: String::new(),
+        fee: Default::default(),
+        error: None,
+        submitted_at: None,
+        txid: None,
+        is_final: false,
+        created_at: server_shim::checkout::now(),
+        updated_at: server_shim::checkout::now(),
+    };
+    let stored = store.reserve_payout(&stopped, |_| Ok(())).await.unwrap();
+    assert!(
+        matches!(stored, server_shim::store::Reservation::Stored(_)),
+        "{stored:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let payout = store.payout(&stopped.id).await.unwrap().unwrap();
+        if payout.gateway_uuid.is_some() {
+            assert_eq!(payout.status, "process");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the reconciler did not send it: {payout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payout_is_stored_before_the_gateway_is_called_and_made_there_once() {
+    let (app, _db, dir) = allowed_app("once").await;
+    fund(&app, "50").await;
+
+    // The gateway makes the payout but its answers are lost; two requests race.
+    app.sandbox(
+        "lose-answers",
+        json!({ "path": "/v1/payout", "count": 100 }),
+    )
+    .await;
+    let (first, second) = tokio::join!(
+        post_payout(&app, payout("p-once", "10")),
+        post_payout(&app, payout("p-once", "10"))
+    );
+    for (status, body) in [&first, &second] {
+        assert!(matches!(status, 200 | 201), "{status} {body}");
+    }
+    assert_eq!(first.1["id"], second.1["id"], "{first:?} {second:?}");
+    let stored = list(&app).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_ne!(stored[0]["status"], "requested", "{stored:?}");
+
+    // Asked again once the network is back: the gateway's payout, found by its order id.
+    app.sandbox("lose-answers", json!({ "path": "/v1/payout", "count": 0 }))
+        .await;
+    let (status, again) = post_payout(&app, payout("p-once", "10")).await;
+    assert_eq!((status, &again["id"]), (200, &first.1["id"]), "{again}");
+    assert_eq!(again["status"], "process", "{again}");
+    let made = gateway_payouts(&app).await;
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(made[0]["order_id"], again["id"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payout_the_gateway_refused_is_kept_and_answers_the_same() {
+    let (app, _db, dir) = allowed_app("refused").await;
+    fund(&app, "50").await;
+    // An Ethereum address on the TRON network: the gateway refuses it.
+    let mut wrong = payout("p-wrong", "10");
+    wrong["address"] = json!("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+    let (status, body) = post_payout(&app, wrong.clone()).await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("not valid for the selected network") && message.contains("new order_id"),
+        "{message}"
+    );
+    let stored = list(&app).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(
+        (
+            stored[0]["status"].as_str(),
+            stored[0]["is_final"].as_bool()
+        ),
+        (Some("rejected"), Some(true))
+    );
+    // The same request: the same answer, and nothing sent again.
+    let (status, again) = post_payout(&app, wrong).await;
+    assert_eq!(
+        (status, again["error"]["message"].as_str()),
+        (400, Some(message.as_str()))
+    );
+    assert!(gateway_payouts(&app).await.is_empty());
+    assert_eq!(list(&app).await.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_pays_out_only_its_own_money_within_the_operators_limits() {
+    let (demo, db, dir) = allowed_app("ledger").await;
+    ledger_story(demo, &db).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    match crate::support::postgres_url().await {
+        Some(db) => {
+            let demo = TestApp::spawn(&db).await;
+            let store = Store::connect(&db).await.unwrap();
+            assert!(store.set_payouts_allowed("demo", true).await.unwrap());
+            ledger_story(demo, &db).await;
+        }
+        None => eprintln!("SKIPPED the PostgreSQL half: SHIM_TEST_POSTGRES_URL is not set"),
+    }
+}
+
+/// Two shops on one merchant account, on database `db` where the demo shop may pay out.
+async fn ledger_story(demo: TestApp, db: &str) {
+    let store = Store::connect(db).await.unwrap();
+    let token = server_shim::domain::ShopToken::generate().unwrap();
+    let other_shop = server_shim::domain::Shop {
+        id: server_shim::domain::ShopId("shop_other".into()),
+        name: "other".into(),
+    };
+    store
+        .create_shop(&other_shop, &token.hash(), 0)
+        .await
+        .unwrap();
+    assert!(store.set_payouts_allowed("other", true).await.unwrap());
+    let other = TestApp {
+        url: demo.url.clone(),
+        token: token.reveal().to_owned(),
+        http: demo.http.clone(),
+        sandbox: demo.sandbox.clone(),
+    };
+
+    // The demo shop's customers brought 49 USDT (50 less the commission); the other shop has earned nothing yet, so
+    // the merchant's balance is all the demo shop's.
+    fund(&demo, "50").await;
+    let (status, body) = post_payout(&other, payout("o-1", "10")).await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("ledger holds 0 USDT") && message.contains("needs 10 and its fee 0.1"),
+        "{message}"
+    );
+    assert!(list(&other).await.is_empty());
+
+    // Its own income, it may pay out, and no more.
+    fund(&other, "20").await;
+    let (status, body) = post_payout(&other, payout("o-2", "15")).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post_payout(&other, payout("o-3", "5")).await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("ledger holds 4.45 USDT") && message.contains("deposits 19.6"),
+        "{message}"
+    );
+
+    // A paid invoice is income too: what the gateway credited after its commission.
+    let (status, invoice) = other
+        .create(&crate::support::usdt_invoice("o-invoice", "10"))
+        .await;
+    assert_eq!(status, 201, "{invoice}");
+    let id = invoice["id"].as_str().unwrap();
+    other
+        .sandbox("pay", json!({ "order_id": id, "amount": "10" }))
+        .await;
+    other.wait_for_status(id, "paid").await;
+    let (status, body) = post_payout(&other, payout("o-3", "5")).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post_payout(&other, payout("o-4", "10")).await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("its payments 9.8 and deposits 19.6"),
+        "{message}"
+    );
+
+    // Two payouts at once that together exceed the demo shop's 49: exactly one is made.
+    let (a, b) = tokio::join!(
+        post_payout(&demo, payout("d-a", "30")),
+        post_payout(&demo, payout("d-b", "30"))
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{a:?} {b:?}");
+
+    // The operator's cap on 24 hours and its address list.
+    use crate::cli::{shim, text};
+    let allowed = "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu";
+    let set = shim(
+        &[
+            "shops",
+            "allow-payouts",
+            "--name",
+            "demo",
+            "--daily-cap",
+            "USDT=40",
+            "--address",
+            allowed,
+        ],
+        db,
+    );
+    assert!(set.status.success(), "{}", text(&set));
+    assert!(
+        text(&set).contains("at most 40 USDT per 24 hours, to 1 address"),
+        "{}",
+        text(&set)
+    );
+    let bad = shim(
+        &[
+            "shops",
+            "allow-payouts",
+            "--name",
+            "demo",
+            "--daily-cap",
+            "USDT",
+        ],
+        db,
+    );
+    assert!(
+        !bad.status.success() && text(&bad).contains("COIN=AMOUNT"),
+        "{}",
+        text(&bad)
+    );
+    let (status, body) = post_payout(&demo, payout("d-c", "15")).await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("may pay out 40 USDT in 24 hours") && message.contains("30 went out"),
+        "{message}"
+    );
+    let mut elsewhere = payout("d-d", "5");
+    elsewhere["address"] = json!("TJYeasTPa6gpEEfYqNSzZbFtJPdxjHaRAD");
+    let (status, body) = post_payout(&demo, elsewhere).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("TJYeasTPa6gpEEfYqNSzZbFtJPdxjHaRAD")
+    );
+    let (status, body) = post_payout(&demo, payout("d-e", "5")).await;
+    assert_eq!(status, 201, "{body}");
+    let shops = text(&shim(&["shops", "list"], db));
+    assert!(
+        shops.contains("allowed, at most 40 USDT per 24 hours, to 1 address"),
+        "{shops}"
+    );
+    // Two shops' payouts at the gateway: the other's 15 and 5, the demo's 30 and 5.
+    assert_eq!(gateway_payouts(&demo).await.len(), 4);
 }
