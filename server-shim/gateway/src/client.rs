@@ -200,6 +200,16 @@ impl CryptomusClient {
         Ok(())
     }
 
+    /// `POST /v1/test-webhook/wallet`: the gateway sends one signed test `wallet` webhook (for
+    /// the static wallet `test.payment` names, if any). Not retried.
+    pub async fn test_wallet_webhook(&self, test: &TestWebhook) -> Result<(), GatewayError> {
+        let body = test_webhook_body(test);
+        let _: serde_json::Value = self
+            .post("v1/test-webhook/wallet", &body, Retry::Never)
+            .await?;
+        Ok(())
+    }
+
     /// `POST /v1/test-webhook/payout`, signed with the payout key: the gateway sends one payout
     /// webhook (signed with the payout key). Not retried.
     pub async fn test_payout_webhook(&self, test: &TestWebhook) -> Result<(), GatewayError> {

@@ -72,7 +72,6 @@ pub(crate) enum ControlError {
     NotOpen,
     NotBlocked,
     AlreadyRefunded,
-    Blocked,
     InsufficientFunds,
 }
 
@@ -90,7 +89,6 @@ impl ControlError {
             Self::NotOpen => "The payment is being refunded or held and takes no payment now",
             Self::NotBlocked => "The wallet is not blocked",
             Self::AlreadyRefunded => "The refund of this wallet was already made",
-            Self::Blocked => "The wallet is blocked",
             Self::InsufficientFunds => "Not enough funds on the balance",
         }
     }

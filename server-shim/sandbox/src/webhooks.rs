@@ -305,6 +305,17 @@ struct CryptomusPayoutWebhookBody<'a> {
 
 impl Sandbox {
     /// Reports a deposit to its wallet's callback URL.
+    /// [`Self::send_deposit_webhook`] for a deposit, to its wallet's callback.
+    pub(crate) fn send_deposit_webhook_for(&self, deposit: &crate::wallets::Deposit) {
+        let wallet = self
+            .wallets()
+            .get(&crate::ledger::Reference::Uuid(deposit.wallet_uuid.clone()))
+            .cloned();
+        if let Some(wallet) = wallet {
+            self.send_deposit_webhook(&wallet, deposit);
+        }
+    }
+
     pub(crate) fn send_deposit_webhook(
         &self,
         wallet: &crate::wallets::Wallet,
@@ -324,8 +335,8 @@ impl Sandbox {
             payment_amount_usd: crate::coins::fixed(usd, 2),
             merchant_amount: crate::coins::fixed(deposit.merchant_share(), scale),
             commission: crate::coins::fixed(deposit.commission(), scale),
-            is_final: true,
-            status: "paid",
+            is_final: deposit.is_final,
+            status: deposit.status.as_str(),
             from: &deposit.from,
             wallet_address_uuid: &wallet.uuid,
             network: &wallet.network,
@@ -336,7 +347,7 @@ impl Sandbox {
         });
         match body {
             Ok(body) => self.send_signed(
-                (&deposit.uuid, &wallet.order_id, "paid"),
+                (&deposit.uuid, &wallet.order_id, deposit.status.as_str()),
                 url,
                 &body,
                 &self.config().payment_key,

@@ -49,6 +49,10 @@ pub fn router(sandbox: Sandbox) -> Router {
             post(wallets::refund_blocked_wallet),
         )
         .route("/v1/wallet/qr", post(wallets::wallet_qr))
+        .route(
+            "/v1/test-webhook/wallet",
+            post(wallets::test_webhook_wallet),
+        )
         .route("/v1/payout", post(payouts::create_payout))
         .route("/v1/payout/info", post(payouts::payout_info))
         .route("/v1/payout/services", post(payouts::payout_services))
@@ -70,6 +74,10 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/fail", post(controls::control_fail))
         .route("/sandbox/hold", post(controls::control_hold))
         .route("/sandbox/deposit", post(wallets::control_deposit))
+        .route(
+            "/sandbox/deposit/settle",
+            post(wallets::control_settle_deposit),
+        )
         .route("/sandbox/payout", post(payouts::control_payout))
         .route("/sandbox/webhooks", get(controls::webhook_log))
         .route("/sandbox/webhooks/outage", post(controls::control_outage))
@@ -193,8 +201,7 @@ impl IntoResponse for Refusal {
                     ControlError::NotRefunding
                     | ControlError::NotOpen
                     | ControlError::NotBlocked
-                    | ControlError::AlreadyRefunded
-                    | ControlError::Blocked => StatusCode::CONFLICT,
+                    | ControlError::AlreadyRefunded => StatusCode::CONFLICT,
                     ControlError::InsufficientFunds => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 failure(status, error.message())

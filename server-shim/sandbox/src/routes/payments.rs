@@ -215,6 +215,11 @@ pub(super) async fn payment_info(
 ) -> Result<Response, Refusal> {
     let key = reference(&signed(&sandbox, &headers, &body)?)?;
     let invoice = sandbox.payments().get(&key).map(Payment::to_wire);
+    // A deposit to a static wallet is a payment too, found by its uuid.
+    let invoice = match (invoice, &key) {
+        (None, Reference::Uuid(uuid)) => sandbox.wallets().deposit_payment(uuid),
+        (invoice, _) => invoice,
+    };
     Ok(success(invoice.ok_or(ControlError::NotFound)?))
 }
 
@@ -434,35 +439,66 @@ pub(super) async fn payment_qr(
 
 /// `POST /v1/test-webhook/payment`: sends one signed webhook of the given status to `url_callback`,
 /// for a payment of the merchant's or a made-up one; stores nothing.
+/// The fields of the test webhook endpoints (`/v1/test-webhook/payment`, `/payout`, `/wallet`).
+pub(super) struct TestWebhookFields {
+    pub url: Option<String>,
+    pub coin: Option<&'static coins::Coin>,
+    pub network: Option<String>,
+    pub status: PaymentStatus,
+    pub uuid: Option<String>,
+    pub order_id: Option<String>,
+}
+
+impl TestWebhookFields {
+    pub(super) fn read(fields: &Fields) -> Result<Self, Refusal> {
+        let mut check = Check::default();
+        let url = check.string(fields, "url_callback", true, 255);
+        let currency = check.string(fields, "currency", true, 10);
+        let network = check.string(fields, "network", true, 20);
+        let status = check
+            .string(fields, "status", false, 32)
+            .unwrap_or_else(|| "paid".to_owned());
+        let uuid = check.string(fields, "uuid", false, 64);
+        let order_id = check.string(fields, "order_id", false, 128);
+        if let Some(url) = &url
+            && url.len() < 6
+        {
+            check.fail(
+                "url_callback",
+                "The url callback must be at least 6 characters.",
+            );
+        }
+        let status = PaymentStatus::parse(&status);
+        if matches!(status, PaymentStatus::Unknown(_)) {
+            check.fail("status", "The selected status is invalid.");
+        }
+        let coin = check.coin_on_network(currency.as_deref(), network.as_deref());
+        check.finish()?;
+        Ok(Self {
+            url,
+            coin,
+            network,
+            status,
+            uuid,
+            order_id,
+        })
+    }
+}
+
 pub(super) async fn test_webhook(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let fields = signed(&sandbox, &headers, &body)?;
-    let mut check = Check::default();
-    let url = check.string(&fields, "url_callback", true, 255);
-    let currency = check.string(&fields, "currency", true, 10);
-    let network = check.string(&fields, "network", true, 20);
-    let status = check
-        .string(&fields, "status", false, 32)
-        .unwrap_or_else(|| "paid".to_owned());
-    let uuid = check.string(&fields, "uuid", false, 64);
-    let order_id = check.string(&fields, "order_id", false, 128);
-    if let Some(url) = &url
-        && url.len() < 6
-    {
-        check.fail(
-            "url_callback",
-            "The url callback must be at least 6 characters.",
-        );
-    }
-    let status = PaymentStatus::parse(&status);
-    if matches!(status, PaymentStatus::Unknown(_)) {
-        check.fail("status", "The selected status is invalid.");
-    }
-    let coin = check.coin_on_network(currency.as_deref(), network.as_deref());
-    check.finish()?;
+    let TestWebhookFields {
+        url,
+        coin,
+        network,
+        status,
+        uuid,
+        order_id,
+    } = TestWebhookFields::read(&fields)?;
     let existing = {
         let payments = sandbox.payments();
         let by_uuid = uuid

@@ -18,7 +18,7 @@ pub struct Harness {
     pub client: CryptomusClient,
     pub http: reqwest::Client,
     pub callback_url: String,
-    received: Arc<Mutex<Vec<String>>>,
+    received: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 async fn serve(router: Router) -> String {
@@ -28,7 +28,8 @@ async fn serve(router: Router) -> String {
     url
 }
 
-type Received = (ApiKey, ApiKey, Arc<Mutex<Vec<String>>>);
+/// The keys webhooks are checked with, and each webhook received: its entry and its body.
+type Received = (ApiKey, ApiKey, Arc<Mutex<Vec<(String, String)>>>);
 
 /// Records each webhook as its status (`paid`), prefixed by its type when it is not a payment
 /// (`wallet:paid`, `payout:process`). Each must verify with the right key.
@@ -45,7 +46,8 @@ async fn receive(
             format!("payout:{}", hook.status.as_str())
         }
     };
-    received.lock().unwrap().push(entry);
+    let body = String::from_utf8_lossy(&body).into_owned();
+    received.lock().unwrap().push((entry, body));
     "ok"
 }
 
@@ -131,7 +133,13 @@ impl Harness {
     pub async fn webhooks(&self, count: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let statuses: Vec<String> = self.received.lock().unwrap().clone();
+            let statuses: Vec<String> = self
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(entry, _)| entry.clone())
+                .collect();
             if statuses.len() >= count {
                 return statuses;
             }
@@ -142,6 +150,13 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Waits until `count` webhooks arrived, and returns their bodies in arrival order.
+    pub async fn webhook_bodies(&self, count: usize) -> Vec<String> {
+        self.webhooks(count).await;
+        let received = self.received.lock().unwrap();
+        received.iter().map(|(_, body)| body.clone()).collect()
     }
 
     /// Sends `body` to a Cryptomus path, signed with `key` (or unsigned when `None`).
