@@ -15,7 +15,7 @@ use crate::domain::{Shop, ShopId, currency_code, network_code, text_field};
 use crate::store::{DepositChange, DepositRecord, NewWebhook, WalletRecord};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use shim_gateway::{CreateWallet, PaymentRef};
+use shim_gateway::{CreateWallet, PaymentRef, PaymentStatus};
 
 /// `POST /v1/wallets`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -63,8 +63,11 @@ pub struct DepositView {
     pub amount: String,
     /// What it credits, after the gateway's commission.
     pub credited_amount: String,
-    /// The gateway's status.
+    /// The gateway's status, or `review`: not credited until the merchant looks (see
+    /// `review_reason`).
     pub status: String,
+    /// Why it is in review: what the webhook and the gateway, or the wallet, did not agree on.
+    pub review_reason: Option<String>,
     /// Final and paid: counted in `credited`.
     pub credited: bool,
     /// The gateway's status will not change any more (credited, or not at all).
@@ -99,7 +102,8 @@ impl From<shim_gateway::GatewayError> for WalletError {
     }
 }
 
-/// What a `wallet` webhook says of a deposit.
+/// What a `wallet` webhook says of a deposit: which wallet and payment, and the figures checked
+/// against the gateway's own record.
 #[derive(Debug, Deserialize)]
 struct DepositWebhook {
     uuid: String,
@@ -108,11 +112,8 @@ struct DepositWebhook {
     #[serde(default)]
     merchant_amount: Option<String>,
     currency: String,
-    status: String,
     #[serde(default)]
-    is_final: bool,
-    #[serde(default)]
-    txid: Option<String>,
+    wallet_address_uuid: Option<String>,
 }
 
 impl Checkout {
@@ -280,9 +281,11 @@ impl Checkout {
         }
     }
 
-    /// Applies a `wallet` webhook (already verified): records the deposit it reports, once.
-    /// The webhook is signed by the gateway with the payment key, which is what makes it
-    /// trustworthy: deposits have no payment to re-fetch.
+    /// Applies a `wallet` webhook (already verified): a hint, as for invoices. The deposit is
+    /// re-read from the gateway by its uuid, and checked against the wallet the shim made (its
+    /// gateway uuid, order id, address, coin and network). Only what the webhook and the
+    /// gateway agree on is credited; a disagreement, or coins in another coin or network than
+    /// the wallet's, puts the deposit in review, and the shop hears of it with the reason.
     pub(crate) async fn apply_deposit(
         &self,
         hook: &NewWebhook,
@@ -299,37 +302,96 @@ impl Checkout {
             tracing::warn!(order_id = %body.order_id, "deposit to a wallet the shim never made");
             return Ok((IpnOutcome::UnknownInvoice, false));
         };
-        let parse = |text: &str| text.parse::<Decimal>().ok().filter(|d| *d >= Decimal::ZERO);
-        let (Some(amount), merchant_amount) = (
-            parse(&body.amount),
-            body.merchant_amount.as_deref().and_then(parse),
-        ) else {
-            tracing::warn!(
-                webhook = inbox,
-                "a deposit webhook with an unreadable amount"
-            );
+        if let Some(named) = &body.wallet_address_uuid
+            && wallet.gateway_uuid.as_deref() != Some(named.as_str())
+        {
+            tracing::warn!(wallet = %wallet.id, "a deposit webhook naming another gateway wallet: ignored");
             return Ok((IpnOutcome::Ignored, false));
-        };
-        if !body.currency.eq_ignore_ascii_case(&wallet.currency) {
-            tracing::warn!(wallet = %wallet.id, currency = %body.currency, "a deposit in another coin than the wallet's: not credited");
         }
-        let credited = body.is_final
-            && matches!(body.status.as_str(), "paid" | "paid_over")
-            && body.currency.eq_ignore_ascii_case(&wallet.currency);
+        let fetched = match self
+            .gateway()
+            .payment_info(&PaymentRef::Uuid(body.uuid.clone()))
+            .await
+        {
+            Ok(fetched) => fetched,
+            Err(shim_gateway::GatewayError::NotFound(_)) => {
+                // A test webhook (`/v1/test-webhook/wallet` stores nothing) or a forged uuid.
+                tracing::warn!(wallet = %wallet.id, "the gateway does not know the deposit: not credited");
+                return Ok((IpnOutcome::Ignored, false));
+            }
+            Err(e) if e.is_transient() => return Err(IpnError::GatewayUnavailable(e)),
+            Err(e) => return Err(IpnError::Gateway(e)),
+        };
+        let ours = fetched.order_id == wallet.id
+            || (fetched.address.is_some() && fetched.address == wallet.address);
+        if !ours {
+            tracing::warn!(wallet = %wallet.id, "a deposit webhook naming another wallet's payment: ignored");
+            return Ok((IpnOutcome::Ignored, false));
+        }
+        let coin = fetched
+            .payer_currency
+            .clone()
+            .unwrap_or_else(|| fetched.currency.clone());
+        let received = fetched.payment_amount.unwrap_or(fetched.amount);
+        let parse = |text: &str| text.parse::<Decimal>().ok();
+        let mut disagreements = Vec::new();
+        if !coin.eq_ignore_ascii_case(&wallet.currency) {
+            disagreements.push(format!("{coin} reached a {} wallet", wallet.currency));
+        }
+        if let Some(network) = &fetched.network
+            && !network.eq_ignore_ascii_case(&wallet.network)
+        {
+            disagreements.push(format!(
+                "it came on {network}, the wallet is on {}",
+                wallet.network
+            ));
+        }
+        if !body.currency.eq_ignore_ascii_case(&coin) {
+            disagreements.push(format!(
+                "the webhook says {}, the gateway {coin}",
+                body.currency
+            ));
+        }
+        if parse(&body.amount) != Some(received) {
+            disagreements.push(format!(
+                "the webhook says {} arrived, the gateway {}",
+                body.amount,
+                received.normalize()
+            ));
+        }
+        let review = (!disagreements.is_empty()).then(|| disagreements.join("; "));
+        let paid = matches!(
+            fetched.status,
+            PaymentStatus::Paid | PaymentStatus::PaidOver
+        );
+        let credited = review.is_none() && fetched.is_final && paid;
+        let merchant_amount = fetched
+            .merchant_amount
+            .or_else(|| body.merchant_amount.as_deref().and_then(parse))
+            .unwrap_or(received);
         let deposit = DepositRecord {
-            gateway_uuid: body.uuid,
+            gateway_uuid: fetched.uuid.clone(),
             wallet_id: wallet.id.clone(),
-            txid: body.txid.filter(|t| !t.is_empty()),
-            amount,
-            merchant_amount: merchant_amount.unwrap_or(amount),
-            currency: body.currency.to_ascii_uppercase(),
-            status: body.status.clone(),
+            txid: fetched.txid.clone().filter(|t| !t.is_empty()),
+            amount: received,
+            merchant_amount,
+            currency: coin.to_ascii_uppercase(),
+            status: if review.is_some() {
+                "review".into()
+            } else {
+                fetched.status.as_str().to_owned()
+            },
+            // In review, the operator decides: nothing the gateway says later changes it.
+            is_final: fetched.is_final || review.is_some(),
+            review_reason: review,
             credited,
-            is_final: body.is_final,
             created_at: now(),
             updated_at: now(),
         };
-        let outcome = format!("deposit {}", body.status);
+        if let Some(reason) = &deposit.review_reason {
+            tracing::warn!(wallet = %wallet.id, deposit = %deposit.gateway_uuid, %reason, "a deposit goes to review");
+        }
+        let outcome = format!("deposit {}", deposit.status);
         let change = self
             .store()
             .record_deposit(&deposit, &wallet.shop_id, Some((inbox, &outcome)), now())
@@ -337,7 +399,7 @@ impl Checkout {
         tracing::info!(wallet = %wallet.id, deposit = %deposit.gateway_uuid, ?change, credited, "deposit");
         let outcome = match change {
             DepositChange::Unchanged => IpnOutcome::Unchanged,
-            DepositChange::New | DepositChange::Advanced => IpnOutcome::Deposit(body.status),
+            DepositChange::New | DepositChange::Advanced => IpnOutcome::Deposit(deposit.status),
         };
         // The inbox webhook was marked done with the deposit.
         Ok((outcome, true))
@@ -351,6 +413,7 @@ fn deposit_view(deposit: &DepositRecord) -> DepositView {
         amount: deposit.amount.normalize().to_string(),
         credited_amount: deposit.merchant_amount.normalize().to_string(),
         status: deposit.status.clone(),
+        review_reason: deposit.review_reason.clone(),
         credited: deposit.credited,
         is_final: deposit.is_final,
         received_at: deposit.created_at,

@@ -447,6 +447,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "payout ledger",
         include_str!("../../migrations/sqlite/0018_payout_ledger.sql"),
     ),
+    (
+        19,
+        "deposit review",
+        include_str!("../../migrations/sqlite/0019_deposit_review.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -538,6 +543,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "payout ledger",
         include_str!("../../migrations/postgres/0018_payout_ledger.sql"),
+    ),
+    (
+        19,
+        "deposit review",
+        include_str!("../../migrations/postgres/0019_deposit_review.sql"),
     ),
 ];
 

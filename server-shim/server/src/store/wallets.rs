@@ -43,8 +43,10 @@ pub struct DepositRecord {
     pub merchant_amount: Decimal,
     /// Coin code.
     pub currency: String,
-    /// The gateway's status (`paid`, `confirm_check`...).
+    /// The gateway's status (`paid`, `confirm_check`...), or `review`.
     pub status: String,
+    /// Why it is in review: what did not agree.
+    pub review_reason: Option<String>,
     /// Final and paid: counts in the customer's credit.
     pub credited: bool,
     /// The gateway's status will not change any more.
@@ -135,6 +137,7 @@ macro_rules! deposit_row {
             merchant_amount: decimal(row.try_get("merchant_amount")?)?,
             currency: row.try_get("currency")?,
             status: row.try_get("status")?,
+            review_reason: row.try_get("review_reason")?,
             credited: row.try_get::<i32, _>("credited")? != 0,
             is_final: row.try_get::<i32, _>("is_final")? != 0,
             created_at: row.try_get("created_at")?,
@@ -154,7 +157,7 @@ pub(super) const QUEUE_EVENT: &str = "INSERT INTO event_callbacks (shop_id, kind
 const WALLET_COLUMNS: &str =
     "id, shop_id, customer, currency, network, gateway_uuid, address, blocked, created_at";
 const DEPOSIT_COLUMNS: &str = "gateway_uuid, wallet_id, txid, amount, merchant_amount, currency, \
-    status, credited, is_final, created_at, updated_at";
+    status, review_reason, credited, is_final, created_at, updated_at";
 
 impl Store {
     /// Stores a new wallet, unless the shop has one for that customer and coin: `false` then.
@@ -308,8 +311,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO wallet_deposits (gateway_uuid, wallet_id, txid, amount, merchant_amount, \
-                 currency, status, credited, created_at, updated_at, is_final) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT DO NOTHING",
+                 currency, status, credited, created_at, updated_at, is_final, review_reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) ON CONFLICT DO NOTHING",
             )
             .bind(&deposit.gateway_uuid)
             .bind(&deposit.wallet_id)
@@ -321,6 +324,7 @@ impl Store {
             .bind(i32::from(deposit.credited))
             .bind(now)
             .bind(i32::from(deposit.is_final))
+            .bind(&deposit.review_reason)
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -353,7 +357,7 @@ impl Store {
                     // the final word on it.
                     let updated = sqlx::query(
                         "UPDATE wallet_deposits SET status = $2, credited = $3, merchant_amount = $4, \
-                         updated_at = $5, is_final = $6, txid = COALESCE(txid, $7) \
+                         updated_at = $5, is_final = $6, txid = COALESCE(txid, $7), review_reason = $8 \
                          WHERE gateway_uuid = $1 AND is_final = 0 AND (status <> $2 OR $6 = 1)",
                     )
                     .bind(stored)
@@ -363,6 +367,7 @@ impl Store {
                     .bind(now)
                     .bind(i32::from(deposit.is_final))
                     .bind(&deposit.txid)
+                    .bind(&deposit.review_reason)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();

@@ -336,3 +336,74 @@ async fn an_in_memory_database_outlives_the_connections_of_its_pool() {
         .collect();
     assert_eq!(names, ["kept"], "the data is still there");
 }
+
+#[tokio::test]
+async fn one_transaction_reported_under_two_uuids_is_one_deposit() {
+    use server_shim::store::{DepositChange, DepositRecord, WalletRecord};
+    for url in database_urls().await {
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let shop = Shop {
+            id: ShopId("shop_w".into()),
+            name: "w".into(),
+        };
+        store.create_shop(&shop, "hash-w", 1).await.unwrap();
+        let wallet = WalletRecord {
+            id: "wal_1".into(),
+            shop_id: shop.id.clone(),
+            customer: "c".into(),
+            currency: "USDT".into(),
+            network: "tron".into(),
+            gateway_uuid: None,
+            address: None,
+            blocked: false,
+            created_at: 1,
+        };
+        assert!(store.insert_wallet(&wallet).await.unwrap());
+        let deposit = |uuid: &str, status: &str, is_final: bool| DepositRecord {
+            gateway_uuid: uuid.into(),
+            wallet_id: "wal_1".into(),
+            txid: Some("tx-e".into()),
+            amount: Decimal::from(10),
+            merchant_amount: Decimal::new(98, 1),
+            currency: "USDT".into(),
+            status: status.into(),
+            review_reason: None,
+            credited: status == "paid",
+            is_final,
+            created_at: 1,
+            updated_at: 1,
+        };
+        let first = deposit("u-1", "confirm_check", false);
+        assert_eq!(
+            store
+                .record_deposit(&first, &shop.id, None, 1)
+                .await
+                .unwrap(),
+            DepositChange::New
+        );
+        // The same transaction, final, under a second uuid: it completes the first entry.
+        let second = deposit("u-2", "paid", true);
+        assert_eq!(
+            store
+                .record_deposit(&second, &shop.id, None, 2)
+                .await
+                .unwrap(),
+            DepositChange::Advanced
+        );
+        let entries = store.deposits("wal_1").await.unwrap();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert_eq!(
+            (entries[0].gateway_uuid.as_str(), entries[0].credited),
+            ("u-1", true)
+        );
+        // Final: an older word changes nothing.
+        assert_eq!(
+            store
+                .record_deposit(&first, &shop.id, None, 3)
+                .await
+                .unwrap(),
+            DepositChange::Unchanged
+        );
+    }
+}

@@ -23,6 +23,14 @@ async fn public(app: &TestApp, id: &str) -> Value {
         .unwrap()
 }
 
+/// The wallet's deposit of transaction `txid`, in `view`.
+fn entry<'a>(view: &'a Value, txid: &str) -> Option<&'a Value> {
+    view["deposits"]
+        .as_array()?
+        .iter()
+        .find(|d| d["txid"] == txid)
+}
+
 async fn eventually(app: &TestApp, id: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -144,82 +152,112 @@ async fn deposits_on(database: &str) {
     assert_eq!(public(&app, &id).await, view);
 
     // A deposit first seen confirming, then paid: one entry, credited once paid.
-    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000001");
-    hook["txid"] = json!("tx-c");
-    let confirming = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
-    assert_eq!(
-        app.post_ipn(confirming).await.1["outcome"],
-        "deposit: confirm_check"
-    );
-    let seen = public(&app, &id).await;
-    assert_eq!(seen["deposits"].as_array().unwrap().len(), 3);
+    let confirming = app
+        .sandbox(
+            "deposit",
+            json!({ "address": address, "amount": "4", "txid": "tx-c", "confirm": false }),
+        )
+        .await;
+    let seen = eventually(&app, &id, "the confirming deposit", |v| {
+        entry(v, "tx-c").is_some_and(|d| d["status"] == "confirm_check")
+    })
+    .await;
     assert_eq!(
         seen["credited"], view["credited"],
         "not credited while confirming"
     );
-    hook["status"] = json!("paid");
-    hook["is_final"] = json!(true);
-    let paid = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
-    assert_eq!(app.post_ipn(paid).await.1["outcome"], "deposit: paid");
-    let credited = public(&app, &id).await;
+    app.sandbox(
+        "deposit/settle",
+        json!({ "uuid": confirming["result"]["uuid"] }),
+    )
+    .await;
+    let credited = eventually(&app, &id, "the confirmed deposit", |v| {
+        entry(v, "tx-c").is_some_and(|d| d["credited"] == true)
+    })
+    .await;
     assert_ne!(credited["credited"], view["credited"]);
+    let before = credited["credited"].clone();
 
-    // Paid but not final, then the final word with the same status: credited then.
-    let before: rust_decimal::Decimal = credited["credited"].as_str().unwrap().parse().unwrap();
-    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000002");
-    hook["txid"] = json!("tx-d");
-    hook["is_final"] = json!(false);
-    let early = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
-    app.post_ipn(early).await;
-    hook["is_final"] = json!(true);
-    let last = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
-    assert_eq!(app.post_ipn(last).await.1["outcome"], "deposit: paid");
-    let after: rust_decimal::Decimal = public(&app, &id).await["credited"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(after > before, "{before} then {after}");
+    // Webhooks are hints: signed with the right key, a webhook the gateway's own record does not
+    // back credits nothing.
+    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000001");
+    hook["txid"] = json!("tx-forged");
+    hook["amount"] = json!("1000");
+    let unknown = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    assert_eq!(app.post_ipn(unknown).await.1["outcome"], "ignored");
+    app.sandbox("webhooks/outage", json!({ "lost": true }))
+        .await;
+    let real = app
+        .sandbox(
+            "deposit",
+            json!({ "address": address, "amount": "7", "txid": "tx-g" }),
+        )
+        .await;
+    let other_wallet = app
+        .sandbox(
+            "deposit",
+            json!({ "address": address, "amount": "3", "txid": "tx-h" }),
+        )
+        .await;
+    app.sandbox("webhooks/outage", json!({ "lost": false }))
+        .await;
+    // A real deposit's uuid with a bigger amount: in review, not credited, with why.
+    hook["uuid"] = real["result"]["uuid"].clone();
+    hook["txid"] = json!("tx-g");
+    hook["amount"] = json!("700");
+    let inflated = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    assert_eq!(app.post_ipn(inflated).await.1["outcome"], "deposit: review");
+    let reviewed = public(&app, &id).await;
+    let held = entry(&reviewed, "tx-g").unwrap();
+    assert_eq!(
+        (&held["status"], &held["credited"], &held["is_final"]),
+        (&json!("review"), &json!(false), &json!(true))
+    );
+    assert!(
+        held["review_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("the webhook says 700 arrived, the gateway 7")),
+        "{held}"
+    );
+    assert_eq!(reviewed["credited"], before);
+    // Another wallet's gateway uuid named in the webhook: ignored; the honest one credits.
+    hook["uuid"] = other_wallet["result"]["uuid"].clone();
+    hook["txid"] = json!("tx-h");
+    hook["amount"] = json!("3");
+    hook["wallet_address_uuid"] = json!("00000000-0000-4000-8000-00000000beef");
+    let misrouted = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    assert_eq!(app.post_ipn(misrouted).await.1["outcome"], "ignored");
+    assert!(entry(&public(&app, &id).await, "tx-h").is_none());
+    hook["wallet_address_uuid"] = Value::Null;
+    let honest = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
+    assert_eq!(app.post_ipn(honest).await.1["outcome"], "deposit: paid");
+    assert_ne!(public(&app, &id).await["credited"], before);
 
-    // The same transaction under a second uuid, final: it completes the first entry.
-    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000003");
-    hook["txid"] = json!("tx-e");
-    hook["status"] = json!("confirm_check");
-    hook["is_final"] = json!(false);
-    let first = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
-    app.post_ipn(first).await;
-    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000004");
-    hook["status"] = json!("paid");
-    hook["is_final"] = json!(true);
-    let second = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
-    assert_eq!(app.post_ipn(second).await.1["outcome"], "deposit: paid");
-    let merged = public(&app, &id).await;
-    let entries: Vec<&Value> = merged["deposits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["txid"] == "tx-e")
-        .collect();
-    assert_eq!(entries.len(), 1, "{merged}");
-    assert_eq!(entries[0]["credited"], true);
-
-    // A final failure, then an older status arriving late: the entry stays final.
-    hook["uuid"] = json!("8b4d5f0e-0000-4000-8000-000000000005");
+    // A deposit that fails, then an older status of it arriving late: the entry stays final.
+    let failing = app
+        .sandbox(
+            "deposit",
+            json!({ "address": address, "amount": "2", "txid": "tx-f", "confirm": false }),
+        )
+        .await;
+    app.sandbox(
+        "deposit/settle",
+        json!({ "uuid": failing["result"]["uuid"], "result": "fail" }),
+    )
+    .await;
+    eventually(&app, &id, "the failed deposit", |v| {
+        entry(v, "tx-f").is_some_and(|d| d["status"] == "fail")
+    })
+    .await;
+    hook["uuid"] = failing["result"]["uuid"].clone();
     hook["txid"] = json!("tx-f");
-    hook["status"] = json!("fail");
-    let failed = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
-    app.post_ipn(failed).await;
+    hook["amount"] = json!("2");
     hook["status"] = json!("confirm_check");
     hook["is_final"] = json!(false);
     let stale = sign_webhook(&serde_json::to_vec(&hook).unwrap(), key).unwrap();
     assert_eq!(app.post_ipn(stale).await.1["outcome"], "unchanged");
     let view = public(&app, &id).await;
-    let failed = view["deposits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["txid"] == "tx-f")
-        .unwrap();
+    let failed = entry(&view, "tx-f").unwrap();
     assert_eq!(
         (&failed["status"], &failed["credited"], &failed["is_final"]),
         (&json!("fail"), &json!(false), &json!(true))
@@ -246,7 +284,7 @@ async fn deposits_on(database: &str) {
 }
 
 #[tokio::test]
-async fn a_blocked_wallet_takes_no_deposit_and_refunds_once() {
+async fn a_blocked_wallet_holds_later_deposits_and_refunds_them_once() {
     let app = TestApp::spawn("sqlite::memory:").await;
     let (_, wallet) = create(
         &app,
@@ -279,17 +317,18 @@ async fn a_blocked_wallet_takes_no_deposit_and_refunds_once() {
     .await;
     assert_eq!(status, 200, "{blocked}");
     assert_eq!(blocked["blocked"], true);
-    let refused = app
-        .http
-        .post(format!("{}/cryptomus/sandbox/deposit", app.url))
-        .json(&json!({ "address": address, "amount": "1" }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        !refused.status().is_success(),
-        "the gateway refuses deposits to a blocked wallet"
-    );
+    // Coins still reach the address: held by the gateway, never credited.
+    let credited = public(&app, &id).await["credited"].clone();
+    app.sandbox(
+        "deposit",
+        json!({ "address": address, "amount": "1", "txid": "tx-late" }),
+    )
+    .await;
+    let late = eventually(&app, &id, "the held deposit", |v| {
+        entry(v, "tx-late").is_some_and(|d| d["status"] == "locked")
+    })
+    .await;
+    assert_eq!(late["credited"], credited);
 
     let (status, body) = call(&app, reqwest::Method::POST, &path, Some(json!({}))).await;
     assert_eq!(status, 400, "{body}");
@@ -301,7 +340,13 @@ async fn a_blocked_wallet_takes_no_deposit_and_refunds_once() {
     )
     .await;
     assert_eq!(status, 200, "{refund}");
-    assert!(refund["amount"].as_str().is_some(), "{refund}");
+    // What arrived after the block goes back (less the commission); what came before stays.
+    assert_eq!(refund["amount"], "0.98", "{refund}");
+    let refunded = eventually(&app, &id, "the refunded deposit", |v| {
+        entry(v, "tx-late").is_some_and(|d| d["status"] == "refund_paid")
+    })
+    .await;
+    assert_eq!(refunded["credited"], credited);
     let (status, again) = call(
         &app,
         reqwest::Method::POST,
