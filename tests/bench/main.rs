@@ -81,6 +81,8 @@ fn settings(database_url: &str) -> Result<Settings> {
         rate_limit: server_shim::rate_limit::RateLimit {
             per_second: 10_000_000,
             burst: 10_000_000,
+            streams_per_client: 1_000_000,
+            streams_total: 1_000_000,
             ..Default::default()
         },
         shopify_payments: Default::default(),

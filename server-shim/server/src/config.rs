@@ -40,6 +40,12 @@ pub struct Layer {
     pub rate_limit_per_second: Option<u32>,
     /// Requests a client may make in a burst.
     pub rate_limit_burst: Option<u32>,
+    /// Live streams one client may hold open.
+    pub streams_per_client: Option<u32>,
+    /// Live streams the shim holds open in all.
+    pub streams_total: Option<u32>,
+    /// Webhooks per second one source address may send.
+    pub ipn_rate_limit_per_second: Option<u32>,
     /// Proxies whose `X-Forwarded-For` is believed (addresses).
     pub trusted_proxies: Option<Vec<String>>,
     /// Where webhooks may come from (addresses or CIDR networks); anywhere when not given.
@@ -84,6 +90,11 @@ impl Layer {
             reconcile_seconds: self.reconcile_seconds.or(below.reconcile_seconds),
             rate_limit_per_second: self.rate_limit_per_second.or(below.rate_limit_per_second),
             rate_limit_burst: self.rate_limit_burst.or(below.rate_limit_burst),
+            streams_per_client: self.streams_per_client.or(below.streams_per_client),
+            streams_total: self.streams_total.or(below.streams_total),
+            ipn_rate_limit_per_second: self
+                .ipn_rate_limit_per_second
+                .or(below.ipn_rate_limit_per_second),
             trusted_proxies: self.trusted_proxies.or(below.trusted_proxies),
             allowed_private_hosts: self.allowed_private_hosts.or(below.allowed_private_hosts),
             ipn_allowlist: self.ipn_allowlist.or(below.ipn_allowlist),
@@ -145,12 +156,28 @@ impl Layer {
         let rate_limit = RateLimit {
             per_second: self.rate_limit_per_second.unwrap_or(defaults.per_second),
             burst: self.rate_limit_burst.unwrap_or(defaults.burst),
+            streams_per_client: self
+                .streams_per_client
+                .unwrap_or(defaults.streams_per_client),
+            streams_total: self.streams_total.unwrap_or(defaults.streams_total),
+            webhook_per_second: self
+                .ipn_rate_limit_per_second
+                .unwrap_or(defaults.webhook_per_second),
+            webhook_burst: self
+                .ipn_rate_limit_per_second
+                .map_or(defaults.webhook_burst, |rate| rate.saturating_mul(10)),
             trusted_proxies,
             webhook_sources,
             ..defaults
         };
         if rate_limit.per_second == 0 || rate_limit.burst == 0 {
             return Err("rate_limit_per_second and rate_limit_burst must be at least 1".into());
+        }
+        if rate_limit.streams_per_client == 0 || rate_limit.streams_total == 0 {
+            return Err("streams_per_client and streams_total must be at least 1 (the widget falls back to polling beyond them)".into());
+        }
+        if rate_limit.webhook_per_second == 0 {
+            return Err("ipn_rate_limit_per_second must be at least 1".into());
         }
         let shopify_payments = match (
             self.shopify_payments_listen,

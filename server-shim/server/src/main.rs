@@ -555,6 +555,17 @@ struct ServeArgs {
     /// Requests one client may make in a burst [default: 200].
     #[arg(long, env = "SHIM_RATE_LIMIT_BURST")]
     rate_limit_burst: Option<u32>,
+    /// Live streams one client (an IPv4 address, an IPv6 /64) may hold open; beyond, a 429 and
+    /// the widget reads the invoice instead [default: 20].
+    #[arg(long, env = "SHIM_STREAMS_PER_CLIENT")]
+    streams_per_client: Option<u32>,
+    /// Live streams the shim holds open in all [default: 20000].
+    #[arg(long, env = "SHIM_STREAMS_TOTAL")]
+    streams_total: Option<u32>,
+    /// Webhooks per second one source address may send to /v1/ipn/cryptomus, in bursts of ten
+    /// times that [default: 100].
+    #[arg(long, env = "SHIM_IPN_RATE_LIMIT_PER_SECOND")]
+    ipn_rate_limit_per_second: Option<u32>,
     /// Comma-separated proxy addresses whose X-Forwarded-For is believed.
     #[arg(long, env = "SHIM_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Option<Vec<String>>,
@@ -798,6 +809,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 reconcile_seconds: args.reconcile_seconds,
                 rate_limit_per_second: args.rate_limit_per_second,
                 rate_limit_burst: args.rate_limit_burst,
+                streams_per_client: args.streams_per_client,
+                streams_total: args.streams_total,
+                ipn_rate_limit_per_second: args.ipn_rate_limit_per_second,
                 trusted_proxies: args.trusted_proxies,
                 allowed_private_hosts: args.allowed_private_hosts,
                 ipn_allowlist: args.ipn_allowlist,

@@ -159,9 +159,7 @@ pub(super) async fn start(
     });
     // Each start makes an invoice at the gateway: a tighter rate than the reads'.
     if let Some(client) = client
-        && let Err(retry_after) = state
-            .button_limiter
-            .check(client, std::time::Instant::now())
+        && let Err(retry_after) = state.button_limiter.check(client)
     {
         let error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

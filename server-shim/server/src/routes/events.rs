@@ -13,12 +13,14 @@
 
 use super::{ApiError, AppState};
 use crate::checkout::{Checkout, CheckoutError};
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use shim_api::{InvoiceId, InvoiceView};
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
@@ -28,6 +30,8 @@ use tokio::time::Instant;
 const RETRY: Duration = Duration::from_secs(2);
 /// How long a stream trusts the change feed before re-reading its invoice anyway.
 const RECHECK: Duration = Duration::from_secs(30);
+/// When a client over the caps on open streams may try again (seconds).
+const STREAM_RETRY: u64 = 30;
 /// Heartbeat interval.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -35,6 +39,8 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 struct Follow {
     /// Counts the stream as open while it lives.
     _open: crate::metrics::StreamGuard,
+    /// Its place within the caps on open streams.
+    _slot: crate::rate_limit::StreamSlot,
     checkout: Checkout,
     id: InvoiceId,
     changes: Receiver<InvoiceId>,
@@ -62,6 +68,7 @@ impl Follow {
     /// Opens a stream of invoice `id` for a client that has version `seen`.
     async fn open(
         state: &AppState,
+        slot: crate::rate_limit::StreamSlot,
         id: InvoiceId,
         seen: Option<u64>,
     ) -> Result<Follow, CheckoutError> {
@@ -71,6 +78,7 @@ impl Follow {
         let up_to_date = seen.is_some_and(|seen| seen >= view.version);
         Ok(Follow {
             _open: state.metrics.stream_opened(),
+            _slot: slot,
             checkout: state.checkout.clone(),
             id,
             changes,
@@ -131,11 +139,13 @@ impl Follow {
     responses(
         (status = 200, description = "`text/event-stream`: an `invoice` event (data: the invoice view, id: its version) now and on every change; ends after a final status", content_type = "text/event-stream", body = String),
         (status = 404, description = "No such invoice", body = shim_api::ErrorBody),
+        (status = 429, description = "Over the rate, or over the caps on open streams (per client, in all): read `GET /v1/invoices/{id}` instead; see `Retry-After`", body = shim_api::ErrorBody),
     )
 )]
 pub(super) async fn stream(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = id
@@ -146,7 +156,16 @@ pub(super) async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(last_event_id);
-    let follow = Follow::open(&state, id, seen).await?;
+    let peer = peer.map_or(std::net::Ipv4Addr::LOCALHOST.into(), |p| p.0.0.ip());
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = state.limiter.client(peer, forwarded);
+    let slot = state.stream_slots.take(client).ok_or_else(|| {
+        ApiError::rate_limited(
+            "too many live streams open; the widget reads the invoice instead",
+            STREAM_RETRY,
+        )
+    })?;
+    let follow = Follow::open(&state, slot, id, seen).await?;
     let frames = futures_util::stream::unfold(follow, |mut follow| async move {
         follow
             .next_frame()
@@ -239,14 +258,14 @@ pub(crate) async fn serve_direct(
     let client = state
         .limiter
         .client(peer.ip(), request.forwarded_for.as_deref());
-    if state
-        .limiter
-        .check(client, std::time::Instant::now())
-        .is_err()
-    {
+    if state.limiter.check(client).is_err() {
         return Some(socket);
     }
-    let Ok(mut follow) = Follow::open(state, request.id, request.seen).await else {
+    // Over the caps on open streams: the router answers the 429.
+    let Some(slot) = state.stream_slots.take(client) else {
+        return Some(socket);
+    };
+    let Ok(mut follow) = Follow::open(state, slot, request.id, request.seen).await else {
         return Some(socket);
     };
     // Take the head off the socket (it is all there: it was peeked whole), then answer.

@@ -32,6 +32,7 @@ const APPLY_WAIT: Duration = Duration::from_secs(5);
         (status = 401, description = "Not signed by the gateway; nothing was written", body = shim_api::ErrorBody),
         (status = 403, description = "From an address outside SHIM_IPN_ALLOWLIST", body = shim_api::ErrorBody),
         (status = 413, description = "Body too large", body = shim_api::ErrorBody),
+        (status = 429, description = "Too many webhooks from this address (SHIM_IPN_RATE_LIMIT_PER_SECOND); see `Retry-After`", body = shim_api::ErrorBody),
     )
 )]
 pub(super) async fn cryptomus(
@@ -50,6 +51,13 @@ pub(super) async fn cryptomus(
                 StatusCode::FORBIDDEN,
                 ErrorCode::Forbidden,
                 "webhooks are not accepted from this address",
+            ));
+        }
+        if let Err(retry_after) = state.webhook_limiter.check(client) {
+            state.metrics.webhook("rate_limited");
+            return Err(ApiError::rate_limited(
+                "too many webhooks from this address",
+                retry_after,
             ));
         }
     }

@@ -59,6 +59,10 @@ pub struct Shared {
     pub metrics_token: Option<secrecy::SecretString>,
     /// Webhooks applied at once while their answers wait (see `RateLimit::webhook_apply_slots`).
     pub apply_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Per-source limits on the gateway's webhook route.
+    pub webhook_limiter: crate::rate_limit::RateLimiter,
+    /// The live streams held open, per client and in all.
+    pub stream_slots: std::sync::Arc<crate::rate_limit::StreamSlots>,
 }
 
 impl AppState {
@@ -84,6 +88,8 @@ impl AppState {
             apply_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 rate_limit.webhook_apply_slots,
             )),
+            webhook_limiter: crate::rate_limit::RateLimiter::webhooks(rate_limit.clone()),
+            stream_slots: crate::rate_limit::StreamSlots::new(rate_limit),
         }))
     }
 }
@@ -461,22 +467,11 @@ fn over_rate(
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
     let client = state.limiter.client(peer, forwarded);
-    let retry_after = state
-        .limiter
-        .check(client, std::time::Instant::now())
-        .err()?;
-    let error = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        shim_api::ErrorCode::RateLimited,
-        format!("too many requests; retry in {retry_after} s"),
-    );
+    let retry_after = state.limiter.check(client).err()?;
     Some(
         (
-            [
-                (header::RETRY_AFTER, retry_after.to_string()),
-                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_owned()),
-            ],
-            error,
+            [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+            ApiError::rate_limited("too many requests", retry_after),
         )
             .into_response(),
     )

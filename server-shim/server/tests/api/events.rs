@@ -392,3 +392,57 @@ async fn new_connections_meet_the_rate_limit_too() {
         ]
     );
 }
+
+#[tokio::test]
+async fn open_streams_are_capped_per_client_and_in_all() {
+    let app = TestApp::spawn_configured(
+        "sqlite::memory:",
+        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::rate_limit::RateLimit {
+            streams_per_client: 2,
+            streams_total: 3,
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let (_, invoice) = app.create(&usdt_invoice("9005", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    let request = |client: &str| {
+        format!(
+            "GET /v1/invoices/{id}/events HTTP/1.1\r\nHost: shim\r\nX-Forwarded-For: {client}\r\n\r\n"
+        )
+    };
+    let status = |head: &str| head.lines().next().unwrap_or_default().to_owned();
+    // Client A: two streams, then no third (new connections: served beside hyper, then refused
+    // by the router, with the same answer).
+    let (a1, head, _) = raw(&app, &[request("198.51.100.1").as_bytes()]).await;
+    assert_eq!(status(&head), "HTTP/1.1 200 OK");
+    let (_a2, head, _) = raw(&app, &[request("198.51.100.1").as_bytes()]).await;
+    assert_eq!(status(&head), "HTTP/1.1 200 OK");
+    let (_, head, body) = raw(&app, &[request("198.51.100.1").as_bytes()]).await;
+    assert_eq!(status(&head), "HTTP/1.1 429 Too Many Requests", "{head}");
+    assert_eq!(header(&head, "retry-after"), Some("30"), "{head}");
+    assert!(body.contains("too many live streams open"), "{body}");
+    // Another client's stream fits; the shim's whole allowance (3) is then taken.
+    let (_b1, head, _) = raw(&app, &[request("198.51.100.2").as_bytes()]).await;
+    assert_eq!(status(&head), "HTTP/1.1 200 OK");
+    let (_, head, _) = raw(&app, &[request("198.51.100.3").as_bytes()]).await;
+    assert_eq!(status(&head), "HTTP/1.1 429 Too Many Requests", "{head}");
+    // A payer who leaves frees a place. The widget reads the invoice meanwhile: never refused.
+    drop(a1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_c1, head, _) = raw(&app, &[request("198.51.100.3").as_bytes()]).await;
+        if status(&head) == "HTTP/1.1 200 OK" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the place was not freed: {head}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, _) = app.invoice(id).await;
+    assert_eq!(status, 200);
+}

@@ -317,3 +317,37 @@ async fn webhooks_beyond_the_apply_slots_are_stored_answered_and_applied_by_the_
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["outcome"], "queued: busy", "{answer}");
 }
+
+#[tokio::test]
+async fn the_webhook_route_has_its_own_rate_limit() {
+    let app = TestApp::spawn_configured(
+        "sqlite::memory:",
+        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::rate_limit::RateLimit {
+            webhook_per_second: 1,
+            webhook_burst: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = app
+            .http
+            .post(format!("{}/v1/ipn/cryptomus", app.url))
+            .header("content-type", "application/json")
+            .body(r#"{"type":"payment","sign":"forged"}"#)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+        }
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+    // The public endpoints' own allowance is untouched.
+    assert!(!app.text("/healthz").await.is_empty());
+}
