@@ -109,10 +109,11 @@ impl InvoiceStatus {
         match self {
             Pending => true,
             Confirming | PartiallyPaid | Review => next != Pending,
-            Paid | Overpaid | Underpaid => next == Refunding,
-            Expired => next == Review,
+            // Review: money reached the address of a coin the payer used earlier, after the end.
+            Paid | Overpaid | Underpaid => matches!(next, Refunding | Review),
+            Expired | Failed => next == Review,
             Refunding => matches!(next, Refunded | RefundFailed),
-            Failed | Refunded | RefundFailed => false,
+            Refunded | RefundFailed => false,
         }
     }
 }
@@ -144,7 +145,8 @@ mod tests {
                 let allowed = from.can_move_to(to);
                 let expected = matches!(
                     (from, to),
-                    (Paid | Overpaid | Underpaid, Refunding) | (Expired, Review)
+                    (Paid | Overpaid | Underpaid, Refunding)
+                        | (Paid | Overpaid | Underpaid | Expired | Failed, Review)
                 );
                 assert_eq!(allowed, expected, "{from} -> {to}");
             }

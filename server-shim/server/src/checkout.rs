@@ -873,6 +873,57 @@ impl Checkout {
                     }
                     return Ok((IpnOutcome::Ignored, false));
                 }
+                let late = ReviewReason::MoneyAfterFinal.as_str();
+                if current.review_reason.as_deref() == Some(late) {
+                    // In review for such money already: the invoice keeps its coin.
+                    let event = ignore(
+                        "unchanged: more money on an earlier coin; the invoice is in review for it",
+                        Some(fetched.status.as_str().to_owned()),
+                    );
+                    self.store.record_event(id, &event, now).await?;
+                    return Ok((IpnOutcome::Unchanged, false));
+                }
+                if current.status.is_final() && current.status != InvoiceStatus::Expired {
+                    // Over already: the invoice keeps its coin, and the money goes to review,
+                    // the shop told, for the merchant to refund or keep.
+                    let outcome = IpnOutcome::Applied(InvoiceStatus::Review);
+                    let update = InvoiceUpdate {
+                        status: InvoiceStatus::Review,
+                        gateway_status: current
+                            .gateway_status
+                            .clone()
+                            .unwrap_or_else(|| fetched.status.as_str().to_owned()),
+                        paid_amount: current.paid_amount,
+                        payer_amount: None,
+                        address: None,
+                        review_reason: Some(late.to_owned()),
+                    };
+                    let event = InvoiceEvent {
+                        source: source.into(),
+                        gateway_status: Some(fetched.status.as_str().to_owned()),
+                        outcome: format!(
+                            "{outcome} (money reached the address of a coin used earlier, after the invoice was {}; {why})",
+                            current.status
+                        ),
+                        version: current.version + 1,
+                    };
+                    let with = WithChange {
+                        notify_shop: true,
+                        event: Some(&event),
+                        webhook: inbox.map(|id| (id, outcome.to_string())),
+                    };
+                    if !self
+                        .store
+                        .apply_update(id, current.version, &update, now, with)
+                        .await?
+                    {
+                        continue;
+                    }
+                    tracing::warn!(invoice = %id, "money on an earlier coin after the invoice was over: review");
+                    self.forget(id);
+                    self.changes.publish(id).await;
+                    return Ok((outcome, inbox.is_some()));
+                }
                 let payment = InvoicePayment {
                     gateway_order_id: fetched.order_id.clone(),
                     details: GatewayDetails {
@@ -1093,7 +1144,11 @@ pub fn decide(
         return (IpnOutcome::Unchanged, None);
     }
     let allowed = if status_changed {
-        current.status.can_move_to(target)
+        // A final invoice goes to review only for money on an earlier coin (see `refresh`).
+        let reopened = current.status.is_final()
+            && current.status != InvoiceStatus::Expired
+            && target == InvoiceStatus::Review;
+        current.status.can_move_to(target) && !reopened
     } else {
         !current.status.is_final()
     };

@@ -131,6 +131,9 @@ pub enum ReviewReason {
     PaidAfterExpiry,
     /// The gateway's payment is not for the amount or currency asked.
     AmountMismatch,
+    /// Money reached the address of a coin the payer had used earlier, after the invoice was
+    /// over (paid, expired, failed): the invoice keeps its coin, the merchant sorts it out.
+    MoneyAfterFinal,
 }
 
 impl ReviewReason {
@@ -140,6 +143,7 @@ impl ReviewReason {
             Self::GatewayHold => "gateway_hold",
             Self::PaidAfterExpiry => "paid_after_expiry",
             Self::AmountMismatch => "amount_mismatch",
+            Self::MoneyAfterFinal => "money_after_final",
         }
     }
 

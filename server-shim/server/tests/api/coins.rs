@@ -148,6 +148,33 @@ async fn money_sent_to_an_earlier_coin_still_counts_and_its_expiry_does_not() {
 }
 
 #[tokio::test]
+async fn money_on_an_earlier_coin_after_the_invoice_is_paid_goes_to_review() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    let (_, first) = app
+        .create(&crate::support::usdt_invoice("coin-4", "15.00"))
+        .await;
+    let id = first["id"].as_str().unwrap();
+    let (_, btc) = choose(&app, id, json!({ "currency": "BTC", "network": "btc" })).await;
+    app.sandbox(
+        "pay",
+        json!({ "order_id": format!("{id}-2"), "amount": btc["payer_amount"] }),
+    )
+    .await;
+    app.wait_for_status(id, "paid").await;
+    // Then USDT reaches the first address too: not silently refused, not a switch of coin.
+    app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
+        .await;
+    let review = app.wait_for_status(id, "review").await;
+    assert_eq!(
+        (review["payer_currency"].as_str(), &review["address"]),
+        (Some("BTC"), &btc["address"]),
+        "{review}"
+    );
+    let (status, _) = choose(&app, id, json!({ "currency": "USDT", "network": "tron" })).await;
+    assert_eq!(status, 409, "a coin cannot be picked any more");
+}
+
+#[tokio::test]
 async fn bad_coin_picks_are_refused_and_change_nothing() {
     let app = TestApp::spawn("sqlite::memory:").await;
     let invoice = no_coin_invoice(&app, "coin-4").await;
