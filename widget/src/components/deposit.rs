@@ -103,7 +103,7 @@ fn card(wallet: &Wallet, locale: Locale, text: &Rc<Text>) -> Html {
     let body = if wallet.blocked {
         html! { <p class="ckw-network" role="note">{ text.wallet_blocked }</p> }
     } else {
-        let open_link = Some(wallet.payment_uri.clone()).filter(|uri| uri.contains(':'));
+        let open_link = format::wallet_link(&wallet.payment_uri);
         html! {
             <>
                 <p class="ckw-detail">{ fill(text.deposit_hint, &[coin, &network]) }</p>

@@ -69,11 +69,7 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
             picker(Some(Callback::from(move |()| picking.set(false))))
         }
         (true, Some(due), Some(address)) => {
-            let open_link = view
-                .payment_uri
-                .as_ref()
-                .filter(|uri| uri.contains(':'))
-                .cloned();
+            let open_link = view.payment_uri.as_deref().and_then(format::wallet_link);
             let qr_label = fill(text.qr_label, &[&format!("{due} {coin}"), address]);
             let change = {
                 let picking = picking.clone();
