@@ -22,4 +22,5 @@ mod shopify;
 mod shopify_payments;
 mod store;
 mod support;
+mod tenants;
 mod wallets;
