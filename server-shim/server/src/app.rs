@@ -266,6 +266,8 @@ fn start_workers(checkout: &Checkout, settings: &Settings) -> Workers {
         }
     });
     let outbox = Outbox::new(checkout.clone(), settings.outbox);
+    let draining = outbox.clone();
+    workers.on_stop_wait_for("outbox", move || async move { draining.idle().await });
     workers.every("outbox", settings.outbox.every, move || {
         let outbox = outbox.clone();
         async move {

@@ -1,5 +1,6 @@
 //! Telling shops what happened: signed HTTP callbacks from a durable outbox, delivered at least
-//! once with exponential backoff.
+//! once with exponential backoff. Each shop's callbacks go out in order, in a task of their own,
+//! so that one slow shop holds up nobody else.
 //!
 //! A status change and its callback are written in one transaction ([`Store::apply_update`]). A
 //! worker claims due callbacks (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several shims
@@ -12,7 +13,7 @@
 
 use crate::checkout::{Checkout, invoice_view, now};
 use crate::platforms::PlatformConfig;
-use crate::store::{OutboxJob, Store, StoreError};
+use crate::store::{CallbackQueue, EventCallback, OutboxJob, Store, StoreError};
 use hmac::{KeyInit, Mac};
 use serde_json::json;
 use shop_adapters::platform::PaymentFacts;
@@ -34,6 +35,10 @@ pub struct OutboxPolicy {
     pub first_retry: Duration,
     /// Attempts before a callback is given up (and left for `server-shim outbox replay`).
     pub max_attempts: i64,
+    /// How long a claimed callback stays hidden from other workers; renewed while it is sent.
+    pub lease: Duration,
+    /// Shops whose callbacks are sent at once.
+    pub shops_at_once: usize,
 }
 
 impl Default for OutboxPolicy {
@@ -42,6 +47,8 @@ impl Default for OutboxPolicy {
             every: Duration::from_secs(1),
             first_retry: Duration::from_secs(10),
             max_attempts: 12,
+            lease: Duration::from_secs(60),
+            shops_at_once: 16,
         }
     }
 }
@@ -91,6 +98,56 @@ pub struct Outbox {
     checkout: Checkout,
     http: reqwest::Client,
     policy: OutboxPolicy,
+    /// The shops whose callbacks a task of this worker is sending.
+    in_flight: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+/// Callbacks claimed at once, per queue.
+const CLAIM: i64 = 50;
+
+/// A claimed callback of either queue.
+#[derive(Debug)]
+enum Job {
+    Invoice(OutboxJob),
+    Event(EventCallback),
+}
+
+impl Job {
+    fn shop(&self) -> &crate::domain::ShopId {
+        match self {
+            Job::Invoice(job) => &job.shop_id,
+            Job::Event(job) => &job.shop_id,
+        }
+    }
+
+    fn id(&self) -> i64 {
+        match self {
+            Job::Invoice(job) => job.id,
+            Job::Event(job) => job.id,
+        }
+    }
+
+    fn queue(&self) -> CallbackQueue {
+        match self {
+            Job::Invoice(_) => CallbackQueue::Invoices,
+            Job::Event(_) => CallbackQueue::Events,
+        }
+    }
+
+    /// The ids of `jobs`, per queue.
+    fn ids(jobs: &[Job]) -> Vec<(CallbackQueue, Vec<i64>)> {
+        [CallbackQueue::Invoices, CallbackQueue::Events]
+            .into_iter()
+            .map(|queue| {
+                let ids = jobs
+                    .iter()
+                    .filter(|j| j.queue() == queue)
+                    .map(Job::id)
+                    .collect();
+                (queue, ids)
+            })
+            .collect()
+    }
 }
 
 /// Why a delivery did not happen.
@@ -201,6 +258,7 @@ impl Outbox {
             checkout,
             http,
             policy,
+            in_flight: std::sync::Arc::default(),
         }
     }
 
@@ -208,10 +266,159 @@ impl Outbox {
         self.checkout.store()
     }
 
-    /// Delivers what is due; returns how many callbacks it tried.
+    /// One pass: claims the callbacks that are due (a few per shop) and delivers each shop's in a
+    /// task of its own, one after the other in the order they were made, so that a slow or
+    /// unreachable shop holds up only itself. A shop whose earlier callbacks are still being
+    /// sent, or beyond [`OutboxPolicy::shops_at_once`], is handed back for a later pass. While a
+    /// task runs, it keeps renewing the leases of the callbacks it holds, so that no other worker
+    /// (another process on the same database) takes them. Returns how many callbacks it claimed.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
-        let events = self.run_events().await?;
-        Ok(self.run_invoices().await? + events)
+        let now = now();
+        let lease = self.lease_seconds();
+        let store = self.store();
+        let mut jobs: Vec<Job> = store
+            .claim_event_callbacks(now, now + lease, CLAIM)
+            .await?
+            .into_iter()
+            .map(Job::Event)
+            .collect();
+        jobs.extend(
+            store
+                .claim_jobs(now, now + lease, CLAIM)
+                .await?
+                .into_iter()
+                .map(Job::Invoice),
+        );
+        let claimed = jobs.len();
+        let mut by_shop: std::collections::BTreeMap<String, Vec<Job>> = Default::default();
+        for job in jobs {
+            by_shop.entry(job.shop().0.clone()).or_default().push(job);
+        }
+        for (shop, jobs) in by_shop {
+            let start = {
+                let mut busy = self.busy();
+                let start = !busy.contains(&shop) && busy.len() < self.policy.shops_at_once.max(1);
+                if start {
+                    busy.insert(shop.clone());
+                }
+                start
+            };
+            if !start {
+                for (queue, ids) in Job::ids(&jobs) {
+                    store.extend_leases(queue, &ids, now).await?;
+                }
+                continue;
+            }
+            let this = self.clone();
+            tokio::spawn(async move {
+                this.deliver_shop(jobs).await;
+                this.busy().remove(&shop);
+            });
+        }
+        Ok(claimed)
+    }
+
+    /// Waits until no shop's callbacks are being sent (for an orderly stop).
+    pub async fn idle(&self) {
+        while !self.busy().is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn busy(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lease_seconds(&self) -> i64 {
+        i64::try_from(self.policy.lease.as_secs())
+            .unwrap_or(60)
+            .max(3)
+    }
+
+    /// Delivers one shop's callbacks in order, renewing the leases of those not done yet every
+    /// third of a lease.
+    async fn deliver_shop(&self, jobs: Vec<Job>) {
+        let left =
+            std::sync::Mutex::new(jobs.iter().map(|j| (j.queue(), j.id())).collect::<Vec<_>>());
+        let work = async {
+            for job in &jobs {
+                if let Err(e) = self.deliver_one(job).await {
+                    tracing::warn!(error = %e, callback = job.id(), "outbox: could not record a delivery");
+                }
+                left.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .retain(|(queue, id)| (*queue, *id) != (job.queue(), job.id()));
+            }
+        };
+        let renew = async {
+            let every =
+                Duration::from_secs(u64::try_from(self.lease_seconds() / 3).unwrap_or(1).max(1));
+            loop {
+                tokio::time::sleep(every).await;
+                let held = left
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                let until = now() + self.lease_seconds();
+                for queue in [CallbackQueue::Invoices, CallbackQueue::Events] {
+                    let ids: Vec<i64> = held
+                        .iter()
+                        .filter(|(q, _)| *q == queue)
+                        .map(|(_, id)| *id)
+                        .collect();
+                    if let Err(e) = self.store().extend_leases(queue, &ids, until).await {
+                        tracing::warn!(error = %e, "outbox: could not renew a lease");
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            () = work => {}
+            () = renew => {}
+        }
+    }
+
+    /// Delivers one callback and records how it went.
+    async fn deliver_one(&self, job: &Job) -> Result<(), StoreError> {
+        let now = now();
+        match job {
+            Job::Event(job) => match self.deliver_event(job).await {
+                Ok(()) => {
+                    self.store()
+                        .finish_event_callback(job.id, true, None, None, now)
+                        .await
+                }
+                Err(error) => {
+                    let retry_at = self.retry_at(job.attempts + 1, now);
+                    tracing::warn!(callback = job.id, kind = %job.kind, error = %error, given_up = retry_at.is_none(), "shop callback failed");
+                    self.store()
+                        .finish_event_callback(job.id, false, Some(&error), retry_at, now)
+                        .await
+                }
+            },
+            Job::Invoice(job) => {
+                let attempts = job.attempts + 1;
+                match self.deliver(job).await {
+                    Ok(()) => self.store().finish_job(job.id, true, None, None, now).await,
+                    Err(refused @ Failure::Refused(_)) => {
+                        let error = refused.to_string();
+                        tracing::warn!(callback = job.id, attempts, error = %error, "the shop's platform refused: not retried; replay it once fixed");
+                        self.store()
+                            .finish_job(job.id, false, Some(&error), None, now)
+                            .await
+                    }
+                    Err(Failure::Retry(error)) => {
+                        let retry_at = self.retry_at(attempts, now);
+                        tracing::warn!(callback = job.id, attempts, error = %error, given_up = retry_at.is_none(), "shop callback failed");
+                        self.store()
+                            .finish_job(job.id, false, Some(&error), retry_at, now)
+                            .await
+                    }
+                }
+            }
+        }
     }
 
     /// When a failed delivery (the `attempts`-th) is tried again: `None` when given up.
@@ -220,33 +427,6 @@ impl Outbox {
             let wait = self.policy.first_retry.as_secs_f64() * 2f64.powi(attempts as i32 - 1);
             now + wait.min(3600.0).ceil() as i64
         })
-    }
-
-    /// Delivers the deposit and payout callbacks that are due.
-    async fn run_events(&self) -> Result<usize, StoreError> {
-        let now = now();
-        let jobs = self
-            .store()
-            .claim_event_callbacks(now, now + 60, 20)
-            .await?;
-        for job in &jobs {
-            let result = self.deliver_event(job).await;
-            match result {
-                Ok(()) => {
-                    self.store()
-                        .finish_event_callback(job.id, true, None, None, now)
-                        .await?
-                }
-                Err(error) => {
-                    let retry_at = self.retry_at(job.attempts + 1, now);
-                    tracing::warn!(callback = job.id, kind = %job.kind, error = %error, given_up = retry_at.is_none(), "shop callback failed");
-                    self.store()
-                        .finish_event_callback(job.id, false, Some(&error), retry_at, now)
-                        .await?;
-                }
-            }
-        }
-        Ok(jobs.len())
     }
 
     /// Posts a deposit (with its wallet as it stands now) or a payout to the shop's callback URL.
@@ -342,39 +522,6 @@ impl Outbox {
         } else {
             Err(format!("the shop answered {}", response.status().as_u16()))
         }
-    }
-
-    /// Delivers the invoice callbacks that are due.
-    async fn run_invoices(&self) -> Result<usize, StoreError> {
-        let now = now();
-        // A claimed callback stays hidden while it is being sent (10 s timeout) and a bit more.
-        let jobs = self.store().claim_jobs(now, now + 60, 20).await?;
-        for job in &jobs {
-            let result = self.deliver(job).await;
-            let attempts = job.attempts + 1;
-            match result {
-                Ok(()) => {
-                    self.store()
-                        .finish_job(job.id, true, None, None, now)
-                        .await?
-                }
-                Err(refused @ Failure::Refused(_)) => {
-                    let error = refused.to_string();
-                    tracing::warn!(callback = job.id, attempts, error = %error, "the shop's platform refused: not retried; replay it once fixed");
-                    self.store()
-                        .finish_job(job.id, false, Some(&error), None, now)
-                        .await?;
-                }
-                Err(Failure::Retry(error)) => {
-                    let retry_at = self.retry_at(attempts, now);
-                    tracing::warn!(callback = job.id, attempts, error = %error, given_up = retry_at.is_none(), "shop callback failed");
-                    self.store()
-                        .finish_job(job.id, false, Some(&error), retry_at, now)
-                        .await?;
-                }
-            }
-        }
-        Ok(jobs.len())
     }
 
     /// Tells the shop: moves its order through its platform's API when it is connected to one,

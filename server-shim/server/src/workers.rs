@@ -7,10 +7,20 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Running workers, stopped together.
-#[derive(Debug)]
 pub struct Workers {
     stop: watch::Sender<bool>,
     handles: Vec<(&'static str, JoinHandle<()>)>,
+    /// What else a stop waits for once the passes are over (work the passes handed to tasks).
+    drains: Vec<(&'static str, Drain)>,
+}
+
+type Drain = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.handles.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Workers").field("workers", &names).finish()
+    }
 }
 
 impl Default for Workers {
@@ -18,6 +28,7 @@ impl Default for Workers {
         Self {
             stop: watch::channel(false).0,
             handles: Vec::new(),
+            drains: Vec::new(),
         }
     }
 }
@@ -47,13 +58,30 @@ impl Workers {
         self.handles.push((name, handle));
     }
 
-    /// Asks every worker to stop and waits up to `grace` for their passes to end.
+    /// On [`Workers::stop`], after the passes: also waits for what `drain` returns (the tasks a
+    /// worker's passes started).
+    pub fn on_stop_wait_for<F, Fut>(&mut self, name: &'static str, drain: F)
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.drains
+            .push((name, Box::new(move || Box::pin(drain()))));
+    }
+
+    /// Asks every worker to stop and waits up to `grace` for their passes (and what they
+    /// started) to end.
     pub async fn stop(self, grace: Duration) {
         let _ = self.stop.send(true);
         let deadline = tokio::time::Instant::now() + grace;
         for (name, handle) in self.handles {
             if tokio::time::timeout_at(deadline, handle).await.is_err() {
                 tracing::warn!(worker = name, "did not finish its pass in time");
+            }
+        }
+        for (name, drain) in self.drains {
+            if tokio::time::timeout_at(deadline, drain()).await.is_err() {
+                tracing::warn!(worker = name, "did not finish its work in time");
             }
         }
     }

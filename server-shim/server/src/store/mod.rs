@@ -1724,7 +1724,42 @@ impl Store {
             Store::Sqlite(..) => "",
         }
     }
+}
 
+/// The callbacks a worker claims from queue `table`: the due ones, oldest first, at most
+/// [`PER_SHOP`] of each shop (so that one shop's backlog cannot fill a claim), `$3` in all; on
+/// PostgreSQL skipping rows another worker is claiming. `$1` is now.
+fn due_ids(table: &str, lock: &str) -> String {
+    format!(
+        "SELECT id FROM {table} WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER \
+         (PARTITION BY shop_id ORDER BY id) AS n FROM {table} \
+         WHERE status = 'pending' AND next_attempt_at <= $1) ranked WHERE n <= {PER_SHOP}) \
+         ORDER BY id LIMIT $3{lock}"
+    )
+}
+
+/// Callbacks of one shop a worker claims at once.
+pub const PER_SHOP: i64 = 5;
+
+/// The two callback queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallbackQueue {
+    /// Invoice callbacks and platform updates (`outbox`).
+    Invoices,
+    /// Deposit and payout callbacks (`event_callbacks`).
+    Events,
+}
+
+impl CallbackQueue {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Invoices => "outbox",
+            Self::Events => "event_callbacks",
+        }
+    }
+}
+
+impl Store {
     /// Claims up to `limit` due callbacks: each is hidden from other workers until `lease_until`.
     /// On PostgreSQL rows another worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`).
     pub async fn claim_jobs(
@@ -1733,10 +1768,9 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxJob>, StoreError> {
-        let lock = self.skip_locked();
+        let due = due_ids("outbox", self.skip_locked());
         let sql = format!(
-            "UPDATE outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM outbox \
-             WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \
+            "UPDATE outbox SET next_attempt_at = $2 WHERE id IN ({due}) \
              RETURNING id, shop_id, invoice_id, version, attempts"
         );
         with_pool!(self, pool => {
@@ -1748,6 +1782,30 @@ impl Store {
             jobs.sort_by_key(|job| job.id);
             Ok(jobs)
         })
+    }
+
+    /// Keeps callbacks `ids` of queue `table` (`outbox`, `event_callbacks`) hidden from other
+    /// workers until `until` while they are being sent (or, with `until` now, hands them back).
+    pub async fn extend_leases(
+        &self,
+        table: CallbackQueue,
+        ids: &[i64],
+        until: i64,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE {} SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending'",
+            table.table()
+        );
+        with_pool!(self, pool => {
+            for id in ids {
+                sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(id)
+                    .bind(until)
+                    .execute(pool)
+                    .await?;
+            }
+        });
+        Ok(())
     }
 
     /// Records the outcome of one delivery attempt: delivered, or failed and retried at `retry_at`

@@ -409,10 +409,9 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<EventCallback>, StoreError> {
-        let lock = self.skip_locked();
+        let due = super::due_ids("event_callbacks", self.skip_locked());
         let sql = format!(
-            "UPDATE event_callbacks SET next_attempt_at = $2 WHERE id IN (SELECT id FROM event_callbacks \
-             WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3{lock}) \
+            "UPDATE event_callbacks SET next_attempt_at = $2 WHERE id IN ({due}) \
              RETURNING {EVENT_CALLBACK_COLUMNS}"
         );
         with_pool!(self, pool => {

@@ -153,6 +153,7 @@ async fn shim(database_url: &str, gateway: &Gateway, reconcile: ReconcilePolicy)
             every: Duration::from_millis(100),
             first_retry: Duration::from_millis(100),
             max_attempts: 12,
+            ..Default::default()
         },
         rate_limit: server_shim::rate_limit::RateLimit::default(),
         shopify_payments: Default::default(),

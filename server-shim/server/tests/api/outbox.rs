@@ -205,3 +205,186 @@ async fn a_callback_to_a_private_address_is_refused_with_what_to_do() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A callback endpoint that records each call and answers once `gate` lets it (immediately when
+/// `gate` is `None`), letting `release` go when it is called.
+#[derive(Clone, Default)]
+struct Gated {
+    calls: Arc<Mutex<Vec<String>>>,
+    gate: Option<Arc<tokio::sync::Notify>>,
+    hold: Option<Duration>,
+    release: Option<Arc<tokio::sync::Notify>>,
+}
+
+async fn gated(State(shop): State<Gated>, headers: HeaderMap) -> StatusCode {
+    let delivery = headers["x-checkout-delivery"].to_str().unwrap().to_owned();
+    shop.calls.lock().unwrap().push(delivery);
+    if let Some(release) = &shop.release {
+        release.notify_one();
+    }
+    if let Some(gate) = &shop.gate {
+        gate.notified().await;
+    }
+    if let Some(hold) = shop.hold {
+        tokio::time::sleep(hold).await;
+    }
+    StatusCode::OK
+}
+
+async fn serve_gated(shop: Gated) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/callback", listener.local_addr().unwrap());
+    let router = axum::Router::new()
+        .route("/callback", post(gated))
+        .with_state(shop);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+/// The outbox's job of invoice `id`, once it is no longer pending.
+async fn settled_job(store: &Store, id: &str) -> server_shim::store::OutboxJob {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let job = store
+            .jobs(None, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|j| j.invoice_id.as_str() == id);
+        if let Some(job) = job.filter(|j| j.status != "pending") {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the callback of {id} was not settled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_shop_holds_up_only_its_own_callbacks() {
+    let dir = std::env::temp_dir().join(format!("shim-outbox-fair-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let app = TestApp::spawn(&db).await;
+    let store = Store::connect(&db).await.unwrap();
+    // Shop A answers only once shop B has had its callback; shop B at once.
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let slow = Gated {
+        gate: Some(gate.clone()),
+        ..Gated::default()
+    };
+    let fast = Gated {
+        release: Some(gate),
+        ..Gated::default()
+    };
+    let slow_url = serve_gated(slow.clone()).await;
+    let fast_url = serve_gated(fast.clone()).await;
+    assert!(
+        store
+            .set_shop_callback("demo", Some((&slow_url, SECRET)))
+            .await
+            .unwrap()
+    );
+    let token = server_shim::domain::ShopToken::generate().unwrap();
+    let b = server_shim::domain::Shop {
+        id: server_shim::domain::ShopId("shop_b".into()),
+        name: "b".into(),
+    };
+    store.create_shop(&b, &token.hash(), 0).await.unwrap();
+    assert!(
+        store
+            .set_shop_callback("b", Some((&fast_url, SECRET)))
+            .await
+            .unwrap()
+    );
+    let other = TestApp {
+        token: token.reveal().to_owned(),
+        url: app.url.clone(),
+        http: app.http.clone(),
+        sandbox: app.sandbox.clone(),
+    };
+
+    let (_, a_invoice) = app.create(&usdt_invoice("fair-a", "15.00")).await;
+    let a_id = a_invoice["id"].as_str().unwrap();
+    app.sandbox("expire", json!({ "order_id": a_id })).await;
+    // A's callback is out and hanging before B's invoice even changes.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while slow.calls.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "A's callback never left");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, b_invoice) = other.create(&usdt_invoice("fair-b", "15.00")).await;
+    let b_id = b_invoice["id"].as_str().unwrap();
+    other.sandbox("expire", json!({ "order_id": b_id })).await;
+
+    // B's callback went out while A's hung, and so A's was answered on its first attempt.
+    let b_job = settled_job(&store, b_id).await;
+    assert_eq!((b_job.status.as_str(), b_job.attempts), ("delivered", 1));
+    let a_job = settled_job(&store, a_id).await;
+    assert_eq!(
+        (a_job.status.as_str(), a_job.attempts),
+        ("delivered", 1),
+        "A's callback waited for B's, which did not wait for A's"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_being_sent_keeps_its_lease_so_no_other_worker_takes_it() {
+    let dir = std::env::temp_dir().join(format!("shim-outbox-lease-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    // Leases of 3 s; the shop takes 8 s to answer (the shim waits 10 s).
+    let settings = server_shim::Settings {
+        outbox: server_shim::outbox::OutboxPolicy {
+            every: Duration::from_millis(100),
+            first_retry: Duration::from_millis(100),
+            lease: Duration::from_secs(3),
+            ..Default::default()
+        },
+        ..crate::support::settings(&db)
+    };
+    let (app, _) = TestApp::spawn_settings(&settings).await;
+    let store = Store::connect(&db).await.unwrap();
+    let slow = Gated {
+        hold: Some(Duration::from_secs(8)),
+        ..Gated::default()
+    };
+    let url = serve_gated(slow.clone()).await;
+    assert!(
+        store
+            .set_shop_callback("demo", Some((&url, SECRET)))
+            .await
+            .unwrap()
+    );
+    let (_, invoice) = app.create(&usdt_invoice("lease-1", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap();
+    app.sandbox("expire", json!({ "order_id": id })).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while slow.calls.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the callback never left");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Another worker on the same database, asking all along: it never gets the callback.
+    let mut stolen = Vec::new();
+    while store
+        .jobs(None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .any(|j| j.invoice_id.as_str() == id && j.status == "pending")
+    {
+        let now = server_shim::checkout::now();
+        stolen.extend(store.claim_jobs(now, now + 3, 50).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(stolen.is_empty(), "taken while being sent: {stolen:?}");
+    assert_eq!(slow.calls.lock().unwrap().len(), 1, "sent once");
+    let job = settled_job(&store, id).await;
+    assert_eq!((job.status.as_str(), job.attempts), ("delivered", 1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

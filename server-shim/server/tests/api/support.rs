@@ -83,6 +83,7 @@ pub fn settings(database_url: &str) -> Settings {
             every: std::time::Duration::from_millis(100),
             first_retry: std::time::Duration::from_millis(100),
             max_attempts: 12,
+            ..Default::default()
         },
         rate_limit: server_shim::rate_limit::RateLimit::default(),
         shopify_payments: Default::default(),
