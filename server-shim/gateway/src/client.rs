@@ -398,6 +398,7 @@ impl CryptomusClient {
             is_subtract: payout.is_subtract,
             network: payout.network.clone(),
             url_callback: payout.url_callback.clone(),
+            to_currency: payout.to_currency.clone(),
         };
         let wire: CryptomusPayout = self
             .post_with(self.payout_key()?, "v1/payout", &body, Retry::Safe)
@@ -717,6 +718,8 @@ impl TryFrom<CryptomusPayout> for GatewayPayout {
                 .as_deref()
                 .map(|b| decimal("balance", b))
                 .transpose()?,
+            payer_amount: optional_decimal("payer_amount", wire.payer_amount.as_deref())?,
+            payer_currency: wire.payer_currency,
             uuid: wire.uuid,
             order_id: wire.order_id,
             currency: wire.currency,

@@ -283,6 +283,8 @@ pub struct CreatePayout {
     pub network: Option<String>,
     /// Where payout webhooks go.
     pub url_callback: Option<String>,
+    /// With `currency` a fiat currency (`USD`): the coin to send, converted at the gateway's rate.
+    pub to_currency: Option<String>,
 }
 
 /// A payout at the gateway.
@@ -308,4 +310,9 @@ pub struct GatewayPayout {
     pub is_final: bool,
     /// The balance left after it, when the gateway says.
     pub balance: Option<Decimal>,
+    /// The coin sent, when the gateway says (it differs from `currency` for a payout asked in a
+    /// fiat currency).
+    pub payer_currency: Option<String>,
+    /// How much of it.
+    pub payer_amount: Option<Decimal>,
 }

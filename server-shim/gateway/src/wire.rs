@@ -421,6 +421,9 @@ pub struct CryptomusCreatePayout {
     /// Where payout webhooks go.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_callback: Option<String>,
+    /// The coin to send when `currency` is a fiat currency (`USD` converted to `USDT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_currency: Option<String>,
 }
 
 /// The payout object of `/v1/payout` and `/v1/payout/info`.
@@ -448,4 +451,10 @@ pub struct CryptomusPayout {
     /// The balance left, decimal string.
     #[serde(default)]
     pub balance: Option<String>,
+    /// The coin sent (for a payout asked in a fiat currency), when the gateway says.
+    #[serde(default)]
+    pub payer_currency: Option<String>,
+    /// How much of it, decimal string.
+    #[serde(default)]
+    pub payer_amount: Option<String>,
 }

@@ -372,6 +372,7 @@ impl Checkout {
                 is_subtract: payout.is_subtract,
                 network: Some(payout.network.clone()),
                 url_callback: Some(format!("{}/v1/ipn/cryptomus", self.public_url())),
+                to_currency: None,
             })
             .await;
         let sent = match sent {
