@@ -31,9 +31,26 @@ pub(crate) struct Payout {
     /// When it was made (Unix seconds).
     #[serde(default)]
     pub created_at: i64,
+    /// Asked in a fiat currency (`USD`, with `to_currency` the coin): that currency and amount;
+    /// `amount` is then what it converted to.
+    #[serde(default)]
+    pub fiat: Option<(String, Decimal)>,
 }
 
 impl Payout {
+    /// The currency the payout was asked in: the fiat one, else the coin.
+    pub(crate) fn asked_currency(&self) -> &str {
+        self.fiat.as_ref().map_or(self.coin.code, |(code, _)| code)
+    }
+
+    /// The amount asked, as the gateway prints it.
+    pub(crate) fn asked_amount(&self) -> String {
+        match &self.fiat {
+            Some((_, amount)) => coins::fixed(*amount, 2),
+            None => fixed(self, self.amount),
+        }
+    }
+
     /// The gateway's commission.
     pub(crate) fn commission(&self) -> Decimal {
         (self.amount * COMMISSION_PERCENT / Decimal::ONE_HUNDRED).round_dp(self.coin.scale)
@@ -158,6 +175,7 @@ mod tests {
             address: "TTo".into(),
             is_subtract,
             url_callback: None,
+            fiat: None,
             status: PaymentStatus::Process,
             is_final: false,
             txid: None,

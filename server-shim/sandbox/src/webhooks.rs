@@ -304,7 +304,6 @@ struct CryptomusPayoutWebhookBody<'a> {
 }
 
 impl Sandbox {
-    /// Reports a deposit to its wallet's callback URL.
     /// [`Self::send_deposit_webhook`] for a deposit, to its wallet's callback.
     pub(crate) fn send_deposit_webhook_for(&self, deposit: &crate::wallets::Deposit) {
         let wallet = self
@@ -316,6 +315,7 @@ impl Sandbox {
         }
     }
 
+    /// Reports a deposit to its wallet's callback URL.
     pub(crate) fn send_deposit_webhook(
         &self,
         wallet: &crate::wallets::Wallet,
@@ -365,13 +365,13 @@ impl Sandbox {
             kind: "payout",
             uuid: &payout.uuid,
             order_id: &payout.order_id,
-            amount: crate::payouts::fixed(payout, payout.amount),
+            amount: payout.asked_amount(),
             merchant_amount: crate::payouts::fixed(payout, payout.debit()),
             commission: crate::payouts::fixed(payout, payout.commission()),
             is_final: payout.is_final,
             status: payout.status.as_str(),
             txid: payout.txid.as_deref(),
-            currency: payout.coin.code,
+            currency: payout.asked_currency(),
             network: &payout.network,
             payer_currency: payout.coin.code,
             payer_amount: crate::payouts::fixed(payout, payout.sent()),

@@ -392,6 +392,19 @@ pub(super) async fn refund(
     if check.boolean(&fields, "is_subtract").is_none() && !check.has_errors("is_subtract") {
         check.fail("is_subtract", "The is subtract field is required.");
     }
+    // The refund goes out on the payment's network: an address of another is refused.
+    let network = sandbox
+        .payments()
+        .get(&key)
+        .and_then(|payment| payment.network.clone());
+    if let (Some(address), Some(network)) = (&address, &network)
+        && !addresses::valid(network, address)
+    {
+        check.fail(
+            "address",
+            "The address is not valid for the selected network.",
+        );
+    }
     check.finish()?;
     let now = sandbox.now();
     let address = address.unwrap_or_default();

@@ -23,8 +23,10 @@ fn payout_json(payout: &Payout, balance: Decimal) -> Value {
     json!({
         "uuid": payout.uuid,
         "order_id": payout.order_id,
-        "amount": fixed(payout, payout.amount),
-        "currency": payout.coin.code,
+        "amount": payout.asked_amount(),
+        "currency": payout.asked_currency(),
+        "payer_currency": payout.coin.code,
+        "payer_amount": fixed(payout, payout.sent()),
         "network": payout.network,
         "address": payout.address,
         "txid": payout.txid,
@@ -57,10 +59,34 @@ pub(super) async fn create_payout(
     {
         check.fail("order_id", "The order id format is invalid.");
     }
-    let coin = currency.as_deref().and_then(coins::coin);
-    if currency.is_some() && coin.is_none() {
-        check.fail("currency", "The selected currency is invalid.");
-    }
+    let to_currency = check.string(&fields, "to_currency", false, 10);
+    // A payout asked in a fiat currency is sent in the coin `to_currency` names, converted.
+    let fiat = currency
+        .as_deref()
+        .filter(|c| coins::coin(c).is_none() && coins::is_known_currency(c));
+    let coin = match (fiat, &to_currency) {
+        (Some(_), None) => {
+            check.fail(
+                "to_currency",
+                "The to currency field is required when currency is a fiat currency.",
+            );
+            None
+        }
+        (Some(_), Some(to)) => {
+            let coin = coins::coin(to);
+            if coin.is_none() {
+                check.fail("to_currency", "The selected to currency is invalid.");
+            }
+            coin
+        }
+        (None, _) => {
+            let coin = currency.as_deref().and_then(coins::coin);
+            if currency.is_some() && coin.is_none() {
+                check.fail("currency", "The selected currency is invalid.");
+            }
+            coin
+        }
+    };
     let network = network.or_else(|| {
         coin.filter(|c| c.networks.len() == 1)
             .map(|c| c.networks[0].to_owned())
@@ -87,6 +113,12 @@ pub(super) async fn create_payout(
             "The address is not valid for the selected network.",
         );
     }
+    // What leaves the balance, in the coin: the fiat amount converted at the gateway's rate.
+    let fiat_amount = amount;
+    let amount = match (fiat, amount, coin) {
+        (Some(fiat), Some(asked), Some(coin)) => coins::convert(asked, fiat, coin),
+        _ => amount,
+    };
     if let (Some(amount), Some(coin)) = (amount, coin)
         && amount < coin.min_amount()
     {
@@ -121,6 +153,9 @@ pub(super) async fn create_payout(
         status: PaymentStatus::Process,
         is_final: false,
         txid: None,
+        fiat: fiat
+            .zip(fiat_amount)
+            .map(|(code, asked)| (code.to_owned(), asked)),
     };
     let available_before = sandbox.available(&payouts, coin.code);
     let (payout, created) = payouts.create(payout, available_before)?;
@@ -251,6 +286,7 @@ pub(super) async fn test_webhook_payout(
         txid: matches!(status, PaymentStatus::Paid)
             .then(|| hex::encode(ids::derive(seed, "test-payout-tx", 0))),
         status,
+        fiat: None,
     };
     sandbox.send_payout_webhook(&payout);
     Ok(success(json!([])))

@@ -133,13 +133,16 @@ async fn accuracy_tolerates_a_small_shortfall() {
     assert_eq!(h.webhooks(2).await, ["confirm_check", "paid"]);
 }
 
+/// A TRON address to refund to (the harness's invoices are paid on TRON).
+const TRON_BACK: &str = "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu";
+
 #[tokio::test]
 async fn refunds_run_through_refund_process() {
     let h = Harness::start().await;
     let invoice = h.create("refund-me", 15).await;
     let early = h
         .client
-        .refund(&PaymentRef::Uuid(invoice.uuid.clone()), "TBack", true)
+        .refund(&PaymentRef::Uuid(invoice.uuid.clone()), TRON_BACK, true)
         .await;
     assert!(
         matches!(early, Err(GatewayError::Rejected(ref m)) if m.contains("cannot be refunded")),
@@ -148,8 +151,21 @@ async fn refunds_run_through_refund_process() {
     h.control("pay", json!({ "order_id": "refund-me", "amount": "15" }))
         .await;
     h.webhooks(2).await;
+    // To an address of another network: refused, nothing starts.
+    let elsewhere = h
+        .client
+        .refund(
+            &PaymentRef::OrderId("refund-me".into()),
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            true,
+        )
+        .await;
+    assert!(
+        matches!(&elsewhere, Err(GatewayError::Validation(e)) if e.contains_key("address")),
+        "{elsewhere:?}"
+    );
     h.client
-        .refund(&PaymentRef::OrderId("refund-me".into()), "TBack", true)
+        .refund(&PaymentRef::OrderId("refund-me".into()), TRON_BACK, true)
         .await
         .unwrap();
     assert_eq!(h.webhooks(3).await[2], "refund_process");
@@ -387,7 +403,11 @@ async fn a_refund_can_fail() {
     h.control("pay", json!({ "order_id": "refund-fails", "amount": "15" }))
         .await;
     h.client
-        .refund(&PaymentRef::OrderId("refund-fails".into()), "TBack", false)
+        .refund(
+            &PaymentRef::OrderId("refund-fails".into()),
+            TRON_BACK,
+            false,
+        )
         .await
         .unwrap();
     h.control(

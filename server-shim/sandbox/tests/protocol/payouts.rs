@@ -12,6 +12,7 @@ fn payout(h: &Harness, order_id: &str, amount: i64) -> CreatePayout {
         is_subtract: true,
         network: Some("tron".into()),
         url_callback: Some(h.callback_url.clone()),
+        to_currency: None,
     }
 }
 
@@ -207,7 +208,11 @@ async fn a_refund_of_money_already_paid_out_is_refused() {
         .unwrap();
     let refused = h
         .client
-        .refund(&PaymentRef::OrderId("spent".into()), "TBack", false)
+        .refund(
+            &PaymentRef::OrderId("spent".into()),
+            "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu",
+            false,
+        )
         .await;
     assert!(
         matches!(refused, Err(GatewayError::Rejected(ref m)) if m.contains("Not enough funds")),
@@ -265,4 +270,48 @@ async fn payout_services_and_history_answer_as_the_gateway_documents() {
         )
         .await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_payout_asked_in_a_fiat_currency_goes_out_in_its_coin() {
+    let h = Harness::start().await;
+    fund(&h).await;
+    let mut euros = payout(&h, "p-eur", 10);
+    euros.currency = "EUR".into();
+    euros.to_currency = Some("USDT".into());
+    let made = h.client.create_payout(&euros).await.unwrap();
+    // 10 EUR at 1.08 USD each: 10.8 USDT sent, the commission on top from the balance.
+    assert_eq!(
+        (
+            made.currency.as_str(),
+            made.amount,
+            made.payer_currency.as_deref(),
+            made.payer_amount
+        ),
+        (
+            "EUR",
+            Decimal::from(10),
+            Some("USDT"),
+            Some(Decimal::new(108, 1))
+        )
+    );
+    let again = h
+        .client
+        .payout_info(&PaymentRef::OrderId("p-eur".into()))
+        .await
+        .unwrap();
+    assert_eq!(again.payer_amount, made.payer_amount);
+    let balance = h.client.balance().await.unwrap();
+    assert_eq!(
+        balance[0].balance,
+        Decimal::from(49) - Decimal::new(108, 1) - Decimal::new(108, 3)
+    );
+    // A fiat currency needs the coin to send.
+    let mut vague = payout(&h, "p-vague", 10);
+    vague.currency = "EUR".into();
+    let refused = h.client.create_payout(&vague).await;
+    assert!(
+        matches!(&refused, Err(GatewayError::Validation(e)) if e.contains_key("to_currency")),
+        "{refused:?}"
+    );
 }
