@@ -83,6 +83,8 @@ fn settings(database_url: &str) -> Result<Settings> {
             burst: 10_000_000,
             streams_per_client: 1_000_000,
             streams_total: 1_000_000,
+            webhook_per_second: 10_000_000,
+            webhook_burst: 10_000_000,
             ..Default::default()
         },
         shopify_payments: Default::default(),
