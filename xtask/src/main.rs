@@ -47,8 +47,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace this run is for: the one `cargo xtask` was started in (cargo sets
+/// `CARGO_MANIFEST_DIR` when it runs the binary), not the one the binary was built in. Clones
+/// sharing a target dir share the binary cargo last linked, whichever clone built it.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
