@@ -54,10 +54,7 @@ fn root() -> PathBuf {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    manifest
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 fn run_command(args: &[String]) -> Result<()> {

@@ -271,3 +271,45 @@ pub async fn call(
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
+
+/// Every row of every table that holds what shops and payers did (SQLite `db`), as text: what
+/// "nothing changed" compares.
+pub async fn snapshot(db: &str) -> String {
+    use sqlx::{Column, Row};
+    let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+    let mut out = String::new();
+    for table in [
+        "shops",
+        "invoices",
+        "invoice_events",
+        "outbox",
+        "links",
+        "buttons",
+        "wallets",
+        "wallet_deposits",
+        "payouts",
+        "event_callbacks",
+        "webhook_inbox",
+    ] {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM {table} ORDER BY 1"
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        for row in rows {
+            out.push_str(table);
+            for (i, column) in row.columns().iter().enumerate() {
+                let value = row
+                    .try_get::<Option<String>, _>(i)
+                    .map(|v| format!("{v:?}"))
+                    .or_else(|_| row.try_get::<Option<i64>, _>(i).map(|v| format!("{v:?}")))
+                    .unwrap_or_else(|_| "?".into());
+                out.push_str(&format!(" {}={value}", column.name()));
+            }
+            out.push('\n');
+        }
+    }
+    pool.close().await;
+    out
+}

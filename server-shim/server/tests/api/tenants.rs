@@ -3,51 +3,10 @@
 //! other's is refused or sees nothing, and the database is unchanged by it.
 
 use crate::cli::{shim, text};
-use crate::support::{TestApp, call};
+use crate::support::{TestApp, call, snapshot};
 use serde_json::{Value, json};
 use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::store::Store;
-use sqlx::{Column, Row};
-
-/// Every row of the tables a shop owns things in, as text: what "nothing changed" compares.
-async fn snapshot(db: &str) -> String {
-    let pool = sqlx::SqlitePool::connect(db).await.unwrap();
-    let mut out = String::new();
-    for table in [
-        "shops",
-        "invoices",
-        "invoice_events",
-        "outbox",
-        "links",
-        "buttons",
-        "wallets",
-        "wallet_deposits",
-        "payouts",
-        "event_callbacks",
-        "webhook_inbox",
-    ] {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT * FROM {table} ORDER BY 1"
-        )))
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        for row in rows {
-            out.push_str(table);
-            for (i, column) in row.columns().iter().enumerate() {
-                let value = row
-                    .try_get::<Option<String>, _>(i)
-                    .map(|v| format!("{v:?}"))
-                    .or_else(|_| row.try_get::<Option<i64>, _>(i).map(|v| format!("{v:?}")))
-                    .unwrap_or_else(|_| "?".into());
-                out.push_str(&format!(" {}={value}", column.name()));
-            }
-            out.push('\n');
-        }
-    }
-    pool.close().await;
-    out
-}
 
 /// `(status, body)` of a request with `token`.
 async fn as_shop(
