@@ -117,6 +117,9 @@ impl Shop {
                 let tagged = |tag: &str| order.tags.iter().any(|t| t == tag);
                 match order.financial_status.as_str() {
                     _ if order.cancelled_at.is_some() => "cancelled",
+                    // Shopify's own refund needs a refund transaction: the adapter tags the
+                    // order and tells the merchant.
+                    "PAID" if tagged("crypto-refunded") => "refunded",
                     "PAID" => "paid",
                     "REFUNDED" => "refunded",
                     _ if tagged("crypto-failed") => "failed",
@@ -253,7 +256,7 @@ impl Shop {
     }
 }
 
-async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
+async fn connect(shop: &Shop, name: &str) -> (TestApp, Store, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("shim-scenarios-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -281,23 +284,43 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, std::path::PathBuf) {
             "access_token": SHOPIFY_TOKEN, "api_secret": "scenario-api-secret-key",
             "admin_url": site }),
     };
-    Store::connect(&db)
-        .await
-        .unwrap()
+    let store = Store::connect(&db).await.unwrap();
+    store
         .set_shop_platform("demo", Some(&config.to_string()))
         .await
         .unwrap();
-    (app, dir)
+    (app, store, dir)
 }
 
-async fn eventually(what: &str, check: impl Fn() -> bool) {
+/// Waits until `check` holds, then until the shim has nothing left to tell the shop (see
+/// [`drained`]), so that what the test asserts next is the whole story.
+async fn eventually(store: &Store, what: &str, check: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !check() {
         assert!(Instant::now() < deadline, "timed out: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Whatever else was going to arrive has arrived.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    drained(store, what).await;
+}
+
+/// Waits for the positive signal that every change was told: no callback or platform update is
+/// pending in the outbox (each was delivered, or refused).
+async fn drained(store: &Store, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = store.job_counts().await.unwrap();
+        if !counts
+            .iter()
+            .any(|(status, n)| status == "pending" && *n > 0)
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: the outbox never drained: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 async fn invoice(app: &TestApp, order: u64) -> String {
@@ -317,13 +340,13 @@ async fn pay(app: &TestApp, id: &str, amount: &str) {
 }
 
 async fn run_matrix(shop: Shop, name: &str) {
-    let (app, dir) = connect(&shop, name).await;
+    let (app, store, dir) = connect(&shop, name).await;
 
     // Paid.
     shop.add_order(1, "15.00");
     let id = invoice(&app, 1).await;
     pay(&app, &id, "15").await;
-    eventually("paid", || shop.status(1) == "paid").await;
+    eventually(&store, "paid", || shop.status(1) == "paid").await;
     // Paid (and, if the confirmation was seen on the way, held first): no more than that.
     assert!(shop.changes(1) <= 2, "{name}: {} changes", shop.changes(1));
     let paid_note = |id| shop.notes(id).iter().any(|n| n.contains("Paid in crypto"));
@@ -338,9 +361,9 @@ async fn run_matrix(shop: Shop, name: &str) {
         json!({ "order_id": id, "amount": "15", "confirm": false }),
     )
     .await;
-    eventually("confirming", || shop.status(10) == "held").await;
+    eventually(&store, "confirming", || shop.status(10) == "held").await;
     app.sandbox("confirm", json!({ "order_id": id })).await;
-    eventually("confirmed", || shop.status(10) == "paid").await;
+    eventually(&store, "confirmed", || shop.status(10) == "paid").await;
     assert_eq!(shop.changes(10), 2, "{name}: held, then paid");
     assert!(paid_note(10), "{name}: {:?}", shop.notes(10));
 
@@ -348,7 +371,7 @@ async fn run_matrix(shop: Shop, name: &str) {
     shop.add_order(2, "15.00");
     let id = invoice(&app, 2).await;
     pay(&app, &id, "20").await;
-    eventually("overpaid", || shop.status(2) == "paid").await;
+    eventually(&store, "overpaid", || shop.status(2) == "paid").await;
     assert!(
         shop.notes(2)
             .iter()
@@ -361,9 +384,9 @@ async fn run_matrix(shop: Shop, name: &str) {
     shop.add_order(3, "15.00");
     let id = invoice(&app, 3).await;
     pay(&app, &id, "5").await;
-    eventually("partial", || shop.status(3) == "held").await;
+    eventually(&store, "partial", || shop.status(3) == "held").await;
     pay(&app, &id, "10").await;
-    eventually("topped up", || shop.status(3) == "paid").await;
+    eventually(&store, "topped up", || shop.status(3) == "paid").await;
     assert_eq!(shop.changes(3), 2, "{name}: held, then paid");
     assert!(paid_note(3), "{name}: {:?}", shop.notes(3));
 
@@ -371,10 +394,10 @@ async fn run_matrix(shop: Shop, name: &str) {
     shop.add_order(4, "15.00");
     let id = invoice(&app, 4).await;
     pay(&app, &id, "5").await;
-    eventually("partial", || shop.status(4) == "held").await;
+    eventually(&store, "partial", || shop.status(4) == "held").await;
     app.sandbox("expire", json!({ "order_id": id })).await;
     app.wait_for_status(&id, "underpaid").await;
-    eventually("underpaid note", || {
+    eventually(&store, "underpaid note", || {
         shop.notes(4).iter().any(|n| n.contains("closed short"))
     })
     .await;
@@ -391,20 +414,20 @@ async fn run_matrix(shop: Shop, name: &str) {
     shop.add_order(5, "15.00");
     let id = invoice(&app, 5).await;
     app.sandbox("expire", json!({ "order_id": id })).await;
-    eventually("cancelled", || shop.status(5) == "cancelled").await;
+    eventually(&store, "cancelled", || shop.status(5) == "cancelled").await;
 
     // Paid after expiry: the order stays closed and the merchant is told, once.
     shop.add_order(7, "15.00");
     let id = invoice(&app, 7).await;
     app.sandbox("expire", json!({ "order_id": id })).await;
-    eventually("cancelled", || shop.status(7) == "cancelled").await;
+    eventually(&store, "cancelled", || shop.status(7) == "cancelled").await;
     app.sandbox(
         "pay",
         json!({ "order_id": id, "amount": "15", "late": true }),
     )
     .await;
     app.wait_for_status(&id, "review").await;
-    eventually("late money note", || {
+    eventually(&store, "late money note", || {
         shop.notes(7)
             .iter()
             .any(|n| n.contains("after this order was closed"))
@@ -418,7 +441,7 @@ async fn run_matrix(shop: Shop, name: &str) {
     let id = invoice(&app, 8).await;
     shop.go_down_for(3);
     pay(&app, &id, "15").await;
-    eventually("paid after the outage", || shop.status(8) == "paid").await;
+    eventually(&store, "paid after the outage", || shop.status(8) == "paid").await;
     assert!(shop.changes(8) <= 2, "{name}");
 
     // The shop's mail server is down: the state change is saved but reported as failed. The
@@ -427,14 +450,14 @@ async fn run_matrix(shop: Shop, name: &str) {
         shop.add_order(11, "15.00");
         let id = invoice(&app, 11).await;
         pay(&app, &id, "15").await;
-        eventually("paid without mail", || shop.status(11) == "paid").await;
+        eventually(&store, "paid without mail", || shop.status(11) == "paid").await;
         let paid_notes = || {
             shop.notes(11)
                 .iter()
                 .filter(|n| n.contains("Paid in crypto"))
                 .count()
         };
-        eventually("the paid note", || paid_notes() >= 1).await;
+        eventually(&store, "the paid note", || paid_notes() >= 1).await;
         assert_eq!(paid_notes(), 1, "{name}: {:?}", shop.notes(11));
         assert_eq!(shop.changes(11), 1, "{name}: paid once");
         shop.fail_mail(false);
@@ -447,7 +470,7 @@ async fn run_matrix(shop: Shop, name: &str) {
     let before = shop.changes(9);
     pay(&app, &id, "15").await;
     app.wait_for_status(&id, "paid").await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    drained(&store, "completed by hand").await;
     assert_eq!(shop.status(9), completed, "{name}: still completed");
     assert_eq!(shop.changes(9), before, "{name}: not touched");
 
@@ -455,7 +478,7 @@ async fn run_matrix(shop: Shop, name: &str) {
     shop.add_order(6, "15.00");
     let id = invoice(&app, 6).await;
     pay(&app, &id, "15").await;
-    eventually("paid", || shop.status(6) == "paid").await;
+    eventually(&store, "paid", || shop.status(6) == "paid").await;
     let uuid = app.gateway_uuid(&id).await;
     let key = &app.sandbox.config().payment_key;
     let hook = |status: &str| {
@@ -470,16 +493,64 @@ async fn run_matrix(shop: Shop, name: &str) {
         let (status, _) = app.post_ipn(hook("paid")).await;
         assert_eq!(status, 200);
     }
-    let (status, _) = app.post_ipn(hook("confirm_check")).await;
+    let (status, answer) = app.post_ipn(hook("confirm_check")).await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Applied before the answer (it says how), and nothing new for the outbox.
+    assert_eq!(answer["outcome"], "unchanged", "{answer}");
+    drained(&store, "duplicates").await;
     assert_eq!(
         (shop.changes(6), shop.notes(6).len()),
         before,
         "{name}: duplicates and stale webhooks write nothing"
     );
 
+    // Refunded by the merchant at the gateway: refunding leaves a paid order alone (a note), the
+    // refund done marks it refunded.
+    shop.add_order(12, "15.00");
+    let id = invoice(&app, 12).await;
+    pay(&app, &id, "15").await;
+    eventually(&store, "paid", || shop.status(12) == "paid").await;
+    refund(&app, &id).await;
+    app.wait_for_status(&id, "refunding").await;
+    drained(&store, "refunding").await;
+    assert_eq!(
+        shop.status(12),
+        "paid",
+        "{name}: still paid while refunding"
+    );
+    app.sandbox("refund", json!({ "order_id": id })).await;
+    app.wait_for_status(&id, "refunded").await;
+    eventually(&store, "refunded", || shop.status(12) == "refunded").await;
+
+    // The gateway fails the payment: the order fails, once.
+    shop.add_order(13, "15.00");
+    let id = invoice(&app, 13).await;
+    app.sandbox("fail", json!({ "order_id": id })).await;
+    app.wait_for_status(&id, "failed").await;
+    eventually(&store, "failed", || shop.status(13) == "failed").await;
+    assert_eq!(shop.changes(13), 1, "{name}: failed once");
+
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The merchant refunds invoice `id`'s payment at the gateway (its own API, to a TRON address).
+async fn refund(app: &TestApp, id: &str) {
+    let config = app.sandbox.config();
+    let mut gateway = shim_gateway::GatewayConfig::new(
+        format!("{}/cryptomus/", app.url),
+        config.merchant.clone(),
+        config.payment_key.clone(),
+    );
+    gateway.attempts = 1;
+    shim_gateway::CryptomusClient::new(gateway)
+        .unwrap()
+        .refund(
+            &shim_gateway::PaymentRef::OrderId(id.to_owned()),
+            "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu",
+            false,
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
