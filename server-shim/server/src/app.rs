@@ -240,12 +240,18 @@ const DRAIN_GRACE: Duration = Duration::from_secs(10);
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The background work of a shim: the reconciler, the webhook inbox and the outbox.
-fn start_workers(checkout: &Checkout, settings: &Settings) -> Workers {
+fn start_workers(
+    checkout: &Checkout,
+    settings: &Settings,
+    metrics: &std::sync::Arc<crate::metrics::Metrics>,
+) -> Workers {
     let mut workers = Workers::default();
     let policy = settings.reconcile;
     let reconciler = checkout.clone();
+    let counted = metrics.clone();
     workers.every("reconciler", policy.every, move || {
         let checkout = reconciler.clone();
+        let metrics = counted.clone();
         async move {
             let now = crate::checkout::now();
             if let Err(e) = checkout.reconcile(now, &policy).await {
@@ -254,6 +260,7 @@ fn start_workers(checkout: &Checkout, settings: &Settings) -> Workers {
             if let Err(e) = checkout.reconcile_payouts(now, policy.min_recheck).await {
                 tracing::warn!(error = %e, "payout reconciliation pass failed");
             }
+            metrics.reconcile_pass();
         }
     });
     let inbox = checkout.clone();
@@ -329,9 +336,11 @@ impl Application {
             &public_url,
             settings.egress.clone(),
         );
-        let workers = start_workers(&checkout, settings);
+        let metrics = std::sync::Arc::<crate::metrics::Metrics>::default();
+        let workers = start_workers(&checkout, settings, &metrics);
         let state = AppState::new(
             checkout,
+            metrics,
             PayPageExtra {
                 script: None,
                 head: routes::pay_page::widget_preloads(&settings.widget_dir),
@@ -407,7 +416,8 @@ impl Application {
             &public_url,
             settings.egress.clone(),
         );
-        let workers = start_workers(&checkout, settings);
+        let metrics = std::sync::Arc::<crate::metrics::Metrics>::default();
+        let workers = start_workers(&checkout, settings, &metrics);
 
         let token = ShopToken::generate()?;
         let shop = Shop {
@@ -442,6 +452,7 @@ impl Application {
         let examples = demo::example_site(&url);
         let state = AppState::new(
             checkout.clone(),
+            metrics,
             PayPageExtra {
                 script: Some("/demo/panel.js"),
                 head: routes::pay_page::widget_preloads(&settings.widget_dir),

@@ -36,6 +36,8 @@ pub struct Metrics {
     /// outcome → webhooks.
     webhooks: Mutex<BTreeMap<String, u64>>,
     streams: AtomicI64,
+    /// Reconciler passes done.
+    reconcile_passes: std::sync::atomic::AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -74,6 +76,11 @@ impl Metrics {
     /// Counts one webhook by what became of it.
     pub fn webhook(&self, outcome: &str) {
         *lock(&self.webhooks).entry(outcome.to_owned()).or_default() += 1;
+    }
+
+    /// A reconciler pass is done.
+    pub fn reconcile_pass(&self) {
+        self.reconcile_passes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A live stream opened; the guard closes it in the count when dropped.
@@ -128,6 +135,15 @@ impl Metrics {
         for (outcome, count) in lock(&self.webhooks).iter() {
             let _ = writeln!(out, "shim_webhooks_total{{outcome=\"{outcome}\"}} {count}");
         }
+        out.push_str(
+            "# HELP shim_reconcile_passes_total Reconciler passes done by this process.\n",
+        );
+        out.push_str("# TYPE shim_reconcile_passes_total counter\n");
+        let _ = writeln!(
+            out,
+            "shim_reconcile_passes_total {}",
+            self.reconcile_passes.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP shim_live_streams Open live event streams on this process.\n");
         out.push_str("# TYPE shim_live_streams gauge\n");
         let _ = writeln!(

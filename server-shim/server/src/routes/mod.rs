@@ -69,6 +69,7 @@ impl AppState {
     /// The state of a shim over `checkout`, its public endpoints limited by `rate_limit`.
     pub fn new(
         checkout: Checkout,
+        metrics: std::sync::Arc<crate::metrics::Metrics>,
         pay_page_extra: PayPageExtra,
         rate_limit: &crate::rate_limit::RateLimit,
         metrics_token: Option<secrecy::SecretString>,
@@ -77,7 +78,7 @@ impl AppState {
         Self(std::sync::Arc::new(Shared {
             checkout,
             pay_page_extra,
-            metrics: std::sync::Arc::default(),
+            metrics,
             limiter: crate::rate_limit::RateLimiter::new(rate_limit.clone()),
             button_limiter: crate::rate_limit::RateLimiter::slow(
                 rate_limit.clone(),

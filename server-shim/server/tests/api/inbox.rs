@@ -76,15 +76,16 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !gateway.up.load(Ordering::SeqCst) {
-        return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
-    }
+    // Counted whether or not the gateway is up: a call is an attempt.
     *gateway
         .calls
         .lock()
         .unwrap()
         .entry(uri.path().to_owned())
         .or_default() += 1;
+    if !gateway.up.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response();
+    }
     let mut request = gateway
         .http
         .request(method, format!("{}{uri}", gateway.sandbox_url))
@@ -195,6 +196,20 @@ async fn status(url: &str, id: &str) -> String {
         .await
         .unwrap();
     view["status"].as_str().unwrap().to_owned()
+}
+
+/// The reconciler passes shim `url` has made (its `/metrics`).
+async fn passes(url: &str) -> u64 {
+    let text = reqwest::get(format!("{url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("shim_reconcile_passes_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 async fn eventually(what: &str, seconds: u64, mut check: impl AsyncFnMut() -> bool) {
@@ -364,7 +379,7 @@ async fn two_shims_on_one_postgres_split_the_reconciler_and_the_outbox() {
         ..quiet_reconciler()
     };
     let a = shim(&database, &gateway, busy).await;
-    let _b = shim(&database, &gateway, busy).await;
+    let b = shim(&database, &gateway, busy).await;
 
     let mut ids = Vec::new();
     for i in 0..8 {
@@ -374,7 +389,12 @@ async fn two_shims_on_one_postgres_split_the_reconciler_and_the_outbox() {
         gateway.calls("/v1/payment/info") >= ids.len()
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Both shims then make three more passes each: any second check would have happened.
+    let (from_a, from_b) = (passes(&a).await, passes(&b).await);
+    eventually("three more passes of each shim", 15, async || {
+        passes(&a).await >= from_a + 3 && passes(&b).await >= from_b + 3
+    })
+    .await;
     assert_eq!(
         gateway.calls("/v1/payment/info"),
         ids.len(),
@@ -391,7 +411,17 @@ async fn two_shims_on_one_postgres_split_the_reconciler_and_the_outbox() {
         ids.iter().all(|id| received.iter().any(|(i, _)| i == id))
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Every callback is done (none pending in the shared outbox): a second delivery would have
+    // arrived by now.
+    eventually("the outbox is drained", 30, async || {
+        !store
+            .job_counts()
+            .await
+            .unwrap()
+            .iter()
+            .any(|(status, n)| status == "pending" && *n > 0)
+    })
+    .await;
     let received = received.lock().unwrap().clone();
     let mut unique = received.clone();
     unique.sort();
@@ -423,10 +453,15 @@ async fn the_reconciler_catches_up_when_the_gateway_is_back() {
     gateway
         .control("webhooks/outage", json!({ "lost": true }))
         .await;
+    let asked = gateway.calls("/v1/payment/info");
     gateway
         .control("pay", json!({ "order_id": id, "amount": "15" }))
         .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The reconciler asked the gateway (twice), which could not answer.
+    eventually("the reconciler tried", 15, async || {
+        gateway.calls("/v1/payment/info") >= asked + 2
+    })
+    .await;
     assert_eq!(status(&url, &id).await, "pending", "nobody could tell it");
     // Reads and live push keep working meanwhile.
     let events = reqwest::get(format!("{url}/v1/invoices/{id}/events"))
