@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn php_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -45,6 +47,7 @@ fn every_php_file_parses() {
     }
 }
 
+/// Runs a PHPUnit suite; reports its tests to `cargo xtask test` (each counts as one there).
 fn phpunit(tests: &str) -> String {
     let out = Command::new("phpunit")
         .args(["--configuration", &format!("{tests}/phpunit.xml")])
@@ -52,6 +55,13 @@ fn phpunit(tests: &str) -> String {
         .output()
         .expect("phpunit is needed: run `cargo xtask setup` (it installs Debian's phpunit)");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // `OK (11 tests, 40 assertions)`, or `Tests: 11, Assertions: 40, Failures: 2, Errors: 1.`
+    let ran = common::number_after(&text, "OK (")
+        .or_else(|| common::number_after(&text, "Tests:"))
+        .unwrap_or(0);
+    let failed = common::number_after(&text, "Failures:").unwrap_or(0)
+        + common::number_after(&text, "Errors:").unwrap_or(0);
+    common::report("phpunit", ran.saturating_sub(failed), failed);
     assert!(
         out.status.success(),
         "{text}{}",

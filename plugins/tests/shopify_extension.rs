@@ -7,6 +7,8 @@
 
 use std::process::Command;
 
+mod common;
+
 #[test]
 fn the_checkout_extension_passes_its_node_tests_and_bundles() {
     let modules = std::env::var("CHECKOUT_EXTENSION_NODE_PATH").unwrap_or_else(|_| {
@@ -19,6 +21,11 @@ fn the_checkout_extension_passes_its_node_tests_and_bundles() {
         .output()
         .expect("node is needed");
     let text = String::from_utf8_lossy(&out.stdout);
+    common::report(
+        "node",
+        common::number_after(&text, "# pass").unwrap_or(0),
+        common::number_after(&text, "# fail").unwrap_or(0),
+    );
     assert!(
         out.status.success(),
         "{text}{}",

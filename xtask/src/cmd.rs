@@ -61,14 +61,59 @@ pub fn run(command: &mut Command) -> Result<()> {
 }
 
 /// Tests counted across the runs of [`run_tests`].
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Tally {
     pub passed: u64,
     pub failed: u64,
+    /// Tests that did not run what their name promises, each with why.
+    pub skipped: Vec<String>,
+    /// The test commands that failed.
+    pub failures: Vec<String>,
+}
+
+/// The file tests report to (`CHECKOUT_KIT_TALLY`): `ran <runner> <passed> <failed>` for the
+/// suites a test runs inside (PHPUnit, node), `skipped <test>: <why>` for what did not run.
+pub const TALLY_ENV: &str = "CHECKOUT_KIT_TALLY";
+
+impl Tally {
+    /// Adds up what the tests reported in `file`.
+    pub fn read_reports(&mut self, file: &Path) {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        self.add_reports(&text);
+    }
+
+    fn add_reports(&mut self, text: &str) {
+        for line in text.lines() {
+            if let Some(skip) = line.strip_prefix("skipped ") {
+                self.skipped.push(skip.to_owned());
+            } else if let Some(ran) = line.strip_prefix("ran ") {
+                let numbers: Vec<u64> = ran
+                    .split_whitespace()
+                    .skip(1)
+                    .filter_map(|n| n.parse().ok())
+                    .collect();
+                if let [passed, failed] = numbers[..] {
+                    self.passed += passed;
+                    self.failed += failed;
+                }
+            }
+        }
+    }
+
+    /// The closing line: `N passed, N failed, N skipped`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed,
+            self.failed,
+            self.skipped.len()
+        )
+    }
 }
 
 /// Runs a test command like [`run`], echoing its output, and adds up its
-/// `test result: ok. N passed; M failed` lines into `tally`.
+/// `test result: ok. N passed; M failed` lines into `tally`. A failing command is recorded in
+/// `tally.failures`, not returned: the other runners still run and the summary still prints.
 pub fn run_tests(command: &mut Command, tally: &mut Tally) -> Result<()> {
     use std::io::{BufRead as _, BufReader};
     ENV_OVERRIDES.with(|env| {
@@ -96,7 +141,7 @@ pub fn run_tests(command: &mut Command, tally: &mut Tally) -> Result<()> {
     }
     let status = child.wait()?;
     if !status.success() {
-        bail!("`{text}` failed ({status})");
+        tally.failures.push(format!("`{text}` failed ({status})"));
     }
     Ok(())
 }
@@ -120,7 +165,23 @@ pub fn output(command: &mut Command) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::count;
+    use super::{Tally, count};
+
+    #[test]
+    fn reports_of_suites_and_skips_add_up() {
+        let mut tally = Tally {
+            passed: 3,
+            ..Tally::default()
+        };
+        tally.add_reports(
+            "ran phpunit 11 0\nskipped store::pg: SHIM_TEST_POSTGRES_URL is not set\nran node 5 1\nnoise\n",
+        );
+        assert_eq!(tally.line(), "19 passed, 1 failed, 1 skipped");
+        assert_eq!(
+            tally.skipped,
+            ["store::pg: SHIM_TEST_POSTGRES_URL is not set"]
+        );
+    }
 
     #[test]
     fn reads_cargo_test_summaries() {

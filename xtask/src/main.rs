@@ -10,6 +10,7 @@
 
 mod cmd;
 mod dist;
+mod leaks;
 mod setup;
 mod widget;
 
@@ -119,10 +120,23 @@ fn test(root: &Path) -> Result<()> {
     }
 
     let mut tally = Tally::default();
+    // Where tests report the suites they run inside and what they skipped: fresh for this run.
+    let reports = std::env::temp_dir().join(format!("checkout-kit-tally-{}", std::process::id()));
+    std::fs::write(&reports, "")?;
+    // Every process the tests start inherits this mark; any still alive at the end is a leak.
+    let run = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
     step("workspace tests (native, including the browser end-to-end tests)");
     let mut native = cargo(root);
     native
         .args(["test", "--workspace"])
+        .env(cmd::TALLY_ENV, &reports)
+        .env(leaks::RUN_ENV, &run)
         .env("SHIM_WIDGET_DIR", &dist)
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium)
@@ -153,15 +167,38 @@ fn test(root: &Path) -> Result<()> {
     ])
     .args(["--test", "browser"])
     .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+    .env(leaks::RUN_ENV, &run)
     .env("CHROMEDRIVER", &tools.chromedriver)
     .env("WASM_BINDGEN_TEST_TIMEOUT", "60");
     run_tests(&mut wasm, &mut tally)?;
 
-    if postgres.is_none() {
-        println!("\nxtask: the PostgreSQL tests were SKIPPED (SHIM_TEST_POSTGRES_URL is not set)");
+    tally.read_reports(&reports);
+    let leaked = leaks::left_running(&run);
+    if !leaked.is_empty() {
+        println!("\nxtask: processes the tests started are still running (stopped now):");
+        for process in &leaked {
+            println!("  {process}");
+        }
+        leaks::stop(&leaked);
+        tally
+            .failures
+            .push(format!("{} process(es) outlived the tests", leaked.len()));
     }
-    // The plain closing line CI reads, adding up every runner above.
-    println!("\n{} passed, {} failed", tally.passed, tally.failed);
+    let _ = std::fs::remove_file(&reports);
+    if !tally.skipped.is_empty() {
+        println!("\nskipped, not passed:");
+        for skip in &tally.skipped {
+            println!("  {skip}");
+        }
+    }
+    for failure in &tally.failures {
+        println!("\nxtask: {failure}");
+    }
+    // The plain closing line CI reads, adding up every runner above and the suites tests ran.
+    println!("\n{}", tally.line());
+    if !tally.failures.is_empty() || tally.failed > 0 {
+        bail!("{} test command(s) failed", tally.failures.len().max(1));
+    }
     Ok(())
 }
 

@@ -126,7 +126,7 @@ async fn unknown_invoices_have_no_stream() {
 #[tokio::test]
 async fn two_shims_on_one_postgres_share_live_changes() {
     let Some(url) = crate::support::postgres_url().await else {
-        eprintln!("SKIPPED: SHIM_TEST_POSTGRES_URL is not set");
+        crate::support::skipped("SHIM_TEST_POSTGRES_URL is not set");
         return;
     };
     let watcher = TestApp::spawn(&url).await;

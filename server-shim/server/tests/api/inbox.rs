@@ -105,13 +105,21 @@ async fn forward(
         .into_response()
 }
 
-/// A database both the test and the shims can open: a SQLite file, or a PostgreSQL schema.
-async fn shared_databases(name: &str) -> Vec<String> {
+/// A fresh SQLite file both the test and the shims can open.
+fn sqlite_file(name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("shim-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let mut urls = vec![format!("sqlite://{}", dir.join("shim.db").display())];
-    urls.extend(postgres_url().await);
+    format!("sqlite://{}", dir.join("shim.db").display())
+}
+
+/// Databases both the test and the shims can open: a SQLite file and a PostgreSQL schema.
+async fn shared_databases(name: &str) -> Vec<String> {
+    let mut urls = vec![sqlite_file(name)];
+    match postgres_url().await {
+        Some(url) => urls.push(url),
+        None => crate::support::skipped("the PostgreSQL half: SHIM_TEST_POSTGRES_URL is not set"),
+    }
     urls
 }
 
@@ -361,7 +369,7 @@ async fn callback_receiver() -> (String, Arc<Mutex<Vec<(String, u64)>>>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_shims_on_one_postgres_split_the_reconciler_and_the_outbox() {
     let Some(database) = postgres_url().await else {
-        eprintln!("SKIPPED: SHIM_TEST_POSTGRES_URL is not set");
+        crate::support::skipped("SHIM_TEST_POSTGRES_URL is not set");
         return;
     };
     let gateway = Gateway::start().await;
@@ -436,7 +444,7 @@ async fn two_shims_on_one_postgres_split_the_reconciler_and_the_outbox() {
 #[tokio::test]
 async fn the_reconciler_catches_up_when_the_gateway_is_back() {
     let gateway = Gateway::start().await;
-    let database = shared_databases("reconcile-outage").await.remove(0);
+    let database = sqlite_file("reconcile-outage");
     let store = Store::connect(&database).await.unwrap();
     store.migrate().await.unwrap();
     let token = shop(&store).await;

@@ -472,7 +472,7 @@ async fn a_shop_pays_out_only_its_own_money_within_the_operators_limits() {
             assert!(store.set_payouts_allowed("demo", true).await.unwrap());
             ledger_story(demo, &db).await;
         }
-        None => eprintln!("SKIPPED the PostgreSQL half: SHIM_TEST_POSTGRES_URL is not set"),
+        None => crate::support::skipped("the PostgreSQL half: SHIM_TEST_POSTGRES_URL is not set"),
     }
 }
 
