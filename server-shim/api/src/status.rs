@@ -109,8 +109,11 @@ impl InvoiceStatus {
         match self {
             Pending => true,
             Confirming | PartiallyPaid | Review => next != Pending,
-            // Review: money reached the address of a coin the payer used earlier, after the end.
-            Paid | Overpaid | Underpaid => matches!(next, Refunding | Review),
+            // A refund (the shim may only hear of it once it is over); review: money reached the
+            // address of a coin the payer used earlier, after the end.
+            Paid | Overpaid | Underpaid => {
+                matches!(next, Refunding | Refunded | RefundFailed | Review)
+            }
             Expired | Failed => next == Review,
             Refunding => matches!(next, Refunded | RefundFailed),
             Refunded | RefundFailed => false,
@@ -145,8 +148,10 @@ mod tests {
                 let allowed = from.can_move_to(to);
                 let expected = matches!(
                     (from, to),
-                    (Paid | Overpaid | Underpaid, Refunding)
-                        | (Paid | Overpaid | Underpaid | Expired | Failed, Review)
+                    (
+                        Paid | Overpaid | Underpaid,
+                        Refunding | Refunded | RefundFailed
+                    ) | (Paid | Overpaid | Underpaid | Expired | Failed, Review)
                 );
                 assert_eq!(allowed, expected, "{from} -> {to}");
             }

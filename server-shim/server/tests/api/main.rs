@@ -8,6 +8,7 @@ mod bad_inputs;
 mod buttons;
 mod cli;
 mod coins;
+mod convergence;
 mod crash;
 mod events;
 mod inbox;
