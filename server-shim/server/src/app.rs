@@ -249,7 +249,9 @@ fn start_workers(
     let policy = settings.reconcile;
     let reconciler = checkout.clone();
     let counted = metrics.clone();
-    workers.every("reconciler", policy.every, move || {
+    // `reconcile_seconds = 0`: no reconciler; only webhooks (and their inbox) move invoices.
+    let reconciling = !policy.every.is_zero();
+    workers.every_if(reconciling, "reconciler", policy.every, move || {
         let checkout = reconciler.clone();
         let metrics = counted.clone();
         async move {

@@ -114,9 +114,9 @@ impl Layer {
     /// service is built, which names the variable to set.
     pub fn settings(self) -> Result<Settings, String> {
         let reconcile_seconds = self.reconcile_seconds.unwrap_or(30);
-        if !(1..=3600).contains(&reconcile_seconds) {
+        if reconcile_seconds > 3600 {
             return Err(format!(
-                "reconcile_seconds must be between 1 and 3600, got {reconcile_seconds}"
+                "reconcile_seconds must be between 0 (no reconciler) and 3600, got {reconcile_seconds}"
             ));
         }
         if let Some(url) = self.gateway_url.as_deref()

@@ -27,6 +27,7 @@ pub mod checkout;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod faults;
 pub mod links;
 pub mod metrics;
 pub mod outbox;

@@ -58,6 +58,19 @@ impl Workers {
         self.handles.push((name, handle));
     }
 
+    /// [`Workers::every`], when `run`; nothing otherwise.
+    pub fn every_if<F, Fut>(&mut self, run: bool, name: &'static str, every: Duration, pass: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        if run {
+            self.every(name, every, pass);
+        } else {
+            tracing::info!(worker = name, "off");
+        }
+    }
+
     /// On [`Workers::stop`], after the passes: also waits for what `drain` returns (the tasks a
     /// worker's passes started).
     pub fn on_stop_wait_for<F, Fut>(&mut self, name: &'static str, drain: F)

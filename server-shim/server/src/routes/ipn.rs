@@ -81,6 +81,11 @@ pub(super) async fn cryptomus(
             json!({ "ok": true, "webhook": id, "outcome": "duplicate" }),
         ));
     }
+    if crate::faults::crash_after_inbox(&received.webhook.gateway_status) {
+        return Ok(Json(
+            json!({ "ok": true, "webhook": id, "outcome": "queued" }),
+        ));
+    }
     let Ok(slot) = state.apply_slots.clone().try_acquire_owned() else {
         // Busy: stored, so safe; the inbox worker applies it, from now on.
         if let Err(e) = state
