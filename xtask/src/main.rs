@@ -134,7 +134,8 @@ fn test(root: &Path) -> Result<()> {
     step("workspace tests (native, including the browser end-to-end tests)");
     let mut native = cargo(root);
     native
-        .args(["test", "--workspace"])
+        // Every test binary runs even after one fails, so the closing line counts them all.
+        .args(["test", "--workspace", "--no-fail-fast"])
         .env(cmd::TALLY_ENV, &reports)
         .env(leaks::RUN_ENV, &run)
         .env("SHIM_WIDGET_DIR", &dist)

@@ -46,6 +46,8 @@ pub struct Layer {
     pub streams_total: Option<u32>,
     /// Webhooks per second one source address may send.
     pub ipn_rate_limit_per_second: Option<u32>,
+    /// Seconds a claimed callback stays hidden from other shims (renewed while it is sent).
+    pub outbox_lease_seconds: Option<u64>,
     /// Proxies whose `X-Forwarded-For` is believed (addresses).
     pub trusted_proxies: Option<Vec<String>>,
     /// Where webhooks may come from (addresses or CIDR networks); anywhere when not given.
@@ -95,6 +97,7 @@ impl Layer {
             ipn_rate_limit_per_second: self
                 .ipn_rate_limit_per_second
                 .or(below.ipn_rate_limit_per_second),
+            outbox_lease_seconds: self.outbox_lease_seconds.or(below.outbox_lease_seconds),
             trusted_proxies: self.trusted_proxies.or(below.trusted_proxies),
             allowed_private_hosts: self.allowed_private_hosts.or(below.allowed_private_hosts),
             ipn_allowlist: self.ipn_allowlist.or(below.ipn_allowlist),
@@ -114,6 +117,12 @@ impl Layer {
     /// service is built, which names the variable to set.
     pub fn settings(self) -> Result<Settings, String> {
         let reconcile_seconds = self.reconcile_seconds.unwrap_or(30);
+        let outbox_lease_seconds = self.outbox_lease_seconds.unwrap_or(60);
+        if !(3..=3600).contains(&outbox_lease_seconds) {
+            return Err(format!(
+                "outbox_lease_seconds must be between 3 and 3600, got {outbox_lease_seconds}"
+            ));
+        }
         if reconcile_seconds > 3600 {
             return Err(format!(
                 "reconcile_seconds must be between 0 (no reconciler) and 3600, got {reconcile_seconds}"
@@ -233,7 +242,10 @@ impl Layer {
                 min_recheck: reconcile_seconds as i64,
                 ..ReconcilePolicy::default()
             },
-            outbox: OutboxPolicy::default(),
+            outbox: OutboxPolicy {
+                lease: Duration::from_secs(outbox_lease_seconds),
+                ..OutboxPolicy::default()
+            },
             rate_limit,
             shopify_payments,
         })
@@ -353,14 +365,24 @@ mod tests {
             "{missing}"
         );
         let range = Layer {
-            reconcile_seconds: Some(0),
+            reconcile_seconds: Some(3601),
             ..Layer::default()
         }
         .settings()
         .unwrap_err();
         assert!(
-            range.contains("reconcile_seconds must be between 1 and 3600"),
+            range.contains("reconcile_seconds must be between 0 (no reconciler) and 3600"),
             "{range}"
+        );
+        let lease = Layer {
+            outbox_lease_seconds: Some(1),
+            ..Layer::default()
+        }
+        .settings()
+        .unwrap_err();
+        assert!(
+            lease.contains("outbox_lease_seconds must be between 3 and 3600"),
+            "{lease}"
         );
         let sources = file("ipn_allowlist = [\"91.227.144.54\", \"10.0.0.0/8\"]\n")
             .unwrap()
