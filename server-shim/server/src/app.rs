@@ -274,7 +274,7 @@ fn start_workers(
             }
         }
     });
-    let outbox = Outbox::new(checkout.clone(), settings.outbox);
+    let outbox = Outbox::new(checkout.clone(), settings.outbox).with_metrics(metrics.clone());
     let draining = outbox.clone();
     workers.on_stop_wait_for("outbox", move || async move { draining.idle().await });
     workers.every("outbox", settings.outbox.every, move || {

@@ -566,6 +566,10 @@ struct ServeArgs {
     /// times that [default: 100].
     #[arg(long, env = "SHIM_IPN_RATE_LIMIT_PER_SECOND")]
     ipn_rate_limit_per_second: Option<u32>,
+    /// Seconds a callback one shim claimed stays hidden from the other shims on the same
+    /// database; renewed while it is being sent [default: 60].
+    #[arg(long, env = "SHIM_OUTBOX_LEASE_SECONDS")]
+    outbox_lease_seconds: Option<u64>,
     /// Comma-separated proxy addresses whose X-Forwarded-For is believed.
     #[arg(long, env = "SHIM_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Option<Vec<String>>,
@@ -812,6 +816,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 streams_per_client: args.streams_per_client,
                 streams_total: args.streams_total,
                 ipn_rate_limit_per_second: args.ipn_rate_limit_per_second,
+                outbox_lease_seconds: args.outbox_lease_seconds,
                 trusted_proxies: args.trusted_proxies,
                 allowed_private_hosts: args.allowed_private_hosts,
                 ipn_allowlist: args.ipn_allowlist,

@@ -38,6 +38,8 @@ pub struct Metrics {
     streams: AtomicI64,
     /// Reconciler passes done.
     reconcile_passes: std::sync::atomic::AtomicU64,
+    /// Callbacks and platform updates this process delivered.
+    callbacks_sent: std::sync::atomic::AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -76,6 +78,11 @@ impl Metrics {
     /// Counts one webhook by what became of it.
     pub fn webhook(&self, outcome: &str) {
         *lock(&self.webhooks).entry(outcome.to_owned()).or_default() += 1;
+    }
+
+    /// A callback (or platform update) was delivered by this process.
+    pub fn callback_sent(&self) {
+        self.callbacks_sent.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A reconciler pass is done.
@@ -143,6 +150,15 @@ impl Metrics {
             out,
             "shim_reconcile_passes_total {}",
             self.reconcile_passes.load(Ordering::Relaxed)
+        );
+        out.push_str(
+            "# HELP shim_callbacks_sent_total Shop callbacks and platform updates this process delivered.\n",
+        );
+        out.push_str("# TYPE shim_callbacks_sent_total counter\n");
+        let _ = writeln!(
+            out,
+            "shim_callbacks_sent_total {}",
+            self.callbacks_sent.load(Ordering::Relaxed)
         );
         out.push_str("# HELP shim_live_streams Open live event streams on this process.\n");
         out.push_str("# TYPE shim_live_streams gauge\n");

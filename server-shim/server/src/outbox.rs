@@ -100,6 +100,8 @@ pub struct Outbox {
     policy: OutboxPolicy,
     /// The shops whose callbacks a task of this worker is sending.
     in_flight: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Where deliveries are counted, when the worker serves a shim.
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
 }
 
 /// Callbacks claimed at once, per queue.
@@ -259,6 +261,21 @@ impl Outbox {
             http,
             policy,
             in_flight: std::sync::Arc::default(),
+            metrics: None,
+        }
+    }
+
+    /// Counts its deliveries in `metrics` (`shim_callbacks_sent_total`).
+    pub fn with_metrics(self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Self {
+        Self {
+            metrics: Some(metrics),
+            ..self
+        }
+    }
+
+    fn count_sent(&self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.callback_sent();
         }
     }
 
@@ -386,6 +403,7 @@ impl Outbox {
         match job {
             Job::Event(job) => match self.deliver_event(job).await {
                 Ok(()) => {
+                    self.count_sent();
                     self.store()
                         .finish_event_callback(job.id, true, None, None, now)
                         .await
@@ -401,7 +419,10 @@ impl Outbox {
             Job::Invoice(job) => {
                 let attempts = job.attempts + 1;
                 match self.deliver(job).await {
-                    Ok(()) => self.store().finish_job(job.id, true, None, None, now).await,
+                    Ok(()) => {
+                        self.count_sent();
+                        self.store().finish_job(job.id, true, None, None, now).await
+                    }
                     Err(refused @ Failure::Refused(_)) => {
                         let error = refused.to_string();
                         tracing::warn!(callback = job.id, attempts, error = %error, "the shop's platform refused: not retried; replay it once fixed");

@@ -48,6 +48,18 @@ async fn start_shim(
     sandbox_url: &str,
     abort_after: Option<u64>,
 ) -> Shim {
+    start_shim_with(port, db, sandbox, sandbox_url, abort_after, &[]).await
+}
+
+/// [`start_shim`], with more settings in `env`.
+async fn start_shim_with(
+    port: u16,
+    db: &str,
+    sandbox: &Sandbox,
+    sandbox_url: &str,
+    abort_after: Option<u64>,
+    env: &[(&str, &str)],
+) -> Shim {
     let config = sandbox.config();
     let mut command = Command::new(env!("CARGO_BIN_EXE_server-shim"));
     command
@@ -71,6 +83,7 @@ async fn start_shim(
         .env("RUST_LOG", "off")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    command.envs(env.iter().copied());
     if let Some(n) = abort_after {
         // The N-th `paid` webhook: its payment's last, so nothing after it would bring the
         // gateway's word again; only the inbox can.
@@ -443,4 +456,179 @@ async fn storm(postgres: Option<String>, kill: Kill, dice: &mut Dice) {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The gateway (a sandbox) and a shop whose callback endpoint answers after `delay`, recording
+/// each delivery it hears; the shop's token, with the sandbox and what the shop heard.
+struct World {
+    sandbox: Sandbox,
+    sandbox_url: String,
+    token: String,
+    heard: Arc<Mutex<Vec<String>>>,
+}
+
+async fn world(db: &str, delay: Duration) -> World {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = SandboxConfig::generate(sandbox_url.clone());
+    config.webhook_retry_base = Duration::from_millis(200);
+    config.webhook_attempts = 40;
+    let sandbox = Sandbox::new(config);
+    let router = cryptomus_sandbox::router(sandbox.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let heard: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = heard.clone();
+    let shop_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let callback = format!("http://{}/callback", shop_listener.local_addr().unwrap());
+    let shop = axum::Router::new().route(
+        "/callback",
+        axum::routing::post(async move |headers: axum::http::HeaderMap| {
+            tokio::time::sleep(delay).await;
+            let delivery = headers
+                .get("x-checkout-delivery")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            sink.lock().unwrap().push(delivery);
+            "ok"
+        }),
+    );
+    tokio::spawn(async move { axum::serve(shop_listener, shop).await });
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_server-shim"))
+            .args(args)
+            .args(["--database-url", db])
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = cli(&["shops", "add", "--name", "pair"]);
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("shop token: "))
+        .unwrap()
+        .to_owned();
+    cli(&[
+        "shops",
+        "set-callback",
+        "--name",
+        "pair",
+        "--url",
+        &callback,
+    ]);
+    World {
+        sandbox,
+        sandbox_url,
+        token,
+        heard,
+    }
+}
+
+/// What a shim process says it delivered (`shim_callbacks_sent_total`).
+async fn sent_by(port: u16) -> u64 {
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("shim_callbacks_sent_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Creates `count` invoices through the shim on `port` and pays each in full.
+async fn paid_invoices(world: &World, port: u16, prefix: &str, count: usize) {
+    let http = reqwest::Client::new();
+    for i in 0..count {
+        let invoice: Value = http
+            .post(format!("http://127.0.0.1:{port}/v1/invoices"))
+            .bearer_auth(&world.token)
+            .json(&usdt_invoice(&format!("{prefix}-{i}"), "10.00"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        http.post(format!("{}/sandbox/pay", world.sandbox_url))
+            .json(&json!({ "order_id": invoice["id"], "amount": "10" }))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// Waits until nothing is pending in the outbox; returns its jobs.
+async fn drained(store: &Store) -> Vec<server_shim::store::OutboxJob> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = store.jobs(None, 10_000).await.unwrap();
+        if !jobs.is_empty() && jobs.iter().all(|j| j.status != "pending") {
+            return jobs;
+        }
+        assert!(Instant::now() < deadline, "the outbox never drained");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_shim_processes_on_one_postgres_share_the_outbox_even_when_one_is_killed() {
+    let Some(db) = crate::support::postgres_url().await else {
+        crate::support::skipped("SHIM_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let world = world(&db, Duration::from_millis(100)).await;
+    let store = Store::connect(&db).await.unwrap();
+    // Short leases, so that the survivor takes over the killed one's callbacks within seconds.
+    let env = [("SHIM_OUTBOX_LEASE_SECONDS", "3")];
+    let (port_a, port_b) = (free_port(), free_port());
+    let _a = start_shim_with(port_a, &db, &world.sandbox, &world.sandbox_url, None, &env).await;
+    let b = start_shim_with(port_b, &db, &world.sandbox, &world.sandbox_url, None, &env).await;
+
+    // Both at work: every change told once, and each process told some.
+    paid_invoices(&world, port_a, "both", 12).await;
+    let jobs = drained(&store).await;
+    let heard = world.heard.lock().unwrap().clone();
+    for job in &jobs {
+        let times = heard.iter().filter(|d| **d == job.id.to_string()).count();
+        assert_eq!((job.status.as_str(), times), ("delivered", 1), "{job:?}");
+    }
+    assert_eq!(heard.len(), jobs.len(), "nothing else was sent: {heard:?}");
+    let (by_a, by_b) = (sent_by(port_a).await, sent_by(port_b).await);
+    assert!(by_a > 0 && by_b > 0, "both delivered: A {by_a}, B {by_b}");
+    assert_eq!(by_a + by_b, jobs.len() as u64);
+
+    // B is killed while callbacks are on their way: A delivers what B held once its lease ends.
+    let before = jobs.len();
+    paid_invoices(&world, port_a, "kill", 12).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sent_by(port_b).await == by_b {
+        assert!(Instant::now() < deadline, "B sent nothing more");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(b);
+    let jobs = drained(&store).await;
+    assert!(jobs.len() > before);
+    let heard = world.heard.lock().unwrap().clone();
+    let mut twice = 0;
+    for job in &jobs {
+        let times = heard.iter().filter(|d| **d == job.id.to_string()).count();
+        assert_eq!(job.status, "delivered", "{job:?}");
+        assert!(times >= 1, "callback {} never arrived", job.id);
+        twice += usize::from(times > 1);
+    }
+    // Only what B held when it died can have arrived twice (the shop answered, B died before
+    // recording it): at most one claim of one shop.
+    assert!(
+        twice <= server_shim::store::PER_SHOP as usize,
+        "{twice} callbacks arrived twice"
+    );
 }
