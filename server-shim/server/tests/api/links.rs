@@ -324,7 +324,7 @@ async fn a_platform_shops_links_leave_its_platform_alone() {
     )
     .await;
     app.wait_for_status(&invoice, "paid").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.settled().await;
     assert!(woo.writes().is_empty(), "{:?}", woo.writes());
     std::fs::remove_dir_all(&dir).unwrap();
 }

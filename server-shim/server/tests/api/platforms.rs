@@ -148,7 +148,7 @@ async fn an_order_the_merchant_completed_is_left_alone() {
     app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
         .await;
     app.wait_for_status(id, "paid").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.settled().await;
     assert_eq!(woo.order(503).unwrap().status, "completed");
     assert!(
         woo.writes().iter().all(|(order, _)| *order != 503),
@@ -203,7 +203,7 @@ async fn a_prestashop_order_gets_one_history_row_per_real_change() {
     app.sandbox("confirm", json!({ "order_id": id })).await;
     app.wait_for_status(id, "paid").await;
     state_becomes(2).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.settled().await;
     let order = presta.order(42).unwrap();
     assert_eq!(order.history, [14, 15, 2], "{order:?}");
     assert_eq!(order.mails, 1);

@@ -246,6 +246,35 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Waits for the positive signal that everything in flight is done: every webhook the
+    /// sandbox sent was delivered, none waits in the inbox, and no callback or platform update
+    /// is pending (`/metrics`). What a test asserts next is then the whole story.
+    pub async fn settled(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let metrics = self.text("/metrics").await;
+            let pending = metrics.lines().any(|line| {
+                let busy = |prefix: &str| {
+                    line.starts_with(prefix)
+                        && line
+                            .rsplit(' ')
+                            .next()
+                            .and_then(|n| n.parse::<u64>().ok())
+                            .is_some_and(|n| n > 0)
+                };
+                busy("shim_webhooks_pending")
+                    || (line.contains("status=\"pending\"")
+                        && (busy("shim_outbox_callbacks") || busy("shim_event_callbacks")))
+            });
+            let sent = self.sandbox.deliveries().iter().all(|d| d.delivered);
+            if sent && !pending {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never settled:\n{metrics}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// Polls the invoice until its status is `status`.
     pub async fn wait_for_status(&self, id: &str, status: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(15);

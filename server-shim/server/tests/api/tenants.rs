@@ -107,8 +107,8 @@ async fn one_shops_token_never_reaches_anothers_things() {
         wallet["id"].as_str().unwrap(),
         payout["id"].as_str().unwrap(),
     );
-    // Let the deposit's and the payout's webhooks settle before taking the picture.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The deposit's and the payout's webhooks and callbacks done before taking the picture.
+    a.settled().await;
     let before = snapshot(&db).await;
 
     // Shop B, through the API: each of A's things is not found, and B's lists do not show them.

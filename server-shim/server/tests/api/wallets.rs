@@ -497,7 +497,7 @@ async fn the_shop_hears_of_each_deposit_by_signed_callback() {
         assert!(Instant::now() < deadline, "the callbacks did not come");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.settled().await;
     let delivered = received.lock().unwrap().clone();
     assert_eq!(delivered.len(), 2, "one callback a deposit: {delivered:?}");
     let mut txids: Vec<&str> = delivered
