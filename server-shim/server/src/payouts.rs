@@ -49,7 +49,8 @@ pub struct PayoutView {
     pub address: String,
     /// Who bears the fee (see [`NewPayoutRequest::is_subtract`]).
     pub is_subtract: bool,
-    /// `process`, `check`, `paid`, `fail`, `cancel`, `system_fail` (the gateway's).
+    /// `requested` (stored), `submitted` (sent, not confirmed yet), then the gateway's: `process`,
+    /// `check`, `paid`, `fail`, `cancel`, `system_fail`; or `rejected` (refused by the gateway).
     pub status: String,
     /// The chain transaction, once sent.
     pub txid: Option<String>,
