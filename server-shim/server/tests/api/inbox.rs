@@ -145,7 +145,6 @@ async fn shim(database_url: &str, gateway: &Gateway, reconcile: ReconcilePolicy)
     let config = gateway.sandbox.config();
     let settings = server_shim::Settings {
         listen: format!("127.0.0.1:{port}"),
-        database_url: database_url.into(),
         public_url: Some(url.clone()),
         gateway_url: format!("{}/", gateway.url),
         merchant_uuid: Some(config.merchant.as_str().to_owned()),
@@ -154,21 +153,10 @@ async fn shim(database_url: &str, gateway: &Gateway, reconcile: ReconcilePolicy)
                 .to_owned()
                 .into(),
         ),
-        payout_key: None,
-        widget_dir: std::env::temp_dir(),
-        sandbox_state: None,
         reconcile,
-        outbox: server_shim::outbox::OutboxPolicy {
-            every: Duration::from_millis(100),
-            first_retry: Duration::from_millis(100),
-            max_attempts: 12,
-            ..Default::default()
-        },
-        rate_limit: server_shim::rate_limit::RateLimit::default(),
-        shopify_payments: Default::default(),
-        metrics_token: None,
-        egress: server_shim::Egress::with_loopback(),
+        ..crate::support::settings(database_url)
     };
+
     let app = server_shim::Application::build(&settings).await.unwrap();
     tokio::spawn(app.run_until(std::future::pending()));
     url

@@ -299,22 +299,13 @@ async fn an_unreachable_gateway_is_a_clear_503() {
     };
     store.create_shop(&shop, &token.hash(), 0).await.unwrap();
     let settings = server_shim::Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: db,
         public_url: Some("https://pay.example".into()),
         // Nothing listens on the discard port: every call fails to connect.
         gateway_url: "http://127.0.0.1:9/".into(),
         merchant_uuid: Some("m".into()),
         payment_key: Some("k".to_owned().into()),
-        payout_key: None,
-        widget_dir: std::env::temp_dir(),
-        sandbox_state: None,
-        reconcile: server_shim::checkout::ReconcilePolicy::default(),
         outbox: server_shim::outbox::OutboxPolicy::default(),
-        rate_limit: server_shim::rate_limit::RateLimit::default(),
-        shopify_payments: Default::default(),
-        metrics_token: None,
-        egress: server_shim::Egress::with_loopback(),
+        ..crate::support::settings(&db)
     };
     let app = server_shim::Application::build(&settings).await.unwrap();
     let url = app.url().to_owned();
