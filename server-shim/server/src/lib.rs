@@ -14,9 +14,16 @@
 //! - [`store`]: SQLite or PostgreSQL behind one [`Store`](store::Store), with migrations.
 //! - [`domain`]: parsed request types, shops and their tokens, invoice records.
 //! - [`links`] and [`buttons`]: payment links and pay buttons, the no-code ways to take payments.
+//! - [`wallets`]: static deposit addresses and their deposits, checked against the gateway.
+//! - [`payouts`]: payouts for the shops the operator allows, within each shop's ledger.
+//! - [`platforms`]: each shop's platform connection (WooCommerce, PrestaShop, OpenCart, Shopify).
+//! - [`shopify_payments`] and [`shopify_tls`]: Shopify's payments app and its mutual-TLS listener.
 //! - [`metrics`]: counters for `/metrics` (Prometheus text).
-//! - [`outbox`]: signed callbacks to shops, delivered at least once from a durable outbox.
-//! - [`rate_limit`]: per-client token buckets for the public endpoints.
+//! - [`outbox`]: signed callbacks to shops, delivered at least once from a durable outbox, each
+//!   shop's in a task of its own.
+//! - [`rate_limit`]: per-client limits (GCRA, bounded) and the caps on open live streams.
+//! - [`workers`]: the background workers and their orderly stop.
+//! - [`faults`]: the crash test's crash point (debug builds only).
 //! - [`payment_uri`]: BIP21 / EIP-681 URIs for the QR code.
 //! - [`demo`]: the demo storefront and its sandbox panel.
 
