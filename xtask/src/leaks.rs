@@ -87,7 +87,15 @@ mod tests {
             .env(RUN_ENV, &run)
             .spawn()
             .unwrap();
-        let found = left_running(&run);
+        // The child may take a moment to show its environment in /proc.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let found = loop {
+            let found = left_running(&run);
+            if !found.is_empty() || std::time::Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].pid, child.id());
         assert!(found[0].command.contains("sleep 30"), "{found:?}");
