@@ -41,29 +41,51 @@ impl PhpShop {
         std::fs::create_dir_all(&dir).unwrap();
         let state = dir.join("state.json");
         std::fs::write(&state, serde_json::to_vec_pretty(initial).unwrap()).unwrap();
-        let port = free_port();
         let router = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("..")
             .join(router);
-        let php = Command::new("php")
-            .arg("-S")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg(&router)
-            .env(state_var, &state)
-            .envs(env.iter().copied())
-            // Several requests at once, as a real shop's PHP-FPM would take them.
-            .env("PHP_CLI_SERVER_WORKERS", "4")
-            // A group of its own, so that its workers are stopped with it.
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("php is needed: run `cargo xtask setup`");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "php -S did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        // A port another test freed a moment ago may be taken again before PHP binds it (the
+        // probe below would then reach the other listener): PHP, failing to bind, exits, and a
+        // new port is tried.
+        let mut attempts = 0;
+        let (php, port) = loop {
+            attempts += 1;
+            let port = free_port();
+            let mut php = Command::new("php")
+                .arg("-S")
+                .arg(format!("127.0.0.1:{port}"))
+                .arg(&router)
+                .env(state_var, &state)
+                .envs(env.iter().copied())
+                // Several requests at once, as a real shop's PHP-FPM would take them.
+                .env("PHP_CLI_SERVER_WORKERS", "4")
+                // A group of its own, so that its workers are stopped with it.
+                .process_group(0)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("php is needed: run `cargo xtask setup`");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut up = false;
+            while Instant::now() < deadline {
+                if php.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    // Still ours a moment later: PHP is the one listening.
+                    std::thread::sleep(Duration::from_millis(100));
+                    up = php.try_wait().ok().flatten().is_none();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if up {
+                break (php, port);
+            }
+            let _ = php.kill();
+            let _ = php.wait();
+            assert!(attempts < 5, "php -S did not start");
+        };
         PhpShop {
             php,
             site: format!("http://127.0.0.1:{port}"),
