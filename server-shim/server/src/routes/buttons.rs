@@ -55,12 +55,7 @@ pub(super) async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let shop = authenticate(&state, &headers).await?;
-    let buttons = state
-        .checkout
-        .store()
-        .buttons(&shop.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let buttons = state.checkout.store().buttons(&shop.id).await?;
     let views: Vec<ButtonView> = buttons
         .iter()
         .map(|b| state.checkout.button_view(b))
@@ -80,17 +75,12 @@ async fn set_enabled(
         return Err(missing());
     };
     let store = state.checkout.store();
-    if !store
-        .set_button_enabled(&shop.id, &id, enabled)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-    {
+    if !store.set_button_enabled(&shop.id, &id, enabled).await? {
         return Err(missing());
     }
     let button = store
         .button(&id, Some(&shop.id))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+        .await?
         .ok_or_else(missing)?;
     Ok(Json(json!(state.checkout.button_view(&button))))
 }

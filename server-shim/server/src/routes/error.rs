@@ -104,6 +104,13 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    /// A store failure is the shim's own: a 500, its cause in the log.
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::internal(&error)
+    }
+}
+
 impl From<GatewayError> for ApiError {
     fn from(error: GatewayError) -> Self {
         match &error {

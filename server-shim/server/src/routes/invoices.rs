@@ -41,8 +41,7 @@ pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
         .checkout
         .store()
         .shop_by_token_hash(&hash)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+        .await?
         .ok_or_else(|| ApiError::unauthorized("unknown shop token"))
 }
 

@@ -48,12 +48,7 @@ pub(super) async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let shop = authenticate(&state, &headers).await?;
-    let links = state
-        .checkout
-        .store()
-        .links(&shop.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let links = state.checkout.store().links(&shop.id).await?;
     let views: Vec<LinkView> = links.iter().map(|l| state.checkout.link_view(l)).collect();
     Ok(Json(json!({ "links": views })))
 }
@@ -69,17 +64,12 @@ async fn set_enabled(
         return Err(ApiError::not_found("no link with that id"));
     };
     let store = state.checkout.store();
-    if !store
-        .set_link_enabled(&shop.id, &id, enabled)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-    {
+    if !store.set_link_enabled(&shop.id, &id, enabled).await? {
         return Err(ApiError::not_found("no link with that id"));
     }
     let link = store
         .link(&id, Some(&shop.id))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+        .await?
         .ok_or_else(|| ApiError::not_found("no link with that id"))?;
     Ok(Json(json!(state.checkout.link_view(&link))))
 }

@@ -82,12 +82,7 @@ pub(super) async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let shop = authenticate(&state, &headers).await?;
-    let payouts = state
-        .checkout
-        .store()
-        .payouts(&shop.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let payouts = state.checkout.store().payouts(&shop.id).await?;
     let views: Vec<PayoutView> = payouts.iter().map(payout_view).collect();
     Ok(Json(json!({ "payouts": views })))
 }

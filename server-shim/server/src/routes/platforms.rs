@@ -87,8 +87,7 @@ pub(super) async fn connect(
         .checkout
         .store()
         .insert_connect(&code, &shop.id, &site, now())
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     let mut authorize = reqwest::Url::parse(&format!("{site}/wc-auth/v1/authorize"))
         .map_err(|_| ApiError::invalid("site is not a URL"))?;
     authorize
@@ -154,11 +153,7 @@ pub(super) async fn woo_keys(
         ));
     }
     let store = state.checkout.store();
-    let Some((shop, site)) = store
-        .take_connect(&code, now() - CONNECT_TTL)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-    else {
+    let Some((shop, site)) = store.take_connect(&code, now() - CONNECT_TTL).await? else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             shim_api::ErrorCode::NotFound,
@@ -173,10 +168,7 @@ pub(super) async fn woo_keys(
         statuses: Default::default(),
     };
     let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
-    store
-        .set_shop_platform(&shop, Some(&json))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    store.set_shop_platform(&shop, Some(&json)).await?;
     tracing::info!(shop = %shop, "shop connected to WooCommerce");
     Ok(Json(json!({ "ok": true })))
 }
@@ -266,8 +258,7 @@ async fn connect_plugin(
         .checkout
         .store()
         .set_shop_platform(shop, Some(&json))
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     tracing::info!(shop = %shop, plugin = %ping.plugin, platform = %ping.platform,
         "shop connected through the plugin's route");
     Ok(Json(json!({

@@ -54,12 +54,7 @@ async fn shop_for(state: &AppState, domain: &str) -> Result<Option<ShopifyShop>,
     if !is_shop_domain(domain) {
         return Ok(None);
     }
-    let configs = state
-        .checkout
-        .store()
-        .platform_configs()
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let configs = state.checkout.store().platform_configs().await?;
     Ok(configs.into_iter().find_map(|(id, json)| {
         let config: PlatformConfig = serde_json::from_str(&json).ok()?;
         match &config {
@@ -387,8 +382,7 @@ async fn mark_uninstalled(state: &AppState, shop: &ShopifyShop, now: i64) -> Res
         .checkout
         .store()
         .replace_shop_platform(&shop.id, &shop.json, &json)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     Ok(())
 }
 

@@ -93,8 +93,7 @@ pub(super) async fn list(
         .checkout
         .store()
         .wallets(&shop.id, query.customer.as_deref())
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     let mut views = Vec::with_capacity(wallets.len());
     for wallet in wallets.iter().filter(|w| w.address.is_some()) {
         views.push(shop_view(
