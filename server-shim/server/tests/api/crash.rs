@@ -175,62 +175,12 @@ async fn storm(postgres: Option<String>, kill: Kill, dice: &mut Dice) {
         None => format!("sqlite://{}", dir.join("shim.db").display()),
     };
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sandbox_url = format!("http://{}", listener.local_addr().unwrap());
-    let mut config = SandboxConfig::generate(sandbox_url.clone());
-    config.webhook_retry_base = Duration::from_millis(200);
-    config.webhook_attempts = 40;
-    let sandbox = Sandbox::new(config);
-    let router = cryptomus_sandbox::router(sandbox.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-
-    // The shop's callback endpoint: the deliveries it heard (`X-Checkout-Delivery`).
-    let heard: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = heard.clone();
-    let shop_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let callback = format!("http://{}/callback", shop_listener.local_addr().unwrap());
-    let shop = axum::Router::new().route(
-        "/callback",
-        axum::routing::post(async move |headers: axum::http::HeaderMap| {
-            let delivery = headers
-                .get("x-checkout-delivery")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            sink.lock().unwrap().push(delivery);
-            "ok"
-        }),
-    );
-    tokio::spawn(async move { axum::serve(shop_listener, shop).await });
-
-    let cli = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_server-shim"))
-            .args(args)
-            .args(["--database-url", &db])
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let out = cli(&["shops", "add", "--name", "crash"]);
-    let token = out
-        .lines()
-        .find_map(|l| l.strip_prefix("shop token: "))
-        .unwrap()
-        .to_owned();
-    cli(&[
-        "shops",
-        "set-callback",
-        "--name",
-        "crash",
-        "--url",
-        &callback,
-    ]);
+    let World {
+        sandbox,
+        sandbox_url,
+        token,
+        heard,
+    } = world(&db, Duration::ZERO).await;
 
     let port = free_port();
     let abort_after = match kill {
@@ -389,17 +339,7 @@ async fn storm(postgres: Option<String>, kill: Kill, dice: &mut Dice) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Each invoice's history has each version once, and the shop heard each change once.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while store
-        .job_counts()
-        .await
-        .unwrap()
-        .iter()
-        .any(|(status, n)| status == "pending" && *n > 0)
-    {
-        assert!(Instant::now() < deadline, "the outbox never drained");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let all_jobs = drained(&store).await;
     let heard = heard.lock().unwrap().clone();
     for id in &ids {
         let invoice = store
@@ -420,11 +360,8 @@ async fn storm(postgres: Option<String>, kill: Kill, dice: &mut Dice) {
             count,
             "{id}: a version applied twice: {events:?}"
         );
-        let jobs: Vec<_> = store
-            .jobs(None, 1000)
-            .await
-            .unwrap()
-            .into_iter()
+        let jobs: Vec<_> = all_jobs
+            .iter()
             .filter(|j| j.invoice_id == invoice.id)
             .collect();
         let mut told: Vec<i64> = jobs.iter().map(|j| j.version).collect();
