@@ -62,6 +62,18 @@ pub fn new_invoice_id() -> Result<InvoiceId, getrandom::Error> {
     Ok(InvoiceId::from_random(random_bytes()?))
 }
 
+/// `text` trimmed, if it has the shape of a chain address (1 to 128 letters, digits, `:`, `_`,
+/// `-`); whether it is valid for its network is the gateway's to say.
+pub fn address(text: &str) -> Option<&str> {
+    let address = text.trim();
+    let shaped = !address.is_empty()
+        && address.len() <= 128
+        && address
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'));
+    shaped.then_some(address)
+}
+
 /// A positive decimal amount given as a plain decimal string.
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     shim_gateway::amount::parse_amount(text).map_err(|e| match e {

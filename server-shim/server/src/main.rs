@@ -1459,15 +1459,9 @@ fn payout_policy(caps: &[String], addresses: &[String]) -> anyhow::Result<Payout
             .insert(coin, amount.normalize().to_string());
     }
     for address in addresses {
-        let address = address.trim();
-        if address.is_empty()
-            || address.len() > 128
-            || !address
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_' || b == b'-')
-        {
+        let Some(address) = server_shim::domain::address(address) else {
             anyhow::bail!("--address {address:?} is not an address (letters, digits, : _ -)");
-        }
+        };
         policy.addresses.push(address.to_owned());
     }
     Ok(policy)

@@ -158,17 +158,11 @@ impl Checkout {
         let amount = parse_amount(&request.amount).map_err(invalid)?;
         let currency = currency_code("currency", &request.currency).map_err(invalid)?;
         let network = network_code(&request.network).map_err(invalid)?;
-        let address = request.address.trim();
-        if address.is_empty()
-            || address.len() > 128
-            || !address
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_' || b == b'-')
-        {
+        let Some(address) = crate::domain::address(&request.address) else {
             return Err(invalid(
                 "address must be the recipient's address, like TQrZ9wBzNaBxD…".into(),
             ));
-        }
+        };
         let asked = PayoutRecord {
             id: crate::links::new_offer_id("pay").map_err(PayoutError::Checkout)?,
             shop_id: shop.id.clone(),

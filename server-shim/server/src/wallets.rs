@@ -255,17 +255,11 @@ impl Checkout {
                 "only a blocked wallet's money can be refunded: block it first".into(),
             )));
         }
-        let address = address.trim();
-        if address.is_empty()
-            || address.len() > 128
-            || !address
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-'))
-        {
+        let Some(address) = crate::domain::address(address) else {
             return Err(WalletError::Checkout(CheckoutError::Invalid(
                 "address must be the refund's destination address".into(),
             )));
-        }
+        };
         let uuid = wallet.gateway_uuid.clone().ok_or(WalletError::NotFound)?;
         match self
             .gateway()
