@@ -468,8 +468,6 @@ impl Checkout {
         let Some(config) = self.store.shop_platform(&record.shop_id).await? else {
             return Ok(());
         };
-        let config: crate::platforms::PlatformConfig = serde_json::from_str(&config)
-            .map_err(|_| StoreError::Corrupt("shop platform settings".into()))?;
         let reference = record
             .platform_order_ref
             .as_deref()

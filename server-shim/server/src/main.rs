@@ -8,7 +8,7 @@ use server_shim::config::Layer;
 use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::outbox::OutboxPolicy;
 use server_shim::platforms::PlatformConfig;
-use server_shim::store::{PayoutPolicy, Store};
+use server_shim::store::{PayoutPolicy, Store, StoreError};
 use server_shim::{Application, Settings};
 use shim_gateway::{ApiKey, MerchantId};
 use std::path::PathBuf;
@@ -963,9 +963,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     println!("callback secret: {secret}");
                 }
                 if let Some(config) = platform {
-                    store
-                        .set_shop_platform(&name, Some(&serde_json::to_string(&config)?))
-                        .await?;
+                    store.set_shop_platform(&name, Some(&config)).await?;
                     println!("connected to {}", config.name());
                 }
                 println!("(shown once: store it in the shop plugin's settings)");
@@ -981,8 +979,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     anyhow::bail!("give --platform (with --site and --api-key) or --clear");
                 }
                 let store = open_store(&database).await?;
-                let json = config.as_ref().map(serde_json::to_string).transpose()?;
-                if !store.set_shop_platform(&name, json.as_deref()).await? {
+                if !store.set_shop_platform(&name, config.as_ref()).await? {
                     anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
                 }
                 match config {
@@ -994,10 +991,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 let store = open_store(&database).await?;
                 println!("id\tname\tplatform\tcallback\tpayouts");
                 for shop in store.list_shops().await? {
-                    let platform = match store.shop_platform(&shop.id).await? {
-                        Some(json) => serde_json::from_str::<PlatformConfig>(&json)
-                            .map_or_else(|_| "unreadable settings".into(), |c| c.describe()),
-                        None => "-".into(),
+                    let platform = match store.shop_platform(&shop.id).await {
+                        Ok(Some(config)) => config.describe(),
+                        Ok(None) => "-".into(),
+                        Err(StoreError::Corrupt(_)) => "unreadable settings".into(),
+                        Err(e) => return Err(e.into()),
                     };
                     // Only where callbacks go: a URL may carry a key in its path or query.
                     let callback = store.shop_callback(&shop.id).await?.map(|(url, _)| {

@@ -182,12 +182,9 @@ impl Outbox {
     /// Brings the shop's order in line with the invoice through the shop's platform.
     async fn sync_platform(
         &self,
-        config: &str,
+        config: &PlatformConfig,
         record: &crate::domain::InvoiceRecord,
     ) -> Result<(), Failure> {
-        let config: PlatformConfig = serde_json::from_str(config).map_err(|_| {
-            Failure::Refused("the shop's platform settings cannot be read".to_owned())
-        })?;
         let adapter = config
             .adapter(self.checkout.egress())
             .map_err(|e| Failure::Refused(e.to_string()))?;
@@ -222,7 +219,7 @@ impl Outbox {
     /// When the invoice pays a payment session of Shopify's payments app: tells Shopify.
     async fn settle_shopify_session(
         &self,
-        config: &str,
+        config: &PlatformConfig,
         record: &crate::domain::InvoiceRecord,
     ) -> Result<(), String> {
         let Some(session) = self
@@ -233,8 +230,6 @@ impl Outbox {
         else {
             return Ok(());
         };
-        let config: PlatformConfig = serde_json::from_str(config)
-            .map_err(|_| "the shop's platform settings cannot be read".to_owned())?;
         let Some(shopify) = config
             .shopify_payments(self.checkout.egress())
             .map_err(|e| e.to_string())?
@@ -554,10 +549,15 @@ impl Outbox {
             .shop_callback(&job.shop_id)
             .await
             .map_err(|e| e.to_string())?;
-        let platform = store
-            .shop_platform(&job.shop_id)
-            .await
-            .map_err(|e| e.to_string())?;
+        let platform = match store.shop_platform(&job.shop_id).await {
+            Ok(platform) => platform,
+            Err(crate::store::StoreError::Corrupt(_)) => {
+                return Err(Failure::Refused(
+                    "the shop's platform settings cannot be read".to_owned(),
+                ));
+            }
+            Err(e) => return Err(e.to_string().into()),
+        };
         if callback.is_none() && platform.is_none() {
             return Err(Failure::Refused(
                 "the shop has no callback URL or platform any more".into(),

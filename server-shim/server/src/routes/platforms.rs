@@ -167,8 +167,7 @@ pub(super) async fn woo_keys(
         consumer_secret: Some(keys.consumer_secret),
         statuses: Default::default(),
     };
-    let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
-    store.set_shop_platform(&shop, Some(&json)).await?;
+    store.set_shop_platform(&shop, Some(&config)).await?;
     tracing::info!(shop = %shop, "shop connected to WooCommerce");
     Ok(Json(json!({ "ok": true })))
 }
@@ -253,11 +252,10 @@ async fn connect_plugin(
             ),
         }
     })?;
-    let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
     state
         .checkout
         .store()
-        .set_shop_platform(shop, Some(&json))
+        .set_shop_platform(shop, Some(&config))
         .await?;
     tracing::info!(shop = %shop, plugin = %ping.plugin, platform = %ping.platform,
         "shop connected through the plugin's route");

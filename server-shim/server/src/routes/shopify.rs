@@ -16,7 +16,7 @@ use crate::checkout::{CheckoutError, now};
 use crate::domain::ShopId;
 use crate::platforms::PlatformConfig;
 use crate::shopify_payments::SessionError;
-use crate::store::SessionKey;
+use crate::store::{SessionKey, ShopPlatform};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -55,8 +55,12 @@ async fn shop_for(state: &AppState, domain: &str) -> Result<Option<ShopifyShop>,
         return Ok(None);
     }
     let configs = state.checkout.store().platform_configs().await?;
-    Ok(configs.into_iter().find_map(|(id, json)| {
-        let config: PlatformConfig = serde_json::from_str(&json).ok()?;
+    Ok(configs.into_iter().find_map(|stored| {
+        let ShopPlatform {
+            shop_id: id,
+            config,
+            stored: json,
+        } = stored;
         match &config {
             PlatformConfig::Shopify {
                 shop, api_secret, ..
@@ -376,12 +380,11 @@ async fn mark_uninstalled(state: &AppState, shop: &ShopifyShop, now: i64) -> Res
     {
         return Ok(());
     }
-    let json = serde_json::to_string(&config).map_err(|e| ApiError::internal(&e))?;
     // `false`: the merchant connected the shop anew meanwhile, which stands.
     state
         .checkout
         .store()
-        .replace_shop_platform(&shop.id, &shop.json, &json)
+        .replace_shop_platform(&shop.id, &shop.json, &config)
         .await?;
     Ok(())
 }

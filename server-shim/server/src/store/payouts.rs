@@ -1,6 +1,6 @@
 //! Payouts from the merchant's balance, and which shops may make them.
 
-use super::wallets::QUEUE_EVENT;
+use super::outbox::QUEUE_EVENT;
 use super::{MARK_WEBHOOK_DONE, Store, StoreError, decimal};
 use crate::domain::ShopId;
 use rust_decimal::Decimal;

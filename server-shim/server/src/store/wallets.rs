@@ -1,5 +1,6 @@
 //! Static deposit addresses, what reaches them, and the callbacks that tell shops.
 
+use super::outbox::QUEUE_EVENT;
 use super::{MARK_WEBHOOK_DONE, Store, StoreError, decimal};
 use crate::domain::ShopId;
 use rust_decimal::Decimal;
@@ -68,47 +69,6 @@ pub enum DepositChange {
     Unchanged,
 }
 
-/// A callback to tell a shop of a deposit or a payout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventCallback {
-    /// Its id.
-    pub id: i64,
-    /// The shop.
-    pub shop_id: ShopId,
-    /// `deposit` or `payout`.
-    pub kind: String,
-    /// The deposit's gateway uuid, or the payout's id.
-    pub subject: String,
-    /// The status it reached, which this callback tells of.
-    pub subject_status: String,
-    /// Attempts so far.
-    pub attempts: i64,
-    /// `pending`, `delivered` or `failed` (given up).
-    pub status: String,
-    /// Why the last attempt failed.
-    pub last_error: Option<String>,
-}
-
-/// Turns a row of `event_callbacks` into a callback, for either backend.
-macro_rules! event_callback_row {
-    ($row:expr) => {{
-        let row = $row;
-        EventCallback {
-            id: row.try_get("id")?,
-            shop_id: ShopId(row.try_get("shop_id")?),
-            kind: row.try_get("kind")?,
-            subject: row.try_get("subject")?,
-            subject_status: row.try_get("subject_status")?,
-            attempts: row.try_get("attempts")?,
-            status: row.try_get("status")?,
-            last_error: row.try_get("last_error")?,
-        }
-    }};
-}
-
-const EVENT_CALLBACK_COLUMNS: &str =
-    "id, shop_id, kind, subject, subject_status, attempts, status, last_error";
-
 macro_rules! wallet_row {
     ($row:expr) => {{
         let row = $row;
@@ -146,16 +106,9 @@ macro_rules! deposit_row {
     }};
 }
 
-/// Queues a callback to shop `$1` (when it has a callback URL) of `$2` (`deposit`, `payout`) `$3`
-/// having reached status `$4`, at `$5`; once per subject and status.
-pub(super) const QUEUE_EVENT: &str = "INSERT INTO event_callbacks (shop_id, kind, subject, \
-    subject_status, status, next_attempt_at, created_at) \
-    SELECT s.id, $2, $3, $4, 'pending', $5, $5 FROM shops s \
-    WHERE s.id = $1 AND s.callback_url IS NOT NULL \
-    ON CONFLICT (kind, subject, subject_status) DO NOTHING";
-
 const WALLET_COLUMNS: &str =
     "id, shop_id, customer, currency, network, gateway_uuid, address, blocked, created_at";
+
 const DEPOSIT_COLUMNS: &str = "gateway_uuid, wallet_id, txid, amount, merchant_amount, currency, \
     status, review_reason, credited, is_final, created_at, updated_at";
 
@@ -399,90 +352,5 @@ impl Store {
             tx.commit().await?;
             Ok(change)
         })
-    }
-
-    /// Claims up to `limit` due deposit and payout callbacks, hidden from other workers until
-    /// `lease_until`.
-    pub async fn claim_event_callbacks(
-        &self,
-        now: i64,
-        lease_until: i64,
-        limit: i64,
-    ) -> Result<Vec<EventCallback>, StoreError> {
-        let due = super::due_ids("event_callbacks", self.skip_locked());
-        let sql = format!(
-            "UPDATE event_callbacks SET next_attempt_at = $2 WHERE id IN ({due}) \
-             RETURNING {EVENT_CALLBACK_COLUMNS}"
-        );
-        with_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(now)
-                .bind(lease_until)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
-            let mut jobs = rows
-                .iter()
-                .map(|row| Ok(event_callback_row!(row)))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            jobs.sort_by_key(|job| job.id);
-            Ok(jobs)
-        })
-    }
-
-    /// Records one attempt at event callback `id`: delivered, or retried at `retry_at`
-    /// (`None`: given up).
-    pub async fn finish_event_callback(
-        &self,
-        id: i64,
-        delivered: bool,
-        error: Option<&str>,
-        retry_at: Option<i64>,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.finish_attempt("event_callbacks", id, delivered, error, retry_at, now)
-            .await
-    }
-
-    /// Deposit and payout callbacks, newest first, at most `limit`; only those in `status` if
-    /// given (`pending`, `delivered`, `failed`).
-    pub async fn event_callbacks(
-        &self,
-        status: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<EventCallback>, StoreError> {
-        let sql = format!(
-            "SELECT {EVENT_CALLBACK_COLUMNS} FROM event_callbacks \
-             WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2"
-        );
-        with_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(status)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
-            rows.iter().map(|row| Ok(event_callback_row!(row))).collect()
-        })
-    }
-
-    /// How many deposit and payout callbacks are in each state: (kind, status, count).
-    pub async fn event_callback_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT kind, status, COUNT(*) AS n FROM event_callbacks \
-                 GROUP BY kind, status ORDER BY kind, status",
-            )
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|row| Ok((row.try_get("kind")?, row.try_get("status")?, row.try_get("n")?)))
-                .collect()
-        })
-    }
-
-    /// Queues deposit or payout callback `id` again for delivery now (after it failed, or to
-    /// send it once more); `false` if there is no such callback.
-    pub async fn replay_event_callback(&self, id: i64, now: i64) -> Result<bool, StoreError> {
-        self.requeue("event_callbacks", id, now).await
     }
 }

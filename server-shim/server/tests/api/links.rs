@@ -295,7 +295,7 @@ async fn a_platform_shops_links_leave_its_platform_alone() {
     Store::connect(&db)
         .await
         .unwrap()
-        .set_shop_platform("demo", Some(&config.to_string()))
+        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
         .await
         .unwrap();
 

@@ -26,7 +26,7 @@ async fn setup(name: &str) -> (TestApp, Store, WooEmulator, std::path::PathBuf) 
     let config = json!({ "platform": "woocommerce", "site": site, "consumer_key": KEY, "consumer_secret": SECRET });
     assert!(
         store
-            .set_shop_platform("demo", Some(&config.to_string()))
+            .set_shop_platform("demo", Some(&crate::support::platform(&config)))
             .await
             .unwrap()
     );
@@ -177,7 +177,7 @@ async fn a_prestashop_order_gets_one_history_row_per_real_change() {
     let config = json!({ "platform": "prestashop", "site": site, "key": key,
         "states": { "awaiting": 14, "confirming": 15 } });
     store
-        .set_shop_platform("demo", Some(&config.to_string()))
+        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
         .await
         .unwrap();
 
@@ -503,7 +503,7 @@ async fn a_platform_that_refuses_fails_the_callback_at_once_with_its_words() {
     let config = json!({ "platform": "woocommerce", "site": shop.site(),
         "secret": "a-secret-the-plugin-does-not-hold" });
     store
-        .set_shop_platform("demo", Some(&config.to_string()))
+        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
         .await
         .unwrap();
     // A standalone invoice for that order (invoices of a connected shop are checked first).
@@ -511,7 +511,7 @@ async fn a_platform_that_refuses_fails_the_callback_at_once_with_its_words() {
     let (status, invoice) = app.create(&invoice_for("901", "15.00")).await;
     assert_eq!(status, 201, "{invoice}");
     store
-        .set_shop_platform("demo", Some(&config.to_string()))
+        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
         .await
         .unwrap();
     let id = invoice["id"].as_str().unwrap();

@@ -286,7 +286,7 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, Store, std::path::PathBuf
     };
     let store = Store::connect(&db).await.unwrap();
     store
-        .set_shop_platform("demo", Some(&config.to_string()))
+        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
         .await
         .unwrap();
     (app, store, dir)

@@ -49,7 +49,7 @@ async fn setup(name: &str) -> Setup {
         "api_secret": SECRET, "admin_url": admin });
     assert!(
         store
-            .set_shop_platform("demo", Some(&config.to_string()))
+            .set_shop_platform("demo", Some(&crate::support::platform(&config)))
             .await
             .unwrap()
     );
@@ -411,7 +411,7 @@ async fn an_uninstalled_app_stops_order_updates_until_the_shop_is_connected_anew
         assert_eq!(status, 200);
     }
     let marked: Value =
-        serde_json::from_str(&s.store.shop_platform(&s.shop).await.unwrap().unwrap()).unwrap();
+        serde_json::to_value(s.store.shop_platform(&s.shop).await.unwrap().unwrap()).unwrap();
     assert!(marked["uninstalled_at"].is_i64(), "{marked}");
     assert_eq!(marked["api_secret"], SECRET, "the rest is kept");
     let db = format!("sqlite://{}", s.dir.join("shim.db").display());

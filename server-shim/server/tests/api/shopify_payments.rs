@@ -120,7 +120,7 @@ async fn setup(name: &str) -> Setup {
     Store::connect(&db)
         .await
         .unwrap()
-        .set_shop_platform("demo", Some(&config.to_string()))
+        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
         .await
         .unwrap();
     Setup {

@@ -292,6 +292,11 @@ impl TestApp {
     }
 }
 
+/// Platform settings from their JSON, as the CLI and the connect routes store them.
+pub fn platform(config: &Value) -> server_shim::platforms::PlatformConfig {
+    serde_json::from_value(config.clone()).expect("platform settings")
+}
+
 pub fn usdt_invoice(order_id: &str, amount: &str) -> Value {
     json!({ "order_id": order_id, "amount": amount, "currency": "USD", "to_currency": "USDT", "network": "tron" })
 }
