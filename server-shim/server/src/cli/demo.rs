@@ -1,0 +1,71 @@
+//! The demo: shim, in-process sandbox and demo store on one port.
+
+use super::*;
+use clap::Args;
+use server_shim::checkout::ReconcilePolicy;
+use server_shim::outbox::OutboxPolicy;
+use server_shim::{Application, Settings};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub(crate) struct DemoArgs {
+    /// Address to listen on. Only the flag sets it: SHIM_LISTEN is `serve`'s, and a demo started
+    /// beside a production shim must not take its address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The demo keeps its data in memory unless told otherwise (the sandbox always does). Only the
+    /// flag sets it: SHIM_DATABASE_URL is `serve`'s, and the demo must not write into it.
+    #[arg(long, default_value = "sqlite::memory:")]
+    database_url: String,
+    /// Directory with the built widget.
+    #[arg(long, env = "SHIM_WIDGET_DIR", default_value = "widget/dist")]
+    widget_dir: PathBuf,
+    /// Keep the in-process sandbox's state in SQLite (e.g. sqlite://sandbox.db); use with a file
+    /// --database-url so that the whole demo survives a restart.
+    #[arg(long)]
+    sandbox_state: Option<String>,
+}
+
+pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let settings = Settings {
+        listen: args.listen,
+        database_url: args.database_url,
+        public_url: None,
+        gateway_url: String::new(),
+        merchant_uuid: None,
+        payment_key: None,
+        payout_key: None,
+        widget_dir: args.widget_dir,
+        sandbox_state: args.sandbox_state,
+        reconcile: ReconcilePolicy::default(),
+        outbox: OutboxPolicy::default(),
+        rate_limit: server_shim::rate_limit::RateLimit::default(),
+        shopify_payments: Default::default(),
+        metrics_token: None,
+        egress: server_shim::Egress::with_loopback(),
+    };
+    let app = Application::build_demo(&settings).await?;
+    let sandbox = app.demo().map(|demo| demo.sandbox.clone());
+    println!("demo store: {}/", app.url());
+    if let Some(demo) = app.demo() {
+        println!("demo shop token: {}", demo.shop_token);
+        println!(
+            "pay button example (another origin): {}/",
+            demo.examples_url
+        );
+        println!(
+            "sandbox: {}/cryptomus (merchant {})",
+            app.url(),
+            demo.sandbox.config().merchant
+        );
+    }
+    println!("press Ctrl-C to stop");
+    app.run_until(shutdown_signal()).await?;
+    if let Some(sandbox) = sandbox {
+        sandbox
+            .persist_now()
+            .await
+            .context("cannot save the sandbox state")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! The command line, one module per command group. See `server-shim --help`.
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use server_shim::domain::Shop;
+use server_shim::store::Store;
+
+mod buttons;
+mod demo;
+mod links;
+mod outbox;
+mod payouts;
+mod sandbox;
+mod serve;
+mod shops;
+mod wallets;
+mod webhooks;
+
+#[derive(Parser)]
+#[command(
+    name = "server-shim",
+    version,
+    about = "Crypto checkout shim for the Cryptomus gateway"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run the shim in production against the gateway.
+    Serve(serve::ServeArgs),
+    /// Run shim, an in-process sandbox and a demo store on one port.
+    Demo(demo::DemoArgs),
+    /// Run only the Cryptomus-compatible sandbox.
+    Sandbox(sandbox::SandboxArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Manage the shops allowed to create invoices.
+    Shops {
+        #[command(subcommand)]
+        command: shops::ShopsCommand,
+    },
+    /// Inspect and replay the callbacks to shops.
+    Outbox {
+        #[command(subcommand)]
+        command: outbox::OutboxCommand,
+    },
+    /// Payment links: make them, list them, stop and restart them.
+    Links {
+        #[command(subcommand)]
+        command: links::LinksCommand,
+    },
+    /// Pay buttons: define them (the price lives here, not in the page), list, stop, restart.
+    Buttons {
+        #[command(subcommand)]
+        command: buttons::ButtonsCommand,
+    },
+    /// Inspect the gateway's webhooks as received (the durable inbox).
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
+    },
+    /// Static deposit addresses and what reached them (shops make them with POST /v1/wallets).
+    Wallets {
+        #[command(subcommand)]
+        command: wallets::WalletsCommand,
+    },
+    /// Payouts from the merchant's balance (shops make them with POST /v1/payouts).
+    Payouts {
+        #[command(subcommand)]
+        command: payouts::PayoutsCommand,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct DatabaseArgs {
+    /// sqlite://path (created if missing) or postgres://user@host/db.
+    #[arg(long, env = "SHIM_DATABASE_URL", default_value = "sqlite://shim.db")]
+    pub(crate) database_url: String,
+}
+
+#[derive(Args)]
+pub(crate) struct LinkShopArgs {
+    /// The shop's name.
+    #[arg(long)]
+    pub(crate) shop: String,
+    /// The shim's public URL, to print full link URLs.
+    #[arg(long, env = "SHIM_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+}
+
+impl LinkShopArgs {
+    async fn open(&self) -> anyhow::Result<(Store, Shop)> {
+        let store = open_store(&self.database).await?;
+        let shop = store
+            .list_shops()
+            .await?
+            .into_iter()
+            .find(|s| s.name == self.shop)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no shop named {:?} (see `server-shim shops list`)",
+                    self.shop
+                )
+            })?;
+        Ok((store, shop))
+    }
+
+    fn url(&self, id: &str) -> String {
+        match &self.public_url {
+            Some(base) => format!("{}/l/{id}", base.trim_end_matches('/')),
+            None => format!("/l/{id} (on the shim; set SHIM_PUBLIC_URL for the full URL)"),
+        }
+    }
+
+    fn snippet(&self, id: &str) -> String {
+        let base = self.public_url.as_deref().unwrap_or("https://YOUR-SHIM");
+        server_shim::buttons::snippet(base.trim_end_matches('/'), id)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Offer {
+    Link,
+    Button,
+}
+
+/// Disables or enables a shop's link or button, saying what it did.
+pub(crate) async fn set_enabled(
+    offer: Offer,
+    shop: &LinkShopArgs,
+    id: &str,
+    enabled: bool,
+) -> anyhow::Result<()> {
+    let (store, owner) = shop.open().await?;
+    let (found, what) = match offer {
+        Offer::Link => (
+            store.set_link_enabled(&owner.id, id, enabled).await?,
+            "link",
+        ),
+        Offer::Button => (
+            store.set_button_enabled(&owner.id, id, enabled).await?,
+            "button",
+        ),
+    };
+    if !found {
+        anyhow::bail!(
+            "shop {:?} has no {what} {id:?} (see `server-shim {what}s list`)",
+            owner.name
+        );
+    }
+    println!(
+        "{what} {id} {}",
+        if enabled {
+            "takes payments again"
+        } else {
+            "is disabled"
+        }
+    );
+    Ok(())
+}
+
+pub(crate) async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Store> {
+    let store = Store::connect(&database.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                server_shim::app::redact_url(&database.database_url)
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
+}
+
+pub(crate) fn hex_id() -> anyhow::Result<String> {
+    let bytes: [u8; 8] = server_shim::domain::random_bytes()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+/// Runs one command to its end.
+pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Migrate(args) => {
+            let store = Store::connect(&args.database_url).await?;
+            store.migrate().await?;
+            println!("database migrated ({})", store.backend());
+            Ok(())
+        }
+        Command::Shops { command } => shops::run(command).await,
+        Command::Outbox { command } => outbox::run(command).await,
+        Command::Links { command } => links::run(command).await,
+        Command::Buttons { command } => buttons::run(command).await,
+        Command::Webhooks { command } => webhooks::run(command).await,
+        Command::Wallets { command } => wallets::run(command).await,
+        Command::Payouts { command } => payouts::run(command).await,
+    }
+}
