@@ -72,7 +72,7 @@ fn settings(database_url: &str) -> Result<Settings> {
         payout_key: None,
         widget_dir: widget_dir().unwrap_or_else(|_| std::env::temp_dir()),
         sandbox_state: None,
-        reconcile: server_shim::checkout::ReconcilePolicy {
+        reconcile: server_shim::services::ReconcilePolicy {
             every: Duration::from_secs(3600),
             ..Default::default()
         },
@@ -205,7 +205,7 @@ async fn webhook_intake(http: &reqwest::Client, database_url: &str, label: &str)
     let demo = demo(database_url).await?;
     let count = 5_000;
     // Order ids unique to this run: a shared PostgreSQL keeps earlier runs' invoices.
-    let run = server_shim::checkout::now();
+    let run = server_shim::services::now();
     let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let invoice = create(

@@ -407,7 +407,7 @@ async fn a_request_loop_on_the_button_endpoint_meets_its_limit_and_the_shim_stay
     let limited = statuses.iter().filter(|&&s| s == 429).count();
     assert_eq!(
         started,
-        server_shim::buttons::MAX_OPEN_PER_CLIENT as usize,
+        server_shim::services::buttons::MAX_OPEN_PER_CLIENT as usize,
         "{statuses:?}"
     );
     assert_eq!(started + limited, 40, "{statuses:?}");

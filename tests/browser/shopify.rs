@@ -36,7 +36,7 @@ async fn a_shopify_buyer_pays_from_the_order_page_and_comes_back_to_it_paid() {
     Store::connect(&db)
         .await
         .unwrap()
-        .set_shop_platform("demo", Some(&config.to_string()))
+        .set_shop_platform("demo", Some(&serde_json::from_value(config).unwrap()))
         .await
         .unwrap();
 

@@ -52,7 +52,7 @@ impl DemoApp {
             payment_key: None,
             payout_key: None,
             sandbox_state: None,
-            reconcile: server_shim::checkout::ReconcilePolicy::default(),
+            reconcile: server_shim::services::ReconcilePolicy::default(),
             outbox: server_shim::outbox::OutboxPolicy {
                 every: std::time::Duration::from_millis(100),
                 first_retry: std::time::Duration::from_millis(100),

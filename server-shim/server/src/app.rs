@@ -1,10 +1,10 @@
 //! Building and running the service: settings in, a bound listener and a router out.
 
-use crate::checkout::{Checkout, ReconcilePolicy};
 use crate::demo::{self, DemoStore};
 use crate::domain::{Shop, ShopId, ShopToken};
 use crate::outbox::{Outbox, OutboxPolicy};
 use crate::routes::{self, AppState, PayPageExtra};
+use crate::services::{ReconcilePolicy, Services};
 use crate::shopify_tls::{ShopifyPayments, TlsListener};
 use crate::store::Store;
 use crate::workers::Workers;
@@ -241,40 +241,44 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The background work of a shim: the reconciler, the webhook inbox and the outbox.
 fn start_workers(
-    checkout: &Checkout,
+    services: &Services,
     settings: &Settings,
     metrics: &std::sync::Arc<crate::metrics::Metrics>,
 ) -> Workers {
     let mut workers = Workers::default();
     let policy = settings.reconcile;
-    let reconciler = checkout.clone();
+    let reconciler = services.clone();
     let counted = metrics.clone();
     // `reconcile_seconds = 0`: no reconciler; only webhooks (and their inbox) move invoices.
     let reconciling = !policy.every.is_zero();
     workers.every_if(reconciling, "reconciler", policy.every, move || {
-        let checkout = reconciler.clone();
+        let services = reconciler.clone();
         let metrics = counted.clone();
         async move {
-            let now = crate::checkout::now();
-            if let Err(e) = checkout.reconcile(now, &policy).await {
+            let now = crate::services::now();
+            if let Err(e) = services.intake.reconcile(now, &policy).await {
                 tracing::warn!(error = %e, "reconciliation pass failed");
             }
-            if let Err(e) = checkout.reconcile_payouts(now, policy.min_recheck).await {
+            if let Err(e) = services
+                .payouts
+                .reconcile_payouts(now, policy.min_recheck)
+                .await
+            {
                 tracing::warn!(error = %e, "payout reconciliation pass failed");
             }
             metrics.reconcile_pass();
         }
     });
-    let inbox = checkout.clone();
+    let inbox = services.clone();
     workers.every("webhook inbox", INBOX_EVERY, move || {
-        let checkout = inbox.clone();
+        let services = inbox.clone();
         async move {
-            if let Err(e) = checkout.process_inbox().await {
+            if let Err(e) = services.intake.process_inbox().await {
                 tracing::warn!(error = %e, "webhook inbox pass failed");
             }
         }
     });
-    let outbox = Outbox::new(checkout.clone(), settings.outbox).with_metrics(metrics.clone());
+    let outbox = Outbox::new(services.clone(), settings.outbox).with_metrics(metrics.clone());
     let draining = outbox.clone();
     workers.on_stop_wait_for("outbox", move || async move { draining.idle().await });
     workers.every("outbox", settings.outbox.every, move || {
@@ -331,7 +335,7 @@ impl Application {
             .as_ref()
             .map(|k| ApiKey::new(k.expose_secret().to_owned()));
         let gateway = CryptomusClient::new(gateway_config)?;
-        let checkout = Checkout::new(
+        let services = Services::new(
             store,
             gateway,
             payment_key,
@@ -339,9 +343,9 @@ impl Application {
             settings.egress.clone(),
         );
         let metrics = std::sync::Arc::<crate::metrics::Metrics>::default();
-        let workers = start_workers(&checkout, settings, &metrics);
+        let workers = start_workers(&services, settings, &metrics);
         let state = AppState::new(
-            checkout,
+            services,
             metrics,
             PayPageExtra {
                 script: None,
@@ -411,7 +415,7 @@ impl Application {
         gateway_config.payout_key = Some(config.payout_key.clone());
         let gateway = CryptomusClient::new(gateway_config)?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
-        let checkout = Checkout::new(
+        let services = Services::new(
             store.clone(),
             gateway,
             config.payment_key.clone(),
@@ -419,7 +423,7 @@ impl Application {
             settings.egress.clone(),
         );
         let metrics = std::sync::Arc::<crate::metrics::Metrics>::default();
-        let workers = start_workers(&checkout, settings, &metrics);
+        let workers = start_workers(&services, settings, &metrics);
 
         let token = ShopToken::generate()?;
         let shop = Shop {
@@ -427,7 +431,7 @@ impl Application {
             name: DEMO_SHOP.into(),
         };
         let shop = store
-            .upsert_shop_token(&shop, &token.hash(), crate::checkout::now())
+            .upsert_shop_token(&shop, &token.hash(), crate::services::now())
             .await?;
         // The demo store hears about payments the way a shop does: signed callbacks.
         let callback_secret = format!(
@@ -443,7 +447,7 @@ impl Application {
         // The example page's pay button, for its origin (by address and by name).
         let examples_port = examples_listener.local_addr()?.port();
         demo::define_demo_button(
-            &checkout,
+            &services,
             &shop,
             vec![
                 examples_url.clone(),
@@ -453,7 +457,7 @@ impl Application {
         .await?;
         let examples = demo::example_site(&url);
         let state = AppState::new(
-            checkout.clone(),
+            services.clone(),
             metrics,
             PayPageExtra {
                 script: Some("/demo/panel.js"),
@@ -465,7 +469,7 @@ impl Application {
         warn_if_no_widget(&settings.widget_dir);
         let router = routes::router(state.clone(), settings.widget_dir.clone())
             .merge(demo::router(DemoStore::new(
-                checkout,
+                services,
                 shop,
                 callback_secret,
             )))
@@ -618,7 +622,7 @@ mod tests {
             payout_key: None,
             widget_dir: "w".into(),
             sandbox_state: None,
-            reconcile: crate::checkout::ReconcilePolicy::default(),
+            reconcile: crate::services::ReconcilePolicy::default(),
             outbox: crate::outbox::OutboxPolicy::default(),
             rate_limit: crate::rate_limit::RateLimit::default(),
             shopify_payments: Default::default(),

@@ -3,9 +3,9 @@
 //! what none of them gives. Every problem is reported with what to fix.
 
 use crate::app::Settings;
-use crate::checkout::ReconcilePolicy;
 use crate::outbox::OutboxPolicy;
 use crate::rate_limit::RateLimit;
+use crate::services::ReconcilePolicy;
 use crate::shopify_tls::ShopifyPayments;
 use secrecy::SecretString;
 use serde::Deserialize;

@@ -1,8 +1,8 @@
 //! The demo storefront: a few products, a checkout that creates invoices through the same use case
 //! the API uses, an orders page that follows the invoices, and the sandbox controls on the pay page.
 
-use crate::checkout::Checkout;
 use crate::domain::Shop;
+use crate::services::Services;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{StatusCode, header};
@@ -43,7 +43,7 @@ struct DemoOrder {
 /// The demo shop's state: its identity at the shim and its orders (in memory).
 #[derive(Debug, Clone)]
 pub struct DemoStore {
-    checkout: Checkout,
+    services: Services,
     shop: Shop,
     orders: Arc<Mutex<Vec<DemoOrder>>>,
     next_number: Arc<AtomicU32>,
@@ -53,9 +53,9 @@ pub struct DemoStore {
 
 impl DemoStore {
     /// A store with no orders.
-    pub fn new(checkout: Checkout, shop: Shop, callback_secret: String) -> Self {
+    pub fn new(services: Services, shop: Shop, callback_secret: String) -> Self {
         Self {
-            checkout,
+            services,
             shop,
             callback_secret: Arc::new(callback_secret),
             orders: Arc::default(),
@@ -75,11 +75,11 @@ const EXAMPLE_SHIM: &str = "http://127.0.0.1:8080";
 
 /// Defines (or redefines, on a kept database) [`DEMO_BUTTON`] for the pages on `origins`.
 pub async fn define_demo_button(
-    checkout: &Checkout,
+    services: &Services,
     shop: &Shop,
     origins: Vec<String>,
 ) -> anyhow::Result<()> {
-    let request = crate::buttons::NewButtonRequest {
+    let request = crate::services::buttons::NewButtonRequest {
         amount: "15.00".into(),
         currency: "USD".into(),
         description: "Single-origin coffee beans, 1 kg".into(),
@@ -88,9 +88,9 @@ pub async fn define_demo_button(
     };
     let button = crate::store::Button {
         id: DEMO_BUTTON.into(),
-        ..crate::buttons::new_button(shop, request, crate::checkout::now())?
+        ..crate::services::buttons::new_button(shop, request, crate::services::now())?
     };
-    checkout.store().put_button(&button).await?;
+    services.store().put_button(&button).await?;
     Ok(())
 }
 
@@ -211,11 +211,16 @@ async fn checkout(
         network: Some((*network).to_owned()),
         to_currency: Some((*coin).to_owned()),
         lifetime: Some(900),
-        url_return: Some(format!("{}/shop/orders", store.checkout.public_url())),
-        url_success: Some(format!("{}/shop/orders", store.checkout.public_url())),
+        url_return: Some(format!("{}/shop/orders", store.services.public_url())),
+        url_success: Some(format!("{}/shop/orders", store.services.public_url())),
         platform_order_ref: Some(number.to_string()),
     };
-    match store.checkout.create_invoice(&store.shop, request).await {
+    match store
+        .services
+        .invoices
+        .create_invoice(&store.shop, request)
+        .await
+    {
         Ok((record, _)) => {
             if let Ok(mut orders) = store.orders.lock() {
                 orders.push(DemoOrder {
@@ -280,7 +285,7 @@ async fn callback(
         &store.callback_secret,
         signature,
         &body,
-        crate::checkout::now(),
+        crate::services::now(),
     ) {
         return StatusCode::UNAUTHORIZED;
     }

@@ -28,25 +28,21 @@
 //! - [`demo`]: the demo storefront and its sandbox panel.
 
 pub mod app;
-pub mod buttons;
 pub mod changes;
-pub mod checkout;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod faults;
-pub mod links;
 pub mod metrics;
 pub mod outbox;
 pub mod payment_uri;
-pub mod payouts;
 pub mod platforms;
 pub mod rate_limit;
 pub mod routes;
+pub mod services;
 pub mod shopify_payments;
 pub mod shopify_tls;
 pub mod store;
-pub mod wallets;
 pub mod workers;
 
 pub use app::{Application, Settings};

@@ -11,8 +11,8 @@
 //! "<t>.<body>" under the shop's callback secret>`, and `X-Checkout-Delivery: <callback id>` for
 //! deduplication. See [`sign`] and [`verify`].
 
-use crate::checkout::{Checkout, invoice_view, now};
 use crate::platforms::PlatformConfig;
+use crate::services::{Services, invoice_view, now};
 use crate::store::{CallbackQueue, EventCallback, OutboxJob, Store, StoreError};
 use hmac::{KeyInit, Mac};
 use serde_json::json;
@@ -95,7 +95,7 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> bool {
 /// The outbox worker.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    checkout: Checkout,
+    services: Services,
     http: reqwest::Client,
     policy: OutboxPolicy,
     /// The shops whose callbacks a task of this worker is sending.
@@ -186,7 +186,7 @@ impl Outbox {
         record: &crate::domain::InvoiceRecord,
     ) -> Result<(), Failure> {
         let adapter = config
-            .adapter(self.checkout.egress())
+            .adapter(self.services.egress())
             .map_err(|e| Failure::Refused(e.to_string()))?;
         // The platform's own order id, else the shop's order id.
         let reference = record
@@ -231,7 +231,7 @@ impl Outbox {
             return Ok(());
         };
         let Some(shopify) = config
-            .shopify_payments(self.checkout.egress())
+            .shopify_payments(self.services.egress())
             .map_err(|e| e.to_string())?
         else {
             return Err(
@@ -239,20 +239,20 @@ impl Outbox {
                     .into(),
             );
         };
-        crate::shopify_payments::settle(&self.checkout, &shopify, &session, record.status)
+        crate::shopify_payments::settle(&self.services, &shopify, &session, record.status)
             .await
             .map_err(|e| format!("shopify payments: {e}"))
     }
 
-    /// A worker over `checkout`'s store.
-    pub fn new(checkout: Checkout, policy: OutboxPolicy) -> Self {
+    /// A worker over the services' store.
+    pub fn new(services: Services, policy: OutboxPolicy) -> Self {
         // No redirects, and only where the operator lets the shim call on a shop's behalf.
-        let http = checkout
+        let http = services
             .egress()
             .client(Duration::from_secs(10))
             .unwrap_or_default();
         Self {
-            checkout,
+            services,
             http,
             policy,
             in_flight: std::sync::Arc::default(),
@@ -275,7 +275,7 @@ impl Outbox {
     }
 
     fn store(&self) -> &Store {
-        self.checkout.store()
+        self.services.store()
     }
 
     /// One pass: claims the callbacks that are due (a few per shop) and delivers each shop's in a
@@ -458,7 +458,8 @@ impl Outbox {
         let delivery = format!("{}-{}", job.kind, job.id);
         if job.kind == "payout" {
             let payout = self
-                .checkout
+                .services
+                .payouts
                 .payout(&job.subject, &job.shop_id)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -466,7 +467,7 @@ impl Outbox {
                 "type": "payout.updated",
                 "delivery_id": delivery,
                 "status": job.subject_status,
-                "payout": crate::payouts::payout_view(&payout),
+                "payout": crate::services::payouts::payout_view(&payout),
             });
             return self.post(&url, &secret, &delivery, &body).await;
         }
@@ -476,12 +477,14 @@ impl Outbox {
             .map_err(|e| e.to_string())?
             .ok_or("deposit not found")?;
         let wallet = self
-            .checkout
+            .services
+            .wallets
             .wallet(&deposit.wallet_id, Some(&job.shop_id))
             .await
             .map_err(|e| e.to_string())?;
         let view = self
-            .checkout
+            .services
+            .wallets
             .wallet_view(&wallet)
             .await
             .map_err(|e| e.to_string())?;
@@ -511,7 +514,7 @@ impl Outbox {
         delivery: &str,
         body: &serde_json::Value,
     ) -> Result<(), String> {
-        self.checkout
+        self.services
             .egress()
             .check(url)
             .await

@@ -1,6 +1,6 @@
 //! Shopify's payments app route: crypto as a payment method of Shopify's own checkout.
 //!
-//! 1. At checkout, Shopify posts a payment session to the shim (authenticated by Shopify's client
+//! 1. At services, Shopify posts a payment session to the shim (authenticated by Shopify's client
 //!    certificate, see `routes::shopify_tls`). The shim makes an invoice for it, the same one for a
 //!    repeated session id, and answers `{"redirect_url"}`: the pay page.
 //! 2. The buyer pays in the widget. As the invoice moves, the outbox settles the session through
@@ -8,13 +8,13 @@
 //!    makes the order and waits), paid is `paymentSessionResolve`, expired or closed short is
 //!    `paymentSessionReject`. Each answers where the buyer goes next.
 //! 3. When the invoice is paid, the pay page sends the buyer to `/v1/shopify/payments/next/{id}`,
-//!    which sends them on to Shopify (the thank-you page, or back to checkout).
+//!    which sends them on to Shopify (the thank-you page, or back to services).
 //!
 //! Refund sessions are answered and rejected with a word for the merchant: a crypto payment is
 //! refunded from the gateway's dashboard, to an address only the buyer can give.
 
-use crate::checkout::{Checkout, CheckoutError, now, rfc3339};
 use crate::domain::Shop;
+use crate::services::{ServiceError, Services, now, rfc3339};
 use crate::store::{PaymentSession, SessionKey};
 use shim_api::{CreateInvoiceRequest, InvoiceStatus};
 use shop_adapters::platform::AdapterError;
@@ -35,23 +35,23 @@ pub enum SessionError {
     Conflict(String),
     /// Making the invoice failed.
     #[error(transparent)]
-    Checkout(#[from] CheckoutError),
+    Service(#[from] ServiceError),
 }
 
 /// Takes Shopify's payment session `request` for `shop`: the URL the buyer goes to (the pay page
 /// of its invoice), the same for a repeated request.
 pub async fn start(
-    checkout: &Checkout,
+    services: &Services,
     shop: &Shop,
     request: PaymentSessionRequest,
 ) -> Result<String, SessionError> {
-    let store = checkout.store();
+    let store = services.store();
     let pay_page =
-        |session: &PaymentSession| format!("{}/pay/{}", checkout.public_url(), session.invoice_id);
+        |session: &PaymentSession| format!("{}/pay/{}", services.public_url(), session.invoice_id);
     if let Some(existing) = store
         .payment_session(SessionKey::Id(&request.id))
         .await
-        .map_err(CheckoutError::from)?
+        .map_err(ServiceError::from)?
     {
         if existing.shop_id != shop.id
             || existing.amount != request.amount
@@ -96,10 +96,11 @@ pub async fn start(
     }
     let next = format!(
         "{}/v1/shopify/payments/next/{}",
-        checkout.public_url(),
+        services.public_url(),
         url_segment(&request.id)
     );
-    let (invoice, _) = checkout
+    let (invoice, _) = services
+        .invoices
         .create_standalone_invoice(
             shop,
             CreateInvoiceRequest {
@@ -132,7 +133,7 @@ pub async fn start(
     store
         .insert_payment_session(&session)
         .await
-        .map_err(CheckoutError::from)?;
+        .map_err(ServiceError::from)?;
     Ok(pay_page(&session))
 }
 
@@ -170,7 +171,7 @@ pub fn settlement(status: InvoiceStatus, state: &str) -> Settlement {
 /// Tells Shopify where payment session `session` stands now that its invoice is `status`, and
 /// records it. Safe to repeat: a session is only moved forward.
 pub async fn settle(
-    checkout: &Checkout,
+    services: &Services,
     shopify: &Shopify,
     session: &PaymentSession,
     status: InvoiceStatus,
@@ -201,7 +202,7 @@ pub async fn settle(
         ),
     };
     // Only forward: another worker may have settled it further meanwhile.
-    checkout
+    services
         .store()
         .advance_payment_session(&session.id, state, next.as_deref(), now())
         .await
@@ -214,7 +215,7 @@ pub async fn settle(
 /// after the answer, as Shopify expects) with a word for the merchant; a repeat of a session not
 /// rejected yet tries again. `false` for a repeat.
 pub async fn refund(
-    checkout: &Checkout,
+    services: &Services,
     shop: &Shop,
     shopify: Shopify,
     request: RefundSessionRequest,
@@ -224,7 +225,7 @@ pub async fn refund(
             "id and gid (gid://shopify/RefundSession/...) are required".into(),
         ));
     }
-    let store = checkout.store().clone();
+    let store = services.store().clone();
     let new = store
         .insert_refund_session(
             &request.id,
@@ -236,12 +237,12 @@ pub async fn refund(
             now(),
         )
         .await
-        .map_err(CheckoutError::from)?;
+        .map_err(ServiceError::from)?;
     let settled = !new
         && store
             .refund_session_state(&request.id)
             .await
-            .map_err(CheckoutError::from)?
+            .map_err(ServiceError::from)?
             .as_deref()
             == Some("rejected");
     // New, or asked again while our answer to Shopify never got through (the process restarted,

@@ -60,16 +60,19 @@ pub(crate) async fn run(command: ButtonsCommand) -> anyhow::Result<()> {
             shop,
         } => {
             let (store, owner) = shop.open().await?;
-            let request = server_shim::buttons::NewButtonRequest {
+            let request = server_shim::services::buttons::NewButtonRequest {
                 amount,
                 currency,
                 description,
                 allowed_origins: origins,
                 url_success,
             };
-            let button =
-                server_shim::buttons::new_button(&owner, request, server_shim::checkout::now())
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let button = server_shim::services::buttons::new_button(
+                &owner,
+                request,
+                server_shim::services::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             store.create_button(&button).await?;
             println!(
                 "button {} for {} {} on {}",

@@ -2,8 +2,8 @@
 
 use super::*;
 use clap::Args;
-use server_shim::checkout::ReconcilePolicy;
 use server_shim::outbox::OutboxPolicy;
+use server_shim::services::ReconcilePolicy;
 use server_shim::{Application, Settings};
 use std::path::PathBuf;
 

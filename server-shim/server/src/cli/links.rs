@@ -59,15 +59,19 @@ pub(crate) async fn run(command: LinksCommand) -> anyhow::Result<()> {
             shop,
         } => {
             let (store, owner) = shop.open().await?;
-            let request = server_shim::links::NewLinkRequest {
+            let request = server_shim::services::links::NewLinkRequest {
                 amount,
                 currency,
                 description,
                 reusable,
                 expires_in_seconds: expires_in_hours.map(|h| h.saturating_mul(3600)),
             };
-            let link = server_shim::links::new_link(&owner, request, server_shim::checkout::now())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let link = server_shim::services::links::new_link(
+                &owner,
+                request,
+                server_shim::services::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             store.create_link(&link).await?;
             println!("link {} for {} {}", link.id, link.amount, link.currency);
             println!("url: {}", shop.url(&link.id));

@@ -119,7 +119,7 @@ impl LinkShopArgs {
 
     fn snippet(&self, id: &str) -> String {
         let base = self.public_url.as_deref().unwrap_or("https://YOUR-SHIM");
-        server_shim::buttons::snippet(base.trim_end_matches('/'), id)
+        server_shim::services::buttons::snippet(base.trim_end_matches('/'), id)
     }
 }
 

@@ -87,7 +87,7 @@ pub(crate) async fn run(command: OutboxCommand) -> anyhow::Result<()> {
             database,
         } => {
             let store = open_store(&database).await?;
-            let now = server_shim::checkout::now();
+            let now = server_shim::services::now();
             let (found, list) = if events {
                 (
                     store.replay_event_callback(id, now).await?,

@@ -510,7 +510,7 @@ async fn add(
                 name: name.clone(),
             },
             &token.hash(),
-            server_shim::checkout::now(),
+            server_shim::services::now(),
         )
         .await?;
     println!("shop {name:?} added");

@@ -4,7 +4,7 @@
 use super::error::json_body;
 use super::invoices::authenticate;
 use super::{ApiError, AppState};
-use crate::buttons::{ButtonError, ButtonPayment, ButtonView, NewButtonRequest};
+use crate::services::buttons::{ButtonError, ButtonPayment, ButtonView, NewButtonRequest};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{ConnectInfo, Path, State};
@@ -33,10 +33,10 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let shop = authenticate(&state, &headers).await?;
     let request: NewButtonRequest = json_body(&headers, body)?;
-    let button = state.checkout.create_button(&shop, request).await?;
+    let button = state.services.buttons.create_button(&shop, request).await?;
     Ok((
         StatusCode::CREATED,
-        Json(state.checkout.button_view(&button)),
+        Json(state.services.buttons.button_view(&button)),
     )
         .into_response())
 }
@@ -55,10 +55,10 @@ pub(super) async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let shop = authenticate(&state, &headers).await?;
-    let buttons = state.checkout.store().buttons(&shop.id).await?;
+    let buttons = state.services.store().buttons(&shop.id).await?;
     let views: Vec<ButtonView> = buttons
         .iter()
-        .map(|b| state.checkout.button_view(b))
+        .map(|b| state.services.buttons.button_view(b))
         .collect();
     Ok(Json(json!({ "buttons": views })))
 }
@@ -74,7 +74,7 @@ async fn set_enabled(
     let Ok(Path(id)) = id else {
         return Err(missing());
     };
-    let store = state.checkout.store();
+    let store = state.services.store();
     if !store.set_button_enabled(&shop.id, &id, enabled).await? {
         return Err(missing());
     }
@@ -82,7 +82,7 @@ async fn set_enabled(
         .button(&id, Some(&shop.id))
         .await?
         .ok_or_else(missing)?;
-    Ok(Json(json!(state.checkout.button_view(&button))))
+    Ok(Json(json!(state.services.buttons.button_view(&button))))
 }
 
 /// Stops a button: clicks say it is disabled.
@@ -161,7 +161,8 @@ pub(super) async fn start(
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let client = client.map_or_else(|| "unknown".to_owned(), |c| c.to_string());
     match state
-        .checkout
+        .services
+        .buttons
         .start_button_payment(&id, origin, &client)
         .await
     {
@@ -187,6 +188,6 @@ pub(super) async fn start(
             ),
         )
             .into_response(),
-        Err(ButtonError::Checkout(e)) => ApiError::from(e).into_response(),
+        Err(ButtonError::Service(e)) => ApiError::from(e).into_response(),
     }
 }

@@ -1,6 +1,6 @@
 //! The one error type of the HTTP layer: every failure becomes `{"error":{"code","message"}}`.
 
-use crate::checkout::{CheckoutError, IpnError};
+use crate::services::{IpnError, ServiceError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -157,22 +157,22 @@ impl From<GatewayError> for ApiError {
     }
 }
 
-impl From<CheckoutError> for ApiError {
-    fn from(error: CheckoutError) -> Self {
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
         match error {
-            CheckoutError::Invalid(message) => Self::invalid(message),
-            CheckoutError::Conflict(message) => {
+            ServiceError::Invalid(message) => Self::invalid(message),
+            ServiceError::Conflict(message) => {
                 Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
             }
-            CheckoutError::NotFound => Self::not_found("no invoice with that id"),
-            CheckoutError::ShopUnavailable(message) => Self::new(
+            ServiceError::NotFound => Self::not_found("no invoice with that id"),
+            ServiceError::ShopUnavailable(message) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::ShopUnavailable,
                 message,
             ),
-            CheckoutError::Gateway(e) => e.into(),
-            CheckoutError::Store(e) => Self::internal(&e),
-            CheckoutError::Random(e) => Self::internal(&e),
+            ServiceError::Gateway(e) => e.into(),
+            ServiceError::Store(e) => Self::internal(&e),
+            ServiceError::Random(e) => Self::internal(&e),
         }
     }
 }

@@ -12,7 +12,7 @@
 //! request head that did not come in one piece) with the same frames.
 
 use super::{ApiError, AppState};
-use crate::checkout::{Checkout, CheckoutError};
+use crate::services::{ServiceError, Services};
 use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
@@ -41,7 +41,7 @@ struct Follow {
     _open: crate::metrics::StreamGuard,
     /// Its place within the caps on open streams.
     _slot: crate::rate_limit::StreamSlot,
-    checkout: Checkout,
+    services: Services,
     id: InvoiceId,
     changes: Receiver<InvoiceId>,
     sent: Option<u64>,
@@ -71,15 +71,15 @@ impl Follow {
         slot: crate::rate_limit::StreamSlot,
         id: InvoiceId,
         seen: Option<u64>,
-    ) -> Result<Follow, CheckoutError> {
+    ) -> Result<Follow, ServiceError> {
         // Subscribe before reading, so that no change between the two is missed.
-        let changes = state.checkout.subscribe();
-        let view = state.checkout.fresh_view(&id).await?;
+        let changes = state.services.subscribe();
+        let view = state.services.invoices.fresh_view(&id).await?;
         let up_to_date = seen.is_some_and(|seen| seen >= view.version);
         Ok(Follow {
             _open: state.metrics.stream_opened(),
             _slot: slot,
-            checkout: state.checkout.clone(),
+            services: state.services.clone(),
             id,
             changes,
             sent: if up_to_date { seen } else { None },
@@ -114,7 +114,7 @@ impl Follow {
                 Ok(changed) if changed != self.id => continue,
                 Ok(_) | Err(RecvError::Lagged(_)) => {
                     recheck_at = Instant::now() + RECHECK;
-                    match self.checkout.fresh_view(&self.id).await {
+                    match self.services.invoices.fresh_view(&self.id).await {
                         Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
                         Ok(_) => continue,
                         Err(e) => {

@@ -1,8 +1,8 @@
 //! `POST /v1/invoices` (shops) and `GET /v1/invoices/{id}` (the widget).
 
 use super::{ApiError, AppState, error::json_body};
-use crate::checkout::{invoice_view, now};
 use crate::domain::{Shop, ShopToken};
+use crate::services::{invoice_view, now};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -38,7 +38,7 @@ pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
         })?;
     let hash = ShopToken::from_presented(token).hash();
     state
-        .checkout
+        .services
         .store()
         .shop_by_token_hash(&hash)
         .await?
@@ -70,8 +70,12 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let shop = authenticate(&state, &headers).await?;
     let request: CreateInvoiceRequest = json_body(&headers, body)?;
-    let (record, created) = state.checkout.create_invoice(&shop, request).await?;
-    let pay_url = format!("{}/pay/{}", state.checkout.public_url(), record.id);
+    let (record, created) = state
+        .services
+        .invoices
+        .create_invoice(&shop, request)
+        .await?;
+    let pay_url = format!("{}/pay/{}", state.services.public_url(), record.id);
     let answer = CreatedInvoice {
         invoice: invoice_view(&record, now()),
         order_id: record.order_id,
@@ -104,7 +108,7 @@ pub(super) async fn get(
                 .and_then(|(_, id)| InvoiceId::parse(id))
         })
         .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
-    let json = state.checkout.view_json(&id).await?;
+    let json = state.services.invoices.view_json(&id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json))
 }
 
@@ -130,8 +134,8 @@ pub(super) async fn coins(
 ) -> Result<Json<CoinList>, ApiError> {
     let id = invoice_id(id)?;
     // Only for invoices that exist: the list is not an open proxy to the gateway.
-    state.checkout.view(&id).await?;
-    let coins = state.checkout.coins().await?;
+    state.services.invoices.view(&id).await?;
+    let coins = state.services.invoices.coins().await?;
     Ok(Json(CoinList {
         coins: coins.as_ref().clone(),
     }))
@@ -174,5 +178,7 @@ pub(super) async fn choose_coin(
             "network must be a network code of 1 to 20 letters, digits, - or _, like tron",
         ));
     }
-    Ok(Json(state.checkout.choose_coin(&id, &choice).await?))
+    Ok(Json(
+        state.services.invoices.choose_coin(&id, &choice).await?,
+    ))
 }

@@ -7,7 +7,7 @@
 
 use super::error::body_error;
 use super::{ApiError, AppState};
-use crate::checkout::{IpnError, IpnOutcome};
+use crate::services::{IpnError, IpnOutcome};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
@@ -62,7 +62,7 @@ pub(super) async fn cryptomus(
         }
     }
     let body = body.map_err(body_error)?;
-    let (received, duplicate) = match state.checkout.receive_webhook(&body).await {
+    let (received, duplicate) = match state.services.intake.receive_webhook(&body).await {
         Ok(received) => received,
         Err(e) => {
             state.metrics.webhook(match &e {
@@ -89,9 +89,9 @@ pub(super) async fn cryptomus(
     let Ok(slot) = state.apply_slots.clone().try_acquire_owned() else {
         // Busy: stored, so safe; the inbox worker applies it, from now on.
         if let Err(e) = state
-            .checkout
+            .services
             .store()
-            .release_webhook(id, crate::checkout::now())
+            .release_webhook(id, crate::services::now())
             .await
         {
             tracing::warn!(webhook = id, error = %e, "could not hand a webhook to the inbox worker; it takes it when its lease ends");
@@ -101,11 +101,11 @@ pub(super) async fn cryptomus(
             json!({ "ok": true, "webhook": id, "outcome": "queued: busy" }),
         ));
     };
-    let checkout = state.checkout.clone();
+    let services = state.services.clone();
     // Its own task: a gateway that hangs up does not cancel the work half way.
     let applying = tokio::spawn(async move {
         let _slot = slot;
-        checkout.process_webhook(&received).await
+        services.intake.process_webhook(&received).await
     });
     let outcome = match tokio::time::timeout(APPLY_WAIT, applying).await {
         Ok(Ok(Ok(outcome))) => {

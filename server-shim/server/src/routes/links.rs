@@ -3,7 +3,7 @@
 use super::error::json_body;
 use super::invoices::authenticate;
 use super::{ApiError, AppState};
-use crate::links::{LinkError, LinkView, NewLinkRequest};
+use crate::services::links::{LinkError, LinkView, NewLinkRequest};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -30,8 +30,12 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let shop = authenticate(&state, &headers).await?;
     let request: NewLinkRequest = json_body(&headers, body)?;
-    let link = state.checkout.create_link(&shop, request).await?;
-    Ok((StatusCode::CREATED, Json(state.checkout.link_view(&link))).into_response())
+    let link = state.services.links.create_link(&shop, request).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.links.link_view(&link)),
+    )
+        .into_response())
 }
 
 /// The shop's payment links, newest first.
@@ -48,8 +52,11 @@ pub(super) async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let shop = authenticate(&state, &headers).await?;
-    let links = state.checkout.store().links(&shop.id).await?;
-    let views: Vec<LinkView> = links.iter().map(|l| state.checkout.link_view(l)).collect();
+    let links = state.services.store().links(&shop.id).await?;
+    let views: Vec<LinkView> = links
+        .iter()
+        .map(|l| state.services.links.link_view(l))
+        .collect();
     Ok(Json(json!({ "links": views })))
 }
 
@@ -63,7 +70,7 @@ async fn set_enabled(
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no link with that id"));
     };
-    let store = state.checkout.store();
+    let store = state.services.store();
     if !store.set_link_enabled(&shop.id, &id, enabled).await? {
         return Err(ApiError::not_found("no link with that id"));
     }
@@ -71,7 +78,7 @@ async fn set_enabled(
         .link(&id, Some(&shop.id))
         .await?
         .ok_or_else(|| ApiError::not_found("no link with that id"))?;
-    Ok(Json(json!(state.checkout.link_view(&link))))
+    Ok(Json(json!(state.services.links.link_view(&link))))
 }
 
 /// Stops a link: its page says it is disabled.
@@ -137,12 +144,12 @@ pub(super) async fn open(
             state.limiter.client(peer.ip(), forwarded).to_string()
         },
     );
-    match state.checkout.open_link(&id, &client).await {
+    match state.services.links.open_link(&id, &client).await {
         Ok((link, _, invoice)) => {
             let to = format!("/pay/{}?link={}", invoice.id, link.id);
             ([(header::CACHE_CONTROL, "no-store")], Redirect::to(&to)).into_response()
         }
-        Err(LinkError::Checkout(e)) => ApiError::from(e).into_response(),
+        Err(LinkError::Service(e)) => ApiError::from(e).into_response(),
         Err(e @ LinkError::NotFound) => closed(StatusCode::NOT_FOUND, &e.to_string()),
         Err(e @ (LinkError::Busy | LinkError::YoursBusy(_))) => {
             closed(StatusCode::TOO_MANY_REQUESTS, &e.to_string())

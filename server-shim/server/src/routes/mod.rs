@@ -16,7 +16,7 @@ mod wallets;
 pub use error::ApiError;
 pub(crate) use events::{peek_stream_request, serve_direct};
 
-use crate::checkout::Checkout;
+use crate::services::Services;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
@@ -46,7 +46,7 @@ impl std::ops::Deref for AppState {
 #[derive(Debug)]
 pub struct Shared {
     /// The use cases.
-    pub checkout: Checkout,
+    pub services: Services,
     /// Extra markup for the pay page (the demo's sandbox controls); empty in production.
     pub pay_page_extra: PayPageExtra,
     /// The counters behind `/metrics`.
@@ -68,15 +68,15 @@ pub struct Shared {
 impl AppState {
     /// The state of a shim over `checkout`, its public endpoints limited by `rate_limit`.
     pub fn new(
-        checkout: Checkout,
+        services: Services,
         metrics: std::sync::Arc<crate::metrics::Metrics>,
         pay_page_extra: PayPageExtra,
         rate_limit: &crate::rate_limit::RateLimit,
         metrics_token: Option<secrecy::SecretString>,
     ) -> Self {
-        let (burst, seconds) = crate::buttons::CREATE_RATE;
+        let (burst, seconds) = crate::services::buttons::CREATE_RATE;
         Self(std::sync::Arc::new(Shared {
-            checkout,
+            services,
             pay_page_extra,
             metrics,
             limiter: crate::rate_limit::RateLimiter::new(rate_limit.clone()),
@@ -289,7 +289,7 @@ async fn healthz() -> &'static str {
     )
 )]
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.checkout.store().ping().await {
+    match state.services.store().ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
@@ -511,7 +511,7 @@ async fn metrics(
             return Ok(refused);
         }
     }
-    let text = state.metrics.render(state.checkout.store()).await;
+    let text = state.metrics.render(state.services.store()).await;
     Ok((
         [(
             header::CONTENT_TYPE,

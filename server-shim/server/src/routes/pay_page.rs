@@ -35,7 +35,7 @@ pub(super) async fn page(
     );
     let id = id.ok().and_then(|Path(id)| InvoiceId::parse(&id));
     let record = match &id {
-        Some(id) => match state.checkout.store().invoice(id).await {
+        Some(id) => match state.services.store().invoice(id).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "could not read an invoice for the pay page");
@@ -73,7 +73,7 @@ pub(super) async fn page(
     }
     body.push_str("</main>");
     hosted(
-        &state.pay_page_extra.head.checkout,
+        &state.pay_page_extra.head.services,
         &lang,
         "Pay with crypto",
         &body,
@@ -107,7 +107,7 @@ pub(super) async fn deposit_page(
             .and_then(|v| v.to_str().ok()),
     );
     let found = match id {
-        Ok(Path(id)) => state.checkout.wallet(&id, None).await.ok(),
+        Ok(Path(id)) => state.services.wallets.wallet(&id, None).await.ok(),
         Err(_) => None,
     };
     let Some(wallet) = found else {
@@ -219,11 +219,11 @@ async fn link_header(
     link: &str,
     record: &crate::domain::InvoiceRecord,
 ) -> String {
-    let store = state.checkout.store();
+    let store = state.services.store();
     let Ok(Some(link)) = store.link(link, None).await else {
         return String::new();
     };
-    if !crate::links::belongs_to(record, &link) {
+    if !crate::services::links::belongs_to(record, &link) {
         return String::new();
     }
     let merchant = match store.shop(&link.shop_id).await {
@@ -270,7 +270,7 @@ fn page_language(asked: Option<&str>, accept_language: Option<&str>) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct WidgetPreloads {
     /// For the pay page (`checkout.js`, the widget for invoices).
-    pub checkout: std::sync::Arc<str>,
+    pub services: std::sync::Arc<str>,
     /// For the deposit page (`deposit.js`, the deposit card).
     pub deposit: std::sync::Arc<str>,
 }
@@ -308,7 +308,7 @@ pub fn widget_preloads(widget_dir: &std::path::Path) -> WidgetPreloads {
         head.into()
     };
     WidgetPreloads {
-        checkout: head("checkout"),
+        services: head("checkout"),
         deposit: head("deposit"),
     }
 }
@@ -355,7 +355,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("shim-manifest-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         assert_eq!(
-            &*widget_preloads(&dir).checkout,
+            &*widget_preloads(&dir).services,
             "",
             "no build, no preloads"
         );
@@ -367,7 +367,7 @@ mod tests {
         .unwrap();
         let head = widget_preloads(&dir);
         assert_eq!(
-            &*head.checkout, r#"<link rel="modulepreload" href="/widget/checkout.0a1b2c3d4e.js">"#,
+            &*head.services, r#"<link rel="modulepreload" href="/widget/checkout.0a1b2c3d4e.js">"#,
             "a name that is not a plain file name is left out"
         );
         assert_eq!(

@@ -3,7 +3,7 @@
 use super::error::json_body;
 use super::invoices::authenticate;
 use super::{ApiError, AppState};
-use crate::payouts::{NewPayoutRequest, PayoutError, PayoutView, payout_view};
+use crate::services::payouts::{NewPayoutRequest, PayoutError, PayoutView, payout_view};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -36,7 +36,7 @@ impl From<PayoutError> for ApiError {
                 e.to_string(),
             ),
             PayoutError::NotFound => ApiError::not_found("no payout with that id"),
-            PayoutError::Checkout(e) => e.into(),
+            PayoutError::Service(e) => e.into(),
         }
     }
 }
@@ -64,7 +64,7 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let shop = authenticate(&state, &headers).await?;
     let request: NewPayoutRequest = json_body(&headers, body)?;
-    let (payout, created) = state.checkout.create_payout(&shop, request).await?;
+    let (payout, created) = state.services.payouts.create_payout(&shop, request).await?;
     Ok(super::created_or_found(created, payout_view(&payout)))
 }
 
@@ -82,7 +82,7 @@ pub(super) async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let shop = authenticate(&state, &headers).await?;
-    let payouts = state.checkout.store().payouts(&shop.id).await?;
+    let payouts = state.services.store().payouts(&shop.id).await?;
     let views: Vec<PayoutView> = payouts.iter().map(payout_view).collect();
     Ok(Json(json!({ "payouts": views })))
 }
@@ -107,6 +107,6 @@ pub(super) async fn get(
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no payout with that id"));
     };
-    let payout = state.checkout.fresh_payout(&id, &shop.id).await?;
+    let payout = state.services.payouts.fresh_payout(&id, &shop.id).await?;
     Ok(Json(payout_view(&payout)))
 }

@@ -7,8 +7,8 @@
 use super::error::json_body;
 use super::invoices::authenticate;
 use super::{ApiError, AppState};
-use crate::checkout::now;
 use crate::platforms::{Adapter, PlatformConfig};
+use crate::services::now;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -84,7 +84,7 @@ pub(super) async fn connect(
     let code =
         hex::encode(crate::domain::random_bytes::<16>().map_err(|e| ApiError::internal(&e))?);
     state
-        .checkout
+        .services
         .store()
         .insert_connect(&code, &shop.id, &site, now())
         .await?;
@@ -100,7 +100,7 @@ pub(super) async fn connect(
             "callback_url",
             &format!(
                 "{}/v1/platforms/woocommerce/keys",
-                state.checkout.public_url()
+                state.services.public_url()
             ),
         );
     Ok(Json(
@@ -152,7 +152,7 @@ pub(super) async fn woo_keys(
             "consumer_key and consumer_secret are required",
         ));
     }
-    let store = state.checkout.store();
+    let store = state.services.store();
     let Some((shop, site)) = store.take_connect(&code, now() - CONNECT_TTL).await? else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -234,7 +234,7 @@ async fn connect_plugin(
     config: PlatformConfig,
 ) -> Result<Json<Value>, ApiError> {
     config.validate().map_err(ApiError::invalid)?;
-    let Ok(Adapter::Plugin(plugin)) = config.adapter(state.checkout.egress()) else {
+    let Ok(Adapter::Plugin(plugin)) = config.adapter(state.services.egress()) else {
         return Err(ApiError::invalid("not a plugin connection"));
     };
     let ping = plugin.ping().await.map_err(|e| {
@@ -253,7 +253,7 @@ async fn connect_plugin(
         }
     })?;
     state
-        .checkout
+        .services
         .store()
         .set_shop_platform(shop, Some(&config))
         .await?;

@@ -12,9 +12,9 @@
 
 use super::pay_page::notice;
 use super::{ApiError, AppState};
-use crate::checkout::{CheckoutError, now};
 use crate::domain::ShopId;
 use crate::platforms::PlatformConfig;
+use crate::services::{ServiceError, now};
 use crate::shopify_payments::SessionError;
 use crate::store::{SessionKey, ShopPlatform};
 use axum::Json;
@@ -54,7 +54,7 @@ async fn shop_for(state: &AppState, domain: &str) -> Result<Option<ShopifyShop>,
     if !is_shop_domain(domain) {
         return Ok(None);
     }
-    let configs = state.checkout.store().platform_configs().await?;
+    let configs = state.services.store().platform_configs().await?;
     Ok(configs.into_iter().find_map(|stored| {
         let ShopPlatform {
             shop_id: id,
@@ -157,7 +157,7 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
             "Open the payment link from your order's page.",
         )
     };
-    let shopify = match shop.config.shopify(state.checkout.egress()) {
+    let shopify = match shop.config.shopify(state.services.egress()) {
         Ok(Some(shopify)) => shopify,
         Ok(None) => return page(StatusCode::NOT_FOUND, "No such shop.", BACK),
         // The app was uninstalled, or the settings lack access.
@@ -239,7 +239,7 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
         return done("Nothing is due on this order.");
     }
     let number = found.id.rsplit('/').next().unwrap_or(order).to_owned();
-    let shop_record = match state.checkout.store().shop(&shop.id).await {
+    let shop_record = match state.services.store().shop(&shop.id).await {
         Ok(Some(shop)) => shop,
         Ok(None) => return no_order(),
         Err(e) => return ApiError::internal(&e).into_response(),
@@ -255,13 +255,18 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
         url_success: status_page,
         platform_order_ref: Some(number),
     };
-    match state.checkout.create_invoice(&shop_record, request).await {
+    match state
+        .services
+        .invoices
+        .create_invoice(&shop_record, request)
+        .await
+    {
         Ok((invoice, _)) => see_other(&format!(
             "{}/pay/{}",
-            state.checkout.public_url(),
+            state.services.public_url(),
             invoice.id
         )),
-        Err(CheckoutError::Conflict(reason)) => {
+        Err(ServiceError::Conflict(reason)) => {
             tracing::warn!(shop = %domain, %reason, "a Shopify order no longer matches its invoice");
             page(
                 StatusCode::CONFLICT,
@@ -338,7 +343,7 @@ pub(super) async fn webhook(
         }
     }
     let first = match state
-        .checkout
+        .services
         .store()
         .record_platform_webhook("shopify", id, &shop.id, topic, now, now - WEBHOOK_MEMORY)
         .await
@@ -382,7 +387,7 @@ async fn mark_uninstalled(state: &AppState, shop: &ShopifyShop, now: i64) -> Res
     }
     // `false`: the merchant connected the shop anew meanwhile, which stands.
     state
-        .checkout
+        .services
         .store()
         .replace_shop_platform(&shop.id, &shop.json, &config)
         .await?;
@@ -408,7 +413,7 @@ async fn requesting_shop(
         .await
         .map_err(IntoResponse::into_response)?
         .ok_or_else(unknown)?;
-    let shopify = match shop.config.shopify_payments(state.checkout.egress()) {
+    let shopify = match shop.config.shopify_payments(state.services.egress()) {
         Ok(Some(shopify)) => shopify,
         Ok(None) => {
             return Err(ApiError::unauthorized(
@@ -418,7 +423,7 @@ async fn requesting_shop(
         }
         Err(e) => return Err(ApiError::internal(&e).into_response()),
     };
-    match state.checkout.store().shop(&shop.id).await {
+    match state.services.store().shop(&shop.id).await {
         Ok(Some(record)) => Ok((record, shopify)),
         Ok(None) => Err(unknown()),
         Err(e) => Err(ApiError::internal(&e).into_response()),
@@ -432,7 +437,7 @@ fn session_error(error: SessionError) -> Response {
             ApiError::new(StatusCode::CONFLICT, shim_api::ErrorCode::Conflict, message)
                 .into_response()
         }
-        SessionError::Checkout(e) => ApiError::from(e).into_response(),
+        SessionError::Service(e) => ApiError::from(e).into_response(),
     }
 }
 
@@ -467,7 +472,7 @@ pub(super) async fn payment_session(
         request_id = headers.get("shopify-request-id").and_then(|v| v.to_str().ok()).unwrap_or(""),
         "Shopify payment session"
     );
-    match crate::shopify_payments::start(&state.checkout, &shop, request).await {
+    match crate::shopify_payments::start(&state.services, &shop, request).await {
         Ok(url) => Json(json!({ "redirect_url": url })).into_response(),
         Err(e) => session_error(e),
     }
@@ -497,7 +502,7 @@ pub(super) async fn refund_session(
         Err(e) => return e.into_response(),
     };
     let id = request.id.clone();
-    match crate::shopify_payments::refund(&state.checkout, &shop, shopify, request).await {
+    match crate::shopify_payments::refund(&state.services, &shop, shopify, request).await {
         Ok(_) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
         Err(e) => session_error(e),
     }
@@ -529,7 +534,7 @@ pub(super) async fn payment_next(
     waited: Result<Query<Waited>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let session = match state
-        .checkout
+        .services
         .store()
         .payment_session(SessionKey::Id(&id))
         .await

@@ -4,7 +4,7 @@
 use super::error::json_body;
 use super::invoices::authenticate;
 use super::{ApiError, AppState};
-use crate::wallets::{NewWalletRequest, WalletError, WalletView};
+use crate::services::wallets::{NewWalletRequest, WalletError, WalletView};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -23,7 +23,7 @@ impl From<WalletError> for ApiError {
                 shim_api::ErrorCode::Conflict,
                 "the wallet is blocked",
             ),
-            WalletError::Checkout(e) => e.into(),
+            WalletError::Service(e) => e.into(),
         }
     }
 }
@@ -56,8 +56,8 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let shop = authenticate(&state, &headers).await?;
     let request: NewWalletRequest = json_body(&headers, body)?;
-    let (wallet, created) = state.checkout.create_wallet(&shop, request).await?;
-    let view = state.checkout.wallet_view(&wallet).await?;
+    let (wallet, created) = state.services.wallets.create_wallet(&shop, request).await?;
+    let view = state.services.wallets.wallet_view(&wallet).await?;
     Ok(super::created_or_found(
         created,
         shop_view(view, &wallet.customer),
@@ -90,14 +90,14 @@ pub(super) async fn list(
         return Err(ApiError::invalid("customer must be text"));
     };
     let wallets = state
-        .checkout
+        .services
         .store()
         .wallets(&shop.id, query.customer.as_deref())
         .await?;
     let mut views = Vec::with_capacity(wallets.len());
     for wallet in wallets.iter().filter(|w| w.address.is_some()) {
         views.push(shop_view(
-            state.checkout.wallet_view(wallet).await?,
+            state.services.wallets.wallet_view(wallet).await?,
             &wallet.customer,
         ));
     }
@@ -121,8 +121,8 @@ pub(super) async fn get(
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no wallet with that id"));
     };
-    let wallet = state.checkout.wallet(&id, None).await?;
-    Ok(Json(state.checkout.wallet_view(&wallet).await?))
+    let wallet = state.services.wallets.wallet(&id, None).await?;
+    Ok(Json(state.services.wallets.wallet_view(&wallet).await?))
 }
 
 /// `POST /v1/wallets/{id}/block`.
@@ -162,10 +162,14 @@ pub(super) async fn block(
     } else {
         json_body(&headers, body)?
     };
-    let wallet = state.checkout.wallet(&id, Some(&shop.id)).await?;
-    state.checkout.block_wallet(&wallet, request.refund).await?;
-    let wallet = state.checkout.wallet(&id, Some(&shop.id)).await?;
-    let view = state.checkout.wallet_view(&wallet).await?;
+    let wallet = state.services.wallets.wallet(&id, Some(&shop.id)).await?;
+    state
+        .services
+        .wallets
+        .block_wallet(&wallet, request.refund)
+        .await?;
+    let wallet = state.services.wallets.wallet(&id, Some(&shop.id)).await?;
+    let view = state.services.wallets.wallet_view(&wallet).await?;
     Ok(Json(shop_view(view, &wallet.customer)))
 }
 
@@ -201,9 +205,10 @@ pub(super) async fn refund(
         return Err(ApiError::not_found("no wallet with that id"));
     };
     let request: RefundRequest = json_body(&headers, body)?;
-    let wallet = state.checkout.wallet(&id, Some(&shop.id)).await?;
+    let wallet = state.services.wallets.wallet(&id, Some(&shop.id)).await?;
     let (commission, amount) = state
-        .checkout
+        .services
+        .wallets
         .refund_blocked_wallet(&wallet, &request.address)
         .await?;
     Ok(Json(json!({

@@ -55,7 +55,7 @@ async fn every_bad_input_is_refused_and_changes_nothing() {
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}", dir.join("shim.db").display());
     // No reconciler pass during the test: it would touch the good invoice's check time.
-    let quiet = server_shim::checkout::ReconcilePolicy {
+    let quiet = server_shim::services::ReconcilePolicy {
         every: std::time::Duration::from_secs(3600),
         ..Default::default()
     };

@@ -3,7 +3,7 @@
 
 use crate::support::TestApp;
 use serde_json::{Value, json};
-use server_shim::buttons::MAX_OPEN_PER_CLIENT;
+use server_shim::services::buttons::MAX_OPEN_PER_CLIENT;
 
 const SHOP_ORIGIN: &str = "https://shop.example";
 

@@ -6,8 +6,8 @@
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use server_shim::checkout::decide;
 use server_shim::domain::{NewInvoice, Shop, ShopId};
+use server_shim::services::decide;
 use server_shim::store::{GatewayDetails, Store, WithChange};
 use shim_api::{InvoiceId, InvoiceStatus};
 use shim_gateway::{GatewayInvoice, PaymentStatus};

@@ -367,7 +367,7 @@ async fn streams_on_new_and_kept_alive_connections_answer_alike() {
 async fn new_connections_meet_the_rate_limit_too() {
     let app = TestApp::spawn_configured(
         "sqlite::memory:",
-        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::services::ReconcilePolicy::default(),
         server_shim::rate_limit::RateLimit {
             per_second: 1,
             burst: 2,
@@ -403,7 +403,7 @@ async fn new_connections_meet_the_rate_limit_too() {
 async fn open_streams_are_capped_per_client_and_in_all() {
     let app = TestApp::spawn_configured(
         "sqlite::memory:",
-        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::services::ReconcilePolicy::default(),
         server_shim::rate_limit::RateLimit {
             streams_per_client: 2,
             streams_total: 3,

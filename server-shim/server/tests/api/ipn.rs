@@ -217,7 +217,7 @@ async fn a_hold_by_the_gateway_is_a_review_that_clears_when_released() {
 
 #[tokio::test]
 async fn the_reconciler_catches_up_when_webhooks_are_lost() {
-    let eager = server_shim::checkout::ReconcilePolicy {
+    let eager = server_shim::services::ReconcilePolicy {
         every: std::time::Duration::from_millis(100),
         min_recheck: 0,
         max_recheck: 0,
@@ -297,7 +297,7 @@ async fn the_same_signed_body_replayed_many_times_is_stored_and_applied_once() {
 async fn webhooks_beyond_the_apply_slots_are_stored_answered_and_applied_by_the_worker() {
     let app = TestApp::spawn_configured(
         "sqlite::memory:",
-        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::services::ReconcilePolicy::default(),
         server_shim::rate_limit::RateLimit {
             webhook_apply_slots: 0,
             ..Default::default()
@@ -322,7 +322,7 @@ async fn webhooks_beyond_the_apply_slots_are_stored_answered_and_applied_by_the_
 async fn the_webhook_route_has_its_own_rate_limit() {
     let app = TestApp::spawn_configured(
         "sqlite::memory:",
-        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::services::ReconcilePolicy::default(),
         server_shim::rate_limit::RateLimit {
             webhook_per_second: 1,
             webhook_burst: 2,

@@ -110,7 +110,7 @@ async fn reusable_on(database: &str) {
     // Behind a proxy the shim trusts (this machine), so that the test can be several payers.
     let app = TestApp::spawn_configured(
         database,
-        server_shim::checkout::ReconcilePolicy::default(),
+        server_shim::services::ReconcilePolicy::default(),
         server_shim::rate_limit::RateLimit {
             trusted_proxies: vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()],
             ..Default::default()
@@ -139,7 +139,7 @@ async fn reusable_on(database: &str) {
     assert_eq!(list["links"][0]["uses"], 2, "{database}: {list}");
 
     // One payer opening it in a loop is stopped by the payments it keeps waiting, and only it.
-    use server_shim::links::{MAX_OPEN_PER_CLIENT, MAX_OPEN_PER_LINK};
+    use server_shim::services::links::{MAX_OPEN_PER_CLIENT, MAX_OPEN_PER_LINK};
     for _ in 2..MAX_OPEN_PER_CLIENT {
         open(&app, id).await.unwrap();
     }
@@ -190,7 +190,7 @@ async fn disabled_expired_and_unknown_links_say_so() {
     // A link whose time is over starts nothing.
     let store = Store::connect(&db).await.unwrap();
     let shop = store.list_shops().await.unwrap().remove(0);
-    let now = server_shim::checkout::now();
+    let now = server_shim::services::now();
     store
         .create_link(&Link {
             id: "lnk_000000000000000000000001".into(),

@@ -31,7 +31,7 @@ async fn receive(State(shop): State<Shop>, headers: HeaderMap, body: Bytes) -> S
     }
     let signature = headers["x-checkout-signature"].to_str().unwrap();
     assert!(
-        server_shim::outbox::verify(SECRET, signature, &body, server_shim::checkout::now()),
+        server_shim::outbox::verify(SECRET, signature, &body, server_shim::services::now()),
         "every callback is signed with the shop's secret"
     );
     let delivery = headers["x-checkout-delivery"].to_str().unwrap().to_owned();
@@ -113,7 +113,7 @@ async fn a_status_change_reaches_the_shop_signed_and_can_be_replayed() {
     let count = received.len();
     assert!(
         store
-            .replay_job(delivery.parse().unwrap(), server_shim::checkout::now())
+            .replay_job(delivery.parse().unwrap(), server_shim::services::now())
             .await
             .unwrap()
     );
@@ -378,7 +378,7 @@ async fn a_callback_being_sent_keeps_its_lease_so_no_other_worker_takes_it() {
         .iter()
         .any(|j| j.invoice_id.as_str() == id && j.status == "pending")
     {
-        let now = server_shim::checkout::now();
+        let now = server_shim::services::now();
         stolen.extend(store.claim_jobs(now, now + 3, 50).await.unwrap());
         tokio::time::sleep(Duration::from_millis(250)).await;
     }

@@ -311,7 +311,7 @@ async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}", dir.join("shim.db").display());
-    let eager = server_shim::checkout::ReconcilePolicy {
+    let eager = server_shim::services::ReconcilePolicy {
         every: Duration::from_millis(200),
         min_recheck: 0,
         max_recheck: 0,
@@ -367,8 +367,8 @@ async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
         submitted_at: None,
         txid: None,
         is_final: false,
-        created_at: server_shim::checkout::now(),
-        updated_at: server_shim::checkout::now(),
+        created_at: server_shim::services::now(),
+        updated_at: server_shim::services::now(),
     };
     let stored = store.reserve_payout(&stopped, |_| Ok(())).await.unwrap();
     assert!(

@@ -91,7 +91,7 @@ async fn a_woocommerce_order_follows_its_payment() {
     };
     let writes = woo.writes().len();
     store
-        .replay_job(job.id, server_shim::checkout::now())
+        .replay_job(job.id, server_shim::services::now())
         .await
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -41,7 +41,7 @@ pub async fn postgres_url() -> Option<String> {
         .ok()
         .filter(|u| !u.is_empty())?;
     let bytes: [u8; 6] = server_shim::domain::random_bytes().unwrap();
-    let now = server_shim::checkout::now();
+    let now = server_shim::services::now();
     let schema = format!(
         "shim_test_{now}_{}",
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
@@ -92,7 +92,7 @@ pub fn settings(database_url: &str) -> Settings {
         payment_key: None,
         payout_key: None,
         sandbox_state: None,
-        reconcile: server_shim::checkout::ReconcilePolicy::default(),
+        reconcile: server_shim::services::ReconcilePolicy::default(),
         outbox: server_shim::outbox::OutboxPolicy {
             every: std::time::Duration::from_millis(100),
             first_retry: std::time::Duration::from_millis(100),
@@ -111,7 +111,7 @@ impl TestApp {
     pub async fn spawn(database_url: &str) -> TestApp {
         Self::spawn_with(
             database_url,
-            server_shim::checkout::ReconcilePolicy::default(),
+            server_shim::services::ReconcilePolicy::default(),
         )
         .await
     }
@@ -119,7 +119,7 @@ impl TestApp {
     /// A demo whose reconciler follows `policy`.
     pub async fn spawn_with(
         database_url: &str,
-        reconcile: server_shim::checkout::ReconcilePolicy,
+        reconcile: server_shim::services::ReconcilePolicy,
     ) -> TestApp {
         Self::spawn_configured(
             database_url,
@@ -132,7 +132,7 @@ impl TestApp {
     /// A demo with the given reconciler policy and public rate limit.
     pub async fn spawn_configured(
         database_url: &str,
-        reconcile: server_shim::checkout::ReconcilePolicy,
+        reconcile: server_shim::services::ReconcilePolicy,
         rate_limit: server_shim::rate_limit::RateLimit,
     ) -> TestApp {
         let settings = Settings {

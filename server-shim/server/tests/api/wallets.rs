@@ -459,7 +459,7 @@ async fn the_shop_hears_of_each_deposit_by_signed_callback() {
                         secret,
                         signature,
                         &body,
-                        server_shim::checkout::now(),
+                        server_shim::services::now(),
                     );
                     sink.lock()
                         .unwrap()

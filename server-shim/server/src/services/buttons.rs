@@ -8,9 +8,9 @@
 //! allows, each client address has its own rate ([`CREATE_RATE`]), and open invoices are bounded
 //! per button and client ([`MAX_OPEN_PER_CLIENT`]) and per button ([`MAX_OPEN_PER_BUTTON`]).
 
-use crate::checkout::{Checkout, CheckoutError, now};
+use super::{Buttons, Invoices, Service as _, ServiceError, now};
 use crate::domain::{InvoiceRecord, Shop};
-use crate::links::{checked_offer, invoice_request, new_offer_id};
+use crate::services::links::{checked_offer, invoice_request, new_offer_id};
 use crate::store::{Button, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -93,16 +93,16 @@ pub enum ButtonError {
     Busy(String),
     /// Starting the invoice failed.
     #[error(transparent)]
-    Checkout(#[from] CheckoutError),
+    Service(#[from] ServiceError),
 }
 
 impl From<StoreError> for ButtonError {
     fn from(error: StoreError) -> Self {
-        ButtonError::Checkout(CheckoutError::Store(error))
+        ButtonError::Service(ServiceError::Store(error))
     }
 }
 
-impl Checkout {
+impl Buttons {
     /// The view of `button`, with the tag to paste.
     pub fn button_view(&self, button: &Button) -> ButtonView {
         ButtonView {
@@ -123,7 +123,7 @@ impl Checkout {
         &self,
         shop: &Shop,
         request: NewButtonRequest,
-    ) -> Result<Button, CheckoutError> {
+    ) -> Result<Button, ServiceError> {
         let button = new_button(shop, request, now())?;
         self.store().create_button(&button).await?;
         Ok(button)
@@ -172,8 +172,10 @@ impl Checkout {
         let order_id = format!("{}-{}", button.id, store.next_button_use(&button.id).await?);
         let mut request = invoice_request(&order_id, &button.amount.to_string(), &button.currency);
         request.url_success = button.url_success.clone();
-        let (record, _): (InvoiceRecord, bool) =
-            self.create_standalone_invoice(&shop, request).await?;
+        let (record, _): (InvoiceRecord, bool) = self
+            .peer::<Invoices>()
+            .create_standalone_invoice(&shop, request)
+            .await?;
         store
             .record_button_invoice(&record.id, &button.id, client, now())
             .await?;
@@ -196,19 +198,19 @@ pub fn new_button(
     shop: &Shop,
     request: NewButtonRequest,
     now: i64,
-) -> Result<Button, CheckoutError> {
+) -> Result<Button, ServiceError> {
     let id = new_offer_id("btn")?;
     let mut invoice = invoice_request(&id, &request.amount, &request.currency);
     invoice.url_success = request.url_success;
     let (checked, description) = checked_offer(shop, invoice, &request.description)?;
     if request.allowed_origins.is_empty() || request.allowed_origins.len() > MAX_ORIGINS {
-        return Err(CheckoutError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "allowed_origins must list 1 to {MAX_ORIGINS} origins, like \"https://shop.example\""
         )));
     }
     let mut allowed_origins = Vec::with_capacity(request.allowed_origins.len());
     for given in &request.allowed_origins {
-        let origin = parse_origin(given).map_err(CheckoutError::Invalid)?;
+        let origin = parse_origin(given).map_err(ServiceError::Invalid)?;
         if !allowed_origins.contains(&origin) {
             allowed_origins.push(origin);
         }

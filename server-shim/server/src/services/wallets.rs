@@ -10,7 +10,7 @@
 //! - The shop is told through a durable outbox of its own: a signed callback per deposit and
 //!   status (see [`crate::outbox`]).
 
-use crate::checkout::{Checkout, CheckoutError, IpnError, IpnOutcome, now};
+use super::{IpnError, IpnOutcome, ServiceError, Wallets, now};
 use crate::domain::{Shop, ShopId, currency_code, network_code, text_field};
 use crate::store::{DepositChange, DepositRecord, NewWebhook, WalletRecord};
 use rust_decimal::Decimal;
@@ -87,18 +87,18 @@ pub enum WalletError {
     Blocked,
     /// The rest.
     #[error(transparent)]
-    Checkout(#[from] CheckoutError),
+    Service(#[from] ServiceError),
 }
 
 impl From<crate::store::StoreError> for WalletError {
     fn from(e: crate::store::StoreError) -> Self {
-        WalletError::Checkout(e.into())
+        WalletError::Service(e.into())
     }
 }
 
 impl From<shim_gateway::GatewayError> for WalletError {
     fn from(e: shim_gateway::GatewayError) -> Self {
-        WalletError::Checkout(e.into())
+        WalletError::Service(e.into())
     }
 }
 
@@ -116,22 +116,22 @@ struct DepositWebhook {
     wallet_address_uuid: Option<String>,
 }
 
-impl Checkout {
+impl Wallets {
     /// The shop's wallet for a customer and coin: made at the gateway the first time, the same
     /// one after. Returns it and whether this call made it.
     pub async fn create_wallet(
         &self,
         shop: &Shop,
         request: NewWalletRequest,
-    ) -> Result<(WalletRecord, bool), CheckoutError> {
+    ) -> Result<(WalletRecord, bool), ServiceError> {
         let customer =
-            text_field("customer", request.customer.trim(), 128).map_err(CheckoutError::Invalid)?;
+            text_field("customer", request.customer.trim(), 128).map_err(ServiceError::Invalid)?;
         let currency =
-            currency_code("currency", &request.currency).map_err(CheckoutError::Invalid)?;
-        let network = network_code(&request.network).map_err(CheckoutError::Invalid)?;
+            currency_code("currency", &request.currency).map_err(ServiceError::Invalid)?;
+        let network = network_code(&request.network).map_err(ServiceError::Invalid)?;
         let store = self.store();
         let fresh = WalletRecord {
-            id: crate::links::new_offer_id("wal")?,
+            id: crate::services::links::new_offer_id("wal")?,
             shop_id: shop.id.clone(),
             customer: customer.clone(),
             currency: currency.clone(),
@@ -145,7 +145,7 @@ impl Checkout {
         let wallet = store
             .wallet_for(&shop.id, &customer, &currency, &network)
             .await?
-            .ok_or(CheckoutError::NotFound)?;
+            .ok_or(ServiceError::NotFound)?;
         if wallet.address.is_some() {
             return Ok((wallet, created));
         }
@@ -179,7 +179,7 @@ impl Checkout {
         let wallet = store
             .wallet(&wallet.id)
             .await?
-            .ok_or(CheckoutError::NotFound)?;
+            .ok_or(ServiceError::NotFound)?;
         Ok((wallet, created))
     }
 
@@ -251,12 +251,12 @@ impl Checkout {
         address: &str,
     ) -> Result<(Decimal, Decimal), WalletError> {
         if !wallet.blocked {
-            return Err(WalletError::Checkout(CheckoutError::Conflict(
+            return Err(WalletError::Service(ServiceError::Conflict(
                 "only a blocked wallet's money can be refunded: block it first".into(),
             )));
         }
         let Some(address) = crate::domain::address(address) else {
-            return Err(WalletError::Checkout(CheckoutError::Invalid(
+            return Err(WalletError::Service(ServiceError::Invalid(
                 "address must be the refund's destination address".into(),
             )));
         };
@@ -268,8 +268,8 @@ impl Checkout {
         {
             Ok(refund) => Ok(refund),
             // Refunded already, or nothing to refund: the wallet's state, not the gateway's fault.
-            Err(shim_gateway::GatewayError::Rejected(message)) => Err(WalletError::Checkout(
-                CheckoutError::Conflict(format!("the gateway refused the refund: {message}")),
+            Err(shim_gateway::GatewayError::Rejected(message)) => Err(WalletError::Service(
+                ServiceError::Conflict(format!("the gateway refused the refund: {message}")),
             )),
             Err(e) => Err(e.into()),
         }

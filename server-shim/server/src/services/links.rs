@@ -3,7 +3,7 @@
 //! status forever after; a reusable link starts a fresh invoice on every visit, like a donation or
 //! a fixed-price product page.
 
-use crate::checkout::{Checkout, CheckoutError, now};
+use super::{Invoices, Links, Service as _, ServiceError, now};
 use crate::domain::{InvoiceRecord, NewInvoice, Shop, new_invoice_id};
 use crate::store::{Link, StoreError};
 use serde::{Deserialize, Serialize};
@@ -81,16 +81,16 @@ pub enum LinkError {
     YoursBusy(i64),
     /// Starting the invoice failed.
     #[error(transparent)]
-    Checkout(#[from] CheckoutError),
+    Service(#[from] ServiceError),
 }
 
 impl From<StoreError> for LinkError {
     fn from(error: StoreError) -> Self {
-        LinkError::Checkout(CheckoutError::Store(error))
+        LinkError::Service(ServiceError::Store(error))
     }
 }
 
-impl Checkout {
+impl Links {
     /// The view of `link`, with its URL.
     pub fn link_view(&self, link: &Link) -> LinkView {
         LinkView {
@@ -111,7 +111,7 @@ impl Checkout {
         &self,
         shop: &Shop,
         request: NewLinkRequest,
-    ) -> Result<Link, CheckoutError> {
+    ) -> Result<Link, ServiceError> {
         let link = new_link(shop, request, now())?;
         self.store().create_link(&link).await?;
         Ok(link)
@@ -158,7 +158,10 @@ impl Checkout {
             link.id.clone()
         };
         let request = invoice_request(&order_id, &link.amount.to_string(), &link.currency);
-        let (record, _) = self.create_standalone_invoice(&shop, request).await?;
+        let (record, _) = self
+            .peer::<Invoices>()
+            .create_standalone_invoice(&shop, request)
+            .await?;
         if link.reusable {
             store
                 .record_link_invoice(&record.id, &link.id, client, now())
@@ -169,13 +172,13 @@ impl Checkout {
 }
 
 /// A new payment link for `shop`, its price checked as an invoice's would be.
-pub fn new_link(shop: &Shop, request: NewLinkRequest, now: i64) -> Result<Link, CheckoutError> {
+pub fn new_link(shop: &Shop, request: NewLinkRequest, now: i64) -> Result<Link, ServiceError> {
     let id = new_offer_id("lnk")?;
     let invoice = invoice_request(&id, &request.amount, &request.currency);
     let (checked, description) = checked_offer(shop, invoice, &request.description)?;
     let expires_in = match request.expires_in_seconds {
         Some(s) if !(300..=365 * 24 * 3600).contains(&s) => {
-            return Err(CheckoutError::Invalid(
+            return Err(ServiceError::Invalid(
                 "expires_in_seconds must be between 300 and 31536000".into(),
             ));
         }
@@ -196,7 +199,7 @@ pub fn new_link(shop: &Shop, request: NewLinkRequest, now: i64) -> Result<Link, 
 }
 
 /// A fresh id for a link or a button: `prefix`, `_` and 24 hex digits (a valid order id).
-pub(crate) fn new_offer_id(prefix: &str) -> Result<String, CheckoutError> {
+pub(crate) fn new_offer_id(prefix: &str) -> Result<String, ServiceError> {
     Ok(format!(
         "{prefix}_{}",
         hex::encode(crate::domain::random_bytes::<12>()?)
@@ -209,15 +212,15 @@ pub(crate) fn checked_offer(
     shop: &Shop,
     invoice: CreateInvoiceRequest,
     description: &str,
-) -> Result<(NewInvoice, String), CheckoutError> {
+) -> Result<(NewInvoice, String), ServiceError> {
     let checked = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), invoice)
-        .map_err(CheckoutError::Invalid)?;
+        .map_err(ServiceError::Invalid)?;
     let description = description.trim();
     if description.is_empty()
         || description.chars().count() > 200
         || description.chars().any(char::is_control)
     {
-        return Err(CheckoutError::Invalid(
+        return Err(ServiceError::Invalid(
             "description must be 1 to 200 characters without control characters".into(),
         ));
     }

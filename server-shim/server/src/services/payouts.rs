@@ -6,7 +6,7 @@
 //! are only hints: the shim re-reads the payout from the gateway and moves it to its final status,
 //! telling the shop by signed callback.
 
-use crate::checkout::{Checkout, CheckoutError, IpnError, IpnOutcome, now};
+use super::{IpnError, IpnOutcome, Payouts, ServiceError, now};
 use crate::domain::{Shop, ShopId, currency_code, network_code, parse_amount, text_field};
 use crate::store::{NewWebhook, PayoutRecord, REJECTED, REQUESTED, Reservation};
 use rust_decimal::Decimal;
@@ -88,18 +88,18 @@ pub enum PayoutError {
     NotFound,
     /// The rest.
     #[error(transparent)]
-    Checkout(#[from] CheckoutError),
+    Service(#[from] ServiceError),
 }
 
 impl From<crate::store::StoreError> for PayoutError {
     fn from(e: crate::store::StoreError) -> Self {
-        PayoutError::Checkout(e.into())
+        PayoutError::Service(e.into())
     }
 }
 
 impl From<GatewayError> for PayoutError {
     fn from(e: GatewayError) -> Self {
-        PayoutError::Checkout(e.into())
+        PayoutError::Service(e.into())
     }
 }
 
@@ -138,7 +138,7 @@ pub fn payout_view(payout: &PayoutRecord) -> PayoutView {
 /// with its retries.
 const RESEND_AFTER: i64 = 120;
 
-impl Checkout {
+impl Payouts {
     /// Pays out from the merchant's balance, once per order id. Returns the payout and whether
     /// this call made it.
     pub async fn create_payout(
@@ -153,7 +153,7 @@ impl Checkout {
         if self.gateway().payout_webhook_key().is_none() {
             return Err(PayoutError::NoPayoutKey);
         }
-        let invalid = |m: String| PayoutError::Checkout(CheckoutError::Invalid(m));
+        let invalid = |m: String| PayoutError::Service(ServiceError::Invalid(m));
         let order_id = text_field("order_id", &request.order_id, 128).map_err(invalid)?;
         let amount = parse_amount(&request.amount).map_err(invalid)?;
         let currency = currency_code("currency", &request.currency).map_err(invalid)?;
@@ -164,7 +164,7 @@ impl Checkout {
             ));
         };
         let asked = PayoutRecord {
-            id: crate::links::new_offer_id("pay").map_err(PayoutError::Checkout)?,
+            id: crate::services::links::new_offer_id("pay").map_err(PayoutError::Service)?,
             shop_id: shop.id.clone(),
             order_id,
             amount,
@@ -254,7 +254,7 @@ impl Checkout {
     /// services; refuses a coin, network or amount the gateway does not pay out.
     async fn payout_fee(&self, payout: &PayoutRecord) -> Result<Decimal, PayoutError> {
         let services = self.gateway().payout_services().await?;
-        let invalid = |m: String| PayoutError::Checkout(CheckoutError::Invalid(m));
+        let invalid = |m: String| PayoutError::Service(ServiceError::Invalid(m));
         let Some(service) = services.iter().find(|s| {
             s.currency.eq_ignore_ascii_case(&payout.currency)
                 && s.network.eq_ignore_ascii_case(&payout.network)
@@ -298,7 +298,7 @@ impl Checkout {
             && existing.address == asked.address
             && existing.is_subtract == asked.is_subtract;
         if !same {
-            return Err(PayoutError::Checkout(CheckoutError::Conflict(format!(
+            return Err(PayoutError::Service(ServiceError::Conflict(format!(
                 "order {} already has a payout of {} {} to {}; use a new order_id for another",
                 existing.order_id,
                 existing.amount.normalize(),

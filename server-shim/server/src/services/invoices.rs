@@ -1,0 +1,721 @@
+//! Invoices: create one at the gateway (checked against the shop's platform), let the payer pick
+//! a coin, show it (cached for a second), and bring it up to date with the gateway's word.
+
+use super::decide::{decide, invoice_view, view_expiry};
+use super::{Invoices, IpnError, IpnOutcome, ServiceError, now};
+use crate::domain::{InvoiceRecord, NewInvoice, ReviewReason, Shop, ShopId, new_invoice_id};
+use crate::store::{
+    GatewayDetails, InvoiceEvent, InvoicePayment, InvoiceUpdate, StoreError, WithChange,
+};
+use rust_decimal::Decimal;
+use shim_api::{
+    ChooseCoinRequest, CoinOption, CreateInvoiceRequest, InvoiceId, InvoiceStatus, InvoiceView,
+};
+use shim_gateway::{CreateInvoice, GatewayError, GatewayInvoice, PaymentRef, PaymentStatus};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How long a cached invoice may serve views without a change notice.
+const VIEW_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Invoices the view cache holds before it starts over.
+const VIEW_CACHE_SIZE: usize = 10_000;
+
+/// How long the gateway's list of coins is trusted.
+const COINS_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Payments one invoice may have at the gateway: the first, and one per coin picked after.
+const MAX_PAYMENTS: usize = 8;
+
+/// The gateway's shortest and longest invoice lifetimes, seconds.
+const LIFETIME_RANGE: (i64, i64) = (300, 43_200);
+
+/// An invoice read for the public view, and its JSON for one second.
+#[derive(Debug)]
+pub(crate) struct CachedView {
+    read_at: std::time::Instant,
+    record: InvoiceRecord,
+    json: Option<(i64, bytes::Bytes)>,
+}
+
+impl Invoices {
+    /// Creates (or returns) the shop's invoice for an order. Idempotent per shop and order id:
+    /// the same request returns the same invoice; another amount or currency is a conflict.
+    /// Returns the invoice and whether this call created it.
+    pub async fn create_invoice(
+        &self,
+        shop: &Shop,
+        request: CreateInvoiceRequest,
+    ) -> Result<(InvoiceRecord, bool), ServiceError> {
+        self.create(shop, request, true).await
+    }
+
+    /// Like [`Invoices::create_invoice`], for an invoice that pays no order of the shop's platform
+    /// (a payment link's, a pay button's, a Shopify payment session's): the platform is neither
+    /// asked about it nor told.
+    pub async fn create_standalone_invoice(
+        &self,
+        shop: &Shop,
+        request: CreateInvoiceRequest,
+    ) -> Result<(InvoiceRecord, bool), ServiceError> {
+        self.create(shop, request, false).await
+    }
+
+    #[tracing::instrument(skip_all, fields(shop = %shop.name))]
+    async fn create(
+        &self,
+        shop: &Shop,
+        request: CreateInvoiceRequest,
+        shop_order: bool,
+    ) -> Result<(InvoiceRecord, bool), ServiceError> {
+        let mut new = NewInvoice::parse(new_invoice_id()?, shop.id.clone(), request)
+            .map_err(ServiceError::Invalid)?;
+        new.shop_order = shop_order;
+        let (mut record, created) = self.store.insert_invoice(&new, now()).await?;
+        if !created && !new.same_payment_as(&record) {
+            return Err(ServiceError::Conflict(format!(
+                "order {} already has an invoice for {} {}; use a new order_id for another payment",
+                record.order_id, record.amount, record.currency
+            )));
+        }
+        if created
+            && record.shop_order
+            && let Err(e) = self.check_with_platform(&record).await
+        {
+            self.store.delete_unattached(&record.id).await?;
+            return Err(e);
+        }
+        // Also reached when an earlier attempt stored the invoice but the gateway call failed:
+        // the gateway returns the same payment for the same order id, so repeating is safe.
+        if record.gateway_uuid.is_none() {
+            let gateway = match self
+                .gateway
+                .create_invoice(&self.gateway_request(&record))
+                .await
+            {
+                Ok(gateway) => gateway,
+                Err(e @ (GatewayError::InvalidRequest(_) | GatewayError::Validation(_))) => {
+                    // Nothing exists at the gateway: forget the order, so a corrected request
+                    // with the same order id starts afresh.
+                    self.store.delete_unattached(&record.id).await?;
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let details = GatewayDetails {
+                status: gateway.status.as_str().to_owned(),
+                uuid: gateway.uuid,
+                payer_amount: gateway.payer_amount,
+                payer_currency: gateway.payer_currency,
+                network: gateway.network,
+                address: gateway.address,
+                expires_at: gateway.expires_at,
+            };
+            let now = now();
+            self.store.attach_gateway(&record.id, &details, now).await?;
+            self.forget(&record.id);
+            self.changes.publish(&record.id).await;
+            record = self
+                .store
+                .invoice(&record.id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let event = InvoiceEvent {
+                source: "create".into(),
+                gateway_status: Some(details.status),
+                outcome: "created at gateway".into(),
+                version: record.version,
+            };
+            self.store.record_event(&record.id, &event, now).await?;
+            tracing::info!(invoice = %record.id, "invoice created");
+        }
+        Ok((record, created))
+    }
+
+    /// The coins a payer may pick, from the gateway's services list (cached for a while).
+    pub async fn coins(&self) -> Result<Arc<Vec<CoinOption>>, ServiceError> {
+        let cached = || {
+            self.coins
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((at, coins)) = &*cached()
+            && at.elapsed() < COINS_TTL
+        {
+            return Ok(coins.clone());
+        }
+        let mut coins: Vec<CoinOption> = self
+            .gateway
+            .services()
+            .await?
+            .into_iter()
+            .filter(|service| service.available)
+            .map(|service| CoinOption {
+                currency: service.currency,
+                network: service.network,
+                min_amount: service.min_amount.normalize().to_string(),
+                max_amount: service.max_amount.normalize().to_string(),
+            })
+            .collect();
+        coins.sort_by(|a, b| (&a.currency, &a.network).cmp(&(&b.currency, &b.network)));
+        let coins = Arc::new(coins);
+        *cached() = Some((std::time::Instant::now(), coins.clone()));
+        Ok(coins)
+    }
+
+    /// The payer picks a coin and network: the invoice gets a payment at the gateway in that
+    /// coin (a new one, or the one made when the payer picked it before) and shows it. The
+    /// earlier payments stay valid at the gateway: money sent to them still counts. Only while
+    /// nothing is paid and the invoice is open; picking the current coin again changes nothing.
+    #[tracing::instrument(skip_all, fields(invoice = %id))]
+    pub async fn choose_coin(
+        &self,
+        id: &InvoiceId,
+        choice: &ChooseCoinRequest,
+    ) -> Result<InvoiceView, ServiceError> {
+        let currency = choice.currency.trim().to_ascii_uppercase();
+        let network = choice.network.trim().to_ascii_lowercase();
+        // Webhooks of this invoice wait: a payment arriving meanwhile is applied after.
+        let lock = self.invoice_lock(id);
+        let _guard = lock.lock().await;
+        let record = self
+            .store
+            .invoice(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let now = now();
+        let view = invoice_view(&record, now);
+        let same = |coin: &Option<String>, net: &Option<String>| {
+            coin.as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&currency))
+                && net
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&network))
+        };
+        if same(&record.payer_currency, &record.network) {
+            return Ok(view);
+        }
+        if !view.can_change_coin {
+            return Err(ServiceError::Conflict(
+                if record.status != InvoiceStatus::Pending {
+                    format!(
+                        "the invoice is {}: its coin can no longer change",
+                        record.status
+                    )
+                } else if !record.paid_amount.is_zero() {
+                    "a payment has arrived: the coin can no longer change".to_owned()
+                } else {
+                    "the invoice has expired".to_owned()
+                },
+            ));
+        }
+        let coins = self.coins().await?;
+        if !coins
+            .iter()
+            .any(|c| c.currency == currency && c.network == network)
+        {
+            return Err(ServiceError::Invalid(format!(
+                "{currency} on {network} is not offered; pick one from GET /v1/invoices/{id}/coins"
+            )));
+        }
+        let payments = self.store.payments(id).await?;
+        let earlier = payments.iter().find(|p| {
+            same(&p.details.payer_currency, &p.details.network) && p.details.expires_at > now
+        });
+        let payment = match earlier {
+            Some(payment) => payment.clone(),
+            None => {
+                if payments.len() >= MAX_PAYMENTS {
+                    return Err(ServiceError::Conflict(format!(
+                        "the coin of this invoice was changed {MAX_PAYMENTS} times; pick one already tried"
+                    )));
+                }
+                let gateway_order_id = format!("{id}-{}", payments.len() + 1);
+                // The new payment ends when the invoice does: picking a coin buys no time.
+                let expires_at = view_expiry(&record);
+                let lifetime = (expires_at - now).clamp(LIFETIME_RANGE.0, LIFETIME_RANGE.1);
+                let request = CreateInvoice {
+                    order_id: gateway_order_id.clone(),
+                    to_currency: Some(currency.clone()),
+                    network: Some(network.clone()),
+                    lifetime: Some(lifetime as u32),
+                    ..self.gateway_request(&record)
+                };
+                let created = self.gateway.create_invoice(&request).await?;
+                InvoicePayment {
+                    gateway_order_id,
+                    details: GatewayDetails {
+                        uuid: created.uuid,
+                        status: created.status.as_str().to_owned(),
+                        payer_amount: created.payer_amount,
+                        payer_currency: created.payer_currency.or(Some(currency.clone())),
+                        network: created.network.or(Some(network.clone())),
+                        address: created.address,
+                        expires_at: created.expires_at,
+                    },
+                }
+            }
+        };
+        if !self
+            .store
+            .switch_payment(id, record.version, &payment, now)
+            .await?
+        {
+            return Err(ServiceError::Conflict(
+                "the invoice changed meanwhile; try again".into(),
+            ));
+        }
+        self.forget(id);
+        self.changes.publish(id).await;
+        let event = InvoiceEvent {
+            source: "payer".into(),
+            gateway_status: Some(payment.details.status.clone()),
+            outcome: format!("coin changed to {currency} on {network}"),
+            version: record.version + 1,
+        };
+        self.store.record_event(id, &event, now).await?;
+        tracing::info!(%currency, %network, "payer changed the coin");
+        self.fresh_view(id).await
+    }
+
+    /// For a shop connected to its platform: the order must exist there with the same total and
+    /// currency, so a tampered checkout cannot ask for less than the order costs.
+    async fn check_with_platform(&self, record: &InvoiceRecord) -> Result<(), ServiceError> {
+        let Some(config) = self.store.shop_platform(&record.shop_id).await? else {
+            return Ok(());
+        };
+        let reference = record
+            .platform_order_ref
+            .as_deref()
+            .unwrap_or(&record.order_id);
+        let adapter = config
+            .adapter(&self.egress)
+            .map_err(|e| ServiceError::ShopUnavailable(e.to_string()))?;
+        let order = match adapter.order(reference).await {
+            Ok(order) => order,
+            Err(e) if e.retry_helps() => {
+                return Err(ServiceError::ShopUnavailable(format!(
+                    "the shop's {} could not be asked about order {reference}: {e}",
+                    config.name()
+                )));
+            }
+            Err(e) => {
+                return Err(ServiceError::Conflict(format!(
+                    "the shop's {} does not confirm order {reference}: {e}",
+                    config.name()
+                )));
+            }
+        };
+        let total = order.total.parse::<Decimal>().ok();
+        if total != Some(record.amount) || !order.currency.eq_ignore_ascii_case(&record.currency) {
+            return Err(ServiceError::Conflict(format!(
+                "order {reference} totals {} {} at the shop's {}, not {} {}",
+                order.total,
+                order.currency,
+                config.name(),
+                record.amount,
+                record.currency
+            )));
+        }
+        Ok(())
+    }
+
+    fn gateway_request(&self, record: &InvoiceRecord) -> CreateInvoice {
+        CreateInvoice {
+            amount: record.amount,
+            currency: record.currency.clone(),
+            order_id: record.id.as_str().to_owned(),
+            network: record.network.clone(),
+            to_currency: record.to_currency.clone(),
+            lifetime: record.lifetime,
+            url_callback: Some(format!("{}/v1/ipn/cryptomus", self.public_url)),
+            url_return: record.url_return.clone(),
+            url_success: record.url_success.clone(),
+            ..CreateInvoice::default()
+        }
+    }
+
+    /// Drops a cached invoice before its change is announced, so nobody told of the change can
+    /// read the old one from the cache.
+    pub(crate) fn forget(&self, id: &InvoiceId) {
+        self.cached_views().remove(id);
+    }
+
+    /// The public view of an invoice, read from the database (for live streams, which must see
+    /// the change they were told of).
+    pub async fn fresh_view(&self, id: &InvoiceId) -> Result<InvoiceView, ServiceError> {
+        let record = self
+            .store
+            .invoice(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok(invoice_view(&record, now()))
+    }
+
+    fn cached_views(&self) -> std::sync::MutexGuard<'_, HashMap<InvoiceId, CachedView>> {
+        self.views
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The public view of an invoice as JSON, from a short-lived cache when possible. The
+    /// encoded body is kept for the second it was made in (its countdown is in seconds), so a
+    /// burst of polls encodes it once.
+    pub async fn view_json(&self, id: &InvoiceId) -> Result<bytes::Bytes, ServiceError> {
+        let encode = |view: &InvoiceView| {
+            serde_json::to_vec(view)
+                .map(bytes::Bytes::from)
+                .map_err(|e| ServiceError::Store(StoreError::Corrupt(e.to_string())))
+        };
+        let now = now();
+        if let Some(cached) = self.cached_views().get_mut(id)
+            && cached.read_at.elapsed() < VIEW_CACHE_TTL
+        {
+            if let Some((second, json)) = &cached.json
+                && *second == now
+            {
+                return Ok(json.clone());
+            }
+            let json = encode(&invoice_view(&cached.record, now))?;
+            cached.json = Some((now, json.clone()));
+            return Ok(json);
+        }
+        encode(&self.view(id).await?)
+    }
+
+    /// The public view of an invoice, from a short-lived cache when possible.
+    pub async fn view(&self, id: &InvoiceId) -> Result<InvoiceView, ServiceError> {
+        if let Some(cached) = self.cached_views().get(id)
+            && cached.read_at.elapsed() < VIEW_CACHE_TTL
+        {
+            return Ok(invoice_view(&cached.record, now()));
+        }
+        let record = self
+            .store
+            .invoice(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let view = invoice_view(&record, now());
+        let mut cache = self.cached_views();
+        if cache.len() >= VIEW_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(
+            id.clone(),
+            CachedView {
+                read_at: std::time::Instant::now(),
+                record,
+                json: None,
+            },
+        );
+        Ok(view)
+    }
+
+    /// The lock serialising webhooks of one invoice. Entries nobody holds are dropped as new
+    /// ones are made, so the map only holds invoices with a webhook in progress.
+    pub(crate) fn invoice_lock(&self, id: &InvoiceId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .ipn_locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(id.clone()).or_default().clone()
+    }
+
+    /// Keeps the shop's ledger: what the gateway says payment `fetched` brought to the merchant's
+    /// balance once it is over (nothing once refunded), whatever the invoice does with it.
+    pub(crate) async fn record_credit(
+        &self,
+        shop: &ShopId,
+        fetched: &GatewayInvoice,
+    ) -> Result<(), StoreError> {
+        let credited = match fetched.status {
+            PaymentStatus::Paid
+            | PaymentStatus::PaidOver
+            | PaymentStatus::WrongAmount
+            | PaymentStatus::RefundFail => fetched.merchant_amount,
+            PaymentStatus::RefundProcess | PaymentStatus::RefundPaid => Some(Decimal::ZERO),
+            _ => None,
+        };
+        if let (Some(amount), Some(currency)) = (credited, fetched.payer_currency.as_deref()) {
+            self.store
+                .record_credit(shop, &fetched.uuid, currency, amount, now())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Re-fetches the gateway's payment `uuid` for invoice `known` and applies what changed.
+    /// `why` goes into the event log. Shared by webhooks and the reconciler.
+    pub(crate) async fn refresh(
+        &self,
+        known: &InvoiceRecord,
+        uuid: &str,
+        why: Refresh<'_>,
+    ) -> Result<(IpnOutcome, bool), IpnError> {
+        let id = &known.id;
+        // One refresh per invoice at a time: fetching and applying under the same lock means an
+        // older snapshot of the payment can never be applied after a newer one.
+        let lock = self.invoice_lock(id);
+        // When nobody held the lock, the first decision uses the caller's read of the invoice
+        // rather than reading it again: should it be stale after all (a change made just before,
+        // or by another process), the versioned update fails and the loop below reads afresh.
+        let (_guard, mut latest) = match lock.clone().try_lock_owned() {
+            Ok(guard) => (guard, Some(known.clone())),
+            Err(_) => (lock.lock_owned().await, None),
+        };
+        let Some(fetched) = self.fetch_own_payment(known, uuid, &why).await? else {
+            return Ok((IpnOutcome::Ignored, false));
+        };
+        self.record_credit(&known.shop_id, &fetched).await?;
+
+        // A concurrent writer (another process) may win the version race; decide again.
+        for _ in 0..5 {
+            let current = match latest.take() {
+                Some(current) => current,
+                None => self
+                    .store
+                    .invoice(id)
+                    .await?
+                    .ok_or(StoreError::Corrupt("invoice vanished".into()))?,
+            };
+            let now = now();
+            // A payment for a coin the payer picked earlier.
+            if current
+                .gateway_uuid
+                .as_deref()
+                .is_some_and(|uuid| uuid != fetched.uuid)
+            {
+                match self.earlier_coin(&current, &fetched, &why, now).await? {
+                    Some(done) => return Ok(done),
+                    None => continue,
+                }
+            }
+            let (outcome, update) = decide(&current, &fetched);
+            let event = InvoiceEvent {
+                source: why.source().into(),
+                gateway_status: Some(fetched.status.as_str().to_owned()),
+                outcome: format!("{outcome} ({why})"),
+                version: current.version + i64::from(update.is_some()),
+            };
+            if let Some(update) = &update {
+                // The change, its line in the history and its callback: one transaction.
+                let with = WithChange {
+                    notify_shop: update.status != current.status,
+                    event: Some(&event),
+                    webhook: why.inbox().map(|id| (id, outcome.to_string())),
+                };
+                if !self
+                    .store
+                    .apply_update(id, current.version, update, now, with)
+                    .await?
+                {
+                    continue;
+                }
+                self.forget(id);
+                self.changes.publish(id).await;
+            } else if why == Refresh::Reconciler {
+                // A reconciler check that found nothing new is not worth a line in the history.
+                return Ok((outcome, false));
+            } else {
+                self.store.record_event(id, &event, now).await?;
+            }
+            tracing::info!(invoice = %id, %outcome, source = why.source(), "payment refreshed");
+            return Ok((outcome, update.is_some() && why.inbox().is_some()));
+        }
+        Err(IpnError::Store(StoreError::Corrupt(
+            "too many concurrent updates".into(),
+        )))
+    }
+
+    /// The gateway's record of payment `uuid`, if it is one of the payments made for `known`: the
+    /// first one (the common case, no query), or one made for a coin the payer picked later.
+    /// `None` (with a line in the history) when the gateway does not know it or it is another's.
+    async fn fetch_own_payment(
+        &self,
+        known: &InvoiceRecord,
+        uuid: &str,
+        why: &Refresh<'_>,
+    ) -> Result<Option<GatewayInvoice>, IpnError> {
+        let id = &known.id;
+        let ignore = |outcome: &str, gateway_status: Option<String>| InvoiceEvent {
+            source: why.source().into(),
+            gateway_status,
+            outcome: outcome.into(),
+            version: known.version,
+        };
+        let fetched = match self
+            .gateway
+            .payment_info(&PaymentRef::Uuid(uuid.to_owned()))
+            .await
+        {
+            Ok(fetched) => fetched,
+            Err(GatewayError::NotFound(_)) => {
+                // A test webhook (`/v1/test-webhook/payment` stores nothing) or a forged uuid.
+                tracing::warn!(invoice = %id, "the gateway does not know the payment");
+                let event = ignore("ignored: the gateway does not know the payment", None);
+                self.store.record_event(id, &event, now()).await?;
+                return Ok(None);
+            }
+            Err(e) if e.is_transient() => return Err(IpnError::GatewayUnavailable(e)),
+            Err(e) => return Err(IpnError::Gateway(e)),
+        };
+        let first = fetched.order_id == id.as_str()
+            && known
+                .gateway_uuid
+                .as_deref()
+                .is_none_or(|uuid| uuid == fetched.uuid);
+        let ours =
+            first
+                || self.store.payments(id).await?.iter().any(|p| {
+                    p.details.uuid == fetched.uuid && p.gateway_order_id == fetched.order_id
+                });
+        if !ours {
+            tracing::warn!(invoice = %id, "a webhook names a payment that is not this invoice's");
+            let event = ignore(
+                "ignored: the payment belongs to another order",
+                Some(fetched.status.as_str().to_owned()),
+            );
+            self.store.record_event(id, &event, now()).await?;
+            return Ok(None);
+        }
+        Ok(Some(fetched))
+    }
+
+    /// News of a payment for a coin the payer picked earlier: money sent there counts (the invoice
+    /// follows that payment from now on, or goes to review when it was over already); anything
+    /// else (its expiry) is noise. `None`: the invoice changed meanwhile, decide again.
+    async fn earlier_coin(
+        &self,
+        current: &InvoiceRecord,
+        fetched: &GatewayInvoice,
+        why: &Refresh<'_>,
+        now: i64,
+    ) -> Result<Option<(IpnOutcome, bool)>, IpnError> {
+        let id = &current.id;
+        let event = |outcome: String, version: i64| InvoiceEvent {
+            source: why.source().into(),
+            gateway_status: Some(fetched.status.as_str().to_owned()),
+            outcome,
+            version,
+        };
+        let money = fetched.payment_amount.is_some_and(|p| p > Decimal::ZERO)
+            || matches!(
+                InvoiceStatus::from(&fetched.status),
+                InvoiceStatus::Confirming
+                    | InvoiceStatus::PartiallyPaid
+                    | InvoiceStatus::Paid
+                    | InvoiceStatus::Overpaid
+                    | InvoiceStatus::Underpaid
+            );
+        if !money {
+            if *why != Refresh::Reconciler {
+                let ignored = "ignored: a payment for a coin the payer no longer uses";
+                let event = event(ignored.into(), current.version);
+                self.store.record_event(id, &event, now).await?;
+            }
+            return Ok(Some((IpnOutcome::Ignored, false)));
+        }
+        let late = ReviewReason::MoneyAfterFinal.as_str();
+        if current.review_reason.as_deref() == Some(late) {
+            // In review for such money already: the invoice keeps its coin.
+            let unchanged =
+                "unchanged: more money on an earlier coin; the invoice is in review for it";
+            let event = event(unchanged.into(), current.version);
+            self.store.record_event(id, &event, now).await?;
+            return Ok(Some((IpnOutcome::Unchanged, false)));
+        }
+        if current.status.is_final() && current.status != InvoiceStatus::Expired {
+            // Over already: the invoice keeps its coin, and the money goes to review, the shop
+            // told, for the merchant to refund or keep.
+            let outcome = IpnOutcome::Applied(InvoiceStatus::Review);
+            let update = InvoiceUpdate {
+                status: InvoiceStatus::Review,
+                gateway_status: current
+                    .gateway_status
+                    .clone()
+                    .unwrap_or_else(|| fetched.status.as_str().to_owned()),
+                paid_amount: current.paid_amount,
+                payer_amount: None,
+                address: None,
+                review_reason: Some(late.to_owned()),
+            };
+            let event = event(
+                format!(
+                    "{outcome} (money reached the address of a coin used earlier, after the invoice was {}; {why})",
+                    current.status
+                ),
+                current.version + 1,
+            );
+            let with = WithChange {
+                notify_shop: true,
+                event: Some(&event),
+                webhook: why.inbox().map(|id| (id, outcome.to_string())),
+            };
+            if !self
+                .store
+                .apply_update(id, current.version, &update, now, with)
+                .await?
+            {
+                return Ok(None);
+            }
+            tracing::warn!(invoice = %id, "money on an earlier coin after the invoice was over: review");
+            self.forget(id);
+            self.changes.publish(id).await;
+            return Ok(Some((outcome, why.inbox().is_some())));
+        }
+        let payment = InvoicePayment {
+            gateway_order_id: fetched.order_id.clone(),
+            details: GatewayDetails {
+                uuid: fetched.uuid.clone(),
+                status: fetched.status.as_str().to_owned(),
+                payer_amount: fetched.payer_amount,
+                payer_currency: fetched.payer_currency.clone(),
+                network: fetched.network.clone(),
+                address: fetched.address.clone(),
+                expires_at: fetched.expires_at,
+            },
+        };
+        tracing::info!(invoice = %id, "money arrived on an earlier coin's payment; following it");
+        self.store
+            .switch_payment(id, current.version, &payment, now)
+            .await?;
+        Ok(None)
+    }
+}
+
+/// Why an invoice is brought up to date with the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refresh<'a> {
+    /// A webhook in the inbox (its id) reported this status.
+    Webhook { said: &'a str, inbox: i64 },
+    /// The reconciler's periodic check.
+    Reconciler,
+}
+
+impl Refresh<'_> {
+    /// The source its history lines carry.
+    fn source(&self) -> &'static str {
+        match self {
+            Refresh::Webhook { .. } => "ipn",
+            Refresh::Reconciler => "reconcile",
+        }
+    }
+
+    /// The inbox webhook the change settles, if any.
+    fn inbox(&self) -> Option<i64> {
+        match self {
+            Refresh::Webhook { inbox, .. } => Some(*inbox),
+            Refresh::Reconciler => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Refresh<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refresh::Webhook { said, .. } => write!(f, "webhook said {said}"),
+            Refresh::Reconciler => f.write_str("reconciled"),
+        }
+    }
+}
