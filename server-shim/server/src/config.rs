@@ -135,11 +135,53 @@ impl Layer {
                 "gateway_url must start with http:// or https://, got {url:?}"
             ));
         }
+        let rate_limit = self.rate_limit()?;
+        let shopify_payments = self.shopify_payments()?;
+        Ok(Settings {
+            listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url: self
+                .database_url
+                .unwrap_or_else(|| "sqlite://shim.db".into()),
+            public_url: self.public_url,
+            gateway_url: self
+                .gateway_url
+                .unwrap_or_else(|| shim_gateway::client::CRYPTOMUS_API_URL.into()),
+            merchant_uuid: self.merchant_uuid,
+            payment_key: self.payment_key.map(SecretString::from),
+            payout_key: self.payout_key.map(SecretString::from),
+            egress: shop_adapters::egress::Egress::allowing(
+                &self.allowed_private_hosts.unwrap_or_default(),
+            )
+            .map_err(|e| format!("allowed_private_hosts (SHIM_ALLOWED_PRIVATE_HOSTS): {e}"))?,
+            metrics_token: match self.metrics_token {
+                Some(token) if token.trim().len() < 16 => {
+                    return Err("metrics_token (SHIM_METRICS_TOKEN) must be at least 16 characters: make one with `openssl rand -hex 24`".into());
+                }
+                token => token.map(SecretString::from),
+            },
+            widget_dir: self.widget_dir.unwrap_or_else(|| "widget/dist".into()),
+            sandbox_state: None,
+            reconcile: ReconcilePolicy {
+                every: Duration::from_secs(reconcile_seconds),
+                min_recheck: reconcile_seconds as i64,
+                ..ReconcilePolicy::default()
+            },
+            outbox: OutboxPolicy {
+                lease: Duration::from_secs(outbox_lease_seconds),
+                ..OutboxPolicy::default()
+            },
+            rate_limit,
+            shopify_payments,
+        })
+    }
+
+    /// The per-client limits and the sources the webhook route takes.
+    fn rate_limit(&self) -> Result<RateLimit, String> {
         let defaults = RateLimit::default();
         let trusted_proxies = self
             .trusted_proxies
-            .unwrap_or_default()
             .iter()
+            .flatten()
             .map(|p| {
                 p.trim()
                     .parse()
@@ -148,8 +190,8 @@ impl Layer {
             .collect::<Result<Vec<_>, _>>()?;
         let webhook_sources = self
             .ipn_allowlist
-            .unwrap_or_default()
             .iter()
+            .flatten()
             .map(|source| {
                 let source = source.trim();
                 source
@@ -188,67 +230,40 @@ impl Layer {
         if rate_limit.webhook_per_second == 0 {
             return Err("ipn_rate_limit_per_second must be at least 1".into());
         }
-        let shopify_payments = match (
-            self.shopify_payments_listen,
-            self.shopify_payments_cert,
-            self.shopify_payments_key,
-            self.shopify_client_ca,
-            self.shopify_payments_behind_proxy.unwrap_or(false),
-        ) {
-            (None, None, None, None, false) => ShopifyPayments::Off,
-            (Some(listen), None, None, None, true) => ShopifyPayments::BehindProxy { listen },
-            (None, _, _, _, true) => {
-                return Err("shopify_payments_behind_proxy needs shopify_payments_listen: a loopback or private address your proxy forwards Shopify's requests to".into());
-            }
-            (Some(listen), Some(cert), Some(key), Some(client_ca), false) => ShopifyPayments::Tls {
-                listen,
-                cert,
-                key,
-                client_ca,
-            },
-            (.., true) => {
-                return Err("shopify_payments_behind_proxy leaves TLS to the proxy: leave out shopify_payments_cert, _key and shopify_client_ca, or turn it off".into());
-            }
-            _ => {
-                return Err("Shopify's payments app listener needs all of shopify_payments_listen, shopify_payments_cert, shopify_payments_key and shopify_client_ca".into());
-            }
-        };
-        Ok(Settings {
-            listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
-            database_url: self
-                .database_url
-                .unwrap_or_else(|| "sqlite://shim.db".into()),
-            public_url: self.public_url,
-            gateway_url: self
-                .gateway_url
-                .unwrap_or_else(|| shim_gateway::client::CRYPTOMUS_API_URL.into()),
-            merchant_uuid: self.merchant_uuid,
-            payment_key: self.payment_key.map(SecretString::from),
-            payout_key: self.payout_key.map(SecretString::from),
-            egress: shop_adapters::egress::Egress::allowing(
-                &self.allowed_private_hosts.unwrap_or_default(),
-            )
-            .map_err(|e| format!("allowed_private_hosts (SHIM_ALLOWED_PRIVATE_HOSTS): {e}"))?,
-            metrics_token: match self.metrics_token {
-                Some(token) if token.trim().len() < 16 => {
-                    return Err("metrics_token (SHIM_METRICS_TOKEN) must be at least 16 characters: make one with `openssl rand -hex 24`".into());
+        Ok(rate_limit)
+    }
+
+    /// Shopify's payments app listener: off, behind a proxy, or with its own mutual TLS.
+    fn shopify_payments(&self) -> Result<ShopifyPayments, String> {
+        Ok(
+            match (
+                self.shopify_payments_listen.clone(),
+                self.shopify_payments_cert.clone(),
+                self.shopify_payments_key.clone(),
+                self.shopify_client_ca.clone(),
+                self.shopify_payments_behind_proxy.unwrap_or(false),
+            ) {
+                (None, None, None, None, false) => ShopifyPayments::Off,
+                (Some(listen), None, None, None, true) => ShopifyPayments::BehindProxy { listen },
+                (None, _, _, _, true) => {
+                    return Err("shopify_payments_behind_proxy needs shopify_payments_listen: a loopback or private address your proxy forwards Shopify's requests to".into());
                 }
-                token => token.map(SecretString::from),
+                (Some(listen), Some(cert), Some(key), Some(client_ca), false) => {
+                    ShopifyPayments::Tls {
+                        listen,
+                        cert,
+                        key,
+                        client_ca,
+                    }
+                }
+                (.., true) => {
+                    return Err("shopify_payments_behind_proxy leaves TLS to the proxy: leave out shopify_payments_cert, _key and shopify_client_ca, or turn it off".into());
+                }
+                _ => {
+                    return Err("Shopify's payments app listener needs all of shopify_payments_listen, shopify_payments_cert, shopify_payments_key and shopify_client_ca".into());
+                }
             },
-            widget_dir: self.widget_dir.unwrap_or_else(|| "widget/dist".into()),
-            sandbox_state: None,
-            reconcile: ReconcilePolicy {
-                every: Duration::from_secs(reconcile_seconds),
-                min_recheck: reconcile_seconds as i64,
-                ..ReconcilePolicy::default()
-            },
-            outbox: OutboxPolicy {
-                lease: Duration::from_secs(outbox_lease_seconds),
-                ..OutboxPolicy::default()
-            },
-            rate_limit,
-            shopify_payments,
-        })
+        )
     }
 }
 

@@ -175,6 +175,16 @@ impl std::fmt::Debug for PlatformConfig {
     }
 }
 
+/// Checks that a shop's site is an http(s) URL.
+fn http_site(platform: &str, site: &str) -> Result<(), String> {
+    if site.starts_with("https://") || site.starts_with("http://") {
+        return Ok(());
+    }
+    Err(format!(
+        "the {platform} site must be an http(s) URL like https://shop.example, got {site:?}"
+    ))
+}
+
 impl PlatformConfig {
     /// Checks what a merchant typed, with a message that says what to fix.
     pub fn validate(&self) -> Result<(), String> {
@@ -186,11 +196,7 @@ impl PlatformConfig {
                 consumer_secret,
                 ..
             } => {
-                if !(site.starts_with("https://") || site.starts_with("http://")) {
-                    return Err(format!(
-                        "the WooCommerce site must be an http(s) URL like https://shop.example, got {site:?}"
-                    ));
-                }
+                http_site("WooCommerce", site)?;
                 let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
                 match (has(secret), has(consumer_key), has(consumer_secret)) {
                     (true, false, false) => {
@@ -213,11 +219,7 @@ impl PlatformConfig {
             PlatformConfig::Prestashop {
                 site, secret, key, ..
             } => {
-                if !(site.starts_with("https://") || site.starts_with("http://")) {
-                    return Err(format!(
-                        "the PrestaShop site must be an http(s) URL like https://shop.example, got {site:?}"
-                    ));
-                }
+                http_site("PrestaShop", site)?;
                 match (secret, key) {
                     (Some(secret), None) if secret.trim().chars().count() >= 16 => Ok(()),
                     (Some(_), None) => Err("the PrestaShop module's shared secret is at least 16 characters: connect the shop from the module's configuration page".into()),
@@ -235,11 +237,7 @@ impl PlatformConfig {
                 }
             }
             PlatformConfig::Opencart { site, secret, .. } => {
-                if !(site.starts_with("https://") || site.starts_with("http://")) {
-                    return Err(format!(
-                        "the OpenCart site must be an http(s) URL like https://shop.example, got {site:?}"
-                    ));
-                }
+                http_site("OpenCart", site)?;
                 if secret.trim().chars().count() < 16 {
                     return Err(
                         "the OpenCart secret must be the extension's shared secret, at least 16 characters"
@@ -248,55 +246,66 @@ impl PlatformConfig {
                 }
                 Ok(())
             }
-            PlatformConfig::Shopify {
-                shop,
-                client_id,
-                access_token,
-                api_secret,
-                api_version,
-                admin_url,
-                payments_app,
-                uninstalled_at: _,
-            } => {
-                if let Some(app) = payments_app
-                    && (app.access_token.trim().len() < 20 || app.api_secret.trim().len() < 16)
-                {
-                    return Err("the Shopify payments app needs its offline access token and its client secret".into());
-                }
-                if !is_shop_domain(shop) {
-                    return Err(format!(
-                        "the Shopify shop is its myshopify.com domain, like my-shop.myshopify.com, got {shop:?}"
-                    ));
-                }
-                let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
-                if has(client_id) == has(access_token) {
-                    return Err("Shopify needs either the app's client id (an app of your organization installed on the shop; the shim asks for its tokens) or a fixed Admin API access token (shpat_...), not both".into());
-                }
-                if api_secret.trim().len() < 16 {
-                    return Err("the Shopify app's client secret is too short: copy it from the app's settings (Dev Dashboard > your app > Settings)".into());
-                }
-                let version = api_version.as_bytes();
-                if !(version.len() == 7
-                    && version[4] == b'-'
-                    && version
-                        .iter()
-                        .enumerate()
-                        .all(|(i, b)| i == 4 || b.is_ascii_digit()))
-                {
-                    return Err(format!(
-                        "a Shopify API version looks like {DEFAULT_API_VERSION}, got {api_version:?}"
-                    ));
-                }
-                if let Some(url) = admin_url
-                    && !(url.starts_with("https://") || url.starts_with("http://"))
-                {
-                    return Err(format!(
-                        "the Shopify admin URL must be an http(s) URL, got {url:?}"
-                    ));
-                }
-                Ok(())
-            }
+            PlatformConfig::Shopify { .. } => self.validate_shopify(),
         }
+    }
+
+    /// [`PlatformConfig::validate`] for Shopify: the shop's domain, one way to the Admin API,
+    /// the app's secret, the API version and the payments app's credentials.
+    fn validate_shopify(&self) -> Result<(), String> {
+        let PlatformConfig::Shopify {
+            shop,
+            client_id,
+            access_token,
+            api_secret,
+            api_version,
+            admin_url,
+            payments_app,
+            uninstalled_at: _,
+        } = self
+        else {
+            return Ok(());
+        };
+        if let Some(app) = payments_app
+            && (app.access_token.trim().len() < 20 || app.api_secret.trim().len() < 16)
+        {
+            return Err(
+                "the Shopify payments app needs its offline access token and its client secret"
+                    .into(),
+            );
+        }
+        if !is_shop_domain(shop) {
+            return Err(format!(
+                "the Shopify shop is its myshopify.com domain, like my-shop.myshopify.com, got {shop:?}"
+            ));
+        }
+        let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        if has(client_id) == has(access_token) {
+            return Err("Shopify needs either the app's client id (an app of your organization installed on the shop; the shim asks for its tokens) or a fixed Admin API access token (shpat_...), not both".into());
+        }
+        if api_secret.trim().len() < 16 {
+            return Err("the Shopify app's client secret is too short: copy it from the app's settings (Dev Dashboard > your app > Settings)".into());
+        }
+        let version = api_version.as_bytes();
+        if !(version.len() == 7
+            && version[4] == b'-'
+            && version
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "a Shopify API version looks like {DEFAULT_API_VERSION}, got {api_version:?}"
+            ));
+        }
+        if let Some(url) = admin_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!(
+                "the Shopify admin URL must be an http(s) URL, got {url:?}"
+            ));
+        }
+        Ok(())
     }
 
     /// Marks a Shopify shop's app as uninstalled at `now` (see `uninstalled_at`); `false` for

@@ -28,8 +28,8 @@ use shop_adapters::OrderState;
 use shop_adapters::platform::AdapterError;
 use shop_adapters::shopify::Shopify;
 use shop_adapters::shopify::transformers::{
-    PaymentSessionRequest, RefundSessionRequest, app_proxy_signature, is_shop_domain, order_gid,
-    signature_matches, webhook_is_authentic,
+    Order, PaymentSessionRequest, RefundSessionRequest, app_proxy_signature, is_shop_domain,
+    order_gid, signature_matches, webhook_is_authentic,
 };
 
 /// How far an app proxy request's timestamp may be from the shim's clock, seconds (Shopify's own
@@ -170,46 +170,10 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
             );
         }
     };
-    // What the link claims is checked as far as it can be before Shopify is asked anything: a
-    // confirmation number is a few letters and digits (the order's own is compared after).
-    let plausible = (4..=32).contains(&confirmation.len())
-        && confirmation.bytes().all(|b| b.is_ascii_alphanumeric());
-    if order_gid(order).is_none() || !plausible {
-        return no_order();
-    }
-    let found = match shopify.read(order).await {
+    let found = match proven_order(&shopify, domain, order, confirmation).await {
         Ok(found) => found,
-        Err(e @ AdapterError::Unavailable(_)) => {
-            tracing::warn!(shop = %domain, error = %e, "Shopify did not answer for a payment link");
-            return page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The shop is not answering right now.",
-                "Try again in a minute.",
-            );
-        }
-        Err(e @ AdapterError::Refused(_)) if !e.to_string().contains("no such order") => {
-            // The shop's setup, not the buyer's link: the merchant must hear of it.
-            tracing::warn!(shop = %domain, error = %e, "Shopify refused the shim: check the app's installation and credentials");
-            return page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The shop cannot take crypto payments right now.",
-                "Try again later, or contact the shop.",
-            );
-        }
-        Err(e) => {
-            tracing::info!(shop = %domain, error = %e, "a payment link for an order Shopify does not give");
-            return no_order();
-        }
+        Err(page) => return page,
     };
-    let proven = found.confirmation_number.as_deref().is_some_and(|number| {
-        signature_matches(
-            &number.to_ascii_lowercase(),
-            &confirmation.to_ascii_lowercase(),
-        )
-    });
-    if !proven {
-        return no_order();
-    }
     let status_page = found.status_page_url.clone();
     let done = |message: &str| match &status_page {
         Some(url) => see_other(url),
@@ -283,6 +247,64 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
             )
         }
     }
+}
+
+/// The order a payment link names, once Shopify confirms it exists with that confirmation number;
+/// otherwise the page to show the buyer.
+async fn proven_order(
+    shopify: &Shopify,
+    domain: &str,
+    order: &str,
+    confirmation: &str,
+) -> Result<Order, Response> {
+    let no_order = || {
+        page(
+            StatusCode::NOT_FOUND,
+            "No such order.",
+            "Open the payment link from your order's page.",
+        )
+    };
+    // What the link claims is checked as far as it can be before Shopify is asked anything: a
+    // confirmation number is a few letters and digits (the order's own is compared after).
+    let plausible = (4..=32).contains(&confirmation.len())
+        && confirmation.bytes().all(|b| b.is_ascii_alphanumeric());
+    if order_gid(order).is_none() || !plausible {
+        return Err(no_order());
+    }
+    let found = match shopify.read(order).await {
+        Ok(found) => found,
+        Err(e @ AdapterError::Unavailable(_)) => {
+            tracing::warn!(shop = %domain, error = %e, "Shopify did not answer for a payment link");
+            return Err(page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The shop is not answering right now.",
+                "Try again in a minute.",
+            ));
+        }
+        Err(e @ AdapterError::Refused(_)) if !e.to_string().contains("no such order") => {
+            // The shop's setup, not the buyer's link: the merchant must hear of it.
+            tracing::warn!(shop = %domain, error = %e, "Shopify refused the shim: check the app's installation and credentials");
+            return Err(page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The shop cannot take crypto payments right now.",
+                "Try again later, or contact the shop.",
+            ));
+        }
+        Err(e) => {
+            tracing::info!(shop = %domain, error = %e, "a payment link for an order Shopify does not give");
+            return Err(no_order());
+        }
+    };
+    let proven = found.confirmation_number.as_deref().is_some_and(|number| {
+        signature_matches(
+            &number.to_ascii_lowercase(),
+            &confirmation.to_ascii_lowercase(),
+        )
+    });
+    if !proven {
+        return Err(no_order());
+    }
+    Ok(found)
 }
 
 /// A redirect the browser does not keep.

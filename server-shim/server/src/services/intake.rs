@@ -2,7 +2,7 @@
 //! invoice, a wallet's deposit or a payout) after re-reading the gateway; and the reconciler, which
 //! asks the gateway about quiet open invoices.
 
-use super::invoices::Refresh;
+use super::refresh::Refresh;
 use super::{Intake, Invoices, Payouts, Service as _, Wallets, now};
 use crate::domain::InvoiceRecord;
 use crate::store::{InboxWebhook, NewWebhook, StoreError};

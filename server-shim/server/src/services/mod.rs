@@ -26,6 +26,7 @@ pub mod intake;
 pub mod invoices;
 pub mod links;
 pub mod payouts;
+pub mod refresh;
 pub mod wallets;
 
 pub use decide::{decide, invoice_view};
