@@ -15,12 +15,58 @@ struct Package {
     zip: &'static str,
     /// The file that names the release: a `Version:` header, or `install.json`'s `version`.
     versioned: &'static str,
-    /// Files from elsewhere in the repository, and where they go inside `folder`.
-    extra: &'static [(&'static str, &'static str)],
+    /// Files from elsewhere in the repository (shared with other packages, so kept once), and
+    /// where they go inside `folder`, in groups. None may stand where `source` has a file.
+    extra: &'static [&'static [(&'static str, &'static str)]],
 }
 
-/// The OpenCart extension's core, shared by its two packages.
-const OPENCART_CORE: &str = "plugins/opencart/core/CryptoCheckoutCore.php";
+/// The shim's client, one source for every platform's package.
+const SHIM_CLIENT: &str = "plugins/php-common/CryptoCheckoutShimClient.php";
+
+/// The OpenCart extension's library, shared by its two packages: the core (which loads the rest),
+/// what both versions' catalog and admin controllers do, and the shim's client.
+const OPENCART_LIBRARY: &[(&str, &str)] = &[
+    (
+        "plugins/opencart/core/CryptoCheckoutCore.php",
+        "system/library/crypto_checkout/core.php",
+    ),
+    (
+        "plugins/opencart/core/CryptoCheckoutCatalog.php",
+        "system/library/crypto_checkout/catalog.php",
+    ),
+    (
+        "plugins/opencart/core/CryptoCheckoutAdmin.php",
+        "system/library/crypto_checkout/admin.php",
+    ),
+    (
+        SHIM_CLIENT,
+        "system/library/crypto_checkout/shim_client.php",
+    ),
+];
+
+/// The OpenCart extension's languages, the same in both packages, where 3.0 looks for them.
+const OPENCART3_LANGUAGES: &[(&str, &str)] = &[
+    (
+        "plugins/opencart/core/language/en-gb/admin.php",
+        "admin/language/en-gb/extension/payment/crypto_checkout.php",
+    ),
+    (
+        "plugins/opencart/core/language/en-gb/catalog.php",
+        "catalog/language/en-gb/extension/payment/crypto_checkout.php",
+    ),
+];
+
+/// The same, where 4.x looks for them.
+const OPENCART4_LANGUAGES: &[(&str, &str)] = &[
+    (
+        "plugins/opencart/core/language/en-gb/admin.php",
+        "admin/language/en-gb/payment/crypto_checkout.php",
+    ),
+    (
+        "plugins/opencart/core/language/en-gb/catalog.php",
+        "catalog/language/en-gb/payment/crypto_checkout.php",
+    ),
+];
 
 const PACKAGES: &[Package] = &[
     Package {
@@ -28,14 +74,17 @@ const PACKAGES: &[Package] = &[
         folder: "crypto-checkout",
         zip: "crypto-checkout-woocommerce-{version}.zip",
         versioned: "plugins/woocommerce/crypto-checkout/crypto-checkout.php",
-        extra: &[],
+        extra: &[&[(
+            SHIM_CLIENT,
+            "includes/class-crypto-checkout-shim-client.php",
+        )]],
     },
     Package {
         source: "plugins/prestashop/cryptocheckout",
         folder: "cryptocheckout",
         zip: "cryptocheckout-prestashop-{version}.zip",
         versioned: "plugins/prestashop/cryptocheckout/cryptocheckout.php",
-        extra: &[],
+        extra: &[&[(SHIM_CLIENT, "classes/CryptoCheckoutShimClient.php")]],
     },
     // OpenCart 3 installs `upload/` over the shop (Extensions > Installer).
     Package {
@@ -43,7 +92,7 @@ const PACKAGES: &[Package] = &[
         folder: "upload",
         zip: "crypto-checkout-opencart3-{version}.ocmod.zip",
         versioned: "plugins/opencart/oc4/crypto_checkout/install.json",
-        extra: &[(OPENCART_CORE, "system/library/crypto_checkout/core.php")],
+        extra: &[OPENCART_LIBRARY, OPENCART3_LANGUAGES],
     },
     // OpenCart 4 names the extension after the zip: it must be `crypto_checkout.ocmod.zip`, with
     // `install.json` at its root.
@@ -52,7 +101,7 @@ const PACKAGES: &[Package] = &[
         folder: "",
         zip: "crypto_checkout.ocmod.zip",
         versioned: "plugins/opencart/oc4/crypto_checkout/install.json",
-        extra: &[(OPENCART_CORE, "system/library/crypto_checkout/core.php")],
+        extra: &[OPENCART_LIBRARY, OPENCART4_LANGUAGES],
     },
 ];
 
@@ -127,7 +176,14 @@ fn dist_into(root: &Path, out: &Path) -> Result<Vec<PathBuf>> {
             zip.start_file(inside(&relative), options)?;
             zip.write_all(&std::fs::read(file)?)?;
         }
-        for (from, to) in package.extra {
+        let extra: Vec<&(&str, &str)> = package.extra.iter().copied().flatten().collect();
+        for (from, to) in &extra {
+            if source.join(to).exists() {
+                bail!(
+                    "{} has {to}, which packaging copies from {from}: keep one",
+                    source.display()
+                );
+            }
             zip.start_file(inside(to), options)?;
             zip.write_all(
                 &std::fs::read(root.join(from)).with_context(|| format!("reading {from}"))?,
@@ -137,7 +193,7 @@ fn dist_into(root: &Path, out: &Path) -> Result<Vec<PathBuf>> {
         println!(
             "    {} ({} files, {} bytes)",
             path.display(),
-            files.len(),
+            files.len() + extra.len(),
             std::fs::metadata(&path)?.len()
         );
         written.push(path);
@@ -158,28 +214,36 @@ mod tests {
             zips[0].ends_with("crypto-checkout-woocommerce-0.2.0.zip"),
             "{zips:?}"
         );
-        let archive = zip::ZipArchive::new(std::fs::File::open(&zips[0]).unwrap()).unwrap();
-        let names: Vec<String> = archive
-            .file_names()
-            .map(|name| name.unwrap().into_owned())
-            .collect();
+        let woo = names(&zips[0]);
         for expected in [
             "crypto-checkout/crypto-checkout.php",
             "crypto-checkout/readme.txt",
             "crypto-checkout/includes/class-wc-gateway-crypto-checkout.php",
             "crypto-checkout/includes/class-crypto-checkout-route.php",
+            "crypto-checkout/includes/class-crypto-checkout-shim-client.php",
             "crypto-checkout/assets/blocks.js",
         ] {
             assert!(
-                names.iter().any(|n| n == expected),
-                "{expected} missing: {names:?}"
+                woo.iter().any(|n| n == expected),
+                "{expected} missing: {woo:?}"
             );
         }
-        assert!(names.iter().all(|n| n.starts_with("crypto-checkout/")));
+        assert!(woo.iter().all(|n| n.starts_with("crypto-checkout/")));
         assert!(
             zips[1].ends_with("cryptocheckout-prestashop-0.2.0.zip"),
             "{zips:?}"
         );
+        let presta = names(&zips[1]);
+        for expected in [
+            "cryptocheckout/cryptocheckout.php",
+            "cryptocheckout/classes/CryptoCheckoutShim.php",
+            "cryptocheckout/classes/CryptoCheckoutShimClient.php",
+        ] {
+            assert!(
+                presta.iter().any(|n| n == expected),
+                "{expected} missing: {presta:?}"
+            );
+        }
         std::fs::remove_dir_all(&out).unwrap();
     }
 
@@ -206,7 +270,12 @@ mod tests {
         for expected in [
             "upload/catalog/controller/extension/payment/crypto_checkout.php",
             "upload/admin/controller/extension/payment/crypto_checkout.php",
+            "upload/admin/language/en-gb/extension/payment/crypto_checkout.php",
+            "upload/catalog/language/en-gb/extension/payment/crypto_checkout.php",
             "upload/system/library/crypto_checkout/core.php",
+            "upload/system/library/crypto_checkout/catalog.php",
+            "upload/system/library/crypto_checkout/admin.php",
+            "upload/system/library/crypto_checkout/shim_client.php",
         ] {
             assert!(
                 oc3.iter().any(|n| n == expected),
@@ -220,7 +289,12 @@ mod tests {
             "install.json",
             "catalog/controller/payment/crypto_checkout.php",
             "admin/controller/payment/crypto_checkout.php",
+            "admin/language/en-gb/payment/crypto_checkout.php",
+            "catalog/language/en-gb/payment/crypto_checkout.php",
             "system/library/crypto_checkout/core.php",
+            "system/library/crypto_checkout/catalog.php",
+            "system/library/crypto_checkout/admin.php",
+            "system/library/crypto_checkout/shim_client.php",
         ] {
             assert!(
                 oc4.iter().any(|n| n == expected),

@@ -1,23 +1,30 @@
 <?php
 /**
  * Crypto Checkout for OpenCart: everything that does not depend on OpenCart, shared by the 3.0 and
- * the 4.x packages. Packaging copies this file to system/library/crypto_checkout/core.php in each.
+ * the 4.x packages. Packaging copies this file to system/library/crypto_checkout/core.php in each,
+ * with the rest of the library beside it: shim_client.php (the shim client every platform's package
+ * shares, plugins/php-common), catalog.php and admin.php (what the controllers of both versions do,
+ * CryptoCheckoutCatalog.php and CryptoCheckoutAdmin.php here). Requiring this file loads them all.
  *
  * - verify(): is a request from the shim authentic (HMAC of timestamp, nonce and body; fresh; once)?
  * - rank() / shouldApply(): order statuses only move forward (never downgrade a paid order, never
  *   reopen a closed one, never repeat a status: each history entry adds a row and may send mail).
- * - orderTotal(), the bodies of the shim's two routes, and a small client of the shim's API.
+ * - orderTotal(), the bodies of the shim's two routes, and the invoice through the shim client.
  *
  * PHP 7.4+ and 8.
  */
+if (!class_exists('CryptoCheckoutShimClient', false)) {
+    require_once __DIR__ . '/shim_client.php';
+}
+if (!trait_exists('CryptoCheckoutCatalog', false)) {
+    require_once __DIR__ . '/catalog.php';
+}
+if (!trait_exists('CryptoCheckoutAdmin', false)) {
+    require_once __DIR__ . '/admin.php';
+}
+
 class CryptoCheckoutCore
 {
-    /** How far (seconds, either direction) a request's timestamp may be from the shop's clock. */
-    const WINDOW = 300;
-
-    /** How long (seconds) a nonce is remembered: longer than the window, so a replay is caught. */
-    const NONCE_TTL = 600;
-
     /**
      * OpenCart's default order status ids, for settings the merchant has not saved. underpaid is
      * the extension's own "Crypto underpaid" status (see UNDERPAID_NAME), made when it is
@@ -54,30 +61,10 @@ class CryptoCheckoutCore
      */
     public static function verify($secret, $timestamp, $nonce, $signature, $body, $now, callable $nonceSeen)
     {
-        $secret = (string) $secret;
-        $timestamp = (string) $timestamp;
-        $nonce = (string) $nonce;
-        if ($secret === '') {
-            return 'the extension has no shared secret configured';
-        }
-        if (!preg_match('/^[0-9]{1,12}$/', $timestamp)) {
-            return 'bad timestamp';
-        }
-        if (abs((int) $timestamp - (int) $now) > self::WINDOW) {
-            return 'stale request';
-        }
-        if (!preg_match('/^[A-Za-z0-9]{16,64}$/', $nonce)) {
-            return 'bad nonce';
-        }
-        $expected = hash_hmac('sha256', $timestamp . '.' . $nonce . '.' . $body, $secret);
-        if (!is_string($signature) || !hash_equals($expected, $signature)) {
-            return 'bad signature';
-        }
-        if (call_user_func($nonceSeen, $nonce, (int) $now + self::NONCE_TTL)) {
-            return 'replayed request';
-        }
-
-        return null;
+        return CryptoCheckoutShimClient::verify($secret, $timestamp, $nonce, $signature, $body, $now, $nonceSeen, [
+            'no_secret' => 'the extension has no shared secret configured',
+            'stale' => 'stale request',
+        ]);
     }
 
     /**
@@ -470,14 +457,7 @@ class CryptoCheckoutCore
      */
     public static function invoiceRequest($orderId, $amount, $currency, $urlReturn, $urlSuccess)
     {
-        return [
-            'order_id' => 'oc-' . $orderId,
-            'amount' => (string) $amount,
-            'currency' => (string) $currency,
-            'platform_order_ref' => (string) $orderId,
-            'url_return' => (string) $urlReturn,
-            'url_success' => (string) $urlSuccess,
-        ];
+        return CryptoCheckoutShimClient::invoiceFields('oc-' . $orderId, $orderId, $amount, $currency, $urlReturn, $urlSuccess);
     }
 
     /**
@@ -494,52 +474,8 @@ class CryptoCheckoutCore
      */
     public static function createInvoice($shimUrl, $token, array $request, ?callable $transport = null)
     {
-        $headers = [
-            'Authorization: Bearer ' . $token,
-            'Content-Type: application/json',
-            'Accept: application/json',
-        ];
-        $url = rtrim((string) $shimUrl, '/') . '/v1/invoices';
-        list($status, $body) = $transport !== null
-            ? call_user_func($transport, $url, $headers, json_encode($request))
-            : self::post($url, $headers, json_encode($request));
-        $status = (int) $status;
-        $decoded = json_decode((string) $body, true);
-        if (($status === 200 || $status === 201) && is_array($decoded) && !empty($decoded['id']) && is_string($decoded['id'])) {
-            return $decoded;
-        }
-        if ($status === 0) {
-            throw new RuntimeException('The crypto payment service cannot be reached right now. Please try again in a minute.');
-        }
-        if ($status >= 500) {
-            throw new RuntimeException('The crypto payment service is busy. Please try again in a minute.');
-        }
-        throw new RuntimeException('This order cannot be paid in crypto. Please contact us.');
-    }
+        $shim = new CryptoCheckoutShimClient($shimUrl, $token, $transport);
 
-    /**
-     * @return array [HTTP status (0: no answer), body]
-     */
-    private static function post($url, array $headers, $body)
-    {
-        if (!function_exists('curl_init')) {
-            return [0, ''];
-        }
-        $curl = curl_init($url);
-        curl_setopt_array($curl, [
-            CURLOPT_POST => true,
-            CURLOPT_POSTFIELDS => $body,
-            CURLOPT_HTTPHEADER => $headers,
-            CURLOPT_RETURNTRANSFER => true,
-            CURLOPT_CONNECTTIMEOUT => 10,
-            CURLOPT_TIMEOUT => 20,
-        ]);
-        $answer = curl_exec($curl);
-        $status = $answer === false ? 0 : (int) curl_getinfo($curl, CURLINFO_HTTP_CODE);
-        if (PHP_VERSION_ID < 80000) {
-            curl_close($curl); // a no-op since PHP 8
-        }
-
-        return [$status, $answer === false ? '' : $answer];
+        return $shim->createInvoice($request);
     }
 }

@@ -1,5 +1,5 @@
 <?php
-use PHPUnit\Framework\TestCase;
+require_once __DIR__ . '/AdminControllerCase.php';
 
 /**
  * In processes of their own: OpenCart 3's admin controller has the catalog one's class name.
@@ -7,15 +7,11 @@ use PHPUnit\Framework\TestCase;
  * @runTestsInSeparateProcesses
  * @preserveGlobalState disabled
  */
-final class AdminOc3Test extends TestCase
+final class AdminOc3Test extends AdminControllerCase
 {
-    private function admin(array $post = [], array $config = [])
+    protected function version()
     {
-        $registry = OcStub::registry('3', new OcState(['config' => $config]), 'admin', [], $post, ['REQUEST_METHOD' => $post ? 'POST' : 'GET']);
-        $registry->get('session')->data['user_token'] = 't0k';
-        $class = OcStub::controllerClass('3', 'admin');
-
-        return [new $class($registry), $registry];
+        return '3';
     }
 
     public function testTheFormShowsErrorsAndSavesGoodSettings()
@@ -55,19 +51,9 @@ final class AdminOc3Test extends TestCase
 
     public function testASavedTokenIsNeverWrittenBackAndAnEmptyOneKeepsIt()
     {
-        $saved = ['payment_crypto_checkout_shop_token' => 'shk_saved_secret_token'];
-        list($controller, $registry) = $this->admin([], $saved);
-        $controller->index();
-        $data = $registry->get('load')->views[0][1];
-        $this->assertSame('', $data['payment_crypto_checkout_shop_token']);
-        $this->assertStringNotContainsString('shk_saved_secret_token', json_encode($data));
+        $this->assertTheSavedTokenIsNotShown();
 
-        $post = [
-            'payment_crypto_checkout_shim_url' => 'https://pay.example',
-            'payment_crypto_checkout_shop_token' => '',
-            'payment_crypto_checkout_secret' => str_repeat('ab', 16),
-        ];
-        list($controller, $registry) = $this->admin($post, $saved);
+        list($controller, $registry) = $this->admin(self::EMPTY_TOKEN, self::SAVED_TOKEN);
         try {
             $controller->index();
             $this->fail('no redirect');

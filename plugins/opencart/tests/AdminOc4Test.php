@@ -1,16 +1,11 @@
 <?php
-use PHPUnit\Framework\TestCase;
+require_once __DIR__ . '/AdminControllerCase.php';
 
-final class AdminOc4Test extends TestCase
+final class AdminOc4Test extends AdminControllerCase
 {
-    private function admin(array $post = [], array $config = [])
+    protected function version()
     {
-        StubOrderStatusModel::reset();
-        $registry = OcStub::registry('4.0.2', new OcState(['config' => $config]), 'admin', [], $post, ['REQUEST_METHOD' => $post ? 'POST' : 'GET']);
-        $registry->get('session')->data['user_token'] = 't0k';
-        $class = OcStub::controllerClass('4.0.2', 'admin');
-
-        return [new $class($registry), $registry];
+        return '4.0.2';
     }
 
     public function testTheFormShowsDefaultsAndTheShimsRoutes()
@@ -65,18 +60,10 @@ final class AdminOc4Test extends TestCase
 
     public function testASavedTokenIsNeverWrittenBackAndAnEmptyOneKeepsIt()
     {
-        $saved = ['payment_crypto_checkout_shop_token' => 'shk_saved_secret_token'];
-        list($controller, $registry) = $this->admin([], $saved);
-        $controller->index();
-        list(, $data) = $registry->get('load')->views[0];
-        $this->assertSame('', $data['payment_crypto_checkout_shop_token']);
-        $this->assertStringNotContainsString('shk_saved_secret_token', json_encode($data));
+        $this->assertTheSavedTokenIsNotShown();
 
-        $post = [
-            'payment_crypto_checkout_shim_url' => 'https://pay.example',
-            'payment_crypto_checkout_shop_token' => '',
-            'payment_crypto_checkout_secret' => str_repeat('ab', 16),
-        ];
+        $post = self::EMPTY_TOKEN;
+        $saved = self::SAVED_TOKEN;
         list($controller, $registry) = $this->admin($post, $saved);
         $controller->save();
         $this->assertArrayHasKey('success', $registry->get('response')->json());

@@ -1,11 +1,11 @@
 <?php
-// Stubs of OpenCart 3.0 and 4.x (tests/stubs), the core, and test subclasses of the two catalog
-// controllers that take their request body and their way to the shim from the test.
+// Stubs of OpenCart 3.0 and 4.x (tests/stubs), the extension's library, and what the test subclasses
+// of the two catalog controllers change: their request body and their way to the shim.
 
 require __DIR__ . '/stubs/opencart.php';
 require __DIR__ . '/stubs/constants.php';
 define('VERSION', '4.0.2.3'); // only 4.x reads it: "." between route and method
-require_once dirname(__DIR__) . '/core/CryptoCheckoutCore.php';
+require_once DIR_SYSTEM . 'library/crypto_checkout/core.php';
 
 /**
  * What the tests change in a catalog controller.

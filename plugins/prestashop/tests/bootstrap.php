@@ -4,6 +4,9 @@
 
 define('_PS_VERSION_', '8.1.0');
 
+// The shim client's source: packaging puts a copy in the module's classes/, where it is loaded from
+// when the class is not there yet.
+require_once __DIR__ . '/../../php-common/CryptoCheckoutShimClient.php';
 require_once __DIR__ . '/../cryptocheckout/classes/CryptoCheckoutShim.php';
 require_once __DIR__ . '/../cryptocheckout/classes/CryptoCheckoutRoute.php';
 

@@ -7,6 +7,8 @@ define( 'ABSPATH', __DIR__ . '/' );
 define( 'CRYPTO_CHECKOUT_FILE', __DIR__ . '/../crypto-checkout/crypto-checkout.php' );
 define( 'CRYPTO_CHECKOUT_VERSION', 'test' );
 
+require_once __DIR__ . '/common.php';
+
 class Stubs {
 	public static $requests = array();
 	public static $response = null;
@@ -34,29 +36,8 @@ class WP_Error {
 
 function add_action( ...$args ) {}
 function add_filter( ...$args ) {}
-function __( $text, $domain = 'default' ) {
-	return $text;
-}
-function esc_html__( $text, $domain = 'default' ) {
-	return htmlspecialchars( $text, ENT_QUOTES );
-}
-function esc_html( $text ) {
-	return htmlspecialchars( (string) $text, ENT_QUOTES );
-}
-function esc_attr( $text ) {
-	return htmlspecialchars( (string) $text, ENT_QUOTES );
-}
-function esc_url( $url ) {
-	return htmlspecialchars( (string) $url, ENT_QUOTES );
-}
 function esc_url_raw( $url ) {
 	return (string) $url;
-}
-function untrailingslashit( $text ) {
-	return rtrim( $text, '/\\' );
-}
-function wp_json_encode( $data ) {
-	return json_encode( $data );
 }
 function sanitize_text_field( $text ) {
 	return trim( strip_tags( (string) $text ) );
@@ -76,12 +57,6 @@ function wp_remote_retrieve_response_code( $response ) {
 }
 function wp_remote_retrieve_body( $response ) {
 	return $response['body'];
-}
-function wc_format_decimal( $number, $dp = false ) {
-	return number_format( (float) $number, (int) $dp, '.', '' );
-}
-function wc_get_price_decimals() {
-	return 2;
 }
 function wc_get_cart_url() {
 	return 'https://shop.example/cart/';

@@ -119,9 +119,9 @@ namespace {
         }
     }
 
-    final class Registry
+    class Registry
     {
-        private $data = [];
+        protected $data = [];
 
         public function get($key)
         {
@@ -160,49 +160,17 @@ namespace {
         }
     }
 
-    /** OpenCart 3's engine Model. */
-    abstract class Model
+    /** OpenCart 3's engine Model: the registry's objects as properties, as a Controller has them. */
+    abstract class Model extends Controller
     {
-        protected $registry;
-
-        public function __construct($registry)
-        {
-            $this->registry = $registry;
-        }
-
-        public function __get($key)
-        {
-            return $this->registry->get($key);
-        }
-
-        public function __set($key, $value)
-        {
-            $this->registry->set($key, $value);
-        }
     }
 
-    final class StubConfig
+    /** OpenCart's Config: keys and values, as the 3.0 Registry keeps them. */
+    final class StubConfig extends Registry
     {
-        private $data;
-
         public function __construct(array $data)
         {
             $this->data = $data;
-        }
-
-        public function get($key)
-        {
-            return isset($this->data[$key]) ? $this->data[$key] : null;
-        }
-
-        public function set($key, $value)
-        {
-            $this->data[$key] = $value;
-        }
-
-        public function has($key)
-        {
-            return isset($this->data[$key]);
         }
     }
 
@@ -628,15 +596,18 @@ namespace {
 
         /**
          * A file of the package: $kind controller, model or language, for the admin or catalog.
+         * The languages, the same in both, have one source that packaging copies into each.
          */
         public static function file($version, $app, $kind)
         {
-            $language = $kind === 'language' ? 'en-gb/' : '';
+            if ($kind === 'language') {
+                return OC_PLUGIN_DIR . "/core/language/en-gb/$app.php";
+            }
             if ($version === '3') {
-                return OC_PLUGIN_DIR . "/oc3/upload/$app/$kind/{$language}extension/payment/crypto_checkout.php";
+                return OC_PLUGIN_DIR . "/oc3/upload/$app/$kind/extension/payment/crypto_checkout.php";
             }
 
-            return OC_PLUGIN_DIR . "/oc4/crypto_checkout/$app/$kind/{$language}payment/crypto_checkout.php";
+            return OC_PLUGIN_DIR . "/oc4/crypto_checkout/$app/$kind/payment/crypto_checkout.php";
         }
 
         /**

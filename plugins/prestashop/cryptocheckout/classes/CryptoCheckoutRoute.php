@@ -20,14 +20,12 @@
  * order forward. A state saved whose mail could not be sent (which PrestaShop reports as a
  * failure) is logged and the update goes on: the notes are written all the same, once.
  */
+if (!class_exists('CryptoCheckoutShimClient', false)) {
+    require_once __DIR__ . '/CryptoCheckoutShimClient.php';
+}
+
 class CryptoCheckoutRoute
 {
-    /** How far (seconds, either way) a call's timestamp may be from the shop's clock. */
-    const WINDOW = 300;
-
-    /** How long (seconds) a nonce is remembered: longer than the window, so a replay is caught. */
-    const NONCE_TTL = 600;
-
     /**
      * Answers the shim: [HTTP status, body].
      *
@@ -62,34 +60,23 @@ class CryptoCheckoutRoute
     }
 
     /**
-     * Checks a call from the shim. The signature is checked before the nonce is recorded, so
-     * forged calls cannot fill the nonce store.
+     * Checks a call from the shim (CryptoCheckoutShimClient::verify()): the module's secret is
+     * made when the shop is connected, so a shorter one is none yet.
      *
      * @return string|null Null when authentic, else why not
      */
     public static function verify($secret, $timestamp, $nonce, $signature, $body, $now, callable $nonceSeen)
     {
-        if (strlen((string) $secret) < 16) {
-            return 'the module has no shared secret yet: connect the shop from its configuration page';
-        }
-        if (!preg_match('/^[0-9]{1,12}$/', (string) $timestamp)) {
-            return 'bad timestamp';
-        }
-        if (abs((int) $timestamp - (int) $now) > self::WINDOW) {
-            return 'stale request: are the clocks of the shop and the shim right?';
-        }
-        if (!preg_match('/^[A-Za-z0-9]{16,64}$/', (string) $nonce)) {
-            return 'bad nonce';
-        }
-        $expected = hash_hmac('sha256', $timestamp . '.' . $nonce . '.' . $body, (string) $secret);
-        if (!is_string($signature) || !hash_equals($expected, $signature)) {
-            return 'bad signature';
-        }
-        if (call_user_func($nonceSeen, $nonce, (int) $now + self::NONCE_TTL)) {
-            return 'replayed request';
-        }
-
-        return null;
+        return CryptoCheckoutShimClient::verify(
+            strlen((string) $secret) < 16 ? '' : $secret,
+            $timestamp,
+            $nonce,
+            $signature,
+            $body,
+            $now,
+            $nonceSeen,
+            ['no_secret' => 'the module has no shared secret yet: connect the shop from its configuration page']
+        );
     }
 
     /**
@@ -112,75 +99,50 @@ class CryptoCheckoutRoute
     }
 
     /**
-     * What a call asks for, answered: [HTTP status, body].
+     * What a call asks for, answered (CryptoCheckoutShimClient::dispatch()): [HTTP status, body].
      *
      * @return array
      */
     public static function dispatch($module, $call)
     {
-        $action = is_array($call) && isset($call['action']) ? $call['action'] : null;
-        if ($action === 'ping') {
-            return [200, ['plugin' => (string) $module->version, 'platform' => 'PrestaShop ' . _PS_VERSION_]];
-        }
-        if ($action !== 'order' && $action !== 'update') {
-            return [400, ['error' => 'action must be ping, order or update']];
-        }
-        if (!isset($call['order_id']) || !is_int($call['order_id']) || $call['order_id'] < 1) {
-            return [400, ['error' => 'order_id must be a positive integer']];
-        }
-        $order = new Order($call['order_id']);
-        if (!Validate::isLoadedObject($order)) {
-            return [404, ['error' => 'no order ' . $call['order_id']]];
-        }
-        if ($action === 'order') {
-            return [200, self::describe($order)];
-        }
-        $update = self::parseUpdate($call);
-        if (is_string($update)) {
-            return [400, ['error' => $update]];
-        }
-        $applied = self::apply($order, $update);
+        return CryptoCheckoutShimClient::dispatch($call, [
+            'ping' => function () use ($module) {
+                return ['plugin' => (string) $module->version, 'platform' => 'PrestaShop ' . _PS_VERSION_];
+            },
+            'find' => function ($id) {
+                $order = new Order($id);
 
-        return [200, ['applied' => $applied, 'order' => self::describe(new Order($order->id))]];
+                return Validate::isLoadedObject($order) ? $order : null;
+            },
+            'describe' => [__CLASS__, 'describe'],
+            'parse' => [__CLASS__, 'parseUpdate'],
+            'apply' => [__CLASS__, 'apply'],
+        ]);
     }
 
     /**
-     * An update's fields, checked.
+     * An update's fields, checked (CryptoCheckoutShimClient::parseUpdate()), and kept to what
+     * PrestaShop's objects take: notes of plain text (customer messages), and payment ids of
+     * letters, digits and -_.: (order payments).
      *
      * @return array|string The update, or what is wrong with it
      */
     public static function parseUpdate(array $call)
     {
-        $steps = ['paid', 'hold', 'cancel', 'fail', 'refund', 'note'];
-        if (!isset($call['step']) || !in_array($call['step'], $steps, true)) {
-            return 'step must be one of ' . implode(', ', $steps);
+        $update = CryptoCheckoutShimClient::parseUpdate($call);
+        if (is_string($update)) {
+            return $update;
         }
-        foreach (['invoice_id', 'invoice_status', 'key'] as $field) {
-            if (!isset($call[$field]) || !is_string($call[$field]) || $call[$field] === '' || strlen($call[$field]) > 200) {
-                return $field . ' must be a non-empty string';
-            }
-        }
-        $notes = isset($call['notes']) ? $call['notes'] : [];
-        if (!is_array($notes) || count($notes) > 5) {
-            return 'notes must be a list of at most 5 strings';
-        }
-        foreach ($notes as $note) {
-            if (!is_string($note) || strlen($note) > 2000 || $note !== strip_tags($note)) {
+        foreach ($update['notes'] as $note) {
+            if ($note !== strip_tags($note)) {
                 return 'notes must be a list of at most 5 strings of plain text';
             }
         }
-        $transaction = isset($call['transaction_id']) ? $call['transaction_id'] : '';
-        if (!is_string($transaction) || !preg_match('/^[A-Za-z0-9_.:-]{0,200}$/', $transaction)) {
+        if (!preg_match('/^[A-Za-z0-9_.:-]{0,200}$/', $update['transaction_id'])) {
             return 'transaction_id must be letters, digits and -_.:';
         }
 
-        return [
-            'step' => $call['step'],
-            'invoice_status' => $call['invoice_status'],
-            'key' => $call['key'],
-            'notes' => array_values($notes),
-            'transaction_id' => $transaction,
-        ];
+        return $update;
     }
 
     /**

@@ -346,4 +346,7 @@ class PaymentModule
     }
 }
 
+// The shim client's source: packaging puts a copy in the module's classes/, where it is loaded from
+// when the class is not there yet.
+require_once __DIR__ . '/../../../php-common/CryptoCheckoutShimClient.php';
 require_once __DIR__ . '/../../cryptocheckout/cryptocheckout.php';

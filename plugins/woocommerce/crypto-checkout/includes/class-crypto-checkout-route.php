@@ -24,20 +24,14 @@
 
 defined( 'ABSPATH' ) || exit;
 
+if ( ! class_exists( 'CryptoCheckoutShimClient', false ) ) {
+	require_once __DIR__ . '/class-crypto-checkout-shim-client.php';
+}
+
 /**
  * The shim's route into the shop.
  */
 class Crypto_Checkout_Route {
-
-	/**
-	 * How far (seconds, either way) a call's timestamp may be from the shop's clock.
-	 */
-	const WINDOW = 300;
-
-	/**
-	 * How long (seconds) a nonce is remembered: longer than the window, so a replay is caught.
-	 */
-	const NONCE_TTL = 600;
 
 	/**
 	 * Option that holds the secret shared with the shim.
@@ -104,8 +98,8 @@ class Crypto_Checkout_Route {
 	}
 
 	/**
-	 * Checks a call from the shim. The signature is checked before the nonce is recorded, so
-	 * forged calls cannot fill the nonce store.
+	 * Checks a call from the shim (CryptoCheckoutShimClient::verify()): the plugin's secret is
+	 * made when the shop is connected, so a shorter one is none yet.
 	 *
 	 * @param string   $secret    The shared secret (empty: every call is refused).
 	 * @param string   $timestamp X-Shim-Timestamp: decimal Unix seconds.
@@ -117,26 +111,16 @@ class Crypto_Checkout_Route {
 	 * @return string|null Null when authentic, else why not.
 	 */
 	public static function verify( $secret, $timestamp, $nonce, $signature, $body, $now, $nonce_seen ) {
-		if ( strlen( (string) $secret ) < 16 ) {
-			return 'the plugin has no shared secret yet: connect the shop from its settings';
-		}
-		if ( ! preg_match( '/^[0-9]{1,12}$/', (string) $timestamp ) ) {
-			return 'bad timestamp';
-		}
-		if ( abs( (int) $timestamp - (int) $now ) > self::WINDOW ) {
-			return 'stale request: are the clocks of the shop and the shim right?';
-		}
-		if ( ! preg_match( '/^[A-Za-z0-9]{16,64}$/', (string) $nonce ) ) {
-			return 'bad nonce';
-		}
-		$expected = hash_hmac( 'sha256', $timestamp . '.' . $nonce . '.' . $body, (string) $secret );
-		if ( ! is_string( $signature ) || ! hash_equals( $expected, $signature ) ) {
-			return 'bad signature';
-		}
-		if ( call_user_func( $nonce_seen, $nonce, (int) $now + self::NONCE_TTL ) ) {
-			return 'replayed request';
-		}
-		return null;
+		return CryptoCheckoutShimClient::verify(
+			strlen( (string) $secret ) < 16 ? '' : $secret,
+			$timestamp,
+			$nonce,
+			$signature,
+			$body,
+			$now,
+			$nonce_seen,
+			array( 'no_secret' => 'the plugin has no shared secret yet: connect the shop from its settings' )
+		);
 	}
 
 	/**
@@ -169,86 +153,40 @@ class Crypto_Checkout_Route {
 	}
 
 	/**
-	 * What a call asks for, answered: [HTTP status, body].
+	 * What a call asks for, answered (CryptoCheckoutShimClient::dispatch()): [HTTP status, body].
 	 *
 	 * @param mixed $call The decoded body.
 	 * @return array
 	 */
 	public static function dispatch( $call ) {
-		$action = is_array( $call ) && isset( $call['action'] ) ? $call['action'] : null;
-		if ( 'ping' === $action ) {
-			return array(
-				200,
-				array(
-					'plugin'   => CRYPTO_CHECKOUT_VERSION,
-					'platform' => 'WooCommerce ' . ( defined( 'WC_VERSION' ) ? WC_VERSION : '' ),
-				),
-			);
-		}
-		if ( 'order' !== $action && 'update' !== $action ) {
-			return array( 400, array( 'error' => 'action must be ping, order or update' ) );
-		}
-		if ( ! isset( $call['order_id'] ) || ! is_int( $call['order_id'] ) || $call['order_id'] < 1 ) {
-			return array( 400, array( 'error' => 'order_id must be a positive integer' ) );
-		}
-		$order = wc_get_order( $call['order_id'] );
-		if ( ! $order || ! is_a( $order, 'WC_Order' ) ) {
-			return array( 404, array( 'error' => 'no order ' . $call['order_id'] ) );
-		}
-		if ( 'order' === $action ) {
-			return array( 200, self::describe( $order ) );
-		}
-		$update = self::parse_update( $call );
-		if ( is_string( $update ) ) {
-			return array( 400, array( 'error' => $update ) );
-		}
-		$applied = self::apply( $order, $update );
-		return array(
-			200,
+		return CryptoCheckoutShimClient::dispatch(
+			$call,
 			array(
-				'applied' => $applied,
-				'order'   => self::describe( wc_get_order( $order->get_id() ) ),
-			),
+				'ping'     => static function () {
+					return array(
+						'plugin'   => CRYPTO_CHECKOUT_VERSION,
+						'platform' => 'WooCommerce ' . ( defined( 'WC_VERSION' ) ? WC_VERSION : '' ),
+					);
+				},
+				'find'     => static function ( $id ) {
+					$order = wc_get_order( $id );
+					return $order && is_a( $order, 'WC_Order' ) ? $order : null;
+				},
+				'describe' => array( __CLASS__, 'describe' ),
+				'parse'    => array( __CLASS__, 'parse_update' ),
+				'apply'    => array( __CLASS__, 'apply' ),
+			)
 		);
 	}
 
 	/**
-	 * An update's fields, checked.
+	 * An update's fields, checked (CryptoCheckoutShimClient::parseUpdate()).
 	 *
 	 * @param array $call The decoded body.
 	 * @return array|string The update, or what is wrong with it.
 	 */
 	public static function parse_update( array $call ) {
-		$steps = array( 'paid', 'hold', 'cancel', 'fail', 'refund', 'note' );
-		if ( ! isset( $call['step'] ) || ! in_array( $call['step'], $steps, true ) ) {
-			return 'step must be one of ' . implode( ', ', $steps );
-		}
-		foreach ( array( 'invoice_id', 'invoice_status', 'key' ) as $field ) {
-			if ( ! isset( $call[ $field ] ) || ! is_string( $call[ $field ] ) || '' === $call[ $field ] || strlen( $call[ $field ] ) > 200 ) {
-				return $field . ' must be a non-empty string';
-			}
-		}
-		$notes = isset( $call['notes'] ) ? $call['notes'] : array();
-		if ( ! is_array( $notes ) || count( $notes ) > 5 ) {
-			return 'notes must be a list of at most 5 strings';
-		}
-		foreach ( $notes as $note ) {
-			if ( ! is_string( $note ) || strlen( $note ) > 2000 ) {
-				return 'notes must be a list of at most 5 strings';
-			}
-		}
-		$transaction = isset( $call['transaction_id'] ) ? $call['transaction_id'] : '';
-		if ( ! is_string( $transaction ) || strlen( $transaction ) > 200 ) {
-			return 'transaction_id must be a string';
-		}
-		return array(
-			'step'           => $call['step'],
-			'invoice_id'     => $call['invoice_id'],
-			'invoice_status' => $call['invoice_status'],
-			'key'            => $call['key'],
-			'notes'          => array_values( $notes ),
-			'transaction_id' => $transaction,
-		);
+		return CryptoCheckoutShimClient::parseUpdate( $call );
 	}
 
 	/**

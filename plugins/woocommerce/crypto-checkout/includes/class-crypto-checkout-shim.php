@@ -1,35 +1,23 @@
 <?php
 /**
- * The shim's HTTP API, as the plugin uses it: create an invoice for an order.
+ * The shim's HTTP API, as the plugin uses it: create an invoice for an order, and connect the shop.
+ * The client itself is shared with the other platforms' packages (CryptoCheckoutShimClient, copied
+ * beside this file when the plugin is packaged); this is what WordPress and WooCommerce add to it:
+ * WordPress's HTTP API, the plugin's translated words, WooCommerce's amounts and log.
  *
  * @package CryptoCheckout
  */
 
 defined( 'ABSPATH' ) || exit;
 
+if ( ! class_exists( 'CryptoCheckoutShimClient', false ) ) {
+	require_once __DIR__ . '/class-crypto-checkout-shim-client.php';
+}
+
 /**
  * A client of the checkout kit's shim.
  */
-class Crypto_Checkout_Shim {
-
-	/**
-	 * Seconds to wait for the shim.
-	 */
-	const TIMEOUT = 25;
-
-	/**
-	 * The shim's URL, without a trailing slash.
-	 *
-	 * @var string
-	 */
-	private $url;
-
-	/**
-	 * The shop's API token from `server-shim shops add`.
-	 *
-	 * @var string
-	 */
-	private $token;
+class Crypto_Checkout_Shim extends CryptoCheckoutShimClient {
 
 	/**
 	 * A client of the shim at `$url` with the shop token `$token`.
@@ -38,17 +26,20 @@ class Crypto_Checkout_Shim {
 	 * @param string $token The shop token.
 	 */
 	public function __construct( $url, $token ) {
-		$this->url   = untrailingslashit( (string) $url );
-		$this->token = (string) $token;
-	}
-
-	/**
-	 * The shim's URL.
-	 *
-	 * @return string
-	 */
-	public function url() {
-		return $this->url;
+		parent::__construct(
+			untrailingslashit( (string) $url ),
+			$token,
+			array( __CLASS__, 'wp_post' ),
+			array(
+				'unreachable'         => __( 'The crypto payment service cannot be reached right now. Please try again in a minute.', 'crypto-checkout' ),
+				'busy'                => __( 'The crypto payment service is busy. Please try again in a minute.', 'crypto-checkout' ),
+				'refused'             => __( 'This order cannot be paid in crypto. Please choose another payment method or contact us.', 'crypto-checkout' ),
+				'connect_unreachable' => __( 'The shim cannot be reached: check its URL.', 'crypto-checkout' ),
+				'connect_token'       => __( 'The shim does not know this shop token: check it.', 'crypto-checkout' ),
+				/* translators: %s: what the shim said */
+				'connect_refused'     => __( 'The shim could not connect this shop: %s', 'crypto-checkout' ),
+			)
+		);
 	}
 
 	/**
@@ -60,13 +51,13 @@ class Crypto_Checkout_Shim {
 	 * @return array
 	 */
 	public static function invoice_request( $order, $url_return, $url_success ) {
-		return array(
-			'order_id'           => (string) $order->get_id(),
-			'amount'             => wc_format_decimal( $order->get_total(), wc_get_price_decimals() ),
-			'currency'           => $order->get_currency(),
-			'platform_order_ref' => (string) $order->get_id(),
-			'url_return'         => $url_return,
-			'url_success'        => $url_success,
+		return self::invoiceFields(
+			$order->get_id(),
+			$order->get_id(),
+			wc_format_decimal( $order->get_total(), wc_get_price_decimals() ),
+			$order->get_currency(),
+			$url_return,
+			$url_success
 		);
 	}
 
@@ -80,82 +71,54 @@ class Crypto_Checkout_Shim {
 	 * @throws Exception With a message for the merchant.
 	 */
 	public function connect( $site, $secret ) {
-		list( $status, $body ) = $this->post(
-			'/v1/platforms/woocommerce/connect',
-			array(
-				'site'   => $site,
-				'secret' => $secret,
-			),
-			__( 'The shim cannot be reached: check its URL.', 'crypto-checkout' )
-		);
-		if ( 200 === $status && ! empty( $body['connected'] ) ) {
-			return $body;
-		}
-		if ( 401 === $status ) {
-			throw new Exception( __( 'The shim does not know this shop token: check it.', 'crypto-checkout' ) );
-		}
-		$said = is_array( $body ) && isset( $body['error']['message'] ) ? (string) $body['error']['message'] : '';
-		/* translators: %s: what the shim said */
-		throw new Exception( sprintf( __( 'The shim could not connect this shop: %s', 'crypto-checkout' ), '' !== $said ? $said : 'HTTP ' . $status ) );
-	}
-
-	/**
-	 * Posts `$body` to the shim's `$path` with the shop token; [status, decoded answer].
-	 *
-	 * @param string $path        The API path.
-	 * @param array  $body        The JSON body.
-	 * @param string $unreachable The message when the shim cannot be reached.
-	 * @return array
-	 * @throws Exception With `$unreachable`.
-	 */
-	private function post( $path, array $body, $unreachable ) {
-		$response = wp_remote_post(
-			$this->url . $path,
-			array(
-				// Longer than the shim waits for this shop (8 s) and for the gateway (10 s), so the
-				// shim's own words reach the payer when either is slow.
-				'timeout' => self::TIMEOUT,
-				'headers' => array(
-					'Authorization' => 'Bearer ' . $this->token,
-					'Content-Type'  => 'application/json',
-					'Accept'        => 'application/json',
-				),
-				'body'    => wp_json_encode( $body ),
-			)
-		);
-		if ( is_wp_error( $response ) ) {
-			throw new Exception( $unreachable );
-		}
-		return array(
-			(int) wp_remote_retrieve_response_code( $response ),
-			json_decode( (string) wp_remote_retrieve_body( $response ), true ),
-		);
+		return $this->connectShop( 'woocommerce', $site, $secret );
 	}
 
 	/**
 	 * Creates (or, for the same order, returns) the invoice. The shim is idempotent per order, so
-	 * a payer who reloads or comes back gets the same invoice.
+	 * a payer who reloads or comes back gets the same invoice. What the shim said when it refuses
+	 * goes to WooCommerce's log.
 	 *
 	 * @param array $request From `invoice_request`.
 	 * @return array The invoice (`id`, `pay_url`, ...).
 	 * @throws Exception With a message for the payer when the shim refuses or cannot be reached.
 	 */
 	public function create_invoice( array $request ) {
-		list( $status, $body ) = $this->post(
-			'/v1/invoices',
-			$request,
-			__( 'The crypto payment service cannot be reached right now. Please try again in a minute.', 'crypto-checkout' )
+		try {
+			return $this->createInvoice( $request );
+		} catch ( Exception $e ) {
+			if ( '' !== $this->lastError && function_exists( 'wc_get_logger' ) ) {
+				wc_get_logger()->warning( 'Crypto checkout: ' . $this->lastError, array( 'source' => 'crypto-checkout' ) );
+			}
+			throw $e;
+		}
+	}
+
+	/**
+	 * Posts with WordPress's HTTP API (its proxy settings, its certificates).
+	 *
+	 * @param string   $url     Where.
+	 * @param string[] $headers "Name: value" lines.
+	 * @param string   $body    The JSON body.
+	 * @return array [HTTP status (0: no answer), body].
+	 */
+	public static function wp_post( $url, array $headers, $body ) {
+		$named = array();
+		foreach ( $headers as $header ) {
+			list( $name, $value ) = explode( ': ', $header, 2 );
+			$named[ $name ]       = $value;
+		}
+		$response = wp_remote_post(
+			$url,
+			array(
+				'timeout' => self::TIMEOUT,
+				'headers' => $named,
+				'body'    => $body,
+			)
 		);
-		if ( ( 200 === $status || 201 === $status ) && is_array( $body ) && ! empty( $body['id'] ) ) {
-			return $body;
+		if ( is_wp_error( $response ) ) {
+			return array( 0, '' );
 		}
-		$message = is_array( $body ) && isset( $body['error']['message'] ) ? (string) $body['error']['message'] : '';
-		if ( function_exists( 'wc_get_logger' ) ) {
-			wc_get_logger()->warning( sprintf( 'Crypto checkout: the shim answered %d: %s', $status, $message ), array( 'source' => 'crypto-checkout' ) );
-		}
-		if ( $status >= 500 ) {
-			throw new Exception( __( 'The crypto payment service is busy. Please try again in a minute.', 'crypto-checkout' ) );
-		}
-		throw new Exception( __( 'This order cannot be paid in crypto. Please choose another payment method or contact us.', 'crypto-checkout' ) );
+		return array( (int) wp_remote_retrieve_response_code( $response ), (string) wp_remote_retrieve_body( $response ) );
 	}
 }

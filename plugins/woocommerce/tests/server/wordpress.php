@@ -31,6 +31,8 @@ class Wp_Test_State {
 class Wp_Test_Exit extends Exception {
 }
 
+require_once __DIR__ . '/../common.php';
+
 $GLOBALS['wp_test_hooks'] = array();
 
 function add_action( $hook, $callback, $priority = 10, $args = 1 ) {
@@ -60,29 +62,8 @@ function load_plugin_textdomain( ...$args ) {
 function plugin_basename( $file ) {
 	return basename( dirname( $file ) ) . '/' . basename( $file );
 }
-function __( $text, $domain = 'default' ) {
-	return $text;
-}
-function esc_html__( $text, $domain = 'default' ) {
-	return htmlspecialchars( $text, ENT_QUOTES );
-}
-function esc_html( $text ) {
-	return htmlspecialchars( (string) $text, ENT_QUOTES );
-}
-function esc_attr( $text ) {
-	return htmlspecialchars( (string) $text, ENT_QUOTES );
-}
-function esc_url( $url ) {
-	return htmlspecialchars( (string) $url, ENT_QUOTES );
-}
 function wp_unslash( $value ) {
 	return $value;
-}
-function untrailingslashit( $text ) {
-	return rtrim( $text, '/\\' );
-}
-function wp_json_encode( $data ) {
-	return json_encode( $data );
 }
 function wp_rand( $min = 0, $max = 0 ) {
 	return random_int( $min, $max );
@@ -103,12 +84,6 @@ function wc_get_logger() {
 			Wp_Test_State::$data['log'][] = $message;
 		}
 	};
-}
-function wc_format_decimal( $number, $dp = false ) {
-	return number_format( (float) $number, (int) $dp, '.', '' );
-}
-function wc_get_price_decimals() {
-	return 2;
 }
 function wc_get_order_status_name( $status ) {
 	$names = array(
