@@ -401,3 +401,69 @@ async fn the_host_pages_styles_stay_out_and_its_theme_comes_in() {
     let error = mount(host(), bad.into()).unwrap_err();
     assert!(error.as_string().unwrap().contains("theme"));
 }
+
+/// The widget parses the shim's JSON by hand (no serde in the wasm, for size): it must read what
+/// the shim's serde writes, for every status, with the optional fields set and unset.
+#[wasm_bindgen_test]
+fn the_parsers_read_what_the_shim_writes() {
+    use checkout_widget::api::{view_from_json, wallet_from_js};
+    for status in InvoiceStatus::ALL {
+        let bare = InvoiceView {
+            payer_amount: None,
+            payer_currency: None,
+            network: None,
+            address: None,
+            remaining_amount: None,
+            payment_uri: None,
+            url_return: None,
+            url_success: None,
+            can_change_coin: true,
+            ..view(status)
+        };
+        for sent in [view(status), bare] {
+            let json = serde_json::to_string(&sent).unwrap();
+            assert_eq!(view_from_json(&json), Some(sent), "{json}");
+        }
+    }
+    let deposit = |id: &str, credited: bool| shim_api::DepositView {
+        id: id.into(),
+        txid: credited.then(|| "ab12".into()),
+        amount: "10.5".into(),
+        credited_amount: "10.4".into(),
+        status: if credited { "paid" } else { "review" }.into(),
+        review_reason: (!credited).then(|| "the amount differs".into()),
+        credited,
+        is_final: true,
+        received_at: 1_767_225_600,
+    };
+    let sent = shim_api::WalletView {
+        id: "wal_0123456789abcdef01234567".into(),
+        currency: "USDT".into(),
+        network: "tron".into(),
+        address: "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf".into(),
+        payment_uri: "tron:TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf".into(),
+        blocked: false,
+        credited: "10.4".into(),
+        deposits: vec![deposit("a1", true), deposit("b2", false)],
+        page_url: "https://pay.example/w/wal_0123456789abcdef01234567".into(),
+    };
+    let json = serde_json::to_string(&sent).unwrap();
+    let read = wallet_from_js(&js_sys::JSON::parse(&json).unwrap()).expect(&json);
+    assert_eq!(
+        (read.id, read.currency, read.network, read.address),
+        (sent.id, sent.currency, sent.network, sent.address)
+    );
+    assert_eq!(
+        (read.payment_uri, read.blocked, read.credited),
+        (sent.payment_uri, sent.blocked, sent.credited)
+    );
+    let deposits: Vec<_> = read
+        .deposits
+        .iter()
+        .map(|d| (d.id.as_str(), d.amount.as_str(), d.credited, d.is_final))
+        .collect();
+    assert_eq!(
+        deposits,
+        [("a1", "10.5", true, true), ("b2", "10.5", false, true)]
+    );
+}

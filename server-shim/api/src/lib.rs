@@ -4,17 +4,28 @@
 //! - [`status`]: the domain's [`InvoiceStatus`] and the rules for moving between statuses.
 //! - [`invoice`]: [`InvoiceId`], the shop's [`CreateInvoiceRequest`] and the public [`InvoiceView`]
 //!   that the widget renders.
+//! - [`wallet`]: static deposit addresses: [`WalletView`] and its [`DepositView`]s.
+//! - [`payout`]: [`PayoutView`], a payout from the merchant's balance.
+//! - [`callback`]: the bodies of the signed callbacks to shops ([`Callback`]: `invoice.updated`,
+//!   `wallet.deposit`, `payout.updated`).
 //! - [`error`]: the JSON error body every endpoint answers with, and its [`ErrorCode`]s.
 //!
 //! Serde only, no IO: this crate compiles to `wasm32-unknown-unknown` for the widget. Amounts are
 //! decimal strings on the wire; the shim parses them into decimals at its edge.
 
+pub mod callback;
 pub mod error;
 pub mod invoice;
+pub mod payout;
 pub mod status;
+pub mod wallet;
+
+pub use callback::{Callback, InvoiceUpdated, PayoutUpdated, WalletDeposit};
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use invoice::{
     ChooseCoinRequest, CoinList, CoinOption, CreateInvoiceRequest, InvoiceId, InvoiceView,
 };
+pub use payout::PayoutView;
 pub use status::InvoiceStatus;
+pub use wallet::{DepositView, WalletView};

@@ -3,7 +3,6 @@
 //! Requests and latencies per route, webhooks by outcome, open live streams, and the outbox's
 //! backlog (read from the database at scrape time, so every process reports the shared queue).
 
-use crate::store::Store;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -97,7 +96,8 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub async fn render(&self, store: &Store) -> String {
+    pub async fn render(&self, services: &crate::services::Services) -> String {
+        let store = services.store();
         let mut out = String::new();
         out.push_str("# HELP shim_http_requests_total HTTP requests by route and status class.\n");
         out.push_str("# TYPE shim_http_requests_total counter\n");

@@ -15,7 +15,7 @@ use crate::platforms::PlatformConfig;
 use crate::services::{Services, invoice_view, now};
 use crate::store::{CallbackQueue, EventCallback, OutboxJob, Store, StoreError};
 use hmac::{KeyInit, Mac};
-use serde_json::json;
+use shim_api::{Callback, InvoiceUpdated, PayoutUpdated, WalletDeposit};
 use shop_adapters::platform::PaymentFacts;
 use std::time::Duration;
 
@@ -463,11 +463,10 @@ impl Outbox {
                 .payout(&job.subject, &job.shop_id)
                 .await
                 .map_err(|e| e.to_string())?;
-            let body = json!({
-                "type": "payout.updated",
-                "delivery_id": delivery,
-                "status": job.subject_status,
-                "payout": crate::services::payouts::payout_view(&payout),
+            let body = Callback::PayoutUpdated(PayoutUpdated {
+                delivery_id: delivery.clone(),
+                status: job.subject_status.clone(),
+                payout: crate::services::payouts::payout_view(&payout),
             });
             return self.post(&url, &secret, &delivery, &body).await;
         }
@@ -495,13 +494,12 @@ impl Outbox {
             .cloned();
         // `status` is what this callback tells of; `deposit` and `wallet` are as they stand now
         // (a late callback may find the deposit further on). Credit once per deposit id.
-        let body = json!({
-            "type": "wallet.deposit",
-            "delivery_id": delivery,
-            "status": job.subject_status,
-            "customer": wallet.customer,
-            "deposit": deposit_view,
-            "wallet": view,
+        let body = Callback::WalletDeposit(WalletDeposit {
+            delivery_id: delivery.clone(),
+            status: job.subject_status.clone(),
+            customer: wallet.customer,
+            deposit: deposit_view,
+            wallet: view,
         });
         self.post(&url, &secret, &delivery, &body).await
     }
@@ -512,7 +510,7 @@ impl Outbox {
         url: &str,
         secret: &str,
         delivery: &str,
-        body: &serde_json::Value,
+        body: &Callback,
     ) -> Result<(), String> {
         self.services
             .egress()
@@ -581,12 +579,11 @@ impl Outbox {
         let Some((url, secret)) = callback else {
             return Ok(());
         };
-        let body = json!({
-            "type": "invoice.updated",
-            "delivery_id": job.id,
-            "order_id": record.order_id,
-            "platform_order_ref": record.platform_order_ref,
-            "invoice": invoice_view(&record, now()),
+        let body = Callback::InvoiceUpdated(InvoiceUpdated {
+            delivery_id: job.id,
+            order_id: record.order_id.clone(),
+            platform_order_ref: record.platform_order_ref.clone(),
+            invoice: invoice_view(&record, now()),
         });
         Ok(self.post(&url, &secret, &job.id.to_string(), &body).await?)
     }

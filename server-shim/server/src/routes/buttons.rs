@@ -1,9 +1,10 @@
 //! Pay buttons: the shop's API to define and manage them, and the public endpoint a button's
 //! click calls (from any page on the button's allowed origins) to start a payment.
 
+use super::AuthShop;
 use super::error::json_body;
-use super::invoices::authenticate;
 use super::{ApiError, AppState};
+use crate::domain::Shop;
 use crate::services::buttons::{ButtonError, ButtonPayment, ButtonView, NewButtonRequest};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -28,10 +29,10 @@ use std::net::SocketAddr;
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let request: NewButtonRequest = json_body(&headers, body)?;
     let button = state.services.buttons.create_button(&shop, request).await?;
     Ok((
@@ -52,10 +53,9 @@ pub(super) async fn create(
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
-    let buttons = state.services.store().buttons(&shop.id).await?;
+    let buttons = state.services.buttons.list(&shop.id).await?;
     let views: Vec<ButtonView> = buttons
         .iter()
         .map(|b| state.services.buttons.button_view(b))
@@ -65,21 +65,18 @@ pub(super) async fn list(
 
 async fn set_enabled(
     state: &AppState,
-    headers: &HeaderMap,
+    shop: &Shop,
     id: Result<Path<String>, PathRejection>,
     enabled: bool,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(state, headers).await?;
     let missing = || ApiError::not_found("no button with that id");
     let Ok(Path(id)) = id else {
         return Err(missing());
     };
-    let store = state.services.store();
-    if !store.set_button_enabled(&shop.id, &id, enabled).await? {
-        return Err(missing());
-    }
-    let button = store
-        .button(&id, Some(&shop.id))
+    let button = state
+        .services
+        .buttons
+        .set_enabled(&shop.id, &id, enabled)
         .await?
         .ok_or_else(missing)?;
     Ok(Json(json!(state.services.buttons.button_view(&button))))
@@ -97,10 +94,10 @@ async fn set_enabled(
 )]
 pub(super) async fn disable(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    set_enabled(&state, &headers, id, false).await
+    set_enabled(&state, &shop, id, false).await
 }
 
 /// Takes payments through a button again.
@@ -115,10 +112,10 @@ pub(super) async fn disable(
 )]
 pub(super) async fn enable(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    set_enabled(&state, &headers, id, true).await
+    set_enabled(&state, &shop, id, true).await
 }
 
 /// A click on a pay button: a fresh invoice at the button's price. Called by `embed.js` from a

@@ -1,7 +1,6 @@
 //! `POST /v1/invoices` (shops) and `GET /v1/invoices/{id}` (the widget).
 
-use super::{ApiError, AppState, error::json_body};
-use crate::domain::{Shop, ShopToken};
+use super::{ApiError, AppState, AuthShop, error::json_body};
 use crate::services::{invoice_view, now};
 use axum::Json;
 use axum::body::Bytes;
@@ -21,28 +20,6 @@ pub(super) struct CreatedInvoice {
     order_id: String,
     /// The hosted pay page.
     pay_url: String,
-}
-
-pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Shop, ApiError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <shop token>"))?;
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthorized("the Authorization header must be: Bearer <shop token>")
-        })?;
-    let hash = ShopToken::from_presented(token).hash();
-    state
-        .services
-        .store()
-        .shop_by_token_hash(&hash)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("unknown shop token"))
 }
 
 /// Creates the invoice for a shop's order, or returns the one it already has.
@@ -65,10 +42,10 @@ pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let request: CreateInvoiceRequest = json_body(&headers, body)?;
     let (record, created) = state
         .services

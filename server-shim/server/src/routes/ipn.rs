@@ -88,12 +88,7 @@ pub(super) async fn cryptomus(
     }
     let Ok(slot) = state.apply_slots.clone().try_acquire_owned() else {
         // Busy: stored, so safe; the inbox worker applies it, from now on.
-        if let Err(e) = state
-            .services
-            .store()
-            .release_webhook(id, crate::services::now())
-            .await
-        {
+        if let Err(e) = state.services.intake.hand_to_inbox(id).await {
             tracing::warn!(webhook = id, error = %e, "could not hand a webhook to the inbox worker; it takes it when its lease ends");
         }
         state.metrics.webhook("queued");

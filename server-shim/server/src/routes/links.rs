@@ -1,8 +1,9 @@
 //! Payment links: the shop's API to make and manage them, and `GET /l/{id}`, where payers land.
 
+use super::AuthShop;
 use super::error::json_body;
-use super::invoices::authenticate;
 use super::{ApiError, AppState};
+use crate::domain::Shop;
 use crate::services::links::{LinkError, LinkView, NewLinkRequest};
 use axum::Json;
 use axum::body::Bytes;
@@ -25,10 +26,10 @@ use serde_json::{Value, json};
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let request: NewLinkRequest = json_body(&headers, body)?;
     let link = state.services.links.create_link(&shop, request).await?;
     Ok((
@@ -49,10 +50,9 @@ pub(super) async fn create(
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
-    let links = state.services.store().links(&shop.id).await?;
+    let links = state.services.links.list(&shop.id).await?;
     let views: Vec<LinkView> = links
         .iter()
         .map(|l| state.services.links.link_view(l))
@@ -62,20 +62,17 @@ pub(super) async fn list(
 
 async fn set_enabled(
     state: &AppState,
-    headers: &HeaderMap,
+    shop: &Shop,
     id: Result<Path<String>, PathRejection>,
     enabled: bool,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(state, headers).await?;
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no link with that id"));
     };
-    let store = state.services.store();
-    if !store.set_link_enabled(&shop.id, &id, enabled).await? {
-        return Err(ApiError::not_found("no link with that id"));
-    }
-    let link = store
-        .link(&id, Some(&shop.id))
+    let link = state
+        .services
+        .links
+        .set_enabled(&shop.id, &id, enabled)
         .await?
         .ok_or_else(|| ApiError::not_found("no link with that id"))?;
     Ok(Json(json!(state.services.links.link_view(&link))))
@@ -93,10 +90,10 @@ async fn set_enabled(
 )]
 pub(super) async fn disable(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    set_enabled(&state, &headers, id, false).await
+    set_enabled(&state, &shop, id, false).await
 }
 
 /// Takes payments through a link again.
@@ -111,10 +108,10 @@ pub(super) async fn disable(
 )]
 pub(super) async fn enable(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    set_enabled(&state, &headers, id, true).await
+    set_enabled(&state, &shop, id, true).await
 }
 
 /// Where a payer lands: the link's invoice on the hosted pay page, or a page saying why not.

@@ -1,5 +1,6 @@
 //! The shim's HTTP surface. Handlers are thin: parse, call a use case, shape the answer.
 
+mod auth;
 mod buttons;
 mod error;
 mod events;
@@ -17,6 +18,7 @@ pub use error::ApiError;
 pub(crate) use events::{peek_stream_request, serve_direct};
 
 use crate::services::Services;
+use auth::AuthShop;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
@@ -289,7 +291,7 @@ async fn healthz() -> &'static str {
     )
 )]
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.services.store().ping().await {
+    match state.services.shops.ready().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
@@ -511,7 +513,7 @@ async fn metrics(
             return Ok(refused);
         }
     }
-    let text = state.metrics.render(state.services.store()).await;
+    let text = state.metrics.render(&state.services).await;
     Ok((
         [(
             header::CONTENT_TYPE,

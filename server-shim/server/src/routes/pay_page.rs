@@ -35,7 +35,7 @@ pub(super) async fn page(
     );
     let id = id.ok().and_then(|Path(id)| InvoiceId::parse(&id));
     let record = match &id {
-        Some(id) => match state.services.store().invoice(id).await {
+        Some(id) => match state.services.invoices.record(id).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "could not read an invoice for the pay page");
@@ -219,16 +219,8 @@ async fn link_header(
     link: &str,
     record: &crate::domain::InvoiceRecord,
 ) -> String {
-    let store = state.services.store();
-    let Ok(Some(link)) = store.link(link, None).await else {
+    let Ok(Some((link, merchant))) = state.services.links.origin_of(link, record).await else {
         return String::new();
-    };
-    if !crate::services::links::belongs_to(record, &link) {
-        return String::new();
-    }
-    let merchant = match store.shop(&link.shop_id).await {
-        Ok(Some(shop)) => shop.name,
-        _ => return String::new(),
     };
     format!(
         r#"<header class="link"><p class="merchant">{}</p><h1>{}</h1><p class="price">{} {}</p></header>"#,

@@ -1,9 +1,9 @@
 //! Payouts: the shop's API to pay out from the merchant's balance and follow the payouts.
 
+use super::AuthShop;
 use super::error::json_body;
-use super::invoices::authenticate;
 use super::{ApiError, AppState};
-use crate::services::payouts::{NewPayoutRequest, PayoutError, PayoutView, payout_view};
+use crate::services::payouts::{NewPayoutRequest, PayoutError, payout_view};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 use shim_api::ErrorCode;
+use shim_api::PayoutView;
 
 impl From<PayoutError> for ApiError {
     fn from(error: PayoutError) -> Self {
@@ -59,10 +60,10 @@ impl From<PayoutError> for ApiError {
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let request: NewPayoutRequest = json_body(&headers, body)?;
     let (payout, created) = state.services.payouts.create_payout(&shop, request).await?;
     Ok(super::created_or_found(created, payout_view(&payout)))
@@ -79,10 +80,9 @@ pub(super) async fn create(
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
-    let payouts = state.services.store().payouts(&shop.id).await?;
+    let payouts = state.services.payouts.list(&shop.id).await?;
     let views: Vec<PayoutView> = payouts.iter().map(payout_view).collect();
     Ok(Json(json!({ "payouts": views })))
 }
@@ -100,10 +100,9 @@ pub(super) async fn list(
 )]
 pub(super) async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<PayoutView>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no payout with that id"));
     };

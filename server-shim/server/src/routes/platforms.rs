@@ -4,11 +4,10 @@
 //! plugins before that route ask instead for the shop's `/wc-auth/v1/authorize` with a one-time
 //! code; once the merchant approves, WooCommerce posts a new REST key to the shim, which stores it.
 
+use super::AuthShop;
 use super::error::json_body;
-use super::invoices::authenticate;
 use super::{ApiError, AppState};
 use crate::platforms::{Adapter, PlatformConfig};
-use crate::services::now;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -54,10 +53,10 @@ pub(super) struct ConnectRequest {
 )]
 pub(super) async fn connect(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let request: ConnectRequest = json_body(&headers, body)?;
     let site = request.site.trim().trim_end_matches('/').to_owned();
     if !http_url(&site) {
@@ -85,8 +84,8 @@ pub(super) async fn connect(
         hex::encode(crate::domain::random_bytes::<16>().map_err(|e| ApiError::internal(&e))?);
     state
         .services
-        .store()
-        .insert_connect(&code, &shop.id, &site, now())
+        .shops
+        .start_key_connect(&code, &shop.id, &site)
         .await?;
     let mut authorize = reqwest::Url::parse(&format!("{site}/wc-auth/v1/authorize"))
         .map_err(|_| ApiError::invalid("site is not a URL"))?;
@@ -152,8 +151,12 @@ pub(super) async fn woo_keys(
             "consumer_key and consumer_secret are required",
         ));
     }
-    let store = state.services.store();
-    let Some((shop, site)) = store.take_connect(&code, now() - CONNECT_TTL).await? else {
+    let Some((shop, site)) = state
+        .services
+        .shops
+        .take_key_connect(&code, CONNECT_TTL)
+        .await?
+    else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             shim_api::ErrorCode::NotFound,
@@ -167,7 +170,11 @@ pub(super) async fn woo_keys(
         consumer_secret: Some(keys.consumer_secret),
         statuses: Default::default(),
     };
-    store.set_shop_platform(&shop, Some(&config)).await?;
+    state
+        .services
+        .shops
+        .set_platform(&shop, Some(&config))
+        .await?;
     tracing::info!(shop = %shop, "shop connected to WooCommerce");
     Ok(Json(json!({ "ok": true })))
 }
@@ -205,10 +212,10 @@ pub(super) struct PrestaConnectRequest {
 )]
 pub(super) async fn connect_prestashop(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let request: PrestaConnectRequest = json_body(&headers, body)?;
     let site = request.site.trim().trim_end_matches('/').to_owned();
     if !http_url(&site) {
@@ -254,8 +261,8 @@ async fn connect_plugin(
     })?;
     state
         .services
-        .store()
-        .set_shop_platform(shop, Some(&config))
+        .shops
+        .set_platform(shop, Some(&config))
         .await?;
     tracing::info!(shop = %shop, plugin = %ping.plugin, platform = %ping.platform,
         "shop connected through the plugin's route");

@@ -45,8 +45,8 @@ struct ShopifyShop {
     /// Its app's client secret (app proxy and webhooks).
     api_secret: String,
     config: PlatformConfig,
-    /// The settings as stored.
-    json: String,
+    /// The connection as read.
+    stored: ShopPlatform,
 }
 
 /// The shop connected to the Shopify shop `domain`.
@@ -54,24 +54,17 @@ async fn shop_for(state: &AppState, domain: &str) -> Result<Option<ShopifyShop>,
     if !is_shop_domain(domain) {
         return Ok(None);
     }
-    let configs = state.services.store().platform_configs().await?;
-    Ok(configs.into_iter().find_map(|stored| {
-        let ShopPlatform {
-            shop_id: id,
-            config,
-            stored: json,
-        } = stored;
-        match &config {
-            PlatformConfig::Shopify {
-                shop, api_secret, ..
-            } if shop == domain => Some(ShopifyShop {
-                id,
-                api_secret: api_secret.clone(),
-                config,
-                json,
-            }),
-            _ => None,
-        }
+    let Some(stored) = state.services.shops.shopify_shop(domain).await? else {
+        return Ok(None);
+    };
+    let PlatformConfig::Shopify { api_secret, .. } = &stored.config else {
+        return Ok(None);
+    };
+    Ok(Some(ShopifyShop {
+        id: stored.shop_id.clone(),
+        api_secret: api_secret.clone(),
+        config: stored.config.clone(),
+        stored,
     }))
 }
 
@@ -203,7 +196,7 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
         return done("Nothing is due on this order.");
     }
     let number = found.id.rsplit('/').next().unwrap_or(order).to_owned();
-    let shop_record = match state.services.store().shop(&shop.id).await {
+    let shop_record = match state.services.shops.shop(&shop.id).await {
         Ok(Some(shop)) => shop,
         Ok(None) => return no_order(),
         Err(e) => return ApiError::internal(&e).into_response(),
@@ -366,8 +359,8 @@ pub(super) async fn webhook(
     }
     let first = match state
         .services
-        .store()
-        .record_platform_webhook("shopify", id, &shop.id, topic, now, now - WEBHOOK_MEMORY)
+        .shops
+        .first_delivery("shopify", id, &shop.id, topic, WEBHOOK_MEMORY)
         .await
     {
         Ok(first) => first,
@@ -410,8 +403,8 @@ async fn mark_uninstalled(state: &AppState, shop: &ShopifyShop, now: i64) -> Res
     // `false`: the merchant connected the shop anew meanwhile, which stands.
     state
         .services
-        .store()
-        .replace_shop_platform(&shop.id, &shop.json, &config)
+        .shops
+        .replace_platform(&shop.stored, &config)
         .await?;
     Ok(())
 }
@@ -445,7 +438,7 @@ async fn requesting_shop(
         }
         Err(e) => return Err(ApiError::internal(&e).into_response()),
     };
-    match state.services.store().shop(&shop.id).await {
+    match state.services.shops.shop(&shop.id).await {
         Ok(Some(record)) => Ok((record, shopify)),
         Ok(None) => Err(unknown()),
         Err(e) => Err(ApiError::internal(&e).into_response()),
@@ -557,7 +550,7 @@ pub(super) async fn payment_next(
 ) -> Response {
     let session = match state
         .services
-        .store()
+        .shops
         .payment_session(SessionKey::Id(&id))
         .await
     {

@@ -1,10 +1,10 @@
 //! Static deposit addresses: the shop's API to make, list, block and refund them, and the public
 //! view the widget's deposit mode reads.
 
+use super::AuthShop;
 use super::error::json_body;
-use super::invoices::authenticate;
 use super::{ApiError, AppState};
-use crate::services::wallets::{NewWalletRequest, WalletError, WalletView};
+use crate::services::wallets::{NewWalletRequest, WalletError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use shim_api::WalletView;
 
 impl From<WalletError> for ApiError {
     fn from(error: WalletError) -> Self {
@@ -51,10 +52,10 @@ fn shop_view(view: WalletView, customer: &str) -> Value {
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let request: NewWalletRequest = json_body(&headers, body)?;
     let (wallet, created) = state.services.wallets.create_wallet(&shop, request).await?;
     let view = state.services.wallets.wallet_view(&wallet).await?;
@@ -82,17 +83,16 @@ pub(super) struct ListQuery {
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthShop(shop): AuthShop,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let Ok(Query(query)) = query else {
         return Err(ApiError::invalid("customer must be text"));
     };
     let wallets = state
         .services
-        .store()
-        .wallets(&shop.id, query.customer.as_deref())
+        .wallets
+        .list(&shop.id, query.customer.as_deref())
         .await?;
     let mut views = Vec::with_capacity(wallets.len());
     for wallet in wallets.iter().filter(|w| w.address.is_some()) {
@@ -148,11 +148,11 @@ pub(super) struct BlockRequest {
 )]
 pub(super) async fn block(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no wallet with that id"));
     };
@@ -196,11 +196,11 @@ pub(super) struct RefundRequest {
 )]
 pub(super) async fn refund(
     State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let shop = authenticate(&state, &headers).await?;
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no wallet with that id"));
     };

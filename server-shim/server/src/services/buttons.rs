@@ -9,7 +9,7 @@
 //! per button and client ([`MAX_OPEN_PER_CLIENT`]) and per button ([`MAX_OPEN_PER_BUTTON`]).
 
 use super::{Buttons, Invoices, Service as _, ServiceError, now};
-use crate::domain::{InvoiceRecord, Shop};
+use crate::domain::{InvoiceRecord, Shop, ShopId};
 use crate::services::links::{checked_offer, invoice_request, new_offer_id};
 use crate::store::{Button, StoreError};
 use serde::{Deserialize, Serialize};
@@ -103,6 +103,25 @@ impl From<StoreError> for ButtonError {
 }
 
 impl Buttons {
+    /// The shop's buttons, newest first.
+    pub async fn list(&self, shop: &ShopId) -> Result<Vec<Button>, StoreError> {
+        self.store().buttons(shop).await
+    }
+
+    /// Starts or stops the shop's button `id`; the button as it is now, `None` if the shop has
+    /// no such button.
+    pub async fn set_enabled(
+        &self,
+        shop: &ShopId,
+        id: &str,
+        enabled: bool,
+    ) -> Result<Option<Button>, StoreError> {
+        if !self.store().set_button_enabled(shop, id, enabled).await? {
+            return Ok(None);
+        }
+        self.store().button(id, Some(shop)).await
+    }
+
     /// The view of `button`, with the tag to paste.
     pub fn button_view(&self, button: &Button) -> ButtonView {
         ButtonView {

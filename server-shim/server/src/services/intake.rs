@@ -116,6 +116,11 @@ pub fn reconcile_due(invoice: &InvoiceRecord, now: i64, policy: &ReconcilePolicy
 }
 
 impl Intake {
+    /// Hands webhook `id`, stored but not applied, to the inbox worker now.
+    pub async fn hand_to_inbox(&self, id: i64) -> Result<(), StoreError> {
+        self.store.release_webhook(id, now()).await
+    }
+
     /// Takes a webhook in: verifies it over the raw body and writes it to the inbox, leased to the
     /// caller for [`WEBHOOK_LEASE`] seconds. Once this returns, the webhook is durable and may be
     /// acknowledged; [`Intake::process_webhook`] then applies it (or the inbox worker does, if the

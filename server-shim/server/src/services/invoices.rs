@@ -37,6 +37,11 @@ pub(crate) struct CachedView {
 }
 
 impl Invoices {
+    /// Invoice `id` as stored.
+    pub async fn record(&self, id: &InvoiceId) -> Result<Option<InvoiceRecord>, StoreError> {
+        self.store.invoice(id).await
+    }
+
     /// Creates (or returns) the shop's invoice for an order. Idempotent per shop and order id:
     /// the same request returns the same invoice; another amount or currency is a conflict.
     /// Returns the invoice and whether this call created it.

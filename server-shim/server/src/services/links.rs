@@ -4,7 +4,7 @@
 //! a fixed-price product page.
 
 use super::{Invoices, Links, Service as _, ServiceError, now};
-use crate::domain::{InvoiceRecord, NewInvoice, Shop, new_invoice_id};
+use crate::domain::{InvoiceRecord, NewInvoice, Shop, ShopId, new_invoice_id};
 use crate::store::{Link, StoreError};
 use serde::{Deserialize, Serialize};
 use shim_api::CreateInvoiceRequest;
@@ -91,6 +91,44 @@ impl From<StoreError> for LinkError {
 }
 
 impl Links {
+    /// The shop's links, newest first.
+    pub async fn list(&self, shop: &ShopId) -> Result<Vec<Link>, StoreError> {
+        self.store().links(shop).await
+    }
+
+    /// Starts or stops the shop's link `id`; the link as it is now, `None` if the shop has no
+    /// such link.
+    pub async fn set_enabled(
+        &self,
+        shop: &ShopId,
+        id: &str,
+        enabled: bool,
+    ) -> Result<Option<Link>, StoreError> {
+        if !self.store().set_link_enabled(shop, id, enabled).await? {
+            return Ok(None);
+        }
+        self.store().link(id, Some(shop)).await
+    }
+
+    /// The link and the merchant's name, for the pay page of an invoice link `id` started.
+    pub async fn origin_of(
+        &self,
+        id: &str,
+        record: &InvoiceRecord,
+    ) -> Result<Option<(Link, String)>, StoreError> {
+        let Some(link) = self.store().link(id, None).await? else {
+            return Ok(None);
+        };
+        if !belongs_to(record, &link) {
+            return Ok(None);
+        }
+        Ok(self
+            .store()
+            .shop(&link.shop_id)
+            .await?
+            .map(|shop| (link, shop.name)))
+    }
+
     /// The view of `link`, with its URL.
     pub fn link_view(&self, link: &Link) -> LinkView {
         LinkView {

@@ -27,6 +27,7 @@ pub mod invoices;
 pub mod links;
 pub mod payouts;
 pub mod refresh;
+pub mod shops;
 pub mod wallets;
 
 pub use decide::{decide, invoice_view};
@@ -169,6 +170,8 @@ services! {
     wallets: Wallets,
     /// Payouts.
     payouts: Payouts,
+    /// Shops and their platform connections.
+    shops: Shops,
 }
 
 impl Services {

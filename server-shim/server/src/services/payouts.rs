@@ -8,9 +8,10 @@
 
 use super::{IpnError, IpnOutcome, Payouts, ServiceError, now};
 use crate::domain::{Shop, ShopId, currency_code, network_code, parse_amount, text_field};
-use crate::store::{NewWebhook, PayoutRecord, REJECTED, REQUESTED, Reservation};
+use crate::store::{NewWebhook, PayoutRecord, REJECTED, REQUESTED, Reservation, StoreError};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use shim_api::PayoutView;
 use shim_gateway::{BalanceOwner, CreatePayout, GatewayError, GatewayPayout, PaymentRef};
 
 /// `POST /v1/payouts`.
@@ -30,34 +31,6 @@ pub struct NewPayoutRequest {
     /// Who bears the gateway's fee: `true`, the balance (the recipient gets `amount`); `false`,
     /// the recipient (it is taken from `amount`).
     pub is_subtract: bool,
-}
-
-/// A payout as the shop sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct PayoutView {
-    /// `pay_…`.
-    pub id: String,
-    /// The shop's id for it.
-    pub order_id: String,
-    /// How much.
-    pub amount: String,
-    /// The coin.
-    pub currency: String,
-    /// Its network.
-    pub network: String,
-    /// Where it goes.
-    pub address: String,
-    /// Who bears the fee (see [`NewPayoutRequest::is_subtract`]).
-    pub is_subtract: bool,
-    /// `requested` (stored), `submitted` (sent, not confirmed yet), then the gateway's: `process`,
-    /// `check`, `paid`, `fail`, `cancel`, `system_fail`; or `rejected` (refused by the gateway).
-    pub status: String,
-    /// The chain transaction, once sent.
-    pub txid: Option<String>,
-    /// The status will not change any more.
-    pub is_final: bool,
-    /// When it was asked for (unix seconds).
-    pub created_at: i64,
 }
 
 /// Why a payout was not made.
@@ -139,6 +112,11 @@ pub fn payout_view(payout: &PayoutRecord) -> PayoutView {
 const RESEND_AFTER: i64 = 120;
 
 impl Payouts {
+    /// The shop's payouts, newest first.
+    pub async fn list(&self, shop: &ShopId) -> Result<Vec<PayoutRecord>, StoreError> {
+        self.store().payouts(shop).await
+    }
+
     /// Pays out from the merchant's balance, once per order id. Returns the payout and whether
     /// this call made it.
     pub async fn create_payout(

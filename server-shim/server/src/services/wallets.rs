@@ -12,9 +12,10 @@
 
 use super::{IpnError, IpnOutcome, ServiceError, Wallets, now};
 use crate::domain::{Shop, ShopId, currency_code, network_code, text_field};
-use crate::store::{DepositChange, DepositRecord, NewWebhook, WalletRecord};
+use crate::store::{DepositChange, DepositRecord, NewWebhook, StoreError, WalletRecord};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use shim_api::{DepositView, WalletView};
 use shim_gateway::{CreateWallet, PaymentRef, PaymentStatus};
 
 /// `POST /v1/wallets`.
@@ -27,53 +28,6 @@ pub struct NewWalletRequest {
     pub currency: String,
     /// Its network (`tron`, `bsc`, `btc`...).
     pub network: String,
-}
-
-/// A wallet as the shop and the widget see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct WalletView {
-    /// `wal_…`.
-    pub id: String,
-    /// The coin.
-    pub currency: String,
-    /// Its network.
-    pub network: String,
-    /// Where the customer sends coins.
-    pub address: String,
-    /// What a wallet app scans: the address, as the network's URI scheme writes it.
-    pub payment_uri: String,
-    /// Takes no more deposits.
-    pub blocked: bool,
-    /// What the customer has been credited, after the gateway's commission (final deposits only).
-    pub credited: String,
-    /// Every deposit, oldest first.
-    pub deposits: Vec<DepositView>,
-    /// The hosted page that shows this wallet to the customer (the widget's deposit mode).
-    pub page_url: String,
-}
-
-/// A deposit, as shops and widgets see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DepositView {
-    /// The gateway's payment uuid.
-    pub id: String,
-    /// The chain transaction.
-    pub txid: Option<String>,
-    /// What was sent.
-    pub amount: String,
-    /// What it credits, after the gateway's commission.
-    pub credited_amount: String,
-    /// The gateway's status, or `review`: not credited until the merchant looks (see
-    /// `review_reason`).
-    pub status: String,
-    /// Why it is in review: what the webhook and the gateway, or the wallet, did not agree on.
-    pub review_reason: Option<String>,
-    /// Final and paid: counted in `credited`.
-    pub credited: bool,
-    /// The gateway's status will not change any more (credited, or not at all).
-    pub is_final: bool,
-    /// When it was first heard of (unix seconds).
-    pub received_at: i64,
 }
 
 /// Why a wallet request failed.
@@ -117,6 +71,15 @@ struct DepositWebhook {
 }
 
 impl Wallets {
+    /// The shop's wallets, newest first; only `customer`'s if given.
+    pub async fn list(
+        &self,
+        shop: &ShopId,
+        customer: Option<&str>,
+    ) -> Result<Vec<WalletRecord>, StoreError> {
+        self.store().wallets(shop, customer).await
+    }
+
     /// The shop's wallet for a customer and coin: made at the gateway the first time, the same
     /// one after. Returns it and whether this call made it.
     pub async fn create_wallet(
