@@ -258,6 +258,7 @@ fn ci(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    operators_build(root)?;
     if std::env::var_os("SHIM_TEST_POSTGRES_URL").is_none() {
         cmd::ENV_OVERRIDES.with(|env| {
             env.borrow_mut().push((
@@ -267,4 +268,50 @@ fn ci(root: &Path) -> Result<()> {
         });
     }
     test(root)
+}
+
+/// The shim as operators build it (`--no-default-features`): lint-clean, and without the demo's
+/// fake gateway among its dependencies.
+fn operators_build(root: &Path) -> Result<()> {
+    step("clippy (the shim without the demo feature)");
+    run(cargo(root).args([
+        "clippy",
+        "-p",
+        "server-shim",
+        "--no-default-features",
+        "--lib",
+        "--bins",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("the shim without the demo feature links no sandbox");
+    let tree = cargo(root)
+        .args([
+            "tree",
+            "-p",
+            "server-shim",
+            "--no-default-features",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .context("cannot run cargo tree")?;
+    if !tree.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&tree.stderr).trim()
+        );
+    }
+    if let Some(line) = String::from_utf8_lossy(&tree.stdout)
+        .lines()
+        .find(|line| line.starts_with("cryptomus-sandbox "))
+    {
+        bail!(
+            "the operators' build of server-shim depends on {line}: keep the sandbox behind the `demo` feature"
+        );
+    }
+    Ok(())
 }

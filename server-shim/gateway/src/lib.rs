@@ -32,6 +32,6 @@ pub use types::{
     PaymentPage, PaymentRef, Service, TestWebhook,
 };
 pub use webhook::{
-    PaymentWebhook, PayoutWebhook, WebhookError, sign_webhook, verify_payout_webhook,
+    PaymentWebhook, PayoutWebhook, WebhookError, WebhookKind, sign_webhook, verify_payout_webhook,
     verify_webhook,
 };

@@ -6,11 +6,52 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::str::FromStr;
 
+/// What a webhook is about: its `type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookKind {
+    /// An invoice's payment (`payment`).
+    Payment,
+    /// A deposit to a static wallet (`wallet`).
+    Wallet,
+    /// A payout (`payout`), signed with the payout key.
+    Payout,
+    /// A type this build does not act on, as the gateway wrote it.
+    Other(String),
+}
+
+impl WebhookKind {
+    /// The kind a webhook's `type` names.
+    pub fn parse(kind: &str) -> Self {
+        match kind {
+            "payment" => WebhookKind::Payment,
+            "wallet" => WebhookKind::Wallet,
+            "payout" => WebhookKind::Payout,
+            other => WebhookKind::Other(other.to_owned()),
+        }
+    }
+
+    /// The `type` as the gateway writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WebhookKind::Payment => "payment",
+            WebhookKind::Wallet => "wallet",
+            WebhookKind::Payout => "payout",
+            WebhookKind::Other(other) => other,
+        }
+    }
+}
+
+impl std::fmt::Display for WebhookKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A verified payment webhook. It is a signed hint: re-fetch the payment before acting on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentWebhook {
-    /// `payment` for invoices, `wallet` for static-wallet deposits.
-    pub kind: String,
+    /// [`WebhookKind::Payment`] for invoices, [`WebhookKind::Wallet`] for static-wallet deposits.
+    pub kind: WebhookKind,
     /// The gateway's payment uuid.
     pub uuid: String,
     /// The merchant's order id.
@@ -81,7 +122,7 @@ pub fn verify_webhook(raw: &[u8], key: &ApiKey) -> Result<PaymentWebhook, Webhoo
     let wire: CryptomusWebhook =
         serde_json::from_str(text).map_err(|_| WebhookError::NotJson(None))?;
     Ok(PaymentWebhook {
-        kind: wire.kind.ok_or(WebhookError::MissingField("type"))?,
+        kind: WebhookKind::parse(&wire.kind.ok_or(WebhookError::MissingField("type"))?),
         uuid: wire.uuid.ok_or(WebhookError::MissingField("uuid"))?,
         order_id: wire
             .order_id

@@ -1,7 +1,5 @@
 //! Building and running the service: settings in, a bound listener and a router out.
 
-use crate::demo::{self, DemoStore};
-use crate::domain::{Shop, ShopId, ShopToken};
 use crate::outbox::{Outbox, OutboxPolicy};
 use crate::routes::{self, AppState, PayPageExtra};
 use crate::services::{ReconcilePolicy, Services};
@@ -9,7 +7,6 @@ use crate::shopify_tls::{ShopifyPayments, TlsListener};
 use crate::store::Store;
 use crate::workers::Workers;
 use anyhow::Context as _;
-use cryptomus_sandbox::{Sandbox, SandboxConfig};
 use secrecy::{ExposeSecret, SecretString};
 use shim_gateway::{ApiKey, CryptomusClient, GatewayConfig, MerchantId};
 use std::net::SocketAddr;
@@ -85,38 +82,24 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// The shop the demo makes for its store, by name and id.
-const DEMO_SHOP: &str = "demo";
-const DEMO_SHOP_ID: &str = "shop_demo";
-
 /// A bound, configured service, ready to run.
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
-    router: axum::Router,
+    pub(crate) listener: TcpListener,
+    pub(crate) router: axum::Router,
     /// What the router's handlers share, for the streams served beside it.
-    state: AppState,
-    url: String,
-    demo: Option<DemoHandles>,
+    pub(crate) state: AppState,
+    pub(crate) url: String,
+    #[cfg(feature = "demo")]
+    pub(crate) demo: Option<crate::demo::DemoHandles>,
     /// The demo's example site, on its own listener (another origin than the shim's).
-    examples: Option<(TcpListener, axum::Router)>,
+    pub(crate) examples: Option<(TcpListener, axum::Router)>,
     /// Shopify's payments app, on its mutual TLS listener.
-    payments: Option<(TlsListener, axum::Router)>,
-    workers: Workers,
+    pub(crate) payments: Option<(TlsListener, axum::Router)>,
+    pub(crate) workers: Workers,
 }
 
-/// What the demo exposes to tests and the CLI.
-#[derive(Debug, Clone)]
-pub struct DemoHandles {
-    /// The demo shop's API token, fresh each start.
-    pub shop_token: String,
-    /// The in-process sandbox.
-    pub sandbox: Sandbox,
-    /// The example page with the demo's pay button, on another origin than the shim.
-    pub examples_url: String,
-}
-
-async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
+pub(crate) async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
     let listener = TcpListener::bind(listen).await.with_context(|| {
         format!("cannot listen on {listen}: is the port free and the address this machine's?")
     })?;
@@ -136,7 +119,7 @@ async fn bind(listen: &str) -> anyhow::Result<(TcpListener, String)> {
 
 /// The listener that serves Shopify's payments app, when it is on: mutual TLS, or plain behind
 /// a proxy that checks Shopify's client certificate. Never the main listener.
-async fn with_shopify_payments(
+pub(crate) async fn with_shopify_payments(
     router: axum::Router,
     state: &AppState,
     settings: &Settings,
@@ -165,7 +148,7 @@ async fn with_shopify_payments(
     })
 }
 
-async fn open_store(url: &str) -> anyhow::Result<Store> {
+pub(crate) async fn open_store(url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(url).await.with_context(|| {
         format!(
             "cannot open the database {} (check SHIM_DATABASE_URL)",
@@ -191,27 +174,13 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn warn_if_no_widget(dir: &std::path::Path) {
+pub(crate) fn warn_if_no_widget(dir: &std::path::Path) {
     if !dir.join("checkout.js").is_file() {
         tracing::warn!(
             dir = %dir.display(),
             "widget assets not found: run `cargo xtask build-widget` (or set SHIM_WIDGET_DIR); pay pages will not render"
         );
     }
-}
-
-/// The demo's example site listens next to the shim: on the port after the shim's (8081 beside
-/// 8080), or on any free port when that one is taken or the shim's port was picked for it.
-async fn bind_examples(
-    shim: &TcpListener,
-    any_port: bool,
-) -> anyhow::Result<(TcpListener, String)> {
-    let shim = shim.local_addr()?;
-    let next = SocketAddr::new(shim.ip(), shim.port().wrapping_add(1));
-    if !any_port && let Ok(bound) = bind(&next.to_string()).await {
-        return Ok(bound);
-    }
-    bind(&SocketAddr::new(shim.ip(), 0).to_string()).await
 }
 
 /// How long a new connection may take to send its first request head.
@@ -240,7 +209,7 @@ const DRAIN_GRACE: Duration = Duration::from_secs(10);
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The background work of a shim: the reconciler, the webhook inbox and the outbox.
-fn start_workers(
+pub(crate) fn start_workers(
     services: &Services,
     settings: &Settings,
     metrics: &std::sync::Arc<crate::metrics::Metrics>,
@@ -367,125 +336,9 @@ impl Application {
             router,
             state,
             url,
+            #[cfg(feature = "demo")]
             demo: None,
             examples: None,
-            payments,
-            workers,
-        })
-    }
-
-    /// The demo: shim, an in-process sandbox under `/cryptomus`, and a small store, on one port.
-    /// The gateway settings are ignored; the public URL is the listening one.
-    pub async fn build_demo(settings: &Settings) -> anyhow::Result<Self> {
-        let (listener, url) = bind(&settings.listen).await?;
-        let (examples_listener, examples_url) =
-            bind_examples(&listener, settings.listen.ends_with(":0")).await?;
-        let sandbox_url = format!("{url}/cryptomus");
-        let config = SandboxConfig::generate(sandbox_url.clone());
-        let sandbox = match &settings.sandbox_state {
-            Some(url) => Sandbox::open(config, url, true)
-                .await
-                .context("cannot open the sandbox state")?,
-            None => Sandbox::new(config),
-        };
-        sandbox.spawn_expiry();
-        let config = sandbox.config();
-        let store = open_store(&settings.database_url).await?;
-        // The demo makes its own shop, "demo", and rotates its token on every start: it must never
-        // be one an operator made (a production database given to the demo by mistake).
-        if let Some(theirs) = store
-            .list_shops()
-            .await?
-            .into_iter()
-            .find(|s| s.name == DEMO_SHOP && s.id.0 != DEMO_SHOP_ID)
-        {
-            anyhow::bail!(
-                "{} already has a shop named {:?} that the demo did not make (id {}): give `server-shim demo` a database of its own with --database-url",
-                redact_url(&settings.database_url),
-                theirs.name,
-                theirs.id.0
-            );
-        }
-        let mut gateway_config = GatewayConfig::new(
-            sandbox_url,
-            config.merchant.clone(),
-            config.payment_key.clone(),
-        );
-        // The demo pays out from the sandbox's balance.
-        gateway_config.payout_key = Some(config.payout_key.clone());
-        let gateway = CryptomusClient::new(gateway_config)?;
-        let public_url = settings.public_url.clone().unwrap_or_else(|| url.clone());
-        let services = Services::new(
-            store.clone(),
-            gateway,
-            config.payment_key.clone(),
-            &public_url,
-            settings.egress.clone(),
-        );
-        let metrics = std::sync::Arc::<crate::metrics::Metrics>::default();
-        let workers = start_workers(&services, settings, &metrics);
-
-        let token = ShopToken::generate()?;
-        let shop = Shop {
-            id: ShopId(DEMO_SHOP_ID.into()),
-            name: DEMO_SHOP.into(),
-        };
-        let shop = store
-            .upsert_shop_token(&shop, &token.hash(), crate::services::now())
-            .await?;
-        // The demo store hears about payments the way a shop does: signed callbacks.
-        let callback_secret = format!(
-            "whsec_{}",
-            hex::encode(crate::domain::random_bytes::<24>()?)
-        );
-        store
-            .set_shop_callback(
-                &shop.name,
-                Some((&format!("{public_url}/shop/callback"), &callback_secret)),
-            )
-            .await?;
-        // The example page's pay button, for its origin (by address and by name).
-        let examples_port = examples_listener.local_addr()?.port();
-        demo::define_demo_button(
-            &services,
-            &shop,
-            vec![
-                examples_url.clone(),
-                format!("http://localhost:{examples_port}"),
-            ],
-        )
-        .await?;
-        let examples = demo::example_site(&url);
-        let state = AppState::new(
-            services.clone(),
-            metrics,
-            PayPageExtra {
-                script: Some("/demo/panel.js"),
-                head: routes::pay_page::widget_preloads(&settings.widget_dir),
-            },
-            &settings.rate_limit,
-            settings.metrics_token.clone(),
-        );
-        warn_if_no_widget(&settings.widget_dir);
-        let router = routes::router(state.clone(), settings.widget_dir.clone())
-            .merge(demo::router(DemoStore::new(
-                services,
-                shop,
-                callback_secret,
-            )))
-            .nest("/cryptomus", cryptomus_sandbox::router(sandbox.clone()));
-        let (router, payments) = with_shopify_payments(router, &state, settings).await?;
-        Ok(Self {
-            listener,
-            router,
-            state,
-            url,
-            demo: Some(DemoHandles {
-                shop_token: token.reveal().to_owned(),
-                sandbox,
-                examples_url,
-            }),
-            examples: Some((examples_listener, examples)),
             payments,
             workers,
         })
@@ -509,11 +362,6 @@ impl Application {
             .local_addr()
             .map(|a| a.port())
             .unwrap_or_default()
-    }
-
-    /// The demo's token and sandbox, when built by [`Application::build_demo`].
-    pub fn demo(&self) -> Option<&DemoHandles> {
-        self.demo.as_ref()
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight (live streams are

@@ -30,6 +30,7 @@
 pub mod app;
 pub mod changes;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
 pub mod faults;

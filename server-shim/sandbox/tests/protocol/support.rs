@@ -38,7 +38,9 @@ async fn receive(
     body: Bytes,
 ) -> &'static str {
     let entry = match verify_webhook(&body, &payment_key) {
-        Ok(hook) if hook.kind == "payment" => hook.status.as_str().to_owned(),
+        Ok(hook) if hook.kind == shim_gateway::WebhookKind::Payment => {
+            hook.status.as_str().to_owned()
+        }
         Ok(hook) => format!("{}:{}", hook.kind, hook.status.as_str()),
         Err(_) => {
             let hook = verify_payout_webhook(&body, &payout_key)

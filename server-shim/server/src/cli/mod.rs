@@ -6,10 +6,12 @@ use server_shim::domain::Shop;
 use server_shim::store::Store;
 
 mod buttons;
+#[cfg(feature = "demo")]
 mod demo;
 mod links;
 mod outbox;
 mod payouts;
+#[cfg(feature = "demo")]
 mod sandbox;
 mod serve;
 mod shops;
@@ -32,8 +34,10 @@ pub(crate) enum Command {
     /// Run the shim in production against the gateway.
     Serve(serve::ServeArgs),
     /// Run shim, an in-process sandbox and a demo store on one port.
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
     /// Run only the Cryptomus-compatible sandbox.
+    #[cfg(feature = "demo")]
     Sandbox(sandbox::SandboxArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
@@ -208,7 +212,9 @@ pub(crate) async fn shutdown_signal() {
 pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve::run(args).await,
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args).await,
+        #[cfg(feature = "demo")]
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Migrate(args) => {
             let store = Store::connect(&args.database_url).await?;

@@ -7,7 +7,7 @@ use super::{Intake, Invoices, Payouts, Service as _, Wallets, now};
 use crate::domain::InvoiceRecord;
 use crate::store::{InboxWebhook, NewWebhook, StoreError};
 use shim_api::{InvoiceId, InvoiceStatus};
-use shim_gateway::{GatewayError, WebhookError};
+use shim_gateway::{GatewayError, WebhookError, WebhookKind};
 
 /// Seconds a webhook's receiver holds it before the inbox worker may take it over (the receiver
 /// died, or the gateway is slow).
@@ -130,7 +130,9 @@ impl Intake {
         let body = String::from_utf8_lossy(raw).into_owned();
         let webhook = match shim_gateway::verify_webhook(raw, &self.payment_key) {
             // A payout's is signed with the payout key, and says so.
-            Ok(hook) if hook.kind == "payout" => return Err(WebhookError::BadSignature.into()),
+            Ok(hook) if hook.kind == WebhookKind::Payout => {
+                return Err(WebhookError::BadSignature.into());
+            }
             Ok(hook) => NewWebhook {
                 kind: hook.kind,
                 order_id: hook.order_id,
@@ -146,7 +148,7 @@ impl Intake {
                 let hook = shim_gateway::verify_payout_webhook(raw, payout_key)
                     .map_err(|_| payment_error)?;
                 NewWebhook {
-                    kind: "payout".into(),
+                    kind: WebhookKind::Payout,
                     order_id: hook.order_id,
                     gateway_uuid: hook.uuid,
                     gateway_status: hook.status.as_str().to_owned(),
@@ -206,15 +208,14 @@ impl Intake {
         hook: &NewWebhook,
         inbox: i64,
     ) -> Result<(IpnOutcome, bool), IpnError> {
-        if hook.kind == "wallet" {
-            return self.peer::<Wallets>().apply_deposit(hook, inbox).await;
-        }
-        if hook.kind == "payout" {
-            return self.peer::<Payouts>().apply_payout(hook, inbox).await;
-        }
-        if hook.kind != "payment" {
-            tracing::info!(kind = %hook.kind, "ignoring a webhook neither of a payment nor of a deposit");
-            return Ok((IpnOutcome::Ignored, false));
+        match &hook.kind {
+            WebhookKind::Payment => {}
+            WebhookKind::Wallet => return self.peer::<Wallets>().apply_deposit(hook, inbox).await,
+            WebhookKind::Payout => return self.peer::<Payouts>().apply_payout(hook, inbox).await,
+            WebhookKind::Other(kind) => {
+                tracing::info!(%kind, "ignoring a webhook neither of a payment, a deposit nor a payout");
+                return Ok((IpnOutcome::Ignored, false));
+            }
         }
         // `<invoice id>-<n>` names the payment for the n-th coin the payer picked.
         let invoice = hook

@@ -1,6 +1,7 @@
 //! The webhook inbox: verified gateway webhooks, kept until processed and then for audit.
 
 use super::{Store, StoreError};
+use shim_gateway::WebhookKind;
 use sqlx::Row;
 
 /// Turns a row of `webhook_inbox` into a webhook, for either backend.
@@ -10,7 +11,7 @@ macro_rules! inbox_row {
         Ok(InboxWebhook {
             id: row.try_get("id")?,
             webhook: NewWebhook {
-                kind: row.try_get("kind")?,
+                kind: WebhookKind::parse(row.try_get::<&str, _>("kind")?),
                 order_id: row.try_get("order_id")?,
                 gateway_uuid: row.try_get("gateway_uuid")?,
                 gateway_status: row.try_get("gateway_status")?,
@@ -31,7 +32,7 @@ pub(super) const INBOX_COLUMNS: &str = "id, kind, order_id, gateway_uuid, gatewa
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewWebhook {
     /// `payment`, `wallet`, ...
-    pub kind: String,
+    pub kind: WebhookKind,
     /// The order id it names (ours, for invoices the shim created).
     pub order_id: String,
     /// The gateway's payment uuid.
@@ -82,7 +83,7 @@ impl Store {
                  received_at, next_attempt_at, body_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (body_hash) DO NOTHING RETURNING id",
             )
-            .bind(&webhook.kind)
+            .bind(webhook.kind.as_str())
             .bind(&webhook.order_id)
             .bind(&webhook.gateway_uuid)
             .bind(&webhook.gateway_status)

@@ -98,7 +98,8 @@ pub async fn define_demo_button(
 /// merchant's own site would. The page names the shim at its default address; it is rewritten
 /// to `shim_url` where the demo runs elsewhere.
 pub fn example_site(shim_url: &str) -> Router {
-    let page = include_str!("../../../examples/button/index.html").replace(EXAMPLE_SHIM, shim_url);
+    let page =
+        include_str!("../../../../examples/button/index.html").replace(EXAMPLE_SHIM, shim_url);
     let page: Arc<str> = page.into();
     Router::new().route(
         "/",
