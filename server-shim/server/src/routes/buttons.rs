@@ -2,6 +2,7 @@
 //! click calls (from any page on the button's allowed origins) to start a payment.
 
 use super::AuthShop;
+use super::answers::ButtonList;
 use super::error::json_body;
 use super::{ApiError, AppState};
 use crate::domain::Shop;
@@ -12,7 +13,6 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde_json::{Value, json};
 use shim_api::ErrorCode;
 use std::net::SocketAddr;
 
@@ -47,20 +47,20 @@ pub(super) async fn create(
     get, path = "/v1/buttons", tag = "buttons",
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"buttons\": [...]}`"),
+        (status = 200, description = "The shop's buttons, newest first", body = ButtonList),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
     )
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ButtonList>, ApiError> {
     let buttons = state.services.buttons.list(&shop.id).await?;
     let views: Vec<ButtonView> = buttons
         .iter()
         .map(|b| state.services.buttons.button_view(b))
         .collect();
-    Ok(Json(json!({ "buttons": views })))
+    Ok(Json(ButtonList { buttons: views }))
 }
 
 async fn set_enabled(
@@ -68,7 +68,7 @@ async fn set_enabled(
     shop: &Shop,
     id: Result<Path<String>, PathRejection>,
     enabled: bool,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ButtonView>, ApiError> {
     let missing = || ApiError::not_found("no button with that id");
     let Ok(Path(id)) = id else {
         return Err(missing());
@@ -79,7 +79,7 @@ async fn set_enabled(
         .set_enabled(&shop.id, &id, enabled)
         .await?
         .ok_or_else(missing)?;
-    Ok(Json(json!(state.services.buttons.button_view(&button))))
+    Ok(Json(state.services.buttons.button_view(&button)))
 }
 
 /// Stops a button: clicks say it is disabled.
@@ -96,7 +96,7 @@ pub(super) async fn disable(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ButtonView>, ApiError> {
     set_enabled(&state, &shop, id, false).await
 }
 
@@ -114,7 +114,7 @@ pub(super) async fn enable(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ButtonView>, ApiError> {
     set_enabled(&state, &shop, id, true).await
 }
 

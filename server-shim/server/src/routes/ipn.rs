@@ -5,6 +5,7 @@
 //! transaction) follows; if the gateway cannot be asked, or the process dies, the inbox worker
 //! applies it later, so an acknowledged webhook is never lost.
 
+use super::answers::WebhookReceipt;
 use super::error::body_error;
 use super::{ApiError, AppState};
 use crate::services::{IpnError, IpnOutcome};
@@ -13,7 +14,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
-use serde_json::{Value, json};
 use shim_api::ErrorCode;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -28,7 +28,7 @@ const APPLY_WAIT: Duration = Duration::from_secs(5);
     post, path = "/v1/ipn/cryptomus", tag = "gateway",
     request_body(content = String, description = "The gateway's webhook, signed in its `sign` field", content_type = "application/json"),
     responses(
-        (status = 200, description = "Taken: `{\"ok\": true, \"webhook\": <inbox id>, \"outcome\": \"applied: paid\"}`; `\"duplicate\"` for a body taken in before, which is stored and applied once"),
+        (status = 200, description = "Taken: `{\"ok\": true, \"webhook\": <inbox id>, \"outcome\": \"applied: paid\"}`; `\"duplicate\"` for a body taken in before, which is stored and applied once", body = WebhookReceipt),
         (status = 401, description = "Not signed by the gateway; nothing was written", body = shim_api::ErrorBody),
         (status = 403, description = "From an address outside SHIM_IPN_ALLOWLIST", body = shim_api::ErrorBody),
         (status = 413, description = "Body too large", body = shim_api::ErrorBody),
@@ -40,7 +40,7 @@ pub(super) async fn cryptomus(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookReceipt>, ApiError> {
     if let Some(Extension(ConnectInfo(peer))) = peer {
         let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
         let client = state.limiter.client(peer.ip(), forwarded);
@@ -77,14 +77,10 @@ pub(super) async fn cryptomus(
         // The same signed body again (a replay, or the gateway resending): stored once, applied
         // once, through the row that has it; no task is spent on it here.
         state.metrics.webhook("duplicate");
-        return Ok(Json(
-            json!({ "ok": true, "webhook": id, "outcome": "duplicate" }),
-        ));
+        return Ok(Json(WebhookReceipt::new(id, "duplicate")));
     }
     if crate::faults::crash_after_inbox(&received.webhook.gateway_status) {
-        return Ok(Json(
-            json!({ "ok": true, "webhook": id, "outcome": "queued" }),
-        ));
+        return Ok(Json(WebhookReceipt::new(id, "queued")));
     }
     let Ok(slot) = state.apply_slots.clone().try_acquire_owned() else {
         // Busy: stored, so safe; the inbox worker applies it, from now on.
@@ -92,9 +88,7 @@ pub(super) async fn cryptomus(
             tracing::warn!(webhook = id, error = %e, "could not hand a webhook to the inbox worker; it takes it when its lease ends");
         }
         state.metrics.webhook("queued");
-        return Ok(Json(
-            json!({ "ok": true, "webhook": id, "outcome": "queued: busy" }),
-        ));
+        return Ok(Json(WebhookReceipt::new(id, "queued: busy")));
     };
     let services = state.services.clone();
     // Its own task: a gateway that hangs up does not cancel the work half way.
@@ -124,7 +118,5 @@ pub(super) async fn cryptomus(
             "queued".to_owned()
         }
     };
-    Ok(Json(
-        json!({ "ok": true, "webhook": id, "outcome": outcome }),
-    ))
+    Ok(Json(WebhookReceipt::new(id, outcome)))
 }

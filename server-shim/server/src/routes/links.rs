@@ -1,6 +1,7 @@
 //! Payment links: the shop's API to make and manage them, and `GET /l/{id}`, where payers land.
 
 use super::AuthShop;
+use super::answers::LinkList;
 use super::error::json_body;
 use super::{ApiError, AppState};
 use crate::domain::Shop;
@@ -11,7 +12,6 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::{Value, json};
 
 /// Makes a payment link.
 #[utoipa::path(
@@ -44,20 +44,20 @@ pub(super) async fn create(
     get, path = "/v1/links", tag = "links",
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"links\": [...]}`"),
+        (status = 200, description = "The shop's links, newest first", body = LinkList),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
     )
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkList>, ApiError> {
     let links = state.services.links.list(&shop.id).await?;
     let views: Vec<LinkView> = links
         .iter()
         .map(|l| state.services.links.link_view(l))
         .collect();
-    Ok(Json(json!({ "links": views })))
+    Ok(Json(LinkList { links: views }))
 }
 
 async fn set_enabled(
@@ -65,7 +65,7 @@ async fn set_enabled(
     shop: &Shop,
     id: Result<Path<String>, PathRejection>,
     enabled: bool,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkView>, ApiError> {
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no link with that id"));
     };
@@ -75,7 +75,7 @@ async fn set_enabled(
         .set_enabled(&shop.id, &id, enabled)
         .await?
         .ok_or_else(|| ApiError::not_found("no link with that id"))?;
-    Ok(Json(json!(state.services.links.link_view(&link))))
+    Ok(Json(state.services.links.link_view(&link)))
 }
 
 /// Stops a link: its page says it is disabled.
@@ -92,7 +92,7 @@ pub(super) async fn disable(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkView>, ApiError> {
     set_enabled(&state, &shop, id, false).await
 }
 
@@ -110,7 +110,7 @@ pub(super) async fn enable(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkView>, ApiError> {
     set_enabled(&state, &shop, id, true).await
 }
 

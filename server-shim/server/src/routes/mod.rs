@@ -1,5 +1,6 @@
 //! The shim's HTTP surface. Handlers are thin: parse, call a use case, shape the answer.
 
+mod answers;
 mod auth;
 mod buttons;
 mod error;

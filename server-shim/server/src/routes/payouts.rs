@@ -1,6 +1,7 @@
 //! Payouts: the shop's API to pay out from the merchant's balance and follow the payouts.
 
 use super::AuthShop;
+use super::answers::PayoutList;
 use super::error::json_body;
 use super::{ApiError, AppState};
 use crate::services::payouts::{NewPayoutRequest, PayoutError, payout_view};
@@ -10,7 +11,6 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde_json::{Value, json};
 use shim_api::ErrorCode;
 use shim_api::PayoutView;
 
@@ -74,17 +74,17 @@ pub(super) async fn create(
     get, path = "/v1/payouts", tag = "payouts",
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"payouts\": [...]}`"),
+        (status = 200, description = "The shop's payouts, newest first", body = PayoutList),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
     )
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PayoutList>, ApiError> {
     let payouts = state.services.payouts.list(&shop.id).await?;
     let views: Vec<PayoutView> = payouts.iter().map(payout_view).collect();
-    Ok(Json(json!({ "payouts": views })))
+    Ok(Json(PayoutList { payouts: views }))
 }
 
 /// One payout; while it is not final, asked of the gateway again (in case its webhook was lost).

@@ -5,6 +5,7 @@
 //! code; once the merchant approves, WooCommerce posts a new REST key to the shim, which stores it.
 
 use super::AuthShop;
+use super::answers::Connection;
 use super::error::json_body;
 use super::{ApiError, AppState};
 use crate::platforms::{Adapter, PlatformConfig};
@@ -14,7 +15,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shop_adapters::platform::AdapterError;
 
 /// How long a connect code waits for WooCommerce's callback, seconds.
@@ -44,7 +45,7 @@ pub(super) struct ConnectRequest {
     request_body = ConnectRequest,
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"connected\": true, \"plugin\", \"platform\"}` (with `secret`), or `{\"authorize_url\", \"expires_in\"}`: send the merchant there"),
+        (status = 200, description = "`{\"connected\": true, \"plugin\", \"platform\"}` (with `secret`), or `{\"authorize_url\", \"expires_in\"}`: send the merchant there", body = Connection),
         (status = 400, description = "The site or return URL is not an http(s) URL, or the secret is too short", body = shim_api::ErrorBody),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
         (status = 422, description = "The plugin's route refused the shim, or answered something else (the message says what)", body = shim_api::ErrorBody),
@@ -56,7 +57,7 @@ pub(super) async fn connect(
     AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Connection>, ApiError> {
     let request: ConnectRequest = json_body(&headers, body)?;
     let site = request.site.trim().trim_end_matches('/').to_owned();
     if !http_url(&site) {
@@ -102,9 +103,10 @@ pub(super) async fn connect(
                 state.services.public_url()
             ),
         );
-    Ok(Json(
-        json!({ "authorize_url": authorize.as_str(), "expires_in": CONNECT_TTL }),
-    ))
+    Ok(Json(Connection::Authorize {
+        authorize_url: authorize.to_string(),
+        expires_in: CONNECT_TTL,
+    }))
 }
 
 /// What WooCommerce posts once the merchant approved the key.
@@ -126,7 +128,7 @@ pub(super) struct WooKeys {
     post, path = "/v1/platforms/woocommerce/keys", tag = "platforms",
     request_body = WooKeys,
     responses(
-        (status = 200, description = "Stored: the shop is connected"),
+        (status = 200, description = "Stored: the shop is connected (`{\"ok\": true}`)", body = Connection),
         (status = 400, description = "Not the read/write key asked for", body = shim_api::ErrorBody),
         (status = 404, description = "Unknown, used or expired connect code", body = shim_api::ErrorBody),
     )
@@ -135,7 +137,7 @@ pub(super) async fn woo_keys(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Connection>, ApiError> {
     let keys: WooKeys = json_body(&headers, body)?;
     let code = match &keys.user_id {
         Value::String(code) => code.clone(),
@@ -176,7 +178,7 @@ pub(super) async fn woo_keys(
         .set_platform(&shop, Some(&config))
         .await?;
     tracing::info!(shop = %shop, "shop connected to WooCommerce");
-    Ok(Json(json!({ "ok": true })))
+    Ok(Json(Connection::Stored { ok: true }))
 }
 
 /// Whether `url` is an absolute http(s) URL with a host, of a sensible length.
@@ -203,7 +205,7 @@ pub(super) struct PrestaConnectRequest {
     request_body = PrestaConnectRequest,
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"connected\": true, \"plugin\", \"platform\"}`: the shop is connected"),
+        (status = 200, description = "`{\"connected\": true, \"plugin\", \"platform\"}`: the shop is connected", body = Connection),
         (status = 400, description = "The site is not an http(s) URL, or the secret is too short", body = shim_api::ErrorBody),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
         (status = 422, description = "The module's route refused the shim, or answered something else (the message says what)", body = shim_api::ErrorBody),
@@ -215,7 +217,7 @@ pub(super) async fn connect_prestashop(
     AuthShop(shop): AuthShop,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Connection>, ApiError> {
     let request: PrestaConnectRequest = json_body(&headers, body)?;
     let site = request.site.trim().trim_end_matches('/').to_owned();
     if !http_url(&site) {
@@ -239,7 +241,7 @@ async fn connect_plugin(
     shop: &str,
     site: &str,
     config: PlatformConfig,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Connection>, ApiError> {
     config.validate().map_err(ApiError::invalid)?;
     let Ok(Adapter::Plugin(plugin)) = config.adapter(state.services.egress()) else {
         return Err(ApiError::invalid("not a plugin connection"));
@@ -266,9 +268,9 @@ async fn connect_plugin(
         .await?;
     tracing::info!(shop = %shop, plugin = %ping.plugin, platform = %ping.platform,
         "shop connected through the plugin's route");
-    Ok(Json(json!({
-        "connected": true,
-        "plugin": ping.plugin,
-        "platform": ping.platform,
-    })))
+    Ok(Json(Connection::Connected {
+        connected: true,
+        plugin: ping.plugin,
+        platform: ping.platform,
+    }))
 }

@@ -22,7 +22,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::json;
 use shim_api::CreateInvoiceRequest;
 use shop_adapters::OrderState;
 use shop_adapters::platform::AdapterError;
@@ -300,6 +299,28 @@ async fn proven_order(
     Ok(found)
 }
 
+/// The answer to a Shopify webhook.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+enum ShopifyWebhookAnswer {
+    /// Taken before: nothing done again.
+    Duplicate { duplicate: bool },
+    /// Taken: its topic.
+    Received { received: String },
+}
+
+/// Where Shopify sends the buyer next.
+#[derive(Debug, serde::Serialize)]
+struct SessionRedirect {
+    redirect_url: String,
+}
+
+/// A refund session Shopify asked for, taken.
+#[derive(Debug, serde::Serialize)]
+struct SessionCreated {
+    id: String,
+}
+
 /// A redirect the browser does not keep.
 fn see_other(to: &str) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Redirect::to(to)).into_response()
@@ -367,7 +388,7 @@ pub(super) async fn webhook(
         Err(e) => return ApiError::internal(&e).into_response(),
     };
     if !first {
-        return Json(json!({ "duplicate": true })).into_response();
+        return Json(ShopifyWebhookAnswer::Duplicate { duplicate: true }).into_response();
     }
     match topic {
         "app/uninstalled" => tracing::warn!(
@@ -383,7 +404,10 @@ pub(super) async fn webhook(
             tracing::info!(shop = %domain, topic = %other, "Shopify webhook without a use here")
         }
     }
-    Json(json!({ "received": topic })).into_response()
+    Json(ShopifyWebhookAnswer::Received {
+        received: topic.to_owned(),
+    })
+    .into_response()
 }
 
 /// Notes in the shop's settings that its app was uninstalled, so that order updates stop with
@@ -488,7 +512,7 @@ pub(super) async fn payment_session(
         "Shopify payment session"
     );
     match crate::shopify_payments::start(&state.services, &shop, request).await {
-        Ok(url) => Json(json!({ "redirect_url": url })).into_response(),
+        Ok(redirect_url) => Json(SessionRedirect { redirect_url }).into_response(),
         Err(e) => session_error(e),
     }
 }
@@ -518,7 +542,7 @@ pub(super) async fn refund_session(
     };
     let id = request.id.clone();
     match crate::shopify_payments::refund(&state.services, &shop, shopify, request).await {
-        Ok(_) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
+        Ok(_) => (StatusCode::CREATED, Json(SessionCreated { id })).into_response(),
         Err(e) => session_error(e),
     }
 }

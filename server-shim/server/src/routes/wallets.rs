@@ -2,6 +2,7 @@
 //! view the widget's deposit mode reads.
 
 use super::AuthShop;
+use super::answers::{Refund, ShopWallet, WalletList};
 use super::error::json_body;
 use super::{ApiError, AppState};
 use crate::services::wallets::{NewWalletRequest, WalletError};
@@ -12,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use shim_api::WalletView;
 
 impl From<WalletError> for ApiError {
@@ -30,10 +30,11 @@ impl From<WalletError> for ApiError {
 }
 
 /// The view with the shop's reference for its customer (the public view leaves it out).
-fn shop_view(view: WalletView, customer: &str) -> Value {
-    let mut json = serde_json::to_value(view).unwrap_or_default();
-    json["customer"] = json!(customer);
-    json
+fn shop_view(wallet: WalletView, customer: &str) -> ShopWallet {
+    ShopWallet {
+        wallet,
+        customer: customer.to_owned(),
+    }
 }
 
 /// Gives a customer a static deposit address for a coin (the same one when asked again).
@@ -77,7 +78,7 @@ pub(super) struct ListQuery {
     params(("customer" = Option<String>, Query, description = "Only this customer's wallets")),
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"wallets\": [...]}`"),
+        (status = 200, description = "The shop's wallets, newest first, each with its customer", body = WalletList),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
     )
 )]
@@ -85,7 +86,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WalletList>, ApiError> {
     let Ok(Query(query)) = query else {
         return Err(ApiError::invalid("customer must be text"));
     };
@@ -101,7 +102,7 @@ pub(super) async fn list(
             &wallet.customer,
         ));
     }
-    Ok(Json(json!({ "wallets": views })))
+    Ok(Json(WalletList { wallets: views }))
 }
 
 /// A wallet as the widget shows it: address, payment URI, deposits, credited total (public, CORS
@@ -141,7 +142,7 @@ pub(super) struct BlockRequest {
     request_body = BlockRequest,
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "Blocked: the wallet", body = WalletView),
+        (status = 200, description = "Blocked: the wallet", body = ShopWallet),
         (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
         (status = 404, description = "No such wallet of this shop", body = shim_api::ErrorBody),
     )
@@ -152,7 +153,7 @@ pub(super) async fn block(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ShopWallet>, ApiError> {
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no wallet with that id"));
     };
@@ -188,7 +189,7 @@ pub(super) struct RefundRequest {
     request_body = RefundRequest,
     security(("shop_token" = [])),
     responses(
-        (status = 200, description = "`{\"amount\", \"commission\"}`"),
+        (status = 200, description = "What goes back, and the gateway's commission", body = Refund),
         (status = 400, description = "No address", body = shim_api::ErrorBody),
         (status = 404, description = "No such wallet of this shop", body = shim_api::ErrorBody),
         (status = 409, description = "The wallet is not blocked, or the gateway refused: refunded already, nothing to refund", body = shim_api::ErrorBody),
@@ -200,7 +201,7 @@ pub(super) async fn refund(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Refund>, ApiError> {
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no wallet with that id"));
     };
@@ -211,8 +212,8 @@ pub(super) async fn refund(
         .wallets
         .refund_blocked_wallet(&wallet, &request.address)
         .await?;
-    Ok(Json(json!({
-        "amount": amount.normalize().to_string(),
-        "commission": commission.normalize().to_string(),
-    })))
+    Ok(Json(Refund {
+        amount: amount.normalize().to_string(),
+        commission: commission.normalize().to_string(),
+    }))
 }
