@@ -92,38 +92,41 @@ pub use shopify::{PaymentSession, SessionKey};
 pub use shops::ShopPlatform;
 pub use wallets::{DepositChange, DepositRecord, WalletRecord};
 
-/// Every migration, in order: version, description, file name under `migrations/<backend>/`.
-/// Both backends have each one, so one list serves both.
+/// Every migration, in order: version, description, where its file is (`own`: one per backend
+/// under `migrations/<backend>/`; `common`: the same SQL for both, under `migrations/common/`),
+/// file name. One list serves both backends.
 macro_rules! migrations {
     ($backend:literal) => {
         migrations!(@each $backend;
-            1 "init" "0001_init"
-            2 "review reason" "0002_review_reason"
-            3 "checked at" "0003_checked_at"
-            4 "outbox" "0004_outbox"
-            5 "webhook inbox" "0005_webhook_inbox"
-            6 "invoice payments" "0006_invoice_payments"
-            7 "shop platform" "0007_shop_platform"
-            8 "platform connects" "0008_platform_connects"
-            9 "links" "0009_links"
-            10 "buttons" "0010_buttons"
-            11 "platform webhooks" "0011_platform_webhooks"
-            12 "shop order" "0012_shop_order"
-            13 "shopify sessions" "0013_shopify_sessions"
-            14 "wallets" "0014_wallets"
-            15 "payouts" "0015_payouts"
-            16 "webhook hash" "0016_webhook_hash"
-            17 "link invoices" "0017_link_invoices"
-            18 "payout ledger" "0018_payout_ledger"
-            19 "deposit review" "0019_deposit_review"
+            1 "init" own "0001_init"
+            2 "review reason" common "0002_review_reason"
+            3 "checked at" own "0003_checked_at"
+            4 "outbox" own "0004_outbox"
+            5 "webhook inbox" own "0005_webhook_inbox"
+            6 "invoice payments" own "0006_invoice_payments"
+            7 "shop platform" common "0007_shop_platform"
+            8 "platform connects" own "0008_platform_connects"
+            9 "links" own "0009_links"
+            10 "buttons" own "0010_buttons"
+            11 "platform webhooks" common "0011_platform_webhooks"
+            12 "shop order" common "0012_shop_order"
+            13 "shopify sessions" common "0013_shopify_sessions"
+            14 "wallets" own "0014_wallets"
+            15 "payouts" own "0015_payouts"
+            16 "webhook hash" common "0016_webhook_hash"
+            17 "link invoices" own "0017_link_invoices"
+            18 "payout ledger" own "0018_payout_ledger"
+            19 "deposit review" common "0019_deposit_review"
         )
     };
-    (@each $backend:literal; $($version:literal $description:literal $file:literal)*) => {
-        &[$((
-            $version,
-            $description,
-            include_str!(concat!("../../migrations/", $backend, "/", $file, ".sql")),
-        )),*]
+    (@each $backend:literal; $($version:literal $description:literal $place:ident $file:literal)*) => {
+        &[$(($version, $description, migrations!(@sql $place $backend $file))),*]
+    };
+    (@sql own $backend:literal $file:literal) => {
+        include_str!(concat!("../../migrations/", $backend, "/", $file, ".sql"))
+    };
+    (@sql common $backend:literal $file:literal) => {
+        include_str!(concat!("../../migrations/common/", $file, ".sql"))
     };
 }
 
