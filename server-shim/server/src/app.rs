@@ -148,10 +148,11 @@ pub(crate) async fn with_shopify_payments(
     })
 }
 
-pub(crate) async fn open_store(url: &str) -> anyhow::Result<Store> {
+/// Opens the database at `url` and applies its pending migrations.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(url).await.with_context(|| {
         format!(
-            "cannot open the database {} (check SHIM_DATABASE_URL)",
+            "cannot open the database {} (check --database-url or SHIM_DATABASE_URL)",
             redact_url(url)
         )
     })?;
@@ -330,6 +331,19 @@ impl Application {
             );
         }
         let router = routes::router(state.clone(), settings.widget_dir.clone());
+        Self::assemble(listener, url, router, state, settings, workers).await
+    }
+
+    /// The application serving `router` on `listener`, with Shopify's payments app on its own
+    /// listener when the settings ask for it.
+    pub(crate) async fn assemble(
+        listener: TcpListener,
+        url: String,
+        router: axum::Router,
+        state: AppState,
+        settings: &Settings,
+        workers: Workers,
+    ) -> anyhow::Result<Self> {
         let (router, payments) = with_shopify_payments(router, &state, settings).await?;
         Ok(Self {
             listener,

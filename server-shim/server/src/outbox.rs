@@ -400,14 +400,21 @@ impl Outbox {
                 Ok(()) => {
                     self.count_sent();
                     self.store()
-                        .finish_event_callback(job.id, true, None, None, now)
+                        .finish_callback(CallbackQueue::Events, job.id, true, None, None, now)
                         .await
                 }
                 Err(error) => {
                     let retry_at = self.retry_at(job.attempts + 1, now);
                     tracing::warn!(callback = job.id, kind = %job.kind, error = %error, given_up = retry_at.is_none(), "shop callback failed");
                     self.store()
-                        .finish_event_callback(job.id, false, Some(&error), retry_at, now)
+                        .finish_callback(
+                            CallbackQueue::Events,
+                            job.id,
+                            false,
+                            Some(&error),
+                            retry_at,
+                            now,
+                        )
                         .await
                 }
             },

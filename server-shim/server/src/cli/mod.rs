@@ -169,19 +169,7 @@ pub(crate) async fn set_enabled(
 }
 
 pub(crate) async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Store> {
-    let store = Store::connect(&database.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database {}",
-                server_shim::app::redact_url(&database.database_url)
-            )
-        })?;
-    store
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
-    Ok(store)
+    server_shim::app::open_store(&database.database_url).await
 }
 
 pub(crate) fn hex_id() -> anyhow::Result<String> {

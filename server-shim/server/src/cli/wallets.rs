@@ -2,6 +2,7 @@
 
 use super::*;
 use clap::Subcommand;
+use server_shim::store::WalletRecord;
 
 #[derive(Subcommand)]
 pub(crate) enum WalletsCommand {
@@ -41,10 +42,7 @@ pub(crate) async fn run(command: WalletsCommand) -> anyhow::Result<()> {
                     wallet.customer,
                     wallet.currency,
                     wallet.network,
-                    wallet
-                        .address
-                        .as_deref()
-                        .unwrap_or("(not made at the gateway)"),
+                    address(&wallet),
                     if wallet.blocked { "yes" } else { "no" },
                     credited.normalize(),
                     deposits.len()
@@ -62,10 +60,7 @@ pub(crate) async fn run(command: WalletsCommand) -> anyhow::Result<()> {
                 wallet.customer,
                 wallet.currency,
                 wallet.network,
-                wallet
-                    .address
-                    .as_deref()
-                    .unwrap_or("(not made at the gateway)"),
+                address(&wallet),
                 if wallet.blocked { " (blocked)" } else { "" }
             );
             println!("deposit\ttxid\tamount\tcredited amount\tstatus\tcredited");
@@ -83,4 +78,12 @@ pub(crate) async fn run(command: WalletsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The wallet's address, or why it has none.
+fn address(wallet: &WalletRecord) -> &str {
+    wallet
+        .address
+        .as_deref()
+        .unwrap_or("(not made at the gateway)")
 }

@@ -12,7 +12,6 @@ pub use store::{DemoStore, define_demo_button, example_site, router};
 
 use crate::app::{
     Application, Settings, bind, open_store, redact_url, start_workers, warn_if_no_widget,
-    with_shopify_payments,
 };
 use crate::domain::{Shop, ShopId, ShopToken};
 use crate::routes::{self, AppState, PayPageExtra};
@@ -149,21 +148,14 @@ impl Application {
         let router = routes::router(state.clone(), settings.widget_dir.clone())
             .merge(router(DemoStore::new(services, shop, callback_secret)))
             .nest("/cryptomus", cryptomus_sandbox::router(sandbox.clone()));
-        let (router, payments) = with_shopify_payments(router, &state, settings).await?;
-        Ok(Self {
-            listener,
-            router,
-            state,
-            url,
-            demo: Some(DemoHandles {
-                shop_token: token.reveal().to_owned(),
-                sandbox,
-                examples_url,
-            }),
-            examples: Some((examples_listener, examples)),
-            payments,
-            workers,
-        })
+        let mut app = Self::assemble(listener, url, router, state, settings, workers).await?;
+        app.demo = Some(DemoHandles {
+            shop_token: token.reveal().to_owned(),
+            sandbox,
+            examples_url,
+        });
+        app.examples = Some((examples_listener, examples));
+        Ok(app)
     }
 
     /// The demo's token and sandbox, when built by [`Application::build_demo`].

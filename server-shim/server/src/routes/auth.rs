@@ -1,10 +1,14 @@
-//! Who is calling: the [`AuthShop`] extractor of every route a shop calls with its token.
+//! What routes take from a request: [`AuthShop`], the shop a token names, and [`JsonBody`], a
+//! JSON body checked the way every route checks one.
 
+use super::error::json_body;
 use super::{ApiError, AppState};
 use crate::domain::Shop;
-use axum::extract::FromRequestParts;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 
 /// The shop whose token the request carries (`Authorization: Bearer <shop token>`). A route that
 /// takes it answers 401, naming what is wrong with the header, before it reads anything else.
@@ -35,5 +39,20 @@ impl FromRequestParts<AppState> for AuthShop {
             .await?
             .map(AuthShop)
             .ok_or_else(|| ApiError::unauthorized("unknown shop token"))
+    }
+}
+
+/// A JSON body of type `T`: declared as JSON (else 415), within the size limit (else 413), with
+/// the fields of `T` (else 400 naming what is wrong). The last of a route's arguments.
+#[derive(Debug)]
+pub(super) struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, state).await;
+        json_body(&headers, body).map(JsonBody)
     }
 }

@@ -1,14 +1,12 @@
 //! Pay buttons: the shop's API to define and manage them, and the public endpoint a button's
 //! click calls (from any page on the button's allowed origins) to start a payment.
 
-use super::AuthShop;
 use super::answers::ButtonList;
-use super::error::json_body;
 use super::{ApiError, AppState};
+use super::{AuthShop, JsonBody};
 use crate::domain::Shop;
 use crate::services::buttons::{ButtonError, ButtonPayment, ButtonView, NewButtonRequest};
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -30,10 +28,8 @@ use std::net::SocketAddr;
 pub(super) async fn create(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<NewButtonRequest>,
 ) -> Result<Response, ApiError> {
-    let request: NewButtonRequest = json_body(&headers, body)?;
     let button = state.services.buttons.create_button(&shop, request).await?;
     Ok((
         StatusCode::CREATED,

@@ -1,5 +1,6 @@
 //! `POST /v1/invoices` (shops) and `GET /v1/invoices/{id}` (the widget).
 
+use super::JsonBody;
 use super::{ApiError, AppState, AuthShop, error::json_body};
 use crate::services::{invoice_view, now};
 use axum::Json;
@@ -43,10 +44,8 @@ pub(super) struct CreatedInvoice {
 pub(super) async fn create(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<CreateInvoiceRequest>,
 ) -> Result<Response, ApiError> {
-    let request: CreateInvoiceRequest = json_body(&headers, body)?;
     let (record, created) = state
         .services
         .invoices

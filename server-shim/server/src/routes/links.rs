@@ -1,16 +1,14 @@
 //! Payment links: the shop's API to make and manage them, and `GET /l/{id}`, where payers land.
 
-use super::AuthShop;
 use super::answers::LinkList;
-use super::error::json_body;
 use super::{ApiError, AppState};
+use super::{AuthShop, JsonBody};
 use crate::domain::Shop;
 use crate::services::links::{LinkError, LinkView, NewLinkRequest};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// Makes a payment link.
@@ -27,10 +25,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 pub(super) async fn create(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<NewLinkRequest>,
 ) -> Result<Response, ApiError> {
-    let request: NewLinkRequest = json_body(&headers, body)?;
     let link = state.services.links.create_link(&shop, request).await?;
     Ok((
         StatusCode::CREATED,

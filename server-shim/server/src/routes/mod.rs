@@ -19,7 +19,7 @@ pub use error::ApiError;
 pub(crate) use events::{peek_stream_request, serve_direct};
 
 use crate::services::Services;
-use auth::AuthShop;
+use auth::{AuthShop, JsonBody};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};

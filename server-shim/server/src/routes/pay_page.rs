@@ -27,12 +27,7 @@ pub(super) async fn page(
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = page_language(
-        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = requested_language(&query, &headers);
     let id = id.ok().and_then(|Path(id)| InvoiceId::parse(&id));
     let record = match &id {
         Some(id) => match state.services.invoices.record(id).await {
@@ -100,12 +95,7 @@ pub(super) async fn deposit_page(
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = page_language(
-        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = requested_language(&query, &headers);
     let found = match id {
         Ok(Path(id)) => state.services.wallets.wallet(&id, None).await.ok(),
         Err(_) => None,
@@ -241,6 +231,19 @@ fn language_tag(tag: &str) -> Option<&str> {
         && language.bytes().all(|b| b.is_ascii_alphabetic())
         && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     ok.then_some(tag)
+}
+
+/// The page's language: `?lang=`, else the browser's `Accept-Language`.
+fn requested_language(
+    query: &Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: &HeaderMap,
+) -> String {
+    page_language(
+        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// The page's `lang`: `?lang=`, else the browser's first language, else English. The widget

@@ -1,15 +1,13 @@
 //! Payouts: the shop's API to pay out from the merchant's balance and follow the payouts.
 
-use super::AuthShop;
 use super::answers::PayoutList;
-use super::error::json_body;
 use super::{ApiError, AppState};
+use super::{AuthShop, JsonBody};
 use crate::services::payouts::{NewPayoutRequest, PayoutError, payout_view};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use shim_api::ErrorCode;
 use shim_api::PayoutView;
@@ -61,10 +59,8 @@ impl From<PayoutError> for ApiError {
 pub(super) async fn create(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<NewPayoutRequest>,
 ) -> Result<Response, ApiError> {
-    let request: NewPayoutRequest = json_body(&headers, body)?;
     let (payout, created) = state.services.payouts.create_payout(&shop, request).await?;
     Ok(super::created_or_found(created, payout_view(&payout)))
 }

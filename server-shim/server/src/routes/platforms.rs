@@ -4,16 +4,13 @@
 //! plugins before that route ask instead for the shop's `/wc-auth/v1/authorize` with a one-time
 //! code; once the merchant approves, WooCommerce posts a new REST key to the shim, which stores it.
 
-use super::AuthShop;
 use super::answers::Connection;
-use super::error::json_body;
 use super::{ApiError, AppState};
+use super::{AuthShop, JsonBody};
 use crate::platforms::{Adapter, PlatformConfig};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 use shop_adapters::platform::AdapterError;
@@ -55,16 +52,9 @@ pub(super) struct ConnectRequest {
 pub(super) async fn connect(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<ConnectRequest>,
 ) -> Result<Json<Connection>, ApiError> {
-    let request: ConnectRequest = json_body(&headers, body)?;
-    let site = request.site.trim().trim_end_matches('/').to_owned();
-    if !http_url(&site) {
-        return Err(ApiError::invalid(
-            "site must be the shop's http(s) URL, like https://shop.example",
-        ));
-    }
+    let site = shop_site(&request.site)?;
     if let Some(secret) = request.secret {
         let config = PlatformConfig::Woocommerce {
             site: site.clone(),
@@ -135,10 +125,8 @@ pub(super) struct WooKeys {
 )]
 pub(super) async fn woo_keys(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(keys): JsonBody<WooKeys>,
 ) -> Result<Json<Connection>, ApiError> {
-    let keys: WooKeys = json_body(&headers, body)?;
     let code = match &keys.user_id {
         Value::String(code) => code.clone(),
         other => other.to_string(),
@@ -181,6 +169,17 @@ pub(super) async fn woo_keys(
     Ok(Json(Connection::Stored { ok: true }))
 }
 
+/// The shop's site as given (`https://shop.example`), without a trailing slash.
+fn shop_site(given: &str) -> Result<String, ApiError> {
+    let site = given.trim().trim_end_matches('/').to_owned();
+    if !http_url(&site) {
+        return Err(ApiError::invalid(
+            "site must be the shop's http(s) URL, like https://shop.example",
+        ));
+    }
+    Ok(site)
+}
+
 /// Whether `url` is an absolute http(s) URL with a host, of a sensible length.
 fn http_url(url: &str) -> bool {
     url.len() <= 300
@@ -215,16 +214,9 @@ pub(super) struct PrestaConnectRequest {
 pub(super) async fn connect_prestashop(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<PrestaConnectRequest>,
 ) -> Result<Json<Connection>, ApiError> {
-    let request: PrestaConnectRequest = json_body(&headers, body)?;
-    let site = request.site.trim().trim_end_matches('/').to_owned();
-    if !http_url(&site) {
-        return Err(ApiError::invalid(
-            "site must be the shop's http(s) URL, like https://shop.example",
-        ));
-    }
+    let site = shop_site(&request.site)?;
     let config = PlatformConfig::Prestashop {
         site: site.clone(),
         secret: Some(request.secret),

@@ -1,10 +1,10 @@
 //! Static deposit addresses: the shop's API to make, list, block and refund them, and the public
 //! view the widget's deposit mode reads.
 
-use super::AuthShop;
 use super::answers::{Refund, ShopWallet, WalletList};
 use super::error::json_body;
 use super::{ApiError, AppState};
+use super::{AuthShop, JsonBody};
 use crate::services::wallets::{NewWalletRequest, WalletError};
 use axum::Json;
 use axum::body::Bytes;
@@ -54,10 +54,8 @@ fn shop_view(wallet: WalletView, customer: &str) -> ShopWallet {
 pub(super) async fn create(
     State(state): State<AppState>,
     AuthShop(shop): AuthShop,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(request): JsonBody<NewWalletRequest>,
 ) -> Result<Response, ApiError> {
-    let request: NewWalletRequest = json_body(&headers, body)?;
     let (wallet, created) = state.services.wallets.create_wallet(&shop, request).await?;
     let view = state.services.wallets.wallet_view(&wallet).await?;
     Ok(super::created_or_found(

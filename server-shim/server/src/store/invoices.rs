@@ -1,6 +1,6 @@
 //! Invoices, their payments at the gateway, their changes and their history.
 
-use super::{MARK_WEBHOOK_DONE, Store, StoreError, decimal};
+use super::{Store, StoreError, decimal};
 use crate::domain::{InvoiceRecord, NewInvoice, ShopId};
 use rust_decimal::Decimal;
 use shim_api::{InvoiceId, InvoiceStatus};
@@ -388,12 +388,7 @@ impl Store {
             }
             // The webhook that brought the change is done in the same breath.
             if let Some((webhook, outcome)) = inbox.as_ref().filter(|_| affected == 1) {
-                sqlx::query(MARK_WEBHOOK_DONE)
-                .bind(webhook)
-                .bind(outcome)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                mark_webhook_done!(tx, webhook, outcome, now);
             }
             tx.commit().await?;
             affected

@@ -64,6 +64,34 @@ macro_rules! with_pool {
     };
 }
 
+/// In transaction `$tx`, marks inbox webhook `$webhook` done with `$outcome`: the change it made
+/// and its end are one commit.
+macro_rules! mark_webhook_done {
+    ($tx:ident, $webhook:expr, $outcome:expr, $now:expr) => {
+        sqlx::query(super::MARK_WEBHOOK_DONE)
+            .bind($webhook)
+            .bind($outcome)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
+/// In transaction `$tx`, queues a `$kind` (`deposit`, `payout`) callback to shop `$shop` about
+/// `$subject` reaching `$status`.
+macro_rules! queue_event {
+    ($tx:ident, $shop:expr, $kind:literal, $subject:expr, $status:expr, $now:expr) => {
+        sqlx::query(super::QUEUE_EVENT)
+            .bind($shop)
+            .bind($kind)
+            .bind($subject)
+            .bind($status)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 pub(super) fn decimal(text: String) -> Result<Decimal, StoreError> {
     Decimal::from_str(&text).map_err(|_| StoreError::Corrupt(format!("decimal {text:?}")))
 }
@@ -79,6 +107,7 @@ mod shops;
 mod wallets;
 
 use inbox::MARK_WEBHOOK_DONE;
+use outbox::QUEUE_EVENT;
 
 pub use buttons::Button;
 pub use inbox::{InboxWebhook, NewWebhook};

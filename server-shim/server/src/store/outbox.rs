@@ -184,15 +184,14 @@ impl Store {
         retry_at: Option<i64>,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.finish_attempt("outbox", id, delivered, error, retry_at, now)
+        self.finish_callback(CallbackQueue::Invoices, id, delivered, error, retry_at, now)
             .await
     }
 
-    /// Records one delivery attempt at row `id` of a callback queue (`outbox`,
-    /// `event_callbacks`): delivered, or retried at `retry_at` (`None`: given up).
-    pub(super) async fn finish_attempt(
+    /// Records one delivery attempt at row `id` of callback queue `queue`: delivered, or retried at `retry_at` (`None`: given up).
+    pub async fn finish_callback(
         &self,
-        queue: &'static str,
+        queue: CallbackQueue,
         id: i64,
         delivered: bool,
         error: Option<&str>,
@@ -204,6 +203,7 @@ impl Store {
             (false, Some(_)) => "pending",
             (false, None) => "failed",
         };
+        let queue = queue.table();
         let sql = format!(
             "UPDATE {queue} SET status = $2, attempts = attempts + 1, last_error = $3, \
              next_attempt_at = COALESCE($4, next_attempt_at), \
@@ -308,20 +308,6 @@ impl Store {
             jobs.sort_by_key(|job| job.id);
             Ok(jobs)
         })
-    }
-
-    /// Records one attempt at event callback `id`: delivered, or retried at `retry_at`
-    /// (`None`: given up).
-    pub async fn finish_event_callback(
-        &self,
-        id: i64,
-        delivered: bool,
-        error: Option<&str>,
-        retry_at: Option<i64>,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.finish_attempt("event_callbacks", id, delivered, error, retry_at, now)
-            .await
     }
 
     /// Deposit and payout callbacks, newest first, at most `limit`; only those in `status` if

@@ -1,7 +1,6 @@
 //! Payouts from the merchant's balance, and which shops may make them.
 
-use super::outbox::QUEUE_EVENT;
-use super::{MARK_WEBHOOK_DONE, Store, StoreError, decimal};
+use super::{Store, StoreError, decimal};
 use crate::domain::ShopId;
 use rust_decimal::Decimal;
 use sqlx::Row;
@@ -486,28 +485,15 @@ impl Store {
             .rows_affected()
                 == 1;
             if changed {
-                sqlx::query(QUEUE_EVENT)
-                    .bind(
-                        sqlx::query("SELECT shop_id FROM payouts WHERE id = $1")
-                            .bind(id)
-                            .fetch_one(&mut *tx)
-                            .await?
-                            .try_get::<String, _>("shop_id")?,
-                    )
-                    .bind("payout")
+                let shop: String = sqlx::query("SELECT shop_id FROM payouts WHERE id = $1")
                     .bind(id)
-                    .bind(status)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("shop_id")?;
+                queue_event!(tx, shop, "payout", id, status, now);
             }
             if let Some((webhook, outcome)) = inbox {
-                sqlx::query(MARK_WEBHOOK_DONE)
-                .bind(webhook)
-                .bind(outcome)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                mark_webhook_done!(tx, webhook, outcome, now);
             }
             tx.commit().await?;
             Ok(changed)

@@ -1,7 +1,6 @@
 //! Static deposit addresses, what reaches them, and the callbacks that tell shops.
 
-use super::outbox::QUEUE_EVENT;
-use super::{MARK_WEBHOOK_DONE, Store, StoreError, decimal};
+use super::{Store, StoreError, decimal};
 use crate::domain::ShopId;
 use rust_decimal::Decimal;
 use sqlx::Row;
@@ -332,22 +331,10 @@ impl Store {
                 }
             };
             if let (Some(subject), true) = (&subject, change != DepositChange::Unchanged) {
-                sqlx::query(QUEUE_EVENT)
-                    .bind(&shop.0)
-                    .bind("deposit")
-                    .bind(subject)
-                    .bind(&deposit.status)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                queue_event!(tx, &shop.0, "deposit", subject, &deposit.status, now);
             }
             if let Some((webhook, outcome)) = inbox {
-                sqlx::query(MARK_WEBHOOK_DONE)
-                .bind(webhook)
-                .bind(outcome)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                mark_webhook_done!(tx, webhook, outcome, now);
             }
             tx.commit().await?;
             Ok(change)
