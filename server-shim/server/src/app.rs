@@ -82,6 +82,31 @@ impl std::fmt::Debug for Settings {
     }
 }
 
+impl Settings {
+    /// A shim on this machine, as the demo and the tests run one: any free port on loopback,
+    /// `database_url`, no gateway credentials (the demo brings its sandbox), the defaults for
+    /// the rest, and calls to shops on this machine's loopback allowed.
+    pub fn local(database_url: &str) -> Self {
+        Self {
+            listen: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            public_url: None,
+            gateway_url: String::new(),
+            merchant_uuid: None,
+            payment_key: None,
+            payout_key: None,
+            widget_dir: "widget/dist".into(),
+            sandbox_state: None,
+            reconcile: ReconcilePolicy::default(),
+            outbox: OutboxPolicy::default(),
+            rate_limit: crate::rate_limit::RateLimit::default(),
+            shopify_payments: ShopifyPayments::default(),
+            metrics_token: None,
+            egress: shop_adapters::egress::Egress::with_loopback(),
+        }
+    }
+}
+
 /// A bound, configured service, ready to run.
 #[derive(Debug)]
 pub struct Application {
@@ -475,21 +500,8 @@ mod tests {
     #[test]
     fn settings_debug_hides_secrets() {
         let settings = super::Settings {
-            listen: "127.0.0.1:0".into(),
-            database_url: "postgres://app:s3cret@db/shim".into(),
-            public_url: None,
-            gateway_url: String::new(),
-            merchant_uuid: None,
             payment_key: Some("pay-key-123".to_owned().into()),
-            payout_key: None,
-            widget_dir: "w".into(),
-            sandbox_state: None,
-            reconcile: crate::services::ReconcilePolicy::default(),
-            outbox: crate::outbox::OutboxPolicy::default(),
-            rate_limit: crate::rate_limit::RateLimit::default(),
-            shopify_payments: Default::default(),
-            metrics_token: None,
-            egress: shop_adapters::egress::Egress::with_loopback(),
+            ..super::Settings::local("postgres://app:s3cret@db/shim")
         };
         let debug = format!("{settings:?}");
         assert!(

@@ -2,8 +2,6 @@
 
 use super::*;
 use clap::Args;
-use server_shim::outbox::OutboxPolicy;
-use server_shim::services::ReconcilePolicy;
 use server_shim::{Application, Settings};
 use std::path::PathBuf;
 
@@ -29,20 +27,9 @@ pub(crate) struct DemoArgs {
 pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let settings = Settings {
         listen: args.listen,
-        database_url: args.database_url,
-        public_url: None,
-        gateway_url: String::new(),
-        merchant_uuid: None,
-        payment_key: None,
-        payout_key: None,
         widget_dir: args.widget_dir,
         sandbox_state: args.sandbox_state,
-        reconcile: ReconcilePolicy::default(),
-        outbox: OutboxPolicy::default(),
-        rate_limit: server_shim::rate_limit::RateLimit::default(),
-        shopify_payments: Default::default(),
-        metrics_token: None,
-        egress: server_shim::Egress::with_loopback(),
+        ..Settings::local(&args.database_url)
     };
     let app = Application::build_demo(&settings).await?;
     let sandbox = app.demo().map(|demo| demo.sandbox.clone());
