@@ -1,12 +1,16 @@
 //! `cargo xtask`: everything needed to build, run and test the kit on a fresh machine.
 //!
 //! # Layout
-//! - `main.rs`: the commands (`setup`, `build-widget`, `demo`, `test`, `ci`) and their order.
+//! - `main.rs`: the commands (`setup`, `build-widget`, `demo`, `test`, `bench`, `dist`, `ci`) and
+//!   their order; `ci` also lints the shim built without its `demo` feature.
 //! - `setup.rs`: installs the tools the build needs, idempotently, into a cache outside the
 //!   checkout (`$CHECKOUT_KIT_CACHE`, else `$XDG_CACHE_HOME/checkout-kit`, else
 //!   `~/.cache/checkout-kit`), keyed by version.
 //! - `widget.rs`: the wasm build of the widget: cargo, wasm-bindgen, wasm-opt, sizes.
-//! - `cmd.rs`: running commands visibly.
+//! - `dist.rs`: each platform's installable package (zip), with the shared PHP shim client copied
+//!   in.
+//! - `leaks.rs`: finding the processes the tests started that outlived them.
+//! - `cmd.rs`: running commands visibly, and the tally of passed, failed and skipped tests.
 
 mod cmd;
 mod dist;

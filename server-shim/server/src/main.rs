@@ -1,4 +1,8 @@
 //! `server-shim`: the command line. See `server-shim --help`.
+//!
+//! This file starts logging and the runtime; [`cli`] holds the commands, one module per command
+//! group (`serve`, `demo`, `sandbox`, `shops`, `links`, `buttons`, `wallets`, `payouts`, `outbox`,
+//! `webhooks`).
 
 mod cli;
 
