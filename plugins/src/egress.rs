@@ -129,6 +129,43 @@ impl Egress {
     }
 }
 
+/// A shop's site and a client that calls it only where an [`Egress`] allows, giving up after
+/// [`crate::platform::PLATFORM_TIMEOUT`].
+#[derive(Debug, Clone)]
+pub(crate) struct ShopSite {
+    /// The site's URL, without a trailing slash.
+    base: String,
+    egress: Egress,
+    http: reqwest::Client,
+}
+
+impl ShopSite {
+    /// The shop at `site` (`https://shop.example`), called only where `egress` allows.
+    pub(crate) fn new(site: &str, egress: &Egress) -> Result<Self, AdapterError> {
+        let http = egress.client(crate::platform::PLATFORM_TIMEOUT)?;
+        Ok(Self {
+            base: site.trim_end_matches('/').to_owned(),
+            egress: egress.clone(),
+            http,
+        })
+    }
+
+    /// The URL of `path` on the site.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.base)
+    }
+
+    /// A request to `url`, once the egress rules allow it.
+    pub(crate) async fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+    ) -> Result<reqwest::RequestBuilder, AdapterError> {
+        self.egress.check(url).await?;
+        Ok(self.http.request(method, url))
+    }
+}
+
 /// The resolver of [`Egress::client`]: only the allowed addresses of a name are connected to.
 struct Guard(Egress);
 

@@ -36,6 +36,16 @@ impl AdapterError {
         })
     }
 
+    /// The shop answered `status`, not a success, saying `message`: worth another try later
+    /// when it was busy or down (a 5xx, a 429), refused otherwise.
+    pub(crate) fn answered(status: reqwest::StatusCode, message: String) -> Self {
+        if status.is_server_error() || status.as_u16() == 429 {
+            AdapterError::Unavailable(message)
+        } else {
+            AdapterError::Refused(message)
+        }
+    }
+
     /// Whether the same call may succeed later.
     pub fn retry_helps(&self) -> bool {
         matches!(self, AdapterError::Unavailable(_))

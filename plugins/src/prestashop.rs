@@ -9,7 +9,7 @@
 pub mod transformers;
 
 use crate::OrderAction;
-use crate::egress::Egress;
+use crate::egress::{Egress, ShopSite};
 use crate::platform::{
     AdapterError, EXPIRED_NOTE, FAILED_NOTE, PaymentFacts, Platform, REFUNDED_NOTE, ShopOrder,
     order_number,
@@ -20,11 +20,9 @@ use transformers::{CurrencyEnvelope, OrderEnvelope, StateMap};
 /// A PrestaShop shop.
 #[derive(Debug, Clone)]
 pub struct PrestaShop {
-    site: String,
+    site: ShopSite,
     key: SecretString,
     states: StateMap,
-    egress: Egress,
-    http: reqwest::Client,
 }
 
 impl PrestaShop {
@@ -36,13 +34,10 @@ impl PrestaShop {
         states: StateMap,
         egress: &Egress,
     ) -> Result<Self, AdapterError> {
-        let http = egress.client(crate::platform::PLATFORM_TIMEOUT)?;
         Ok(Self {
-            site: site.trim_end_matches('/').to_owned(),
+            site: ShopSite::new(site, egress)?,
             key,
             states,
-            egress: egress.clone(),
-            http,
         })
     }
 
@@ -52,11 +47,11 @@ impl PrestaShop {
         path: &str,
         xml: Option<String>,
     ) -> Result<reqwest::Response, AdapterError> {
-        let url = format!("{}/api/{path}", self.site);
-        self.egress.check(&url).await?;
+        let url = self.site.url(&format!("api/{path}"));
         let mut request = self
-            .http
-            .request(method, url)
+            .site
+            .request(method, &url)
+            .await?
             .basic_auth(self.key.expose_secret(), Some(""));
         if let Some(xml) = xml {
             request = request.header("content-type", "text/xml").body(xml);
@@ -78,11 +73,7 @@ impl PrestaShop {
             })
             .unwrap_or_default();
         let error = format!("HTTP {} {message}", status.as_u16());
-        Err(if status.is_server_error() || status.as_u16() == 429 {
-            AdapterError::Unavailable(error)
-        } else {
-            AdapterError::Refused(error)
-        })
+        Err(AdapterError::answered(status, error))
     }
 
     async fn move_to(&self, order: &ShopOrder, state: u32, mail: bool) -> Result<(), AdapterError> {

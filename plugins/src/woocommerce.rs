@@ -6,7 +6,7 @@
 pub mod transformers;
 
 use crate::OrderAction;
-use crate::egress::Egress;
+use crate::egress::{Egress, ShopSite};
 use crate::platform::{
     AdapterError, EXPIRED_NOTE, FAILED_NOTE, PaymentFacts, Platform, REFUNDED_NOTE, ShopOrder,
     order_number,
@@ -18,12 +18,10 @@ use transformers::{ErrorBody, NewNote, Order, OrderUpdate, StatusMap};
 /// A WooCommerce shop.
 #[derive(Debug, Clone)]
 pub struct WooCommerce {
-    site: String,
+    site: ShopSite,
     consumer_key: String,
     consumer_secret: SecretString,
     statuses: StatusMap,
-    egress: Egress,
-    http: reqwest::Client,
 }
 
 impl WooCommerce {
@@ -35,19 +33,12 @@ impl WooCommerce {
         statuses: StatusMap,
         egress: &Egress,
     ) -> Result<Self, AdapterError> {
-        let http = egress.client(crate::platform::PLATFORM_TIMEOUT)?;
         Ok(Self {
-            site: site.trim_end_matches('/').to_owned(),
+            site: ShopSite::new(site, egress)?,
             consumer_key: consumer_key.to_owned(),
             consumer_secret,
             statuses,
-            egress: egress.clone(),
-            http,
         })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/wp-json/wc/v3/{path}", self.site)
     }
 
     /// Sends a request with the right authentication for the site's scheme.
@@ -57,9 +48,8 @@ impl WooCommerce {
         path: &str,
         body: Option<&impl Serialize>,
     ) -> Result<reqwest::Response, AdapterError> {
-        let url = self.url(path);
-        self.egress.check(&url).await?;
-        let mut request = self.http.request(method.clone(), &url);
+        let url = self.site.url(&format!("wp-json/wc/v3/{path}"));
+        let mut request = self.site.request(method.clone(), &url).await?;
         if url.starts_with("https://") {
             request = request.basic_auth(
                 &self.consumer_key,
@@ -97,11 +87,7 @@ impl WooCommerce {
             .await
             .map(|e| format!("{} ({}): {}", status.as_u16(), e.code, e.message))
             .unwrap_or_else(|_| format!("HTTP {}", status.as_u16()));
-        Err(if status.is_server_error() || status.as_u16() == 429 {
-            AdapterError::Unavailable(error)
-        } else {
-            AdapterError::Refused(error)
-        })
+        Err(AdapterError::answered(status, error))
     }
 
     async fn update(&self, order: &ShopOrder, update: &OrderUpdate) -> Result<(), AdapterError> {

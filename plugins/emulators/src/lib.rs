@@ -14,3 +14,16 @@ pub mod php;
 pub mod prestashop;
 pub mod shopify;
 pub mod woocommerce;
+
+/// Serves `router` (an emulator's, from its `router()`) on a free loopback port in the
+/// background; its base URL, `http://127.0.0.1:{port}`.
+///
+/// # Panics
+/// When no loopback port can be bound (a test's setup failing).
+#[allow(clippy::unwrap_used)]
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}

@@ -13,7 +13,8 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -245,28 +246,47 @@ fn field(xml: &str, tag: &str) -> Option<String> {
     )
 }
 
-type Params = Query<HashMap<String, String>>;
+/// The query of a request that got through [`PrestaEmulator::admit`]; otherwise the shop's
+/// answer to it.
+struct Admitted(HashMap<String, String>);
+
+impl FromRequestParts<PrestaEmulator> for Admitted {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shop: &PrestaEmulator,
+    ) -> Result<Self, Response> {
+        let Query(query) = Query::<HashMap<String, String>>::from_request_parts(parts, shop)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        shop.admit(&parts.headers, &query)
+            .map_err(|denied| *denied)?;
+        Ok(Admitted(query))
+    }
+}
+
+/// PrestaShop's answer to an id it does not have.
+fn not_exists(id: impl std::fmt::Display) -> Response {
+    xml_error(
+        StatusCode::NOT_FOUND,
+        87,
+        &format!("Id(s) not exists: {id}"),
+    )
+}
 
 async fn read_order(
     State(shop): State<PrestaEmulator>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(query): Params,
+    Admitted(query): Admitted,
 ) -> Response {
-    if let Err(denied) = shop.admit(&headers, &query) {
-        return *denied;
-    }
     let json = wants_json(&query);
     let Some((id, order)) = id
         .parse::<u64>()
         .ok()
         .and_then(|id| shop.order(id).map(|o| (id, o)))
     else {
-        return xml_error(
-            StatusCode::NOT_FOUND,
-            87,
-            &format!("Id(s) not exists: {id}"),
-        );
+        return not_exists(id);
     };
     let fields = [
         ("id", id.to_string()),
@@ -282,19 +302,11 @@ async fn read_order(
 async fn read_currency(
     State(shop): State<PrestaEmulator>,
     Path(id): Path<u32>,
-    headers: HeaderMap,
-    Query(query): Params,
+    Admitted(query): Admitted,
 ) -> Response {
-    if let Err(denied) = shop.admit(&headers, &query) {
-        return *denied;
-    }
     let json = wants_json(&query);
     let Some(code) = shop.shop().currencies.get(&id).cloned() else {
-        return xml_error(
-            StatusCode::NOT_FOUND,
-            87,
-            &format!("Id(s) not exists: {id}"),
-        );
+        return not_exists(id);
     };
     let fields = [("id", id.to_string()), ("iso_code", code)];
     answer(
@@ -306,13 +318,9 @@ async fn read_currency(
 
 async fn add_history(
     State(shop): State<PrestaEmulator>,
-    headers: HeaderMap,
-    Query(query): Params,
+    Admitted(query): Admitted,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = shop.admit(&headers, &query) {
-        return *denied;
-    }
     let xml = String::from_utf8_lossy(&body);
     let (Some(order_id), Some(state)) = (
         field(&xml, "id_order").and_then(|v| v.parse::<u64>().ok()),
@@ -358,15 +366,7 @@ async fn add_history(
     )
 }
 
-async fn add_message(
-    State(shop): State<PrestaEmulator>,
-    headers: HeaderMap,
-    Query(query): Params,
-    body: Bytes,
-) -> Response {
-    if let Err(denied) = shop.admit(&headers, &query) {
-        return *denied;
-    }
+async fn add_message(State(shop): State<PrestaEmulator>, _: Admitted, body: Bytes) -> Response {
     let xml = String::from_utf8_lossy(&body);
     let order_id = field(&xml, "id_order").and_then(|v| v.parse::<u64>().ok());
     // The outer <message> holds an inner <message>: the text is the innermost one.

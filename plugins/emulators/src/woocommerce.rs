@@ -9,7 +9,8 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -281,19 +282,23 @@ fn needs_payment(status: &str) -> bool {
     matches!(status, "pending" | "failed")
 }
 
-type Params = Query<Vec<(String, String)>>;
+/// A request that got through [`WooEmulator::admit`]; otherwise the shop's answer to it.
+struct Admitted;
 
-async fn read_order(
-    State(shop): State<WooEmulator>,
-    Path(id): Path<u64>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(query): Params,
-) -> Response {
-    if let Err(denied) = shop.admit(&method, &uri, &headers, &query) {
-        return *denied;
+impl FromRequestParts<WooEmulator> for Admitted {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shop: &WooEmulator) -> Result<Self, Response> {
+        let Query(query) = Query::<Vec<(String, String)>>::from_request_parts(parts, shop)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        shop.admit(&parts.method, &parts.uri, &parts.headers, &query)
+            .map_err(|denied| *denied)?;
+        Ok(Admitted)
     }
+}
+
+async fn read_order(State(shop): State<WooEmulator>, Path(id): Path<u64>, _: Admitted) -> Response {
     match shop.order(id) {
         Some(order) => axum::Json(order_json(id, &order)).into_response(),
         None => invalid_id(),
@@ -303,15 +308,9 @@ async fn read_order(
 async fn update_order(
     State(shop): State<WooEmulator>,
     Path(id): Path<u64>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(query): Params,
+    _: Admitted,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = shop.admit(&method, &uri, &headers, &query) {
-        return *denied;
-    }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -356,17 +355,7 @@ async fn update_order(
     axum::Json(order_json(id, order)).into_response()
 }
 
-async fn list_notes(
-    State(shop): State<WooEmulator>,
-    Path(id): Path<u64>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(query): Params,
-) -> Response {
-    if let Err(denied) = shop.admit(&method, &uri, &headers, &query) {
-        return *denied;
-    }
+async fn list_notes(State(shop): State<WooEmulator>, Path(id): Path<u64>, _: Admitted) -> Response {
     match shop.order(id) {
         Some(order) => axum::Json(
             order
@@ -385,15 +374,9 @@ async fn list_notes(
 async fn add_note(
     State(shop): State<WooEmulator>,
     Path(id): Path<u64>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    Query(query): Params,
+    _: Admitted,
     body: Bytes,
 ) -> Response {
-    if let Err(denied) = shop.admit(&method, &uri, &headers, &query) {
-        return *denied;
-    }
     let note = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("note").and_then(Value::as_str).map(str::to_owned));

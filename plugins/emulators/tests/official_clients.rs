@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use platform_emulators::serve;
 use platform_emulators::woocommerce::WooEmulator;
 use serde_json::Value;
 use std::process::Command;
@@ -16,14 +17,6 @@ fn installed(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run the tests with `cargo xtask test` (it installs WooCommerce's official clients)")
     })
-}
-
-async fn serve(shop: &WooEmulator) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = shop.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    url
 }
 
 fn run(command: &mut Command) -> Value {
@@ -59,7 +52,7 @@ async fn the_official_javascript_client_is_accepted() {
     let node_modules = installed("WOO_NODE_MODULES");
     let shop = WooEmulator::new(KEY, SECRET, false);
     shop.add_order(1, "pending", "15.00", "USD");
-    let url = serve(&shop).await;
+    let url = serve(shop.router()).await;
     let result = tokio::task::spawn_blocking(move || {
         run(Command::new("node")
             .arg(script("woo_client.js"))
@@ -84,7 +77,7 @@ async fn the_official_python_client_is_accepted() {
     let python_path = installed("WOO_PYTHONPATH");
     let shop = WooEmulator::new(KEY, SECRET, false);
     shop.add_order(2, "pending", "15.00", "USD");
-    let url = serve(&shop).await;
+    let url = serve(shop.router()).await;
     let result = tokio::task::spawn_blocking(move || {
         run(Command::new("python3")
             .arg(script("woo_client.py"))
@@ -105,7 +98,7 @@ async fn prestapyt_is_accepted_by_the_prestashop_emulator() {
     let key = "BVWPFFYBT97WKM959D7AVVD0M4815Y1L";
     let shop = PrestaEmulator::new(key);
     shop.add_order(3, 14, "15.000000", 2);
-    let url = serve_presta(&shop).await;
+    let url = serve(shop.router()).await;
     let result = tokio::task::spawn_blocking(move || {
         run(Command::new("python3")
             .arg(script("presta_client.py"))
@@ -126,14 +119,6 @@ async fn prestapyt_is_accepted_by_the_prestashop_emulator() {
     let order = shop.order(3).unwrap();
     assert_eq!((order.current_state, order.history.len()), (2, 2));
     assert_eq!(order.messages, ["from prestapyt"]);
-}
-
-async fn serve_presta(shop: &platform_emulators::prestashop::PrestaEmulator) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = shop.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    url
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

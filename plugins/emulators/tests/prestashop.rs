@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use platform_emulators::prestashop::PrestaEmulator;
+use platform_emulators::serve;
 use shim_api::InvoiceStatus;
 use shop_adapters::egress::Egress;
 use shop_adapters::platform::{AdapterError, PaymentFacts, Platform as _, Synced, sync};
@@ -16,14 +17,6 @@ const KEY: &str = "BVWPFFYBT97WKM959D7AVVD0M4815Y1L";
 /// The module's own states in this shop.
 const AWAITING: u32 = 14;
 const CONFIRMING: u32 = 15;
-
-async fn serve(shop: &PrestaEmulator) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = shop.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    url
-}
 
 fn adapter(url: &str, key: &str) -> PrestaShop {
     let states = StateMap {
@@ -47,7 +40,7 @@ fn facts(status: InvoiceStatus) -> PaymentFacts {
 async fn an_order_moves_once_per_real_change() {
     let shop = PrestaEmulator::new(KEY);
     shop.add_order(5, AWAITING, "15.000000", 1);
-    let presta = adapter(&serve(&shop).await, KEY);
+    let presta = adapter(&serve(shop.router()).await, KEY);
 
     let order = presta.order("5").await.unwrap();
     assert_eq!(
@@ -98,7 +91,7 @@ async fn an_order_moves_once_per_real_change() {
 async fn expiry_cancels_and_errors_are_typed() {
     let shop = PrestaEmulator::new(KEY);
     shop.add_order(6, AWAITING, "9.990000", 2);
-    let url = serve(&shop).await;
+    let url = serve(shop.router()).await;
     let presta = adapter(&url, KEY);
     sync(&presta, "6", &facts(InvoiceStatus::Expired))
         .await

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use platform_emulators::serve;
 use platform_emulators::shopify::ShopifyEmulator;
 use shim_api::InvoiceStatus;
 use shop_adapters::egress::Egress;
@@ -13,12 +14,9 @@ use shop_adapters::{OrderAction, OrderState};
 
 const TOKEN: &str = "shpat_adapter0123456789abcdef";
 
-async fn serve(shop: &ShopifyEmulator) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = shop.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    url
+/// The adapter for the shop at `url`, on the API version the tests use.
+fn adapter(url: &str, access: Access) -> Shopify {
+    Shopify::new(url, "2025-10", access, &Egress::with_loopback()).unwrap()
 }
 
 fn facts(status: InvoiceStatus) -> PaymentFacts {
@@ -34,14 +32,8 @@ fn facts(status: InvoiceStatus) -> PaymentFacts {
 async fn shopify_orders_follow_their_invoices_once() {
     let shop = ShopifyEmulator::new("adapter.myshopify.com", TOKEN);
     shop.add_order(1, "15.00", "EUR");
-    let url = serve(&shop).await;
-    let shopify = Shopify::new(
-        &url,
-        "2025-10",
-        Access::Token(TOKEN.to_owned().into()),
-        &Egress::with_loopback(),
-    )
-    .unwrap();
+    let url = serve(shop.router()).await;
+    let shopify = adapter(&url, Access::Token(TOKEN.to_owned().into()));
 
     let order = shopify.order("1").await.unwrap();
     assert_eq!(
@@ -117,14 +109,8 @@ async fn shopify_orders_follow_their_invoices_once() {
 async fn shopifys_refusals_say_whether_to_try_again() {
     let shop = ShopifyEmulator::new("refusals.myshopify.com", TOKEN);
     shop.add_order(1, "15.00", "USD");
-    let url = serve(&shop).await;
-    let shopify = Shopify::new(
-        &url,
-        "2025-10",
-        Access::Token(TOKEN.to_owned().into()),
-        &Egress::with_loopback(),
-    )
-    .unwrap();
+    let url = serve(shop.router()).await;
+    let shopify = adapter(&url, Access::Token(TOKEN.to_owned().into()));
 
     // Throttled by the leaky bucket: try again later; it refills.
     shop.set_bucket(0.5, 0.0);
@@ -140,13 +126,7 @@ async fn shopifys_refusals_say_whether_to_try_again() {
     assert!(shopify.order("1").await.unwrap_err().retry_helps());
     assert!(shopify.order("1").await.is_ok());
 
-    let wrong = Shopify::new(
-        &url,
-        "2025-10",
-        Access::Token("shpat_wrong".to_owned().into()),
-        &Egress::with_loopback(),
-    )
-    .unwrap();
+    let wrong = adapter(&url, Access::Token("shpat_wrong".to_owned().into()));
     let error = wrong.order("1").await.unwrap_err();
     assert!(
         matches!(&error, AdapterError::Refused(m) if m.contains("access token")),
@@ -160,13 +140,7 @@ async fn shopifys_refusals_say_whether_to_try_again() {
         );
     }
     // Nothing listens there: unavailable, not refused.
-    let nowhere = Shopify::new(
-        "http://127.0.0.1:9",
-        "2025-10",
-        Access::Token(TOKEN.to_owned().into()),
-        &Egress::with_loopback(),
-    )
-    .unwrap();
+    let nowhere = adapter("http://127.0.0.1:9", Access::Token(TOKEN.to_owned().into()));
     assert!(nowhere.order("1").await.unwrap_err().retry_helps());
     assert!(shop.writes().is_empty());
 }
@@ -176,29 +150,17 @@ async fn an_app_of_the_shops_organization_gets_its_own_tokens() {
     let shop = ShopifyEmulator::new("grant.myshopify.com", "shpat_unused0123456789")
         .with_app("client-id-1", "client-secret-1");
     shop.add_order(1, "15.00", "USD");
-    let url = serve(&shop).await;
+    let url = serve(shop.router()).await;
     let access = |secret: &str| Access::ClientCredentials {
         client_id: "client-id-1".into(),
         client_secret: secret.to_owned().into(),
     };
-    let shopify = Shopify::new(
-        &url,
-        "2025-10",
-        access("client-secret-1"),
-        &Egress::with_loopback(),
-    )
-    .unwrap();
+    let shopify = adapter(&url, access("client-secret-1"));
 
     // One token for many calls, from every adapter of the process.
     shopify.order("1").await.unwrap();
     shopify.order("1").await.unwrap();
-    let other = Shopify::new(
-        &url,
-        "2025-10",
-        access("client-secret-1"),
-        &Egress::with_loopback(),
-    )
-    .unwrap();
+    let other = adapter(&url, access("client-secret-1"));
     other.order("1").await.unwrap();
     assert_eq!(shop.grants(), 1);
 
@@ -208,16 +170,10 @@ async fn an_app_of_the_shops_organization_gets_its_own_tokens() {
     assert_eq!(shop.grants(), 2);
 
     // A wrong secret: refused, saying what to check (not masked by the right one's token).
-    let error = Shopify::new(
-        &url,
-        "2025-10",
-        access("not-the-secret"),
-        &Egress::with_loopback(),
-    )
-    .unwrap()
-    .order("1")
-    .await
-    .unwrap_err();
+    let error = adapter(&url, access("not-the-secret"))
+        .order("1")
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, AdapterError::Refused(m) if m.contains("client id and secret")),
         "{error}"

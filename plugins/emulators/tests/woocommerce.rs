@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use platform_emulators::serve;
 use platform_emulators::woocommerce::WooEmulator;
 use shim_api::InvoiceStatus;
 use shop_adapters::egress::Egress;
@@ -13,14 +14,6 @@ use shop_adapters::{OrderAction, OrderState};
 
 const KEY: &str = "ck_0123456789abcdef";
 const SECRET: &str = "cs_fedcba9876543210";
-
-async fn serve(shop: &WooEmulator) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = shop.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    url
-}
 
 fn adapter(url: &str) -> WooCommerce {
     WooCommerce::new(
@@ -46,7 +39,7 @@ fn facts(status: InvoiceStatus) -> PaymentFacts {
 async fn a_paid_invoice_pays_the_order_once_with_its_transaction() {
     let shop = WooEmulator::new(KEY, SECRET, false);
     shop.add_order(1001, "pending", "15.00", "USD");
-    let woo = adapter(&serve(&shop).await);
+    let woo = adapter(&serve(shop.router()).await);
 
     let order = woo.order("1001").await.unwrap();
     assert_eq!(
@@ -91,7 +84,7 @@ async fn a_paid_invoice_pays_the_order_once_with_its_transaction() {
 #[tokio::test]
 async fn every_status_lands_where_the_map_says() {
     let shop = WooEmulator::new(KEY, SECRET, false);
-    let woo = adapter(&serve(&shop).await);
+    let woo = adapter(&serve(shop.router()).await);
     for (id, status, expected) in [
         (1, InvoiceStatus::Confirming, "on-hold"),
         (2, InvoiceStatus::PartiallyPaid, "on-hold"),
@@ -123,7 +116,7 @@ async fn every_status_lands_where_the_map_says() {
 async fn a_shop_that_is_down_is_worth_a_retry_and_a_wrong_key_is_not() {
     let shop = WooEmulator::new(KEY, SECRET, false);
     shop.add_order(9, "pending", "1.00", "USD");
-    let url = serve(&shop).await;
+    let url = serve(shop.router()).await;
     shop.go_down_for(1);
     let down = adapter(&url).order("9").await.unwrap_err();
     assert!(down.retry_helps(), "{down}");
@@ -154,7 +147,7 @@ async fn a_shop_that_is_down_is_worth_a_retry_and_a_wrong_key_is_not() {
 async fn the_emulator_refuses_what_woocommerce_refuses() {
     let shop = WooEmulator::new(KEY, SECRET, false);
     shop.add_order(1, "pending", "1.00", "USD");
-    let url = serve(&shop).await;
+    let url = serve(shop.router()).await;
     let http = reqwest::Client::new();
     let order_url = format!("{url}/wp-json/wc/v3/orders/1");
     let now = std::time::SystemTime::now()
@@ -204,7 +197,7 @@ async fn the_emulator_refuses_what_woocommerce_refuses() {
     // Behind TLS, Basic works (and the adapter uses it for https:// sites).
     let behind_tls = WooEmulator::new(KEY, SECRET, true);
     behind_tls.add_order(1, "pending", "1.00", "USD");
-    let tls_url = serve(&behind_tls).await;
+    let tls_url = serve(behind_tls.router()).await;
     let basic = http
         .get(format!("{tls_url}/wp-json/wc/v3/orders/1"))
         .basic_auth(KEY, Some(SECRET))

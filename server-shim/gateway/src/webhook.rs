@@ -113,24 +113,45 @@ struct CryptomusWebhook {
     wallet_address_uuid: Option<String>,
 }
 
+impl CryptomusWebhook {
+    /// The webhook in `raw`, once its signature with `key` checks out.
+    fn verified(raw: &[u8], key: &ApiKey) -> Result<Self, WebhookError> {
+        let text = verify_signature(raw, key)?;
+        serde_json::from_str(text).map_err(|_| WebhookError::NotJson(None))
+    }
+
+    /// The fields every webhook must have, taken out: uuid, order id, status and whether it is
+    /// final (the first missing one is reported).
+    fn required(&mut self) -> Result<(String, String, PaymentStatus, bool), WebhookError> {
+        Ok((
+            self.uuid.take().ok_or(WebhookError::MissingField("uuid"))?,
+            self.order_id
+                .take()
+                .ok_or(WebhookError::MissingField("order_id"))?,
+            self.status
+                .take()
+                .ok_or(WebhookError::MissingField("status"))?,
+            self.is_final
+                .take()
+                .ok_or(WebhookError::MissingField("is_final"))?,
+        ))
+    }
+}
+
 /// Verifies a webhook over its raw body and parses it.
 ///
 /// The signature covers PHP's re-encoding of the body without `sign` (see [`crate::php_json`]). The
 /// variant with unescaped slashes is accepted too; both are keyed by the secret.
 pub fn verify_webhook(raw: &[u8], key: &ApiKey) -> Result<PaymentWebhook, WebhookError> {
-    let text = verify_signature(raw, key)?;
-    let wire: CryptomusWebhook =
-        serde_json::from_str(text).map_err(|_| WebhookError::NotJson(None))?;
+    let mut wire = CryptomusWebhook::verified(raw, key)?;
+    let kind = WebhookKind::parse(&wire.kind.take().ok_or(WebhookError::MissingField("type"))?);
+    let (uuid, order_id, status, is_final) = wire.required()?;
     Ok(PaymentWebhook {
-        kind: WebhookKind::parse(&wire.kind.ok_or(WebhookError::MissingField("type"))?),
-        uuid: wire.uuid.ok_or(WebhookError::MissingField("uuid"))?,
-        order_id: wire
-            .order_id
-            .ok_or(WebhookError::MissingField("order_id"))?,
-        status: wire.status.ok_or(WebhookError::MissingField("status"))?,
-        is_final: wire
-            .is_final
-            .ok_or(WebhookError::MissingField("is_final"))?,
+        kind,
+        uuid,
+        order_id,
+        status,
+        is_final,
         payment_amount: wire.payment_amount.as_ref().and_then(decimal_of),
         txid: wire.txid,
         wallet_address_uuid: wire.wallet_address_uuid,
@@ -143,21 +164,16 @@ pub fn verify_payout_webhook(
     raw: &[u8],
     payout_key: &ApiKey,
 ) -> Result<PayoutWebhook, WebhookError> {
-    let text = verify_signature(raw, payout_key)?;
-    let wire: CryptomusWebhook =
-        serde_json::from_str(text).map_err(|_| WebhookError::NotJson(None))?;
+    let mut wire = CryptomusWebhook::verified(raw, payout_key)?;
     if wire.kind.as_deref() != Some("payout") {
         return Err(WebhookError::MissingField("type payout"));
     }
+    let (uuid, order_id, status, is_final) = wire.required()?;
     Ok(PayoutWebhook {
-        uuid: wire.uuid.ok_or(WebhookError::MissingField("uuid"))?,
-        order_id: wire
-            .order_id
-            .ok_or(WebhookError::MissingField("order_id"))?,
-        status: wire.status.ok_or(WebhookError::MissingField("status"))?,
-        is_final: wire
-            .is_final
-            .ok_or(WebhookError::MissingField("is_final"))?,
+        uuid,
+        order_id,
+        status,
+        is_final,
         txid: wire.txid,
     })
 }

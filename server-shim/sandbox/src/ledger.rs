@@ -488,31 +488,19 @@ mod tests {
 
     fn payment(multiple: bool) -> Payments {
         let mut payments = Payments::default();
+        // The sample, but asked in USD, with its address given.
         payments.insert(Payment {
-            uuid: "u1".into(),
-            order_id: "o1".into(),
-            amount: Decimal::new(15, 0),
             currency: "USD".into(),
-            payer_coin: coins::coin("USDT"),
             payer_amount: Some(Decimal::new(15, 0)),
-            network: Some("tron".into()),
             address: Some("T...".into()),
-            paid: Decimal::ZERO,
-            txid: None,
-            from: None,
-            status: PaymentStatus::Check,
-            is_final: false,
             is_payment_multiple: multiple,
-            accuracy_percent: Decimal::ZERO,
-            discount_percent: 0,
-            url_callback: None,
-            additional_data: None,
-            url: String::new(),
-            refund_address: None,
-            seq: 0,
-            created_at: 0,
-            updated_at: 0,
-            expires_at: 3600,
+            ..Payment::sample(
+                "u1".into(),
+                "o1".into(),
+                coins::coin("USDT"),
+                Some("tron".into()),
+                0,
+            )
         });
         payments
     }
@@ -523,43 +511,48 @@ mod tests {
 
     const KEY: fn() -> Reference = || Reference::OrderId("o1".into());
 
+    /// The payer sends `units` confirmed, before expiry, to the invoice `KEY` names.
+    fn pay(
+        p: &mut Payments,
+        units: i64,
+        txid: &str,
+        now: i64,
+    ) -> Result<Vec<Payment>, ControlError> {
+        p.pay(
+            &KEY(),
+            Decimal::new(units, 0),
+            txid.into(),
+            true,
+            false,
+            now,
+        )
+    }
+
     #[test]
     fn exact_payment_confirms_then_pays() {
         let mut p = payment(true);
-        let changes = p
-            .pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 10)
-            .unwrap();
+        let changes = pay(&mut p, 15, "t1", 10).unwrap();
         assert_eq!(
             statuses(&changes),
             [PaymentStatus::ConfirmCheck, PaymentStatus::Paid]
         );
         assert!(changes[1].is_final);
-        assert_eq!(
-            p.pay(&KEY(), Decimal::ONE, "t2".into(), true, false, 11)
-                .unwrap_err(),
-            ControlError::Final
-        );
+        assert_eq!(pay(&mut p, 1, "t2", 11).unwrap_err(), ControlError::Final);
     }
 
     #[test]
     fn short_payment_waits_for_a_top_up() {
         let mut p = payment(true);
-        let changes = p
-            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, false, 10)
-            .unwrap();
+        let changes = pay(&mut p, 10, "t1", 10).unwrap();
         assert_eq!(changes[1].status, PaymentStatus::WrongAmountWaiting);
-        let changes = p
-            .pay(&KEY(), Decimal::new(6, 0), "t2".into(), true, false, 20)
-            .unwrap();
+        let changes = pay(&mut p, 6, "t2", 20).unwrap();
         assert_eq!(changes[1].status, PaymentStatus::PaidOver);
     }
 
     #[test]
     fn short_payment_without_top_ups_is_closed() {
         let mut p = payment(false);
-        let changes = p
-            .pay(&KEY(), Decimal::new(10, 0), "t1".into(), true, false, 10)
-            .unwrap();
+        let changes = pay(&mut p, 10, "t1", 10).unwrap();
         assert_eq!(changes[1].status, PaymentStatus::WrongAmount);
     }
 
@@ -618,8 +611,7 @@ mod tests {
         assert_eq!(p.expire(&KEY(), 101).unwrap_err(), ControlError::Final);
 
         let mut p = payment(true);
-        p.pay(&KEY(), Decimal::new(5, 0), "t1".into(), true, false, 10)
-            .unwrap();
+        pay(&mut p, 5, "t1", 10).unwrap();
         let closed = p.expire_due(3600);
         assert_eq!(statuses(&closed), [PaymentStatus::WrongAmount]);
         assert!(p.expire_due(4000).is_empty());
@@ -630,8 +622,7 @@ mod tests {
         let mut p = payment(true);
         p.expire(&KEY(), 100).unwrap();
         assert_eq!(
-            p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 200)
-                .unwrap_err(),
+            pay(&mut p, 15, "t1", 200).unwrap_err(),
             ControlError::Final,
             "the payer's wallet cannot pay a closed invoice"
         );
@@ -651,8 +642,7 @@ mod tests {
             p.refund(&KEY(), "TBack".into(), 5).unwrap_err(),
             ControlError::NotRefundable
         );
-        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 10)
-            .unwrap();
+        pay(&mut p, 15, "t1", 10).unwrap();
         assert_eq!(p.balances(), [("USDT", Decimal::new(1470, 2))]);
         assert_eq!(
             p.finish_refund(&KEY(), true, 11).unwrap_err(),
@@ -690,8 +680,7 @@ mod tests {
     #[test]
     fn expiry_leaves_refunds_and_holds_alone() {
         let mut p = payment(true);
-        p.pay(&KEY(), Decimal::new(15, 0), "t1".into(), true, false, 10)
-            .unwrap();
+        pay(&mut p, 15, "t1", 10).unwrap();
         p.refund(&KEY(), "TBack".into(), 11).unwrap();
         assert!(
             p.expire_due(10_000).is_empty(),
@@ -710,8 +699,7 @@ mod tests {
             "only confirm releases a hold"
         );
         assert_eq!(
-            held.pay(&KEY(), Decimal::ONE, "t".into(), true, false, 6)
-                .unwrap_err(),
+            pay(&mut held, 1, "t", 6).unwrap_err(),
             ControlError::NotOpen
         );
     }

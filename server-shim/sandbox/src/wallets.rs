@@ -304,56 +304,47 @@ mod tests {
         w
     }
 
+    /// `amount` arrives on chain at `address`, in transaction `txid` from `from`, as deposit `uuid`.
+    fn deposit(
+        w: &mut Wallets,
+        address: &str,
+        amount: Decimal,
+        txid: &str,
+        from: &str,
+        uuid: &str,
+        confirmed: bool,
+    ) -> Result<Option<(Wallet, Deposit)>, ControlError> {
+        w.deposit(
+            address,
+            amount,
+            txid.into(),
+            from.into(),
+            uuid.into(),
+            confirmed,
+        )
+    }
+
     #[test]
     fn one_transaction_is_one_deposit() {
         let mut w = wallets();
         assert!(
-            w.deposit(
-                "TAddr",
-                Decimal::TEN,
-                "tx1".into(),
-                "TFrom".into(),
-                "d1".into(),
-                true
-            )
-            .unwrap()
-            .is_some()
+            deposit(&mut w, "TAddr", Decimal::TEN, "tx1", "TFrom", "d1", true)
+                .unwrap()
+                .is_some()
         );
         assert!(
-            w.deposit(
-                "TAddr",
-                Decimal::TEN,
-                "tx1".into(),
-                "TFrom".into(),
-                "d2".into(),
-                true
-            )
-            .unwrap()
-            .is_none()
+            deposit(&mut w, "TAddr", Decimal::TEN, "tx1", "TFrom", "d2", true)
+                .unwrap()
+                .is_none()
         );
         assert!(
-            w.deposit(
-                "TAddr",
-                Decimal::ONE,
-                "tx2".into(),
-                "TFrom".into(),
-                "d3".into(),
-                true
-            )
-            .unwrap()
-            .is_some()
+            deposit(&mut w, "TAddr", Decimal::ONE, "tx2", "TFrom", "d3", true)
+                .unwrap()
+                .is_some()
         );
         assert_eq!(w.balances(), [("USDT", Decimal::new(1078, 2))]);
         assert_eq!(
-            w.deposit(
-                "TNope",
-                Decimal::ONE,
-                "tx3".into(),
-                "f".into(),
-                "d4".into(),
-                true
-            )
-            .unwrap_err(),
+            deposit(&mut w, "TNope", Decimal::ONE, "tx3", "f", "d4", true).unwrap_err(),
             ControlError::NotFound
         );
     }
@@ -361,15 +352,7 @@ mod tests {
     #[test]
     fn a_deposit_is_credited_once_confirmed() {
         let mut w = wallets();
-        let (_, d) = w
-            .deposit(
-                "TAddr",
-                Decimal::TEN,
-                "tx1".into(),
-                "f".into(),
-                "d1".into(),
-                false,
-            )
+        let (_, d) = deposit(&mut w, "TAddr", Decimal::TEN, "tx1", "f", "d1", false)
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -381,15 +364,7 @@ mod tests {
         assert_eq!((d.status, d.is_final), (PaymentStatus::Paid, true));
         assert_eq!(w.balances(), [("USDT", Decimal::new(980, 2))]);
         assert_eq!(w.settle("d1", false).unwrap_err(), ControlError::Final);
-        w.deposit(
-            "TAddr",
-            Decimal::ONE,
-            "tx2".into(),
-            "f".into(),
-            "d2".into(),
-            false,
-        )
-        .unwrap();
+        deposit(&mut w, "TAddr", Decimal::ONE, "tx2", "f", "d2", false).unwrap();
         assert_eq!(w.settle("d2", false).unwrap().1.status, PaymentStatus::Fail);
         assert_eq!(w.balances(), [("USDT", Decimal::new(980, 2))]);
     }
@@ -397,15 +372,7 @@ mod tests {
     #[test]
     fn a_blocked_wallet_holds_later_deposits_and_refunds_them_once() {
         let mut w = wallets();
-        w.deposit(
-            "TAddr",
-            Decimal::TEN,
-            "tx1".into(),
-            "TFrom".into(),
-            "d1".into(),
-            true,
-        )
-        .unwrap();
+        deposit(&mut w, "TAddr", Decimal::TEN, "tx1", "TFrom", "d1", true).unwrap();
         let key = Reference::OrderId("customer-1".into());
         assert_eq!(
             w.refund_blocked(&key, "TBack".into()).unwrap_err(),
@@ -413,15 +380,7 @@ mod tests {
         );
         assert!(w.block(&key, false).unwrap().blocked);
         // Coins still arrive on chain: held, not credited.
-        let (_, held) = w
-            .deposit(
-                "TAddr",
-                Decimal::from(5),
-                "tx2".into(),
-                "f".into(),
-                "d2".into(),
-                true,
-            )
+        let (_, held) = deposit(&mut w, "TAddr", Decimal::from(5), "tx2", "f", "d2", true)
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -448,15 +407,7 @@ mod tests {
         let mut w = wallets();
         let key = Reference::OrderId("customer-1".into());
         w.block(&key, true).unwrap();
-        let (_, back) = w
-            .deposit(
-                "TAddr",
-                Decimal::from(5),
-                "tx1".into(),
-                "f".into(),
-                "d1".into(),
-                true,
-            )
+        let (_, back) = deposit(&mut w, "TAddr", Decimal::from(5), "tx1", "f", "d1", true)
             .unwrap()
             .unwrap();
         assert_eq!(

@@ -147,6 +147,23 @@ impl Check {
         result == "paid"
     }
 
+    /// An `order_id`, when given, in the format the gateway takes.
+    pub(super) fn order_id_format(&mut self, order_id: Option<&str>) {
+        if order_id.is_some_and(|id| !order_id_ok(id)) {
+            self.fail("order_id", "The order id format is invalid.");
+        }
+    }
+
+    /// A `url_callback`, when given, long enough to be one.
+    pub(super) fn url_callback_length(&mut self, url_callback: Option<&str>) {
+        if url_callback.is_some_and(|url| url.len() < 6) {
+            self.fail(
+                "url_callback",
+                "The url callback must be at least 6 characters.",
+            );
+        }
+    }
+
     /// Whether `field` already has a problem.
     pub(super) fn has_errors(&self, field: &str) -> bool {
         self.errors.contains_key(field)
@@ -173,7 +190,7 @@ pub(super) fn parse_amount(text: &str) -> Result<Decimal, String> {
     })
 }
 
-pub(super) fn order_id_ok(id: &str) -> bool {
+fn order_id_ok(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && id

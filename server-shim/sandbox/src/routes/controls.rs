@@ -2,6 +2,7 @@
 
 use super::check::Check;
 use super::{FieldErrors, Refusal, answer, first20, object, reference, success};
+use crate::ledger::{ControlError, Payment, Payments, Reference};
 use crate::{Sandbox, addresses, ids};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -52,16 +53,32 @@ pub(super) async fn control_pay(
 fn on_one_payment(
     sandbox: &Sandbox,
     body: &[u8],
-    act: impl FnOnce(
-        &mut crate::ledger::Payments,
-        &crate::ledger::Reference,
-        i64,
-    ) -> Result<crate::ledger::Payment, crate::ledger::ControlError>,
+    act: impl FnOnce(&mut Payments, &Reference, i64) -> Result<Payment, ControlError>,
 ) -> Result<Response, Refusal> {
     let key = reference(&object(body)?)?;
+    change_one(sandbox, &key, act)
+}
+
+/// Applies `act` to the payment `key` names, answered with the payment's new state.
+fn change_one(
+    sandbox: &Sandbox,
+    key: &Reference,
+    act: impl FnOnce(&mut Payments, &Reference, i64) -> Result<Payment, ControlError>,
+) -> Result<Response, Refusal> {
     let now = sandbox.now();
-    let changes = sandbox.apply(|p| act(p, &key, now).map(|x| vec![x]))?;
+    let changes = sandbox.apply(|p| act(p, key, now).map(|x| vec![x]))?;
     Ok(answer(changes))
+}
+
+/// What a control that completes or fails something reads: the payment or payout its body names,
+/// and its `"result"` (`paid`, the default: `true`; `fail`: `false`).
+pub(super) fn reference_and_outcome(body: &[u8]) -> Result<(Reference, bool), Refusal> {
+    let fields = object(body)?;
+    let key = reference(&fields)?;
+    let mut check = Check::default();
+    let paid = check.outcome(&fields);
+    check.finish()?;
+    Ok((key, paid))
 }
 
 pub(super) async fn control_confirm(
@@ -111,14 +128,10 @@ pub(super) async fn control_refund(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let fields = object(&body)?;
-    let key = reference(&fields)?;
-    let mut check = Check::default();
-    let paid = check.outcome(&fields);
-    check.finish()?;
-    let now = sandbox.now();
-    let changes = sandbox.apply(|p| p.finish_refund(&key, paid, now).map(|x| vec![x]))?;
-    Ok(answer(changes))
+    let (key, paid) = reference_and_outcome(&body)?;
+    change_one(&sandbox, &key, |p, key, now| {
+        p.finish_refund(key, paid, now)
+    })
 }
 
 /// `POST /sandbox/fail` (`{"order_id", "status"?: "fail" | "system_fail"}`) and `POST /sandbox/hold`
@@ -142,9 +155,7 @@ pub(super) async fn control_fail(
         }
     };
     check.finish()?;
-    let now = sandbox.now();
-    let changes = sandbox.apply(|p| p.force(&key, status, now).map(|x| vec![x]))?;
-    Ok(answer(changes))
+    change_one(&sandbox, &key, |p, key, now| p.force(key, status, now))
 }
 
 pub(super) async fn control_hold(

@@ -294,6 +294,26 @@ fn object(body: &[u8]) -> Result<Fields, Refusal> {
     }
 }
 
+/// The payment or wallet a QR request names by the uuid in `field`.
+fn qr_subject(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    body: &[u8],
+    field: &str,
+) -> Result<crate::ledger::Reference, Refusal> {
+    let fields = signed(sandbox, headers, body)?;
+    let mut check = check::Check::default();
+    let uuid = check.string(&fields, field, true, 64);
+    check.finish()?;
+    Ok(crate::ledger::Reference::Uuid(uuid.unwrap_or_default()))
+}
+
+/// A PNG QR code of `address`, as a data URI; `unencodable` when it cannot be drawn.
+fn qr_answer(address: &str, unencodable: ControlError) -> Result<Response, Refusal> {
+    let image = crate::qr_png::data_uri(address).ok_or(unencodable)?;
+    Ok(success(json!({ "image": image })))
+}
+
 fn first20(bytes: &[u8; 32]) -> [u8; 20] {
     let mut out = [0u8; 20];
     out.copy_from_slice(&bytes[..20]);

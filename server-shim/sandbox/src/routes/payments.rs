@@ -1,7 +1,9 @@
 //! Invoices: create, look up, and the gateway's hosted-page stand-in.
 
-use super::check::{Check, order_id_ok, parse_amount};
-use super::{FieldErrors, Fields, Refusal, first20, reference, signed, success};
+use super::check::{Check, parse_amount};
+use super::{
+    FieldErrors, Fields, Refusal, first20, qr_answer, qr_subject, reference, signed, success,
+};
 use crate::ledger::{ControlError, Payment, Reference};
 use crate::{Sandbox, addresses, coins, ids};
 use axum::body::Bytes;
@@ -81,19 +83,8 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
             },
         },
     };
-    if let Some(id) = &order_id
-        && !order_id_ok(id)
-    {
-        check.fail("order_id", "The order id format is invalid.");
-    }
-    if let Some(url) = &url_callback
-        && url.len() < 6
-    {
-        check.fail(
-            "url_callback",
-            "The url callback must be at least 6 characters.",
-        );
-    }
+    check.order_id_format(order_id.as_deref());
+    check.url_callback_length(url_callback.as_deref());
     if let Some(c) = &currency
         && !coins::is_known_currency(c)
     {
@@ -434,20 +425,14 @@ pub(super) async fn payment_qr(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let fields = signed(&sandbox, &headers, &body)?;
-    let mut check = Check::default();
-    let uuid = check.string(&fields, "merchant_payment_uuid", true, 64);
-    check.finish()?;
+    let key = qr_subject(&sandbox, &headers, &body, "merchant_payment_uuid")?;
     let payments = sandbox.payments();
-    let payment = payments
-        .get(&Reference::Uuid(uuid.unwrap_or_default()))
-        .ok_or(ControlError::NotFound)?;
+    let payment = payments.get(&key).ok_or(ControlError::NotFound)?;
     let address = payment
         .address
         .as_deref()
         .ok_or(ControlError::NoCoinChosen)?;
-    let image = crate::qr_png::data_uri(address).ok_or(ControlError::NoCoinChosen)?;
-    Ok(success(json!({ "image": image })))
+    qr_answer(address, ControlError::NoCoinChosen)
 }
 
 /// `POST /v1/test-webhook/payment`: sends one signed webhook of the given status to `url_callback`,

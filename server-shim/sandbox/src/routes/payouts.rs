@@ -1,6 +1,6 @@
 //! Payouts, signed with the payout key: create, look up, test webhook; and the payout control.
 
-use super::check::{Check, order_id_ok};
+use super::check::Check;
 use super::{FieldErrors, Fields, Refusal, authenticate, object, reference, success};
 use crate::ledger::ControlError;
 use crate::payouts::{Payout, fixed};
@@ -54,11 +54,7 @@ pub(super) async fn create_payout(
     if is_subtract.is_none() && !check.has_errors("is_subtract") {
         check.fail("is_subtract", "The is subtract field is required.");
     }
-    if let Some(id) = &order_id
-        && !order_id_ok(id)
-    {
-        check.fail("order_id", "The order id format is invalid.");
-    }
+    check.order_id_format(order_id.as_deref());
     let to_currency = check.string(&fields, "to_currency", false, 10);
     // A payout asked in a fiat currency is sent in the coin `to_currency` names, converted.
     let fiat = currency
@@ -306,11 +302,7 @@ pub(super) async fn control_payout(
     State(sandbox): State<Sandbox>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let fields = object(&body)?;
-    let key = reference(&fields)?;
-    let mut check = Check::default();
-    let paid = check.outcome(&fields);
-    check.finish()?;
+    let (key, paid) = super::controls::reference_and_outcome(&body)?;
     let mut payouts = sandbox.payouts();
     let uuid = payouts
         .get(&key)

@@ -1,7 +1,9 @@
 //! Static wallets: create, block, refund a blocked one, QR; and the deposit control.
 
-use super::check::{Check, order_id_ok, parse_amount};
-use super::{FieldErrors, Refusal, first20, object, reference, signed, success};
+use super::check::{Check, parse_amount};
+use super::{
+    FieldErrors, Refusal, first20, object, qr_answer, qr_subject, reference, signed, success,
+};
 use crate::ledger::ControlError;
 use crate::ledger::Reference;
 use crate::wallets::Wallet;
@@ -38,19 +40,8 @@ pub(super) async fn create_wallet(
     let network = check.string(&fields, "network", true, 20);
     let order_id = check.string(&fields, "order_id", true, 128);
     let url_callback = check.string(&fields, "url_callback", false, 255);
-    if let Some(id) = &order_id
-        && !order_id_ok(id)
-    {
-        check.fail("order_id", "The order id format is invalid.");
-    }
-    if let Some(url) = &url_callback
-        && url.len() < 6
-    {
-        check.fail(
-            "url_callback",
-            "The url callback must be at least 6 characters.",
-        );
-    }
+    check.order_id_format(order_id.as_deref());
+    check.url_callback_length(url_callback.as_deref());
     let coin = check.coin_on_network(currency.as_deref(), network.as_deref());
     check.finish()?;
     let (Some(coin), Some(network), Some(order_id)) = (coin, network, order_id) else {
@@ -131,16 +122,10 @@ pub(super) async fn wallet_qr(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let fields = signed(&sandbox, &headers, &body)?;
-    let mut check = Check::default();
-    let uuid = check.string(&fields, "wallet_address_uuid", true, 64);
-    check.finish()?;
+    let key = qr_subject(&sandbox, &headers, &body, "wallet_address_uuid")?;
     let wallets = sandbox.wallets();
-    let wallet = wallets
-        .get(&Reference::Uuid(uuid.unwrap_or_default()))
-        .ok_or(ControlError::NotFound)?;
-    let image = crate::qr_png::data_uri(&wallet.address).ok_or(ControlError::NotFound)?;
-    Ok(success(json!({ "image": image })))
+    let wallet = wallets.get(&key).ok_or(ControlError::NotFound)?;
+    qr_answer(&wallet.address, ControlError::NotFound)
 }
 
 /// `POST /v1/test-webhook/wallet`: one signed `wallet` webhook of the given `status` to
