@@ -22,129 +22,44 @@ pub(super) async fn create_payment(
     create(&sandbox, &headers, &body).map(|payment| success(payment.to_wire()))
 }
 
+/// A create-invoice request that passed the gateway's checks.
+struct InvoiceRequest {
+    amount: Decimal,
+    currency: String,
+    order_id: String,
+    network: Option<String>,
+    /// The coin the payer sends, when known (`to_currency`, or a coin `currency`).
+    coin: Option<&'static coins::Coin>,
+    url_callback: Option<String>,
+    additional_data: Option<String>,
+    discount_percent: i64,
+    is_payment_multiple: bool,
+    lifetime: i64,
+    accuracy: Decimal,
+}
+
 fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment, Refusal> {
     let fields = signed(sandbox, headers, body)?;
-    let mut check = Check::default();
-    let amount = check.amount(&fields, "amount");
-    let currency = check.string(&fields, "currency", true, 10);
-    let order_id = check.string(&fields, "order_id", true, 128);
-    let network = check.string(&fields, "network", false, 20);
-    let to_currency = check.string(&fields, "to_currency", false, 10);
-    let url_callback = check.string(&fields, "url_callback", false, 255);
-    // Used by the gateway's own hosted page, which the sandbox does not render.
-    check.string(&fields, "url_return", false, 255);
-    check.string(&fields, "url_success", false, 255);
-    let additional_data = check.string(&fields, "additional_data", false, 255);
-    // Accepted and checked as the gateway does; the sandbox has no page or exchange that uses them.
-    check.string(&fields, "course_source", false, 32);
-    check.string(&fields, "from_referral_code", false, 64);
-    check.boolean(&fields, "is_refresh");
-    if let Some(subtract) = check.integer(&fields, "subtract")
-        && !(0..=100).contains(&subtract)
-    {
-        check.fail("subtract", "The subtract must be between 0 and 100.");
-    }
-    let discount_percent = check.integer(&fields, "discount_percent").unwrap_or(0);
-    if !(-99..=100).contains(&discount_percent) {
-        check.fail(
-            "discount_percent",
-            "The discount percent must be between -99 and 100.",
-        );
-    }
-    for list in ["currencies", "except_currencies"] {
-        coin_list(&mut check, &fields, list);
-    }
-    let is_payment_multiple = check
-        .boolean(&fields, "is_payment_multiple")
-        .unwrap_or(true);
-    let lifetime = check.integer(&fields, "lifetime").unwrap_or(3600);
-    if lifetime < 300 {
-        check.fail("lifetime", "The lifetime must be at least 300.");
-    } else if lifetime > 43200 {
-        check.fail("lifetime", "The lifetime must not be greater than 43200.");
-    }
-    let accuracy = match fields.get("accuracy_payment_percent") {
-        None | Some(Value::Null) => Decimal::ZERO,
-        Some(v) => match v
-            .as_str()
-            .map_or_else(|| v.to_string(), str::to_owned)
-            .as_str()
-        {
-            "0" => Decimal::ZERO,
-            text => match parse_amount(text) {
-                Ok(p) if p <= Decimal::from(5) => p,
-                _ => {
-                    check.fail(
-                        "accuracy_payment_percent",
-                        "The accuracy payment percent must be between 0 and 5.",
-                    );
-                    Decimal::ZERO
-                }
-            },
-        },
-    };
-    check.order_id_format(order_id.as_deref());
-    check.url_callback_length(url_callback.as_deref());
-    if let Some(c) = &currency
-        && !coins::is_known_currency(c)
-    {
-        check.fail("currency", "The selected currency is invalid.");
-    }
-    let coin_code = to_currency
-        .clone()
-        .or_else(|| currency.clone().filter(|c| coins::coin(c).is_some()));
-    let coin = coin_code.as_deref().and_then(coins::coin);
-    if to_currency.is_some() && coin.is_none() {
-        check.fail("to_currency", "The selected to currency is invalid.");
-    }
-    if let Some(n) = &network {
-        if !coins::NETWORKS.contains(&n.as_str()) {
-            check.fail("network", "The selected network is invalid.");
-        } else if let Some(c) = coin
-            && !c.networks.contains(&n.as_str())
-        {
-            check.fail(
-                "network",
-                format!("The network {n} is not available for {}.", c.code),
-            );
-        }
-    }
-    if let (Some(amount), Some(currency), Some(coin)) = (amount, &currency, coin)
-        && let Some(service) = coins::services().find(|s| s.coin.code == coin.code)
-        && let Some(due) = coins::convert(amount, currency, coin)
-    {
-        if due < service.min_amount() {
-            check.fail(
-                "amount",
-                format!(
-                    "The minimum amount is {} {}.",
-                    service.min_amount(),
-                    coin.code
-                ),
-            );
-        } else if due > service.max_amount() {
-            check.fail(
-                "amount",
-                format!(
-                    "The maximum amount is {} {}.",
-                    service.max_amount(),
-                    coin.code
-                ),
-            );
-        }
-    }
-    check.finish()?;
-    // `finish` refused any missing required field, so these are present.
-    let (Some(amount), Some(currency), Some(order_id)) = (amount, currency, order_id) else {
-        return Err(Refusal::Invalid(FieldErrors::new()));
-    };
-
+    let request = checked(&fields)?;
     let now = sandbox.now();
     let mut payments = sandbox.payments();
     // An order id the merchant already used returns that invoice, as the gateway documents.
-    if let Some(existing) = payments.get(&Reference::OrderId(order_id.clone())) {
+    if let Some(existing) = payments.get(&Reference::OrderId(request.order_id.clone())) {
         return Ok(existing.clone());
     }
+    let InvoiceRequest {
+        amount,
+        currency,
+        order_id,
+        network,
+        coin,
+        url_callback,
+        additional_data,
+        discount_percent,
+        is_payment_multiple,
+        lifetime,
+        accuracy,
+    } = request;
     let network = network.or_else(|| {
         coin.filter(|c| c.networks.len() == 1)
             .map(|c| c.networks[0].to_owned())
@@ -197,6 +112,152 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     };
     payments.insert(payment.clone());
     Ok(payment)
+}
+
+/// Checks a create-invoice request's fields as the gateway does; every problem is named.
+fn checked(fields: &Fields) -> Result<InvoiceRequest, Refusal> {
+    let mut check = Check::default();
+    let amount = check.amount(fields, "amount");
+    let currency = check.string(fields, "currency", true, 10);
+    let order_id = check.string(fields, "order_id", true, 128);
+    let network = check.string(fields, "network", false, 20);
+    let to_currency = check.string(fields, "to_currency", false, 10);
+    let url_callback = check.string(fields, "url_callback", false, 255);
+    // Used by the gateway's own hosted page, which the sandbox does not render.
+    check.string(fields, "url_return", false, 255);
+    check.string(fields, "url_success", false, 255);
+    let additional_data = check.string(fields, "additional_data", false, 255);
+    // Accepted and checked as the gateway does; the sandbox has no page or exchange that uses them.
+    check.string(fields, "course_source", false, 32);
+    check.string(fields, "from_referral_code", false, 64);
+    check.boolean(fields, "is_refresh");
+    if let Some(subtract) = check.integer(fields, "subtract")
+        && !(0..=100).contains(&subtract)
+    {
+        check.fail("subtract", "The subtract must be between 0 and 100.");
+    }
+    let discount_percent = check.integer(fields, "discount_percent").unwrap_or(0);
+    if !(-99..=100).contains(&discount_percent) {
+        check.fail(
+            "discount_percent",
+            "The discount percent must be between -99 and 100.",
+        );
+    }
+    for list in ["currencies", "except_currencies"] {
+        coin_list(&mut check, fields, list);
+    }
+    let is_payment_multiple = check.boolean(fields, "is_payment_multiple").unwrap_or(true);
+    let lifetime = check.integer(fields, "lifetime").unwrap_or(3600);
+    if lifetime < 300 {
+        check.fail("lifetime", "The lifetime must be at least 300.");
+    } else if lifetime > 43200 {
+        check.fail("lifetime", "The lifetime must not be greater than 43200.");
+    }
+    let accuracy = accuracy_percent(&mut check, fields);
+    check.order_id_format(order_id.as_deref());
+    check.url_callback_length(url_callback.as_deref());
+    if let Some(c) = &currency
+        && !coins::is_known_currency(c)
+    {
+        check.fail("currency", "The selected currency is invalid.");
+    }
+    let coin_code = to_currency
+        .clone()
+        .or_else(|| currency.clone().filter(|c| coins::coin(c).is_some()));
+    let coin = coin_code.as_deref().and_then(coins::coin);
+    if to_currency.is_some() && coin.is_none() {
+        check.fail("to_currency", "The selected to currency is invalid.");
+    }
+    check_network(&mut check, network.as_deref(), coin);
+    if let (Some(amount), Some(currency), Some(coin)) = (amount, &currency, coin) {
+        check_limits(&mut check, amount, currency, coin);
+    }
+    check.finish()?;
+    // `finish` refused any missing required field, so these are present.
+    let (Some(amount), Some(currency), Some(order_id)) = (amount, currency, order_id) else {
+        return Err(Refusal::Invalid(FieldErrors::new()));
+    };
+    Ok(InvoiceRequest {
+        amount,
+        currency,
+        order_id,
+        network,
+        coin,
+        url_callback,
+        additional_data,
+        discount_percent,
+        is_payment_multiple,
+        lifetime,
+        accuracy,
+    })
+}
+
+/// `accuracy_payment_percent`: how much less than due still counts as paid, 0 to 5.
+fn accuracy_percent(check: &mut Check, fields: &Fields) -> Decimal {
+    match fields.get("accuracy_payment_percent") {
+        None | Some(Value::Null) => Decimal::ZERO,
+        Some(v) => match v
+            .as_str()
+            .map_or_else(|| v.to_string(), str::to_owned)
+            .as_str()
+        {
+            "0" => Decimal::ZERO,
+            text => match parse_amount(text) {
+                Ok(p) if p <= Decimal::from(5) => p,
+                _ => {
+                    check.fail(
+                        "accuracy_payment_percent",
+                        "The accuracy payment percent must be between 0 and 5.",
+                    );
+                    Decimal::ZERO
+                }
+            },
+        },
+    }
+}
+
+/// The network must be one the gateway knows, and one of the payer's coin's.
+fn check_network(check: &mut Check, network: Option<&str>, coin: Option<&coins::Coin>) {
+    let Some(n) = network else { return };
+    if !coins::NETWORKS.contains(&n) {
+        check.fail("network", "The selected network is invalid.");
+    } else if let Some(c) = coin
+        && !c.networks.contains(&n)
+    {
+        check.fail(
+            "network",
+            format!("The network {n} is not available for {}.", c.code),
+        );
+    }
+}
+
+/// What the payer sends must be within the coin's limits at the gateway.
+fn check_limits(check: &mut Check, amount: Decimal, currency: &str, coin: &coins::Coin) {
+    let Some(service) = coins::services().find(|s| s.coin.code == coin.code) else {
+        return;
+    };
+    let Some(due) = coins::convert(amount, currency, coin) else {
+        return;
+    };
+    if due < service.min_amount() {
+        check.fail(
+            "amount",
+            format!(
+                "The minimum amount is {} {}.",
+                service.min_amount(),
+                coin.code
+            ),
+        );
+    } else if due > service.max_amount() {
+        check.fail(
+            "amount",
+            format!(
+                "The maximum amount is {} {}.",
+                service.max_amount(),
+                coin.code
+            ),
+        );
+    }
 }
 
 pub(super) async fn payment_info(

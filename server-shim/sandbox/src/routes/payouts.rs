@@ -56,59 +56,8 @@ pub(super) async fn create_payout(
     }
     check.order_id_format(order_id.as_deref());
     let to_currency = check.string(&fields, "to_currency", false, 10);
-    // A payout asked in a fiat currency is sent in the coin `to_currency` names, converted.
-    let fiat = currency
-        .as_deref()
-        .filter(|c| coins::coin(c).is_none() && coins::is_known_currency(c));
-    let coin = match (fiat, &to_currency) {
-        (Some(_), None) => {
-            check.fail(
-                "to_currency",
-                "The to currency field is required when currency is a fiat currency.",
-            );
-            None
-        }
-        (Some(_), Some(to)) => {
-            let coin = coins::coin(to);
-            if coin.is_none() {
-                check.fail("to_currency", "The selected to currency is invalid.");
-            }
-            coin
-        }
-        (None, _) => {
-            let coin = currency.as_deref().and_then(coins::coin);
-            if currency.is_some() && coin.is_none() {
-                check.fail("currency", "The selected currency is invalid.");
-            }
-            coin
-        }
-    };
-    let network = network.or_else(|| {
-        coin.filter(|c| c.networks.len() == 1)
-            .map(|c| c.networks[0].to_owned())
-    });
-    match (coin, &network) {
-        (Some(coin), Some(n)) if !coin.networks.contains(&n.as_str()) => {
-            check.fail(
-                "network",
-                format!("The network {n} is not available for {}.", coin.code),
-            );
-        }
-        (Some(_), None) => check.fail(
-            "network",
-            "The network field is required for this currency.",
-        ),
-        _ => {}
-    }
-    if let (Some(address), Some(network)) = (&address, &network)
-        && !check.has_errors("network")
-        && !crate::addresses::valid(network, address)
-    {
-        check.fail(
-            "address",
-            "The address is not valid for the selected network.",
-        );
-    }
+    let (fiat, coin) = payout_coin(&mut check, currency.as_deref(), to_currency.as_deref());
+    let network = destination(&mut check, coin, network, address.as_deref());
     // What leaves the balance, in the coin: the fiat amount converted at the gateway's rate.
     let fiat_amount = amount;
     let amount = match (fiat, amount, coin) {
@@ -161,6 +110,77 @@ pub(super) async fn create_payout(
         sandbox.send_payout_webhook(&payout);
     }
     Ok(success(payout_json(&payout, balance)))
+}
+
+/// The coin a payout goes out in: `currency`, or for a fiat `currency` the coin `to_currency`
+/// names (then the fiat code too, the amount is converted).
+fn payout_coin<'a>(
+    check: &mut Check,
+    currency: Option<&'a str>,
+    to_currency: Option<&str>,
+) -> (Option<&'a str>, Option<&'static coins::Coin>) {
+    let fiat = currency.filter(|c| coins::coin(c).is_none() && coins::is_known_currency(c));
+    let coin = match (fiat, to_currency) {
+        (Some(_), None) => {
+            check.fail(
+                "to_currency",
+                "The to currency field is required when currency is a fiat currency.",
+            );
+            None
+        }
+        (Some(_), Some(to)) => {
+            let coin = coins::coin(to);
+            if coin.is_none() {
+                check.fail("to_currency", "The selected to currency is invalid.");
+            }
+            coin
+        }
+        (None, _) => {
+            let coin = currency.and_then(coins::coin);
+            if currency.is_some() && coin.is_none() {
+                check.fail("currency", "The selected currency is invalid.");
+            }
+            coin
+        }
+    };
+    (fiat, coin)
+}
+
+/// The network a payout goes out on (the coin's only one when not given), checked with its
+/// address.
+fn destination(
+    check: &mut Check,
+    coin: Option<&coins::Coin>,
+    network: Option<String>,
+    address: Option<&str>,
+) -> Option<String> {
+    let network = network.or_else(|| {
+        coin.filter(|c| c.networks.len() == 1)
+            .map(|c| c.networks[0].to_owned())
+    });
+    match (coin, &network) {
+        (Some(coin), Some(n)) if !coin.networks.contains(&n.as_str()) => {
+            check.fail(
+                "network",
+                format!("The network {n} is not available for {}.", coin.code),
+            );
+        }
+        (Some(_), None) => check.fail(
+            "network",
+            "The network field is required for this currency.",
+        ),
+        _ => {}
+    }
+    if let (Some(address), Some(network)) = (address, &network)
+        && !check.has_errors("network")
+        && !crate::addresses::valid(network, address)
+    {
+        check.fail(
+            "address",
+            "The address is not valid for the selected network.",
+        );
+    }
+    network
 }
 
 /// `POST /v1/payout/services`: the coins and networks payouts go out on, with their limits and
