@@ -178,6 +178,93 @@ async fn poll(
     }
 }
 
+/// Follows invoice `invoice_id` for the widget: live push, polling when push is unavailable or
+/// given up, a fresh read when the payer comes back to the tab, and the countdown's tick. Returns
+/// what stops it all.
+fn follow(
+    api_base: &str,
+    invoice_id: &str,
+    dispatcher: UseReducerDispatcher<State>,
+) -> impl FnOnce() + use<> {
+    let alive = Rc::new(Cell::new(true));
+    let polling = Rc::new(Cell::new(false));
+    // Polling is the fallback: it starts when live push is unavailable or given up.
+    let start_polling: Rc<dyn Fn()> = {
+        let (alive, polling, dispatcher) = (alive.clone(), polling.clone(), dispatcher.clone());
+        let (api_base, invoice_id) = (api_base.to_string(), invoice_id.to_string());
+        Rc::new(move || {
+            if polling.replace(true) {
+                return;
+            }
+            let (running, poller) = (alive.clone(), dispatcher.clone());
+            let (api_base, invoice_id) = (api_base.clone(), invoice_id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                poll(&api_base, &invoice_id, &running, &poller).await;
+            });
+        })
+    };
+    let live = {
+        let (on_view, on_trouble, on_open) =
+            (dispatcher.clone(), dispatcher.clone(), dispatcher.clone());
+        let fallback = start_polling.clone();
+        LiveInvoice::open(
+            api_base,
+            invoice_id,
+            move |view| on_view.dispatch(Action::Loaded(Rc::new(view))),
+            move |given_up| {
+                if given_up {
+                    fallback();
+                } else {
+                    on_trouble.dispatch(Action::Failed(LoadError::Network));
+                }
+            },
+            move || on_open.dispatch(Action::Connected),
+        )
+    };
+    if live.is_none() {
+        start_polling();
+    }
+    // Back on the tab: ask once at once (a phone may have dropped the stream meanwhile).
+    let on_return = {
+        let (alive, dispatcher) = (alive.clone(), dispatcher.clone());
+        let (api_base, invoice_id) = (api_base.to_string(), invoice_id.to_string());
+        wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            if page_hidden() || !alive.get() {
+                return;
+            }
+            let (alive, dispatcher) = (alive.clone(), dispatcher.clone());
+            let (api_base, invoice_id) = (api_base.clone(), invoice_id.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(view) = fetch_invoice(&api_base, &invoice_id).await
+                    && alive.get()
+                {
+                    dispatcher.dispatch(Action::Loaded(Rc::new(view)));
+                }
+            });
+        })
+    };
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(document) = &document {
+        let _ = document.add_event_listener_with_callback(
+            "visibilitychange",
+            on_return.as_ref().unchecked_ref(),
+        );
+    }
+    let tick = Interval::new(1_000, move || dispatcher.dispatch(Action::Tick));
+    move || {
+        alive.set(false);
+        if let Some(document) = &document {
+            let _ = document.remove_event_listener_with_callback(
+                "visibilitychange",
+                on_return.as_ref().unchecked_ref(),
+            );
+        }
+        drop(on_return);
+        drop(live);
+        drop(tick);
+    }
+}
+
 /// The widget.
 #[component]
 pub fn Checkout(props: &CheckoutProps) -> Html {
@@ -188,86 +275,7 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
         let dispatcher = state.dispatcher();
         use_effect_with(
             (props.api_base.clone(), props.invoice_id.clone()),
-            move |(api_base, invoice_id)| {
-                let alive = Rc::new(Cell::new(true));
-                let polling = Rc::new(Cell::new(false));
-                // Polling is the fallback: it starts when live push is unavailable or given up.
-                let start_polling: Rc<dyn Fn()> = {
-                    let (alive, polling, dispatcher) =
-                        (alive.clone(), polling.clone(), dispatcher.clone());
-                    let (api_base, invoice_id) = (api_base.to_string(), invoice_id.to_string());
-                    Rc::new(move || {
-                        if polling.replace(true) {
-                            return;
-                        }
-                        let (running, poller) = (alive.clone(), dispatcher.clone());
-                        let (api_base, invoice_id) = (api_base.clone(), invoice_id.clone());
-                        wasm_bindgen_futures::spawn_local(async move {
-                            poll(&api_base, &invoice_id, &running, &poller).await;
-                        });
-                    })
-                };
-                let live = {
-                    let (on_view, on_trouble, on_open) =
-                        (dispatcher.clone(), dispatcher.clone(), dispatcher.clone());
-                    let fallback = start_polling.clone();
-                    LiveInvoice::open(
-                        api_base,
-                        invoice_id,
-                        move |view| on_view.dispatch(Action::Loaded(Rc::new(view))),
-                        move |given_up| {
-                            if given_up {
-                                fallback();
-                            } else {
-                                on_trouble.dispatch(Action::Failed(LoadError::Network));
-                            }
-                        },
-                        move || on_open.dispatch(Action::Connected),
-                    )
-                };
-                if live.is_none() {
-                    start_polling();
-                }
-                // Back on the tab: ask once at once (a phone may have dropped the stream meanwhile).
-                let on_return = {
-                    let (alive, dispatcher) = (alive.clone(), dispatcher.clone());
-                    let (api_base, invoice_id) = (api_base.to_string(), invoice_id.to_string());
-                    wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-                        if page_hidden() || !alive.get() {
-                            return;
-                        }
-                        let (alive, dispatcher) = (alive.clone(), dispatcher.clone());
-                        let (api_base, invoice_id) = (api_base.clone(), invoice_id.clone());
-                        wasm_bindgen_futures::spawn_local(async move {
-                            if let Ok(view) = fetch_invoice(&api_base, &invoice_id).await
-                                && alive.get()
-                            {
-                                dispatcher.dispatch(Action::Loaded(Rc::new(view)));
-                            }
-                        });
-                    })
-                };
-                let document = web_sys::window().and_then(|w| w.document());
-                if let Some(document) = &document {
-                    let _ = document.add_event_listener_with_callback(
-                        "visibilitychange",
-                        on_return.as_ref().unchecked_ref(),
-                    );
-                }
-                let tick = Interval::new(1_000, move || dispatcher.dispatch(Action::Tick));
-                move || {
-                    alive.set(false);
-                    if let Some(document) = &document {
-                        let _ = document.remove_event_listener_with_callback(
-                            "visibilitychange",
-                            on_return.as_ref().unchecked_ref(),
-                        );
-                    }
-                    drop(on_return);
-                    drop(live);
-                    drop(tick);
-                }
-            },
+            move |(api_base, invoice_id)| follow(api_base, invoice_id, dispatcher),
         );
     }
 
