@@ -63,15 +63,6 @@ where
 
 fn settings(database_url: &str) -> Result<Settings> {
     Ok(Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: database_url.into(),
-        public_url: None,
-        gateway_url: String::new(),
-        merchant_uuid: None,
-        payment_key: None,
-        payout_key: None,
-        widget_dir: widget_dir().unwrap_or_else(|_| std::env::temp_dir()),
-        sandbox_state: None,
         reconcile: server_shim::services::ReconcilePolicy {
             every: Duration::from_secs(3600),
             ..Default::default()
@@ -87,9 +78,10 @@ fn settings(database_url: &str) -> Result<Settings> {
             webhook_burst: 10_000_000,
             ..Default::default()
         },
-        shopify_payments: Default::default(),
-        metrics_token: None,
-        egress: server_shim::Egress::with_loopback(),
+        ..e2e_tests::demo::settings(
+            database_url,
+            widget_dir().unwrap_or_else(|_| std::env::temp_dir()),
+        )
     })
 }
 

@@ -207,17 +207,13 @@ async fn a_payer_pays_through_a_button_on_another_site_without_leaving_it() {
 async fn buttons_from_other_origins_disabled_buttons_and_links_are_refused_plainly() {
     let app = DemoApp::start().await.unwrap();
     let elsewhere: Value = app
-        .http
-        .post(format!("{}/v1/buttons", app.url))
-        .bearer_auth(&app.token)
-        .json(&json!({
-            "amount": "5", "currency": "EUR", "description": "Donation",
-            "allowed_origins": ["https://shop.example"],
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
+        .post_as_shop(
+            "/v1/buttons",
+            &json!({
+                "amount": "5", "currency": "EUR", "description": "Donation",
+                "allowed_origins": ["https://shop.example"],
+            }),
+        )
         .await
         .unwrap();
     let elsewhere = elsewhere["id"].as_str().unwrap().to_owned();
@@ -304,14 +300,10 @@ async fn buttons_from_other_origins_disabled_buttons_and_links_are_refused_plain
 
     // A disabled payment link says so on its page.
     let link: Value = app
-        .http
-        .post(format!("{}/v1/links", app.url))
-        .bearer_auth(&app.token)
-        .json(&json!({ "amount": "12", "currency": "USD", "description": "Yoga class" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
+        .post_as_shop(
+            "/v1/links",
+            &json!({ "amount": "12", "currency": "USD", "description": "Yoga class" }),
+        )
         .await
         .unwrap();
     let id = link["id"].as_str().unwrap();
@@ -338,19 +330,9 @@ async fn buttons_from_other_origins_disabled_buttons_and_links_are_refused_plain
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reusable_link_opened_twice_gives_two_invoices() {
     let app = DemoApp::start().await.unwrap();
-    let link: Value = app
-        .http
-        .post(format!("{}/v1/links", app.url))
-        .bearer_auth(&app.token)
-        .json(&json!({
+    let link: Value = app.post_as_shop("/v1/links", &json!({
             "amount": "3", "currency": "USD", "description": "Buy me a coffee", "reusable": true,
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        })).await.unwrap();
     let url = link["url"].as_str().unwrap();
     let browser = Browser::start().await.unwrap();
     let mut invoices = Vec::new();

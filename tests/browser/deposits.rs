@@ -5,6 +5,7 @@
 use crate::pay_page::{WAIT, assert_qr_carries, screenshot_path};
 use e2e_tests::demo::DemoApp;
 use e2e_tests::webdriver::Browser;
+use e2e_tests::widget;
 use serde_json::{Value, json};
 
 const DEPOSITS: &str = "return [...(document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelectorAll('.ckw-deposit') ?? [])].map(d => d.dataset.credited)";
@@ -13,14 +14,10 @@ const DEPOSITS: &str = "return [...(document.querySelector('[data-checkout-widge
 async fn a_customer_sees_their_deposits_arrive_on_their_deposit_page() {
     let app = DemoApp::start().await.unwrap();
     let wallet: Value = app
-        .http
-        .post(format!("{}/v1/wallets", app.url))
-        .bearer_auth(&app.token)
-        .json(&json!({ "customer": "gamer-1", "currency": "USDT", "network": "tron" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
+        .post_as_shop(
+            "/v1/wallets",
+            &json!({ "customer": "gamer-1", "currency": "USDT", "network": "tron" }),
+        )
         .await
         .unwrap();
     let address = wallet["address"].as_str().unwrap().to_owned();
@@ -33,12 +30,9 @@ async fn a_customer_sees_their_deposits_arrive_on_their_deposit_page() {
     let browser = Browser::start().await.unwrap();
     browser.goto(&page).await.unwrap();
     browser
-        .wait_for(
-            "the address",
-            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
-            WAIT,
-            |v| v.as_str() == Some(address.as_str()),
-        )
+        .wait_for("the address", widget::ADDRESS, WAIT, |v| {
+            v.as_str() == Some(address.as_str())
+        })
         .await
         .unwrap();
     assert_qr_carries(&browser, &address).await;

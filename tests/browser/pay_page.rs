@@ -1,5 +1,6 @@
 use e2e_tests::demo::DemoApp;
 use e2e_tests::webdriver::Browser;
+use e2e_tests::widget;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,12 +24,9 @@ async fn open_pay_page(app: &DemoApp, browser: &Browser, invoice: &Value) {
         .unwrap();
     let address = invoice["address"].as_str().unwrap().to_owned();
     browser
-        .wait_for(
-            "the address",
-            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
-            WAIT,
-            |v| v.as_str() == Some(address.as_str()),
-        )
+        .wait_for("the address", widget::ADDRESS, WAIT, |v| {
+            v.as_str() == Some(address.as_str())
+        })
         .await
         .unwrap();
     let seconds = "return Number(document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-countdown')?.dataset.seconds ?? -1)";
@@ -213,7 +211,7 @@ async fn a_shopper_buys_in_the_demo_store_and_the_order_turns_paid() {
         })
         .await
         .unwrap();
-    let address_on_screen = "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null";
+    let address_on_screen = widget::ADDRESS;
     browser
         .wait_for("the address", address_on_screen, WAIT, |v| v.is_string())
         .await
@@ -365,20 +363,12 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
         .unwrap();
     assert_eq!(clicked, json!(true), "BTC is on offer");
     browser
-        .wait_for(
-            "the BTC address",
-            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
-            WAIT,
-            |v| v.as_str().is_some_and(|a| a.starts_with("bc1")),
-        )
+        .wait_for("the BTC address", widget::ADDRESS, WAIT, |v| {
+            v.as_str().is_some_and(|a| a.starts_with("bc1"))
+        })
         .await
         .unwrap();
-    let view: Value = reqwest::get(format!("{}/v1/invoices/{id}", app.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view: Value = app.invoice(&id).await.unwrap();
     assert_eq!(view["payer_currency"], "BTC");
     let uri = view["payment_uri"].as_str().unwrap();
     assert!(uri.starts_with("bitcoin:"), "{uri}");
@@ -422,14 +412,10 @@ async fn a_payer_picks_a_coin_in_arabic_and_pays_with_it() {
 async fn a_one_time_payment_link_is_paid_and_stays_paid() {
     let app = DemoApp::start().await.unwrap();
     let link: Value = app
-        .http
-        .post(format!("{}/v1/links", app.url))
-        .bearer_auth(&app.token)
-        .json(&json!({ "amount": "30.00", "currency": "USD", "description": "Guitar lesson" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
+        .post_as_shop(
+            "/v1/links",
+            &json!({ "amount": "30.00", "currency": "USD", "description": "Guitar lesson" }),
+        )
         .await
         .unwrap();
     let url = link["url"].as_str().unwrap().to_owned();
@@ -455,20 +441,9 @@ async fn a_one_time_payment_link_is_paid_and_stays_paid() {
         )
         .await
         .unwrap();
+    browser.eval(widget::PICK_USDT_ON_TRON).await.unwrap();
     browser
-        .eval(
-            "const buttons = [...document.querySelector('[data-checkout-widget]').shadowRoot.querySelectorAll('.ckw-coin')]; \
-             buttons.find(b => b.textContent.includes('USDT') && b.textContent.includes('TRON')).click(); return true",
-        )
-        .await
-        .unwrap();
-    browser
-        .wait_for(
-            "the address",
-            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
-            WAIT,
-            |v| v.is_string(),
-        )
+        .wait_for("the address", widget::ADDRESS, WAIT, |v| v.is_string())
         .await
         .unwrap();
     let page = browser

@@ -6,6 +6,7 @@
 use crate::pay_page::{WAIT, screenshot_path};
 use e2e_tests::demo::DemoApp;
 use e2e_tests::webdriver::Browser;
+use e2e_tests::widget;
 use platform_emulators::shopify::ShopifyEmulator;
 use serde_json::{Value, json};
 use server_shim::store::Store;
@@ -81,20 +82,9 @@ async fn a_shopify_buyer_pays_from_the_order_page_and_comes_back_to_it_paid() {
         amount.as_str().unwrap().contains("12"),
         "the order's total: {amount}"
     );
+    browser.eval(widget::PICK_USDT_ON_TRON).await.unwrap();
     browser
-        .eval(
-            "const buttons = [...document.querySelector('[data-checkout-widget]').shadowRoot.querySelectorAll('.ckw-coin')]; \
-             buttons.find(b => b.textContent.includes('USDT') && b.textContent.includes('TRON')).click(); return true",
-        )
-        .await
-        .unwrap();
-    browser
-        .wait_for(
-            "the address",
-            "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-address')?.textContent ?? null",
-            WAIT,
-            Value::is_string,
-        )
+        .wait_for("the address", widget::ADDRESS, WAIT, Value::is_string)
         .await
         .unwrap();
     browser

@@ -48,12 +48,7 @@ async fn check(browser: &Browser, status: &str) {
 async fn wait_api(app: &DemoApp, id: &str, status: &str) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        let view: Value = reqwest::get(format!("{}/v1/invoices/{id}", app.url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view: Value = app.invoice(id).await.unwrap();
         if view["status"] == status {
             return;
         }
@@ -174,12 +169,7 @@ async fn every_status_screen_is_accessible_and_captured() {
     open(&app, &browser, id, "pending").await;
     control(&app, "pay", json!({ "order_id": id, "amount": "5" })).await;
     wait(&browser, "partially_paid").await;
-    let view: Value = reqwest::get(format!("{}/v1/invoices/{id}", app.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view: Value = app.invoice(id).await.unwrap();
     assert_qr_carries(&browser, view["payment_uri"].as_str().unwrap()).await;
     check(&browser, "partially_paid").await;
     control(&app, "expire", json!({ "order_id": id })).await;

@@ -34,6 +34,32 @@ pub fn widget_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Settings for a demo on `database_url` serving the widget from `widget_dir`: no gateway of
+/// its own, loopback shops allowed, quick outbox retries.
+pub fn settings(database_url: &str, widget_dir: PathBuf) -> Settings {
+    Settings {
+        // Quick retries, so that tests of the outbox do not wait long.
+        outbox: server_shim::outbox::OutboxPolicy {
+            every: std::time::Duration::from_millis(100),
+            first_retry: std::time::Duration::from_millis(100),
+            max_attempts: 12,
+            ..Default::default()
+        },
+        widget_dir: widget_dir,
+        ..Settings::local(database_url)
+    }
+}
+
+/// The JSON answer of `response`, or an error naming `what` failed if its status is not a success.
+async fn success_json(response: reqwest::Response, what: &str) -> Result<Value> {
+    let status = response.status();
+    let body: Value = response.json().await?;
+    if !status.is_success() {
+        bail!("{what} failed ({status}): {body}");
+    }
+    Ok(body)
+}
+
 impl DemoApp {
     /// Starts the demo on 127.0.0.1 with a free port.
     pub async fn start() -> Result<Self> {
@@ -43,28 +69,7 @@ impl DemoApp {
     /// Starts the demo with its data in `database_url` (a file, for a test that opens the store
     /// beside it).
     pub async fn start_on(database_url: &str) -> Result<Self> {
-        let settings = Settings {
-            listen: "127.0.0.1:0".into(),
-            database_url: database_url.into(),
-            public_url: None,
-            gateway_url: String::new(),
-            merchant_uuid: None,
-            payment_key: None,
-            payout_key: None,
-            sandbox_state: None,
-            reconcile: server_shim::services::ReconcilePolicy::default(),
-            outbox: server_shim::outbox::OutboxPolicy {
-                every: std::time::Duration::from_millis(100),
-                first_retry: std::time::Duration::from_millis(100),
-                max_attempts: 12,
-                ..Default::default()
-            },
-            rate_limit: server_shim::rate_limit::RateLimit::default(),
-            shopify_payments: Default::default(),
-            metrics_token: None,
-            egress: server_shim::Egress::with_loopback(),
-            widget_dir: widget_dir()?,
-        };
+        let settings = settings(database_url, widget_dir()?);
         let app = Application::build_demo(&settings).await?;
         let url = app.url().to_owned();
         let handles = app.demo().context("demo handles")?.clone();
@@ -86,23 +91,12 @@ impl DemoApp {
         amount: &str,
         network: &str,
     ) -> Result<Value> {
-        let response = self
-            .http
-            .post(format!("{}/v1/invoices", self.url))
-            .bearer_auth(&self.token)
-            .json(&json!({
-                "order_id": order_id, "amount": amount, "currency": "USD",
-                "to_currency": "USDT", "network": network,
-                "url_return": format!("{}/shop/orders", self.url),
-            }))
-            .send()
-            .await?;
-        let status = response.status();
-        let body: Value = response.json().await?;
-        if !status.is_success() {
-            bail!("invoice creation failed ({status}): {body}");
-        }
-        Ok(body)
+        self.create_invoice_from(&json!({
+            "order_id": order_id, "amount": amount, "currency": "USD",
+            "to_currency": "USDT", "network": network,
+            "url_return": format!("{}/shop/orders", self.url),
+        }))
+        .await
     }
 
     /// Creates an invoice from a full request body; returns its view.
@@ -114,12 +108,27 @@ impl DemoApp {
             .json(body)
             .send()
             .await?;
-        let status = response.status();
-        let body: Value = response.json().await?;
-        if !status.is_success() {
-            bail!("invoice creation failed ({status}): {body}");
-        }
-        Ok(body)
+        success_json(response, "invoice creation").await
+    }
+
+    /// `POST {path}` of `body` with the demo shop's token: the JSON answer, whatever its status.
+    pub async fn post_as_shop(&self, path: &str, body: &Value) -> Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        Ok(response.json().await?)
+    }
+
+    /// Invoice `id` as its pay page reads it (no token).
+    pub async fn invoice(&self, id: &str) -> Result<Value> {
+        Ok(reqwest::get(format!("{}/v1/invoices/{id}", self.url))
+            .await?
+            .json()
+            .await?)
     }
 
     /// Calls a sandbox control (`pay`, `expire`, ...) with `body`.
@@ -130,11 +139,6 @@ impl DemoApp {
             .json(&body)
             .send()
             .await?;
-        let status = response.status();
-        let body: Value = response.json().await?;
-        if !status.is_success() {
-            bail!("sandbox {control} failed ({status}): {body}");
-        }
-        Ok(body)
+        success_json(response, &format!("sandbox {control}")).await
     }
 }

@@ -1,6 +1,6 @@
 //! Bad input, however malformed, gets a clear 4xx and changes nothing.
 
-use crate::support::{TestApp, snapshot, usdt_invoice};
+use crate::support::{ScratchDb, TestApp, snapshot, usdt_invoice};
 
 /// How many bad inputs the test sends.
 const CASES: usize = 40;
@@ -50,10 +50,8 @@ fn with(field: &str, value: Value) -> Value {
 
 #[tokio::test]
 async fn every_bad_input_is_refused_and_changes_nothing() {
-    let dir = std::env::temp_dir().join(format!("shim-bad-inputs-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("bad-inputs");
+    let db = scratch.url.clone();
     // No reconciler pass during the test: it would touch the good invoice's check time.
     let quiet = server_shim::services::ReconcilePolicy {
         every: std::time::Duration::from_secs(3600),
@@ -306,5 +304,5 @@ async fn every_bad_input_is_refused_and_changes_nothing() {
         (view["status"].as_str(), view["version"].as_u64()),
         (Some("pending"), Some(1))
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }

@@ -1,23 +1,14 @@
 //! Pay buttons: defined through the API, started from pages on their allowed origins only,
 //! disabled and enabled again, and fenced against a client calling them in a loop.
 
-use crate::support::TestApp;
+use crate::support::{TestApp, status_and_json};
 use serde_json::{Value, json};
 use server_shim::services::buttons::MAX_OPEN_PER_CLIENT;
 
 const SHOP_ORIGIN: &str = "https://shop.example";
 
 async fn define(app: &TestApp, body: Value) -> (u16, Value) {
-    let response = app
-        .http
-        .post(format!("{}/v1/buttons", app.url))
-        .bearer_auth(&app.token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    app.shop_post("/v1/buttons", &body).await
 }
 
 async fn coffee(app: &TestApp) -> String {
@@ -41,9 +32,7 @@ async fn click(app: &TestApp, id: &str, origin: Option<&str>) -> (u16, Value) {
     if let Some(origin) = origin {
         request = request.header("origin", origin);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    status_and_json(request.send().await.unwrap()).await
 }
 
 #[tokio::test]
@@ -72,16 +61,7 @@ async fn a_click_from_an_allowed_page_starts_an_invoice_at_the_buttons_price() {
         assert_eq!(status, 201, "{again}");
         assert_ne!(again["invoice_id"], payment["invoice_id"]);
 
-        let list: Value = app
-            .http
-            .get(format!("{}/v1/buttons", app.url))
-            .bearer_auth(&app.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list: Value = app.shop_json("/v1/buttons").await;
         let listed = list["buttons"]
             .as_array()
             .unwrap()
@@ -152,16 +132,7 @@ async fn clicks_from_elsewhere_on_disabled_or_unknown_buttons_are_refused_plainl
     assert_eq!(status, 404, "{error}");
     assert_eq!(error["error"]["message"], "this pay button does not exist");
     // Refusals made nothing: one invoice so far, from the one accepted click.
-    let list: Value = app
-        .http
-        .get(format!("{}/v1/buttons", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.shop_json("/v1/buttons").await;
     let uses: Vec<i64> = list["buttons"]
         .as_array()
         .unwrap()
@@ -207,24 +178,9 @@ async fn bad_definitions_get_clear_errors_and_make_nothing() {
         let message = error["error"]["message"].as_str().unwrap();
         assert!(message.contains(names), "{body}: {message}");
     }
-    let response = app
-        .http
-        .post(format!("{}/v1/buttons", app.url))
-        .json(&base)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post("/v1/buttons", &base).await;
     assert_eq!(response.status().as_u16(), 401);
-    let list: Value = app
-        .http
-        .get(format!("{}/v1/buttons", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.shop_json("/v1/buttons").await;
     assert!(
         list["buttons"]
             .as_array()

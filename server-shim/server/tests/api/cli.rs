@@ -1,5 +1,6 @@
 //! The command line, as an operator uses it.
 
+use crate::support::ScratchDb;
 use std::process::{Command, Output};
 
 pub(crate) fn shim(args: &[&str], database: &str) -> Output {
@@ -19,6 +20,13 @@ pub(crate) fn text(output: &Output) -> String {
     )
 }
 
+/// Adds shop `name` on database `db`: its token.
+fn add_shop(name: &str, db: &str) -> String {
+    let added = shim(&["shops", "add", "--name", name], db);
+    assert!(added.status.success(), "{}", text(&added));
+    token(&added)
+}
+
 fn token(output: &Output) -> String {
     text(output)
         .lines()
@@ -29,9 +37,8 @@ fn token(output: &Output) -> String {
 
 #[test]
 fn shops_are_added_listed_rotated_and_removed() {
-    let dir = std::env::temp_dir().join(format!("shim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("cli");
+    let db = scratch.url.clone();
 
     let added = shim(&["shops", "add", "--name", "my-shop"], &db);
     assert!(added.status.success(), "{}", text(&added));
@@ -87,19 +94,25 @@ fn shops_are_added_listed_rotated_and_removed() {
         "{}",
         text(&bad_url)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
+}
+
+/// `server-shim serve` on a free port and an in-memory database.
+fn serve_on_memory() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server-shim"));
+    command.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        "sqlite::memory:",
+    ]);
+    command
 }
 
 #[test]
 fn serve_says_what_is_missing() {
-    let output = Command::new(env!("CARGO_BIN_EXE_server-shim"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "sqlite::memory:",
-        ])
+    let output = serve_on_memory()
         .env_remove("SHIM_PUBLIC_URL")
         .env_remove("SHIM_MERCHANT_UUID")
         .env_remove("SHIM_PAYMENT_KEY")
@@ -112,14 +125,7 @@ fn serve_says_what_is_missing() {
         text(&output)
     );
 
-    let output = Command::new(env!("CARGO_BIN_EXE_server-shim"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "sqlite::memory:",
-        ])
+    let output = serve_on_memory()
         .env("SHIM_PUBLIC_URL", "https://pay.example")
         .env("SHIM_MERCHANT_UUID", "m")
         .env_remove("SHIM_PAYMENT_KEY")
@@ -132,12 +138,27 @@ fn serve_says_what_is_missing() {
     );
 }
 
+/// `shops set-platform` connecting shop woo to WooCommerce at `site` with key ck_1, and `more`.
+fn set_woo<'a>(site: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let woo = [
+        "shops",
+        "set-platform",
+        "--name",
+        "woo",
+        "--platform",
+        "woocommerce",
+        "--site",
+        site,
+        "--api-key",
+        "ck_1",
+    ];
+    [&woo[..], more].concat()
+}
+
 #[test]
 fn a_shop_is_connected_to_its_platform_with_checked_settings() {
-    let dir = std::env::temp_dir().join(format!("shim-cli-platform-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("cli-platform");
+    let db = scratch.url.clone();
     let run = |args: &[&str], secret: Option<&str>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_server-shim"));
         command
@@ -182,38 +203,15 @@ fn a_shop_is_connected_to_its_platform_with_checked_settings() {
     );
 
     let renamed = run(
-        &[
-            "shops",
-            "set-platform",
-            "--name",
-            "woo",
-            "--platform",
-            "woocommerce",
-            "--site",
+        &set_woo(
             "https://shop.example",
-            "--api-key",
-            "ck_1",
-            "--status",
-            "on_hold=awaiting-crypto",
-        ],
+            &["--status", "on_hold=awaiting-crypto"],
+        ),
         Some("cs"),
     );
     assert!(renamed.status.success(), "{}", text(&renamed));
     let unknown_status = run(
-        &[
-            "shops",
-            "set-platform",
-            "--name",
-            "woo",
-            "--platform",
-            "woocommerce",
-            "--site",
-            "https://shop.example",
-            "--api-key",
-            "ck_1",
-            "--status",
-            "shipped=wc-shipped",
-        ],
+        &set_woo("https://shop.example", &["--status", "shipped=wc-shipped"]),
         Some("cs"),
     );
     assert!(
@@ -221,21 +219,7 @@ fn a_shop_is_connected_to_its_platform_with_checked_settings() {
         "{}",
         text(&unknown_status)
     );
-    let bad_site = run(
-        &[
-            "shops",
-            "set-platform",
-            "--name",
-            "woo",
-            "--platform",
-            "woocommerce",
-            "--site",
-            "shop.example",
-            "--api-key",
-            "ck_1",
-        ],
-        Some("cs"),
-    );
+    let bad_site = run(&set_woo("shop.example", &[]), Some("cs"));
     assert!(
         text(&bad_site).contains("http(s) URL"),
         "{}",
@@ -256,20 +240,14 @@ fn a_shop_is_connected_to_its_platform_with_checked_settings() {
         "{}",
         text(&unknown)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[test]
 fn links_are_made_listed_and_stopped_from_the_command_line() {
-    let dir = std::env::temp_dir().join(format!("shim-cli-links-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
-    assert!(
-        shim(&["shops", "add", "--name", "studio"], &db)
-            .status
-            .success()
-    );
+    let scratch = ScratchDb::new("cli-links");
+    let db = scratch.url.clone();
+    add_shop("studio", &db);
     let public = ["--public-url", "https://pay.studio.example"];
     let made = shim(
         &[
@@ -332,37 +310,37 @@ fn links_are_made_listed_and_stopped_from_the_command_line() {
     assert!(bad.contains("amount must be a plain decimal"), "{bad}");
     let nobody = text(&shim(&["links", "list", "--shop", "nobody"], &db));
     assert!(nobody.contains("no shop named"), "{nobody}");
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[test]
 fn buttons_are_defined_listed_and_stopped_from_the_command_line() {
-    let dir = std::env::temp_dir().join(format!("shim-cli-buttons-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
-    assert!(
-        shim(&["shops", "add", "--name", "roastery"], &db)
-            .status
-            .success()
-    );
+    let scratch = ScratchDb::new("cli-buttons");
+    let db = scratch.url.clone();
+    add_shop("roastery", &db);
+    let create = [
+        "buttons",
+        "create",
+        "--shop",
+        "roastery",
+        "--amount",
+        "15",
+        "--currency",
+        "USD",
+    ];
     let made = shim(
         &[
-            "buttons",
-            "create",
-            "--shop",
-            "roastery",
-            "--amount",
-            "15",
-            "--currency",
-            "USD",
-            "--description",
-            "Coffee beans",
-            "--origin",
-            "https://roastery.example,https://www.roastery.example/",
-            "--public-url",
-            "https://pay.roastery.example/",
-        ],
+            &create[..],
+            &[
+                "--description",
+                "Coffee beans",
+                "--origin",
+                "https://roastery.example,https://www.roastery.example/",
+                "--public-url",
+                "https://pay.roastery.example/",
+            ],
+        ]
+        .concat(),
         &db,
     );
     let out = text(&made);
@@ -409,19 +387,10 @@ fn buttons_are_defined_listed_and_stopped_from_the_command_line() {
     // What to fix, said plainly, and nothing made.
     let bad = shim(
         &[
-            "buttons",
-            "create",
-            "--shop",
-            "roastery",
-            "--amount",
-            "15",
-            "--currency",
-            "USD",
-            "--description",
-            "Tea",
-            "--origin",
-            "roastery.example",
-        ],
+            &create[..],
+            &["--description", "Tea", "--origin", "roastery.example"],
+        ]
+        .concat(),
         &db,
     );
     assert!(!bad.status.success());
@@ -446,18 +415,14 @@ fn buttons_are_defined_listed_and_stopped_from_the_command_line() {
         2,
         "a header and one button: {listed}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[test]
 fn the_demo_touches_neither_servers_settings_nor_a_shop_it_did_not_make() {
-    let dir = std::env::temp_dir().join(format!("shim-cli-demo-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let production = format!("sqlite://{}", dir.join("production.db").display());
-    let added = shim(&["shops", "add", "--name", "demo"], &production);
-    assert!(added.status.success(), "{}", text(&added));
-    let operators_token = token(&added);
+    let scratch = ScratchDb::with_file("cli-demo", "production.db");
+    let production = scratch.url.clone();
+    let operators_token = add_shop("demo", &production);
 
     // Given by flag: refused, naming the way out.
     let refused = shim(&["demo", "--listen", "127.0.0.1:0"], &production);
@@ -497,5 +462,5 @@ fn the_demo_touches_neither_servers_settings_nor_a_shop_it_did_not_make() {
             .unwrap()
     });
     assert_eq!(found.map(|shop| shop.name).as_deref(), Some("demo"));
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }

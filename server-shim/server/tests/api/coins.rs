@@ -1,19 +1,11 @@
 //! The payer picks the coin: invoices without one get a payment in the coin picked, a change of
 //! mind keeps the earlier payments valid, and money sent to one of them still counts.
 
-use crate::support::TestApp;
+use crate::support::{TestApp, status_and_json};
 use serde_json::{Value, json};
 
 async fn choose(app: &TestApp, id: &str, body: Value) -> (u16, Value) {
-    let response = app
-        .http
-        .post(format!("{}/v1/invoices/{id}/coin", app.url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    status_and_json(app.post(&format!("/v1/invoices/{id}/coin"), &body).await).await
 }
 
 async fn no_coin_invoice(app: &TestApp, order: &str) -> Value {
@@ -33,11 +25,8 @@ async fn the_payer_picks_a_coin_and_may_change_it_until_paying() {
     assert_eq!(invoice["can_change_coin"], true);
 
     let list: Value = app
-        .http
-        .get(format!("{}/v1/invoices/{id}/coins", app.url))
-        .send()
+        .get(&format!("/v1/invoices/{id}/coins"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

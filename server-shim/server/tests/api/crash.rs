@@ -5,9 +5,9 @@
 //! before it was applied. On SQLite and on PostgreSQL, every invoice ends in the gateway's state,
 //! its event log has each version once, and its outbox queued each change once and told the shop.
 
-use crate::support::usdt_invoice;
+use crate::support::{create_at, metric, usdt_invoice};
 use cryptomus_sandbox::{Sandbox, SandboxConfig};
-use serde_json::{Value, json};
+use serde_json::json;
 use server_shim::store::Store;
 use shim_api::{InvoiceId, InvoiceStatus};
 use std::collections::BTreeMap;
@@ -192,16 +192,7 @@ async fn storm(postgres: Option<String>, kill: Kill, dice: &mut Dice) {
     let base = format!("http://127.0.0.1:{port}");
     let mut ids = Vec::new();
     for i in 0..20 {
-        let invoice: Value = http
-            .post(format!("{base}/v1/invoices"))
-            .bearer_auth(&token)
-            .json(&usdt_invoice(&format!("storm-{i}"), "10.00"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let invoice = create_at(&base, &token, &usdt_invoice(&format!("storm-{i}"), "10.00")).await;
         ids.push(invoice["id"].as_str().unwrap().to_owned());
     }
 
@@ -469,32 +460,23 @@ async fn world(db: &str, delay: Duration) -> World {
 
 /// What a shim process says it delivered (`shim_callbacks_sent_total`).
 async fn sent_by(port: u16) -> u64 {
-    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("shim_callbacks_sent_total "))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    metric(
+        &format!("http://127.0.0.1:{port}"),
+        "shim_callbacks_sent_total",
+    )
+    .await
 }
 
 /// Creates `count` invoices through the shim on `port` and pays each in full.
 async fn paid_invoices(world: &World, port: u16, prefix: &str, count: usize) {
     let http = reqwest::Client::new();
     for i in 0..count {
-        let invoice: Value = http
-            .post(format!("http://127.0.0.1:{port}/v1/invoices"))
-            .bearer_auth(&world.token)
-            .json(&usdt_invoice(&format!("{prefix}-{i}"), "10.00"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let invoice = create_at(
+            &format!("http://127.0.0.1:{port}"),
+            &world.token,
+            &usdt_invoice(&format!("{prefix}-{i}"), "10.00"),
+        )
+        .await;
         http.post(format!("{}/sandbox/pay", world.sandbox_url))
             .json(&json!({ "order_id": invoice["id"], "amount": "10" }))
             .send()

@@ -1,6 +1,6 @@
 //! Live push: `GET /v1/invoices/{id}/events`.
 
-use crate::support::{TestApp, usdt_invoice};
+use crate::support::{TestApp, create_at, usdt_invoice};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -178,16 +178,7 @@ async fn shutdown_stops_taking_connections_and_does_not_wait_forever_for_streams
         let _ = stopped.await;
     }));
     let http = reqwest::Client::new();
-    let invoice: Value = http
-        .post(format!("{url}/v1/invoices"))
-        .bearer_auth(&token)
-        .json(&usdt_invoice("9901", "1.00"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let invoice = create_at(&url, &token, &usdt_invoice("9901", "1.00")).await;
     let id = invoice["id"].as_str().unwrap();
     // A payer's live stream is open when the shim is told to stop.
     let mut stream = http

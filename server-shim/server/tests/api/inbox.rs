@@ -1,7 +1,7 @@
 //! Webhooks are durable before they are acknowledged, the gateway being down does not lose them,
 //! and shims sharing one PostgreSQL split the background work instead of doubling it.
 
-use crate::support::{TestApp, postgres_url, usdt_invoice};
+use crate::support::{ScratchDb, TestApp, metric, postgres_url, usdt_invoice};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -107,10 +107,7 @@ async fn forward(
 
 /// A fresh SQLite file both the test and the shims can open.
 fn sqlite_file(name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("shim-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    format!("sqlite://{}", dir.join("shim.db").display())
+    ScratchDb::new(name).keep()
 }
 
 /// Databases both the test and the shims can open: a SQLite file and a PostgreSQL schema.
@@ -196,16 +193,7 @@ async fn status(url: &str, id: &str) -> String {
 
 /// The reconciler passes shim `url` has made (its `/metrics`).
 async fn passes(url: &str) -> u64 {
-    let text = reqwest::get(format!("{url}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("shim_reconcile_passes_total "))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    metric(url, "shim_reconcile_passes_total").await
 }
 
 async fn eventually(what: &str, seconds: u64, mut check: impl AsyncFnMut() -> bool) {

@@ -1,4 +1,4 @@
-use crate::support::{TestApp, usdt_invoice};
+use crate::support::{ScratchDb, TestApp, usdt_invoice};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -175,12 +175,7 @@ async fn unknown_invoices_are_404_everywhere() {
         assert_eq!(status, 404, "{id}");
         assert_eq!(body["error"]["code"], "not_found");
     }
-    let page = app
-        .http
-        .get(format!("{}/pay/inv_0000", app.url))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get("/pay/inv_0000").await;
     assert_eq!(page.status().as_u16(), 404);
     assert!(page.text().await.unwrap().contains("not valid"));
     let (status, body) = {
@@ -222,23 +217,13 @@ async fn the_pay_page_loads_the_widget_for_known_invoices() {
     let app = TestApp::spawn("sqlite::memory:").await;
     let (_, invoice) = app.create(&usdt_invoice("3001", "1.00")).await;
     let id = invoice["id"].as_str().unwrap();
-    let page = app
-        .http
-        .get(format!("{}/pay/{id}", app.url))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get(&format!("/pay/{id}")).await;
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(&format!(r#"data-invoice="{id}""#)));
     assert!(html.contains("/widget/embed.js"));
     // (This response's headers were consumed above; ask again for them.)
-    let page = app
-        .http
-        .get(format!("{}/pay/{id}", app.url))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get(&format!("/pay/{id}")).await;
     let csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -257,12 +242,7 @@ async fn the_pay_page_loads_the_widget_for_known_invoices() {
         "/wallet/wal_nope",
         "/v1/shopify/proxy/pay?order=1",
     ] {
-        let answer = app
-            .http
-            .get(format!("{}{path}", app.url))
-            .send()
-            .await
-            .unwrap();
+        let answer = app.get(path).await;
         let headers = answer.headers();
         assert!(
             headers["content-type"]
@@ -287,9 +267,8 @@ async fn the_pay_page_loads_the_widget_for_known_invoices() {
 
 #[tokio::test]
 async fn an_unreachable_gateway_is_a_clear_503() {
-    let dir = std::env::temp_dir().join(format!("shim-no-gateway-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("no-gateway");
+    let db = scratch.url.clone();
     let store = server_shim::store::Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
     let token = server_shim::domain::ShopToken::generate().unwrap();
@@ -322,7 +301,7 @@ async fn an_unreachable_gateway_is_a_clear_503() {
     assert_eq!(body["error"]["code"], "gateway_unavailable");
     let health = reqwest::get(format!("{url}/readyz")).await.unwrap();
     assert_eq!(health.status().as_u16(), 200, "the shim itself stays up");
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
@@ -391,12 +370,7 @@ async fn metrics_count_requests_by_route_webhooks_and_streams() {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn("sqlite::memory:").await;
-    let response = app
-        .http
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/healthz").await;
     let id = response.headers()["x-request-id"]
         .to_str()
         .unwrap()
@@ -429,12 +403,7 @@ async fn public_endpoints_limit_each_client() {
     for _ in 0..3 {
         assert_eq!(app.invoice(id).await.0, 200);
     }
-    let refused = app
-        .http
-        .get(format!("{}/v1/invoices/{id}", app.url))
-        .send()
-        .await
-        .unwrap();
+    let refused = app.get(&format!("/v1/invoices/{id}")).await;
     assert_eq!(refused.status().as_u16(), 429);
     assert!(refused.headers().contains_key("retry-after"));
     let body: Value = refused.json().await.unwrap();
@@ -447,15 +416,7 @@ async fn public_endpoints_limit_each_client() {
 #[tokio::test]
 async fn the_openapi_document_describes_every_endpoint() {
     let app = TestApp::spawn("sqlite::memory:").await;
-    let doc: Value = app
-        .http
-        .get(format!("{}/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     std::fs::write(
         std::env::temp_dir().join("shim-openapi.json"),

@@ -11,6 +11,15 @@ fn webhook(order_id: &str, uuid: &str, status: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// Asserts that invoice `id` is as it was made: pending, at its first version.
+async fn assert_still_pending(app: &TestApp, id: &str) {
+    let (_, after) = app.invoice(id).await;
+    assert_eq!(
+        (after["status"].as_str(), after["version"].as_u64()),
+        (Some("pending"), Some(1))
+    );
+}
+
 #[tokio::test]
 async fn a_payment_moves_the_invoice_once_on_every_backend() {
     for url in database_urls().await {
@@ -88,11 +97,7 @@ async fn forged_webhooks_are_refused_and_change_nothing() {
         let (status, _) = app.post_ipn(body).await;
         assert_eq!(status, 401);
     }
-    let (_, after) = app.invoice(id).await;
-    assert_eq!(
-        (after["status"].as_str(), after["version"].as_u64()),
-        (Some("pending"), Some(1))
-    );
+    assert_still_pending(&app, id).await;
 }
 
 #[tokio::test]
@@ -155,11 +160,7 @@ async fn a_webhook_pointing_at_another_orders_payment_changes_nothing() {
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["outcome"], "ignored");
-    let (_, after) = app.invoice(a).await;
-    assert_eq!(
-        (after["status"].as_str(), after["version"].as_u64()),
-        (Some("pending"), Some(1))
-    );
+    assert_still_pending(&app, a).await;
 }
 
 #[tokio::test]
@@ -180,11 +181,7 @@ async fn a_webhook_for_a_payment_the_gateway_does_not_know_is_acknowledged() {
         (200, Some("ignored")),
         "{answer}"
     );
-    let (_, after) = app.invoice(id).await;
-    assert_eq!(
-        (after["status"].as_str(), after["version"].as_u64()),
-        (Some("pending"), Some(1))
-    );
+    assert_still_pending(&app, id).await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Payment links: made through the API or the CLI, opened by payers, one-time or reusable,
 //! disabled and enabled again, each refusal said plainly.
 
-use crate::support::TestApp;
+use crate::support::{ScratchDb, TestApp, connect_demo_shop, serve};
 use serde_json::{Value, json};
 use server_shim::store::{Link, Store};
 
@@ -13,16 +13,7 @@ fn no_redirects() -> reqwest::Client {
 }
 
 async fn create(app: &TestApp, body: Value) -> (u16, Value) {
-    let response = app
-        .http
-        .post(format!("{}/v1/links", app.url))
-        .bearer_auth(&app.token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    app.shop_post("/v1/links", &body).await
 }
 
 /// Opens a link as a payer: the pay page it leads to, or the status and page of a refusal.
@@ -84,12 +75,11 @@ async fn a_one_time_link_has_one_invoice_and_shows_it_forever() {
     let invoice = invoice_of(&first);
     let (_, view) = app.invoice(&invoice).await;
     assert_eq!(view["can_change_coin"], true, "the payer picks the coin");
-    app.http
-        .post(format!("{}/v1/invoices/{invoice}/coin", app.url))
-        .json(&json!({ "currency": "USDT", "network": "tron" }))
-        .send()
-        .await
-        .unwrap();
+    app.post(
+        &format!("/v1/invoices/{invoice}/coin"),
+        &json!({ "currency": "USDT", "network": "tron" }),
+    )
+    .await;
     app.sandbox(
         "pay",
         json!({ "order_id": format!("{invoice}-2"), "amount": "25" }),
@@ -126,16 +116,7 @@ async fn reusable_on(database: &str) {
     let first = invoice_of(&open(&app, id).await.unwrap());
     let second = invoice_of(&open(&app, id).await.unwrap());
     assert_ne!(first, second);
-    let list: Value = app
-        .http
-        .get(format!("{}/v1/links", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.shop_json("/v1/links").await;
     assert_eq!(list["links"][0]["uses"], 2, "{database}: {list}");
 
     // One payer opening it in a loop is stopped by the payments it keeps waiting, and only it.
@@ -163,10 +144,8 @@ async fn reusable_on(database: &str) {
 
 #[tokio::test]
 async fn disabled_expired_and_unknown_links_say_so() {
-    let dir = std::env::temp_dir().join(format!("shim-links-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("links");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let (_, link) = create(
         &app,
@@ -215,7 +194,7 @@ async fn disabled_expired_and_unknown_links_say_so() {
     assert_eq!(status, 404);
     let (status, _) = open(&app, "<script>").await.unwrap_err();
     assert_eq!(status, 404);
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
@@ -255,23 +234,13 @@ async fn bad_link_requests_are_refused_and_make_nothing() {
         );
     }
     let anonymous = app
-        .http
-        .post(format!("{}/v1/links", app.url))
-        .json(&json!({ "amount": "1", "currency": "USD", "description": "x" }))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            "/v1/links",
+            &json!({ "amount": "1", "currency": "USD", "description": "x" }),
+        )
+        .await;
     assert_eq!(anonymous.status().as_u16(), 401);
-    let list: Value = app
-        .http
-        .get(format!("{}/v1/links", app.url))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.shop_json("/v1/links").await;
     assert_eq!(list["links"], json!([]));
 }
 
@@ -280,24 +249,14 @@ async fn bad_link_requests_are_refused_and_make_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_platform_shops_links_leave_its_platform_alone() {
     use platform_emulators::woocommerce::WooEmulator;
-    let dir = std::env::temp_dir().join(format!("shim-links-platform-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("links-platform");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let woo = WooEmulator::new("ck_l", "cs_l", false);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let router = woo.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let site = serve(woo.router()).await;
     let config = json!({ "platform": "woocommerce", "site": site, "consumer_key": "ck_l",
         "consumer_secret": "cs_l" });
-    Store::connect(&db)
-        .await
-        .unwrap()
-        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
-        .await
-        .unwrap();
+    connect_demo_shop(&db, &config).await;
 
     let (status, link) = create(
         &app,
@@ -308,16 +267,7 @@ async fn a_platform_shops_links_leave_its_platform_alone() {
     assert_eq!(status, 201, "{link}");
     let location = open(&app, link["id"].as_str().unwrap()).await.unwrap();
     let invoice = invoice_of(&location);
-    let picked: Value = app
-        .http
-        .post(format!("{}/v1/invoices/{invoice}/coin", app.url))
-        .json(&json!({ "currency": "USDT", "network": "tron" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let picked = app.pick_coin(&invoice, "USDT", "tron").await;
     app.sandbox(
         "pay",
         json!({ "order_id": format!("{invoice}-2"), "amount": picked["payer_amount"] }),
@@ -326,5 +276,5 @@ async fn a_platform_shops_links_leave_its_platform_alone() {
     app.wait_for_status(&invoice, "paid").await;
     app.settled().await;
     assert!(woo.writes().is_empty(), "{:?}", woo.writes());
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }

@@ -1,6 +1,6 @@
 //! Callbacks to shops: signed, durable, retried, replayable.
 
-use crate::support::{TestApp, usdt_invoice};
+use crate::support::{ScratchDb, TestApp, usdt_invoice};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -43,10 +43,9 @@ async fn receive(State(shop): State<Shop>, headers: HeaderMap, body: Bytes) -> S
 }
 
 /// A demo on a SQLite file, its demo shop's callbacks pointed at a local receiver.
-async fn setup(fail_first: u32) -> (TestApp, Store, Shop, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("shim-outbox-{}-{fail_first}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+async fn setup(fail_first: u32) -> (TestApp, Store, Shop, ScratchDb) {
+    let scratch = ScratchDb::new(&format!("outbox-{fail_first}"));
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let shop = Shop {
         fail_first,
@@ -65,7 +64,7 @@ async fn setup(fail_first: u32) -> (TestApp, Store, Shop, std::path::PathBuf) {
             .await
             .unwrap()
     );
-    (app, store, shop, dir)
+    (app, store, shop, scratch)
 }
 
 async fn wait_for_callbacks(shop: &Shop, count: usize) -> Vec<(String, Value)> {
@@ -86,7 +85,7 @@ async fn wait_for_callbacks(shop: &Shop, count: usize) -> Vec<(String, Value)> {
 
 #[tokio::test]
 async fn a_status_change_reaches_the_shop_signed_and_can_be_replayed() {
-    let (app, store, shop, dir) = setup(0).await;
+    let (app, store, shop, scratch) = setup(0).await;
     let (_, invoice) = app.create(&usdt_invoice("7701", "15.00")).await;
     let id = invoice["id"].as_str().unwrap();
     app.sandbox("pay", json!({ "order_id": id, "amount": "15" }))
@@ -123,12 +122,12 @@ async fn a_status_change_reaches_the_shop_signed_and_can_be_replayed() {
         delivery,
         "a replay carries the same delivery id"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn a_shop_that_is_down_gets_the_callback_when_it_is_back() {
-    let (app, store, shop, dir) = setup(2).await;
+    let (app, store, shop, scratch) = setup(2).await;
     let (_, invoice) = app.create(&usdt_invoice("7702", "15.00")).await;
     let id = invoice["id"].as_str().unwrap();
     app.sandbox("expire", json!({ "order_id": id })).await;
@@ -154,15 +153,13 @@ async fn a_shop_that_is_down_gets_the_callback_when_it_is_back() {
         ("delivered", 3),
         "two refusals, then delivered"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn a_callback_to_a_private_address_is_refused_with_what_to_do() {
-    let dir = std::env::temp_dir().join(format!("shim-outbox-private-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("outbox-private");
+    let db = scratch.url.clone();
     let strict = server_shim::Settings {
         egress: server_shim::Egress::public_only(),
         ..crate::support::settings(&db)
@@ -203,7 +200,7 @@ async fn a_callback_to_a_private_address_is_refused_with_what_to_do() {
         shop.received.lock().unwrap().is_empty(),
         "nothing reached it"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 /// A callback endpoint that records each call and answers once `gate` lets it (immediately when
@@ -264,10 +261,8 @@ async fn settled_job(store: &Store, id: &str) -> server_shim::store::OutboxJob {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_shop_holds_up_only_its_own_callbacks() {
-    let dir = std::env::temp_dir().join(format!("shim-outbox-fair-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("outbox-fair");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let store = Store::connect(&db).await.unwrap();
     // Shop A answers only once shop B has had its callback; shop B at once.
@@ -329,15 +324,13 @@ async fn a_slow_shop_holds_up_only_its_own_callbacks() {
         ("delivered", 1),
         "A's callback waited for B's, which did not wait for A's"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_being_sent_keeps_its_lease_so_no_other_worker_takes_it() {
-    let dir = std::env::temp_dir().join(format!("shim-outbox-lease-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("outbox-lease");
+    let db = scratch.url.clone();
     // Leases of 3 s; the shop takes 8 s to answer (the shim waits 10 s).
     let settings = server_shim::Settings {
         outbox: server_shim::outbox::OutboxPolicy {
@@ -386,5 +379,5 @@ async fn a_callback_being_sent_keeps_its_lease_so_no_other_worker_takes_it() {
     assert_eq!(slow.calls.lock().unwrap().len(), 1, "sent once");
     let job = settled_job(&store, id).await;
     assert_eq!((job.status.as_str(), job.attempts), ("delivered", 1));
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }

@@ -1,7 +1,7 @@
 //! Payouts through the sandbox: only for shops the operator allowed, checked against the balance
 //! first, once per order id, moved to their final status by the payout key's webhooks.
 
-use crate::support::{TestApp, call};
+use crate::support::{ScratchDb, TestApp, call};
 use serde_json::{Value, json};
 use server_shim::store::Store;
 use std::time::{Duration, Instant};
@@ -69,15 +69,24 @@ async fn post_payout(app: &TestApp, body: Value) -> (u16, Value) {
 }
 
 /// A temporary SQLite database, and the demo shop allowed payouts in it.
-async fn allowed_app(name: &str) -> (TestApp, String, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("shim-payouts-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
-    let app = TestApp::spawn(&db).await;
-    let store = Store::connect(&db).await.unwrap();
+async fn allowed_app(name: &str) -> (TestApp, ScratchDb) {
+    let db = ScratchDb::new(&format!("payouts-{name}"));
+    let app = TestApp::spawn(&db.url).await;
+    let store = Store::connect(&db.url).await.unwrap();
     assert!(store.set_payouts_allowed("demo", true).await.unwrap());
-    (app, db, dir)
+    (app, db)
+}
+
+/// Payout `id` as the shop sees it.
+async fn payout_view(app: &TestApp, id: &str) -> Value {
+    call(
+        app,
+        reqwest::Method::GET,
+        &format!("/v1/payouts/{id}"),
+        None,
+    )
+    .await
+    .1
 }
 
 async fn list(app: &TestApp) -> Vec<Value> {
@@ -89,20 +98,12 @@ async fn list(app: &TestApp) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowed_shop_pays_out_what_its_balance_holds() {
-    let dir = std::env::temp_dir().join(format!("shim-payouts-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("payouts");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
 
     // Not allowed yet: refused, nothing made.
-    let (status, body) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/payouts",
-        Some(payout("p-1", "10")),
-    )
-    .await;
+    let (status, body) = post_payout(&app, payout("p-1", "10")).await;
     assert_eq!(status, 403, "{body}");
     assert!(
         body["error"]["message"]
@@ -118,13 +119,7 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
     let wallet = fund(&app, "50").await;
 
     // More than the balance: refused with the figures, nothing made.
-    let (status, body) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/payouts",
-        Some(payout("p-big", "500")),
-    )
-    .await;
+    let (status, body) = post_payout(&app, payout("p-big", "500")).await;
     assert_eq!(status, 409, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
@@ -134,13 +129,7 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
     assert!(list(&app).await.is_empty());
 
     // Within it: sent, then paid through its webhook.
-    let (status, sent) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/payouts",
-        Some(payout("p-1", "10")),
-    )
-    .await;
+    let (status, sent) = post_payout(&app, payout("p-1", "10")).await;
     assert_eq!(status, 201, "{sent}");
     let id = sent["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("pay_"));
@@ -149,34 +138,16 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
         (Some(false), Some("10"))
     );
     // Asked again: the same payout; the same order id for another: refused.
-    let (status, again) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/payouts",
-        Some(payout("p-1", "10")),
-    )
-    .await;
+    let (status, again) = post_payout(&app, payout("p-1", "10")).await;
     assert_eq!((status, &again["id"]), (200, &sent["id"]));
-    let (status, body) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/payouts",
-        Some(payout("p-1", "11")),
-    )
-    .await;
+    let (status, body) = post_payout(&app, payout("p-1", "11")).await;
     assert_eq!(status, 409, "{body}");
 
     app.sandbox("payout", json!({ "order_id": id, "result": "paid" }))
         .await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let done = loop {
-        let (_, view) = call(
-            &app,
-            reqwest::Method::GET,
-            &format!("/v1/payouts/{id}"),
-            None,
-        )
-        .await;
+        let view = payout_view(&app, &id).await;
         if view["is_final"] == true {
             break view;
         }
@@ -202,13 +173,7 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
     .unwrap();
     let (status, _) = app.post_ipn(forged).await;
     assert_eq!(status, 401);
-    let (_, view) = call(
-        &app,
-        reqwest::Method::GET,
-        &format!("/v1/payouts/{id}"),
-        None,
-    )
-    .await;
+    let view = payout_view(&app, &id).await;
     assert_eq!(view["status"], "paid");
 
     // The operator's view, from the command line.
@@ -246,15 +211,13 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
     assert!(text(&missing).contains("no wallet"), "{}", text(&missing));
     let allow = shim(&["shops", "allow-payouts", "--name", "nobody"], &db);
     assert!(text(&allow).contains("no shop named"), "{}", text(&allow));
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn bad_payout_requests_are_refused_and_make_nothing() {
-    let dir = std::env::temp_dir().join(format!("shim-payouts-bad-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("payouts-bad");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     Store::connect(&db)
         .await
@@ -302,15 +265,13 @@ async fn bad_payout_requests_are_refused_and_make_nothing() {
     )
     .await;
     assert_eq!(status, 404);
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
-    let dir = std::env::temp_dir().join(format!("shim-payouts-lost-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("payouts-lost");
+    let db = scratch.url.clone();
     let eager = server_shim::services::ReconcilePolicy {
         every: Duration::from_millis(200),
         min_recheck: 0,
@@ -320,13 +281,7 @@ async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
     let store = Store::connect(&db).await.unwrap();
     store.set_payouts_allowed("demo", true).await.unwrap();
     fund(&app, "50").await;
-    let (status, sent) = call(
-        &app,
-        reqwest::Method::POST,
-        "/v1/payouts",
-        Some(payout("lost-1", "10")),
-    )
-    .await;
+    let (status, sent) = post_payout(&app, payout("lost-1", "10")).await;
     assert_eq!(status, 201, "{sent}");
     let id = sent["id"].as_str().unwrap().to_owned();
 
@@ -388,12 +343,12 @@ async fn the_reconciler_finishes_a_payout_whose_webhook_was_lost() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payout_is_stored_before_the_gateway_is_called_and_made_there_once() {
-    let (app, _db, dir) = allowed_app("once").await;
+    let (app, scratch) = allowed_app("once").await;
     fund(&app, "50").await;
 
     // The gateway makes the payout but its answers are lost; two requests race.
@@ -423,12 +378,12 @@ async fn a_payout_is_stored_before_the_gateway_is_called_and_made_there_once() {
     let made = gateway_payouts(&app).await;
     assert_eq!(made.len(), 1, "{made:?}");
     assert_eq!(made[0]["order_id"], again["id"]);
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payout_the_gateway_refused_is_kept_and_answers_the_same() {
-    let (app, _db, dir) = allowed_app("refused").await;
+    let (app, scratch) = allowed_app("refused").await;
     fund(&app, "50").await;
     // An Ethereum address on the TRON network: the gateway refuses it.
     let mut wrong = payout("p-wrong", "10");
@@ -457,14 +412,14 @@ async fn a_payout_the_gateway_refused_is_kept_and_answers_the_same() {
     );
     assert!(gateway_payouts(&app).await.is_empty());
     assert_eq!(list(&app).await.len(), 1);
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shop_pays_out_only_its_own_money_within_the_operators_limits() {
-    let (demo, db, dir) = allowed_app("ledger").await;
-    ledger_story(demo, &db).await;
-    std::fs::remove_dir_all(&dir).unwrap();
+    let (demo, scratch) = allowed_app("ledger").await;
+    ledger_story(demo, &scratch.url).await;
+    scratch.remove();
     match crate::support::postgres_url().await {
         Some(db) => {
             let demo = TestApp::spawn(&db).await;

@@ -1,7 +1,7 @@
 //! A shop connected to WooCommerce: invoices are checked against the shop's order, and the order
 //! follows the payment through the outbox and the adapter, end to end through the sandbox.
 
-use crate::support::TestApp;
+use crate::support::{ScratchDb, TestApp, serve};
 use platform_emulators::prestashop::{MODULE_STATES, PrestaModuleShop};
 use platform_emulators::woocommerce::{WooEmulator, WooShop};
 use serde_json::{Value, json};
@@ -11,17 +11,12 @@ use std::time::{Duration, Instant};
 const KEY: &str = "ck_0123456789";
 const SECRET: &str = "cs_9876543210";
 
-async fn setup(name: &str) -> (TestApp, Store, WooEmulator, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("shim-platform-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+async fn setup(name: &str) -> (TestApp, Store, WooEmulator, ScratchDb) {
+    let scratch = ScratchDb::new(&format!("platform-{name}"));
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let woo = WooEmulator::new(KEY, SECRET, false);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let router = woo.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let site = serve(woo.router()).await;
     let store = Store::connect(&db).await.unwrap();
     let config = json!({ "platform": "woocommerce", "site": site, "consumer_key": KEY, "consumer_secret": SECRET });
     assert!(
@@ -30,7 +25,7 @@ async fn setup(name: &str) -> (TestApp, Store, WooEmulator, std::path::PathBuf) 
             .await
             .unwrap()
     );
-    (app, store, woo, dir)
+    (app, store, woo, scratch)
 }
 
 fn invoice_for(order: &str, amount: &str) -> Value {
@@ -51,7 +46,7 @@ async fn order_becomes(woo: &WooEmulator, id: u64, status: &str) {
 
 #[tokio::test]
 async fn a_woocommerce_order_follows_its_payment() {
-    let (app, store, woo, dir) = setup("paid").await;
+    let (app, store, woo, scratch) = setup("paid").await;
     woo.add_order(501, "pending", "15.00", "USD");
     let (status, invoice) = app.create(&invoice_for("501", "15.00")).await;
     assert_eq!(status, 201, "{invoice}");
@@ -106,12 +101,12 @@ async fn a_woocommerce_order_follows_its_payment() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(woo.writes().len(), writes, "{:?}", woo.writes());
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn the_order_at_the_shop_must_match_the_invoice() {
-    let (app, _store, woo, dir) = setup("integrity").await;
+    let (app, _store, woo, scratch) = setup("integrity").await;
     woo.add_order(502, "pending", "20.00", "USD");
     let (status, refused) = app.create(&invoice_for("502", "15.00")).await;
     assert_eq!(status, 409, "{refused}");
@@ -135,12 +130,12 @@ async fn the_order_at_the_shop_must_match_the_invoice() {
     // Nothing was kept from the refusals: the right request goes through.
     let (status, created) = app.create(&invoice_for("502", "20.00")).await;
     assert_eq!(status, 201, "{created}");
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn an_order_the_merchant_completed_is_left_alone() {
-    let (app, _store, woo, dir) = setup("manual").await;
+    let (app, _store, woo, scratch) = setup("manual").await;
     woo.add_order(503, "pending", "15.00", "USD");
     let (_, invoice) = app.create(&invoice_for("503", "15.00")).await;
     let id = invoice["id"].as_str().unwrap();
@@ -155,24 +150,19 @@ async fn an_order_the_merchant_completed_is_left_alone() {
         "{:?}",
         woo.writes()
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn a_prestashop_order_gets_one_history_row_per_real_change() {
     use platform_emulators::prestashop::PrestaEmulator;
-    let dir = std::env::temp_dir().join(format!("shim-platform-presta-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("platform-presta");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let key = "BVWPFFYBT97WKM959D7AVVD0M4815Y1L";
     let presta = PrestaEmulator::new(key);
     presta.add_order(42, 14, "15.000000", 2);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let router = presta.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let site = serve(presta.router()).await;
     let store = Store::connect(&db).await.unwrap();
     let config = json!({ "platform": "prestashop", "site": site, "key": key,
         "states": { "awaiting": 14, "confirming": 15 } });
@@ -207,23 +197,18 @@ async fn a_prestashop_order_gets_one_history_row_per_real_change() {
     let order = presta.order(42).unwrap();
     assert_eq!(order.history, [14, 15, 2], "{order:?}");
     assert_eq!(order.mails, 1);
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn a_woocommerce_shop_connects_without_copying_keys() {
-    let dir = std::env::temp_dir().join(format!("shim-platform-connect-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("platform-connect");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     // The key WooCommerce will make when the merchant approves.
     let woo = WooEmulator::new("ck_made_by_woo", "cs_made_by_woo", false);
     woo.add_order(601, "pending", "15.00", "USD");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = format!("http://{}", listener.local_addr().unwrap());
-    let router = woo.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let site = serve(woo.router()).await;
 
     let connect = |token: Option<&str>, body: Value| {
         let mut request = app
@@ -289,15 +274,13 @@ async fn a_woocommerce_shop_connects_without_copying_keys() {
     assert_eq!(status, 201, "{invoice}");
     let (status, _) = app.create(&invoice_for("601", "99.00")).await;
     assert_eq!(status, 409);
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn a_woocommerce_shop_connects_through_its_plugins_route() {
-    let dir = std::env::temp_dir().join(format!("shim-plugin-connect-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("plugin-connect");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let store = Store::connect(&db).await.unwrap();
     let secret = "the-plugins-own-shared-secret";
@@ -370,15 +353,13 @@ async fn a_woocommerce_shop_connects_through_its_plugins_route() {
         assert!(std::time::Instant::now() < deadline, "{}", shop.order(701));
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
 async fn a_prestashop_shop_connects_through_its_modules_route() {
-    let dir = std::env::temp_dir().join(format!("shim-module-connect-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("module-connect");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let secret = "the-modules-own-shared-secret";
     let shop = PrestaModuleShop::start(secret);
@@ -425,7 +406,7 @@ async fn a_prestashop_shop_connects_through_its_modules_route() {
         assert!(Instant::now() < deadline, "{}", shop.order(802));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 #[tokio::test]
@@ -491,10 +472,8 @@ async fn the_shim_calls_no_private_address_a_shop_names_unless_the_operator_allo
 
 #[tokio::test]
 async fn a_platform_that_refuses_fails_the_callback_at_once_with_its_words() {
-    let dir = std::env::temp_dir().join(format!("shim-refused-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("refused");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let store = Store::connect(&db).await.unwrap();
     let shop = WooShop::start("the-plugins-own-shared-secret");
@@ -537,5 +516,5 @@ async fn a_platform_that_refuses_fails_the_callback_at_once_with_its_words() {
         "{error}"
     );
     assert_eq!(shop.order(901)["status"], "pending");
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }

@@ -4,7 +4,7 @@
 //! exact status the merchant must see, with the notes they must read, and with exactly one write
 //! per real change.
 
-use crate::support::TestApp;
+use crate::support::{ScratchDb, TestApp};
 use platform_emulators::opencart::{OpenCartShop, UNDERPAID};
 use platform_emulators::prestashop::{MODULE_STATES, PrestaEmulator, PrestaModuleShop};
 use platform_emulators::shopify::ShopifyEmulator;
@@ -256,11 +256,9 @@ impl Shop {
     }
 }
 
-async fn connect(shop: &Shop, name: &str) -> (TestApp, Store, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("shim-scenarios-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+async fn connect(shop: &Shop, name: &str) -> (TestApp, Store, ScratchDb) {
+    let scratch = ScratchDb::new(&format!("scenarios-{name}"));
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     let site = shop.serve().await;
     let config = match shop {
@@ -289,7 +287,7 @@ async fn connect(shop: &Shop, name: &str) -> (TestApp, Store, std::path::PathBuf
         .set_shop_platform("demo", Some(&crate::support::platform(&config)))
         .await
         .unwrap();
-    (app, store, dir)
+    (app, store, scratch)
 }
 
 /// Waits until `check` holds, then until the shim has nothing left to tell the shop (see
@@ -340,7 +338,7 @@ async fn pay(app: &TestApp, id: &str, amount: &str) {
 }
 
 async fn run_matrix(shop: Shop, name: &str) {
-    let (app, store, dir) = connect(&shop, name).await;
+    let (app, store, scratch) = connect(&shop, name).await;
 
     // Paid.
     shop.add_order(1, "15.00");
@@ -530,7 +528,7 @@ async fn run_matrix(shop: Shop, name: &str) {
     eventually(&store, "failed", || shop.status(13) == "failed").await;
     assert_eq!(shop.changes(13), 1, "{name}: failed once");
 
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
 
 /// The merchant refunds invoice `id`'s payment at the gateway (its own API, to a TRON address).

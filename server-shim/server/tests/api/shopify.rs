@@ -3,7 +3,7 @@
 //! order marked paid when the invoice is), and the app's webhooks. Every forged, stale or
 //! mistaken request is refused and creates nothing.
 
-use crate::support::TestApp;
+use crate::support::{ScratchDb, TestApp, serve};
 use platform_emulators::shopify::ShopifyEmulator;
 use serde_json::{Value, json};
 use server_shim::domain::ShopId;
@@ -22,28 +22,18 @@ struct Setup {
     shop: ShopId,
     /// Does not follow redirects: the test reads them.
     http: reqwest::Client,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    /// Its database, removed with it.
+    _scratch: ScratchDb,
 }
 
 async fn setup(name: &str) -> Setup {
-    let dir = std::env::temp_dir().join(format!("shim-shopify-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new(&format!("shopify-{name}"));
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     // An app of the shop's own organization: the shim asks for its tokens.
     let shopify =
         ShopifyEmulator::new(DOMAIN, "shpat_not_given_to_the_shim").with_app(CLIENT_ID, SECRET);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let admin = format!("http://{}", listener.local_addr().unwrap());
-    let router = shopify.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let admin = serve(shopify.router()).await;
     let store = Store::connect(&db).await.unwrap();
     let config = json!({ "platform": "shopify", "shop": DOMAIN, "client_id": CLIENT_ID,
         "api_secret": SECRET, "admin_url": admin });
@@ -70,7 +60,7 @@ async fn setup(name: &str) -> Setup {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-        dir,
+        _scratch: scratch,
     }
 }
 
@@ -414,8 +404,7 @@ async fn an_uninstalled_app_stops_order_updates_until_the_shop_is_connected_anew
         serde_json::to_value(s.store.shop_platform(&s.shop).await.unwrap().unwrap()).unwrap();
     assert!(marked["uninstalled_at"].is_i64(), "{marked}");
     assert_eq!(marked["api_secret"], SECRET, "the rest is kept");
-    let db = format!("sqlite://{}", s.dir.join("shim.db").display());
-    let listed = crate::cli::text(&crate::cli::shim(&["shops", "list"], &db));
+    let listed = crate::cli::text(&crate::cli::shim(&["shops", "list"], &s._scratch.url));
     assert!(
         listed.contains(&format!("shopify at {DOMAIN} (app uninstalled")),
         "the operator sees it: {listed}"
@@ -455,7 +444,7 @@ async fn an_uninstalled_app_stops_order_updates_until_the_shop_is_connected_anew
             .unwrap()
     );
     assert!(s.store.replay_job(job.id, now()).await.unwrap());
-    let listed = crate::cli::text(&crate::cli::shim(&["shops", "list"], &db));
+    let listed = crate::cli::text(&crate::cli::shim(&["shops", "list"], &s._scratch.url));
     assert!(
         listed.contains(&format!("shopify at {DOMAIN}\t")),
         "{listed}"

@@ -4,14 +4,13 @@
 //! Payments Apps API; the buyer is sent on to Shopify. Clients without a certificate, or with one
 //! of another CA, never reach the routes.
 
-use crate::support::{TestApp, settings};
+use crate::support::{ScratchDb, TestApp, connect_demo_shop, serve, settings};
 use platform_emulators::shopify::ShopifyEmulator;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
 };
 use serde_json::{Value, json};
 use server_shim::shopify_tls::ShopifyPayments;
-use server_shim::store::Store;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -81,55 +80,40 @@ struct Setup {
     shopify: ShopifyEmulator,
     server_ca: Ca,
     shopify_ca: Ca,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    /// Its database, removed with it.
+    _scratch: ScratchDb,
 }
 
 async fn setup(name: &str) -> Setup {
-    let dir = std::env::temp_dir().join(format!("shim-payments-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = ScratchDb::new(&format!("payments-{name}"));
     let server_ca = ca("Test server CA");
     let shopify_ca = ca("Shopify client CA (test)");
     let (cert, key) = leaf(&server_ca, "127.0.0.1", false);
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let db = scratch.url.clone();
     let settings = server_shim::Settings {
         shopify_payments: ShopifyPayments::Tls {
             listen: "127.0.0.1:0".into(),
-            cert: write(&dir, "server.pem", &cert),
-            key: write(&dir, "server.key", &key),
-            client_ca: write(&dir, "shopify-ca.pem", &shopify_ca.pem),
+            cert: write(&scratch.dir, "server.pem", &cert),
+            key: write(&scratch.dir, "server.key", &key),
+            client_ca: write(&scratch.dir, "shopify-ca.pem", &shopify_ca.pem),
         },
         ..settings(&db)
     };
     let (app, payments) = TestApp::spawn_settings(&settings).await;
     let payments = payments.expect("the payments listener");
     let shopify = ShopifyEmulator::new(DOMAIN, PAYMENTS_TOKEN).with_app(CLIENT_ID, SECRET);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let admin = format!("http://{}", listener.local_addr().unwrap());
-    let router = shopify.router();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let admin = serve(shopify.router()).await;
     let config = json!({ "platform": "shopify", "shop": DOMAIN, "client_id": CLIENT_ID,
         "api_secret": SECRET, "admin_url": admin,
         "payments_app": { "access_token": PAYMENTS_TOKEN, "api_secret": PAYMENTS_SECRET } });
-    Store::connect(&db)
-        .await
-        .unwrap()
-        .set_shop_platform("demo", Some(&crate::support::platform(&config)))
-        .await
-        .unwrap();
+    connect_demo_shop(&db, &config).await;
     Setup {
         app,
         payments,
         shopify,
         server_ca,
         shopify_ca,
-        dir,
+        _scratch: scratch,
     }
 }
 
@@ -156,17 +140,7 @@ impl Setup {
 
     /// The buyer picks USDT on the pay page of `invoice` and sends `amount` dollars' worth.
     async fn pay(&self, invoice: &str, fraction: f64) {
-        let picked: Value = self
-            .app
-            .http
-            .post(format!("{}/v1/invoices/{invoice}/coin", self.app.url))
-            .json(&json!({ "currency": "USDT", "network": "tron" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let picked = self.app.pick_coin(invoice, "USDT", "tron").await;
         let due: f64 = picked["payer_amount"].as_str().unwrap().parse().unwrap();
         self.app
             .sandbox(

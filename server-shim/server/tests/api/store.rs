@@ -23,6 +23,31 @@ fn new_invoice(id: &str, order: &str) -> NewInvoice {
     }
 }
 
+/// Applies `update` to invoice `id` at `version`, at time `now`, telling the shop or not: whether
+/// it was applied.
+async fn apply(
+    store: &Store,
+    id: &InvoiceId,
+    version: i64,
+    update: &InvoiceUpdate,
+    now: i64,
+    notify_shop: bool,
+) -> bool {
+    store
+        .apply_update(
+            id,
+            version,
+            update,
+            now,
+            server_shim::store::WithChange {
+                notify_shop,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_store_behaves_the_same_on_every_backend() {
     for url in database_urls().await {
@@ -147,36 +172,10 @@ async fn story(url: &str) {
         review_reason: None,
     };
     assert!(
-        !store
-            .apply_update(
-                &record.id,
-                0,
-                &update,
-                13,
-                server_shim::store::WithChange {
-                    notify_shop: false,
-                    ..Default::default()
-                }
-            )
-            .await
-            .unwrap(),
+        !apply(&store, &record.id, 0, &update, 13, false).await,
         "a stale version is refused"
     );
-    assert!(
-        store
-            .apply_update(
-                &record.id,
-                1,
-                &update,
-                13,
-                server_shim::store::WithChange {
-                    notify_shop: false,
-                    ..Default::default()
-                }
-            )
-            .await
-            .unwrap()
-    );
+    assert!(apply(&store, &record.id, 1, &update, 13, false).await);
     let paid = store.invoice(&record.id).await.unwrap().unwrap();
     assert_eq!(
         (paid.status, paid.version, paid.paid_amount),
@@ -193,21 +192,7 @@ async fn story(url: &str) {
         review_reason: Some("paid_after_expiry".into()),
         ..update.clone()
     };
-    assert!(
-        store
-            .apply_update(
-                &record.id,
-                2,
-                &review,
-                14,
-                server_shim::store::WithChange {
-                    notify_shop: true,
-                    ..Default::default()
-                }
-            )
-            .await
-            .unwrap()
-    );
+    assert!(apply(&store, &record.id, 2, &review, 14, true).await);
     let reviewed = store.invoice(&record.id).await.unwrap().unwrap();
     assert_eq!(
         (reviewed.status, reviewed.review_reason.as_deref()),
@@ -231,21 +216,7 @@ async fn story(url: &str) {
         review_reason: None,
         ..update.clone()
     };
-    assert!(
-        store
-            .apply_update(
-                &record.id,
-                3,
-                &back,
-                15,
-                server_shim::store::WithChange {
-                    notify_shop: true,
-                    ..Default::default()
-                }
-            )
-            .await
-            .unwrap()
-    );
+    assert!(apply(&store, &record.id, 3, &back, 15, true).await);
     let claimed = store.claim_jobs(20, 80, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!((claimed[0].version, claimed[0].attempts), (4, 0));

@@ -1,5 +1,6 @@
 use cryptomus_sandbox::Sandbox;
 use serde_json::{Value, json};
+use server_shim::store::Store;
 use server_shim::{Application, Settings};
 use std::time::{Duration, Instant};
 
@@ -81,39 +82,123 @@ pub async fn postgres_url() -> Option<String> {
     ))
 }
 
+/// A SQLite database in a fresh directory of its own (`shim-{name}-{pid}` under the temporary
+/// directory), for a test that opens it with a store or a command of its own.
+pub struct ScratchDb {
+    pub dir: std::path::PathBuf,
+    pub url: String,
+}
+
+impl ScratchDb {
+    pub fn new(name: &str) -> ScratchDb {
+        Self::with_file(name, "shim.db")
+    }
+
+    /// The same, with the database file named `file`.
+    pub fn with_file(name: &str, file: &str) -> ScratchDb {
+        let dir = std::env::temp_dir().join(format!("shim-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join(file).display());
+        ScratchDb { dir, url }
+    }
+
+    /// Removes the directory and all in it: a test's last step.
+    pub fn remove(self) {
+        std::fs::remove_dir_all(&self.dir).unwrap();
+    }
+
+    /// The database's URL, the directory left in place (for shims that outlive the caller).
+    pub fn keep(self) -> String {
+        std::mem::ManuallyDrop::new(self).url.clone()
+    }
+}
+
+/// A test that stopped half-way leaves nothing behind either.
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Serves `router` on a free loopback port, for the rest of the test: its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+/// Connects the demo shop on database `db` to the platform `config` describes (JSON, as the CLI
+/// takes it).
+pub async fn connect_demo_shop(db: &str, config: &Value) {
+    Store::connect(db)
+        .await
+        .unwrap()
+        .set_shop_platform("demo", Some(&platform(config)))
+        .await
+        .unwrap();
+}
+
+/// The status of `response` and its JSON (which it must have).
+pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// The status of `response` and its JSON (`Null` if none).
+pub async fn status_and_json_or_null(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Creates invoice `body` with shop token `token` on the shim at `url` (one not run as a
+/// [`TestApp`]): the invoice.
+pub async fn create_at(url: &str, token: &str, body: &Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/invoices"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A counter or gauge `name` of the shim at `url`, as its `/metrics` says (0 if absent).
+pub async fn metric(url: &str, name: &str) -> u64 {
+    let text = reqwest::get(format!("{url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Settings for a test shim on `database_url`: the demo's defaults, quick outbox retries.
 pub fn settings(database_url: &str) -> Settings {
     Settings {
-        listen: "127.0.0.1:0".into(),
-        database_url: database_url.into(),
-        public_url: None,
-        gateway_url: String::new(),
-        merchant_uuid: None,
-        payment_key: None,
-        payout_key: None,
-        sandbox_state: None,
-        reconcile: server_shim::services::ReconcilePolicy::default(),
+        // Quick retries, so that tests of the outbox do not wait long.
         outbox: server_shim::outbox::OutboxPolicy {
             every: std::time::Duration::from_millis(100),
             first_retry: std::time::Duration::from_millis(100),
             max_attempts: 12,
             ..Default::default()
         },
-        rate_limit: server_shim::rate_limit::RateLimit::default(),
-        shopify_payments: Default::default(),
-        metrics_token: None,
-        egress: server_shim::Egress::with_loopback(),
         widget_dir: std::env::temp_dir(),
+        ..Settings::local(database_url)
     }
 }
 
 impl TestApp {
     pub async fn spawn(database_url: &str) -> TestApp {
-        Self::spawn_with(
-            database_url,
-            server_shim::services::ReconcilePolicy::default(),
-        )
-        .await
+        Self::spawn_configured(database_url, Default::default(), Default::default()).await
     }
 
     /// A demo whose reconciler follows `policy`.
@@ -160,39 +245,68 @@ impl TestApp {
     }
 
     pub async fn create(&self, body: &Value) -> (u16, Value) {
+        self.shop_post("/v1/invoices", body).await
+    }
+
+    /// `POST {path}` of `body` with the shop's token: the status and the JSON answer.
+    pub async fn shop_post(&self, path: &str, body: &Value) -> (u16, Value) {
         let response = self
             .http
-            .post(format!("{}/v1/invoices", self.url))
+            .post(format!("{}{path}", self.url))
             .bearer_auth(&self.token)
             .json(body)
             .send()
             .await
             .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap())
+        status_and_json(response).await
     }
 
-    /// The text of `GET {path}` (a page, `/metrics`).
-    pub async fn text(&self, path: &str) -> String {
+    /// The payer picks `currency` on `network` for invoice `id` (on its pay page): the invoice.
+    pub async fn pick_coin(&self, id: &str, currency: &str, network: &str) -> Value {
+        let coin = json!({ "currency": currency, "network": network });
+        let path = format!("/v1/invoices/{id}/coin");
+        self.post(&path, &coin).await.json().await.unwrap()
+    }
+
+    /// `POST {path}` of `body`, without the shop's token (as a payer, or an intruder).
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET {path}`, without the shop's token.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.url))
             .send()
             .await
             .unwrap()
-            .text()
+    }
+
+    /// The JSON answer to `GET {path}` with the shop's token (a shop's list).
+    pub async fn shop_json(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
             .await
             .unwrap()
     }
 
+    /// The text of `GET {path}` (a page, `/metrics`).
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
     pub async fn invoice(&self, id: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(format!("{}/v1/invoices/{id}", self.url))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap())
+        status_and_json(self.get(&format!("/v1/invoices/{id}")).await).await
     }
 
     pub async fn sandbox(&self, control: &str, body: Value) -> Value {
@@ -242,8 +356,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        status_and_json_or_null(response).await
     }
 
     /// Waits for the positive signal that everything in flight is done: every webhook the
@@ -308,16 +421,25 @@ pub async fn call(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
+    call_as(app, &app.token, method, path, body).await
+}
+
+/// A request with shop token `token`: the status and the JSON answer (`Null` if none).
+pub async fn call_as(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut request = app
         .http
         .request(method, format!("{}{path}", app.url))
-        .bearer_auth(&app.token);
+        .bearer_auth(token);
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    status_and_json_or_null(request.send().await.unwrap()).await
 }
 
 /// Every row of every table that holds what shops and payers did (SQLite `db`), as text: what

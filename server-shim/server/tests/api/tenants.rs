@@ -3,37 +3,15 @@
 //! other's is refused or sees nothing, and the database is unchanged by it.
 
 use crate::cli::{shim, text};
-use crate::support::{TestApp, call, snapshot};
-use serde_json::{Value, json};
+use crate::support::{ScratchDb, TestApp, call, call_as, snapshot};
+use serde_json::json;
 use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::store::Store;
 
-/// `(status, body)` of a request with `token`.
-async fn as_shop(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app
-        .http
-        .request(method, format!("{}{path}", app.url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_shops_token_never_reaches_anothers_things() {
-    let dir = std::env::temp_dir().join(format!("shim-tenants-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("tenants");
+    let db = scratch.url.clone();
     let a = TestApp::spawn(&db).await;
     let store = Store::connect(&db).await.unwrap();
     let token = ShopToken::generate().unwrap();
@@ -90,22 +68,15 @@ async fn one_shops_token_never_reaches_anothers_things() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let (status, payout) = call(
-        &a,
-        Method::POST,
-        "/v1/payouts",
-        Some(
-            json!({ "order_id": "po-1", "amount": "5", "currency": "USDT", "network": "tron",
-            "address": "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu", "is_subtract": false }),
-        ),
-    )
-    .await;
-    assert_eq!(status, 201, "{payout}");
+    let payout = json!({ "order_id": "po-1", "amount": "5", "currency": "USDT", "network": "tron",
+        "address": "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu", "is_subtract": false });
+    let (status, made) = call(&a, Method::POST, "/v1/payouts", Some(payout.clone())).await;
+    assert_eq!(status, 201, "{made}");
     let (link_id, button_id, wallet_id, payout_id) = (
         link["id"].as_str().unwrap(),
         button["id"].as_str().unwrap(),
         wallet["id"].as_str().unwrap(),
-        payout["id"].as_str().unwrap(),
+        made["id"].as_str().unwrap(),
     );
     // The deposit's and the payout's webhooks and callbacks done before taking the picture.
     a.settled().await;
@@ -127,7 +98,7 @@ async fn one_shops_token_never_reaches_anothers_things() {
         ),
         (Method::GET, format!("/v1/payouts/{payout_id}"), None),
     ] {
-        let (status, answer) = as_shop(&a, &b, method.clone(), &path, body).await;
+        let (status, answer) = call_as(&a, &b, method.clone(), &path, body).await;
         assert_eq!(status, 404, "{method} {path}: {answer}");
     }
     for (path, key) in [
@@ -136,25 +107,15 @@ async fn one_shops_token_never_reaches_anothers_things() {
         ("/v1/wallets?customer=alice", "wallets"),
         ("/v1/payouts", "payouts"),
     ] {
-        let (status, list) = as_shop(&a, &b, Method::GET, path, None).await;
+        let (status, list) = call_as(&a, &b, Method::GET, path, None).await;
         assert_eq!((status, &list[key]), (200, &json!([])), "{path}: {list}");
     }
     // A payout over A's money, under A's order id: B's ledger is empty.
-    let (status, answer) = as_shop(
-        &a,
-        &b,
-        Method::POST,
-        "/v1/payouts",
-        Some(
-            json!({ "order_id": "po-1", "amount": "5", "currency": "USDT", "network": "tron",
-            "address": "TQrZ9wBzNaBxDoQhVxuDn5k1WpSdTa7bEu", "is_subtract": false }),
-        ),
-    )
-    .await;
+    let (status, answer) = call_as(&a, &b, Method::POST, "/v1/payouts", Some(payout.clone())).await;
     assert_eq!(status, 409, "{answer}");
     // No token, or a made-up one: nothing.
     for token in ["", "shk_0000000000000000000000000000000000000000"] {
-        let (status, _) = as_shop(&a, token, Method::GET, "/v1/payouts", None).await;
+        let (status, _) = call_as(&a, token, Method::GET, "/v1/payouts", None).await;
         assert_eq!(status, 401);
     }
 
@@ -190,7 +151,7 @@ async fn one_shops_token_never_reaches_anothers_things() {
     );
 
     // What B makes is its own: the same order id is another invoice; A's stays A's.
-    let (status, theirs) = as_shop(
+    let (status, theirs) = call_as(
         &a,
         &b,
         Method::POST,
@@ -207,7 +168,7 @@ async fn one_shops_token_never_reaches_anothers_things() {
         .shop_platform(&ShopId("shop_demo".into()))
         .await
         .unwrap();
-    let (status, _) = as_shop(
+    let (status, _) = call_as(
         &a,
         &b,
         Method::POST,
@@ -223,5 +184,5 @@ async fn one_shops_token_never_reaches_anothers_things() {
             .unwrap(),
         platform_before
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }

@@ -2,7 +2,7 @@
 //! credited once whatever the webhooks do, the shop told by signed callbacks, blocking and the
 //! refund of a blocked wallet, and bad requests refused without a trace.
 
-use crate::support::{TestApp, call};
+use crate::support::{ScratchDb, TestApp, call};
 use serde_json::{Value, json};
 use shim_gateway::sign_webhook;
 use std::time::{Duration, Instant};
@@ -13,11 +13,8 @@ async fn create(app: &TestApp, body: Value) -> (u16, Value) {
 
 /// The wallet as the widget reads it (no token).
 async fn public(app: &TestApp, id: &str) -> Value {
-    app.http
-        .get(format!("{}/v1/wallets/{id}", app.url))
-        .send()
+    app.get(&format!("/v1/wallets/{id}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap()
@@ -436,10 +433,8 @@ async fn bad_wallet_requests_are_refused_and_make_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shop_hears_of_each_deposit_by_signed_callback() {
     use std::sync::{Arc, Mutex};
-    let dir = std::env::temp_dir().join(format!("shim-wallet-callbacks-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("shim.db").display());
+    let scratch = ScratchDb::new("wallet-callbacks");
+    let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
     // The shop's callback endpoint: keeps what it receives, with whether the signature checks.
     let received: Arc<Mutex<Vec<(bool, Value)>>> = Arc::default();
@@ -562,5 +557,5 @@ async fn the_shop_hears_of_each_deposit_by_signed_callback() {
         "{}",
         crate::cli::text(&missing)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    scratch.remove();
 }
