@@ -39,13 +39,8 @@ pub fn widget_dir() -> Result<PathBuf> {
 pub fn settings(database_url: &str, widget_dir: PathBuf) -> Settings {
     Settings {
         // Quick retries, so that tests of the outbox do not wait long.
-        outbox: server_shim::outbox::OutboxPolicy {
-            every: std::time::Duration::from_millis(100),
-            first_retry: std::time::Duration::from_millis(100),
-            max_attempts: 12,
-            ..Default::default()
-        },
-        widget_dir: widget_dir,
+        outbox: server_shim::outbox::OutboxPolicy::eager(),
+        widget_dir,
         ..Settings::local(database_url)
     }
 }

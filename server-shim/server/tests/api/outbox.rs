@@ -334,10 +334,8 @@ async fn a_callback_being_sent_keeps_its_lease_so_no_other_worker_takes_it() {
     // Leases of 3 s; the shop takes 8 s to answer (the shim waits 10 s).
     let settings = server_shim::Settings {
         outbox: server_shim::outbox::OutboxPolicy {
-            every: Duration::from_millis(100),
-            first_retry: Duration::from_millis(100),
             lease: Duration::from_secs(3),
-            ..Default::default()
+            ..server_shim::outbox::OutboxPolicy::eager()
         },
         ..crate::support::settings(&db)
     };

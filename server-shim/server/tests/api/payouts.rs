@@ -1,7 +1,7 @@
 //! Payouts through the sandbox: only for shops the operator allowed, checked against the balance
 //! first, once per order id, moved to their final status by the payout key's webhooks.
 
-use crate::support::{ScratchDb, TestApp, call};
+use crate::support::{JsonOf as _, ScratchDb, TestApp, call, eventually};
 use serde_json::{Value, json};
 use server_shim::store::Store;
 use std::time::{Duration, Instant};
@@ -55,12 +55,8 @@ async fn gateway_payouts(app: &TestApp) -> Vec<Value> {
         .header("sign", shim_gateway::sign::sign(&body, &config.payout_key))
         .header("content-type", "application/json")
         .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_of()
+        .await;
     answer["result"]["items"].as_array().unwrap().clone()
 }
 
@@ -145,18 +141,14 @@ async fn an_allowed_shop_pays_out_what_its_balance_holds() {
 
     app.sandbox("payout", json!({ "order_id": id, "result": "paid" }))
         .await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let done = loop {
+    let done = eventually(Duration::from_secs(20), async || {
         let view = payout_view(&app, &id).await;
-        if view["is_final"] == true {
-            break view;
+        match view["is_final"] == true {
+            true => Ok(view),
+            false => Err(format!("the payout did not finish: {view}")),
         }
-        assert!(
-            Instant::now() < deadline,
-            "the payout did not finish: {view}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert_eq!(done["status"], "paid", "{done}");
     assert!(
         done["txid"].as_str().is_some_and(|t| !t.is_empty()),

@@ -26,6 +26,33 @@ pub fn skipped(why: &str) {
     }
 }
 
+/// Asks `probe` every 50 ms until it answers `Ok`, for at most `within`; past that, fails the test
+/// with the last `Err` (what was seen instead).
+pub async fn eventually<T>(
+    within: Duration,
+    mut probe: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        match probe().await {
+            Ok(done) => return done,
+            Err(seen) => assert!(Instant::now() < deadline, "{seen}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Sends a request and reads its answer as JSON, failing the test if either fails.
+pub trait JsonOf {
+    async fn json_of(self) -> Value;
+}
+
+impl JsonOf for reqwest::RequestBuilder {
+    async fn json_of(self) -> Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 /// The backends to run a story against: SQLite always, PostgreSQL when configured.
 pub async fn database_urls() -> Vec<String> {
     let mut urls = vec!["sqlite::memory:".to_owned()];
@@ -159,12 +186,8 @@ pub async fn create_at(url: &str, token: &str, body: &Value) -> Value {
         .post(format!("{url}/v1/invoices"))
         .bearer_auth(token)
         .json(body)
-        .send()
+        .json_of()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// A counter or gauge `name` of the shim at `url`, as its `/metrics` says (0 if absent).
@@ -185,12 +208,7 @@ pub async fn metric(url: &str, name: &str) -> u64 {
 pub fn settings(database_url: &str) -> Settings {
     Settings {
         // Quick retries, so that tests of the outbox do not wait long.
-        outbox: server_shim::outbox::OutboxPolicy {
-            every: std::time::Duration::from_millis(100),
-            first_retry: std::time::Duration::from_millis(100),
-            max_attempts: 12,
-            ..Default::default()
-        },
+        outbox: server_shim::outbox::OutboxPolicy::eager(),
         widget_dir: std::env::temp_dir(),
         ..Settings::local(database_url)
     }
@@ -292,12 +310,8 @@ impl TestApp {
         self.http
             .get(format!("{}{path}", self.url))
             .bearer_auth(&self.token)
-            .send()
+            .json_of()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 
     /// The text of `GET {path}` (a page, `/metrics`).
@@ -326,15 +340,7 @@ impl TestApp {
     /// The sandbox's log of webhooks sent.
     pub async fn webhook_log(&self) -> Vec<Value> {
         let url = format!("{}/cryptomus/sandbox/webhooks", self.url);
-        let log: Value = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let log = self.http.get(url).json_of().await;
         log["result"].as_array().unwrap().clone()
     }
 
@@ -390,18 +396,14 @@ impl TestApp {
 
     /// Polls the invoice until its status is `status`.
     pub async fn wait_for_status(&self, id: &str, status: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
+        eventually(Duration::from_secs(15), async || {
             let (_, view) = self.invoice(id).await;
-            if view["status"] == status {
-                return view;
+            match view["status"] == status {
+                true => Ok(view),
+                false => Err(format!("invoice never reached {status}: {view}")),
             }
-            assert!(
-                Instant::now() < deadline,
-                "invoice never reached {status}: {view}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 }
 
