@@ -1,6 +1,6 @@
 //! The root component: loads the invoice, keeps it fresh, counts down, and shows what it has.
 
-use super::{Frame, InvoiceCard, use_language};
+use super::{InvoiceCard, use_language};
 use crate::api::{LiveInvoice, fetch_invoice};
 use crate::i18n::{Locale, fill};
 use crate::state::{Action, LoadError, State};
@@ -15,6 +15,8 @@ use yew::prelude::*;
 const POLL_MS: u32 = 2_000;
 /// The longest wait between retries after failures.
 const MAX_BACKOFF_MS: u32 = 30_000;
+
+const STYLE: &str = include_str!("../style.css");
 
 /// Properties of [`Checkout`].
 #[derive(Properties, PartialEq, Clone, Debug)]
@@ -313,31 +315,39 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
     let locale = shown.unwrap_or(props.locale);
     let text = locale.text();
     let status = state.view.as_ref().map_or("loading", |v| v.status.as_str());
+    let banner = match (&state.error, &state.view) {
+        (Some(LoadError::NotFound), _) => Some(text.not_found),
+        (Some(_), Some(_)) => Some(text.reconnecting),
+        (Some(_), None) => Some(text.load_failed),
+        (None, _) => None,
+    };
     let on_view = {
         let dispatcher = state.dispatcher();
         Callback::from(move |view| dispatcher.dispatch(Action::Loaded(Rc::new(view))))
     };
-    let body = state.view.as_ref().map(|view| {
-        html! {
-            <>
-                <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} {locale}
-                    api_base={props.api_base.clone()} {on_view} />
-                if redirect.is_some() {
-                    <p class="ckw-redirect" role="status">
-                        { fill(text.redirecting, &[&locale.number(&props.redirect_after.to_string())]) }
-                    </p>
+    html! {
+        <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
+            <style>{ STYLE }</style>
+            if shown.is_none() {
+                <p class="ckw-loading" role="status" aria-busy="true">{ "…" }</p>
+            } else {
+                if let Some(text) = banner {
+                    <p class="ckw-banner" role="alert">{ text }</p>
                 }
-            </>
-        }
-    });
-    let frame = Frame {
-        status,
-        theme: props.theme,
-        locale,
-        text: shown.is_some().then_some(&text),
-        error: state.error.as_ref(),
-    };
-    frame.render(body)
+                if let Some(view) = &state.view {
+                    <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} {locale}
+                        api_base={props.api_base.clone()} {on_view} />
+                    if redirect.is_some() {
+                        <p class="ckw-redirect" role="status">
+                            { fill(text.redirecting, &[&locale.number(&props.redirect_after.to_string())]) }
+                        </p>
+                    }
+                } else if state.error.is_none() {
+                    <p class="ckw-loading" role="status">{ text.loading }</p>
+                }
+            }
+        </div>
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Deposit mode: a customer's permanent address for one coin, its QR code, the network warning,
 //! and the deposits as they arrive (the wallet is read again every few seconds while shown).
 
-use super::{CopyButton, Frame, Theme, qr, use_language};
+use super::{CopyButton, Theme, qr, use_language};
 use crate::api::{self, Wallet};
 use crate::format;
 use crate::i18n::{Locale, Text, fill};
@@ -9,6 +9,8 @@ use crate::state::LoadError;
 use gloo_timers::callback::Interval;
 use std::rc::Rc;
 use yew::prelude::*;
+
+const STYLE: &str = include_str!("../style.css");
 
 /// How often the wallet is read again, milliseconds.
 const REFRESH_MS: u32 = 5_000;
@@ -64,19 +66,34 @@ pub fn Deposit(props: &DepositProps) -> Html {
     let locale = shown.unwrap_or(props.locale);
     // Keyed on what is shown: the same locale's words change when its file arrives.
     let text: Rc<Text> = use_memo(shown, |shown| shown.unwrap_or(Locale::En).text());
+    let banner = match (&*error, &*wallet) {
+        (Some(LoadError::NotFound), _) => Some(text.not_found),
+        (Some(_), Some(_)) => Some(text.reconnecting),
+        (Some(_), None) => Some(text.load_failed),
+        (None, _) => None,
+    };
     let status = match wallet.as_deref() {
         None => "loading",
         Some(w) if w.blocked => "blocked",
         Some(_) => "open",
     };
-    let frame = Frame {
-        status,
-        theme: props.theme,
-        locale,
-        text: shown.is_some().then_some(&*text),
-        error: error.as_ref(),
-    };
-    frame.render(wallet.as_deref().map(|wallet| card(wallet, locale, &text)))
+    html! {
+        <div class="ckw" data-status={status} data-theme={props.theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
+            <style>{ STYLE }</style>
+            if shown.is_none() {
+                <p class="ckw-loading" role="status" aria-busy="true">{ "…" }</p>
+            } else {
+                if let Some(message) = banner {
+                    <p class="ckw-banner" role="alert">{ message }</p>
+                }
+                if let Some(wallet) = wallet.as_deref() {
+                    { card(wallet, locale, &text) }
+                } else if error.is_none() {
+                    <p class="ckw-loading" role="status">{ text.loading }</p>
+                }
+            }
+        </div>
+    }
 }
 
 fn card(wallet: &Wallet, locale: Locale, text: &Rc<Text>) -> Html {

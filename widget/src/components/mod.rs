@@ -14,11 +14,8 @@ pub use deposit::{Deposit, DepositProps};
 pub use invoice_card::{InvoiceCard, InvoiceCardProps};
 pub use qr::{QR_MARK, qr};
 
-use crate::i18n::{Locale, Text};
-use crate::state::LoadError;
+use crate::i18n::Locale;
 use yew::prelude::*;
-
-const STYLE: &str = include_str!("../style.css");
 
 /// How long the widget waits for its language's words before it shows English (and switches
 /// when they come): a slow server of the widget's files must not keep a payer from paying.
@@ -57,56 +54,4 @@ fn use_language(locale: Locale, assets: AttrValue) -> Option<Locale> {
         });
     }
     *shown
-}
-
-/// The frame both modes show their card in: the page's hooks (`data-status`, `data-theme`), the
-/// language and its direction, the styles; a spinner until the words are at hand, then what went
-/// wrong with the last load, if anything, above the card (or above "loading" while there is none).
-struct Frame<'a> {
-    status: &'static str,
-    theme: Theme,
-    locale: Locale,
-    /// `None` while the payer's words are on their way.
-    text: Option<&'a Text>,
-    error: Option<&'a LoadError>,
-}
-
-impl Frame<'_> {
-    fn render(self, card: Option<Html>) -> Html {
-        let Frame {
-            status,
-            theme,
-            locale,
-            text,
-            error,
-        } = self;
-        html! {
-            <div class="ckw" data-status={status} data-theme={theme.as_str()} lang={locale.tag()} dir={if locale.is_rtl() { "rtl" } else { "ltr" }}>
-                <style>{ STYLE }</style>
-                if let Some(text) = text {
-                    if let Some(message) = banner(error, card.is_some(), text) {
-                        <p class="ckw-banner" role="alert">{ message }</p>
-                    }
-                    if let Some(card) = card {
-                        { card }
-                    } else if error.is_none() {
-                        <p class="ckw-loading" role="status">{ text.loading }</p>
-                    }
-                } else {
-                    <p class="ckw-loading" role="status" aria-busy="true">{ "…" }</p>
-                }
-            </div>
-        }
-    }
-}
-
-/// What the banner says of the last load's `error`, if any: once something is shown
-/// (`loaded`), a failure is only a lost connection.
-fn banner(error: Option<&LoadError>, loaded: bool, text: &Text) -> Option<&'static str> {
-    match (error, loaded) {
-        (Some(LoadError::NotFound), _) => Some(text.not_found),
-        (Some(_), true) => Some(text.reconnecting),
-        (Some(_), false) => Some(text.load_failed),
-        (None, _) => None,
-    }
 }
