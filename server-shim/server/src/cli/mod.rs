@@ -198,24 +198,27 @@ pub(crate) async fn shutdown_signal() {
 
 /// Runs one command to its end.
 pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Serve(args) => serve::run(args).await,
+    // Each command's work is a future of its own, boxed: one state machine per command rather
+    // than all of them folded into this one.
+    let work: std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>>>> = match command {
+        Command::Serve(args) => Box::pin(serve::run(args)),
         #[cfg(feature = "demo")]
-        Command::Demo(args) => demo::run(args).await,
+        Command::Demo(args) => Box::pin(demo::run(args)),
         #[cfg(feature = "demo")]
-        Command::Sandbox(args) => sandbox::run(args).await,
-        Command::Migrate(args) => {
+        Command::Sandbox(args) => Box::pin(sandbox::run(args)),
+        Command::Migrate(args) => Box::pin(async move {
             let store = Store::connect(&args.database_url).await?;
             store.migrate().await?;
             println!("database migrated ({})", store.backend());
             Ok(())
-        }
-        Command::Shops { command } => shops::run(command).await,
-        Command::Outbox { command } => outbox::run(command).await,
-        Command::Links { command } => links::run(command).await,
-        Command::Buttons { command } => buttons::run(command).await,
-        Command::Webhooks { command } => webhooks::run(command).await,
-        Command::Wallets { command } => wallets::run(command).await,
-        Command::Payouts { command } => payouts::run(command).await,
-    }
+        }),
+        Command::Shops { command } => Box::pin(shops::run(command)),
+        Command::Outbox { command } => Box::pin(outbox::run(command)),
+        Command::Links { command } => Box::pin(links::run(command)),
+        Command::Buttons { command } => Box::pin(buttons::run(command)),
+        Command::Webhooks { command } => Box::pin(webhooks::run(command)),
+        Command::Wallets { command } => Box::pin(wallets::run(command)),
+        Command::Payouts { command } => Box::pin(payouts::run(command)),
+    };
+    work.await
 }
