@@ -181,3 +181,55 @@ mod tests {
         assert!(err.to_string().contains("amout"), "{err}");
     }
 }
+
+/// `GET /v1/invoices`: one of the shop's invoices in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoiceSummary {
+    /// The invoice as the payer sees it.
+    #[serde(flatten)]
+    pub invoice: InvoiceView,
+    /// The shop's order id.
+    pub order_id: String,
+    /// The payer's transaction id, as the gateway last reported it.
+    pub txid: Option<String>,
+    /// When it was made, RFC 3339 in UTC.
+    pub created_at: String,
+}
+
+/// `GET /v1/invoices`: a page of the shop's invoices, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoicePage {
+    /// This page.
+    pub invoices: Vec<InvoiceSummary>,
+    /// Pass as `cursor` for the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/invoices/{id}/history`: what happened to an invoice, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoiceHistory {
+    /// The invoice.
+    pub id: InvoiceId,
+    /// Each line of its history.
+    pub events: Vec<HistoryEntry>,
+}
+
+/// One line of an invoice's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEntry {
+    /// When, RFC 3339 in UTC.
+    pub at: String,
+    /// Where it came from: `create`, `payer` (a coin picked), `ipn` (a gateway webhook),
+    /// `reconcile` (the shim asked the gateway).
+    pub source: String,
+    /// The gateway's status at the time, if it said one.
+    pub gateway_status: Option<String>,
+    /// What the shim made of it.
+    pub outcome: String,
+    /// The invoice's version after it.
+    pub version: i64,
+}

@@ -2,8 +2,8 @@
 //!
 //! # Layout
 //! - [`status`]: the domain's [`InvoiceStatus`] and the rules for moving between statuses.
-//! - [`invoice`]: [`InvoiceId`], the shop's [`CreateInvoiceRequest`] and the public [`InvoiceView`]
-//!   that the widget renders.
+//! - [`invoice`]: [`InvoiceId`], the shop's [`CreateInvoiceRequest`], the public [`InvoiceView`]
+//!   that the widget renders, and the shop's list ([`InvoicePage`]) and history of its invoices.
 //! - [`wallet`]: static deposit addresses: [`WalletView`] and its [`DepositView`]s.
 //! - [`payout`]: [`PayoutView`], a payout from the merchant's balance.
 //! - [`callback`]: the bodies of the signed callbacks to shops ([`Callback`]: `invoice.updated`,
@@ -24,7 +24,8 @@ pub use callback::{Callback, InvoiceUpdated, PayoutUpdated, WalletDeposit};
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use invoice::{
-    ChooseCoinRequest, CoinList, CoinOption, CreateInvoiceRequest, InvoiceId, InvoiceView,
+    ChooseCoinRequest, CoinList, CoinOption, CreateInvoiceRequest, HistoryEntry, InvoiceHistory,
+    InvoiceId, InvoicePage, InvoiceSummary, InvoiceView,
 };
 pub use payout::PayoutView;
 pub use status::InvoiceStatus;

@@ -279,6 +279,8 @@ pub struct InvoiceRecord {
     pub shop_order: bool,
     /// The gateway's payment uuid, once created there.
     pub gateway_uuid: Option<String>,
+    /// The payer's transaction id, as the gateway last reported it.
+    pub txid: Option<String>,
     /// The gateway's last reported status.
     pub gateway_status: Option<String>,
     /// What the payer must send.

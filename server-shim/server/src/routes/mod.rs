@@ -5,6 +5,7 @@ mod auth;
 mod buttons;
 mod error;
 mod events;
+mod history;
 mod invoices;
 mod ipn;
 mod links;
@@ -160,7 +161,8 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
                 .precompressed_gzip(),
         );
     Router::new()
-        .route("/v1/invoices", post(invoices::create))
+        .route("/v1/invoices", post(invoices::create).get(history::list))
+        .route("/v1/invoices/{id}/history", get(history::history))
         .merge(public)
         .route("/v1/ipn/cryptomus", post(ipn::cryptomus))
         .route("/v1/links", post(links::create).get(links::list))

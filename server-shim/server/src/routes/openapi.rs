@@ -17,6 +17,8 @@ use utoipa::{Modify, OpenApi};
         super::invoices::get,
         super::invoices::coins,
         super::invoices::choose_coin,
+        super::history::list,
+        super::history::history,
         super::events::stream,
         super::ipn::cryptomus,
         super::links::create,

@@ -58,7 +58,8 @@ pub fn decide(
         .map_or(current.paid_amount, |p| p.max(current.paid_amount));
     let details_changed = paid != current.paid_amount
         || (fetched.payer_amount.is_some() && fetched.payer_amount != current.payer_amount)
-        || (fetched.address.is_some() && fetched.address != current.address);
+        || (fetched.address.is_some() && fetched.address != current.address)
+        || (fetched.txid.is_some() && fetched.txid != current.txid);
     let status_changed = target != current.status;
     if !status_changed && !details_changed {
         return (IpnOutcome::Unchanged, None);
@@ -82,6 +83,7 @@ pub fn decide(
         payer_amount: fetched.payer_amount,
         address: fetched.address.clone(),
         review_reason: reason.filter(|_| target == InvoiceStatus::Review),
+        txid: fetched.txid.clone(),
     };
     (IpnOutcome::Applied(target), Some(update))
 }
@@ -168,6 +170,7 @@ mod tests {
             payer_amount: Some(d("15.000000")),
             payer_currency: Some("USDT".into()),
             address: Some("TAddr".into()),
+            txid: None,
             paid_amount: Decimal::ZERO,
             status,
             review_reason: None,

@@ -2,12 +2,13 @@
 //! a coin, show it (cached for a second), and bring it up to date with the gateway's word.
 
 use super::decide::{invoice_view, view_expiry};
-use super::{Invoices, ServiceError, now};
-use crate::domain::{InvoiceRecord, NewInvoice, Shop, new_invoice_id};
-use crate::store::{GatewayDetails, InvoiceEvent, InvoicePayment, StoreError};
+use super::{Invoices, ServiceError, now, rfc3339};
+use crate::domain::{InvoiceRecord, NewInvoice, Shop, ShopId, new_invoice_id};
+use crate::store::{GatewayDetails, InvoiceEvent, InvoiceFilter, InvoicePayment, StoreError};
 use rust_decimal::Decimal;
 use shim_api::{
-    ChooseCoinRequest, CoinOption, CreateInvoiceRequest, InvoiceId, InvoiceStatus, InvoiceView,
+    ChooseCoinRequest, CoinOption, CreateInvoiceRequest, HistoryEntry, InvoiceHistory, InvoiceId,
+    InvoicePage, InvoiceStatus, InvoiceSummary, InvoiceView,
 };
 use shim_gateway::{CreateInvoice, GatewayError};
 use std::collections::HashMap;
@@ -424,4 +425,97 @@ impl Invoices {
         locks.retain(|_, lock| Arc::strong_count(lock) > 1);
         locks.entry(id.clone()).or_default().clone()
     }
+}
+
+/// Invoices a page of the list holds at most.
+pub const MAX_PAGE: i64 = 100;
+
+impl Invoices {
+    /// A page of `shop`'s invoices, newest first, those `filter` lets through; `cursor` is the
+    /// `next_cursor` of the page before.
+    pub async fn list(
+        &self,
+        shop: &ShopId,
+        filter: &InvoiceFilter,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<InvoicePage, ServiceError> {
+        let after = cursor.map(parse_cursor).transpose()?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        // One more than asked: whether there is a next page.
+        let mut records = self
+            .store
+            .list_invoices(
+                shop,
+                filter,
+                after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                limit + 1,
+            )
+            .await?;
+        let more = records.len() as i64 > limit;
+        records.truncate(limit as usize);
+        let next_cursor = records.last().filter(|_| more).map(cursor_of);
+        let now = now();
+        let invoices = records
+            .iter()
+            .map(|record| InvoiceSummary {
+                invoice: invoice_view(record, now),
+                order_id: record.order_id.clone(),
+                txid: record.txid.clone(),
+                created_at: rfc3339(record.created_at),
+            })
+            .collect();
+        Ok(InvoicePage {
+            invoices,
+            next_cursor,
+        })
+    }
+
+    /// What happened to invoice `id`, if it is `shop`'s.
+    pub async fn history(
+        &self,
+        shop: &ShopId,
+        id: &InvoiceId,
+    ) -> Result<InvoiceHistory, ServiceError> {
+        let record = self
+            .store
+            .invoice(id)
+            .await?
+            .filter(|record| &record.shop_id == shop)
+            .ok_or(ServiceError::NotFound)?;
+        let events = self
+            .store
+            .history(&record.id)
+            .await?
+            .into_iter()
+            .map(|(event, at)| HistoryEntry {
+                at: rfc3339(at),
+                source: event.source,
+                gateway_status: event.gateway_status,
+                outcome: event.outcome,
+                version: event.version,
+            })
+            .collect();
+        Ok(InvoiceHistory {
+            id: record.id,
+            events,
+        })
+    }
+}
+
+/// Where a page ends: the last invoice's time and id.
+fn cursor_of(record: &InvoiceRecord) -> String {
+    format!("{}.{}", record.created_at, record.id)
+}
+
+/// The page end a cursor names.
+fn parse_cursor(cursor: &str) -> Result<(i64, InvoiceId), ServiceError> {
+    cursor
+        .split_once('.')
+        .and_then(|(at, id)| Some((at.parse().ok()?, InvoiceId::parse(id)?)))
+        .ok_or_else(|| {
+            ServiceError::Invalid(
+                "cursor must be the next_cursor of a page of this list".to_owned(),
+            )
+        })
 }

@@ -230,6 +230,7 @@ impl Invoices {
                 payer_amount: None,
                 address: None,
                 review_reason: Some(late.to_owned()),
+                txid: None,
             };
             let event = event(
                 format!(

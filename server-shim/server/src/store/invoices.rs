@@ -32,6 +32,7 @@ macro_rules! invoice_row {
                 .transpose()?,
             payer_currency: row.try_get("payer_currency")?,
             address: row.try_get("address")?,
+            txid: row.try_get("txid")?,
             paid_amount: decimal(row.try_get("paid_amount")?)?,
             status: InvoiceStatus::parse(row.try_get::<&str, _>("status")?)
                 .ok_or_else(|| StoreError::Corrupt("invoice status".into()))?,
@@ -99,6 +100,8 @@ pub struct InvoiceUpdate {
     pub address: Option<String>,
     /// Why the invoice needs review, when `status` is `review`.
     pub review_reason: Option<String>,
+    /// The payer's transaction id, if the gateway reported one.
+    pub txid: Option<String>,
 }
 
 /// One line of an invoice's history.
@@ -116,7 +119,7 @@ pub struct InvoiceEvent {
 
 pub(super) const INVOICE_COLUMNS: &str = "id, shop_id, order_id, amount, currency, network, to_currency, lifetime, \
     url_return, url_success, platform_order_ref, shop_order, gateway_uuid, gateway_status, payer_amount, \
-    payer_currency, address, paid_amount, status, review_reason, checked_at, version, expires_at, \
+    payer_currency, address, txid, paid_amount, status, review_reason, checked_at, version, expires_at, \
     created_at, updated_at";
 
 impl Store {
@@ -346,7 +349,8 @@ impl Store {
             let affected = sqlx::query(
                 "UPDATE invoices SET status = $3, gateway_status = $4, paid_amount = $5, \
                  payer_amount = COALESCE($6, payer_amount), address = COALESCE($7, address), \
-                 review_reason = $9, version = version + 1, updated_at = $8 WHERE id = $1 AND version = $2",
+                 review_reason = $9, txid = COALESCE($10, txid), version = version + 1, updated_at = $8 \
+                 WHERE id = $1 AND version = $2",
             )
             .bind(id.as_str())
             .bind(expected_version)
@@ -356,7 +360,8 @@ impl Store {
             .bind(update.payer_amount.map(|a| a.to_string()))
             .bind(&update.address)
             .bind(now)
-                        .bind(&update.review_reason)
+            .bind(&update.review_reason)
+            .bind(&update.txid)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -477,4 +482,96 @@ impl Store {
                 .collect()
         })
     }
+
+    /// A page of shop `shop`'s invoices, newest first: those `filter` lets through, after the
+    /// cursor `after` (the last of the previous page), at most `limit`.
+    pub async fn list_invoices(
+        &self,
+        shop: &ShopId,
+        filter: &InvoiceFilter,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<InvoiceRecord>, StoreError> {
+        // The search is an exact match, each column by its own index; an amount is compared as a
+        // number, so that 15 finds 15.00.
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE shop_id = $1 \
+             AND ($2 IS NULL OR status = $2) \
+             AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
+             AND ($5 IS NULL OR payer_currency = $5) \
+             AND ($6 IS NULL OR id IN ( \
+                 SELECT id FROM invoices WHERE id = $6 \
+                 UNION SELECT id FROM invoices WHERE shop_id = $1 AND order_id = $6 \
+                 UNION SELECT id FROM invoices WHERE address = $6 \
+                 UNION SELECT id FROM invoices WHERE txid = $6 \
+                 UNION SELECT invoice_id FROM invoice_payments WHERE address = $6 \
+                 UNION SELECT invoice_id FROM invoice_payments WHERE gateway_uuid = $6) \
+               OR ($7 IS NOT NULL AND (CAST(amount AS DOUBLE PRECISION) = $7 \
+                   OR CAST(payer_amount AS DOUBLE PRECISION) = $7))) \
+             AND ($8 IS NULL OR created_at < $8 OR (created_at = $8 AND id < $9)) \
+             ORDER BY created_at DESC, id DESC LIMIT $10"
+        );
+        let search_amount = filter
+            .search
+            .as_deref()
+            .and_then(|q| Decimal::from_str_exact(q).ok())
+            .and_then(|amount| rust_decimal::prelude::ToPrimitive::to_f64(&amount));
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&shop.0)
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(filter.created_from)
+                .bind(filter.created_before)
+                .bind(&filter.coin)
+                .bind(&filter.search)
+                .bind(search_amount)
+                .bind(after.map(|(created_at, _)| created_at))
+                .bind(after.map(|(_, id)| id))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| Ok(invoice_row!(row))).collect()
+        })
+    }
+
+    /// The invoice's history, oldest first, each line with its time (unix seconds).
+    pub async fn history(&self, id: &InvoiceId) -> Result<Vec<(InvoiceEvent, i64)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT source, gateway_status, outcome, version, created_at FROM invoice_events \
+                 WHERE invoice_id = $1 ORDER BY id",
+            )
+            .bind(id.as_str())
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let event = InvoiceEvent {
+                        source: row.try_get("source")?,
+                        gateway_status: row.try_get("gateway_status")?,
+                        outcome: row.try_get("outcome")?,
+                        version: row.try_get("version")?,
+                    };
+                    Ok((event, row.try_get("created_at")?))
+                })
+                .collect()
+        })
+    }
+}
+
+/// Which of a shop's invoices a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceFilter {
+    /// Only those in this status.
+    pub status: Option<InvoiceStatus>,
+    /// Only those made at or after this time (unix seconds).
+    pub created_from: Option<i64>,
+    /// Only those made before this time (unix seconds).
+    pub created_before: Option<i64>,
+    /// Only those paid in this coin (upper case).
+    pub coin: Option<String>,
+    /// Only those this finds exactly: the invoice id, the shop's order id, a payment address or
+    /// the gateway's payment uuid, a transaction id, or an amount (in the price currency or the
+    /// coin).
+    pub search: Option<String>,
 }

@@ -111,7 +111,9 @@ use outbox::QUEUE_EVENT;
 
 pub use buttons::Button;
 pub use inbox::{InboxWebhook, NewWebhook};
-pub use invoices::{GatewayDetails, InvoiceEvent, InvoicePayment, InvoiceUpdate, WithChange};
+pub use invoices::{
+    GatewayDetails, InvoiceEvent, InvoiceFilter, InvoicePayment, InvoiceUpdate, WithChange,
+};
 pub use links::Link;
 pub use outbox::{CallbackQueue, EventCallback, OutboxJob, PER_SHOP};
 pub use payouts::{
@@ -146,6 +148,7 @@ macro_rules! migrations {
             17 "link invoices" own "0017_link_invoices"
             18 "payout ledger" own "0018_payout_ledger"
             19 "deposit review" common "0019_deposit_review"
+            20 "invoice search" common "0020_invoice_search"
         )
     };
     (@each $backend:literal; $($version:literal $description:literal $place:ident $file:literal)*) => {

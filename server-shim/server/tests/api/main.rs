@@ -15,6 +15,7 @@ mod inbox;
 mod invoices;
 mod ipn;
 mod links;
+mod listing;
 mod outbox;
 mod payouts;
 mod platforms;

@@ -170,6 +170,7 @@ async fn story(url: &str) {
         payer_amount: None,
         address: None,
         review_reason: None,
+        txid: None,
     };
     assert!(
         !apply(&store, &record.id, 0, &update, 13, false).await,
@@ -190,6 +191,7 @@ async fn story(url: &str) {
     let review = InvoiceUpdate {
         status: InvoiceStatus::Review,
         review_reason: Some("paid_after_expiry".into()),
+        txid: None,
         ..update.clone()
     };
     assert!(apply(&store, &record.id, 2, &review, 14, true).await);
@@ -214,6 +216,7 @@ async fn story(url: &str) {
     let back = InvoiceUpdate {
         status: InvoiceStatus::Refunding,
         review_reason: None,
+        txid: None,
         ..update.clone()
     };
     assert!(apply(&store, &record.id, 3, &back, 15, true).await);

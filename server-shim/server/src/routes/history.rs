@@ -1,0 +1,169 @@
+//! The shop's view of its invoices: `GET /v1/invoices` (a list with filters and a search) and
+//! `GET /v1/invoices/{id}/history` (what happened to one).
+
+use super::{ApiError, AppState, AuthShop};
+use crate::services::invoices::MAX_PAGE;
+use crate::store::InvoiceFilter;
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use shim_api::{InvoiceHistory, InvoiceId, InvoicePage, InvoiceStatus};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Invoices a page holds unless `limit` says otherwise.
+const DEFAULT_PAGE: i64 = 50;
+
+/// `GET /v1/invoices`'s query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    /// Only invoices in this status (`pending`, `paid`, `partially_paid`, `review`, ...).
+    status: Option<String>,
+    /// Only those made at or after this time, RFC 3339 (`2026-12-01T00:00:00Z`).
+    created_from: Option<String>,
+    /// Only those made before this time, RFC 3339.
+    created_to: Option<String>,
+    /// Only those paid in this coin (`USDT`, `BTC`, ...).
+    coin: Option<String>,
+    /// Finds invoices by their id, the shop's order id, a payment address, a transaction id, the
+    /// gateway's payment uuid or an exact amount (in the price currency or the coin: `15` finds
+    /// `15.00`).
+    q: Option<String>,
+    /// The `next_cursor` of the page before.
+    cursor: Option<String>,
+    /// Invoices per page, 1 to 100 (50 if not given).
+    limit: Option<i64>,
+}
+
+impl ListQuery {
+    /// The filter the query asks for; the error names the parameter and what to fix.
+    fn filter(&self) -> Result<InvoiceFilter, ApiError> {
+        let status = match self.status.as_deref() {
+            None => None,
+            Some(given) => Some(InvoiceStatus::parse(given).ok_or_else(|| {
+                let known: Vec<&str> = InvoiceStatus::ALL.iter().map(|s| s.as_str()).collect();
+                ApiError::invalid(format!(
+                    "status must be one of {}, got {given:?}",
+                    known.join(", ")
+                ))
+            })?),
+        };
+        let coin = match self.coin.as_deref().map(str::trim) {
+            None => None,
+            Some(coin)
+                if (1..=10).contains(&coin.len())
+                    && coin.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                Some(coin.to_ascii_uppercase())
+            }
+            Some(coin) => {
+                return Err(ApiError::invalid(format!(
+                    "coin must be a coin's code like USDT, got {coin:?}"
+                )));
+            }
+        };
+        let search = match self.q.as_deref().map(str::trim) {
+            None => None,
+            Some(q)
+                if !q.is_empty()
+                    && q.chars().count() <= 200
+                    && !q.chars().any(char::is_control) =>
+            {
+                Some(q.to_owned())
+            }
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "q must be 1 to 200 characters without control characters",
+                ));
+            }
+        };
+        Ok(InvoiceFilter {
+            status,
+            created_from: time_param("created_from", self.created_from.as_deref())?,
+            created_before: time_param("created_to", self.created_to.as_deref())?,
+            coin,
+            search,
+        })
+    }
+
+    /// The page size asked for.
+    fn limit(&self) -> Result<i64, ApiError> {
+        match self.limit {
+            None => Ok(DEFAULT_PAGE),
+            Some(limit) if (1..=MAX_PAGE).contains(&limit) => Ok(limit),
+            Some(limit) => Err(ApiError::invalid(format!(
+                "limit must be between 1 and {MAX_PAGE}, got {limit}"
+            ))),
+        }
+    }
+}
+
+/// An RFC 3339 time parameter, as unix seconds.
+fn time_param(name: &str, given: Option<&str>) -> Result<Option<i64>, ApiError> {
+    given
+        .map(|text| {
+            OffsetDateTime::parse(text.trim(), &Rfc3339)
+                .map(OffsetDateTime::unix_timestamp)
+                .map_err(|_| {
+                    ApiError::invalid(format!(
+                        "{name} must be a time in RFC 3339, like 2026-12-01T00:00:00Z, got {text:?}"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// The shop's invoices, newest first, a page at a time: filtered by status, time and coin, or
+/// found by a search.
+#[utoipa::path(
+    get, path = "/v1/invoices", tag = "invoices",
+    params(ListQuery),
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "A page of the shop's invoices, and the cursor of the next", body = InvoicePage),
+        (status = 400, description = "A parameter is invalid; the message names it", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<InvoicePage>, ApiError> {
+    let Query(query) =
+        query.map_err(|e| ApiError::invalid(format!("invalid query: {}", e.body_text())))?;
+    let filter = query.filter()?;
+    let page = state
+        .services
+        .invoices
+        .list(&shop.id, &filter, query.cursor.as_deref(), query.limit()?)
+        .await?;
+    Ok(Json(page))
+}
+
+/// What happened to one of the shop's invoices, oldest first: its creation, the coins picked,
+/// every gateway webhook and re-read, every status change.
+#[utoipa::path(
+    get, path = "/v1/invoices/{id}/history", tag = "invoices",
+    params(("id" = String, Path, description = "The invoice id, `inv_…`")),
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "The invoice's history", body = InvoiceHistory),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+        (status = 404, description = "The shop has no such invoice", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn history(
+    State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<InvoiceHistory>, ApiError> {
+    let id = id
+        .ok()
+        .and_then(|Path(id)| InvoiceId::parse(&id))
+        .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
+    Ok(Json(state.services.invoices.history(&shop.id, &id).await?))
+}
