@@ -485,6 +485,11 @@ impl Store {
 
     /// A page of shop `shop`'s invoices, newest first: those `filter` lets through, after the
     /// cursor `after` (the last of the previous page), at most `limit`.
+    ///
+    /// Only the conditions the filter has are in the query, so that each is served by its index:
+    /// the list walks `(shop_id, created_at, id)`; a search starts from the invoices the id, the
+    /// order id, an address, a transaction id or a payment uuid name (each by its index), except
+    /// an amount, which is compared as a number over the shop's invoices (`15` finds `15.00`).
     pub async fn list_invoices(
         &self,
         shop: &ShopId,
@@ -492,44 +497,57 @@ impl Store {
         after: Option<(i64, &str)>,
         limit: i64,
     ) -> Result<Vec<InvoiceRecord>, StoreError> {
-        // The search is an exact match, each column by its own index; an amount is compared as a
-        // number, so that 15 finds 15.00.
-        let sql = format!(
-            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE shop_id = $1 \
-             AND ($2 IS NULL OR status = $2) \
-             AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4) \
-             AND ($5 IS NULL OR payer_currency = $5) \
-             AND ($6 IS NULL OR id IN ( \
-                 SELECT id FROM invoices WHERE id = $6 \
-                 UNION SELECT id FROM invoices WHERE shop_id = $1 AND order_id = $6 \
-                 UNION SELECT id FROM invoices WHERE address = $6 \
-                 UNION SELECT id FROM invoices WHERE txid = $6 \
-                 UNION SELECT invoice_id FROM invoice_payments WHERE address = $6 \
-                 UNION SELECT invoice_id FROM invoice_payments WHERE gateway_uuid = $6) \
-               OR ($7 IS NOT NULL AND (CAST(amount AS DOUBLE PRECISION) = $7 \
-                   OR CAST(payer_amount AS DOUBLE PRECISION) = $7))) \
-             AND ($8 IS NULL OR created_at < $8 OR (created_at = $8 AND id < $9)) \
-             ORDER BY created_at DESC, id DESC LIMIT $10"
-        );
         let search_amount = filter
             .search
             .as_deref()
             .and_then(|q| Decimal::from_str_exact(q).ok())
             .and_then(|amount| rust_decimal::prelude::ToPrimitive::to_f64(&amount));
         with_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&shop.0)
-                .bind(filter.status.map(|s| s.as_str()))
-                .bind(filter.created_from)
-                .bind(filter.created_before)
-                .bind(&filter.coin)
-                .bind(&filter.search)
-                .bind(search_amount)
-                .bind(after.map(|(created_at, _)| created_at))
-                .bind(after.map(|(_, id)| id))
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
+            let mut query = sqlx::QueryBuilder::new(format!(
+                "SELECT {INVOICE_COLUMNS} FROM invoices WHERE shop_id = "
+            ));
+            query.push_bind(&shop.0);
+            if let Some(status) = filter.status {
+                query.push(" AND status = ").push_bind(status.as_str());
+            }
+            if let Some(from) = filter.created_from {
+                query.push(" AND created_at >= ").push_bind(from);
+            }
+            if let Some(before) = filter.created_before {
+                query.push(" AND created_at < ").push_bind(before);
+            }
+            if let Some(coin) = &filter.coin {
+                query.push(" AND payer_currency = ").push_bind(coin);
+            }
+            if let Some(q) = &filter.search {
+                query.push(" AND (id IN (SELECT id FROM invoices WHERE id = ").push_bind(q);
+                query.push(" UNION SELECT id FROM invoices WHERE shop_id = ").push_bind(&shop.0);
+                query.push(" AND order_id = ").push_bind(q);
+                query.push(" UNION SELECT id FROM invoices WHERE address = ").push_bind(q);
+                query.push(" UNION SELECT id FROM invoices WHERE txid = ").push_bind(q);
+                query
+                    .push(" UNION SELECT invoice_id FROM invoice_payments WHERE address = ")
+                    .push_bind(q);
+                query
+                    .push(" UNION SELECT invoice_id FROM invoice_payments WHERE gateway_uuid = ")
+                    .push_bind(q);
+                query.push(")");
+                if let Some(amount) = search_amount {
+                    query.push(" OR CAST(amount AS DOUBLE PRECISION) = ").push_bind(amount);
+                    query
+                        .push(" OR CAST(payer_amount AS DOUBLE PRECISION) = ")
+                        .push_bind(amount);
+                }
+                query.push(")");
+            }
+            if let Some((created_at, id)) = after {
+                query.push(" AND (created_at < ").push_bind(created_at);
+                query.push(" OR (created_at = ").push_bind(created_at);
+                query.push(" AND id < ").push_bind(id);
+                query.push("))");
+            }
+            query.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(limit);
+            let rows = query.build().fetch_all(pool).await?;
             rows.iter().map(|row| Ok(invoice_row!(row))).collect()
         })
     }
