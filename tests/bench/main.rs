@@ -7,6 +7,8 @@
 //! - 10,000 live streams (SSE) on one `server-shim demo` process: its memory growth (budget:
 //!   100 MB) and the time from a payment to the last stream showing it (budget: 2 s).
 //! - Idle resident memory of `server-shim serve` (budget: 30 MB).
+//! - The shop's invoice list with 1,000,000 invoices, on a SQLite file and on PostgreSQL: the first
+//!   page and a search by address and by transaction id (budget: 50 ms median each).
 //! - The widget: what a payer downloads (budget: 85 KB compressed), and the time from navigation
 //!   to the QR code on the hosted pay page in headless Chromium, median of 20 loads (budget:
 //!   300 ms).
@@ -643,8 +645,121 @@ async fn main() -> Result<()> {
     if wanted("idle") {
         idle_rss().await?;
     }
+    if wanted("console") {
+        invoice_list(&http, &sqlite_file("console")?, "SQLite file").await?;
+        match std::env::var("SHIM_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => {
+                let (schema_url, drop_schema) = fresh_schema(&url).await?;
+                let measured = invoice_list(&http, &schema_url, "PostgreSQL").await;
+                drop_schema.await?;
+                measured?;
+            }
+            _ => println!("invoice list (PostgreSQL): skipped, SHIM_TEST_POSTGRES_URL is not set"),
+        }
+    }
     if wanted("widget") {
         widget(&http).await?;
     }
     Ok(())
+}
+
+/// Invoices the list benchmark seeds.
+const LIST_INVOICES: i64 = 1_000_000;
+
+/// The shop's invoice list over [`LIST_INVOICES`] invoices of the demo shop: the first page, a
+/// search by address and one by transaction id, each asked 200 times in a row.
+async fn invoice_list(http: &reqwest::Client, database_url: &str, label: &str) -> Result<()> {
+    let demo = demo(database_url).await?;
+    let seeding = Instant::now();
+    seed_invoices(database_url, LIST_INVOICES).await?;
+    println!(
+        "invoice list ({label}), {LIST_INVOICES} invoices of one shop (seeded in {:.1?}):",
+        seeding.elapsed()
+    );
+    let cases: [(&str, fn(i64) -> String); 3] = [
+        ("first page (50)", |_| String::new()),
+        ("search by address", |i| format!("q=TBenchAddr{i}")),
+        ("search by txid", |i| format!("q=bench-tx-{i}")),
+    ];
+    for (name, query) in cases {
+        let mut latencies = Vec::with_capacity(200);
+        for n in 0..200_i64 {
+            // Invoices spread over the whole table, not only the newest.
+            let i = 1 + (n * 4_999) % LIST_INVOICES;
+            let started = Instant::now();
+            let response = http
+                .get(format!("{}/v1/invoices?{}", demo.url, query(i)))
+                .bearer_auth(&demo.token)
+                .send()
+                .await?;
+            if !response.status().is_success() {
+                bail!("{name}: {}", response.status());
+            }
+            let page: Value = response.json().await?;
+            latencies.push(started.elapsed());
+            let found = page["invoices"].as_array().map_or(0, Vec::len);
+            if (n == 0 && found == 0) || (found != 1 && name != "first page (50)") {
+                bail!("{name}: found {found} invoices for {}", query(i));
+            }
+        }
+        latencies.sort();
+        println!(
+            "  {name:<20} p50 {:>9.2?}  p99 {:>9.2?} (budget: median < 50 ms)",
+            latencies[latencies.len() / 2],
+            latencies[latencies.len() * 99 / 100]
+        );
+    }
+    Ok(())
+}
+
+/// Adds `count` invoices to the demo shop in one statement: each with its own order id, address
+/// and transaction id, a second apart.
+async fn seed_invoices(database_url: &str, count: i64) -> Result<()> {
+    let columns = "id, shop_id, order_id, amount, currency, network, to_currency, payer_amount, \
+        payer_currency, address, txid, paid_amount, status, shop_order, version, created_at, updated_at";
+    let values = "'shop_demo', 'bench-order-' || i, '15.00', 'USD', 'tron', 'USDT', '15.000000', \
+        'USDT', 'TBenchAddr' || i, 'bench-tx-' || i, '0', \
+        CASE WHEN i % 3 = 0 THEN 'paid' ELSE 'pending' END, 0, 1, 1700000000 + i, 1700000000 + i";
+    if database_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(database_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+             INSERT INTO invoices ({columns}) SELECT printf('inv_%032x', i), {values} FROM n"
+        )))
+        .execute(&pool)
+        .await?;
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(database_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO invoices ({columns}) SELECT 'inv_' || lpad(to_hex(i), 32, '0'), {values} \
+             FROM generate_series(1, {count}) AS n(i)"
+        )))
+        .execute(&pool)
+        .await?;
+        sqlx::query("ANALYZE invoices").execute(&pool).await?;
+        pool.close().await;
+    }
+    Ok(())
+}
+
+/// A fresh schema in the PostgreSQL at `url`: the URL whose connections use it, and what drops it.
+async fn fresh_schema(
+    url: &str,
+) -> Result<(String, impl std::future::Future<Output = Result<()>>)> {
+    let schema = format!("shim_bench_{}", server_shim::services::now());
+    let pool = sqlx::PgPool::connect(url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await?;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let schema_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let drop = async move {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+        Ok(())
+    };
+    Ok((schema_url, drop))
 }

@@ -488,8 +488,8 @@ impl Store {
     ///
     /// Only the conditions the filter has are in the query, so that each is served by its index:
     /// the list walks `(shop_id, created_at, id)`; a search starts from the invoices the id, the
-    /// order id, an address, a transaction id or a payment uuid name (each by its index), except
-    /// an amount, which is compared as a number over the shop's invoices (`15` finds `15.00`).
+    /// order id, an address, a transaction id or a payment uuid name (each by its index), and an
+    /// amount, which is compared as a number over the shop's invoices (`15` finds `15.00`).
     pub async fn list_invoices(
         &self,
         shop: &ShopId,
@@ -503,10 +503,34 @@ impl Store {
             .and_then(|q| Decimal::from_str_exact(q).ok())
             .and_then(|amount| rust_decimal::prelude::ToPrimitive::to_f64(&amount));
         with_pool!(self, pool => {
-            let mut query = sqlx::QueryBuilder::new(format!(
-                "SELECT {INVOICE_COLUMNS} FROM invoices WHERE shop_id = "
-            ));
-            query.push_bind(&shop.0);
+            let mut query = sqlx::QueryBuilder::new(format!("SELECT {INVOICE_COLUMNS} FROM "));
+            if let Some(q) = &filter.search {
+                // The invoices the search names, each found by its index, then joined: the list
+                // is walked only over those (SQLite keeps the order of a CROSS JOIN).
+                query.push("(SELECT id AS hit FROM invoices WHERE id = ").push_bind(q);
+                query.push(" UNION SELECT id FROM invoices WHERE shop_id = ").push_bind(&shop.0);
+                query.push(" AND order_id = ").push_bind(q);
+                query.push(" UNION SELECT id FROM invoices WHERE address = ").push_bind(q);
+                query.push(" UNION SELECT id FROM invoices WHERE txid = ").push_bind(q);
+                query
+                    .push(" UNION SELECT invoice_id FROM invoice_payments WHERE address = ")
+                    .push_bind(q);
+                query
+                    .push(" UNION SELECT invoice_id FROM invoice_payments WHERE gateway_uuid = ")
+                    .push_bind(q);
+                if let Some(amount) = search_amount {
+                    query.push(" UNION SELECT id FROM invoices WHERE shop_id = ").push_bind(&shop.0);
+                    query.push(" AND (CAST(amount AS DOUBLE PRECISION) = ").push_bind(amount);
+                    query
+                        .push(" OR CAST(payer_amount AS DOUBLE PRECISION) = ")
+                        .push_bind(amount);
+                    query.push(")");
+                }
+                query.push(") AS hits CROSS JOIN invoices WHERE invoices.id = hits.hit AND ");
+            } else {
+                query.push("invoices WHERE ");
+            }
+            query.push("shop_id = ").push_bind(&shop.0);
             if let Some(status) = filter.status {
                 query.push(" AND status = ").push_bind(status.as_str());
             }
@@ -518,27 +542,6 @@ impl Store {
             }
             if let Some(coin) = &filter.coin {
                 query.push(" AND payer_currency = ").push_bind(coin);
-            }
-            if let Some(q) = &filter.search {
-                query.push(" AND (id IN (SELECT id FROM invoices WHERE id = ").push_bind(q);
-                query.push(" UNION SELECT id FROM invoices WHERE shop_id = ").push_bind(&shop.0);
-                query.push(" AND order_id = ").push_bind(q);
-                query.push(" UNION SELECT id FROM invoices WHERE address = ").push_bind(q);
-                query.push(" UNION SELECT id FROM invoices WHERE txid = ").push_bind(q);
-                query
-                    .push(" UNION SELECT invoice_id FROM invoice_payments WHERE address = ")
-                    .push_bind(q);
-                query
-                    .push(" UNION SELECT invoice_id FROM invoice_payments WHERE gateway_uuid = ")
-                    .push_bind(q);
-                query.push(")");
-                if let Some(amount) = search_amount {
-                    query.push(" OR CAST(amount AS DOUBLE PRECISION) = ").push_bind(amount);
-                    query
-                        .push(" OR CAST(payer_amount AS DOUBLE PRECISION) = ")
-                        .push_bind(amount);
-                }
-                query.push(")");
             }
             if let Some((created_at, id)) = after {
                 query.push(" AND (created_at < ").push_bind(created_at);
