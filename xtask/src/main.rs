@@ -33,8 +33,9 @@ commands:
   dist           the shop plugins' installable zips, in target/dist
   bench [NAMES]  the budgets, measured: invoice reads against bare axum (reads), webhook
                  intake on SQLite and PostgreSQL when SHIM_TEST_POSTGRES_URL is set (intake),
-                 10,000 live streams (streams), idle memory (idle), the widget's size and
-                 its time to QR on the pay page in Chromium (widget); NAMES picks some
+                 10,000 live streams (streams), idle memory (idle), the invoice list and
+                 its search over 1,000,000 invoices (console), the widget's size and its
+                 time to QR on the pay page in Chromium (widget); NAMES picks some
   ci             cargo fmt --check, clippy (native and wasm32) with -D warnings, then test
                  with SHIM_TEST_POSTGRES_URL pointing at the local PostgreSQL";
 
