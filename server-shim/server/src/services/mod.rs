@@ -6,6 +6,7 @@
 //! - [`Links`] and [`Buttons`]: payment links and pay buttons, the no-code ways to take payments.
 //! - [`Wallets`]: static deposit addresses and their deposits, checked against the gateway.
 //! - [`Payouts`]: payouts for the shops the operator allows, within each shop's ledger.
+//! - [`Shops`]: who a token is, each shop's platform connection, Shopify's shops and sessions.
 //!
 //! HTTP lives in `routes`, which calls these and never the store; [`decide`] is the pure decision
 //! of what a gateway report means for an invoice. Every service is one `Arc` clone of the same
@@ -65,6 +66,7 @@ pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// `unix` seconds as RFC 3339 in UTC (empty if out of range).
 pub(crate) fn rfc3339(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()

@@ -463,24 +463,8 @@ impl Store {
 
     /// The invoice's history, oldest first.
     pub async fn events(&self, id: &InvoiceId) -> Result<Vec<InvoiceEvent>, StoreError> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT source, gateway_status, outcome, version FROM invoice_events WHERE invoice_id = $1 ORDER BY id",
-            )
-            .bind(id.as_str())
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(InvoiceEvent {
-                        source: row.try_get("source")?,
-                        gateway_status: row.try_get("gateway_status")?,
-                        outcome: row.try_get("outcome")?,
-            version: row.try_get("version")?,
-                    })
-                })
-                .collect()
-        })
+        let history = self.history(id).await?;
+        Ok(history.into_iter().map(|(event, _)| event).collect())
     }
 
     /// A page of shop `shop`'s invoices, newest first: those `filter` lets through, after the
