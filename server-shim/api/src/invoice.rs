@@ -233,3 +233,85 @@ pub struct HistoryEntry {
     /// The invoice's version after it.
     pub version: i64,
 }
+
+/// `GET /v1/reports/payments`: one line per invoice of the shop, oldest first; the same as CSV at
+/// `GET /v1/reports/payments.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentReport {
+    /// The invoices, oldest first.
+    pub invoices: Vec<ReportLine>,
+}
+
+/// One invoice in a report. The CSV has these columns, in this order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportLine {
+    /// The invoice id.
+    pub invoice_id: String,
+    /// The shop's order id.
+    pub order_id: String,
+    /// The shop platform's own order id, if the shop gave one.
+    pub platform_order_ref: Option<String>,
+    /// Where the invoice stands.
+    pub status: InvoiceStatus,
+    /// The price, decimal string.
+    pub amount: String,
+    /// The price's currency.
+    pub currency: String,
+    /// What the payer was asked to send, in `payer_currency`.
+    pub payer_amount: Option<String>,
+    /// The payer's coin.
+    pub payer_currency: Option<String>,
+    /// Its network.
+    pub network: Option<String>,
+    /// What arrived, in `payer_currency`.
+    pub paid_amount: String,
+    /// The payer's transaction id, as the gateway last reported it.
+    pub txid: Option<String>,
+    /// When the invoice was made, RFC 3339 in UTC.
+    pub created_at: String,
+    /// When it last changed, RFC 3339 in UTC.
+    pub updated_at: String,
+}
+
+impl ReportLine {
+    /// The CSV header: the field names, in order.
+    pub const COLUMNS: [&'static str; 13] = [
+        "invoice_id",
+        "order_id",
+        "platform_order_ref",
+        "status",
+        "amount",
+        "currency",
+        "payer_amount",
+        "payer_currency",
+        "network",
+        "paid_amount",
+        "txid",
+        "created_at",
+        "updated_at",
+    ];
+
+    /// The fields as the CSV writes them, in [`ReportLine::COLUMNS`]' order (absent ones empty).
+    pub fn fields(&self) -> [&str; 13] {
+        fn text(value: &Option<String>) -> &str {
+            value.as_deref().unwrap_or("")
+        }
+        [
+            &self.invoice_id,
+            &self.order_id,
+            text(&self.platform_order_ref),
+            self.status.as_str(),
+            &self.amount,
+            &self.currency,
+            text(&self.payer_amount),
+            text(&self.payer_currency),
+            text(&self.network),
+            &self.paid_amount,
+            text(&self.txid),
+            &self.created_at,
+            &self.updated_at,
+        ]
+    }
+}

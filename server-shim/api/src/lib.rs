@@ -25,7 +25,7 @@ pub use callback::{Callback, InvoiceUpdated, PayoutUpdated, WalletDeposit};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use invoice::{
     ChooseCoinRequest, CoinList, CoinOption, CreateInvoiceRequest, HistoryEntry, InvoiceHistory,
-    InvoiceId, InvoicePage, InvoiceSummary, InvoiceView,
+    InvoiceId, InvoicePage, InvoiceSummary, InvoiceView, PaymentReport, ReportLine,
 };
 pub use payout::PayoutView;
 pub use status::InvoiceStatus;

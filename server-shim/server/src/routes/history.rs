@@ -1,14 +1,18 @@
-//! The shop's view of its invoices: `GET /v1/invoices` (a list with filters and a search) and
-//! `GET /v1/invoices/{id}/history` (what happened to one).
+//! The shop's view of its invoices: `GET /v1/invoices` (a list with filters and a search),
+//! `GET /v1/invoices/{id}/history` (what happened to one) and `GET /v1/reports/payments` (every
+//! invoice of a time range, as JSON or as CSV).
 
 use super::{ApiError, AppState, AuthShop};
+use crate::domain::ShopId;
 use crate::services::invoices::MAX_PAGE;
 use crate::store::InvoiceFilter;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use shim_api::{InvoiceHistory, InvoiceId, InvoicePage, InvoiceStatus};
+use shim_api::{InvoiceHistory, InvoiceId, InvoicePage, InvoiceStatus, PaymentReport, ReportLine};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -166,4 +170,122 @@ pub(super) async fn history(
         .and_then(|Path(id)| InvoiceId::parse(&id))
         .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
     Ok(Json(state.services.invoices.history(&shop.id, &id).await?))
+}
+
+/// `GET /v1/reports/payments`'s query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReportQuery {
+    /// Invoices made at or after this time, RFC 3339 (`2026-12-01T00:00:00Z`); all if not given.
+    from: Option<String>,
+    /// Invoices made before this time, RFC 3339; up to now if not given.
+    to: Option<String>,
+}
+
+impl ReportQuery {
+    /// The report of the shop's invoices this query asks for.
+    async fn report(
+        state: &AppState,
+        shop: &ShopId,
+        query: Result<Query<ReportQuery>, QueryRejection>,
+    ) -> Result<PaymentReport, ApiError> {
+        let Query(query) =
+            query.map_err(|e| ApiError::invalid(format!("invalid query: {}", e.body_text())))?;
+        let from = time_param("from", query.from.as_deref())?;
+        let to = time_param("to", query.to.as_deref())?;
+        Ok(state.services.invoices.report(shop, from, to).await?)
+    }
+}
+
+/// The shop's invoices made between `from` and `to`, oldest first, one line each: order id,
+/// amounts in the price currency and in the coin, status, transaction id, times.
+#[utoipa::path(
+    get, path = "/v1/reports/payments", tag = "invoices",
+    params(ReportQuery),
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "The report", body = PaymentReport),
+        (status = 400, description = "A parameter is invalid, or the range holds too many invoices", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn report(
+    State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Json<PaymentReport>, ApiError> {
+    Ok(Json(ReportQuery::report(&state, &shop.id, query).await?))
+}
+
+/// The same report as CSV (RFC 4180, UTF-8 with a byte order mark so that spreadsheets read
+/// non-ASCII text right; a header line, then one line per invoice).
+#[utoipa::path(
+    get, path = "/v1/reports/payments.csv", tag = "invoices",
+    params(ReportQuery),
+    security(("shop_token" = [])),
+    responses(
+        (status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
+        (status = 400, description = "A parameter is invalid, or the range holds too many invoices", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn report_csv(
+    State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let report = ReportQuery::report(&state, &shop.id, query).await?;
+    let mut csv = String::from("\u{feff}");
+    csv_line(&mut csv, &ReportLine::COLUMNS);
+    for line in &report.invoices {
+        csv_line(&mut csv, &line.fields());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"payments.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Appends one CSV line (RFC 4180): fields with a comma, a quote or a line break are quoted, their
+/// quotes doubled; lines end with CRLF.
+fn csv_line(out: &mut String, fields: &[&str]) {
+    for (n, field) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_line;
+
+    #[test]
+    fn csv_fields_are_quoted_as_rfc_4180_says() {
+        let mut out = String::new();
+        csv_line(
+            &mut out,
+            &["plain", "a,b", "say \"hi\"", "two\nlines", "заказ", ""],
+        );
+        assert_eq!(
+            out,
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",заказ,\r\n"
+        );
+    }
 }

@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         super::invoices::choose_coin,
         super::history::list,
         super::history::history,
+        super::history::report,
+        super::history::report_csv,
         super::events::stream,
         super::ipn::cryptomus,
         super::links::create,

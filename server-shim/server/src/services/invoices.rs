@@ -8,7 +8,7 @@ use crate::store::{GatewayDetails, InvoiceEvent, InvoiceFilter, InvoicePayment, 
 use rust_decimal::Decimal;
 use shim_api::{
     ChooseCoinRequest, CoinOption, CreateInvoiceRequest, HistoryEntry, InvoiceHistory, InvoiceId,
-    InvoicePage, InvoiceStatus, InvoiceSummary, InvoiceView,
+    InvoicePage, InvoiceStatus, InvoiceSummary, InvoiceView, PaymentReport, ReportLine,
 };
 use shim_gateway::{CreateInvoice, GatewayError};
 use std::collections::HashMap;
@@ -500,6 +500,68 @@ impl Invoices {
             id: record.id,
             events,
         })
+    }
+}
+
+/// Invoices a report holds at most; a longer range is refused, with the advice to narrow it.
+pub const MAX_REPORT: usize = 200_000;
+
+impl Invoices {
+    /// Every invoice of `shop` made in `[from, before)` (either end open), oldest first, one line
+    /// each.
+    pub async fn report(
+        &self,
+        shop: &ShopId,
+        from: Option<i64>,
+        before: Option<i64>,
+    ) -> Result<PaymentReport, ServiceError> {
+        let filter = InvoiceFilter {
+            created_from: from,
+            created_before: before,
+            ..InvoiceFilter::default()
+        };
+        let mut lines = Vec::new();
+        let mut after: Option<(i64, InvoiceId)> = None;
+        loop {
+            let page = self
+                .store
+                .list_invoices(
+                    shop,
+                    &filter,
+                    after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                    1_000,
+                )
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.created_at, last.id.clone()));
+            lines.extend(page.iter().map(report_line));
+            if lines.len() > MAX_REPORT {
+                return Err(ServiceError::Invalid(format!(
+                    "a report holds at most {MAX_REPORT} invoices: narrow it with from and to"
+                )));
+            }
+        }
+        lines.reverse();
+        Ok(PaymentReport { invoices: lines })
+    }
+}
+
+/// An invoice's line in a report.
+fn report_line(record: &InvoiceRecord) -> ReportLine {
+    ReportLine {
+        invoice_id: record.id.to_string(),
+        order_id: record.order_id.clone(),
+        platform_order_ref: record.platform_order_ref.clone(),
+        status: record.status,
+        amount: record.amount.to_string(),
+        currency: record.currency.clone(),
+        payer_amount: record.payer_amount.map(|a| a.to_string()),
+        payer_currency: record.payer_currency.clone(),
+        network: record.network.clone(),
+        paid_amount: record.paid_amount.to_string(),
+        txid: record.txid.clone(),
+        created_at: rfc3339(record.created_at),
+        updated_at: rfc3339(record.updated_at),
     }
 }
 

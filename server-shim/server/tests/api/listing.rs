@@ -243,3 +243,153 @@ async fn bad_list_queries_get_clear_errors() {
     let (status, body) = call(&app, Method::GET, "/v1/invoices/not-an-id/history", None).await;
     assert_eq!(status, 404, "{body}");
 }
+
+/// Splits RFC 4180 CSV into records of fields (quoted fields may hold commas, doubled quotes and
+/// line breaks; records end with CRLF).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the last line ends with CRLF"
+    );
+    records
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_payments_report_is_csv_a_spreadsheet_reads() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    // Order ids with a comma, a quote, Cyrillic and a line-less but odd mix.
+    let orders = ["plain-1", "a,b", "say \"hi\"", "заказ-7"];
+    let mut made = Vec::new();
+    for order in orders {
+        let (status, invoice) = app.create(&usdt_invoice(order, "12.50")).await;
+        assert_eq!(status, 201, "{invoice}");
+        made.push(invoice["id"].as_str().unwrap().to_owned());
+    }
+    app.sandbox(
+        "pay",
+        json!({ "order_id": made[1], "amount": "12.5", "txid": "tx-report-1" }),
+    )
+    .await;
+    app.wait_for_status(&made[1], "paid").await;
+
+    let response = app
+        .http
+        .get(format!("{}/v1/reports/payments.csv", app.url))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte order mark");
+    let records = parse_csv(text);
+    assert_eq!(
+        records[0][..3],
+        ["invoice_id", "order_id", "platform_order_ref"]
+    );
+    assert_eq!(records.len(), 1 + orders.len(), "{text}");
+    assert!(
+        records.iter().all(|r| r.len() == records[0].len()),
+        "{text}"
+    );
+    // Each order id back as it was given.
+    let got: Vec<&str> = records[1..].iter().map(|r| r[1].as_str()).collect();
+    let mut want = orders.to_vec();
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    want.sort();
+    assert_eq!(got_sorted, want, "{text}");
+    let column = |name: &str| records[0].iter().position(|c| c == name).unwrap();
+    let paid = records
+        .iter()
+        .find(|r| r[column("invoice_id")] == made[1])
+        .unwrap();
+    assert_eq!(
+        (
+            paid[column("order_id")].as_str(),
+            paid[column("status")].as_str(),
+            paid[column("txid")].as_str(),
+            paid[column("amount")].as_str(),
+            paid[column("payer_currency")].as_str(),
+        ),
+        ("a,b", "paid", "tx-report-1", "12.50", "USDT")
+    );
+
+    // The JSON report says the same.
+    let (status, report) = call(&app, Method::GET, "/v1/reports/payments", None).await;
+    assert_eq!(status, 200, "{report}");
+    let lines = report["invoices"].as_array().unwrap();
+    assert_eq!(lines.len(), orders.len());
+    for (line, record) in lines.iter().zip(&records[1..]) {
+        assert_eq!(line["invoice_id"].as_str(), Some(record[0].as_str()));
+        assert_eq!(line["order_id"].as_str(), Some(record[1].as_str()));
+    }
+
+    // A range: nothing before the invoices were made; bad times are a 400 naming them.
+    let (status, empty) = call(
+        &app,
+        Method::GET,
+        "/v1/reports/payments?to=2001-01-01T00:00:00Z",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, empty["invoices"].as_array().unwrap().len()),
+        (200, 0)
+    );
+    for (query, name) in [
+        ("from=soon", "from"),
+        ("to=2026-02-30T00:00:00Z", "to"),
+        ("form=x", "form"),
+    ] {
+        let (status, body) = call(
+            &app,
+            Method::GET,
+            &format!("/v1/reports/payments.csv?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(name),
+            "{query}: {body}"
+        );
+    }
+    let (status, _) = call_as(
+        &app,
+        "shk_wrong",
+        Method::GET,
+        "/v1/reports/payments.csv",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+}
