@@ -267,6 +267,11 @@ pub struct ReportLine {
     pub network: Option<String>,
     /// What arrived, in `payer_currency`.
     pub paid_amount: String,
+    /// What reached the merchant's balance after the gateway's commission, in `payer_currency`,
+    /// once the gateway said (for a final payment).
+    pub credited: Option<String>,
+    /// The gateway's commission: `paid_amount` less `credited`.
+    pub commission: Option<String>,
     /// The payer's transaction id, as the gateway last reported it.
     pub txid: Option<String>,
     /// When the invoice was made, RFC 3339 in UTC.
@@ -277,7 +282,7 @@ pub struct ReportLine {
 
 impl ReportLine {
     /// The CSV header: the field names, in order.
-    pub const COLUMNS: [&'static str; 13] = [
+    pub const COLUMNS: [&'static str; 15] = [
         "invoice_id",
         "order_id",
         "platform_order_ref",
@@ -288,13 +293,15 @@ impl ReportLine {
         "payer_currency",
         "network",
         "paid_amount",
+        "credited",
+        "commission",
         "txid",
         "created_at",
         "updated_at",
     ];
 
     /// The fields as the CSV writes them, in [`ReportLine::COLUMNS`]' order (absent ones empty).
-    pub fn fields(&self) -> [&str; 13] {
+    pub fn fields(&self) -> [&str; 15] {
         fn text(value: &Option<String>) -> &str {
             value.as_deref().unwrap_or("")
         }
@@ -309,6 +316,8 @@ impl ReportLine {
             text(&self.payer_currency),
             text(&self.network),
             &self.paid_amount,
+            text(&self.credited),
+            text(&self.commission),
             text(&self.txid),
             &self.created_at,
             &self.updated_at,

@@ -542,11 +542,27 @@ impl Invoices {
             }
         }
         lines.reverse();
+        // What reached the merchant, in each invoice's coin, and so the gateway's commission.
+        let mut credited: HashMap<(String, String), Decimal> = HashMap::new();
+        for (invoice, currency, amount) in self.store.credits(shop).await? {
+            *credited.entry((invoice, currency)).or_default() += amount;
+        }
+        for line in &mut lines {
+            let Some(coin) = line.payer_currency.clone() else {
+                continue;
+            };
+            let Some(credit) = credited.get(&(line.invoice_id.clone(), coin)) else {
+                continue;
+            };
+            let paid: Decimal = line.paid_amount.parse().unwrap_or_default();
+            line.credited = Some(credit.normalize().to_string());
+            line.commission = Some((paid - credit).normalize().to_string());
+        }
         Ok(PaymentReport { invoices: lines })
     }
 }
 
-/// An invoice's line in a report.
+/// An invoice's line in a report (what reached the merchant is filled in after).
 fn report_line(record: &InvoiceRecord) -> ReportLine {
     ReportLine {
         invoice_id: record.id.to_string(),
@@ -559,6 +575,8 @@ fn report_line(record: &InvoiceRecord) -> ReportLine {
         payer_currency: record.payer_currency.clone(),
         network: record.network.clone(),
         paid_amount: record.paid_amount.to_string(),
+        credited: None,
+        commission: None,
         txid: record.txid.clone(),
         created_at: rfc3339(record.created_at),
         updated_at: rfc3339(record.updated_at),

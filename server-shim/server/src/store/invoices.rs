@@ -562,6 +562,35 @@ impl Store {
                 .collect()
         })
     }
+
+    /// What each of shop `shop`'s invoices brought to the merchant's balance (the gateway's
+    /// `merchant_amount` of its final payments), by invoice id and coin.
+    pub async fn credits(
+        &self,
+        shop: &ShopId,
+    ) -> Result<Vec<(String, String, Decimal)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT p.invoice_id, c.currency, c.amount FROM shop_credits c JOIN ( \
+                     SELECT id AS invoice_id, gateway_uuid FROM invoices \
+                     WHERE shop_id = $1 AND gateway_uuid IS NOT NULL \
+                     UNION SELECT invoice_id, gateway_uuid FROM invoice_payments \
+                 ) p ON p.gateway_uuid = c.gateway_uuid WHERE c.shop_id = $1",
+            )
+            .bind(&shop.0)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get("invoice_id")?,
+                        row.try_get("currency")?,
+                        decimal(row.try_get("amount")?)?,
+                    ))
+                })
+                .collect()
+        })
+    }
 }
 
 /// Which of a shop's invoices a list shows.

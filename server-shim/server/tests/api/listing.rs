@@ -342,6 +342,25 @@ async fn the_payments_report_is_csv_a_spreadsheet_reads() {
         ),
         ("a,b", "paid", "tx-report-1", "12.50", "USDT")
     );
+    // What reached the merchant after the gateway's commission (the sandbox takes 2%).
+    let number = |name: &str| paid[column(name)].parse::<f64>().unwrap();
+    assert!(
+        (number("commission") - number("paid_amount") * 0.02).abs() < 1e-9
+            && (number("credited") + number("commission") - number("paid_amount")).abs() < 1e-9,
+        "{paid:?}"
+    );
+    let unpaid = records
+        .iter()
+        .find(|r| r[column("invoice_id")] == made[0])
+        .unwrap();
+    assert_eq!(
+        (
+            unpaid[column("credited")].as_str(),
+            unpaid[column("commission")].as_str()
+        ),
+        ("", ""),
+        "nothing reached the merchant yet"
+    );
 
     // The JSON report says the same.
     let (status, report) = call(&app, Method::GET, "/v1/reports/payments", None).await;
