@@ -152,36 +152,6 @@ pub struct CoinList {
     pub coins: Vec<CoinOption>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invoice_ids_are_gateway_safe() {
-        assert!(InvoiceId::parse("inv_0123abcXYZ").is_some());
-        let random = InvoiceId::from_random([0xab; 16]);
-        assert_eq!(InvoiceId::parse(random.as_str()), Some(random));
-        for bad in [
-            "",
-            "inv_",
-            "0123",
-            "inv_a-b",
-            "inv_a/b",
-            "inv_é",
-            &format!("inv_{}", "a".repeat(65)),
-        ] {
-            assert!(InvoiceId::parse(bad).is_none(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn create_request_rejects_unknown_fields() {
-        let json = r#"{"order_id":"1","amount":"1","currency":"USD","amout":"2"}"#;
-        let err = serde_json::from_str::<CreateInvoiceRequest>(json).unwrap_err();
-        assert!(err.to_string().contains("amout"), "{err}");
-    }
-}
-
 /// `GET /v1/invoices`: one of the shop's invoices in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -322,5 +292,64 @@ impl ReportLine {
             &self.created_at,
             &self.updated_at,
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invoice_ids_are_gateway_safe() {
+        assert!(InvoiceId::parse("inv_0123abcXYZ").is_some());
+        let random = InvoiceId::from_random([0xab; 16]);
+        assert_eq!(InvoiceId::parse(random.as_str()), Some(random));
+        for bad in [
+            "",
+            "inv_",
+            "0123",
+            "inv_a-b",
+            "inv_a/b",
+            "inv_é",
+            &format!("inv_{}", "a".repeat(65)),
+        ] {
+            assert!(InvoiceId::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn create_request_rejects_unknown_fields() {
+        let json = r#"{"order_id":"1","amount":"1","currency":"USD","amout":"2"}"#;
+        let err = serde_json::from_str::<CreateInvoiceRequest>(json).unwrap_err();
+        assert!(err.to_string().contains("amout"), "{err}");
+    }
+
+    /// The CSV's columns are the JSON's fields, and `fields` gives each under its own name.
+    #[test]
+    fn csv_columns_follow_the_json_fields() {
+        let line = ReportLine {
+            invoice_id: "inv_1".into(),
+            order_id: "o-1".into(),
+            platform_order_ref: Some("77".into()),
+            status: InvoiceStatus::Paid,
+            amount: "15.00".into(),
+            currency: "USD".into(),
+            payer_amount: Some("15.000000".into()),
+            payer_currency: Some("USDT".into()),
+            network: Some("tron".into()),
+            paid_amount: "15".into(),
+            credited: Some("14.7".into()),
+            commission: Some("0.3".into()),
+            txid: None,
+            created_at: "2026-12-04T00:00:00Z".into(),
+            updated_at: "2026-12-04T00:01:00Z".into(),
+        };
+        let json = serde_json::to_value(&line).unwrap();
+        let object = json.as_object().unwrap();
+        assert_eq!(object.len(), ReportLine::COLUMNS.len());
+        for (column, field) in ReportLine::COLUMNS.iter().zip(line.fields()) {
+            let value = &object[*column];
+            assert_eq!(value.as_str().unwrap_or(""), field, "{column}");
+        }
     }
 }

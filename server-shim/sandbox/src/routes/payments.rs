@@ -47,21 +47,10 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     if let Some(existing) = payments.get(&Reference::OrderId(request.order_id.clone())) {
         return Ok(existing.clone());
     }
-    let InvoiceRequest {
-        amount,
-        currency,
-        order_id,
-        network,
-        coin,
-        url_callback,
-        additional_data,
-        discount_percent,
-        is_payment_multiple,
-        lifetime,
-        accuracy,
-    } = request;
-    let network = network.or_else(|| {
-        coin.filter(|c| c.networks.len() == 1)
+    let network = request.network.or_else(|| {
+        request
+            .coin
+            .filter(|c| c.networks.len() == 1)
             .map(|c| c.networks[0].to_owned())
     });
     let n = payments.created + 1;
@@ -69,15 +58,15 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
     let uuid = ids::uuid_from(&ids::derive(seed, "payment", n));
     let key: [u8; 20] = first20(&ids::derive(seed, "address", n));
     // A discount (or, negative, a surcharge) changes what the payer sends, not the price.
-    let payer_amount = coin.and_then(|c| {
-        let full = coins::convert(amount, &currency, c)?;
-        let factor = Decimal::from(100 - discount_percent) / Decimal::ONE_HUNDRED;
+    let payer_amount = request.coin.and_then(|c| {
+        let full = coins::convert(request.amount, &request.currency, c)?;
+        let factor = Decimal::from(100 - request.discount_percent) / Decimal::ONE_HUNDRED;
         Some(
             (full * factor)
                 .round_dp_with_strategy(c.scale, rust_decimal::RoundingStrategy::AwayFromZero),
         )
     });
-    let address = match (coin, &network) {
+    let address = match (request.coin, &network) {
         (Some(_), Some(n)) => addresses::address(n, &key),
         _ => None,
     };
@@ -87,10 +76,10 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
             sandbox.config().public_url.trim_end_matches('/')
         ),
         uuid,
-        order_id,
-        amount,
-        currency,
-        payer_coin: coin,
+        order_id: request.order_id,
+        amount: request.amount,
+        currency: request.currency,
+        payer_coin: request.coin,
         payer_amount,
         network,
         address,
@@ -99,16 +88,16 @@ fn create(sandbox: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Payment
         from: None,
         status: PaymentStatus::Check,
         is_final: false,
-        is_payment_multiple,
-        accuracy_percent: accuracy,
-        discount_percent,
-        url_callback,
-        additional_data,
+        is_payment_multiple: request.is_payment_multiple,
+        accuracy_percent: request.accuracy,
+        discount_percent: request.discount_percent,
+        url_callback: request.url_callback,
+        additional_data: request.additional_data,
         refund_address: None,
         seq: 0,
         created_at: now,
         updated_at: now,
-        expires_at: now + lifetime,
+        expires_at: now + request.lifetime,
     };
     payments.insert(payment.clone());
     Ok(payment)

@@ -55,20 +55,12 @@ impl ListQuery {
                 ))
             })?),
         };
-        let coin = match self.coin.as_deref().map(str::trim) {
-            None => None,
-            Some(coin)
-                if (1..=10).contains(&coin.len())
-                    && coin.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-            {
-                Some(coin.to_ascii_uppercase())
-            }
-            Some(coin) => {
-                return Err(ApiError::invalid(format!(
-                    "coin must be a coin's code like USDT, got {coin:?}"
-                )));
-            }
-        };
+        let coin = self
+            .coin
+            .as_deref()
+            .map(|coin| crate::domain::currency_code("coin", coin.trim()))
+            .transpose()
+            .map_err(ApiError::invalid)?;
         let search = match self.q.as_deref().map(str::trim) {
             None => None,
             Some(q)

@@ -12,7 +12,6 @@
 
 use super::pay_page::notice;
 use super::{ApiError, AppState};
-use crate::domain::ShopId;
 use crate::platforms::PlatformConfig;
 use crate::services::{ServiceError, now};
 use crate::shopify_payments::SessionError;
@@ -38,13 +37,10 @@ const PROXY_TOLERANCE: i64 = 90;
 /// How long webhook ids are remembered, seconds: Shopify retries a failed delivery for 48 hours.
 const WEBHOOK_MEMORY: i64 = 7 * 24 * 3600;
 
-/// A shop connected to Shopify: its id and settings.
+/// A shop connected to Shopify: its connection as read, and its app's client secret (app proxy
+/// and webhooks).
 struct ShopifyShop {
-    id: ShopId,
-    /// Its app's client secret (app proxy and webhooks).
     api_secret: String,
-    config: PlatformConfig,
-    /// The connection as read.
     stored: ShopPlatform,
 }
 
@@ -60,9 +56,7 @@ async fn shop_for(state: &AppState, domain: &str) -> Result<Option<ShopifyShop>,
         return Ok(None);
     };
     Ok(Some(ShopifyShop {
-        id: stored.shop_id.clone(),
         api_secret: api_secret.clone(),
-        config: stored.config.clone(),
         stored,
     }))
 }
@@ -139,7 +133,7 @@ pub(super) async fn proxy_pay(
 
 /// Where the buyer of `order` goes: the pay page of its invoice, made if need be.
 async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &str) -> Response {
-    let PlatformConfig::Shopify { shop: domain, .. } = &shop.config else {
+    let PlatformConfig::Shopify { shop: domain, .. } = &shop.stored.config else {
         return page(StatusCode::NOT_FOUND, "No such shop.", BACK);
     };
     let no_order = || {
@@ -149,7 +143,7 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
             "Open the payment link from your order's page.",
         )
     };
-    let shopify = match shop.config.shopify(state.services.egress()) {
+    let shopify = match shop.stored.config.shopify(state.services.egress()) {
         Ok(Some(shopify)) => shopify,
         Ok(None) => return page(StatusCode::NOT_FOUND, "No such shop.", BACK),
         // The app was uninstalled, or the settings lack access.
@@ -195,7 +189,7 @@ async fn pay(state: &AppState, shop: &ShopifyShop, order: &str, confirmation: &s
         return done("Nothing is due on this order.");
     }
     let number = found.id.rsplit('/').next().unwrap_or(order).to_owned();
-    let shop_record = match state.services.shops.shop(&shop.id).await {
+    let shop_record = match state.services.shops.shop(&shop.stored.shop_id).await {
         Ok(Some(shop)) => shop,
         Ok(None) => return no_order(),
         Err(e) => return ApiError::internal(&e).into_response(),
@@ -356,7 +350,8 @@ pub(super) async fn webhook(
     };
     // From the shop's app, or from its payments app.
     let authentic = header("x-shopify-hmac-sha256").is_some_and(|hmac| {
-        shop.config
+        shop.stored
+            .config
             .shopify_secrets()
             .iter()
             .any(|secret| webhook_is_authentic(secret, &body, hmac))
@@ -381,7 +376,7 @@ pub(super) async fn webhook(
     let first = match state
         .services
         .shops
-        .first_delivery("shopify", id, &shop.id, topic, WEBHOOK_MEMORY)
+        .first_delivery("shopify", id, &shop.stored.shop_id, topic, WEBHOOK_MEMORY)
         .await
     {
         Ok(first) => first,
@@ -413,7 +408,7 @@ pub(super) async fn webhook(
 /// Notes in the shop's settings that its app was uninstalled, so that order updates stop with
 /// that reason instead of calling Shopify with access it no longer has. Once is enough.
 async fn mark_uninstalled(state: &AppState, shop: &ShopifyShop, now: i64) -> Result<(), ApiError> {
-    let mut config = shop.config.clone();
+    let mut config = shop.stored.config.clone();
     if matches!(
         config,
         PlatformConfig::Shopify {
@@ -452,7 +447,7 @@ async fn requesting_shop(
         .await
         .map_err(IntoResponse::into_response)?
         .ok_or_else(unknown)?;
-    let shopify = match shop.config.shopify_payments(state.services.egress()) {
+    let shopify = match shop.stored.config.shopify_payments(state.services.egress()) {
         Ok(Some(shopify)) => shopify,
         Ok(None) => {
             return Err(ApiError::unauthorized(
@@ -462,7 +457,7 @@ async fn requesting_shop(
         }
         Err(e) => return Err(ApiError::internal(&e).into_response()),
     };
-    match state.services.shops.shop(&shop.id).await {
+    match state.services.shops.shop(&shop.stored.shop_id).await {
         Ok(Some(record)) => Ok((record, shopify)),
         Ok(None) => Err(unknown()),
         Err(e) => Err(ApiError::internal(&e).into_response()),

@@ -544,7 +544,7 @@ impl Invoices {
         lines.reverse();
         // What reached the merchant, in each invoice's coin, and so the gateway's commission.
         let mut credited: HashMap<(String, String), Decimal> = HashMap::new();
-        for (invoice, currency, amount) in self.store.credits(shop).await? {
+        for (invoice, currency, amount) in self.store.credits(shop, from, before).await? {
             *credited.entry((invoice, currency)).or_default() += amount;
         }
         for line in &mut lines {

@@ -563,21 +563,26 @@ impl Store {
         })
     }
 
-    /// What each of shop `shop`'s invoices brought to the merchant's balance (the gateway's
-    /// `merchant_amount` of its final payments), by invoice id and coin.
+    /// What each of shop `shop`'s invoices made in `[from, before)` brought to the merchant's
+    /// balance (the gateway's `merchant_amount` of its final payments), by invoice id and coin.
     pub async fn credits(
         &self,
         shop: &ShopId,
+        from: Option<i64>,
+        before: Option<i64>,
     ) -> Result<Vec<(String, String, Decimal)>, StoreError> {
         with_pool!(self, pool => {
             let rows = sqlx::query(
-                "SELECT p.invoice_id, c.currency, c.amount FROM shop_credits c JOIN ( \
-                     SELECT id AS invoice_id, gateway_uuid FROM invoices \
-                     WHERE shop_id = $1 AND gateway_uuid IS NOT NULL \
-                     UNION SELECT invoice_id, gateway_uuid FROM invoice_payments \
-                 ) p ON p.gateway_uuid = c.gateway_uuid WHERE c.shop_id = $1",
+                // Every payment of an invoice, its first too, is in `invoice_payments`.
+                "SELECT i.id AS invoice_id, c.currency, c.amount FROM invoices i \
+                 JOIN invoice_payments p ON p.invoice_id = i.id \
+                 JOIN shop_credits c ON c.gateway_uuid = p.gateway_uuid \
+                 WHERE i.shop_id = $1 AND ($2 IS NULL OR i.created_at >= $2) \
+                 AND ($3 IS NULL OR i.created_at < $3)",
             )
             .bind(&shop.0)
+            .bind(from)
+            .bind(before)
             .fetch_all(pool)
             .await?;
             rows.iter()
