@@ -17,6 +17,7 @@ pub mod callback;
 pub mod error;
 pub mod invoice;
 pub mod payout;
+pub mod refund;
 pub mod status;
 pub mod wallet;
 
@@ -28,5 +29,6 @@ pub use invoice::{
     InvoiceId, InvoicePage, InvoiceSummary, InvoiceView, PaymentReport, ReportLine,
 };
 pub use payout::PayoutView;
+pub use refund::{RefundAnswer, RefundRequest, RefundView};
 pub use status::InvoiceStatus;
 pub use wallet::{DepositView, WalletView};

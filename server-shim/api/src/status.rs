@@ -99,7 +99,7 @@ impl InvoiceStatus {
     /// Whether an invoice in `self` may move to `next`.
     ///
     /// Final statuses never go back to an open one; the only ways out of them are a refund (after
-    /// money arrived) and `review` (money arriving after expiry). An open invoice never returns to
+    /// money arrived, or after a refund that failed) and `review` (money arriving after expiry). An open invoice never returns to
     /// `pending`. Moving to the same status is not a transition.
     pub fn can_move_to(self, next: Self) -> bool {
         use InvoiceStatus::*;
@@ -116,7 +116,9 @@ impl InvoiceStatus {
             }
             Expired | Failed => next == Review,
             Refunding => matches!(next, Refunded | RefundFailed),
-            Refunded | RefundFailed => false,
+            // A failed refund leaves the money with the merchant, who may try again.
+            RefundFailed => matches!(next, Refunding | Refunded),
+            Refunded => false,
         }
     }
 }
@@ -152,6 +154,7 @@ mod tests {
                         Paid | Overpaid | Underpaid,
                         Refunding | Refunded | RefundFailed
                     ) | (Paid | Overpaid | Underpaid | Expired | Failed, Review)
+                        | (RefundFailed, Refunding | Refunded)
                 );
                 assert_eq!(allowed, expected, "{from} -> {to}");
             }

@@ -208,7 +208,7 @@ impl Payments {
         Ok(payment.clone())
     }
 
-    /// Asks for a refund of a paid payment: `refund_process`.
+    /// Asks for a refund of a paid payment, or again after a refund failed: `refund_process`.
     pub(crate) fn refund(
         &mut self,
         key: &Reference,
@@ -218,7 +218,10 @@ impl Payments {
         let payment = self.get_mut(key)?;
         if !matches!(
             payment.status,
-            PaymentStatus::Paid | PaymentStatus::PaidOver | PaymentStatus::WrongAmount
+            PaymentStatus::Paid
+                | PaymentStatus::PaidOver
+                | PaymentStatus::WrongAmount
+                | PaymentStatus::RefundFail
         ) {
             return Err(ControlError::NotRefundable);
         }
@@ -653,7 +656,16 @@ mod tests {
             (refunding.status, refunding.is_final),
             (PaymentStatus::RefundProcess, false)
         );
-        let done = p.finish_refund(&KEY(), true, 13).unwrap();
+        assert_eq!(
+            p.refund(&KEY(), "TBack".into(), 12).unwrap_err(),
+            ControlError::NotRefundable,
+            "one refund at a time"
+        );
+        let failed = p.finish_refund(&KEY(), false, 13).unwrap();
+        assert_eq!(failed.status, PaymentStatus::RefundFail);
+        assert_eq!(p.balances(), [("USDT", Decimal::new(1470, 2))]);
+        p.refund(&KEY(), "TBack".into(), 14).unwrap();
+        let done = p.finish_refund(&KEY(), true, 15).unwrap();
         assert_eq!(
             (done.status, done.is_final),
             (PaymentStatus::RefundPaid, true)

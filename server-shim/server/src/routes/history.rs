@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use shim_api::{InvoiceHistory, InvoiceId, InvoicePage, InvoiceStatus, PaymentReport, ReportLine};
+use shim_api::{InvoiceHistory, InvoicePage, InvoiceStatus, PaymentReport, ReportLine};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -157,10 +157,7 @@ pub(super) async fn history(
     AuthShop(shop): AuthShop,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<InvoiceHistory>, ApiError> {
-    let id = id
-        .ok()
-        .and_then(|Path(id)| InvoiceId::parse(&id))
-        .ok_or_else(|| ApiError::not_found("no invoice with that id"))?;
+    let id = super::invoices::invoice_id(id)?;
     Ok(Json(state.services.invoices.history(&shop.id, &id).await?))
 }
 
@@ -186,7 +183,12 @@ impl ReportQuery {
             query.map_err(|e| ApiError::invalid(format!("invalid query: {}", e.body_text())))?;
         let from = time_param("from", query.from.as_deref())?;
         let to = time_param("to", query.to.as_deref())?;
-        Ok(state.services.invoices.report(shop, from, to).await?)
+        let filter = InvoiceFilter {
+            created_from: from,
+            created_before: to,
+            ..InvoiceFilter::default()
+        };
+        Ok(state.services.invoices.report(shop, &filter).await?)
     }
 }
 
@@ -228,22 +230,26 @@ pub(super) async fn report_csv(
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let report = ReportQuery::report(&state, &shop.id, query).await?;
+    Ok(csv_download(&report, "payments.csv"))
+}
+
+/// `report` as a CSV file to download as `name` (RFC 4180, UTF-8 with a byte order mark so that
+/// spreadsheets read non-ASCII text right; a header line, then one line per invoice).
+pub(super) fn csv_download(report: &PaymentReport, name: &'static str) -> Response {
     let mut csv = String::from("\u{feff}");
     csv_line(&mut csv, &ReportLine::COLUMNS);
     for line in &report.invoices {
         csv_line(&mut csv, &line.fields());
     }
-    Ok((
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"payments.csv\"",
-            ),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         csv,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Appends one CSV line (RFC 4180): fields with a comma, a quote or a line break are quoted, their

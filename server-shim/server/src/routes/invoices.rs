@@ -1,8 +1,9 @@
-//! `POST /v1/invoices` (shops) and `GET /v1/invoices/{id}` (the widget).
+//! `POST /v1/invoices` and `POST /v1/invoices/{id}/refund` (shops), `GET /v1/invoices/{id}` and
+//! the coin picker (the widget).
 
 use super::JsonBody;
 use super::{ApiError, AppState, AuthShop, error::json_body};
-use crate::services::{invoice_view, now};
+use crate::services::{invoice_view, now, refund_view};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -10,7 +11,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shim_api::{ChooseCoinRequest, CoinList, CreateInvoiceRequest, InvoiceId, InvoiceView};
+use shim_api::{
+    ChooseCoinRequest, CoinList, CreateInvoiceRequest, InvoiceId, InvoiceView, RefundAnswer,
+    RefundRequest,
+};
 
 /// The answer to a shop: the invoice as the payer sees it, plus where to send the payer.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -88,7 +92,7 @@ pub(super) async fn get(
     Ok(([(header::CONTENT_TYPE, "application/json")], json))
 }
 
-fn invoice_id(id: Result<Path<String>, PathRejection>) -> Result<InvoiceId, ApiError> {
+pub(super) fn invoice_id(id: Result<Path<String>, PathRejection>) -> Result<InvoiceId, ApiError> {
     id.ok()
         .and_then(|Path(id)| InvoiceId::parse(&id))
         .ok_or_else(|| ApiError::not_found("no invoice with that id"))
@@ -157,4 +161,45 @@ pub(super) async fn choose_coin(
     Ok(Json(
         state.services.invoices.choose_coin(&id, &choice).await?,
     ))
+}
+
+/// Refunds a paid or overpaid invoice to the payer's address through the gateway: the payer gets
+/// back all they paid (the gateway's commission comes from the merchant's balance).
+///
+/// One refund per invoice unless it fails: asking again for the same address returns the refund
+/// asked for (200), and sends it again if the gateway's answer was lost; another address is a 409.
+/// The invoice then moves through `refunding` to `refunded` or `refund_failed` as the gateway
+/// reports, and the shop's platform and callback hear of it as of any status.
+#[utoipa::path(
+    post, path = "/v1/invoices/{id}/refund", tag = "invoices",
+    params(("id" = String, Path, description = "The invoice id, `inv_…`")),
+    request_body = RefundRequest,
+    security(("shop_token" = [])),
+    responses(
+        (status = 201, description = "The gateway took the refund", body = RefundAnswer),
+        (status = 200, description = "The refund asked for before", body = RefundAnswer),
+        (status = 400, description = "A field is invalid, or the gateway refused the address; the message says which", body = shim_api::ErrorBody),
+        (status = 401, description = "Missing or unknown shop token", body = shim_api::ErrorBody),
+        (status = 404, description = "The shop has no such invoice", body = shim_api::ErrorBody),
+        (status = 409, description = "Not paid, refunded already, or refused by the gateway; the message says why", body = shim_api::ErrorBody),
+        (status = 503, description = "The gateway cannot be reached; ask again with the same address", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn refund(
+    State(state): State<AppState>,
+    AuthShop(shop): AuthShop,
+    id: Result<Path<String>, PathRejection>,
+    JsonBody(request): JsonBody<RefundRequest>,
+) -> Result<Response, ApiError> {
+    let id = invoice_id(id)?;
+    let (record, refund, created) = state
+        .services
+        .invoices
+        .refund(&shop.id, &id, &request, "api")
+        .await?;
+    let answer = RefundAnswer {
+        invoice: invoice_view(&record, now()),
+        refund: refund_view(&refund),
+    };
+    Ok(super::created_or_found(created, answer))
 }

@@ -163,6 +163,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
     Router::new()
         .route("/v1/invoices", post(invoices::create).get(history::list))
         .route("/v1/invoices/{id}/history", get(history::history))
+        .route("/v1/invoices/{id}/refund", post(invoices::refund))
         .route("/v1/reports/payments", get(history::report))
         .route("/v1/reports/payments.csv", get(history::report_csv))
         .merge(public)

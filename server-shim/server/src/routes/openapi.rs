@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::invoices::choose_coin,
         super::history::list,
         super::history::history,
+        super::invoices::refund,
         super::history::report,
         super::history::report_csv,
         super::events::stream,

@@ -477,12 +477,7 @@ impl Invoices {
         shop: &ShopId,
         id: &InvoiceId,
     ) -> Result<InvoiceHistory, ServiceError> {
-        let record = self
-            .store
-            .invoice(id)
-            .await?
-            .filter(|record| &record.shop_id == shop)
-            .ok_or(ServiceError::NotFound)?;
+        let record = self.shop_invoice(shop, id).await?;
         let events = self
             .store
             .history(&record.id)
@@ -507,19 +502,14 @@ impl Invoices {
 pub const MAX_REPORT: usize = 200_000;
 
 impl Invoices {
-    /// Every invoice of `shop` made in `[from, before)` (either end open), oldest first, one line
-    /// each.
+    /// Every invoice of `shop` that `filter` takes (a time range, a status, a search...), oldest
+    /// first, one line each.
     pub async fn report(
         &self,
         shop: &ShopId,
-        from: Option<i64>,
-        before: Option<i64>,
+        filter: &InvoiceFilter,
     ) -> Result<PaymentReport, ServiceError> {
-        let filter = InvoiceFilter {
-            created_from: from,
-            created_before: before,
-            ..InvoiceFilter::default()
-        };
+        let (from, before) = (filter.created_from, filter.created_before);
         let mut lines = Vec::new();
         let mut after: Option<(i64, InvoiceId)> = None;
         loop {
@@ -527,7 +517,7 @@ impl Invoices {
                 .store
                 .list_invoices(
                     shop,
-                    &filter,
+                    filter,
                     after.as_ref().map(|(at, id)| (*at, id.as_str())),
                     1_000,
                 )
@@ -537,7 +527,7 @@ impl Invoices {
             lines.extend(page.iter().map(report_line));
             if lines.len() > MAX_REPORT {
                 return Err(ServiceError::Invalid(format!(
-                    "a report holds at most {MAX_REPORT} invoices: narrow it with from and to"
+                    "a report holds at most {MAX_REPORT} invoices: narrow it to a shorter time range"
                 )));
             }
         }

@@ -28,12 +28,14 @@ pub mod invoices;
 pub mod links;
 pub mod payouts;
 pub mod refresh;
+pub mod refunds;
 pub mod shops;
 pub mod wallets;
 
 pub use decide::{decide, invoice_view};
 pub use intake::{IpnError, IpnOutcome, ReconcilePolicy, WEBHOOK_LEASE, reconcile_due};
 use invoices::CachedView;
+pub use refunds::refund_view;
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

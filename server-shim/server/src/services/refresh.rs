@@ -3,7 +3,7 @@
 //! be one of the invoice's, and applied under the invoice's lock with a versioned update.
 
 use super::decide::decide;
-use super::{Invoices, IpnError, IpnOutcome, now};
+use super::{Invoices, IpnError, IpnOutcome, ServiceError, now};
 use crate::domain::{InvoiceRecord, ReviewReason, ShopId};
 use crate::store::{
     GatewayDetails, InvoiceEvent, InvoicePayment, InvoiceUpdate, StoreError, WithChange,
@@ -117,6 +117,28 @@ impl Invoices {
         Err(IpnError::Store(StoreError::Corrupt(
             "too many concurrent updates".into(),
         )))
+    }
+
+    /// Reads shop `shop`'s invoice `id` at the gateway now, as the reconciler would, for someone
+    /// in the console (`who`): what it made of it.
+    pub async fn recheck(
+        &self,
+        shop: &ShopId,
+        id: &shim_api::InvoiceId,
+        who: &str,
+    ) -> Result<IpnOutcome, ServiceError> {
+        let record = self.shop_invoice(shop, id).await?;
+        let Some(uuid) = record.gateway_uuid.clone() else {
+            return Err(ServiceError::Conflict(
+                "the invoice has no payment at the gateway yet".into(),
+            ));
+        };
+        match self.refresh(&record, &uuid, Refresh::Recheck(who)).await {
+            Ok((outcome, _)) => Ok(outcome),
+            Err(IpnError::GatewayUnavailable(e) | IpnError::Gateway(e)) => Err(e.into()),
+            Err(IpnError::Store(e)) => Err(e.into()),
+            Err(IpnError::Rejected(e)) => Err(ServiceError::Conflict(e.to_string())),
+        }
     }
 
     /// The gateway's record of payment `uuid`, if it is one of the payments made for `known`: the
@@ -283,6 +305,10 @@ pub(crate) enum Refresh<'a> {
     Webhook { said: &'a str, inbox: i64 },
     /// The reconciler's periodic check.
     Reconciler,
+    /// The gateway took a refund the shim asked for.
+    Refund,
+    /// Someone asked from the console (their email).
+    Recheck(&'a str),
 }
 
 impl Refresh<'_> {
@@ -291,6 +317,8 @@ impl Refresh<'_> {
         match self {
             Refresh::Webhook { .. } => "ipn",
             Refresh::Reconciler => "reconcile",
+            Refresh::Refund => "refund",
+            Refresh::Recheck(_) => "console",
         }
     }
 
@@ -298,7 +326,7 @@ impl Refresh<'_> {
     fn inbox(&self) -> Option<i64> {
         match self {
             Refresh::Webhook { inbox, .. } => Some(*inbox),
-            Refresh::Reconciler => None,
+            Refresh::Reconciler | Refresh::Refund | Refresh::Recheck(_) => None,
         }
     }
 }
@@ -308,6 +336,8 @@ impl std::fmt::Display for Refresh<'_> {
         match self {
             Refresh::Webhook { said, .. } => write!(f, "webhook said {said}"),
             Refresh::Reconciler => f.write_str("reconciled"),
+            Refresh::Refund => f.write_str("after the refund was asked for"),
+            Refresh::Recheck(who) => write!(f, "re-checked at the gateway by {who}"),
         }
     }
 }

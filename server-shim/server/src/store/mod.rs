@@ -102,6 +102,7 @@ mod invoices;
 mod links;
 mod outbox;
 mod payouts;
+mod refunds;
 mod shopify;
 mod shops;
 mod wallets;
@@ -119,6 +120,7 @@ pub use outbox::{CallbackQueue, EventCallback, OutboxJob, PER_SHOP};
 pub use payouts::{
     Ledger, PayoutPolicy, PayoutRecord, REJECTED, REQUESTED, Reservation, SUBMITTED,
 };
+pub use refunds::{RefundRecord, RefundState};
 pub use shopify::{PaymentSession, SessionKey};
 pub use shops::ShopPlatform;
 pub use wallets::{DepositChange, DepositRecord, WalletRecord};
@@ -149,6 +151,7 @@ macro_rules! migrations {
             18 "payout ledger" own "0018_payout_ledger"
             19 "deposit review" common "0019_deposit_review"
             20 "invoice search" common "0020_invoice_search"
+            21 "refunds" common "0021_refunds"
         )
     };
     (@each $backend:literal; $($version:literal $description:literal $place:ident $file:literal)*) => {

@@ -19,6 +19,7 @@ mod listing;
 mod outbox;
 mod payouts;
 mod platforms;
+mod refunds;
 mod scenarios;
 mod shopify;
 mod shopify_payments;

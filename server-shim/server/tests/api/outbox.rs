@@ -14,7 +14,7 @@ const SECRET: &str = "whsec_test";
 
 /// A shop's callback endpoint that refuses the first `fail_first` calls.
 #[derive(Clone, Default)]
-struct Shop {
+pub(crate) struct Shop {
     received: Arc<Mutex<Vec<(String, Value)>>>,
     calls: Arc<Mutex<u32>>,
     fail_first: u32,
@@ -47,6 +47,13 @@ async fn setup(fail_first: u32) -> (TestApp, Store, Shop, ScratchDb) {
     let scratch = ScratchDb::new(&format!("outbox-{fail_first}"));
     let db = scratch.url.clone();
     let app = TestApp::spawn(&db).await;
+    let (store, shop) = receive_callbacks(&db, fail_first).await;
+    (app, store, shop, scratch)
+}
+
+/// Points the demo shop of the shim on `db` at a local callback receiver that refuses the first
+/// `fail_first` calls: the store, and the receiver.
+pub(crate) async fn receive_callbacks(db: &str, fail_first: u32) -> (Store, Shop) {
     let shop = Shop {
         fail_first,
         ..Shop::default()
@@ -57,17 +64,17 @@ async fn setup(fail_first: u32) -> (TestApp, Store, Shop, ScratchDb) {
         .route("/callback", post(receive))
         .with_state(shop.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let store = Store::connect(&db).await.unwrap();
+    let store = Store::connect(db).await.unwrap();
     assert!(
         store
             .set_shop_callback("demo", Some((&url, SECRET)))
             .await
             .unwrap()
     );
-    (app, store, shop, scratch)
+    (store, shop)
 }
 
-async fn wait_for_callbacks(shop: &Shop, count: usize) -> Vec<(String, Value)> {
+pub(crate) async fn wait_for_callbacks(shop: &Shop, count: usize) -> Vec<(String, Value)> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let received = shop.received.lock().unwrap().clone();
