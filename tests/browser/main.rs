@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod buttons;
+mod console;
 mod deposits;
 mod languages;
 mod pay_page;

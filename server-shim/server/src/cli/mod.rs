@@ -15,6 +15,7 @@ mod payouts;
 mod sandbox;
 mod serve;
 mod shops;
+mod users;
 mod wallets;
 mod webhooks;
 
@@ -75,6 +76,11 @@ pub(crate) enum Command {
     Payouts {
         #[command(subcommand)]
         command: payouts::PayoutsCommand,
+    },
+    /// The console's accounts (the console is at /console).
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
     },
 }
 
@@ -219,6 +225,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
         Command::Webhooks { command } => Box::pin(webhooks::run(command)),
         Command::Wallets { command } => Box::pin(wallets::run(command)),
         Command::Payouts { command } => Box::pin(payouts::run(command)),
+        Command::Users { command } => Box::pin(users::run(command)),
     };
     work.await
 }

@@ -3,6 +3,7 @@
 mod answers;
 mod auth;
 mod buttons;
+mod console;
 mod error;
 mod events;
 mod history;
@@ -196,6 +197,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest_service("/widget", widget)
+        .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub mod buttons;
+pub mod console;
 pub mod decide;
 pub mod intake;
 pub mod invoices;
@@ -176,6 +177,8 @@ services! {
     payouts: Payouts,
     /// Shops and their platform connections.
     shops: Shops,
+    /// The console's users and sessions.
+    console: Console,
 }
 
 impl Services {

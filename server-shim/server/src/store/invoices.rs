@@ -539,6 +539,34 @@ impl Store {
         })
     }
 
+    /// Shop `shop`'s invoices made since `since` (unix seconds) that ended paid or overpaid: each
+    /// one's price currency, amount and creation time, for the console's takings.
+    pub async fn takings(
+        &self,
+        shop: &ShopId,
+        since: i64,
+    ) -> Result<Vec<(String, Decimal, i64)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT currency, amount, created_at FROM invoices WHERE shop_id = $1 \
+                 AND created_at >= $2 AND status IN ('paid', 'overpaid')",
+            )
+            .bind(&shop.0)
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get("currency")?,
+                        decimal(row.try_get("amount")?)?,
+                        row.try_get("created_at")?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
     /// The invoice's history, oldest first, each line with its time (unix seconds).
     pub async fn history(&self, id: &InvoiceId) -> Result<Vec<(InvoiceEvent, i64)>, StoreError> {
         with_pool!(self, pool => {

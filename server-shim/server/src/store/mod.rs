@@ -97,6 +97,7 @@ pub(super) fn decimal(text: String) -> Result<Decimal, StoreError> {
 }
 
 mod buttons;
+mod console;
 mod inbox;
 mod invoices;
 mod links;
@@ -111,6 +112,7 @@ use inbox::MARK_WEBHOOK_DONE;
 use outbox::QUEUE_EVENT;
 
 pub use buttons::Button;
+pub use console::{ConsoleRole, ConsoleUser};
 pub use inbox::{InboxWebhook, NewWebhook};
 pub use invoices::{
     GatewayDetails, InvoiceEvent, InvoiceFilter, InvoicePayment, InvoiceUpdate, WithChange,
@@ -152,6 +154,7 @@ macro_rules! migrations {
             19 "deposit review" common "0019_deposit_review"
             20 "invoice search" common "0020_invoice_search"
             21 "refunds" common "0021_refunds"
+            22 "console" common "0022_console"
         )
     };
     (@each $backend:literal; $($version:literal $description:literal $place:ident $file:literal)*) => {

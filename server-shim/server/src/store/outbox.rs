@@ -243,6 +243,30 @@ impl Store {
         })
     }
 
+    /// The callbacks queued about invoice `id`, oldest first, each with when it was queued and
+    /// when it was delivered.
+    pub async fn invoice_jobs(
+        &self,
+        id: &InvoiceId,
+    ) -> Result<Vec<(OutboxJob, i64, Option<i64>)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, shop_id, invoice_id, version, attempts, status, last_error, created_at, \
+                 delivered_at FROM outbox WHERE invoice_id = $1 ORDER BY id",
+            )
+            .bind(id.as_str())
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let job: Result<OutboxJob, StoreError> =
+                        job_row!(row, row.try_get("status")?, row.try_get("last_error")?);
+                    Ok((job?, row.try_get("created_at")?, row.try_get("delivered_at")?))
+                })
+                .collect()
+        })
+    }
+
     /// How many callbacks are in each state.
     pub async fn job_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         with_pool!(self, pool => {

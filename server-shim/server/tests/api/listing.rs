@@ -246,7 +246,7 @@ async fn bad_list_queries_get_clear_errors() {
 
 /// Splits RFC 4180 CSV into records of fields (quoted fields may hold commas, doubled quotes and
 /// line breaks; records end with CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let (mut record, mut field) = (Vec::new(), String::new());
     let mut chars = text.chars().peekable();

@@ -8,6 +8,7 @@ mod bad_inputs;
 mod buttons;
 mod cli;
 mod coins;
+mod console;
 mod convergence;
 mod crash;
 mod events;

@@ -1,0 +1,266 @@
+//! The merchant console in a real browser, at a phone's width: sign in, find the shopper's
+//! invoice by its payment address, read its story, refund it through the sandbox with a
+//! confirmation step, and see `refunded` in the console, in the API and at the shop. Every page
+//! passes axe (WCAG 2.1 AA) and is reachable from the keyboard; screenshots are saved for review.
+
+use crate::pay_page::{WAIT, screenshot_path};
+use e2e_tests::demo::DemoApp;
+use e2e_tests::webdriver::{Browser, ENTER, TAB};
+use serde_json::{Value, json};
+use server_shim::services::console::Accounts;
+use server_shim::store::{ConsoleRole, Store};
+use std::time::Duration;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Checks the page with axe and saves a screenshot of it as `name`.
+async fn check_page(browser: &Browser, name: &str) {
+    let violations = e2e_tests::a11y::violations(browser).await.unwrap();
+    assert!(violations.is_empty(), "axe on {name}: {violations:#?}");
+    browser.screenshot(&screenshot_path(name)).await.unwrap();
+}
+
+/// Waits until the page's path is `path`.
+async fn wait_for_path(browser: &Browser, path: &str) {
+    browser
+        .wait_for(path, "return location.pathname", WAIT, |v| v == path)
+        .await
+        .unwrap();
+}
+
+/// The text of the first element `selector` finds.
+async fn text(browser: &Browser, selector: &str) -> String {
+    let script = format!("return document.querySelector('{selector}')?.textContent ?? ''");
+    browser
+        .eval(&script)
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Sets field `selector` to `value`, then focuses `submit` and presses Enter.
+async fn fill_and_submit(browser: &Browser, fields: &[(&str, &str)], submit: &str) {
+    for (selector, value) in fields {
+        let script = format!(
+            "document.querySelector({}).value = {}; return true",
+            json!(selector),
+            json!(value)
+        );
+        browser.eval(&script).await.unwrap();
+    }
+    let focus = format!(
+        "document.querySelector({}).focus(); return true",
+        json!(submit)
+    );
+    browser.eval(&focus).await.unwrap();
+    browser.press(&[ENTER]).await.unwrap();
+}
+
+/// A shopper buys the demo store's first product and pays it in full: the invoice.
+async fn shopper_pays(app: &DemoApp, browser: &Browser) -> Value {
+    browser.goto(&format!("{}/", app.url)).await.unwrap();
+    browser
+        .eval("document.querySelector('form.product button[type=submit]').click(); return true")
+        .await
+        .unwrap();
+    let path = browser
+        .wait_for("the pay page", "return location.pathname", WAIT, |v| {
+            v.as_str().is_some_and(|p| p.starts_with("/pay/inv_"))
+        })
+        .await
+        .unwrap();
+    let id = path
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/pay/")
+        .to_owned();
+    let mut invoice = app.invoice(&id).await.unwrap();
+    for _ in 0..100 {
+        if invoice["address"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        invoice = app.invoice(&id).await.unwrap();
+    }
+    let amount = invoice["payer_amount"].as_str().unwrap().to_owned();
+    app.sandbox(
+        "pay",
+        json!({ "order_id": id, "amount": amount, "txid": "tx-console-e2e" }),
+    )
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        invoice = app.invoice(&id).await.unwrap();
+        if invoice["status"] == "paid" {
+            return invoice;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the invoice was never paid: {invoice}");
+}
+
+/// The demo store's status of its last order, once it is `status`.
+async fn store_order_becomes(app: &DemoApp, browser: &Browser, status: &str) {
+    let mut order = Value::Null;
+    for _ in 0..60 {
+        browser
+            .goto(&format!("{}/shop/orders", app.url))
+            .await
+            .unwrap();
+        order = browser
+            .eval("return document.querySelector('.order-status')?.textContent ?? null")
+            .await
+            .unwrap();
+        if order == json!(status) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the store's order stayed {order}, not {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_finds_a_payment_in_the_console_and_refunds_it() {
+    let file = std::env::temp_dir().join(format!("console-e2e-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let db = format!("sqlite://{}", file.display());
+    let app = DemoApp::start_on(&db).await.unwrap();
+    let store = Store::connect(&db).await.unwrap();
+    Accounts(&store)
+        .add_user(
+            "owner@demo.example",
+            PASSWORD,
+            Some("demo"),
+            ConsoleRole::Owner,
+        )
+        .await
+        .unwrap();
+    let browser = Browser::start().await.unwrap();
+    let invoice = shopper_pays(&app, &browser).await;
+    let id = invoice["id"].as_str().unwrap();
+    let address = invoice["address"].as_str().unwrap();
+
+    // Signing in, from the keyboard; the console first sends the merchant to its sign-in page.
+    browser.goto(&format!("{}/console", app.url)).await.unwrap();
+    wait_for_path(&browser, "/console/sign-in").await;
+    check_page(&browser, "console-sign-in").await;
+    fill_and_submit(
+        &browser,
+        &[("#email", "owner@demo.example"), ("#password", PASSWORD)],
+        "form button[type=submit]",
+    )
+    .await;
+    wait_for_path(&browser, "/console").await;
+    assert!(text(&browser, "main").await.contains("Takings"));
+    check_page(&browser, "console-overview").await;
+
+    // The first Tab reaches the skip link.
+    browser
+        .eval("document.activeElement?.blur(); return true")
+        .await
+        .unwrap();
+    browser.press(&[TAB]).await.unwrap();
+    let focused = browser
+        .eval("return document.activeElement?.textContent ?? ''")
+        .await
+        .unwrap();
+    assert_eq!(focused, json!("Skip to content"));
+
+    // Found by its payment address.
+    browser
+        .goto(&format!("{}/console/invoices", app.url))
+        .await
+        .unwrap();
+    fill_and_submit(
+        &browser,
+        &[("#q", address)],
+        "form.filters button[type=submit]",
+    )
+    .await;
+    let link = format!("/console/invoices/{id}");
+    browser
+        .wait_for(
+            "the search's one result",
+            "return [...document.querySelectorAll('table.invoices tbody tr a')].map(a => a.getAttribute('href'))",
+            WAIT,
+            |v| v == &json!([link]),
+        )
+        .await
+        .unwrap();
+    check_page(&browser, "console-invoices").await;
+
+    // Its page: the gateway's webhooks and the callbacks to the shop.
+    browser
+        .eval("document.querySelector('table.invoices tbody tr a').click(); return true")
+        .await
+        .unwrap();
+    wait_for_path(&browser, &link).await;
+    let timeline = text(&browser, "section[aria-labelledby=timeline]").await;
+    assert!(
+        timeline.contains("Gateway webhook") && timeline.contains("paid"),
+        "{timeline}"
+    );
+    let mut callbacks = String::new();
+    for _ in 0..50 {
+        browser.goto(&format!("{}{link}", app.url)).await.unwrap();
+        callbacks = text(&browser, "section[aria-labelledby=timeline]").await;
+        if callbacks.contains("delivered") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(callbacks.contains("delivered"), "{callbacks}");
+    check_page(&browser, "console-invoice").await;
+
+    // The refund: the address, a confirmation step, then the gateway.
+    let payer = "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC";
+    fill_and_submit(
+        &browser,
+        &[("#refund-address", payer)],
+        "form.stack button[type=submit]",
+    )
+    .await;
+    browser
+        .wait_for(
+            "the confirmation",
+            "return document.querySelector('h1')?.textContent ?? ''",
+            WAIT,
+            |v| v.as_str().is_some_and(|t| t.starts_with("Refund invoice")),
+        )
+        .await
+        .unwrap();
+    assert!(text(&browser, "main").await.contains(payer));
+    check_page(&browser, "console-refund-confirm").await;
+    let confirm = "button.danger";
+    browser
+        .eval(&format!(
+            "document.querySelector('{confirm}').focus(); return true"
+        ))
+        .await
+        .unwrap();
+    browser.press(&[ENTER]).await.unwrap();
+    wait_for_path(&browser, &link).await;
+    assert_eq!(text(&browser, "dl.facts .status").await, "refunding");
+
+    // The gateway completes it: refunded in the console, in the API and at the shop.
+    app.sandbox("refund", json!({ "order_id": id }))
+        .await
+        .unwrap();
+    let mut status = String::new();
+    for _ in 0..50 {
+        browser.goto(&format!("{}{link}", app.url)).await.unwrap();
+        status = text(&browser, "dl.facts .status").await;
+        if status == "refunded" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, "refunded");
+    check_page(&browser, "console-refunded").await;
+    assert_eq!(app.invoice(id).await.unwrap()["status"], "refunded");
+    store_order_becomes(&app, &browser, "refunded").await;
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_file(&file);
+}
