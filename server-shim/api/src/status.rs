@@ -99,7 +99,8 @@ impl InvoiceStatus {
     /// Whether an invoice in `self` may move to `next`.
     ///
     /// Final statuses never go back to an open one; the only ways out of them are a refund (after
-    /// money arrived, or after a refund that failed) and `review` (money arriving after expiry). An open invoice never returns to
+    /// money arrived; after a failed refund, only its end) and `review` (money arriving after
+    /// expiry). An open invoice never returns to
     /// `pending`. Moving to the same status is not a transition.
     pub fn can_move_to(self, next: Self) -> bool {
         use InvoiceStatus::*;
@@ -116,8 +117,11 @@ impl InvoiceStatus {
             }
             Expired | Failed => next == Review,
             Refunding => matches!(next, Refunded | RefundFailed),
-            // A failed refund leaves the money with the merchant, who may try again.
-            RefundFailed => matches!(next, Refunding | Refunded),
+            // A failed refund leaves the money with the merchant, who may ask again: the shim then
+            // moves the invoice to `refunding` itself, as it asked; the gateway's word alone never
+            // reopens a failed refund (it may be an old snapshot). Once over, a second refund may
+            // be heard of only when done.
+            RefundFailed => next == Refunded,
             Refunded => false,
         }
     }
@@ -154,7 +158,7 @@ mod tests {
                         Paid | Overpaid | Underpaid,
                         Refunding | Refunded | RefundFailed
                     ) | (Paid | Overpaid | Underpaid | Expired | Failed, Review)
-                        | (RefundFailed, Refunding | Refunded)
+                        | (RefundFailed, Refunded)
                 );
                 assert_eq!(allowed, expected, "{from} -> {to}");
             }

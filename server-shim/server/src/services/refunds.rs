@@ -6,7 +6,7 @@
 use super::refresh::Refresh;
 use super::{Invoices, IpnError, ServiceError, now, rfc3339};
 use crate::domain::{InvoiceRecord, ShopId};
-use crate::store::{InvoiceEvent, RefundRecord, RefundState};
+use crate::store::{InvoiceEvent, InvoiceUpdate, RefundRecord, RefundState, WithChange};
 use shim_api::{InvoiceId, InvoiceStatus, RefundRequest, RefundView};
 use shim_gateway::{GatewayError, PaymentRef};
 
@@ -182,18 +182,24 @@ impl Invoices {
             .await?;
         refund.state = RefundState::Accepted;
         tracing::info!(attempt = refund.attempt, "refund accepted by the gateway");
-        match self
-            .refresh(&record, &refund.gateway_uuid, Refresh::Refund)
-            .await
-        {
-            Ok(_) => {}
-            // The refund is made; its webhook (or the reconciler) will move the invoice.
-            Err(IpnError::GatewayUnavailable(e) | IpnError::Gateway(e)) => {
-                tracing::warn!(error = %e, "could not re-read the payment after its refund");
-            }
-            Err(IpnError::Store(e)) => return Err(e.into()),
-            Err(IpnError::Rejected(e)) => {
-                tracing::warn!(error = %e, "could not re-read the payment after its refund");
+        if record.status == InvoiceStatus::RefundFailed {
+            // A second refund: the shim moves the invoice itself, since the gateway's word alone
+            // never reopens a failed refund.
+            self.reopen_for_refund(&record, refund.attempt).await?;
+        } else {
+            match self
+                .refresh(&record, &refund.gateway_uuid, Refresh::Refund)
+                .await
+            {
+                Ok(_) => {}
+                // The refund is made; its webhook (or the reconciler) will move the invoice.
+                Err(IpnError::GatewayUnavailable(e) | IpnError::Gateway(e)) => {
+                    tracing::warn!(error = %e, "could not re-read the payment after its refund");
+                }
+                Err(IpnError::Store(e)) => return Err(e.into()),
+                Err(IpnError::Rejected(e)) => {
+                    tracing::warn!(error = %e, "could not re-read the payment after its refund");
+                }
             }
         }
         let record = self
@@ -202,5 +208,53 @@ impl Invoices {
             .await?
             .ok_or(ServiceError::NotFound)?;
         Ok((record, refund, created))
+    }
+}
+
+impl Invoices {
+    /// Moves `record`, whose refund failed, to `refunding`: the gateway took refund `attempt`.
+    async fn reopen_for_refund(
+        &self,
+        record: &InvoiceRecord,
+        attempt: i64,
+    ) -> Result<(), ServiceError> {
+        let id = &record.id;
+        let _guard = self.invoice_lock(id).lock_owned().await;
+        let Some(current) = self.store.invoice(id).await? else {
+            return Err(ServiceError::NotFound);
+        };
+        if current.status != InvoiceStatus::RefundFailed {
+            // The gateway's news came first.
+            return Ok(());
+        }
+        let update = InvoiceUpdate {
+            status: InvoiceStatus::Refunding,
+            gateway_status: "refund_process".into(),
+            paid_amount: current.paid_amount,
+            payer_amount: None,
+            address: None,
+            review_reason: None,
+            txid: None,
+        };
+        let event = InvoiceEvent {
+            source: "refund".into(),
+            gateway_status: Some("refund_process".into()),
+            outcome: format!("applied: refunding (the gateway took refund {attempt})"),
+            version: current.version + 1,
+        };
+        let with = WithChange {
+            notify_shop: true,
+            event: Some(&event),
+            webhook: None,
+        };
+        if self
+            .store
+            .apply_update(id, current.version, &update, now(), with)
+            .await?
+        {
+            self.forget(id);
+            self.changes.publish(id).await;
+        }
+        Ok(())
     }
 }
