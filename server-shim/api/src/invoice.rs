@@ -194,13 +194,16 @@ pub struct HistoryEntry {
     /// When, RFC 3339 in UTC.
     pub at: String,
     /// Where it came from: `create`, `payer` (a coin picked), `ipn` (a gateway webhook),
-    /// `reconcile` (the shim asked the gateway).
+    /// `reconcile` (the shim asked the gateway), `refund` (a refund asked for), `console` (a
+    /// re-check or a review resolved by someone in the console), `callback` (a try at the shop's
+    /// callback URL), or the shop's platform (`woocommerce`, `prestashop`, `opencart`, `shopify`:
+    /// a try at updating its order).
     pub source: String,
     /// The gateway's status at the time, if it said one.
     pub gateway_status: Option<String>,
     /// What the shim made of it.
     pub outcome: String,
-    /// The invoice's version after it.
+    /// The invoice's version after it (for a try at telling the shop: the version it told of).
     pub version: i64,
 }
 

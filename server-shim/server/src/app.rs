@@ -390,6 +390,11 @@ impl Application {
         listener.url().ok()
     }
 
+    /// The store the shim keeps its data in.
+    pub fn store(&self) -> &Store {
+        self.state.services.store()
+    }
+
     /// The URL the service listens on.
     pub fn url(&self) -> &str {
         &self.url

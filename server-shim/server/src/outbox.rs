@@ -13,7 +13,7 @@
 
 use crate::platforms::PlatformConfig;
 use crate::services::{Services, invoice_view, now};
-use crate::store::{CallbackQueue, EventCallback, OutboxJob, Store, StoreError};
+use crate::store::{CallbackQueue, DeliveryAttempt, EventCallback, OutboxJob, Store, StoreError};
 use hmac::{KeyInit, Mac};
 use shim_api::{Callback, InvoiceUpdated, PayoutUpdated, WalletDeposit};
 use shop_adapters::platform::PaymentFacts;
@@ -190,13 +190,64 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// What a shop's callback endpoint answered.
+#[derive(Debug, Default)]
+struct Answer {
+    /// Its HTTP status.
+    status: Option<u16>,
+    /// The start of its body.
+    excerpt: Option<String>,
+}
+
+/// One try at telling the shop, before it is kept.
+#[derive(Debug)]
+struct Attempt<'a> {
+    target: &'a str,
+    destination: String,
+    sent: String,
+    http_status: Option<u16>,
+    answer: Option<String>,
+    delivered: bool,
+}
+
+/// Characters of an answer kept for the timeline.
+const EXCERPT: usize = 200;
+
+/// The start of `response`'s body as text (at most [`EXCERPT`] characters, read no further than
+/// needed), line breaks and control characters as spaces; `None` when it is empty.
+async fn excerpt(response: &mut reqwest::Response) -> Option<String> {
+    let mut bytes = Vec::new();
+    while bytes.len() < EXCERPT * 4 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text: String = String::from_utf8_lossy(&bytes)
+        .chars()
+        .take(EXCERPT)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// `url`'s scheme, host and port: where a callback went, without its path or query (which may
+/// carry a secret of the shop's).
+fn origin(url: &str) -> String {
+    reqwest::Url::parse(url).map_or_else(
+        |_| "(not a URL)".to_owned(),
+        |url| url.origin().ascii_serialization(),
+    )
+}
+
 impl Outbox {
     /// Brings the shop's order in line with the invoice through the shop's platform.
     async fn sync_platform(
         &self,
         config: &PlatformConfig,
         record: &crate::domain::InvoiceRecord,
-    ) -> Result<(), Failure> {
+    ) -> Result<String, Failure> {
         let adapter = config
             .adapter(self.services.egress())
             .map_err(|e| Failure::Refused(e.to_string()))?;
@@ -225,7 +276,14 @@ impl Outbox {
             }
         })?;
         tracing::info!(platform = config.name(), order = %reference, invoice = %record.id, ?synced, "shop order synced");
-        Ok(())
+        Ok(match synced {
+            shop_adapters::platform::Synced::AlreadyInLine(state) => {
+                format!("order {reference} already {state:?}: nothing written")
+            }
+            shop_adapters::platform::Synced::Applied(action) => {
+                format!("order {reference}: {action:?} done")
+            }
+        })
     }
 
     /// When the invoice pays a payment session of Shopify's payments app: tells Shopify.
@@ -487,7 +545,7 @@ impl Outbox {
                 status: job.subject_status.clone(),
                 payout: crate::services::payouts::payout_view(&payout),
             });
-            return self.post(&url, &secret, &delivery, &body).await;
+            return self.post(&url, &secret, &delivery, &body).await.0;
         }
         let deposit = store
             .deposit(&job.subject)
@@ -520,43 +578,71 @@ impl Outbox {
             deposit: deposit_view,
             wallet: view,
         });
-        self.post(&url, &secret, &delivery, &body).await
+        self.post(&url, &secret, &delivery, &body).await.0
     }
 
-    /// Posts `body`, signed, to a shop's callback `url`.
+    /// Posts `body`, signed, to a shop's callback `url`: whether the shop took it, and what it
+    /// answered (its HTTP status and the start of its answer, or why there was no answer).
     async fn post(
         &self,
         url: &str,
         secret: &str,
         delivery: &str,
         body: &Callback,
-    ) -> Result<(), String> {
-        self.services
-            .egress()
-            .check(url)
-            .await
-            .map_err(|e| e.to_string())?;
-        let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-        let response = self
-            .http
-            .post(url)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, sign(secret, now(), &body))
-            .header("x-checkout-delivery", delivery)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    "timed out".to_owned()
-                } else {
-                    "connection failed".to_owned()
-                }
-            })?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("the shop answered {}", response.status().as_u16()))
+    ) -> (Result<(), String>, Answer) {
+        let mut answer = Answer::default();
+        let result = async {
+            self.services
+                .egress()
+                .check(url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+            let mut response = self
+                .http
+                .post(url)
+                .header("content-type", "application/json")
+                .header(SIGNATURE_HEADER, sign(secret, now(), &body))
+                .header("x-checkout-delivery", delivery)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| {
+                    if e.is_timeout() {
+                        "timed out".to_owned()
+                    } else {
+                        "connection failed".to_owned()
+                    }
+                })?;
+            let status = response.status();
+            answer.status = Some(status.as_u16());
+            answer.excerpt = excerpt(&mut response).await;
+            if status.is_success() {
+                Ok(())
+            } else {
+                Err(format!("the shop answered {}", status.as_u16()))
+            }
+        }
+        .await;
+        (result, answer)
+    }
+
+    /// Keeps one try at telling the shop about job `job`'s invoice, for its timeline.
+    async fn note(&self, job: &OutboxJob, attempt: Attempt<'_>) {
+        let attempt = DeliveryAttempt {
+            invoice_id: job.invoice_id.clone(),
+            job_id: job.id,
+            version: job.version,
+            target: attempt.target.to_owned(),
+            destination: attempt.destination,
+            sent: attempt.sent,
+            http_status: attempt.http_status,
+            answer: attempt.answer,
+            delivered: attempt.delivered,
+            at: now(),
+        };
+        if let Err(e) = self.store().record_attempt(&attempt).await {
+            tracing::warn!(error = %e, "could not keep a delivery attempt for the timeline");
         }
     }
 
@@ -589,11 +675,31 @@ impl Outbox {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "invoice not found".to_owned())?;
         if let Some(platform) = platform {
-            if record.shop_order {
-                self.sync_platform(&platform, &record).await?;
+            let (sent, result) = if record.shop_order {
+                let sent = format!("the order to {}", record.status);
+                (sent, self.sync_platform(&platform, &record).await)
             } else {
-                self.settle_shopify_session(&platform, &record).await?;
-            }
+                let sent = format!("the payment session to {}", record.status);
+                let result = self.settle_shopify_session(&platform, &record).await;
+                (
+                    sent,
+                    result.map(|()| "done".to_owned()).map_err(Failure::Retry),
+                )
+            };
+            let answer = match &result {
+                Ok(done) => done.clone(),
+                Err(failure) => failure.to_string(),
+            };
+            let attempt = Attempt {
+                target: platform.name(),
+                destination: platform.describe(),
+                sent,
+                http_status: None,
+                answer: Some(answer),
+                delivered: result.is_ok(),
+            };
+            self.note(job, attempt).await;
+            result?;
         }
         let Some((url, secret)) = callback else {
             return Ok(());
@@ -604,7 +710,17 @@ impl Outbox {
             platform_order_ref: record.platform_order_ref.clone(),
             invoice: invoice_view(&record, now()),
         });
-        Ok(self.post(&url, &secret, &job.id.to_string(), &body).await?)
+        let (result, answer) = self.post(&url, &secret, &job.id.to_string(), &body).await;
+        let attempt = Attempt {
+            target: "callback",
+            destination: origin(&url),
+            sent: format!("invoice.updated: {}", record.status),
+            http_status: answer.status,
+            answer: answer.excerpt.or_else(|| result.as_ref().err().cloned()),
+            delivered: result.is_ok(),
+        };
+        self.note(job, attempt).await;
+        Ok(result?)
     }
 }
 

@@ -24,6 +24,31 @@ pub(crate) struct DemoArgs {
     sandbox_state: Option<String>,
 }
 
+/// The demo shop's console account, with a fresh password each start: its email and password.
+async fn console_user(store: &Store) -> anyhow::Result<(&'static str, String)> {
+    use server_shim::services::console::Accounts;
+    const EMAIL: &str = "merchant@demo.example";
+    let password = hex::encode(server_shim::domain::random_bytes::<8>()?);
+    let accounts = Accounts(store);
+    let fail = |e: server_shim::services::console::UserError| anyhow::anyhow!("{e}");
+    if !accounts
+        .set_password(EMAIL, &password)
+        .await
+        .map_err(fail)?
+    {
+        accounts
+            .add_user(
+                EMAIL,
+                &password,
+                Some(server_shim::demo::DEMO_SHOP),
+                server_shim::store::ConsoleRole::Owner,
+            )
+            .await
+            .map_err(fail)?;
+    }
+    Ok((EMAIL, password))
+}
+
 pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let settings = Settings {
         listen: args.listen,
@@ -44,6 +69,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<()> {
             "sandbox: {}/cryptomus (merchant {})",
             app.url(),
             demo.sandbox.config().merchant
+        );
+        let (email, password) = console_user(app.store()).await?;
+        println!(
+            "console: {}/console (sign in as {email}, password {password})",
+            app.url()
         );
     }
     println!("press Ctrl-C to stop");

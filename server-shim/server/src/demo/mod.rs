@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 /// The shop the demo makes for its store, by name and id.
-const DEMO_SHOP: &str = "demo";
+pub const DEMO_SHOP: &str = "demo";
 const DEMO_SHOP_ID: &str = "shop_demo";
 
 /// What the demo exposes to tests and the CLI.

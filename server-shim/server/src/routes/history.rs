@@ -141,7 +141,9 @@ pub(super) async fn list(
 }
 
 /// What happened to one of the shop's invoices, oldest first: its creation, the coins picked,
-/// every gateway webhook and re-read, every status change.
+/// every gateway webhook and re-read, every status change, every refund asked for, and every try
+/// at telling the shop (its callback: where to, the HTTP status and the start of the answer; its
+/// platform: what was asked and what the platform answered).
 #[utoipa::path(
     get, path = "/v1/invoices/{id}/history", tag = "invoices",
     params(("id" = String, Path, description = "The invoice id, `inv_…`")),

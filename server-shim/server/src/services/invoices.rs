@@ -478,19 +478,51 @@ impl Invoices {
         id: &InvoiceId,
     ) -> Result<InvoiceHistory, ServiceError> {
         let record = self.shop_invoice(shop, id).await?;
-        let events = self
+        let mut lines: Vec<(i64, HistoryEntry)> = self
             .store
             .history(&record.id)
             .await?
             .into_iter()
-            .map(|(event, at)| HistoryEntry {
-                at: rfc3339(at),
-                source: event.source,
-                gateway_status: event.gateway_status,
-                outcome: event.outcome,
-                version: event.version,
+            .map(|(event, at)| {
+                let entry = HistoryEntry {
+                    at: rfc3339(at),
+                    source: event.source,
+                    gateway_status: event.gateway_status,
+                    outcome: event.outcome,
+                    version: event.version,
+                };
+                (at, entry)
             })
             .collect();
+        // Every try at telling the shop, in among the rest by time.
+        for attempt in self.store.delivery_attempts(&record.id).await? {
+            let mut outcome = format!(
+                "{} to {}: {}",
+                attempt.sent,
+                attempt.destination,
+                if attempt.delivered {
+                    "delivered"
+                } else {
+                    "failed"
+                }
+            );
+            if let Some(status) = attempt.http_status {
+                outcome.push_str(&format!(" (HTTP {status})"));
+            }
+            if let Some(answer) = &attempt.answer {
+                outcome.push_str(&format!("; answer: {answer}"));
+            }
+            let entry = HistoryEntry {
+                at: rfc3339(attempt.at),
+                source: attempt.target,
+                gateway_status: None,
+                outcome,
+                version: attempt.version,
+            };
+            lines.push((attempt.at, entry));
+        }
+        lines.sort_by_key(|(at, _)| *at);
+        let events = lines.into_iter().map(|(_, entry)| entry).collect();
         Ok(InvoiceHistory {
             id: record.id,
             events,

@@ -30,6 +30,7 @@ pub mod links;
 pub mod payouts;
 pub mod refresh;
 pub mod refunds;
+pub mod review;
 pub mod shops;
 pub mod wallets;
 

@@ -118,7 +118,7 @@ pub use invoices::{
     GatewayDetails, InvoiceEvent, InvoiceFilter, InvoicePayment, InvoiceUpdate, WithChange,
 };
 pub use links::Link;
-pub use outbox::{CallbackQueue, EventCallback, OutboxJob, PER_SHOP};
+pub use outbox::{CallbackQueue, DeliveryAttempt, EventCallback, OutboxJob, PER_SHOP};
 pub use payouts::{
     Ledger, PayoutPolicy, PayoutRecord, REJECTED, REQUESTED, Reservation, SUBMITTED,
 };
@@ -155,6 +155,7 @@ macro_rules! migrations {
             20 "invoice search" common "0020_invoice_search"
             21 "refunds" common "0021_refunds"
             22 "console" common "0022_console"
+            23 "delivery attempts" own "0023_delivery_attempts"
         )
     };
     (@each $backend:literal; $($version:literal $description:literal $place:ident $file:literal)*) => {

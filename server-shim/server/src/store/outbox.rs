@@ -24,6 +24,31 @@ macro_rules! job_row {
     }};
 }
 
+/// One try at telling a shop about an invoice: its callback, or its platform's order update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    /// The invoice told about.
+    pub invoice_id: InvoiceId,
+    /// The outbox job it was for.
+    pub job_id: i64,
+    /// The invoice's version it told of.
+    pub version: i64,
+    /// `callback`, or the platform's name (`woocommerce`...).
+    pub target: String,
+    /// Where it went: the callback URL's origin, or the platform and its site.
+    pub destination: String,
+    /// What was sent, in words.
+    pub sent: String,
+    /// The HTTP status of the answer, when there was one.
+    pub http_status: Option<u16>,
+    /// The start of the answer, or why there was none.
+    pub answer: Option<String>,
+    /// Whether it went through.
+    pub delivered: bool,
+    /// When, unix seconds.
+    pub at: i64,
+}
+
 /// A queued callback to a shop about one version of an invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxJob {
@@ -262,6 +287,63 @@ impl Store {
                     let job: Result<OutboxJob, StoreError> =
                         job_row!(row, row.try_get("status")?, row.try_get("last_error")?);
                     Ok((job?, row.try_get("created_at")?, row.try_get("delivered_at")?))
+                })
+                .collect()
+        })
+    }
+
+    /// Keeps `attempt` for its invoice's timeline.
+    pub async fn record_attempt(&self, attempt: &DeliveryAttempt) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO delivery_attempts (invoice_id, job_id, version, target, destination, \
+                 sent, http_status, answer, delivered, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(attempt.invoice_id.as_str())
+            .bind(attempt.job_id)
+            .bind(attempt.version)
+            .bind(&attempt.target)
+            .bind(&attempt.destination)
+            .bind(&attempt.sent)
+            .bind(attempt.http_status.map(i32::from))
+            .bind(&attempt.answer)
+            .bind(i32::from(attempt.delivered))
+            .bind(attempt.at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Every try at telling the shop about invoice `id`, oldest first.
+    pub async fn delivery_attempts(
+        &self,
+        id: &InvoiceId,
+    ) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT job_id, version, target, destination, sent, http_status, answer, delivered, at \
+                 FROM delivery_attempts WHERE invoice_id = $1 ORDER BY id",
+            )
+            .bind(id.as_str())
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(DeliveryAttempt {
+                        invoice_id: id.clone(),
+                        job_id: row.try_get("job_id")?,
+                        version: row.try_get("version")?,
+                        target: row.try_get("target")?,
+                        destination: row.try_get("destination")?,
+                        sent: row.try_get("sent")?,
+                        http_status: row
+                            .try_get::<Option<i32>, _>("http_status")?
+                            .and_then(|s| u16::try_from(s).ok()),
+                        answer: row.try_get("answer")?,
+                        delivered: row.try_get::<i32, _>("delivered")? != 0,
+                        at: row.try_get("at")?,
+                    })
                 })
                 .collect()
         })

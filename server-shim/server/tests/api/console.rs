@@ -449,3 +449,185 @@ async fn console_pages_are_never_framed_cached_or_scripted() {
         .unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_resolves_a_review_with_a_note_and_tells_the_shop_again() {
+    let scratch = ScratchDb::new("console-review");
+    let app = TestApp::spawn(&scratch.url).await;
+    let (store, shop) = crate::outbox::receive_callbacks(&scratch.url, 0).await;
+    let accounts = Accounts(&store);
+    accounts
+        .add_user(
+            "owner@demo.example",
+            PASSWORD,
+            Some("demo"),
+            ConsoleRole::Owner,
+        )
+        .await
+        .unwrap();
+    accounts
+        .add_user(
+            "staff@demo.example",
+            PASSWORD,
+            Some("demo"),
+            ConsoleRole::Staff,
+        )
+        .await
+        .unwrap();
+    let (_, invoice) = app.create(&usdt_invoice("held-1", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    app.sandbox(
+        "pay",
+        json!({ "order_id": id, "amount": "15", "confirm": false }),
+    )
+    .await;
+    app.wait_for_status(&id, "confirming").await;
+    app.sandbox("hold", json!({ "order_id": id })).await;
+    app.wait_for_status(&id, "review").await;
+
+    let page_path = format!("/console/invoices/{id}");
+    let resolve = format!("/console/invoices/{id}/resolve");
+    let mut owner = Visitor::new(&app.url);
+    owner.sign_in("owner@demo.example", PASSWORD).await;
+    let page = owner.get(&page_path).await;
+    assert!(
+        page.body.contains("Resolve the review")
+            && page.body.contains("the gateway holds the payment"),
+        "{}",
+        page.body
+    );
+    let csrf = form_value(&page.body, "csrf");
+    // Staff may look, not decide; a resolution needs a choice and a note; forms need their token.
+    let mut staff = Visitor::new(&app.url);
+    staff.sign_in("staff@demo.example", PASSWORD).await;
+    let staff_csrf = staff.csrf(&page_path).await;
+    assert!(
+        !staff
+            .get(&page_path)
+            .await
+            .body
+            .contains("Resolve the review")
+    );
+    let refused = staff
+        .post(
+            &resolve,
+            &[
+                ("csrf", &staff_csrf),
+                ("resolution", "paid"),
+                ("note", "ok"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    for (form, status) in [
+        (
+            vec![
+                ("csrf", csrf.as_str()),
+                ("resolution", "paid"),
+                ("note", "  "),
+            ],
+            400,
+        ),
+        (
+            vec![
+                ("csrf", csrf.as_str()),
+                ("resolution", "maybe"),
+                ("note", "checked"),
+            ],
+            400,
+        ),
+        (
+            vec![
+                ("csrf", "forged"),
+                ("resolution", "paid"),
+                ("note", "checked"),
+            ],
+            403,
+        ),
+    ] {
+        let answer = owner.post(&resolve, &form).await;
+        assert_eq!(answer.status, status, "{form:?}: {}", answer.body);
+    }
+    assert_eq!(
+        app.invoice(&id).await.1["status"],
+        "review",
+        "nothing changed"
+    );
+    let done = owner
+        .post(
+            &resolve,
+            &[
+                ("csrf", &csrf),
+                ("resolution", "paid"),
+                ("note", "Checked with the payer by phone"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (done.status, done.location.as_str()),
+        (303, page_path.as_str()),
+        "{}",
+        done.body
+    );
+    assert_eq!(app.invoice(&id).await.1["status"], "paid");
+    let (_, history) = call(
+        &app,
+        Method::GET,
+        &format!("/v1/invoices/{id}/history"),
+        None,
+    )
+    .await;
+    let text = history.to_string();
+    assert!(
+        text.contains(
+            "review resolved as paid by owner@demo.example: Checked with the payer by phone"
+        ),
+        "{text}"
+    );
+
+    // The shop heard of it; told again, it hears it again, and the timeline shows each try.
+    let heard = crate::outbox::wait_for_callbacks(&shop, 1).await;
+    let count = heard.len();
+    let again = owner
+        .post(
+            &format!("/console/invoices/{id}/redeliver"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.body.contains("Sent again"), "{}", again.body);
+    let heard = crate::outbox::wait_for_callbacks(&shop, count + 1).await;
+    assert_eq!(heard[count].1["invoice"]["status"], "paid");
+    let callbacks = crate::support::eventually(std::time::Duration::from_secs(10), async || {
+        let (_, history) = call(
+            &app,
+            Method::GET,
+            &format!("/v1/invoices/{id}/history"),
+            None,
+        )
+        .await;
+        let lines: Vec<String> = history["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["source"] == "callback")
+            .map(|e| e["outcome"].as_str().unwrap().to_owned())
+            .collect();
+        match lines.len() > count {
+            true => Ok(lines),
+            false => Err(format!("callback lines: {lines:?}")),
+        }
+    })
+    .await;
+    assert!(
+        callbacks.iter().all(|l| l.starts_with("invoice.updated: ")
+            && l.contains("to http://127.0.0.1:")
+            && l.contains(": delivered (HTTP 200)")),
+        "{callbacks:#?}"
+    );
+    assert!(
+        callbacks.iter().all(|l| !l.contains("/callback")),
+        "only the origin, not the path: {callbacks:#?}"
+    );
+    scratch.remove();
+}

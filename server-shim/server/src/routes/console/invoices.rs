@@ -5,8 +5,9 @@ use super::{Frame, Signed, message_page, page, query, unavailable, when};
 use crate::domain::{InvoiceRecord, Shop};
 use crate::routes::AppState;
 use crate::routes::history::csv_download;
-use crate::services::{ServiceError, now};
-use crate::store::{InvoiceFilter, OutboxJob, RefundRecord};
+use crate::services::ServiceError;
+use crate::services::review::Resolution;
+use crate::store::{InvoiceFilter, OutboxJob};
 use axum::extract::rejection::PathRejection;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
@@ -211,12 +212,12 @@ fn invoice_table(page: &InvoicePage) -> Markup {
                         @for summary in &page.invoices {
                             @let invoice = &summary.invoice;
                             tr {
-                                td { (summary.created_at.replace('T', " ").trim_end_matches('Z')) }
-                                td { a href=(format!("/console/invoices/{}", invoice.id)) { (summary.order_id) } }
-                                td.num { (invoice.amount) " " (invoice.currency) }
-                                td.num { (invoice.paid_amount) " " (invoice.payer_currency.as_deref().unwrap_or("")) }
-                                td { span class=(format!("status status-{}", invoice.status.as_str())) { (invoice.status.as_str().replace('_', " ")) } }
-                                td.mono { (invoice.address.as_deref().unwrap_or("")) }
+                                td data-label="Created" { (summary.created_at.replace('T', " ").trim_end_matches('Z')) }
+                                td data-label="Order" { a href=(format!("/console/invoices/{}", invoice.id)) { (summary.order_id) } }
+                                td.num data-label="Amount" { (invoice.amount) " " (invoice.currency) }
+                                td.num data-label="Paid" { (trim_amount(&invoice.paid_amount)) " " (invoice.payer_currency.as_deref().unwrap_or("")) }
+                                td data-label="Status" { span class=(format!("status status-{}", invoice.status.as_str())) { (invoice.status.as_str().replace('_', " ")) } }
+                                td.mono data-label="Address" { (invoice.address.as_deref().unwrap_or("")) }
                             }
                         }
                     }
@@ -320,22 +321,23 @@ async fn invoice_page(
     notice: Option<(&str, bool)>,
 ) -> Response {
     let store = state.services.store();
-    let (Ok(history), Ok(refunds), Ok(jobs)) = (
+    let (Ok(history), Ok(jobs)) = (
         state
             .services
             .invoices
             .history(&record.shop_id, &record.id)
             .await,
-        store.refunds(&record.id).await,
         store.invoice_jobs(&record.id).await,
     ) else {
         return unavailable();
     };
-    let view = crate::services::invoice_view(record, now());
-    let refundable = matches!(
-        record.status,
-        InvoiceStatus::Paid | InvoiceStatus::Overpaid | InvoiceStatus::RefundFailed
-    ) && signed.0.user.role.moves_money();
+    let owner = signed.0.user.role.moves_money();
+    let refundable = owner
+        && matches!(
+            record.status,
+            InvoiceStatus::Paid | InvoiceStatus::Overpaid | InvoiceStatus::RefundFailed
+        );
+    let in_review = owner && record.status == InvoiceStatus::Review;
     let csrf = &signed.0.csrf;
     let title = format!("Invoice {}", record.order_id);
     let main = html! {
@@ -346,7 +348,7 @@ async fn invoice_page(
         dl.facts {
             dt { "Status" } dd { span class=(format!("status status-{}", record.status.as_str())) { (record.status.as_str().replace('_', " ")) } }
             dt { "Amount" } dd { (record.amount) " " (record.currency) }
-            dt { "Paid" } dd { (record.paid_amount) " " (record.payer_currency.as_deref().unwrap_or("")) }
+            dt { "Paid" } dd { (record.paid_amount.normalize()) " " (record.payer_currency.as_deref().unwrap_or("")) }
             @if let Some(address) = &record.address {
                 dt { "Address" } dd.mono { (address) " (" (record.network.as_deref().unwrap_or("")) ")" }
             }
@@ -356,7 +358,9 @@ async fn invoice_page(
             dt { "Invoice id" } dd.mono { (record.id) }
             dt { "Shop" } dd { (shop.name) }
             dt { "Created" } dd { (when(record.created_at)) }
-            dt { "Expires" } dd { (view.expires_at.replace('T', " ")) }
+            @if let Some(expires) = record.expires_at {
+                dt { "Expires" } dd { (when(expires)) }
+            }
         }
         section aria-labelledby="actions" {
             h2 #actions { "Actions" }
@@ -364,6 +368,29 @@ async fn invoice_page(
                 form method="post" action=(format!("/console/invoices/{}/recheck", record.id)) {
                     input type="hidden" name="csrf" value=(csrf);
                     button type="submit" { "Re-check at the gateway now" }
+                }
+                @if !jobs.is_empty() {
+                    form method="post" action=(format!("/console/invoices/{}/redeliver", record.id)) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button type="submit" { "Tell the shop again" }
+                    }
+                }
+            }
+            @if in_review {
+                form.stack method="post" action=(format!("/console/invoices/{}/resolve", record.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    p {
+                        "In review: "
+                        (record.review_reason.as_deref().map_or("see the timeline", review_reason))
+                    }
+                    fieldset {
+                        legend { "Resolve the review" }
+                        label { input type="radio" name="resolution" value="paid" required; " Accept the payment: the order ships" }
+                        label { input type="radio" name="resolution" value="not_paid"; " Do not accept it: the order is cancelled (refund what arrived at the gateway)" }
+                    }
+                    label for="review-note" { "Note (kept in the timeline)" }
+                    input #review-note name="note" required maxlength="500";
+                    button type="submit" { "Resolve" }
                 }
             }
             @if refundable {
@@ -376,7 +403,7 @@ async fn invoice_page(
                 }
             }
         }
-        (timeline(&history.events, &refunds, &jobs))
+        (timeline(&history.events, &jobs))
     };
     let frame = Frame {
         title: &title,
@@ -387,13 +414,9 @@ async fn invoice_page(
     page(status, frame, main)
 }
 
-/// Everything that happened to the invoice, in order: its history lines, the refunds asked for
-/// and the callbacks to the shop.
-fn timeline(
-    events: &[HistoryEntry],
-    refunds: &[RefundRecord],
-    jobs: &[(OutboxJob, i64, Option<i64>)],
-) -> Markup {
+/// Everything that happened to the invoice, in order (its history: the gateway's word, the
+/// changes, the refunds, every try at telling the shop), and where each news to the shop stands.
+fn timeline(events: &[HistoryEntry], jobs: &[(OutboxJob, i64, Option<i64>)]) -> Markup {
     html! {
         section aria-labelledby="timeline" {
             h2 #timeline { "Timeline" }
@@ -410,22 +433,9 @@ fn timeline(
                     }
                 }
             }
-            @if !refunds.is_empty() {
-                h3 { "Refunds" }
-                ul.plain {
-                    @for refund in refunds {
-                        li {
-                            (when(refund.requested_at)) ": " (refund.amount.normalize()) " " (refund.currency)
-                            " to " span.mono { (refund.address) } " by " (refund.requested_by)
-                            " — " (refund.state.as_str())
-                            @if let Some(error) = &refund.error { ": " (error) }
-                        }
-                    }
-                }
-            }
-            h3 { "Callbacks to the shop" }
+            h3 { "News to the shop" }
             @if jobs.is_empty() {
-                p { "None: the shop has no callback URL, or nothing was sent yet." }
+                p { "None: the shop has no callback URL or platform, or nothing was sent yet." }
             } @else {
                 ul.plain {
                     @for (job, queued, delivered) in jobs {
@@ -442,13 +452,40 @@ fn timeline(
     }
 }
 
+/// A review reason's code, in words.
+fn review_reason(code: &str) -> &str {
+    match code {
+        "gateway_hold" => {
+            "the gateway holds the payment, or reports a status the shim does not know"
+        }
+        "paid_after_expiry" => "money arrived after the invoice expired",
+        "amount_mismatch" => "the gateway's payment is not for the amount or coin asked",
+        "money_after_final" => {
+            "money reached an address the payer used earlier, after the invoice was over"
+        }
+        other => other,
+    }
+}
+
+/// A decimal string without trailing zeros (`15.000000` reads `15`).
+fn trim_amount(amount: &str) -> String {
+    amount
+        .parse::<rust_decimal::Decimal>()
+        .map_or_else(|_| amount.to_owned(), |d| d.normalize().to_string())
+}
+
 fn source_label(source: &str) -> &str {
     match source {
         "create" => "Created",
         "ipn" => "Gateway webhook",
         "reconcile" => "Gateway re-read",
         "refund" => "Refund",
-        "console" => "Console re-check",
+        "console" => "Console",
+        "callback" => "Callback",
+        "woocommerce" => "WooCommerce",
+        "prestashop" => "PrestaShop",
+        "opencart" => "OpenCart",
+        "shopify" => "Shopify",
         "payer" => "Payer",
         other => other,
     }
@@ -604,4 +641,131 @@ fn confirm_page(signed: &Signed, record: &InvoiceRecord, shop: &Shop, address: &
         current: "invoices",
     };
     page(StatusCode::OK, frame, main)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ResolveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    resolution: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /console/invoices/{id}/resolve`: settles an invoice in review, with a note.
+pub(super) async fn resolve(
+    State(state): State<AppState>,
+    signed: Signed,
+    id: Result<Path<String>, PathRejection>,
+    form: Result<Form<ResolveForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            "Form refused",
+            "The form could not be read.",
+        );
+    };
+    if let Err(refused) = signed
+        .check_form(&form.csrf)
+        .and_then(|()| signed.check_moves_money())
+    {
+        return refused.into_response();
+    }
+    let (record, shop) = match visible(&state, &signed, id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let resolution = match form.resolution.as_str() {
+        "paid" => Resolution::Paid,
+        "not_paid" => Resolution::NotPaid,
+        _ => {
+            let text = "Choose whether the payment is accepted.";
+            return invoice_page(
+                &state,
+                &signed,
+                &record,
+                &shop,
+                StatusCode::BAD_REQUEST,
+                Some((text, true)),
+            )
+            .await;
+        }
+    };
+    let done = state
+        .services
+        .invoices
+        .resolve_review(
+            &record.shop_id,
+            &record.id,
+            resolution,
+            &form.note,
+            &signed.0.user.email,
+        )
+        .await;
+    match done {
+        Ok(_) => Redirect::to(&format!("/console/invoices/{}", record.id)).into_response(),
+        Err(e) => {
+            let status = match &e {
+                ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+                ServiceError::Conflict(_) => StatusCode::CONFLICT,
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            let text = format!("The review was not resolved: {e}");
+            invoice_page(&state, &signed, &record, &shop, status, Some((&text, true))).await
+        }
+    }
+}
+
+/// `POST /console/invoices/{id}/redeliver`: the shop's latest news of the invoice, sent again.
+pub(super) async fn redeliver(
+    State(state): State<AppState>,
+    signed: Signed,
+    id: Result<Path<String>, PathRejection>,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    let csrf = form.as_ref().map_or("", |Form(f)| f.csrf.as_str());
+    if let Err(refused) = signed.check_form(csrf) {
+        return refused.into_response();
+    }
+    let (record, shop) = match visible(&state, &signed, id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    match state
+        .services
+        .invoices
+        .redeliver(&record.shop_id, &record.id)
+        .await
+    {
+        Ok(true) => {
+            let text = "Sent again: the timeline shows how it goes.";
+            invoice_page(
+                &state,
+                &signed,
+                &record,
+                &shop,
+                StatusCode::OK,
+                Some((text, false)),
+            )
+            .await
+        }
+        Ok(false) => {
+            let text = "Nothing was ever sent to the shop about this invoice.";
+            invoice_page(
+                &state,
+                &signed,
+                &record,
+                &shop,
+                StatusCode::CONFLICT,
+                Some((text, true)),
+            )
+            .await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console redelivery failed");
+            unavailable()
+        }
+    }
 }

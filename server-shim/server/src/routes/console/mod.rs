@@ -37,6 +37,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/console/invoices/{id}", get(invoices::one))
         .route("/console/invoices/{id}/refund", post(invoices::refund))
         .route("/console/invoices/{id}/recheck", post(invoices::recheck))
+        .route(
+            "/console/invoices/{id}/redeliver",
+            post(invoices::redeliver),
+        )
+        .route("/console/invoices/{id}/resolve", post(invoices::resolve))
         .route("/console/console.css", get(stylesheet))
 }
 
