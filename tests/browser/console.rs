@@ -264,3 +264,95 @@ async fn a_merchant_finds_a_payment_in_the_console_and_refunds_it() {
     browser.close().await.unwrap();
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_console_page_passes_axe_for_an_operator() {
+    let file = std::env::temp_dir().join(format!("console-ops-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let db = format!("sqlite://{}", file.display());
+    let app = DemoApp::start_on(&db).await.unwrap();
+    let store = Store::connect(&db).await.unwrap();
+    Accounts(&store)
+        .add_user("ops@example.com", PASSWORD, None, ConsoleRole::Operator)
+        .await
+        .unwrap();
+    assert!(store.set_payouts_allowed("demo", true).await.unwrap());
+    // Something on each page: a link, and the demo's own pay button.
+    app.post_as_shop(
+        "/v1/links",
+        &json!({ "amount": "25.00", "currency": "USD", "description": "Gift card" }),
+    )
+    .await
+    .unwrap();
+    let browser = Browser::start().await.unwrap();
+    browser
+        .goto(&format!("{}/console/sign-in", app.url))
+        .await
+        .unwrap();
+    fill_and_submit(
+        &browser,
+        &[("#email", "ops@example.com"), ("#password", PASSWORD)],
+        "form button[type=submit]",
+    )
+    .await;
+    wait_for_path(&browser, "/console").await;
+    for (path, name) in [
+        ("/console/links", "console-links"),
+        ("/console/buttons", "console-buttons"),
+        ("/console/wallets", "console-wallets"),
+        ("/console/payouts", "console-payouts"),
+        ("/console/shops", "console-shops"),
+        ("/console/queues", "console-queues"),
+    ] {
+        browser.goto(&format!("{}{path}", app.url)).await.unwrap();
+        wait_for_path(&browser, path).await;
+        check_page(&browser, name).await;
+    }
+    // The console's script ran under its CSP: copy buttons beside the URLs to copy.
+    browser
+        .goto(&format!("{}/console/links", app.url))
+        .await
+        .unwrap();
+    let copy = browser
+        .wait_for(
+            "a copy button",
+            "return document.querySelectorAll('.copy-button').length",
+            WAIT,
+            |v| v.as_u64().is_some_and(|n| n > 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(copy, json!(1));
+    // The payout's confirmation step.
+    browser
+        .goto(&format!("{}/console/payouts", app.url))
+        .await
+        .unwrap();
+    fill_and_submit(
+        &browser,
+        &[
+            ("#amount", "1"),
+            ("#currency", "USDT"),
+            ("#network", "tron"),
+            ("#address", "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC"),
+        ],
+        "form.stack button[type=submit]",
+    )
+    .await;
+    browser
+        .wait_for(
+            "the confirmation",
+            "return document.querySelector('h1')?.textContent ?? ''",
+            WAIT,
+            |v| v.as_str().is_some_and(|t| t.starts_with("Pay out 1 USDT")),
+        )
+        .await
+        .unwrap();
+    assert!(
+        text(&browser, "main").await.contains("does not cover it"),
+        "no money in the demo's balance yet"
+    );
+    check_page(&browser, "console-payout-confirm").await;
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_file(&file);
+}

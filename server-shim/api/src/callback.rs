@@ -21,6 +21,20 @@ pub enum Callback {
     /// A payout moved on.
     #[serde(rename = "payout.updated")]
     PayoutUpdated(PayoutUpdated),
+    /// Sent from the console to check the shop's endpoint: nothing happened; answer 2xx.
+    #[serde(rename = "test")]
+    Test(TestCallback),
+}
+
+/// `test`: a callback the operator sent from the console to check that the shop's endpoint is
+/// reached and checks the signature. Nothing happened; a shop answers it with any 2xx.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TestCallback {
+    /// `test-<unix seconds>`.
+    pub delivery_id: String,
+    /// The shop's name at the shim.
+    pub shop: String,
 }
 
 /// `invoice.updated`: the invoice as it stands after the change.

@@ -21,7 +21,7 @@ pub mod refund;
 pub mod status;
 pub mod wallet;
 
-pub use callback::{Callback, InvoiceUpdated, PayoutUpdated, WalletDeposit};
+pub use callback::{Callback, InvoiceUpdated, PayoutUpdated, TestCallback, WalletDeposit};
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use invoice::{

@@ -724,6 +724,42 @@ impl Outbox {
     }
 }
 
+/// Posts a signed `test` callback to `shop`'s callback URL now, for the console: where it went
+/// and what the shop answered (the HTTP status and the start of the answer), or why it could not
+/// be sent.
+pub async fn test_callback(
+    services: &Services,
+    shop: &crate::domain::Shop,
+) -> Result<String, String> {
+    let Some((url, secret)) = services
+        .store()
+        .shop_callback(&shop.id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Err("the shop has no callback URL".into());
+    };
+    let outbox = Outbox::new(services.clone(), OutboxPolicy::default());
+    let delivery = format!("test-{}", now());
+    let body = Callback::Test(shim_api::TestCallback {
+        delivery_id: delivery.clone(),
+        shop: shop.name.clone(),
+    });
+    let (result, answer) = outbox.post(&url, &secret, &delivery, &body).await;
+    let mut said = format!("sent to {}", origin(&url));
+    if let Some(status) = answer.status {
+        said.push_str(&format!(": HTTP {status}"));
+    }
+    if let Some(excerpt) = answer.excerpt {
+        said.push_str(&format!("; answer: {excerpt}"));
+    }
+    match result {
+        Ok(()) => Ok(said),
+        Err(_) if answer.status.is_some() => Err(said),
+        Err(e) => Err(format!("{said}: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,11 +178,6 @@ pub(crate) async fn open_store(database: &DatabaseArgs) -> anyhow::Result<Store>
     server_shim::app::open_store(&database.database_url).await
 }
 
-pub(crate) fn hex_id() -> anyhow::Result<String> {
-    let bytes: [u8; 8] = server_shim::domain::random_bytes()?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

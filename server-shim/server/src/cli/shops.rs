@@ -2,8 +2,8 @@
 
 use super::*;
 use clap::{Args, Subcommand};
-use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::platforms::PlatformConfig;
+use server_shim::services::shops::{ShopAdmin, ShopAdminError};
 use server_shim::store::{PayoutPolicy, Store, StoreError};
 
 #[derive(Subcommand)]
@@ -326,24 +326,21 @@ pub(crate) fn with_statuses(
 
 /// Checks `url` and gives the shop a new callback secret, which it returns.
 pub(crate) async fn set_callback(store: &Store, name: &str, url: &str) -> anyhow::Result<String> {
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.len() > 500
-        || url.chars().any(char::is_whitespace)
-    {
-        anyhow::bail!("--url must be an http(s) URL without spaces, got {url:?}");
-    }
-    let secret = format!(
-        "whsec_{}",
-        server_shim::domain::random_bytes::<24>().map(hex_bytes)?
-    );
-    if !store.set_shop_callback(name, Some((url, &secret))).await? {
-        anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
-    }
-    Ok(secret)
+    ShopAdmin(store)
+        .set_callback(name, url)
+        .await
+        .map_err(admin_error)
 }
 
-pub(crate) fn hex_bytes(bytes: [u8; 24]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// What went wrong, said for the command line.
+fn admin_error(e: ShopAdminError) -> anyhow::Error {
+    match e {
+        ShopAdminError::NotFound(name) => {
+            anyhow::anyhow!("no shop named {name:?} (see `server-shim shops list`)")
+        }
+        ShopAdminError::Invalid(what) => anyhow::anyhow!("{what}"),
+        other => other.into(),
+    }
 }
 
 /// The payout caps and addresses given to `shops allow-payouts`, checked.
@@ -442,10 +439,10 @@ pub(crate) async fn run(command: ShopsCommand) -> anyhow::Result<()> {
         }
         ShopsCommand::RotateToken { name, database } => {
             let store = open_store(&database).await?;
-            let token = ShopToken::generate()?;
-            if !store.rotate_shop_token(&name, &token.hash()).await? {
-                anyhow::bail!("no shop named {name:?} (see `server-shim shops list`)");
-            }
+            let token = ShopAdmin(&store)
+                .rotate_token(&name)
+                .await
+                .map_err(admin_error)?;
             println!("shop {name:?} has a new token; the old one no longer works");
             println!("shop token: {}", token.reveal());
             println!("(shown once: store it in the shop plugin's settings)");
@@ -494,25 +491,11 @@ async fn add(
     platform: &PlatformArgs,
     database: &DatabaseArgs,
 ) -> anyhow::Result<()> {
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-        anyhow::bail!("--name must be 1 to 100 characters without control characters");
-    }
     // Checked before anything is written.
     let platform = platform.config()?;
     let store = open_store(database).await?;
-    let token = ShopToken::generate()?;
-    let id = ShopId(format!("shop_{}", hex_id()?));
-    store
-        .create_shop(
-            &Shop {
-                id,
-                name: name.clone(),
-            },
-            &token.hash(),
-            server_shim::services::now(),
-        )
-        .await?;
+    let (shop, token) = ShopAdmin(&store).add(name).await.map_err(admin_error)?;
+    let name = shop.name;
     println!("shop {name:?} added");
     println!("shop token: {}", token.reveal());
     if let Some(url) = callback_url {

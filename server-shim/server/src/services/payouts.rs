@@ -76,6 +76,26 @@ impl From<GatewayError> for PayoutError {
     }
 }
 
+/// A payout before it is made: what it takes, and the balance it takes it from.
+#[derive(Debug, Clone)]
+pub struct PayoutPreview {
+    /// The payout, its fee reckoned.
+    pub payout: PayoutRecord,
+    /// What leaves the balance: the amount, and the fee when the balance bears it.
+    pub debit: Decimal,
+    /// The merchant's balance at the gateway in its coin now, all shops together.
+    pub balance: Decimal,
+}
+
+/// Refuses an address the operator's list for the shop does not name (an empty list allows any).
+fn allowed_address(policy: &crate::store::PayoutPolicy, address: &str) -> Result<(), PayoutError> {
+    if policy.addresses.is_empty() || policy.addresses.iter().any(|a| a == address) {
+        Ok(())
+    } else {
+        Err(PayoutError::AddressNotAllowed(address.to_owned()))
+    }
+}
+
 /// What a payout takes from the balance, in words.
 fn needs(payout: &PayoutRecord) -> String {
     if payout.is_subtract {
@@ -125,6 +145,67 @@ impl Payouts {
         request: NewPayoutRequest,
     ) -> Result<(PayoutRecord, bool), PayoutError> {
         let store = self.store();
+        let (asked, policy) = self.checked(shop, request).await?;
+        // The same order id again: that payout's answer, whatever the ledger says now.
+        if let Some(existing) = store.payout_by_order(&shop.id, &asked.order_id).await? {
+            return self.resume(existing, &asked).await;
+        }
+        allowed_address(&policy, &asked.address)?;
+        let fee = self.payout_fee(&asked).await?;
+        let asked = PayoutRecord { fee, ..asked };
+        let debit = asked.debit();
+        let balance = self.merchant_balance(&asked.currency).await?;
+        if debit > balance {
+            return Err(PayoutError::BalanceShort(format!(
+                "the balance holds {} {}; this payout needs {}",
+                balance.normalize(),
+                asked.currency,
+                needs(&asked),
+            )));
+        }
+        self.reserve_and_send(asked, &policy, debit).await
+    }
+
+    /// What a payout would take, before it is made: its fee, what leaves the balance, and the
+    /// balance now (for a confirmation step). Checks what `create_payout` checks first.
+    pub async fn preview(
+        &self,
+        shop: &Shop,
+        request: NewPayoutRequest,
+    ) -> Result<PayoutPreview, PayoutError> {
+        let (asked, policy) = self.checked(shop, request).await?;
+        allowed_address(&policy, &asked.address)?;
+        let fee = self.payout_fee(&asked).await?;
+        let asked = PayoutRecord { fee, ..asked };
+        Ok(PayoutPreview {
+            debit: asked.debit(),
+            balance: self.merchant_balance(&asked.currency).await?,
+            payout: asked,
+        })
+    }
+
+    /// The merchant's balance at the gateway in `currency`, all shops together.
+    async fn merchant_balance(&self, currency: &str) -> Result<Decimal, PayoutError> {
+        Ok(self
+            .gateway()
+            .balance()
+            .await?
+            .iter()
+            .filter(|b| {
+                b.owner == BalanceOwner::Merchant && b.currency.eq_ignore_ascii_case(currency)
+            })
+            .map(|b| b.balance)
+            .sum())
+    }
+
+    /// Request `request` of `shop`, checked: the payout it asks for (no fee yet), and what the
+    /// operator allows the shop.
+    async fn checked(
+        &self,
+        shop: &Shop,
+        request: NewPayoutRequest,
+    ) -> Result<(PayoutRecord, crate::store::PayoutPolicy), PayoutError> {
+        let store = self.store();
         let Some(policy) = store.payout_permission(&shop.id).await? else {
             return Err(PayoutError::NotAllowed);
         };
@@ -160,36 +241,17 @@ impl Payouts {
             created_at: now(),
             updated_at: now(),
         };
-        // The same order id again: that payout's answer, whatever the ledger says now.
-        if let Some(existing) = store.payout_by_order(&shop.id, &asked.order_id).await? {
-            return self.resume(existing, &asked).await;
-        }
-        if !policy.addresses.is_empty() && !policy.addresses.iter().any(|a| a == address) {
-            return Err(PayoutError::AddressNotAllowed(address.to_owned()));
-        }
-        let fee = self.payout_fee(&asked).await?;
-        let asked = PayoutRecord { fee, ..asked };
-        let debit = asked.debit();
-        // The merchant's balance at the gateway, all shops together.
-        let balance: Decimal = self
-            .gateway()
-            .balance()
-            .await?
-            .iter()
-            .filter(|b| {
-                b.owner == BalanceOwner::Merchant
-                    && b.currency.eq_ignore_ascii_case(&asked.currency)
-            })
-            .map(|b| b.balance)
-            .sum();
-        if debit > balance {
-            return Err(PayoutError::BalanceShort(format!(
-                "the balance holds {} {}; this payout needs {}",
-                balance.normalize(),
-                asked.currency,
-                needs(&asked),
-            )));
-        }
+        Ok((asked, policy))
+    }
+
+    /// Reserves `asked` (taking `debit` from the balance) in the shop's ledger and sends it.
+    async fn reserve_and_send(
+        &self,
+        asked: PayoutRecord,
+        policy: &crate::store::PayoutPolicy,
+        debit: Decimal,
+    ) -> Result<(PayoutRecord, bool), PayoutError> {
+        let store = self.store();
         // This shop's own share of it, and the operator's cap; checked and stored in one
         // transaction per shop, so that concurrent payouts cannot both spend the same money.
         let currency = asked.currency.clone();

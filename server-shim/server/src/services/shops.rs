@@ -103,3 +103,83 @@ impl Shops {
         self.store.payment_session(by).await
     }
 }
+
+/// The operator's management of shops, over the store alone (the CLI and the console share it).
+/// Secrets it makes (tokens, callback secrets) are returned once, to be shown once, and only
+/// their hashes or the secrets themselves are stored as the store keeps them.
+#[derive(Debug, Clone, Copy)]
+pub struct ShopAdmin<'a>(pub &'a crate::store::Store);
+
+/// Why a shop could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ShopAdminError {
+    /// The input is not right; what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    /// No shop by that name.
+    #[error("no shop named {0:?}")]
+    NotFound(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The system's random source failed.
+    #[error("random source failed")]
+    Random(#[from] getrandom::Error),
+}
+
+impl ShopAdmin<'_> {
+    /// Adds shop `name`: the shop and its token (shown once).
+    pub async fn add(&self, name: &str) -> Result<(Shop, ShopToken), ShopAdminError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(ShopAdminError::Invalid(
+                "the name must be 1 to 100 characters without control characters".into(),
+            ));
+        }
+        if self.0.list_shops().await?.iter().any(|s| s.name == name) {
+            return Err(ShopAdminError::Invalid(format!(
+                "a shop named {name:?} already exists"
+            )));
+        }
+        let token = ShopToken::generate()?;
+        let shop = Shop {
+            id: ShopId(format!(
+                "shop_{}",
+                hex::encode(crate::domain::random_bytes::<8>()?)
+            )),
+            name: name.to_owned(),
+        };
+        self.0.create_shop(&shop, &token.hash(), now()).await?;
+        Ok((shop, token))
+    }
+
+    /// Gives shop `name` a new token (shown once); the old one stops working at once.
+    pub async fn rotate_token(&self, name: &str) -> Result<ShopToken, ShopAdminError> {
+        let token = ShopToken::generate()?;
+        if !self.0.rotate_shop_token(name, &token.hash()).await? {
+            return Err(ShopAdminError::NotFound(name.to_owned()));
+        }
+        Ok(token)
+    }
+
+    /// Sends shop `name`'s callbacks to `url`, signed with a new secret: the secret (shown once).
+    pub async fn set_callback(&self, name: &str, url: &str) -> Result<String, ShopAdminError> {
+        let url = url.trim();
+        let parsed = reqwest::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some());
+        if parsed.is_none() || url.len() > 500 || url.chars().any(char::is_whitespace) {
+            return Err(ShopAdminError::Invalid(format!(
+                "the callback URL must be an http(s) URL without spaces, got {url:?}"
+            )));
+        }
+        let secret = format!(
+            "whsec_{}",
+            hex::encode(crate::domain::random_bytes::<24>()?)
+        );
+        if !self.0.set_shop_callback(name, Some((url, &secret))).await? {
+            return Err(ShopAdminError::NotFound(name.to_owned()));
+        }
+        Ok(secret)
+    }
+}

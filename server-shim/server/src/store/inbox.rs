@@ -118,6 +118,23 @@ impl Store {
         })
     }
 
+    /// Processes webhook `id` again, from `now` (the operator's replay: each processing re-reads
+    /// the gateway, so a second one changes only what the gateway says changed); `false` if
+    /// there is no such webhook.
+    pub async fn replay_webhook(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE webhook_inbox SET processed_at = NULL, next_attempt_at = $2 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
     /// Claims up to `limit` unprocessed webhooks that are due, each leased until `lease_until`
     /// (skipping rows another process is claiming, on PostgreSQL).
     pub async fn claim_webhooks(

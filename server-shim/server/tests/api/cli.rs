@@ -83,7 +83,7 @@ fn shops_are_added_listed_rotated_and_removed() {
 
     let bad_name = shim(&["shops", "add", "--name", " "], &db);
     assert!(
-        text(&bad_name).contains("--name must be"),
+        text(&bad_name).contains("name must be 1 to 100 characters"),
         "{}",
         text(&bad_name)
     );

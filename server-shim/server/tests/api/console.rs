@@ -12,21 +12,21 @@ use server_shim::domain::{Shop, ShopId, ShopToken};
 use server_shim::services::console::Accounts;
 use server_shim::store::{ConsoleRole, Store};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A browser without JavaScript: it keeps the session cookie and follows no redirect.
-struct Visitor {
+pub(crate) struct Visitor {
     http: reqwest::Client,
     base: String,
     cookie: String,
 }
 
 /// An answer: status, where it sends the browser, and the page.
-struct Page {
-    status: u16,
-    location: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: String,
     retry_after: Option<u64>,
-    body: String,
+    pub(crate) body: String,
 }
 
 async fn page(response: reqwest::Response) -> Page {
@@ -46,7 +46,7 @@ async fn page(response: reqwest::Response) -> Page {
 }
 
 /// The value of `name="{field}" value="..."` in `html`.
-fn form_value(html: &str, field: &str) -> String {
+pub(crate) fn form_value(html: &str, field: &str) -> String {
     let marker = format!("name=\"{field}\" value=\"");
     let start = html
         .find(&marker)
@@ -67,7 +67,7 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 impl Visitor {
-    fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str) -> Self {
         Visitor {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -79,7 +79,7 @@ impl Visitor {
     }
 
     /// Signs in through the form; the answer to the form.
-    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         let form = self
             .http
             .get(format!("{}/console/sign-in", self.base))
@@ -117,7 +117,7 @@ impl Visitor {
         page(response).await
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -128,7 +128,7 @@ impl Visitor {
         page(response).await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let response = self
             .http
             .post(format!("{}{path}", self.base))
@@ -141,7 +141,7 @@ impl Visitor {
     }
 
     /// The CSRF token of the forms on `path`.
-    async fn csrf(&self, path: &str) -> String {
+    pub(crate) async fn csrf(&self, path: &str) -> String {
         form_value(&self.get(path).await.body, "csrf")
     }
 }
@@ -432,7 +432,7 @@ async fn console_pages_are_never_framed_cached_or_scripted() {
     let headers = response.headers();
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(
-        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self';"),
         "{csp}"
     );
     assert!(
@@ -441,13 +441,26 @@ async fn console_pages_are_never_framed_cached_or_scripted() {
     );
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(!csp.contains("unsafe"), "{csp}");
     let html = response.text().await.unwrap();
-    assert!(!html.contains("<script"), "{html}");
-    // The stylesheet is the shim's own.
-    let css = reqwest::get(format!("{}/console/console.css", app.url))
-        .await
-        .unwrap();
-    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    // Scripts only from files of the shim's own, none inline.
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=\"/console/").count(),
+        "{html}"
+    );
+    for (path, kind) in [
+        ("console.css", "text/css"),
+        ("console.js", "text/javascript"),
+    ] {
+        let asset = reqwest::get(format!("{}/console/{path}", app.url))
+            .await
+            .unwrap();
+        assert_eq!(
+            asset.headers()["content-type"],
+            format!("{kind}; charset=utf-8").as_str()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@ mod buttons;
 mod cli;
 mod coins;
 mod console;
+mod console_pages;
 mod convergence;
 mod crash;
 mod events;

@@ -14,7 +14,7 @@ fn payout(order: &str, amount: &str) -> Value {
 /// Puts `amount` USDT on the merchant's balance: a deposit to a wallet of the shop's own
 /// (less the gateway's commission), credited to the shop before this returns. Returns that
 /// wallet.
-async fn fund(app: &TestApp, amount: &str) -> Value {
+pub(crate) async fn fund(app: &TestApp, amount: &str) -> Value {
     let (_, wallet) = call(
         app,
         reqwest::Method::POST,

@@ -195,7 +195,7 @@ fn invoice_table(page: &InvoicePage) -> Markup {
         @if page.invoices.is_empty() {
             p { "No invoice matches." }
         } @else {
-            div.scroll {
+            div.scroll tabindex="0" role="region" aria-label="Invoices" {
                 table.invoices {
                     caption.visually-hidden { "Invoices, newest first" }
                     thead {

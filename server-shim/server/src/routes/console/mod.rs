@@ -1,5 +1,5 @@
-//! The merchant console at `/console`: server-rendered pages (no script needed) for the shop's
-//! people, behind a sign-in. Every page needs a session; every form carries the session's CSRF
+//! The merchant console at `/console`: server-rendered pages for the shop's people, behind a
+//! sign-in; one small script adds copy buttons, and every page works without it. Every page needs a session; every form carries the session's CSRF
 //! token; the pages run under a strict CSP and are never cached.
 
 use super::AppState;
@@ -15,16 +15,19 @@ use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 
 mod invoices;
+mod money;
+mod offers;
+mod operator;
 mod overview;
 mod sign_in;
 
 /// The session cookie's name.
 const SESSION_COOKIE: &str = "console_session";
 
-/// Scripts never run on console pages, nothing is fetched from elsewhere, and no other site may
-/// frame them or receive their forms.
-const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Only the console's own script and stylesheet run, nothing is fetched from elsewhere, and no
+/// other site may frame the pages or receive their forms.
+const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The console's routes.
 pub(super) fn router() -> Router<AppState> {
@@ -42,16 +45,48 @@ pub(super) fn router() -> Router<AppState> {
             post(invoices::redeliver),
         )
         .route("/console/invoices/{id}/resolve", post(invoices::resolve))
+        .route(
+            "/console/links",
+            get(offers::links).post(offers::create_link),
+        )
+        .route("/console/links/{id}/enabled", post(offers::link_enabled))
+        .route(
+            "/console/buttons",
+            get(offers::buttons).post(offers::create_button),
+        )
+        .route(
+            "/console/buttons/{id}/enabled",
+            post(offers::button_enabled),
+        )
+        .route("/console/wallets", get(money::wallets))
+        .route("/console/payouts", get(money::payouts).post(money::create))
+        .route(
+            "/console/shops",
+            get(operator::shops).post(operator::shops_action),
+        )
+        .route(
+            "/console/queues",
+            get(operator::queues).post(operator::replay),
+        )
         .route("/console/console.css", get(stylesheet))
+        .route("/console/console.js", get(script))
 }
 
 async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", include_str!("console.css"))
+}
+
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", include_str!("console.js"))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("console.css"),
+        body,
     )
         .into_response()
 }
@@ -206,6 +241,22 @@ fn query(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// The console's sections: key, label, path.
+const NAVIGATION: [(&str, &str, &str); 6] = [
+    ("overview", "Overview", "/console"),
+    ("invoices", "Invoices", "/console/invoices"),
+    ("links", "Links", "/console/links"),
+    ("buttons", "Buttons", "/console/buttons"),
+    ("wallets", "Wallets", "/console/wallets"),
+    ("payouts", "Payouts", "/console/payouts"),
+];
+
+/// The operator's sections.
+const OPERATOR_NAVIGATION: [(&str, &str, &str); 2] = [
+    ("shops", "Shops", "/console/shops"),
+    ("queues", "Queues", "/console/queues"),
+];
+
 /// What a page is about, for its frame.
 struct Frame<'a> {
     /// The page's title.
@@ -235,6 +286,7 @@ fn page(status: StatusCode, frame: Frame<'_>, main: Markup) -> Response {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (frame.title) " · Checkout console" }
                 link rel="stylesheet" href="/console/console.css";
+                script src="/console/console.js" defer {}
             }
             body {
                 a.skip href="#main" { "Skip to content" }
@@ -243,9 +295,9 @@ fn page(status: StatusCode, frame: Frame<'_>, main: Markup) -> Response {
                     @if let Some(session) = frame.session {
                         nav aria-label="Console" {
                             ul {
-                                @for (key, label, path) in [("overview", "Overview", "/console"), ("invoices", "Invoices", "/console/invoices")] {
+                                @for (key, label, path) in NAVIGATION.iter().chain(if session.user.role == ConsoleRole::Operator { &OPERATOR_NAVIGATION[..] } else { &[] }) {
                                     li {
-                                        a href=(with_shop(path)) aria-current=[(key == frame.current).then_some("page")] { (label) }
+                                        a href=(with_shop(path)) aria-current=[(*key == frame.current).then_some("page")] { (label) }
                                     }
                                 }
                             }
@@ -254,7 +306,7 @@ fn page(status: StatusCode, frame: Frame<'_>, main: Markup) -> Response {
                             @if names.is_empty() {
                                 span.shop { "Shop: " strong { (shop.name) } }
                             } @else {
-                                form.shop method="get" action=(if frame.current == "invoices" { "/console/invoices" } else { "/console" }) {
+                                form.shop method="get" action=(NAVIGATION.iter().find(|(key, _, _)| *key == frame.current).map_or("/console", |(_, _, path)| *path)) {
                                     label for="shop-switch" { "Shop" }
                                     select #shop-switch name="shop" {
                                         @for name in names {
