@@ -8,7 +8,8 @@
 //!   100 MB) and the time from a payment to the last stream showing it (budget: 2 s).
 //! - Idle resident memory of `server-shim serve` (budget: 30 MB).
 //! - The shop's invoice list with 1,000,000 invoices, on a SQLite file and on PostgreSQL: the first
-//!   page and a search by address and by transaction id (budget: 50 ms median each).
+//!   page and a search by address and by transaction id, through the API and as the console's
+//!   pages (budget: 50 ms median each), and the console's overview and invoice pages; p50 and p99.
 //! - The widget: what a payer downloads (budget: 85 KB compressed), and the time from navigation
 //!   to the QR code on the hosted pay page in headless Chromium, median of 20 loads (budget:
 //!   300 ms).
@@ -684,11 +685,7 @@ async fn invoice_list(http: &reqwest::Client, database_url: &str, label: &str) -
     ];
     for (name, search) in cases {
         let query = |i: i64| search.map(|q| format!("{q}{i}")).unwrap_or_default();
-        let mut latencies = Vec::with_capacity(200);
-        for n in 0..200_i64 {
-            // Invoices spread over the whole table, not only the newest.
-            let i = 1 + (n * 4_999) % LIST_INVOICES;
-            let started = Instant::now();
+        let latencies = timed(200, async |i| {
             let response = http
                 .get(format!("{}/v1/invoices?{}", demo.url, query(i)))
                 .bearer_auth(&demo.token)
@@ -698,20 +695,138 @@ async fn invoice_list(http: &reqwest::Client, database_url: &str, label: &str) -
                 bail!("{name}: {}", response.status());
             }
             let page: Value = response.json().await?;
-            latencies.push(started.elapsed());
             let found = page["invoices"].as_array().map_or(0, Vec::len);
-            if (n == 0 && found == 0) || (search.is_some() && found != 1) {
+            if (i == 1 && found == 0) || (search.is_some() && found != 1) {
                 bail!("{name}: found {found} invoices for {}", query(i));
             }
-        }
-        latencies.sort();
-        println!(
-            "  {name:<20} p50 {:>9.2?}  p99 {:>9.2?} (budget: median < 50 ms)",
-            latencies[latencies.len() / 2],
-            latencies[latencies.len() * 99 / 100]
-        );
+            Ok(())
+        })
+        .await?;
+        report(&format!("API {name}"), &latencies, "median < 50 ms");
+    }
+    // The same through the console, signed in as the shop's owner: HTML pages.
+    let cookie = console_session(database_url, &demo.url).await?;
+    // Each page for invoice `i`, and what it must show: the invoice's order id where it is about
+    // one (so that a search that found nothing does not count).
+    let pages: [(&str, PageOf); 5] = [
+        ("console first page", |_| {
+            ("/console/invoices".into(), "bench-order-".into())
+        }),
+        ("console search address", |i| {
+            (
+                format!("/console/invoices?q=TBenchAddr{i}"),
+                format!(">bench-order-{i}<"),
+            )
+        }),
+        ("console search txid", |i| {
+            (
+                format!("/console/invoices?q=bench-tx-{i}"),
+                format!(">bench-order-{i}<"),
+            )
+        }),
+        ("console one invoice", |i| {
+            (
+                format!("/console/invoices/inv_{i:032x}"),
+                format!("Invoice bench-order-{i}<"),
+            )
+        }),
+        ("console overview", |_| {
+            ("/console".into(), "Takings".into())
+        }),
+    ];
+    for (name, page) in pages {
+        let latencies = timed(200, async |i| {
+            let (path, expected) = page(i);
+            let response = http
+                .get(format!("{}{path}", demo.url))
+                .header(reqwest::header::COOKIE, &cookie)
+                .send()
+                .await?;
+            let status = response.status();
+            let body = response.text().await?;
+            if !status.is_success() || !body.contains(&expected) {
+                bail!("{name}: {status} without {expected:?}");
+            }
+            Ok(())
+        })
+        .await?;
+        report(name, &latencies, "median < 50 ms");
     }
     Ok(())
+}
+
+/// A console page for invoice `i`: its path, and what it must show.
+type PageOf = fn(i64) -> (String, String);
+
+/// Runs `request` for `n` invoices spread over the whole table (not only the newest), one after
+/// another; the latencies, sorted.
+async fn timed(n: i64, mut request: impl AsyncFnMut(i64) -> Result<()>) -> Result<Vec<Duration>> {
+    let mut latencies = Vec::with_capacity(n as usize);
+    for k in 0..n {
+        let i = 1 + (k * 4_999) % LIST_INVOICES;
+        let started = Instant::now();
+        request(i).await?;
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    Ok(latencies)
+}
+
+fn report(name: &str, sorted: &[Duration], budget: &str) {
+    println!(
+        "  {name:<26} p50 {:>9.2?}  p99 {:>9.2?} (budget: {budget})",
+        sorted[sorted.len() / 2],
+        sorted[sorted.len() * 99 / 100]
+    );
+}
+
+/// A console account for the demo shop on `database_url`, signed in at `base`: its cookie.
+async fn console_session(database_url: &str, base: &str) -> Result<String> {
+    const PASSWORD: &str = "bench password, long enough";
+    let store = server_shim::store::Store::connect(database_url).await?;
+    server_shim::services::console::Accounts(&store)
+        .add_user(
+            "bench@demo.example",
+            PASSWORD,
+            Some("demo"),
+            server_shim::store::ConsoleRole::Owner,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let cookie_of = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .map(str::to_owned)
+    };
+    let form = http.get(format!("{base}/console/sign-in")).send().await?;
+    let form_cookie = cookie_of(&form, "console_sign_in").context("the sign-in form's cookie")?;
+    let token = form_cookie
+        .split_once('=')
+        .map(|(_, t)| t.to_owned())
+        .unwrap_or_default();
+    let started = Instant::now();
+    let signed = http
+        .post(format!("{base}/console/sign-in"))
+        .header(reqwest::header::COOKIE, &form_cookie)
+        .form(&[
+            ("email", "bench@demo.example"),
+            ("password", PASSWORD),
+            ("form_token", &token),
+        ])
+        .send()
+        .await?;
+    let elapsed = started.elapsed();
+    let cookie = cookie_of(&signed, "console_session").context("no session: sign-in refused")?;
+    println!("  console sign-in (Argon2id) {elapsed:>9.2?}");
+    Ok(cookie)
 }
 
 /// Adds `count` invoices to the demo shop in one statement: each with its own order id, address

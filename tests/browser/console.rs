@@ -261,8 +261,166 @@ async fn a_merchant_finds_a_payment_in_the_console_and_refunds_it() {
     check_page(&browser, "console-refunded").await;
     assert_eq!(app.invoice(id).await.unwrap()["status"], "refunded");
     store_order_becomes(&app, &browser, "refunded").await;
+
+    // The export of the list's filter, with the browser's own session: CSV a spreadsheet reads,
+    // the order id with a comma, a quote and Cyrillic whole.
+    let order = "Заказ \"7\", срочно";
+    let paid = pay_order(&app, order).await;
+    browser
+        .goto(&format!("{}/console/invoices", app.url))
+        .await
+        .unwrap();
+    fill_and_submit(
+        &browser,
+        &[("#q", paid["address"].as_str().unwrap())],
+        "form.filters button[type=submit]",
+    )
+    .await;
+    let export = browser
+        .wait_for(
+            "the export link",
+            "return document.querySelector('a[download]')?.href ?? null",
+            WAIT,
+            |v| v.as_str().is_some_and(|h| h.contains("q=")),
+        )
+        .await
+        .unwrap();
+    let session = browser
+        .cookie("console_session")
+        .await
+        .unwrap()
+        .expect("the session cookie");
+    let csv = app
+        .http
+        .get(export.as_str().unwrap())
+        .header("cookie", format!("console_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(
+        csv.starts_with('\u{feff}'),
+        "a byte order mark for spreadsheets"
+    );
+    let quoted = "\"Заказ \"\"7\"\", срочно\"";
+    assert!(csv.contains(&format!(",{quoted},")), "{csv}");
+
+    // A form sent without its CSRF token is refused and changes nothing.
+    browser
+        .goto(&format!(
+            "{}/console/invoices/{}",
+            app.url,
+            paid["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    browser
+        .eval("document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'forged'); return true")
+        .await
+        .unwrap();
+    fill_and_submit(
+        &browser,
+        &[("#refund-address", payer)],
+        "form.stack button[type=submit]",
+    )
+    .await;
+    browser
+        .wait_for(
+            "the refusal",
+            "return document.querySelector('h1')?.textContent ?? ''",
+            WAIT,
+            |v| v == "Form refused",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.invoice(paid["id"].as_str().unwrap()).await.unwrap()["status"],
+        "paid"
+    );
+
+    // Staff of another shop cannot open this shop's invoice by its URL.
+    let other = server_shim::domain::Shop {
+        id: server_shim::domain::ShopId("shop_other".into()),
+        name: "other".into(),
+    };
+    let token = server_shim::domain::ShopToken::generate().unwrap();
+    store.create_shop(&other, &token.hash(), 0).await.unwrap();
+    Accounts(&store)
+        .add_user(
+            "staff@other.example",
+            PASSWORD,
+            Some("other"),
+            ConsoleRole::Staff,
+        )
+        .await
+        .unwrap();
+    sign_out_and_in(&browser, &app, "staff@other.example", PASSWORD).await;
+    wait_for_path(&browser, "/console").await;
+    browser.goto(&format!("{}{link}", app.url)).await.unwrap();
+    assert_eq!(text(&browser, "h1").await, "Invoice not found");
+
+    // Five wrong passwords, then sign-in for that email pauses, even with the right one.
+    for _ in 0..5 {
+        sign_out_and_in(&browser, &app, "owner@demo.example", "not the password").await;
+        assert_eq!(
+            text(&browser, "#sign-in-error").await,
+            "Wrong email or password."
+        );
+    }
+    sign_out_and_in(&browser, &app, "owner@demo.example", PASSWORD).await;
+    let said = text(&browser, "#sign-in-error").await;
+    assert!(
+        said.contains("paused") && said.contains("Try again in"),
+        "{said}"
+    );
+    check_page(&browser, "console-sign-in-paused").await;
     browser.close().await.unwrap();
     let _ = std::fs::remove_file(&file);
+}
+
+/// Signs out if signed in, then sends the sign-in form with `email` and `password`.
+async fn sign_out_and_in(browser: &Browser, app: &DemoApp, email: &str, password: &str) {
+    browser.goto(&format!("{}/console", app.url)).await.unwrap();
+    let signed_in = browser
+        .eval("return document.querySelector('form[action=\"/console/sign-out\"]') !== null")
+        .await
+        .unwrap();
+    if signed_in == json!(true) {
+        browser
+            .eval("document.querySelector('form[action=\"/console/sign-out\"] button').click(); return true")
+            .await
+            .unwrap();
+    }
+    wait_for_path(browser, "/console/sign-in").await;
+    fill_and_submit(
+        browser,
+        &[("#email", email), ("#password", password)],
+        "form button[type=submit]",
+    )
+    .await;
+    browser
+        .wait_for("the answer to the sign-in", "return document.readyState === 'complete' && !document.querySelector('#password')?.value", WAIT, |v| v == &json!(true))
+        .await
+        .unwrap();
+}
+
+/// An invoice for `order` made through the API and paid in full at the sandbox.
+async fn pay_order(app: &DemoApp, order: &str) -> Value {
+    let invoice = app.create_invoice(order, "12.00", "tron").await.unwrap();
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    let amount = invoice["payer_amount"].as_str().unwrap().to_owned();
+    app.sandbox("pay", json!({ "order_id": id, "amount": amount }))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let now = app.invoice(&id).await.unwrap();
+        if now["status"] == "paid" {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{order} was never paid");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

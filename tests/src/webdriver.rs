@@ -161,6 +161,18 @@ impl Browser {
             .map(|_| ())
     }
 
+    /// The value of the browser's cookie `name` for the current page, `HttpOnly` ones included
+    /// (what the browser would send with a request of the page's).
+    pub async fn cookie(&self, name: &str) -> Result<Option<String>> {
+        let cookies = self.command(reqwest::Method::GET, "/cookie", None).await?;
+        Ok(cookies.as_array().and_then(|all| {
+            all.iter()
+                .find(|c| c["name"] == name)
+                .and_then(|c| c["value"].as_str())
+                .map(str::to_owned)
+        }))
+    }
+
     /// Runs `script` (a function body; `return` gives the result) in the page.
     pub async fn eval(&self, script: &str) -> Result<Value> {
         self.command(

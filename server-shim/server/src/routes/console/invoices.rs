@@ -477,7 +477,7 @@ fn trim_amount(amount: &str) -> String {
 fn source_label(source: &str) -> &str {
     match source {
         "create" => "Created",
-        "ipn" => "Gateway webhook",
+        "ipn" => "Gateway webhook (signature checked)",
         "reconcile" => "Gateway re-read",
         "refund" => "Refund",
         "console" => "Console",
