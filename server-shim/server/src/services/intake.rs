@@ -311,3 +311,27 @@ impl Intake {
         Ok(checked)
     }
 }
+
+/// A queue an operator may replay an entry of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayQueue {
+    /// The gateway's webhooks as received: processed again (each processing re-reads the
+    /// gateway, so a second one changes only what the gateway says changed).
+    Webhook,
+    /// The news to a shop about an invoice (callback and platform update): sent again.
+    Invoice,
+    /// A deposit's or payout's callback: sent again.
+    Event,
+}
+
+impl Intake {
+    /// Puts entry `id` of `queue` back to be handled now; `false` if there is no such entry.
+    pub async fn replay(&self, queue: ReplayQueue, id: i64) -> Result<bool, StoreError> {
+        let now = super::now();
+        match queue {
+            ReplayQueue::Webhook => self.store.replay_webhook(id, now).await,
+            ReplayQueue::Invoice => self.store.replay_job(id, now).await,
+            ReplayQueue::Event => self.store.replay_event_callback(id, now).await,
+        }
+    }
+}

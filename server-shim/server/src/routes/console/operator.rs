@@ -4,6 +4,7 @@
 
 use super::{Frame, Refusal, Signed, message_page, page, unavailable, when};
 use crate::routes::AppState;
+use crate::services::intake::ReplayQueue;
 use crate::services::shops::{ShopAdmin, ShopAdminError};
 use crate::store::ConsoleRole;
 use axum::extract::rejection::FormRejection;
@@ -373,13 +374,15 @@ pub(super) async fn replay(
     let Ok(id) = form.id.parse::<i64>() else {
         return message_page(StatusCode::BAD_REQUEST, "Form refused", "No such entry.");
     };
-    let store = state.services.store();
-    let now = crate::services::now();
-    let done = match form.queue.as_str() {
-        "webhook" => store.replay_webhook(id, now).await,
-        "invoice" => store.replay_job(id, now).await,
-        "event" => store.replay_event_callback(id, now).await,
-        _ => Ok(false),
+    let queue = match form.queue.as_str() {
+        "webhook" => Some(ReplayQueue::Webhook),
+        "invoice" => Some(ReplayQueue::Invoice),
+        "event" => Some(ReplayQueue::Event),
+        _ => None,
+    };
+    let done = match queue {
+        Some(queue) => state.services.intake.replay(queue, id).await,
+        None => Ok(false),
     };
     let notice = match done {
         Ok(true) => Notice {
