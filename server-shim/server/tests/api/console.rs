@@ -226,6 +226,19 @@ async fn console_story(db: &str) {
         assert!(one.body.contains(expected), "{expected} in {}", one.body);
     }
 
+    // Bad filters are said on the page, and never echo a control character back.
+    for (query, said) in [
+        ("status=bogus", "unknown status"),
+        ("from=2026-13-45", "From must be a day"),
+        ("cursor=garbage", "cursor must be"),
+        ("q=%00x", "the search takes"),
+    ] {
+        let bad = owner.get(&format!("/console/invoices?{query}")).await;
+        assert_eq!(bad.status, 400, "{query}");
+        assert!(bad.body.contains(said), "{query}: {}", bad.body);
+        assert!(!bad.body.contains('\0'), "{query}");
+    }
+
     // Forms without the session's CSRF token are refused, and change nothing.
     let path = format!("/console/invoices/{id}/refund");
     let payer = "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC";

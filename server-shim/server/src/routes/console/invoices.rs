@@ -161,7 +161,7 @@ fn filter_form(query: &ListQuery, shop: &str) -> Markup {
             }
             div {
                 label for="q" { "Search" }
-                input #q type="search" name="q" value=(query.q) aria-describedby="q-hint";
+                input #q type="search" name="q" value=(query.q.replace(char::is_control, "")) aria-describedby="q-hint";
                 span.hint #q-hint { "Invoice id, order id, payment address, transaction id or exact amount" }
             }
             div {
@@ -175,15 +175,15 @@ fn filter_form(query: &ListQuery, shop: &str) -> Markup {
             }
             div {
                 label for="coin" { "Coin" }
-                input #coin name="coin" value=(query.coin) size="8";
+                input #coin name="coin" value=(query.coin.replace(char::is_control, "")) size="8";
             }
             div {
                 label for="from" { "From" }
-                input #from type="date" name="from" value=(query.from);
+                input #from type="date" name="from" value=(query.from.replace(char::is_control, ""));
             }
             div {
                 label for="to" { "To" }
-                input #to type="date" name="to" value=(query.to);
+                input #to type="date" name="to" value=(query.to.replace(char::is_control, ""));
             }
             button type="submit" { "Show" }
         }
