@@ -708,7 +708,7 @@ async fn invoice_list(http: &reqwest::Client, database_url: &str, label: &str) -
     let cookie = console_session(database_url, &demo.url).await?;
     // Each page for invoice `i`, and what it must show: the invoice's order id where it is about
     // one (so that a search that found nothing does not count).
-    let pages: [(&str, PageOf); 5] = [
+    let pages: [(&str, PageOf); 6] = [
         ("console first page", |_| {
             ("/console/invoices".into(), "bench-order-".into())
         }),
