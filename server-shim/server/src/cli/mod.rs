@@ -40,8 +40,8 @@ pub(crate) enum Command {
     /// Run only the Cryptomus-compatible sandbox.
     #[cfg(feature = "demo")]
     Sandbox(sandbox::SandboxArgs),
-    /// Apply database migrations and exit.
-    Migrate(DatabaseArgs),
+    /// Apply database migrations and exit (--dry-run: only say which are pending).
+    Migrate(MigrateArgs),
     /// Manage the shops allowed to create invoices.
     Shops {
         #[command(subcommand)]
@@ -89,6 +89,15 @@ pub(crate) struct DatabaseArgs {
     /// sqlite://path (created if missing) or postgres://user@host/db.
     #[arg(long, env = "SHIM_DATABASE_URL", default_value = "sqlite://shim.db")]
     pub(crate) database_url: String,
+}
+
+#[derive(Args)]
+pub(crate) struct MigrateArgs {
+    /// List the migrations that would be applied, and apply none.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Args)]
@@ -197,6 +206,42 @@ pub(crate) async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// `migrate`: applies pending migrations, or with `--dry-run` lists them.
+async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let store = Store::connect(&args.database.database_url).await?;
+    let status = store.migration_status().await?;
+    if let Some(newest) = status.unknown.iter().max() {
+        anyhow::bail!(
+            "this database has migration {newest}, which this server-shim does not know: a newer version migrated it; run that version, or restore the backup made before the upgrade"
+        );
+    }
+    if status.pending.is_empty() {
+        println!(
+            "database up to date ({}, {} migrations)",
+            store.backend(),
+            status.applied.len()
+        );
+        return Ok(());
+    }
+    for (version, description) in &status.pending {
+        println!("pending: {version} {description}");
+    }
+    if args.dry_run {
+        println!(
+            "{} pending; nothing applied (--dry-run)",
+            status.pending.len()
+        );
+        return Ok(());
+    }
+    store.migrate().await?;
+    println!(
+        "database migrated ({}): {} applied",
+        store.backend(),
+        status.pending.len()
+    );
+    Ok(())
+}
+
 /// Runs one command to its end.
 pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
     // Each command's work is a future of its own, boxed: one state machine per command rather
@@ -207,12 +252,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
         Command::Demo(args) => Box::pin(demo::run(args)),
         #[cfg(feature = "demo")]
         Command::Sandbox(args) => Box::pin(sandbox::run(args)),
-        Command::Migrate(args) => Box::pin(async move {
-            let store = Store::connect(&args.database_url).await?;
-            store.migrate().await?;
-            println!("database migrated ({})", store.backend());
-            Ok(())
-        }),
+        Command::Migrate(args) => Box::pin(migrate(args)),
         Command::Shops { command } => Box::pin(shops::run(command)),
         Command::Outbox { command } => Box::pin(outbox::run(command)),
         Command::Links { command } => Box::pin(links::run(command)),

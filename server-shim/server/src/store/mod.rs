@@ -36,6 +36,27 @@ pub enum StoreError {
     /// A shop with that name exists.
     #[error("a shop named {0:?} already exists")]
     DuplicateShop(String),
+    /// A newer server-shim migrated this database: this one would not understand it.
+    #[error(
+        "this database was migrated by a newer server-shim (it has migration {found}; this one knows up to {known}): run that version or a later one, or restore the backup made before the upgrade"
+    )]
+    NewerSchema {
+        /// The newest migration the database has.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+}
+
+/// Where a database stands with this build's migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Versions applied, oldest first.
+    pub applied: Vec<i64>,
+    /// This build's migrations not applied yet: version and description.
+    pub pending: Vec<(i64, &'static str)>,
+    /// Versions applied that this build does not know (a newer build applied them).
+    pub unknown: Vec<i64>,
 }
 
 /// The store: a pool of one backend. Cheap to clone.
@@ -156,6 +177,7 @@ macro_rules! migrations {
             21 "refunds" common "0021_refunds"
             22 "console" common "0022_console"
             23 "delivery attempts" own "0023_delivery_attempts"
+            24 "invoice filters" common "0024_invoice_filters"
         )
     };
     (@each $backend:literal; $($version:literal $description:literal $place:ident $file:literal)*) => {
@@ -253,8 +275,72 @@ impl Store {
         }
     }
 
-    /// Applies the backend's pending migrations (locked, so concurrent starts are safe).
+    /// This build's migrations.
+    fn migrations(&self) -> &'static [(i64, &'static str, &'static str)] {
+        match self {
+            Store::Sqlite(..) => SQLITE_MIGRATIONS,
+            Store::Postgres(_) => POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Which of this build's migrations the database has, which it lacks, and which it has that
+    /// this build does not know.
+    pub async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
+        let exists = match self {
+            Store::Sqlite(pool, _) => sqlx::query(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            )
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+            Store::Postgres(pool) => sqlx::query(
+                "SELECT 1 FROM pg_tables WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()",
+            )
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+        };
+        let applied: Vec<i64> = if exists {
+            use sqlx::Row as _;
+            with_pool!(self, pool => {
+                let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(|row| row.try_get("version")).collect::<Result<_, _>>()?
+            })
+        } else {
+            Vec::new()
+        };
+        let known = self.migrations();
+        Ok(MigrationStatus {
+            pending: known
+                .iter()
+                .filter(|(version, _, _)| !applied.contains(version))
+                .map(|(version, description, _)| (*version, *description))
+                .collect(),
+            unknown: applied
+                .iter()
+                .copied()
+                .filter(|version| !known.iter().any(|(known, _, _)| known == version))
+                .collect(),
+            applied,
+        })
+    }
+
+    /// Applies the backend's pending migrations (locked, so concurrent starts are safe). Refuses
+    /// a database a newer build migrated.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        let status = self.migration_status().await?;
+        if let Some(found) = status.unknown.iter().max() {
+            let known = self
+                .migrations()
+                .last()
+                .map_or(0, |(version, _, _)| *version);
+            return Err(StoreError::NewerSchema {
+                found: *found,
+                known,
+            });
+        }
         match self {
             Store::Sqlite(pool, _) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
             Store::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,

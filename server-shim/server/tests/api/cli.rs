@@ -464,3 +464,59 @@ fn the_demo_touches_neither_servers_settings_nor_a_shop_it_did_not_make() {
     assert_eq!(found.map(|shop| shop.name).as_deref(), Some("demo"));
     scratch.remove();
 }
+
+#[tokio::test]
+async fn migrate_says_what_is_pending_and_refuses_a_database_a_newer_version_migrated() {
+    let scratch = ScratchDb::new("migrate");
+    let db = scratch.url.clone();
+    let dry = shim(&["migrate", "--dry-run"], &db);
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(text(&dry).contains("pending: 1 init"), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("nothing applied (--dry-run)"),
+        "{}",
+        text(&dry)
+    );
+    let store = server_shim::store::Store::connect(&db).await.unwrap();
+    assert!(
+        store.migration_status().await.unwrap().applied.is_empty(),
+        "a dry run applies nothing"
+    );
+
+    let done = shim(&["migrate"], &db);
+    assert!(done.status.success(), "{}", text(&done));
+    assert!(text(&done).contains("applied"), "{}", text(&done));
+    let again = shim(&["migrate", "--dry-run"], &db);
+    assert!(
+        text(&again).contains("database up to date"),
+        "{}",
+        text(&again)
+    );
+
+    // A newer server-shim's migration: every command refuses the database, saying why.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&sqlx::SqlitePool::connect(&db).await.unwrap())
+    .await
+    .unwrap();
+    for args in [&["migrate"][..], &["shops", "list"][..]] {
+        let refused = shim(args, &db);
+        assert!(!refused.status.success(), "{args:?}");
+        let said = text(&refused);
+        assert!(
+            said.contains("9999") && said.contains("newer"),
+            "{args:?}: {said}"
+        );
+    }
+    let error = store.migrate().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            server_shim::store::StoreError::NewerSchema { found: 9999, .. }
+        ),
+        "{error}"
+    );
+    scratch.remove();
+}
