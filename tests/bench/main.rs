@@ -733,6 +733,12 @@ async fn invoice_list(http: &reqwest::Client, database_url: &str, label: &str) -
         ("console overview", |_| {
             ("/console".into(), "Takings".into())
         }),
+        ("console status filter", |_| {
+            (
+                "/console/invoices?status=review".into(),
+                "No invoice matches".into(),
+            )
+        }),
     ];
     for (name, page) in pages {
         let latencies = timed(200, async |i| {

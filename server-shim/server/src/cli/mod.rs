@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use server_shim::domain::Shop;
 use server_shim::store::Store;
 
+mod backup;
 mod buttons;
 #[cfg(feature = "demo")]
 mod demo;
@@ -42,6 +43,11 @@ pub(crate) enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Apply database migrations and exit (--dry-run: only say which are pending).
     Migrate(MigrateArgs),
+    /// Write a consistent copy of the database while the shim runs (SQLite itself; PostgreSQL
+    /// with pg_dump).
+    Backup(backup::BackupArgs),
+    /// Put a backup back into a new (or, with --force, the stopped shim's) database.
+    Restore(backup::RestoreArgs),
     /// Manage the shops allowed to create invoices.
     Shops {
         #[command(subcommand)]
@@ -253,6 +259,8 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
         #[cfg(feature = "demo")]
         Command::Sandbox(args) => Box::pin(sandbox::run(args)),
         Command::Migrate(args) => Box::pin(migrate(args)),
+        Command::Backup(args) => Box::pin(backup::backup(args)),
+        Command::Restore(args) => Box::pin(backup::restore(args)),
         Command::Shops { command } => Box::pin(shops::run(command)),
         Command::Outbox { command } => Box::pin(outbox::run(command)),
         Command::Links { command } => Box::pin(links::run(command)),

@@ -348,6 +348,32 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a consistent copy of the SQLite database to `path` while it is in use (`VACUUM
+    /// INTO`: one read transaction, so the copy is the database at one instant, whatever is being
+    /// written meanwhile). `false` on PostgreSQL, which has no such statement (`pg_dump` does it).
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<bool, StoreError> {
+        let Store::Sqlite(pool, _) = self else {
+            return Ok(false);
+        };
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(pool)
+            .await?;
+        Ok(true)
+    }
+
+    /// How many invoices the database holds (0 when it has no tables yet).
+    pub async fn invoice_count(&self) -> Result<i64, StoreError> {
+        use sqlx::Row as _;
+        if self.migration_status().await?.applied.is_empty() {
+            return Ok(0);
+        }
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT COUNT(*) AS n FROM invoices").fetch_one(pool).await?;
+            Ok(row.try_get("n")?)
+        })
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         with_pool!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });

@@ -520,3 +520,168 @@ async fn migrate_says_what_is_pending_and_refuses_a_database_a_newer_version_mig
     );
     scratch.remove();
 }
+
+/// A webhook storm on the shim of `app`: `count` invoices, each paid at the sandbox, all at once.
+async fn storm(app: &crate::support::TestApp, prefix: &str, count: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let (status, invoice) = app
+            .create(&crate::support::usdt_invoice(
+                &format!("{prefix}-{n}"),
+                "15.00",
+            ))
+            .await;
+        assert_eq!(status, 201, "{invoice}");
+        ids.push(invoice["id"].as_str().unwrap().to_owned());
+    }
+    let payments: Vec<_> = ids
+        .iter()
+        .map(|id| app.sandbox("pay", serde_json::json!({ "order_id": id, "amount": "15" })))
+        .collect();
+    futures_util::future::join_all(payments).await;
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_during_a_webhook_storm_restores_whole() {
+    let scratch = ScratchDb::new("backup");
+    let db = scratch.url.clone();
+    let app = crate::support::TestApp::spawn(&db).await;
+    storm(&app, "before", 10).await;
+
+    // A backup while a second storm of webhooks is being applied.
+    let during = scratch.dir.join("during.db");
+    let (storming, backed_up) = tokio::join!(storm(&app, "during", 20), async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        shim(&["backup", "--to", during.to_str().unwrap()], &db)
+    });
+    assert!(backed_up.status.success(), "{}", text(&backed_up));
+    assert!(
+        text(&backed_up).contains("backup written to"),
+        "{}",
+        text(&backed_up)
+    );
+    for id in &storming {
+        app.wait_for_status(id, "paid").await;
+    }
+    app.settled().await;
+    // Never overwritten.
+    let again = shim(&["backup", "--to", during.to_str().unwrap()], &db);
+    assert!(
+        !again.status.success() && text(&again).contains("never overwrites"),
+        "{}",
+        text(&again)
+    );
+
+    // Restored into a fresh database: a database at one instant, every invoice of before the
+    // storm in it, and no paid invoice without its news to the shop (written in one transaction).
+    let restored = format!("sqlite://{}", scratch.dir.join("restored.db").display());
+    let put_back = shim(&["restore", "--from", during.to_str().unwrap()], &restored);
+    assert!(put_back.status.success(), "{}", text(&put_back));
+    let pool = sqlx::SqlitePool::connect(&restored).await.unwrap();
+    let check: (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(check.0, "ok");
+    let before: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM invoices WHERE order_id LIKE 'before-%' AND status = 'paid'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(before.0, 10);
+    let torn: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM invoices i WHERE i.status = 'paid' AND NOT EXISTS \
+         (SELECT 1 FROM outbox o WHERE o.invoice_id = i.id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        torn.0, 0,
+        "every paid invoice has its news to the shop queued with it"
+    );
+    pool.close().await;
+
+    // Once the storm is over, a backup restores to exactly the live database.
+    let after = scratch.dir.join("after.db");
+    assert!(
+        shim(&["backup", "--to", after.to_str().unwrap()], &db)
+            .status
+            .success()
+    );
+    let whole = format!("sqlite://{}", scratch.dir.join("whole.db").display());
+    assert!(
+        shim(&["restore", "--from", after.to_str().unwrap()], &whole)
+            .status
+            .success()
+    );
+    assert_eq!(
+        crate::support::snapshot(&whole).await,
+        crate::support::snapshot(&db).await
+    );
+
+    // A database that holds invoices is not replaced without --force; with it, kept aside.
+    let refused = shim(&["restore", "--from", during.to_str().unwrap()], &whole);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    let forced = shim(
+        &["restore", "--from", during.to_str().unwrap(), "--force"],
+        &whole,
+    );
+    assert!(forced.status.success(), "{}", text(&forced));
+    assert!(scratch.dir.join("whole.db.before-restore").exists());
+    // Not a backup at all.
+    let junk = scratch.dir.join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let fresh = format!("sqlite://{}", scratch.dir.join("fresh.db").display());
+    let refused = shim(&["restore", "--from", junk.to_str().unwrap()], &fresh);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    scratch.remove();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_backup_is_made_and_restored_by_its_own_tools() {
+    let Some(url) = crate::support::postgres_url().await else {
+        crate::support::skipped("PostgreSQL backups: SHIM_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let app = crate::support::TestApp::spawn(&url).await;
+    storm(&app, "pg", 5).await;
+    app.settled().await;
+    let scratch = ScratchDb::new("pg-backup");
+    let file = scratch.dir.join("pg.dump");
+    let made = shim(&["backup", "--to", file.to_str().unwrap()], &url);
+    assert!(made.status.success(), "{}", text(&made));
+    // Into a database of its own (the dump names its schema, so the target picks the same one).
+    let base = std::env::var("SHIM_TEST_POSTGRES_URL").unwrap();
+    let name = format!("shim_restore_{}", server_shim::services::now());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let mut fresh = reqwest::Url::parse(&base).unwrap();
+    fresh.set_path(&format!("/{name}"));
+    let target = format!("{fresh}?{}", url.split_once('?').unwrap().1);
+    let put_back = shim(&["restore", "--from", file.to_str().unwrap()], &target);
+    assert!(put_back.status.success(), "{}", text(&put_back));
+    assert!(
+        text(&put_back).contains("(5 invoices)"),
+        "{}",
+        text(&put_back)
+    );
+    let refused = shim(&["restore", "--from", file.to_str().unwrap()], &target);
+    assert!(
+        !refused.status.success() && text(&refused).contains("--force"),
+        "{}",
+        text(&refused)
+    );
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await;
+    scratch.remove();
+}

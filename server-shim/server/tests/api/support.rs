@@ -462,6 +462,10 @@ pub async fn snapshot(db: &str) -> String {
         "payouts",
         "event_callbacks",
         "webhook_inbox",
+        "invoice_payments",
+        "invoice_refunds",
+        "delivery_attempts",
+        "console_users",
     ] {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT * FROM {table} ORDER BY 1"
