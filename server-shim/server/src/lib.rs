@@ -35,6 +35,7 @@ pub mod changes;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod doctor;
 pub mod domain;
 pub mod faults;
 pub mod metrics;

@@ -9,6 +9,7 @@ mod backup;
 mod buttons;
 #[cfg(feature = "demo")]
 mod demo;
+mod doctor;
 mod links;
 mod outbox;
 mod payouts;
@@ -48,6 +49,14 @@ pub(crate) enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup back into a new (or, with --force, the stopped shim's) database.
     Restore(backup::RestoreArgs),
+    /// Check a deployment with `serve`'s settings: configuration, database, gateway and keys,
+    /// clock, public URL, widget; each ok, warning or error with what to do.
+    Doctor(serve::ServeArgs),
+    /// The settings file.
+    Config {
+        #[command(subcommand)]
+        command: doctor::ConfigCommand,
+    },
     /// Manage the shops allowed to create invoices.
     Shops {
         #[command(subcommand)]
@@ -261,6 +270,11 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
         Command::Migrate(args) => Box::pin(migrate(args)),
         Command::Backup(args) => Box::pin(backup::backup(args)),
         Command::Restore(args) => Box::pin(backup::restore(args)),
+        Command::Doctor(args) => Box::pin(doctor::run(args)),
+        Command::Config { command } => Box::pin(async move {
+            doctor::config(command);
+            Ok(())
+        }),
         Command::Shops { command } => Box::pin(shops::run(command)),
         Command::Outbox { command } => Box::pin(outbox::run(command)),
         Command::Links { command } => Box::pin(links::run(command)),

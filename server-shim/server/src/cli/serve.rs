@@ -101,40 +101,49 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let file = match &args.config {
-        Some(path) => Layer::from_file(path).map_err(anyhow::Error::msg)?,
-        None => Layer::default(),
-    };
-    // clap has already put each variable under its flag: one layer for both.
-    let given = Layer {
-        listen: args.listen,
-        database_url: args.database_url,
-        public_url: args.public_url,
-        gateway_url: args.gateway_url,
-        merchant_uuid: args.merchant_uuid,
-        payment_key: args.payment_key,
-        payout_key: args.payout_key,
-        metrics_token: args.metrics_token,
-        widget_dir: args.widget_dir,
-        reconcile_seconds: args.reconcile_seconds,
-        rate_limit_per_second: args.rate_limit_per_second,
-        rate_limit_burst: args.rate_limit_burst,
-        streams_per_client: args.streams_per_client,
-        streams_total: args.streams_total,
-        ipn_rate_limit_per_second: args.ipn_rate_limit_per_second,
-        outbox_lease_seconds: args.outbox_lease_seconds,
-        trusted_proxies: args.trusted_proxies,
-        allowed_private_hosts: args.allowed_private_hosts,
-        ipn_allowlist: args.ipn_allowlist,
-        shopify_payments_listen: args.shopify_payments_listen,
-        shopify_payments_cert: args.shopify_payments_cert,
-        shopify_payments_key: args.shopify_payments_key,
-        shopify_client_ca: args.shopify_client_ca,
-        shopify_payments_behind_proxy: args.shopify_payments_behind_proxy,
-    };
-    let settings = given.over(file).settings().map_err(anyhow::Error::msg)?;
+    let settings = args.settings().map_err(anyhow::Error::msg)?;
     let app = Application::build(&settings).await?;
     println!("server-shim listening on {}", app.url());
     app.run_until(shutdown_signal()).await?;
     Ok(())
+}
+
+impl ServeArgs {
+    /// The settings the file, the environment and the flags give together; what is wrong with
+    /// them, said.
+    pub(crate) fn settings(self) -> Result<server_shim::Settings, String> {
+        let args = self;
+        let file = match &args.config {
+            Some(path) => Layer::from_file(path)?,
+            None => Layer::default(),
+        };
+        // clap has already put each variable under its flag: one layer for both.
+        let given = Layer {
+            listen: args.listen,
+            database_url: args.database_url,
+            public_url: args.public_url,
+            gateway_url: args.gateway_url,
+            merchant_uuid: args.merchant_uuid,
+            payment_key: args.payment_key,
+            payout_key: args.payout_key,
+            metrics_token: args.metrics_token,
+            widget_dir: args.widget_dir,
+            reconcile_seconds: args.reconcile_seconds,
+            rate_limit_per_second: args.rate_limit_per_second,
+            rate_limit_burst: args.rate_limit_burst,
+            streams_per_client: args.streams_per_client,
+            streams_total: args.streams_total,
+            ipn_rate_limit_per_second: args.ipn_rate_limit_per_second,
+            outbox_lease_seconds: args.outbox_lease_seconds,
+            trusted_proxies: args.trusted_proxies,
+            allowed_private_hosts: args.allowed_private_hosts,
+            ipn_allowlist: args.ipn_allowlist,
+            shopify_payments_listen: args.shopify_payments_listen,
+            shopify_payments_cert: args.shopify_payments_cert,
+            shopify_payments_key: args.shopify_payments_key,
+            shopify_client_ca: args.shopify_client_ca,
+            shopify_payments_behind_proxy: args.shopify_payments_behind_proxy,
+        };
+        given.over(file).settings()
+    }
 }

@@ -685,3 +685,200 @@ async fn a_postgres_backup_is_made_and_restored_by_its_own_tools() {
     .await;
     scratch.remove();
 }
+
+/// `server-shim` with `args` and the environment `vars` (and no `SHIM_*` of the caller's).
+fn shim_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server-shim"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SHIM_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .envs(vars.iter().copied())
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_a_deployment_and_says_what_to_fix() {
+    // The gateway (a sandbox), and a shim answering at the public URL.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gateway_url = format!("http://{}", listener.local_addr().unwrap());
+    let sandbox = cryptomus_sandbox::Sandbox::new(cryptomus_sandbox::SandboxConfig::generate(
+        gateway_url.clone(),
+    ));
+    let config = sandbox.config().clone();
+    let router = cryptomus_sandbox::router(sandbox);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let public = crate::support::TestApp::spawn("sqlite::memory:").await;
+    let scratch = ScratchDb::new("doctor");
+    let widget = scratch.dir.join("widget");
+    std::fs::create_dir_all(&widget).unwrap();
+    std::fs::write(widget.join("embed.js"), "// widget").unwrap();
+    let merchant = config.merchant.to_string();
+    use secrecy::ExposeSecret as _;
+    let payment_key = config.payment_key.expose().expose_secret().to_owned();
+    let payout_key = config.payout_key.expose().expose_secret().to_owned();
+    let good = vec![
+        ("SHIM_DATABASE_URL", scratch.url.as_str()),
+        ("SHIM_PUBLIC_URL", public.url.as_str()),
+        ("SHIM_GATEWAY_URL", gateway_url.as_str()),
+        ("SHIM_MERCHANT_UUID", merchant.as_str()),
+        ("SHIM_PAYMENT_KEY", payment_key.as_str()),
+        ("SHIM_PAYOUT_KEY", payout_key.as_str()),
+        ("SHIM_WIDGET_DIR", widget.to_str().unwrap()),
+        ("SHIM_METRICS_TOKEN", "a-metrics-token-long-enough"),
+    ];
+    let line = |output: &Output, level: &str, name: &str| {
+        text(output)
+            .lines()
+            .find(|l| {
+                l.split_whitespace().nth(1) == name.split_whitespace().next()
+                    && l.starts_with(level)
+            })
+            .map(str::to_owned)
+    };
+    // A database not migrated yet: `serve` would migrate it at start.
+    let fresh = shim_env(&["doctor"], &good);
+    assert!(
+        line(&fresh, "warning", "database").is_some_and(|l| l.contains("migrations pending")),
+        "{}",
+        text(&fresh)
+    );
+    assert!(shim(&["migrate"], &scratch.url).status.success());
+    let fine = shim_env(&["doctor"], &good);
+    let said = text(&fine);
+    assert!(fine.status.success(), "{said}");
+    for name in [
+        "configuration",
+        "database",
+        "gateway",
+        "payout",
+        "clock",
+        "widget",
+        "metrics",
+    ] {
+        assert!(line(&fine, "ok", name).is_some(), "{name} ok in:\n{said}");
+    }
+    // Plain HTTP on this machine: it works, but production needs HTTPS.
+    assert!(
+        line(&fine, "warning", "public").is_some_and(|l| l.contains("HTTPS")),
+        "{said}"
+    );
+    assert!(
+        !said.contains(&payment_key) && !said.contains(&payout_key),
+        "no secret is shown"
+    );
+
+    // What is wrong is said, with what to do, and the doctor fails.
+    let with = |name: &str, value: &'static str| -> Vec<(&str, &str)> {
+        good.iter()
+            .map(|(n, v)| if *n == name { (*n, value) } else { (*n, *v) })
+            .collect()
+    };
+    for (vars, level_name, expected) in [
+        (
+            with("SHIM_PAYMENT_KEY", "not-the-key"),
+            "gateway",
+            "SHIM_PAYMENT_KEY",
+        ),
+        (
+            with("SHIM_PAYOUT_KEY", "not-the-key"),
+            "payout",
+            "SHIM_PAYOUT_KEY",
+        ),
+        (
+            with("SHIM_PUBLIC_URL", "http://127.0.0.1:9"),
+            "public",
+            "cannot be reached",
+        ),
+        (
+            with("SHIM_GATEWAY_URL", "http://127.0.0.1:9"),
+            "gateway",
+            "cannot reach",
+        ),
+        (
+            with("SHIM_WIDGET_DIR", "/nonexistent"),
+            "widget",
+            "build-widget",
+        ),
+        (
+            with("SHIM_DATABASE_URL", "postgres://nobody@127.0.0.1:9/none"),
+            "database",
+            "cannot open",
+        ),
+    ] {
+        let output = shim_env(&["doctor"], &vars);
+        assert!(!output.status.success(), "{expected}: {}", text(&output));
+        let found = line(&output, "error", level_name);
+        assert!(
+            found.as_deref().is_some_and(|l| l.contains(expected)),
+            "{expected}:\n{}",
+            text(&output)
+        );
+    }
+    let missing: Vec<(&str, &str)> = good
+        .iter()
+        .copied()
+        .filter(|(n, _)| *n != "SHIM_MERCHANT_UUID")
+        .collect();
+    let output = shim_env(&["doctor"], &missing);
+    assert!(
+        line(&output, "error", "configuration").is_some_and(|l| l.contains("SHIM_MERCHANT_UUID")),
+        "{}",
+        text(&output)
+    );
+    let bad_file = shim_env(&["doctor", "--config", "/nonexistent.toml"], &good);
+    assert!(
+        !bad_file.status.success() && text(&bad_file).contains("/nonexistent.toml"),
+        "{}",
+        text(&bad_file)
+    );
+    scratch.remove();
+}
+
+#[test]
+fn the_example_settings_file_names_every_setting_and_loads() {
+    let printed = shim_env(&["config", "example"], &[]);
+    assert!(printed.status.success());
+    let example = String::from_utf8(printed.stdout).unwrap();
+    assert_eq!(
+        example,
+        include_str!("../../../../deploy/shim.toml.example")
+    );
+    // Every flag of `serve` (but --config) is a key of the file, set or shown commented.
+    let help = text(&shim_env(&["serve", "--help"], &[]));
+    let flags: Vec<String> = help
+        .split_whitespace()
+        .filter_map(|word| word.strip_prefix("--"))
+        .map(|flag| {
+            flag.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .replace('-', "_")
+        })
+        .filter(|flag| !flag.is_empty() && !["config", "help", "version"].contains(&flag.as_str()))
+        .collect();
+    assert!(flags.len() > 20, "{flags:?}");
+    for flag in &flags {
+        let named = example.lines().any(|l| {
+            let l = l.trim_start_matches("# ").trim_start();
+            l.starts_with(&format!("{flag} ="))
+        });
+        assert!(named, "{flag} is missing from the example");
+    }
+    // What it sets loads as `serve` reads it, unknown keys refused.
+    let dir = std::env::temp_dir().join(format!("shim-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shim.toml");
+    std::fs::write(&file, &example).unwrap();
+    let layer = server_shim::config::Layer::from_file(&file).unwrap();
+    assert_eq!(
+        layer.public_url.as_deref(),
+        Some("https://pay.my-shop.example")
+    );
+    std::fs::write(&file, format!("{example}\nnot_a_setting = 1\n")).unwrap();
+    assert!(server_shim::config::Layer::from_file(&file).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
