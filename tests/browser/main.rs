@@ -7,6 +7,7 @@ mod buttons;
 mod console;
 mod deposits;
 mod languages;
+mod operators;
 mod pay_page;
 mod shopify;
 mod statuses;

@@ -136,6 +136,7 @@ fn test(root: &Path) -> Result<()> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos())
     );
+    let operators = operators_binary(root)?;
     step("workspace tests (native, including the browser end-to-end tests)");
     let mut native = cargo(root);
     native
@@ -144,6 +145,7 @@ fn test(root: &Path) -> Result<()> {
         .env(cmd::TALLY_ENV, &reports)
         .env(leaks::RUN_ENV, &run)
         .env("SHIM_WIDGET_DIR", &dist)
+        .env("SHIM_OPERATOR_BINARY", &operators)
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROMIUM", &tools.chromium)
         .env("AXE_CORE_JS", &tools.axe_core)
@@ -273,6 +275,30 @@ fn ci(root: &Path) -> Result<()> {
         });
     }
     test(root)
+}
+
+/// The shim as operators run it, for the test that starts it alone from an empty directory: no
+/// demo, the widget just built inside it. Built in a target directory of its own, so that the
+/// tests' own `server-shim` (with the demo) is not replaced. Returns the binary.
+fn operators_binary(root: &Path) -> Result<PathBuf> {
+    step(
+        "the operators' shim: one binary, the widget inside (--no-default-features --features embedded-widget)",
+    );
+    let target = widget::target_dir(root)?.join("operators");
+    run(cargo(root)
+        .args([
+            "build",
+            "-p",
+            "server-shim",
+            "--no-default-features",
+            "--features",
+            "embedded-widget",
+            "--bin",
+            "server-shim",
+            "--target-dir",
+        ])
+        .arg(&target))?;
+    Ok(target.join("debug").join("server-shim"))
 }
 
 /// The shim as operators build it (`--no-default-features`): lint-clean, and without the demo's

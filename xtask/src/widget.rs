@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The target directory cargo uses (it may be outside the checkout, as in CI).
-fn target_dir(root: &Path) -> Result<PathBuf> {
+pub(crate) fn target_dir(root: &Path) -> Result<PathBuf> {
     let metadata = output(cargo(root).args(["metadata", "--format-version", "1", "--no-deps"]))
         .context("`cargo metadata` failed")?;
     let value: serde_json::Value = serde_json::from_str(&metadata)?;

@@ -201,7 +201,11 @@ pub fn redact_url(url: &str) -> String {
 }
 
 pub(crate) fn warn_if_no_widget(dir: &std::path::Path) {
-    if !dir.join("checkout.js").is_file() {
+    let inside = matches!(
+        crate::routes::widget::WidgetFiles::pick(dir),
+        crate::routes::widget::WidgetFiles::Embedded(_)
+    );
+    if !inside && !dir.join("checkout.js").is_file() {
         tracing::warn!(
             dir = %dir.display(),
             "widget assets not found: run `cargo xtask build-widget` (or set SHIM_WIDGET_DIR); pay pages will not render"

@@ -354,7 +354,10 @@ async fn public_url(url: &str) -> Check {
 }
 
 fn widget(dir: &std::path::Path) -> Check {
-    if dir.join("embed.js").is_file() {
+    use crate::routes::widget::WidgetFiles;
+    if matches!(WidgetFiles::pick(dir), WidgetFiles::Embedded(_)) {
+        check("widget", Level::Ok, "served from inside this binary")
+    } else if dir.join("embed.js").is_file() {
         check(
             "widget",
             Level::Ok,

@@ -16,6 +16,7 @@ mod payouts;
 mod platforms;
 mod shopify;
 mod wallets;
+pub mod widget;
 
 pub use error::ApiError;
 pub(crate) use events::{peek_stream_request, serve_direct};
@@ -147,8 +148,26 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
     // content hash in their name never change: browsers keep them a year. The rest (embed.js,
     // which names the hashed ones) are revalidated on every use, so a returning payer downloads
     // nothing but a 304.
+    // From the directory when it holds a built widget, else from inside the binary.
+    let files: tower::util::BoxCloneSyncService<
+        axum::extract::Request,
+        axum::response::Response,
+        std::convert::Infallible,
+    > = match widget::WidgetFiles::pick(&widget_dir) {
+        widget::WidgetFiles::Embedded(files) => {
+            tower::util::BoxCloneSyncService::new(tower::service_fn(move |request| async move {
+                Ok(widget::serve_embedded(files, request).await)
+            }))
+        }
+        widget::WidgetFiles::Dir(dir) => tower::util::BoxCloneSyncService::new(
+            tower::ServiceExt::<axum::extract::Request>::map_response(
+                ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+                axum::response::IntoResponse::into_response,
+            ),
+        ),
+    };
     let widget = tower::ServiceBuilder::new()
-        .map_response(|mut response: axum::response::Response<_>| {
+        .map_response(|mut response: axum::response::Response| {
             response.headers_mut().insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
                 HeaderValue::from_static("*"),
@@ -156,11 +175,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
             response
         })
         .layer(axum::middleware::from_fn(widget_cache))
-        .service(
-            ServeDir::new(widget_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
+        .service(files);
     Router::new()
         .route("/v1/invoices", post(invoices::create).get(history::list))
         .route("/v1/invoices/{id}/history", get(history::history))

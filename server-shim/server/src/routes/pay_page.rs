@@ -273,7 +273,10 @@ pub struct WidgetPreloads {
 /// `<link>`s that start fetching each build's module and WebAssembly with the page itself, named
 /// by the `manifest.json` of `cargo xtask build-widget`; empty when there is none.
 pub fn widget_preloads(widget_dir: &std::path::Path) -> WidgetPreloads {
-    let Ok(text) = std::fs::read_to_string(widget_dir.join("manifest.json")) else {
+    let Some(text) = super::widget::WidgetFiles::pick(widget_dir)
+        .read("manifest.json")
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    else {
         return WidgetPreloads::default();
     };
     let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {

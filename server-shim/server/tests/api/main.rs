@@ -29,3 +29,4 @@ mod store;
 mod support;
 mod tenants;
 mod wallets;
+mod widget_files;
