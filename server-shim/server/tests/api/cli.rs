@@ -882,3 +882,51 @@ fn the_example_settings_file_names_every_setting_and_loads() {
     assert!(server_shim::config::Layer::from_file(&file).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_systemd_unit_passes_systemd_analyze() {
+    let unit = include_str!("../../../../deploy/server-shim.service");
+    let analyze = Command::new("systemd-analyze").arg("--version").output();
+    if !analyze.is_ok_and(|o| o.status.success()) {
+        crate::support::skipped("systemd-analyze is not installed here");
+        return;
+    }
+    // The unit as installed, its binary where this build put it.
+    let dir = std::env::temp_dir().join(format!("shim-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("server-shim.service");
+    std::fs::write(
+        &file,
+        unit.replace(
+            "/usr/local/bin/server-shim",
+            env!("CARGO_BIN_EXE_server-shim"),
+        ),
+    )
+    .unwrap();
+    let verified = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", text(&verified));
+    assert!(
+        text(&verified).trim().is_empty(),
+        "no warning: {}",
+        text(&verified)
+    );
+    // It runs serve with the settings file the example gives, hardened.
+    for line in [
+        "ExecStart=/usr/local/bin/server-shim serve --config /etc/server-shim/shim.toml",
+        "DynamicUser=yes",
+        "StateDirectory=server-shim",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+    ] {
+        assert!(unit.lines().any(|l| l == line), "{line}");
+    }
+    assert!(
+        include_str!("../../../../deploy/shim.toml.example")
+            .contains("sqlite:///var/lib/server-shim/shim.db")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
