@@ -166,7 +166,7 @@ impl Signed {
     }
 
     /// The shop the page is about: the user's own, or for an operator the one named by `shop`
-    /// (the first shop if none). `None` when there is no such shop.
+    /// (the first shop if none); a "No such shop" page when there is none.
     async fn shop(&self, state: &AppState, asked: Option<&str>) -> Result<Shop, Response> {
         let shops = state.services.store().list_shops().await.map_err(|e| {
             tracing::error!(error = %e, "could not list shops");
