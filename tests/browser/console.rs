@@ -13,6 +13,26 @@ use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery";
 
+/// The demo on a database file of its own (`name`), with console user `email` (of `shop`, as
+/// `role`): the demo, its store, and the file to remove at the end.
+async fn demo_with_user(
+    name: &str,
+    email: &str,
+    shop: Option<&str>,
+    role: ConsoleRole,
+) -> (DemoApp, Store, std::path::PathBuf) {
+    let file = std::env::temp_dir().join(format!("{name}-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let db = format!("sqlite://{}", file.display());
+    let app = DemoApp::start_on(&db).await.unwrap();
+    let store = Store::connect(&db).await.unwrap();
+    Accounts(&store)
+        .add_user(email, PASSWORD, shop, role)
+        .await
+        .unwrap();
+    (app, store, file)
+}
+
 /// Checks the page with axe and saves a screenshot of it as `name`.
 async fn check_page(browser: &Browser, name: &str) {
     let violations = e2e_tests::a11y::violations(browser).await.unwrap();
@@ -123,20 +143,13 @@ async fn store_order_becomes(app: &DemoApp, browser: &Browser, status: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_merchant_finds_a_payment_in_the_console_and_refunds_it() {
-    let file = std::env::temp_dir().join(format!("console-e2e-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let db = format!("sqlite://{}", file.display());
-    let app = DemoApp::start_on(&db).await.unwrap();
-    let store = Store::connect(&db).await.unwrap();
-    Accounts(&store)
-        .add_user(
-            "owner@demo.example",
-            PASSWORD,
-            Some("demo"),
-            ConsoleRole::Owner,
-        )
-        .await
-        .unwrap();
+    let (app, store, file) = demo_with_user(
+        "console-e2e",
+        "owner@demo.example",
+        Some("demo"),
+        ConsoleRole::Owner,
+    )
+    .await;
     let browser = Browser::start().await.unwrap();
     let invoice = shopper_pays(&app, &browser).await;
     let id = invoice["id"].as_str().unwrap();
@@ -425,15 +438,13 @@ async fn pay_order(app: &DemoApp, order: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_console_page_passes_axe_for_an_operator() {
-    let file = std::env::temp_dir().join(format!("console-ops-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let db = format!("sqlite://{}", file.display());
-    let app = DemoApp::start_on(&db).await.unwrap();
-    let store = Store::connect(&db).await.unwrap();
-    Accounts(&store)
-        .add_user("ops@example.com", PASSWORD, None, ConsoleRole::Operator)
-        .await
-        .unwrap();
+    let (app, store, file) = demo_with_user(
+        "console-ops",
+        "ops@example.com",
+        None,
+        ConsoleRole::Operator,
+    )
+    .await;
     assert!(store.set_payouts_allowed("demo", true).await.unwrap());
     // Something on each page: a link, and the demo's own pay button.
     app.post_as_shop(

@@ -1,7 +1,7 @@
 //! The console's invoices: the list (filters, search, CSV export of what it shows) and one
 //! invoice with its whole story, and what can be done about it (re-check, refund).
 
-use super::{Frame, Signed, message_page, page, query, unavailable, when};
+use super::{Frame, Signed, SignedForm, message_page, page, query, unavailable, when};
 use crate::domain::{InvoiceRecord, Shop};
 use crate::routes::AppState;
 use crate::routes::history::csv_download;
@@ -9,8 +9,8 @@ use crate::services::ServiceError;
 use crate::services::review::Resolution;
 use crate::store::{InvoiceFilter, OutboxJob};
 use axum::extract::rejection::PathRejection;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -504,14 +504,9 @@ pub(super) struct ActionForm {
 /// `POST /console/invoices/{id}/recheck`.
 pub(super) async fn recheck(
     State(state): State<AppState>,
-    signed: Signed,
     id: Result<Path<String>, PathRejection>,
-    form: Result<Form<ActionForm>, FormRejection>,
+    SignedForm(signed, _): SignedForm<ActionForm>,
 ) -> Response {
-    let csrf = form.as_ref().map_or("", |Form(f)| f.csrf.as_str());
-    if let Err(refused) = signed.check_form(csrf) {
-        return refused.into_response();
-    }
     let (record, shop) = match visible(&state, &signed, id).await {
         Ok(found) => found,
         Err(refused) => return refused,
@@ -542,21 +537,10 @@ pub(super) async fn recheck(
 /// confirm; `step=confirm` asks the gateway.
 pub(super) async fn refund(
     State(state): State<AppState>,
-    signed: Signed,
     id: Result<Path<String>, PathRejection>,
-    form: Result<Form<ActionForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<ActionForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Form refused",
-            "The form could not be read.",
-        );
-    };
-    if let Err(refused) = signed
-        .check_form(&form.csrf)
-        .and_then(|()| signed.check_moves_money())
-    {
+    if let Err(refused) = signed.check_moves_money() {
         return refused.into_response();
     }
     let (record, shop) = match visible(&state, &signed, id).await {
@@ -656,21 +640,10 @@ pub(super) struct ResolveForm {
 /// `POST /console/invoices/{id}/resolve`: settles an invoice in review, with a note.
 pub(super) async fn resolve(
     State(state): State<AppState>,
-    signed: Signed,
     id: Result<Path<String>, PathRejection>,
-    form: Result<Form<ResolveForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<ResolveForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Form refused",
-            "The form could not be read.",
-        );
-    };
-    if let Err(refused) = signed
-        .check_form(&form.csrf)
-        .and_then(|()| signed.check_moves_money())
-    {
+    if let Err(refused) = signed.check_moves_money() {
         return refused.into_response();
     }
     let (record, shop) = match visible(&state, &signed, id).await {
@@ -721,14 +694,9 @@ pub(super) async fn resolve(
 /// `POST /console/invoices/{id}/redeliver`: the shop's latest news of the invoice, sent again.
 pub(super) async fn redeliver(
     State(state): State<AppState>,
-    signed: Signed,
     id: Result<Path<String>, PathRejection>,
-    form: Result<Form<ActionForm>, FormRejection>,
+    SignedForm(signed, _): SignedForm<ActionForm>,
 ) -> Response {
-    let csrf = form.as_ref().map_or("", |Form(f)| f.csrf.as_str());
-    if let Err(refused) = signed.check_form(csrf) {
-        return refused.into_response();
-    }
     let (record, shop) = match visible(&state, &signed, id).await {
         Ok(found) => found,
         Err(refused) => return refused,
@@ -769,3 +737,5 @@ pub(super) async fn redeliver(
         }
     }
 }
+
+console_forms!(ActionForm, ResolveForm);

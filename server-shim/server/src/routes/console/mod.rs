@@ -14,6 +14,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 
+/// Implements [`ConsoleForm`] for forms with a `csrf` field.
+macro_rules! console_forms {
+    ($($form:ty),*) => {
+        $(impl super::ConsoleForm for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })*
+    };
+}
+
 mod invoices;
 mod money;
 mod offers;
@@ -201,6 +212,71 @@ impl Signed {
             .await
             .map(|shops| shops.into_iter().map(|s| s.name).collect())
             .unwrap_or_default()
+    }
+}
+
+/// A page of one shop's: the signed-in user, and the shop the page is about (theirs, or the one
+/// an operator picked with `?shop=`); a "No such shop" page when there is none.
+#[derive(Debug)]
+pub(super) struct ShopPage(pub Signed, pub Shop);
+
+/// `?shop=NAME`.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ShopQuery {
+    #[serde(default)]
+    shop: String,
+}
+
+impl FromRequestParts<AppState> for ShopPage {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let signed = Signed::from_request_parts(parts, state).await?;
+        let asked = axum::extract::Query::<ShopQuery>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(q)| q.shop)
+            .unwrap_or_default();
+        let shop = signed.shop(state, Some(&asked)).await?;
+        Ok(ShopPage(signed, shop))
+    }
+}
+
+/// A console form: it names the CSRF token it carries.
+pub(super) trait ConsoleForm {
+    /// The `csrf` field.
+    fn csrf(&self) -> &str;
+}
+
+/// A form posted by a signed-in user, read and checked: its CSRF token is the session's (else a
+/// "Form refused" page, and nothing is done). The last of a handler's arguments.
+#[derive(Debug)]
+pub(super) struct SignedForm<T>(pub Signed, pub T);
+
+impl<T> axum::extract::FromRequest<AppState> for SignedForm<T>
+where
+    T: serde::de::DeserializeOwned + ConsoleForm + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let signed = Signed::from_request_parts(&mut parts, state).await?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let axum::extract::Form(form) = axum::extract::Form::<T>::from_request(request, state)
+            .await
+            .map_err(|_| {
+                message_page(
+                    StatusCode::BAD_REQUEST,
+                    "Form refused",
+                    "The form could not be read.",
+                )
+            })?;
+        signed
+            .check_form(form.csrf())
+            .map_err(IntoResponse::into_response)?;
+        Ok(SignedForm(signed, form))
     }
 }
 

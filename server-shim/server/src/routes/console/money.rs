@@ -1,34 +1,21 @@
 //! Deposit wallets and what reached them; payouts, and making one (for shops the operator allows
 //! payouts) through a confirmation step that shows the fee and the balance.
 
-use super::{Frame, Signed, message_page, page, unavailable, when};
+use super::{Frame, ShopPage, Signed, SignedForm, page, unavailable, when};
 use crate::domain::Shop;
 use crate::routes::AppState;
 use crate::services::payouts::{NewPayoutRequest, PayoutError, PayoutPreview};
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct ShopQuery {
-    #[serde(default)]
-    shop: String,
-}
-
 /// `GET /console/wallets`.
 pub(super) async fn wallets(
     State(state): State<AppState>,
-    signed: Signed,
-    query: Result<Query<ShopQuery>, QueryRejection>,
+    ShopPage(signed, shop): ShopPage,
 ) -> Response {
-    let asked = query.map(|Query(q)| q.shop).unwrap_or_default();
-    let shop = match signed.shop(&state, Some(&asked)).await {
-        Ok(shop) => shop,
-        Err(refused) => return refused,
-    };
     let Ok(wallets) = state.services.wallets.list(&shop.id, None).await else {
         return unavailable();
     };
@@ -126,14 +113,8 @@ impl PayoutForm {
 /// `GET /console/payouts`.
 pub(super) async fn payouts(
     State(state): State<AppState>,
-    signed: Signed,
-    query: Result<Query<ShopQuery>, QueryRejection>,
+    ShopPage(signed, shop): ShopPage,
 ) -> Response {
-    let asked = query.map(|Query(q)| q.shop).unwrap_or_default();
-    let shop = match signed.shop(&state, Some(&asked)).await {
-        Ok(shop) => shop,
-        Err(refused) => return refused,
-    };
     let form = PayoutForm {
         order_id: format!("console-{}", crate::services::now()),
         fee: "balance".into(),
@@ -285,20 +266,9 @@ fn confirm_page(
 /// `POST /console/payouts`: `step=review` shows the fee and the balance; `step=confirm` pays.
 pub(super) async fn create(
     State(state): State<AppState>,
-    signed: Signed,
-    form: Result<Form<PayoutForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<PayoutForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Form refused",
-            "The form could not be read.",
-        );
-    };
-    if let Err(refused) = signed
-        .check_form(&form.csrf)
-        .and_then(|()| signed.check_moves_money())
-    {
+    if let Err(refused) = signed.check_moves_money() {
         return refused.into_response();
     }
     let shop = match signed.shop(&state, Some(&form.shop)).await {
@@ -356,3 +326,5 @@ pub(super) async fn create(
         }
     }
 }
+
+console_forms!(PayoutForm);

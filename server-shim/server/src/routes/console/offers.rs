@@ -2,24 +2,18 @@
 //! platform. Listed with their URL or snippet to copy (and a QR code of a link); owners make them
 //! and stop or restart them.
 
-use super::{Frame, Signed, message_page, page, unavailable, when};
+use super::{Frame, ShopPage, Signed, SignedForm, message_page, page, unavailable, when};
 use crate::domain::Shop;
 use crate::routes::AppState;
 use crate::services::ServiceError;
 use crate::services::buttons::NewButtonRequest;
 use crate::services::links::NewLinkRequest;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
-
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct ShopQuery {
-    #[serde(default)]
-    shop: String,
-}
 
 /// The fields of the forms on these pages (each form sends those it has).
 #[derive(Debug, Default, Deserialize)]
@@ -247,69 +241,50 @@ fn new_form(kind: Kind, csrf: &str, shop: &str, form: &OfferForm) -> Markup {
 }
 
 /// `GET /console/links` and `GET /console/buttons`.
-async fn list(
-    state: AppState,
-    signed: Signed,
-    query: Result<Query<ShopQuery>, QueryRejection>,
-    kind: Kind,
-) -> Response {
-    let asked = query.map(|Query(q)| q.shop).unwrap_or_default();
-    match signed.shop(&state, Some(&asked)).await {
-        Ok(shop) => {
-            offers_page(
-                &state,
-                &signed,
-                &shop,
-                kind,
-                StatusCode::OK,
-                None,
-                &OfferForm::default(),
-            )
-            .await
-        }
-        Err(refused) => refused,
-    }
-}
-
 pub(super) async fn links(
     State(state): State<AppState>,
-    signed: Signed,
-    query: Result<Query<ShopQuery>, QueryRejection>,
+    ShopPage(signed, shop): ShopPage,
 ) -> Response {
-    list(state, signed, query, Kind::Links).await
+    let form = OfferForm::default();
+    offers_page(
+        &state,
+        &signed,
+        &shop,
+        Kind::Links,
+        StatusCode::OK,
+        None,
+        &form,
+    )
+    .await
 }
 
 pub(super) async fn buttons(
     State(state): State<AppState>,
-    signed: Signed,
-    query: Result<Query<ShopQuery>, QueryRejection>,
+    ShopPage(signed, shop): ShopPage,
 ) -> Response {
-    list(state, signed, query, Kind::Buttons).await
+    let form = OfferForm::default();
+    offers_page(
+        &state,
+        &signed,
+        &shop,
+        Kind::Buttons,
+        StatusCode::OK,
+        None,
+        &form,
+    )
+    .await
 }
 
-/// The shop a form is for, once its token and its sender's role are checked.
+/// The shop a form is for, once its sender's role is checked.
 async fn checked(state: &AppState, signed: &Signed, form: &OfferForm) -> Result<Shop, Response> {
     signed
-        .check_form(&form.csrf)
-        .and_then(|()| signed.check_moves_money())
+        .check_moves_money()
         .map_err(IntoResponse::into_response)?;
     signed.shop(state, Some(&form.shop)).await
 }
 
 /// `POST /console/links` and `POST /console/buttons`.
-async fn create(
-    state: AppState,
-    signed: Signed,
-    form: Result<Form<OfferForm>, FormRejection>,
-    kind: Kind,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Form refused",
-            "The form could not be read.",
-        );
-    };
+async fn create(state: AppState, signed: Signed, form: OfferForm, kind: Kind) -> Response {
     let shop = match checked(&state, &signed, &form).await {
         Ok(shop) => shop,
         Err(refused) => return refused,
@@ -402,16 +377,14 @@ fn with_shop(path: &str, shop: &str) -> String {
 
 pub(super) async fn create_link(
     State(state): State<AppState>,
-    signed: Signed,
-    form: Result<Form<OfferForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<OfferForm>,
 ) -> Response {
     create(state, signed, form, Kind::Links).await
 }
 
 pub(super) async fn create_button(
     State(state): State<AppState>,
-    signed: Signed,
-    form: Result<Form<OfferForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<OfferForm>,
 ) -> Response {
     create(state, signed, form, Kind::Buttons).await
 }
@@ -421,14 +394,14 @@ async fn set_enabled(
     state: AppState,
     signed: Signed,
     id: Result<Path<String>, PathRejection>,
-    form: Result<Form<OfferForm>, FormRejection>,
+    form: OfferForm,
     kind: Kind,
 ) -> Response {
-    let (Ok(Path(id)), Ok(Form(form))) = (id, form) else {
+    let Ok(Path(id)) = id else {
         return message_page(
-            StatusCode::BAD_REQUEST,
-            "Form refused",
-            "The form could not be read.",
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This shop has no such link or button.",
         );
     };
     let shop = match checked(&state, &signed, &form).await {
@@ -466,18 +439,18 @@ async fn set_enabled(
 
 pub(super) async fn link_enabled(
     State(state): State<AppState>,
-    signed: Signed,
     id: Result<Path<String>, PathRejection>,
-    form: Result<Form<OfferForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<OfferForm>,
 ) -> Response {
     set_enabled(state, signed, id, form, Kind::Links).await
 }
 
 pub(super) async fn button_enabled(
     State(state): State<AppState>,
-    signed: Signed,
     id: Result<Path<String>, PathRejection>,
-    form: Result<Form<OfferForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<OfferForm>,
 ) -> Response {
     set_enabled(state, signed, id, form, Kind::Buttons).await
 }
+
+console_forms!(OfferForm);

@@ -2,13 +2,12 @@
 //! callback, see its platform connection) and the queues (the gateway's webhooks as received, the
 //! news to shops), with replay. Secrets are shown once, on the page that made them.
 
-use super::{Frame, Refusal, Signed, message_page, page, unavailable, when};
+use super::{Frame, Refusal, Signed, SignedForm, message_page, page, unavailable, when};
 use crate::routes::AppState;
 use crate::services::intake::ReplayQueue;
 use crate::services::shops::{ShopAdmin, ShopAdminError};
 use crate::store::ConsoleRole;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -169,20 +168,9 @@ async fn shops_page(
 /// `POST /console/shops`: add, rotate, callback, test.
 pub(super) async fn shops_action(
     State(state): State<AppState>,
-    signed: Signed,
-    form: Result<Form<OperatorForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<OperatorForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Form refused",
-            "The form could not be read.",
-        );
-    };
-    if let Err(refused) = signed
-        .check_form(&form.csrf)
-        .and_then(|()| signed.check_operator())
-    {
+    if let Err(refused) = signed.check_operator() {
         return refused.into_response();
     }
     let admin = ShopAdmin(state.services.store());
@@ -355,20 +343,9 @@ async fn queues_page(
 /// `POST /console/queues`: replays one entry of a queue.
 pub(super) async fn replay(
     State(state): State<AppState>,
-    signed: Signed,
-    form: Result<Form<OperatorForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<OperatorForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            "Form refused",
-            "The form could not be read.",
-        );
-    };
-    if let Err(refused) = signed
-        .check_form(&form.csrf)
-        .and_then(|()| signed.check_operator())
-    {
+    if let Err(refused) = signed.check_operator() {
         return refused.into_response();
     }
     let Ok(id) = form.id.parse::<i64>() else {
@@ -407,3 +384,5 @@ pub(super) async fn replay(
     };
     queues_page(&state, &signed, status, Some(notice)).await
 }
+
+console_forms!(OperatorForm);

@@ -1,39 +1,26 @@
 //! `GET /console`: what the shop took today and in the last 30 days, paid invoices per day, and
 //! what needs the merchant.
 
-use super::{Frame, Signed, page, unavailable, when};
+use super::{Frame, ShopPage, page, unavailable, when};
 use crate::domain::Shop;
 use crate::routes::AppState;
 use crate::services::now;
 use crate::store::InvoiceFilter;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use shim_api::{InvoiceStatus, InvoiceSummary};
 use std::collections::BTreeMap;
 
 const DAY: i64 = 86_400;
 
-#[derive(Debug, Deserialize)]
-pub(super) struct ShopQuery {
-    shop: Option<String>,
-}
-
 /// `GET /console`.
 pub(super) async fn overview(
     State(state): State<AppState>,
-    signed: Signed,
-    query: Result<Query<ShopQuery>, QueryRejection>,
+    ShopPage(signed, shop): ShopPage,
 ) -> Response {
-    let asked = query.as_ref().ok().and_then(|Query(q)| q.shop.as_deref());
-    let shop = match signed.shop(&state, asked).await {
-        Ok(shop) => shop,
-        Err(refused) => return refused,
-    };
     let now = now();
     let today = now - now.rem_euclid(DAY);
     let since = today - 29 * DAY;

@@ -1,7 +1,7 @@
 //! Signing in and out. The sign-in form is protected against cross-site posts by a token in both
 //! a cookie and the form (no session exists yet to hold one).
 
-use super::{Frame, SESSION_COOKIE, Signed, cookie, message_page, page};
+use super::{Frame, SESSION_COOKIE, SignedForm, cookie, message_page, page};
 use crate::domain::random_bytes;
 use crate::routes::AppState;
 use crate::services::console::{GUESSES, SESSION_LIFETIME, SignIn};
@@ -173,16 +173,8 @@ pub(super) struct SignOutForm {
 /// `POST /console/sign-out`: this browser, or (`everywhere=yes`) every browser of the user.
 pub(super) async fn sign_out(
     State(state): State<AppState>,
-    signed: Signed,
-    form: Result<Form<SignOutForm>, FormRejection>,
+    SignedForm(signed, form): SignedForm<SignOutForm>,
 ) -> Response {
-    let form = form.map(|Form(f)| f).unwrap_or(SignOutForm {
-        csrf: String::new(),
-        everywhere: String::new(),
-    });
-    if let Err(refused) = signed.check_form(&form.csrf) {
-        return refused.into_response();
-    }
     if let Err(e) = state
         .services
         .console
@@ -198,3 +190,5 @@ pub(super) async fn sign_out(
         .append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", 0));
     response
 }
+
+console_forms!(SignOutForm);
