@@ -110,7 +110,13 @@ pub(super) async fn cryptomus(
             outcome.to_string()
         }
         Ok(Ok(Err(e))) => {
-            state.metrics.webhook("queued");
+            // Stored, and retried by the inbox worker; what stood in the way, for the alerts.
+            state.metrics.webhook(match &e {
+                IpnError::GatewayUnavailable(_) => "gateway_unavailable",
+                IpnError::Gateway(_) => "gateway_refused",
+                IpnError::Store(_) => "error",
+                IpnError::Rejected(_) => "rejected",
+            });
             format!("queued: {e}")
         }
         _ => {

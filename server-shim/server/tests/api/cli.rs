@@ -930,3 +930,87 @@ fn the_systemd_unit_passes_systemd_analyze() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The `shim_…` names in `text`.
+fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("shim_") {
+        let name: String = rest[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        rest = &rest[at + name.len()..];
+        names.insert(name);
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alert_rules_and_the_dashboard_ask_for_what_the_shim_exposes() {
+    let alerts = include_str!("../../../../deploy/prometheus/alerts.yml");
+    let dashboard = include_str!("../../../../deploy/prometheus/grafana-dashboard.json");
+    // Every series a rule or a panel asks for is one the shim's /metrics has.
+    let app = crate::support::TestApp::spawn("sqlite::memory:").await;
+    let (_, invoice) = app
+        .create(&crate::support::usdt_invoice("metrics-1", "15.00"))
+        .await;
+    app.sandbox(
+        "pay",
+        serde_json::json!({ "order_id": invoice["id"], "amount": "15" }),
+    )
+    .await;
+    app.wait_for_status(invoice["id"].as_str().unwrap(), "paid")
+        .await;
+    let exposed = metric_names(&app.text("/metrics").await);
+    for (file, text) in [
+        ("alerts.yml", alerts),
+        ("grafana-dashboard.json", dashboard),
+    ] {
+        let asked = metric_names(text);
+        assert!(asked.len() >= 5, "{file}: {asked:?}");
+        let unknown: Vec<&String> = asked.difference(&exposed).collect();
+        assert!(
+            unknown.is_empty(),
+            "{file} asks for {unknown:?}; /metrics has {exposed:?}"
+        );
+    }
+    // The webhook outcomes the rules count are ones the shim reports.
+    let ipn = include_str!("../../src/routes/ipn.rs");
+    for outcome in ["gateway_unavailable", "gateway_refused", "error"] {
+        assert!(
+            alerts.contains(outcome) && ipn.contains(&format!("\"{outcome}\"")),
+            "{outcome}"
+        );
+    }
+    // Each panel asks something; the rules read as YAML (when Python's yaml is here to say).
+    let dashboard: serde_json::Value = serde_json::from_str(dashboard).unwrap();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        assert!(
+            panel["targets"][0]["expr"]
+                .as_str()
+                .is_some_and(|e| e.contains("shim_")),
+            "{panel}"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("shim-alerts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("alerts.yml");
+    std::fs::write(&file, alerts).unwrap();
+    let checked = Command::new("python3")
+        .args(["-c", "import sys, yaml; rules = yaml.safe_load(open(sys.argv[1])); \
+               assert all(r['alert'] and r['expr'] and r['annotations']['summary'] for g in rules['groups'] for r in g['rules'])"])
+        .arg(&file)
+        .output();
+    match checked {
+        Ok(out) if out.status.success() => {}
+        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("No module named 'yaml'") => {
+            crate::support::skipped(
+                "the YAML check of alerts.yml: Python's yaml module is not here",
+            );
+        }
+        Ok(out) => panic!("alerts.yml: {}", text(&out)),
+        Err(_) => crate::support::skipped("the YAML check of alerts.yml: python3 is not here"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
