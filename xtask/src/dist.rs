@@ -201,6 +201,88 @@ fn dist_into(root: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// What the release tarball holds beside the binary: the repository's file, and its name inside.
+const TARBALL_FILES: &[(&str, &str)] = &[
+    ("deploy/shim.toml.example", "shim.toml.example"),
+    ("deploy/server-shim.service", "server-shim.service"),
+    ("deploy/prometheus/alerts.yml", "prometheus/alerts.yml"),
+    (
+        "deploy/prometheus/grafana-dashboard.json",
+        "prometheus/grafana-dashboard.json",
+    ),
+];
+
+/// The short install text in the tarball.
+const INSTALL: &str = "server-shim: the crypto checkout shim, one static binary (the widget inside, no demo).
+
+  install -m 755 server-shim /usr/local/bin/server-shim
+  install -d -m 750 /etc/server-shim
+  install -m 640 shim.toml.example /etc/server-shim/shim.toml      # set public_url, merchant_uuid
+  install -m 600 /dev/null /etc/server-shim/secrets.env            # SHIM_PAYMENT_KEY=...
+  install -m 644 server-shim.service /etc/systemd/system/
+  systemctl daemon-reload && systemctl enable --now server-shim
+
+Put HTTPS in front (Caddy: `reverse_proxy 127.0.0.1:8080`), then check everything with
+`server-shim doctor --config /etc/server-shim/shim.toml`, add a shop with
+`server-shim shops add --name my-shop`, and back the database up with `server-shim backup --to FILE`.
+The whole walk-through: deploy/README.md in the repository; every setting: docs/operators.md.
+";
+
+/// Writes `target/dist/server-shim-<version>-<target>.tar.gz`: `binary`, the example settings,
+/// the systemd unit, the alert rules and dashboard, and INSTALL, in one folder. Returns its path.
+pub fn release_tarball(root: &Path, binary: &Path) -> Result<PathBuf> {
+    let version = workspace_version(root)?;
+    let triple = crate::setup::STATIC_TARGET.unwrap_or("native");
+    let name = format!("server-shim-{version}-{triple}");
+    let out = root.join("target").join("dist");
+    let staging = out.join(&name);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(staging.join("prometheus"))?;
+    std::fs::copy(binary, staging.join("server-shim"))
+        .with_context(|| format!("reading {}", binary.display()))?;
+    for (from, to) in TARBALL_FILES {
+        std::fs::copy(root.join(from), staging.join(to))
+            .with_context(|| format!("reading {from}"))?;
+    }
+    std::fs::write(staging.join("INSTALL"), INSTALL)?;
+    let tarball = out.join(format!("{name}.tar.gz"));
+    crate::cmd::run(
+        std::process::Command::new("tar")
+            .args([
+                "--create",
+                "--gzip",
+                "--owner=0",
+                "--group=0",
+                "--sort=name",
+                "--file",
+            ])
+            .arg(&tarball)
+            .arg("-C")
+            .arg(&out)
+            .arg(&name),
+    )?;
+    std::fs::remove_dir_all(&staging)?;
+    println!(
+        "    {} ({} bytes)",
+        tarball.display(),
+        std::fs::metadata(&tarball)?.len()
+    );
+    Ok(tarball)
+}
+
+/// The workspace's version (`[workspace.package] version`).
+fn workspace_version(root: &Path) -> Result<String> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    manifest
+        .lines()
+        .skip_while(|l| l.trim() != "[workspace.package]")
+        .find_map(|l| l.trim().strip_prefix("version = "))
+        .map(|v| v.trim_matches('"').to_owned())
+        .context("Cargo.toml has no [workspace.package] version")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +384,12 @@ mod tests {
             );
         }
         std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn the_workspace_version_is_read_from_the_manifest() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let version = workspace_version(&root).unwrap();
+        assert!(version.split('.').count() == 3, "{version}");
     }
 }

@@ -100,6 +100,11 @@ fn run_command(args: &[String]) -> Result<()> {
         "bench" => bench(&root, &args[1..])?,
         "dist" => {
             dist::dist(&root)?;
+            let tools = setup::setup(&root, setup::Needs::DIST)?;
+            widget::build(&root, &tools)?;
+            step("the operators' shim: one static binary, the widget inside (release)");
+            let binary = build_operators(&root, "release")?;
+            dist::release_tarball(&root, &binary)?;
         }
         "ci" => ci(&root)?,
         "help" | "--help" | "-h" => println!("{USAGE}"),
@@ -278,14 +283,19 @@ fn ci(root: &Path) -> Result<()> {
 }
 
 /// The shim as operators run it, for the test that starts it alone from an empty directory: no
-/// demo, the widget just built inside it. Built in a target directory of its own, so that the
-/// tests' own `server-shim` (with the demo) is not replaced. Returns the binary.
+/// demo, the widget just built inside it, static (musl) where the host allows, as `dist` ships it
+/// (there in release). Built in a target directory of its own, so that the tests' own
+/// `server-shim` (with the demo) is not replaced. Returns the binary.
 fn operators_binary(root: &Path) -> Result<PathBuf> {
-    step(
-        "the operators' shim: one binary, the widget inside (--no-default-features --features embedded-widget)",
-    );
+    step("the operators' shim: one static binary, the widget inside (no demo)");
+    build_operators(root, "dev")
+}
+
+/// Builds the operators' shim in `profile` (`dev`, `release`); returns the binary.
+fn build_operators(root: &Path, profile: &str) -> Result<PathBuf> {
     let target = widget::target_dir(root)?.join("operators");
-    run(cargo(root)
+    let mut build = cargo(root);
+    build
         .args([
             "build",
             "-p",
@@ -295,10 +305,19 @@ fn operators_binary(root: &Path) -> Result<PathBuf> {
             "embedded-widget",
             "--bin",
             "server-shim",
+            "--profile",
+            profile,
             "--target-dir",
         ])
-        .arg(&target))?;
-    Ok(target.join("debug").join("server-shim"))
+        .arg(&target);
+    let mut out = target.clone();
+    if let Some(triple) = setup::STATIC_TARGET {
+        build.args(["--target", triple]);
+        out = out.join(triple);
+    }
+    run(&mut build)?;
+    let folder = if profile == "dev" { "debug" } else { profile };
+    Ok(out.join(folder).join("server-shim"))
 }
 
 /// The shim as operators build it (`--no-default-features`): lint-clean, and without the demo's

@@ -40,6 +40,8 @@ pub struct Needs {
     pub widget: bool,
     /// Chromium, ChromeDriver and PHP.
     pub browser: bool,
+    /// The static (musl) target and its C compiler, for the operators' one binary.
+    pub static_build: bool,
 }
 
 impl Needs {
@@ -47,11 +49,19 @@ impl Needs {
     pub const ALL: Needs = Needs {
         widget: true,
         browser: true,
+        static_build: true,
     };
     /// What building the widget needs.
     pub const WIDGET: Needs = Needs {
         widget: true,
         browser: false,
+        static_build: false,
+    };
+    /// What `dist` needs: the widget, and the static build of the shim that carries it.
+    pub const DIST: Needs = Needs {
+        widget: true,
+        browser: false,
+        static_build: true,
     };
 }
 
@@ -113,6 +123,9 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
         .join("bin")
         .join("terser");
     }
+    if needs.static_build && STATIC_TARGET.is_some() {
+        static_build()?;
+    }
     if needs.browser {
         (tools.chromium, tools.chromedriver) = system_tools()?;
         tools.axe_core = axe_core()?;
@@ -156,16 +169,42 @@ pub fn setup(root: &Path, needs: Needs) -> Result<Tools> {
 }
 
 fn wasm_target() -> Result<()> {
+    rust_target("wasm32-unknown-unknown")
+}
+
+/// Rust target `target`, added with rustup when missing.
+fn rust_target(target: &str) -> Result<()> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
-        .context("rustup is needed to add the wasm32 target; install Rust with rustup")?;
-    if installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
-        done("rust target wasm32-unknown-unknown");
+        .with_context(|| {
+            format!("rustup is needed to add the {target} target; install Rust with rustup")
+        })?;
+    if installed.lines().any(|l| l.trim() == target) {
+        done(&format!("rust target {target}"));
         return Ok(());
     }
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    run(Command::new("rustup").args(["target", "add", target]))
+}
+
+/// The target of the operators' static binary on this host (x86_64 Linux), if there is one.
+pub const STATIC_TARGET: Option<&str> = if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+    Some("x86_64-unknown-linux-musl")
+} else {
+    None
+};
+
+/// The musl target and `musl-gcc` (the C parts of SQLite and ring are compiled for it), installed
+/// from rustup and Debian's packages when missing.
+fn static_build() -> Result<()> {
+    if let Some(target) = STATIC_TARGET {
+        rust_target(target)?;
+    }
+    install_system_tools(&[SystemTool {
+        what: "musl-gcc (for the shim's static build)",
+        programs: &["musl-gcc"],
+        packages: &["musl-tools"],
+    }])?;
+    done("musl-gcc");
+    Ok(())
 }
 
 /// The standard library's sources, which the widget's smallest build compiles (see
@@ -384,9 +423,10 @@ const SYSTEM_TOOLS: &[SystemTool] = &[
     },
 ];
 
-/// Chromium, ChromeDriver and PHP, installed together from Debian's packages when missing.
-fn system_tools() -> Result<(PathBuf, PathBuf)> {
-    let missing: Vec<&SystemTool> = SYSTEM_TOOLS
+/// Installs `tools` from Debian's packages when some are missing (as root with apt-get), or says
+/// what to install.
+fn install_system_tools(tools: &[SystemTool]) -> Result<()> {
+    let missing: Vec<&SystemTool> = tools
         .iter()
         .filter(|t| which(t.programs).is_none())
         .collect();
@@ -402,7 +442,7 @@ fn system_tools() -> Result<(PathBuf, PathBuf)> {
         let names: Vec<&str> = missing.iter().map(|t| t.what).collect();
         if !is_root() || which(&["apt-get"]).is_none() {
             bail!(
-                "the tests need {}. Install them, e.g. as root on Debian: {install}",
+                "this needs {}. Install them, e.g. as root on Debian: {install}",
                 names.join(", ")
             );
         }
@@ -415,13 +455,19 @@ fn system_tools() -> Result<(PathBuf, PathBuf)> {
             .args(["install", "-y", "-qq", "--no-install-recommends"])
             .args(&packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
-        if let Some(still) = SYSTEM_TOOLS.iter().find(|t| which(t.programs).is_none()) {
+        if let Some(still) = tools.iter().find(|t| which(t.programs).is_none()) {
             bail!(
                 "apt-get finished but {} is still not on PATH; try: {install}",
                 still.what
             );
         }
     }
+    Ok(())
+}
+
+/// Chromium, ChromeDriver and PHP, installed together from Debian's packages when missing.
+fn system_tools() -> Result<(PathBuf, PathBuf)> {
+    install_system_tools(SYSTEM_TOOLS)?;
     match (
         which(CHROMIUM_NAMES),
         which(&["chromedriver"]),
