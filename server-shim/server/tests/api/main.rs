@@ -28,5 +28,6 @@ mod shopify_payments;
 mod store;
 mod support;
 mod tenants;
+mod upgrade;
 mod wallets;
 mod widget_files;
