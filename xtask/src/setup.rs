@@ -421,6 +421,11 @@ const SYSTEM_TOOLS: &[SystemTool] = &[
         programs: &["phpunit"],
         packages: &["phpunit"],
     },
+    SystemTool {
+        what: "docker-compose (to check deploy/compose.yaml; no daemon needed)",
+        programs: &["docker-compose"],
+        packages: &["docker-compose"],
+    },
 ];
 
 /// Installs `tools` from Debian's packages when some are missing (as root with apt-get), or says

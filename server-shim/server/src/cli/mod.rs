@@ -52,6 +52,9 @@ pub(crate) enum Command {
     /// Check a deployment with `serve`'s settings: configuration, database, gateway and keys,
     /// clock, public URL, widget; each ok, warning or error with what to do.
     Doctor(serve::ServeArgs),
+    /// Whether the shim on this machine answers /healthz (exit status 0), for a container's
+    /// HEALTHCHECK.
+    Health(doctor::HealthArgs),
     /// The settings file.
     Config {
         #[command(subcommand)]
@@ -271,6 +274,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<()> {
         Command::Backup(args) => Box::pin(backup::backup(args)),
         Command::Restore(args) => Box::pin(backup::restore(args)),
         Command::Doctor(args) => Box::pin(doctor::run(args)),
+        Command::Health(args) => Box::pin(doctor::health(args)),
         Command::Config { command } => Box::pin(async move {
             doctor::config(command);
             Ok(())

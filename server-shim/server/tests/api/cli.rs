@@ -1014,3 +1014,75 @@ async fn the_alert_rules_and_the_dashboard_ask_for_what_the_shim_exposes() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_whether_the_shim_answers() {
+    let app = crate::support::TestApp::spawn("sqlite::memory:").await;
+    let listen = app.url.trim_start_matches("http://").to_owned();
+    let up = shim_env(&["health"], &[("SHIM_LISTEN", listen.as_str())]);
+    assert!(up.status.success(), "{}", text(&up));
+    let down = shim_env(&["health", "--url", "http://127.0.0.1:9/healthz"], &[]);
+    assert!(!down.status.success());
+    assert!(text(&down).contains("does not answer"), "{}", text(&down));
+}
+
+#[test]
+fn the_compose_file_reads_and_asks_for_every_secret() {
+    let compose = Command::new("docker-compose").arg("version").output();
+    if !compose.is_ok_and(|o| o.status.success()) {
+        crate::support::skipped("docker-compose is not installed here");
+        return;
+    }
+    let deploy = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy");
+    let set = [
+        ("SHIM_DOMAIN", "pay.example"),
+        ("SHIM_MERCHANT_UUID", "merchant"),
+        ("SHIM_PAYMENT_KEY", "key"),
+        ("SHIM_METRICS_TOKEN", "a-metrics-token-long-enough"),
+        ("POSTGRES_PASSWORD", "secret"),
+    ];
+    let config = |vars: &[(&str, &str)]| {
+        Command::new("docker-compose")
+            .args(["-f", "compose.yaml", "config"])
+            .current_dir(deploy)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let whole = config(&set);
+    assert!(whole.status.success(), "{}", text(&whole));
+    let said = text(&whole);
+    for expected in [
+        "postgres://shim:secret@db/shim",
+        "https://pay.example",
+        "caddy reverse-proxy --from pay.example --to shim:8080",
+        "SHIM_TRUSTED_PROXIES: 172.30.80.10",
+        "ipv4_address: 172.30.80.10",
+    ] {
+        assert!(said.contains(expected), "{expected} in {said}");
+    }
+    // Each secret left out stops it, naming what to set.
+    for (name, _) in &set {
+        let without: Vec<(&str, &str)> = set.iter().copied().filter(|(n, _)| n != name).collect();
+        let refused = config(&without);
+        assert!(!refused.status.success(), "{name}");
+        assert!(
+            text(&refused).contains(&format!("set {name}")),
+            "{name}: {}",
+            text(&refused)
+        );
+    }
+    // The image: built by the project's own command, run from an empty image as an unprivileged
+    // user, checked by the binary itself.
+    let dockerfile = include_str!("../../../../deploy/Dockerfile");
+    for line in [
+        "RUN cargo xtask dist \\",
+        "FROM scratch",
+        "USER 10001:10001",
+        "HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD [\"/server-shim\", \"health\"]",
+    ] {
+        assert!(dockerfile.lines().any(|l| l.trim_end() == line), "{line}");
+    }
+}
