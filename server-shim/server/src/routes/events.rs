@@ -49,6 +49,9 @@ struct Follow {
     done: bool,
     /// When the next heartbeat is due, unless an event goes first.
     heartbeat_at: Instant,
+    /// When the invoice is re-read anyway, in case a notification was lost. Kept across frames:
+    /// the heartbeats of a quiet stream must not keep putting it off.
+    recheck_at: Instant,
 }
 
 /// The `text/event-stream` frame of one invoice version.
@@ -86,6 +89,7 @@ impl Follow {
             done: up_to_date && view.is_final,
             next: (!up_to_date).then_some(view),
             heartbeat_at: Instant::now() + KEEP_ALIVE,
+            recheck_at: Instant::now() + RECHECK,
         })
     }
 
@@ -94,9 +98,8 @@ impl Follow {
         if self.done {
             return None;
         }
-        // Re-read at least every RECHECK, however busy the feed is with other invoices, in case a
-        // notification for this one was lost.
-        let mut recheck_at = Instant::now() + RECHECK;
+        // Re-read at least every RECHECK, however busy the feed is with other invoices and however
+        // many heartbeats go out meanwhile, in case a notification for this one was lost.
         loop {
             if let Some(view) = self.next.take() {
                 self.sent = Some(view.version);
@@ -104,7 +107,7 @@ impl Follow {
                 self.heartbeat_at = Instant::now() + KEEP_ALIVE;
                 return Some(frame(&view));
             }
-            let wake = recheck_at.min(self.heartbeat_at);
+            let wake = self.recheck_at.min(self.heartbeat_at);
             let change = tokio::time::timeout_at(wake, self.changes.recv()).await;
             if change.is_err() && Instant::now() >= self.heartbeat_at {
                 self.heartbeat_at = Instant::now() + KEEP_ALIVE;
@@ -113,7 +116,7 @@ impl Follow {
             match change.unwrap_or(Err(RecvError::Lagged(0))) {
                 Ok(changed) if changed != self.id => continue,
                 Ok(_) | Err(RecvError::Lagged(_)) => {
-                    recheck_at = Instant::now() + RECHECK;
+                    self.recheck_at = Instant::now() + RECHECK;
                     match self.services.invoices.fresh_view(&self.id).await {
                         Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
                         Ok(_) => continue,

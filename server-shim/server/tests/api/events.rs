@@ -443,3 +443,74 @@ async fn open_streams_are_capped_per_client_and_in_all() {
     let (status, _) = app.invoice(id).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_stream_re_reads_its_invoice_when_a_notification_is_lost() {
+    // A change no notification told of (written by another process that died before telling,
+    // here straight into the database): the stream re-reads its invoice on its own, however many
+    // heartbeats went out meanwhile.
+    let scratch = crate::support::ScratchDb::new("lost-notification");
+    let app = TestApp::spawn(&scratch.url).await;
+    let (_, invoice) = app.create(&usdt_invoice("9010", "15.00")).await;
+    let id = invoice["id"].as_str().unwrap().to_owned();
+    let mut stream = reqwest::get(format!("{}/v1/invoices/{id}/events", app.url))
+        .await
+        .unwrap();
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("\"status\":\"pending\""));
+
+    let store = server_shim::store::Store::connect(&scratch.url)
+        .await
+        .unwrap();
+    let parsed = shim_api::InvoiceId::parse(&id).unwrap();
+    let record = store.invoice(&parsed).await.unwrap().unwrap();
+    let update = server_shim::store::InvoiceUpdate {
+        status: shim_api::InvoiceStatus::Expired,
+        gateway_status: "cancel".into(),
+        paid_amount: record.paid_amount,
+        payer_amount: None,
+        address: None,
+        review_reason: None,
+        txid: None,
+    };
+    let with = server_shim::store::WithChange {
+        notify_shop: false,
+        event: None,
+        webhook: None,
+    };
+    assert!(
+        store
+            .apply_update(
+                &parsed,
+                record.version,
+                &update,
+                server_shim::services::now(),
+                with
+            )
+            .await
+            .unwrap()
+    );
+
+    // Heartbeats every 15 s; the re-read within 30 s of the last one.
+    let mut seen = String::new();
+    let said = tokio::time::timeout(Duration::from_secs(45), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("\"status\":\"expired\"") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        said,
+        Ok(true),
+        "the stream never re-read its invoice: {seen}"
+    );
+    assert!(
+        seen.contains(":\n\n"),
+        "heartbeats went out meanwhile: {seen:?}"
+    );
+    scratch.remove();
+}
