@@ -302,7 +302,7 @@ fn build_operators(root: &Path, profile: &str) -> Result<PathBuf> {
             "server-shim",
             "--no-default-features",
             "--features",
-            "embedded-widget",
+            "embedded-widget,mimalloc",
             "--bin",
             "server-shim",
             "--profile",

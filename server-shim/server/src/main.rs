@@ -2,9 +2,14 @@
 //!
 //! This file starts logging and the runtime; [`cli`] holds the commands, one module per command
 //! group (`serve`, `demo`, `sandbox`, `shops`, `links`, `buttons`, `wallets`, `payouts`, `outbox`,
-//! `webhooks`).
+//! `webhooks`, `users`, `backup`, `doctor`...).
 
 mod cli;
+
+/// The static build's allocator (see the `mimalloc` feature).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser as _;
 use std::process::ExitCode;
