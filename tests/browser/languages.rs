@@ -101,3 +101,44 @@ async fn a_language_file_in_time_stays_when_the_wait_for_it_ends() {
     assert_eq!(labels, json!(["de", "Betrag"]), "still German");
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_right_to_left_language_is_laid_out_and_accessible() {
+    let app = DemoApp::start().await.unwrap();
+    let invoice = app.create_invoice("rtl-1", "15.50", "tron").await.unwrap();
+    let id = invoice["id"].as_str().unwrap();
+    let browser = Browser::start().await.unwrap();
+    let shown = "const root = document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw'); \
+        return root?.querySelector('.ckw-amount') ? { lang: root.lang, dir: root.dir, amount: root.querySelector('.ckw-amount').textContent, \
+          page: document.documentElement.dir } : null";
+    // Each with the digits its payers read: Arabic-Indic, Persian, and Western for Urdu and Hebrew.
+    for (tag, amount) in [
+        ("ar", "١٥٫٥ USDT"),
+        ("fa", "۱۵٫۵ USDT"),
+        ("ur", "15.5 USDT"),
+        ("he", "15.5 USDT"),
+    ] {
+        browser
+            .goto(&format!("{}/pay/{id}?lang={tag}", app.url))
+            .await
+            .unwrap();
+        let layout = browser
+            .wait_for(&format!("the widget in {tag}"), shown, WAIT, |v| {
+                v["lang"] == tag
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            layout,
+            json!({ "lang": tag, "dir": "rtl", "amount": amount, "page": "rtl" }),
+            "{tag}"
+        );
+        browser
+            .screenshot(&crate::pay_page::screenshot_path(&format!("rtl-{tag}")))
+            .await
+            .unwrap();
+        let violations = e2e_tests::a11y::violations(&browser).await.unwrap();
+        assert!(violations.is_empty(), "{tag}: {violations:?}");
+    }
+    browser.close().await.unwrap();
+}

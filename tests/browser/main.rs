@@ -9,5 +9,6 @@ mod deposits;
 mod languages;
 mod operators;
 mod pay_page;
+mod plain;
 mod shopify;
 mod statuses;

@@ -300,6 +300,16 @@ async fn after_paying_the_payer_is_taken_back_to_the_shop() {
         text.as_str().unwrap().contains("back to the shop"),
         "{text}"
     );
+    // The seconds count down on screen (read out once, in full, for screen readers).
+    let shown = "return document.querySelector('[data-checkout-widget]')?.shadowRoot?.querySelector('.ckw-redirect [aria-hidden]')?.textContent ?? ''";
+    for seconds in [" 4 ", " 2 "] {
+        browser
+            .wait_for(&format!("{seconds}seconds left"), shown, WAIT, |v| {
+                v.as_str().is_some_and(|t| t.contains(seconds))
+            })
+            .await
+            .unwrap();
+    }
     browser
         .wait_for(
             "the shop's success page",
@@ -476,5 +486,92 @@ async fn a_one_time_payment_link_is_paid_and_stays_paid() {
         .screenshot(&screenshot_path("link-paid"))
         .await
         .unwrap();
+    browser.close().await.unwrap();
+}
+
+/// The computed sizes of the widget's text: heading, amount, address, copy button.
+const SIZES: &str = "const root = document.querySelector('[data-checkout-widget]').shadowRoot; \
+    return ['.ckw-status', '.ckw-amount', '.ckw-address', '.ckw-copy', '.ckw-countdown'] \
+      .map(s => getComputedStyle(root.querySelector(s)).fontSize)";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_guards_the_address_and_keeps_its_own_sizes_in_any_theme() {
+    let app = DemoApp::start().await.unwrap();
+    let invoice = app
+        .create_invoice("e2e-guards", "15.00", "tron")
+        .await
+        .unwrap();
+    let browser = Browser::start().await.unwrap();
+    open_pay_page(&app, &browser, &invoice).await;
+    let root = "const root = document.querySelector('[data-checkout-widget]').shadowRoot;";
+
+    // A shop theme's root font size (Bootstrap 3 sets 10px) does not reach the widget's text.
+    let own = browser.eval(SIZES).await.unwrap();
+    assert_eq!(
+        own[0], "19.2px",
+        "the heading, 1.2 of the widget's 16px: {own}"
+    );
+    for root_size in ["10px", "24px"] {
+        browser
+            .eval(&format!(
+                "document.documentElement.style.fontSize = '{root_size}'; return true"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            browser.eval(SIZES).await.unwrap(),
+            own,
+            "with html {{ font-size: {root_size} }}"
+        );
+    }
+    browser
+        .screenshot(&screenshot_path("root-font-24px"))
+        .await
+        .unwrap();
+    browser
+        .eval("document.documentElement.style.fontSize = ''; return true")
+        .await
+        .unwrap();
+
+    // The address's ends set apart, the fee's coin named, the hint after a copy.
+    let address = invoice["address"].as_str().unwrap();
+    let guards = browser
+        .eval(&format!(
+            "{root} return {{ edges: [...root.querySelectorAll('.ckw-address .ckw-edge')].map(e => e.textContent), \
+               network: root.querySelector('.ckw-network').textContent, hint: !!root.querySelector('.ckw-hint') }}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        guards["edges"],
+        json!([&address[..6], &address[address.len() - 6..]])
+    );
+    let network = guards["network"].as_str().unwrap();
+    assert!(
+        network.contains("The network fee is paid in TRX"),
+        "{network}"
+    );
+    assert_eq!(guards["hint"], false, "no hint before a copy");
+    browser
+        .eval(&format!(
+            "{root} root.querySelectorAll('.ckw-copy')[1].click(); return true"
+        ))
+        .await
+        .unwrap();
+    let hint = browser
+        .wait_for(
+            "the hint after copying the address",
+            &format!("{root} return root.querySelector('.ckw-hint')?.textContent ?? null"),
+            WAIT,
+            |v| v.is_string(),
+        )
+        .await
+        .unwrap();
+    assert!(hint.as_str().unwrap().contains("starts and ends"), "{hint}");
+    browser
+        .screenshot(&screenshot_path("address-copied"))
+        .await
+        .unwrap();
+
     browser.close().await.unwrap();
 }

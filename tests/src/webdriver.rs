@@ -24,6 +24,14 @@ pub struct Browser {
     _profile: TempDir,
 }
 
+/// What a browser's pages may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limits {
+    None,
+    NoScript,
+    NoWebAssembly,
+}
+
 #[derive(Debug)]
 struct TempDir(PathBuf);
 
@@ -57,6 +65,22 @@ impl Browser {
     /// Starts ChromeDriver (`$CHROMEDRIVER` or `chromedriver`) and a headless Chromium
     /// (`$CHROMIUM` or `chromium`) with a fresh profile and a phone-sized window.
     pub async fn start() -> Result<Self> {
+        Self::launch(Limits::None).await
+    }
+
+    /// A browser whose pages run no script at all (a locked-down office machine). WebDriver's
+    /// own scripts ([`Browser::eval`]) still run.
+    pub async fn start_without_script() -> Result<Self> {
+        Self::launch(Limits::NoScript).await
+    }
+
+    /// A browser whose pages run script but have no WebAssembly: V8 without its compilers, as in
+    /// iOS Lockdown Mode.
+    pub async fn start_without_webassembly() -> Result<Self> {
+        Self::launch(Limits::NoWebAssembly).await
+    }
+
+    async fn launch(limits: Limits) -> Result<Self> {
         let port = free_port()?;
         let driver_path = program("CHROMEDRIVER", "chromedriver");
         let driver = Command::new(&driver_path)
@@ -107,8 +131,12 @@ impl Browser {
         .iter()
         .map(|a| a.to_string())
         .chain([format!("--user-data-dir={}", profile.0.display())])
+        .chain((limits == Limits::NoWebAssembly).then(|| "--js-flags=--jitless".to_owned()))
         .collect::<Vec<_>>();
         let mut options = json!({ "args": args });
+        if limits == Limits::NoScript {
+            options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
         if let Some(binary) = std::env::var_os("CHROMIUM") {
             options["binary"] = json!(binary.to_string_lossy());
         }
@@ -171,6 +199,21 @@ impl Browser {
                 .and_then(|c| c["value"].as_str())
                 .map(str::to_owned)
         }))
+    }
+
+    /// Lays pages out for `media` (`print`; `""` for the screen again) from now on, through
+    /// Chromium's DevTools.
+    pub async fn emulate_media(&self, media: &str) -> Result<()> {
+        let body = json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": media } });
+        self.command(reqwest::Method::POST, "/goog/cdp/execute", Some(body))
+            .await
+            .map(|_| ())
+    }
+
+    /// The page's markup as the browser holds it now.
+    pub async fn source(&self) -> Result<String> {
+        let source = self.command(reqwest::Method::GET, "/source", None).await?;
+        Ok(source.as_str().context("page source")?.to_owned())
     }
 
     /// Runs `script` (a function body; `return` gives the result) in the page.

@@ -36,16 +36,16 @@ button:focus-visible { outline: 3px solid var(--ckw-accent, #2b6cb0); outline-of
 .error:empty { display: none; }
 dialog { border: 0; padding: 0; width: min(460px, calc(100vw - 16px)); max-height: calc(100dvh - 16px);
   border-radius: min(var(--ckw-radius, 14px), 24px); background: var(--ckw-bg, #fff); color: var(--ckw-fg, #1d2330);
-  font-family: var(--ckw-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif); }
+  font-family: var(--ckw-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif); font-size: var(--ckw-font-size, medium); }
 dialog::backdrop { background: rgb(0 0 0 / 0.55); }
 dialog[data-theme="dark"] { background: var(--ckw-bg, #1a202c); color: var(--ckw-fg, #f7fafc); }
 @media (prefers-color-scheme: dark) {
   dialog[data-theme="auto"] { background: var(--ckw-bg, #1a202c); color: var(--ckw-fg, #f7fafc); }
 }
 header { display: flex; align-items: flex-start; justify-content: space-between; gap: 8px; padding: 16px 16px 0; }
-h2 { margin: 0; font-size: 1.1rem; }
+h2 { margin: 0; font-size: 1.1em; }
 header p { margin: 2px 0 0; opacity: 0.8; }
-.close { border: 0; background: transparent; color: inherit; font-size: 1.6rem; line-height: 1; padding: 2px 10px; border-radius: 8px; }
+.close { border: 0; background: transparent; color: inherit; font-size: 1.6em; line-height: 1; padding: 2px 10px; border-radius: 8px; }
 </style><button class="pay" part="button" type="button"></button><p class="error" part="error" role="alert"></p>
 <dialog part="dialog" aria-labelledby="ckw-title"><header><div><h2 id="ckw-title"></h2><p></p></div>
 <button class="close" part="close" type="button"><span aria-hidden="true">×</span></button></header><div></div></dialog>`;

@@ -14,7 +14,9 @@
 // element to render into instead of a new one after the script), data-locale, data-theme
 // ("light", "dark" or "auto"), data-redirect-after (seconds from a successful payment to the
 // shop's success page; 0 stays), and in button mode data-label (the button's text; default
-// "Pay with crypto" in the payer's language).
+// "Pay with crypto" in the payer's language), and data-refresh (seconds: where the host already
+// holds the payment in plain HTML, as on the shim's own pages, a browser that cannot run the widget
+// keeps that and reloads the page this often; 0 or absent does not reload).
 //
 // Events bubble from the element the script renders into: `checkout:status` on every status
 // change ({ invoiceId, status, isFinal }, plus buttonId in button mode) and, in button mode,
@@ -74,10 +76,23 @@
   const mountOptions = data.invoice
     ? options(data.invoice)
     : { apiBase, assetBase, walletId: data.wallet, locale: data.locale, theme: data.theme };
+  // The shim's own pages put the payment in plain HTML inside the host (for browsers without
+  // WebAssembly) and say how often it should be re-read (data-refresh, seconds; 0 once final):
+  // without the widget, that page stays and reloads itself.
+  const plain = host.childElementCount > 0;
+  const keepPlain = () => {
+    const seconds = Number(data.refresh);
+    if (seconds > 0) setTimeout(() => location.reload(), seconds * 1000);
+  };
+  if (typeof WebAssembly !== "object") {
+    if (plain) return keepPlain();
+    return fail("This browser cannot show the payment widget (WebAssembly is turned off).");
+  }
   load()
     .then((widget) => widget.mount(host, mountOptions))
     .catch((error) => {
       console.error("checkout widget failed to load", error);
+      if (plain) return keepPlain();
       fail("The payment widget could not be loaded. Please reload the page.");
     });
 })();

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use checkout_widget::components::{InvoiceCard, InvoiceCardProps};
-use checkout_widget::i18n::Locale;
+use checkout_widget::i18n::{Locale, Words as _};
 use checkout_widget::mount;
 use gloo_timers::future::TimeoutFuture;
 use shim_api::{InvoiceId, InvoiceStatus, InvoiceView};

@@ -120,7 +120,8 @@ fn copy_locales(root: &Path, dist: &Path) -> Result<Vec<String>> {
         let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if !file.ends_with(".json") {
+        // English is built into the widget; its file is the source the shim's pages read.
+        if !file.ends_with(".json") || file == "en.json" {
             continue;
         }
         let bytes = std::fs::read(&path)?;

@@ -8,6 +8,8 @@
 //! - [`payout`]: [`PayoutView`], a payout from the merchant's balance.
 //! - [`callback`]: the bodies of the signed callbacks to shops ([`Callback`]: `invoice.updated`,
 //!   `wallet.deposit`, `payout.updated`).
+//! - [`network`]: networks as payers meet them: names, fee coins, block explorers.
+//! - [`locale`]: the languages payers read ([`Locale`]): tags, direction, digits.
 //! - [`error`]: the JSON error body every endpoint answers with, and its [`ErrorCode`]s.
 //!
 //! Serde only, no IO: this crate compiles to `wasm32-unknown-unknown` for the widget. Amounts are
@@ -16,6 +18,8 @@
 pub mod callback;
 pub mod error;
 pub mod invoice;
+pub mod locale;
+pub mod network;
 pub mod payout;
 pub mod refund;
 pub mod status;
@@ -28,6 +32,7 @@ pub use invoice::{
     ChooseCoinRequest, CoinList, CoinOption, CreateInvoiceRequest, HistoryEntry, InvoiceHistory,
     InvoiceId, InvoicePage, InvoiceSummary, InvoiceView, PaymentReport, ReportLine,
 };
+pub use locale::Locale;
 pub use payout::PayoutView;
 pub use refund::{RefundAnswer, RefundRequest, RefundView};
 pub use status::InvoiceStatus;

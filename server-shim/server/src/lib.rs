@@ -48,6 +48,7 @@ pub mod services;
 pub mod shopify_payments;
 pub mod shopify_tls;
 pub mod store;
+pub mod words;
 pub mod workers;
 
 pub use app::{Application, Settings};

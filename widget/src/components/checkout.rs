@@ -2,7 +2,7 @@
 
 use super::{InvoiceCard, use_language};
 use crate::api::{LiveInvoice, fetch_invoice};
-use crate::i18n::{Locale, fill};
+use crate::i18n::{Locale, Words as _, fill};
 use crate::state::{Action, LoadError, State};
 use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
@@ -298,12 +298,23 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
         .as_ref()
         .filter(|v| v.status.is_settled_paid() && props.redirect_after > 0)
         .and_then(|v| v.url_success.clone());
+    // The seconds left before going, counted down on screen.
+    let left = use_state_eq(|| props.redirect_after);
     {
-        let (target, seconds) = (redirect.clone(), props.redirect_after);
+        let (target, seconds, left) = (redirect.clone(), props.redirect_after, left.clone());
         use_effect_with(target, move |target| {
+            left.set(seconds);
             let timer = target.clone().map(|url| {
-                gloo_timers::callback::Timeout::new(seconds.saturating_mul(1000), move || {
-                    if let Some(window) = web_sys::window() {
+                let mut remaining = seconds;
+                Interval::new(1_000, move || {
+                    if remaining == 0 {
+                        return;
+                    }
+                    remaining -= 1;
+                    left.set(remaining);
+                    if remaining == 0
+                        && let Some(window) = web_sys::window()
+                    {
                         let _ = window.location().assign(&url);
                     }
                 })
@@ -338,8 +349,10 @@ pub fn Checkout(props: &CheckoutProps) -> Html {
                     <InvoiceCard view={view.clone()} seconds_left={state.seconds_left} {locale}
                         api_base={props.api_base.clone()} {on_view} />
                     if redirect.is_some() {
-                        <p class="ckw-redirect" role="status">
-                            { fill(text.redirecting, &[&locale.number(&props.redirect_after.to_string())]) }
+                        // Read out once; the count on screen changes every second.
+                        <p class="ckw-redirect">
+                            <span aria-hidden="true">{ fill(text.redirecting, &[&locale.number(&left.to_string())]) }</span>
+                            <span class="ckw-sr" role="status">{ fill(text.redirecting, &[&locale.number(&props.redirect_after.to_string())]) }</span>
                         </p>
                     }
                 } else if state.error.is_none() {

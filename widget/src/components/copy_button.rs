@@ -14,6 +14,9 @@ pub struct CopyButtonProps {
     pub label: AttrValue,
     /// The words, in the payer's language.
     pub text: Rc<Text>,
+    /// A line shown under the row once the value has been copied, and kept.
+    #[prop_or_default]
+    pub hint: Option<&'static str>,
 }
 
 /// What the last click did.
@@ -40,18 +43,24 @@ fn copy(text: &str) -> bool {
 }
 
 /// Copies `value` to the clipboard; the label says "Copied" (or that copying is not possible here)
-/// for two seconds.
+/// for two seconds, and the `hint`, if any, shows from the first copy on.
 #[component]
 pub fn CopyButton(props: &CopyButtonProps) -> Html {
     let feedback = use_state(|| Feedback::None);
+    let copied_once = use_state(|| false);
     let onclick = {
-        let (feedback, value) = (feedback.clone(), props.value.clone());
+        let (feedback, value, copied_once) =
+            (feedback.clone(), props.value.clone(), copied_once.clone());
         Callback::from(move |_| {
-            feedback.set(if copy(&value) {
+            let copied = copy(&value);
+            feedback.set(if copied {
                 Feedback::Copied
             } else {
                 Feedback::Unavailable
             });
+            if copied {
+                copied_once.set(true);
+            }
             let feedback = feedback.clone();
             Timeout::new(2_000, move || feedback.set(Feedback::None)).forget();
         })
@@ -63,11 +72,16 @@ pub fn CopyButton(props: &CopyButtonProps) -> Html {
     };
     // The name stays "Copy address"; what happened is announced through the live region.
     html! {
-        <button type="button" class="ckw-copy" {onclick} aria-label={props.label.clone()}>
-            <span aria-hidden="true">{ shown }</span>
-            <span class="ckw-sr" aria-live="polite">
-                { if *feedback == Feedback::None { "" } else { shown } }
-            </span>
-        </button>
+        <>
+            <button type="button" class="ckw-copy" {onclick} aria-label={props.label.clone()}>
+                <span aria-hidden="true">{ shown }</span>
+                <span class="ckw-sr" aria-live="polite">
+                    { if *feedback == Feedback::None { "" } else { shown } }
+                </span>
+            </button>
+            if let Some(hint) = props.hint.filter(|_| *copied_once) {
+                <p class="ckw-hint" role="note">{ hint }</p>
+            }
+        </>
     }
 }

@@ -4,7 +4,7 @@
 use super::{CopyButton, Theme, qr, use_language};
 use crate::api::{self, Wallet};
 use crate::format;
-use crate::i18n::{Locale, Text, fill};
+use crate::i18n::{Locale, Text, Words as _, fill};
 use crate::state::LoadError;
 use gloo_timers::callback::Interval;
 use std::rc::Rc;

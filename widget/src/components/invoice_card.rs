@@ -2,7 +2,7 @@
 
 use super::{CoinPicker, CopyButton, qr};
 use crate::format;
-use crate::i18n::{Locale, Text, fill};
+use crate::i18n::{Locale, Text, Words as _, fill};
 use shim_api::{InvoiceStatus, InvoiceView};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -33,6 +33,27 @@ fn accepts_payment(status: InvoiceStatus) -> bool {
     )
 }
 
+/// How many characters at each end of an address are set apart: wallets advise comparing them,
+/// since a clipboard hijacker swaps a copied address for one of its own.
+const ADDRESS_EDGE: usize = 6;
+
+/// The address, its first and last [`ADDRESS_EDGE`] characters set apart.
+fn address_with_edges(address: &str) -> Html {
+    let split = address
+        .char_indices()
+        .nth(ADDRESS_EDGE)
+        .zip(address.char_indices().rev().nth(ADDRESS_EDGE - 1))
+        .filter(|_| address.chars().count() > 3 * ADDRESS_EDGE);
+    match split {
+        Some(((start, _), (end, _))) => html! {
+            <code class="ckw-address" dir="ltr">
+                <span class="ckw-edge">{ &address[..start] }</span>{ &address[start..end] }<span class="ckw-edge">{ &address[end..] }</span>
+            </code>
+        },
+        None => html! { <code class="ckw-address" dir="ltr">{ address }</code> },
+    }
+}
+
 /// The invoice card.
 #[component]
 pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
@@ -42,6 +63,10 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
     let locale = props.locale;
     let coin = view.payer_currency.clone().unwrap_or_default();
     let network = view.network.as_deref().map(format::network_name);
+    let fee = view
+        .network
+        .as_deref()
+        .and_then(|network| shim_api::network::fee_coin(network, &coin));
     let due = if view.status == InvoiceStatus::PartiallyPaid {
         &view.remaining_amount
     } else {
@@ -89,15 +114,20 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
                     </div>
                     <p class="ckw-price">{ fill(text.order_total, &[&format!("{} {}", locale.number(&view.amount), view.currency)]) }</p>
                     if let Some(network) = &network {
-                        <p class="ckw-network" role="note">{ fill(text.send_only, &[&coin, network]) }</p>
+                        <p class="ckw-network" role="note">
+                            { fill(text.send_only, &[&coin, network]) }
+                            if let Some(fee) = fee {
+                                { " " }{ fill(text.network_fee, &[fee]) }
+                            }
+                        </p>
                     }
                     if let Some(uri) = &view.payment_uri {
                         { qr(uri, qr_label.into()) }
                     }
                     <div class="ckw-row">
                         <span class="ckw-label">{ text.address }</span>
-                        <code class="ckw-address" dir="ltr">{ address.clone() }</code>
-                        <CopyButton value={address.clone()} label={text.copy_address} text={text.clone()} />
+                        { address_with_edges(address) }
+                        <CopyButton value={address.clone()} label={text.copy_address} text={text.clone()} hint={text.check_address} />
                     </div>
                     if let Some(link) = open_link {
                         <a class="ckw-wallet" href={link}>{ text.open_wallet }</a>
@@ -125,6 +155,9 @@ pub fn InvoiceCard(props: &InvoiceCardProps) -> Html {
                 <p class="ckw-detail">{ detail }</p>
             }
             { payment }
+            if view.status.is_settled_paid() {
+                <a class="ckw-link ckw-receipt" href={format!("{}/pay/{}/receipt?lang={}", props.api_base, view.id, locale.tag())}>{ text.receipt }</a>
+            }
             if let Some(url) = return_url.filter(|_| view.is_final) {
                 <a class="ckw-return" href={url}>{ text.return_to_shop }</a>
             }

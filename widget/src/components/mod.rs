@@ -14,7 +14,7 @@ pub use deposit::{Deposit, DepositProps};
 pub use invoice_card::{InvoiceCard, InvoiceCardProps};
 pub use qr::{QR_MARK, qr};
 
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Words as _};
 use yew::prelude::*;
 
 /// How long the widget waits for its language's words before it shows English (and switches

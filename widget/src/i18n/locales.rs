@@ -42,6 +42,9 @@ pub(super) const EN: Text = Text {
     deposit_confirming: "Confirming",
     deposit_credited: "Credited",
     wallet_blocked: "This address no longer takes deposits. Do not send anything to it.",
+    network_fee: "The network fee is paid in {0}: keep a little {0} in the wallet you send from.",
+    check_address: "Paste it in your wallet, then check that it starts and ends with the characters shown here.",
+    receipt: "View your receipt",
     titles: [
         "Waiting for your payment",
         "Payment received, waiting for confirmations",

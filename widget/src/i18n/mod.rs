@@ -16,112 +16,27 @@ use shim_api::InvoiceStatus;
 use std::cell::RefCell;
 use wasm_bindgen::{JsCast as _, JsValue};
 
-/// A language the widget speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    /// English.
-    En,
-    /// Hindi.
-    Hi,
-    /// Russian.
-    Ru,
-    /// Spanish.
-    Es,
-    /// Portuguese.
-    Pt,
-    /// French.
-    Fr,
-    /// German.
-    De,
-    /// Turkish.
-    Tr,
-    /// Chinese, simplified.
-    Zh,
-    /// Indonesian.
-    Id,
-    /// Vietnamese.
-    Vi,
-    /// Arabic, right to left.
-    Ar,
+pub use shim_api::Locale;
+pub use shim_api::locale::fill;
+
+/// The widget's side of a [`Locale`]: its words, and fetching them.
+pub trait Words {
+    /// Its words: English's until its file has loaded ([`Words::load`]).
+    fn text(self) -> Text;
+    /// Whether its words are at hand: English, or a language whose file has loaded.
+    fn is_loaded(&self) -> bool;
+    /// Its file, relative to the widget's files (`locales/de.<hash>.json`); `None` for English.
+    fn file(self) -> Option<String>;
+    /// Fetches its words from `assets` (where the widget's files are served, without a trailing
+    /// slash), once per page. English, or a file that cannot be had, leaves English's.
+    fn load(self, assets: &str) -> impl std::future::Future<Output = ()>;
+    /// Takes its words from `json` (a parsed file of `widget/locales/`); `false`, leaving
+    /// English's, if it lacks any.
+    fn install(self, json: &JsValue) -> bool;
 }
 
-impl Locale {
-    /// Every locale.
-    pub const ALL: [Locale; 12] = [
-        Locale::En,
-        Locale::Hi,
-        Locale::Ru,
-        Locale::Es,
-        Locale::Pt,
-        Locale::Fr,
-        Locale::De,
-        Locale::Tr,
-        Locale::Zh,
-        Locale::Id,
-        Locale::Vi,
-        Locale::Ar,
-    ];
-
-    /// The BCP 47 tag, for `lang` attributes.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::Hi => "hi",
-            Locale::Ru => "ru",
-            Locale::Es => "es",
-            Locale::Pt => "pt",
-            Locale::Fr => "fr",
-            Locale::De => "de",
-            Locale::Tr => "tr",
-            Locale::Zh => "zh-CN",
-            Locale::Id => "id",
-            Locale::Vi => "vi",
-            Locale::Ar => "ar",
-        }
-    }
-
-    /// The locale for a language tag (`pt-BR`, `zh-Hans-CN`, `AR`), if the widget speaks it.
-    /// Traditional Chinese is not simplified Chinese: `zh-TW`, `zh-HK` and `zh-Hant` are `None`.
-    pub fn from_tag(tag: &str) -> Option<Locale> {
-        let tag = tag.trim().to_ascii_lowercase().replace('_', "-");
-        let mut parts = tag.split('-');
-        let language = parts.next()?;
-        if language == "zh" {
-            let traditional = tag
-                .split('-')
-                .any(|p| matches!(p, "hant" | "tw" | "hk" | "mo"));
-            return (!traditional).then_some(Locale::Zh);
-        }
-        Some(match language {
-            "en" => Locale::En,
-            "hi" => Locale::Hi,
-            "ru" => Locale::Ru,
-            "es" => Locale::Es,
-            "pt" => Locale::Pt,
-            "fr" => Locale::Fr,
-            "de" => Locale::De,
-            "tr" => Locale::Tr,
-            "id" | "in" => Locale::Id,
-            "vi" => Locale::Vi,
-            "ar" => Locale::Ar,
-            _ => return None,
-        })
-    }
-
-    /// The first of `tags` the widget speaks, else English.
-    pub fn negotiate<'a>(tags: impl IntoIterator<Item = &'a str>) -> Locale {
-        tags.into_iter()
-            .find_map(Locale::from_tag)
-            .unwrap_or(Locale::En)
-    }
-
-    /// Whether the language is written right to left.
-    pub fn is_rtl(self) -> bool {
-        self == Locale::Ar
-    }
-
-    /// Its words: English's until its file has loaded ([`Locale::load`]).
-    pub fn text(self) -> Text {
+impl Words for Locale {
+    fn text(self) -> Text {
         LOADED
             .with_borrow(|loaded| {
                 loaded
@@ -132,35 +47,16 @@ impl Locale {
             .unwrap_or(locales::EN)
     }
 
-    /// Whether its words are at hand: English, or a language whose file has loaded.
-    pub fn is_loaded(self) -> bool {
-        self == Locale::En || LOADED.with_borrow(|loaded| loaded.iter().any(|(l, _)| *l == self))
+    fn is_loaded(&self) -> bool {
+        *self == Locale::En || LOADED.with_borrow(|loaded| loaded.iter().any(|(l, _)| l == self))
     }
 
-    /// Its file, relative to the widget's files (`locales/de.<hash>.json`); `None` for English.
-    /// The hash is the one `cargo xtask build-widget` puts in the name, computed here from the
-    /// same bytes at compile time, so a new translation is a new name.
-    pub fn file(self) -> Option<String> {
-        let hash = match self {
-            Locale::En => return None,
-            Locale::Hi => HASHES[0],
-            Locale::Ru => HASHES[1],
-            Locale::Es => HASHES[2],
-            Locale::Pt => HASHES[3],
-            Locale::Fr => HASHES[4],
-            Locale::De => HASHES[5],
-            Locale::Tr => HASHES[6],
-            Locale::Zh => HASHES[7],
-            Locale::Id => HASHES[8],
-            Locale::Vi => HASHES[9],
-            Locale::Ar => HASHES[10],
-        };
+    fn file(self) -> Option<String> {
+        let hash = HASHES[self.index().checked_sub(1)?];
         Some(format!("locales/{}.{:010x}.json", self.tag(), hash >> 24))
     }
 
-    /// Fetches its words from `assets` (where the widget's files are served, without a trailing
-    /// slash), once per page. English, or a file that cannot be had, leaves English's.
-    pub async fn load(self, assets: &str) {
+    async fn load(self, assets: &str) {
         let Some(file) = self.file().filter(|_| !self.is_loaded()) else {
             return;
         };
@@ -175,9 +71,7 @@ impl Locale {
         }
     }
 
-    /// Takes its words from `json` (a parsed file of `widget/locales/`); `false`, leaving
-    /// English's, if it lacks any.
-    pub fn install(self, json: &JsValue) -> bool {
+    fn install(self, json: &JsValue) -> bool {
         let string = |key: &str| {
             js_sys::Reflect::get(json, &JsValue::from_str(key))
                 .ok()?
@@ -198,32 +92,6 @@ impl Locale {
             LOADED.with_borrow_mut(|loaded| loaded.push((self, text)));
         }
         true
-    }
-
-    /// A decimal string (`"15.5"`) as this locale writes it: its decimal sign and digits.
-    pub fn number(self, decimal: &str) -> String {
-        let comma = matches!(
-            self,
-            Locale::Ru
-                | Locale::Es
-                | Locale::Pt
-                | Locale::Fr
-                | Locale::De
-                | Locale::Tr
-                | Locale::Id
-                | Locale::Vi
-        );
-        decimal
-            .chars()
-            .map(|c| match (self, c) {
-                (Locale::Ar, '0'..='9') => {
-                    char::from_u32(0x0660 + (c as u32 - '0' as u32)).unwrap_or(c)
-                }
-                (Locale::Ar, '.') => '\u{066B}',
-                (_, '.') if comma => ',',
-                _ => c,
-            })
-            .collect()
     }
 }
 
@@ -246,7 +114,7 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// The content hash of each translation, in [`Locale::ALL`] order after English. Only the
 /// hashes are compiled in, not the files.
-const HASHES: [u64; 11] = [
+const HASHES: [u64; 31] = [
     fnv1a(include_bytes!("../../locales/hi.json")),
     fnv1a(include_bytes!("../../locales/ru.json")),
     fnv1a(include_bytes!("../../locales/es.json")),
@@ -258,6 +126,26 @@ const HASHES: [u64; 11] = [
     fnv1a(include_bytes!("../../locales/id.json")),
     fnv1a(include_bytes!("../../locales/vi.json")),
     fnv1a(include_bytes!("../../locales/ar.json")),
+    fnv1a(include_bytes!("../../locales/uk.json")),
+    fnv1a(include_bytes!("../../locales/pl.json")),
+    fnv1a(include_bytes!("../../locales/it.json")),
+    fnv1a(include_bytes!("../../locales/nl.json")),
+    fnv1a(include_bytes!("../../locales/ro.json")),
+    fnv1a(include_bytes!("../../locales/cs.json")),
+    fnv1a(include_bytes!("../../locales/el.json")),
+    fnv1a(include_bytes!("../../locales/sv.json")),
+    fnv1a(include_bytes!("../../locales/hu.json")),
+    fnv1a(include_bytes!("../../locales/ja.json")),
+    fnv1a(include_bytes!("../../locales/ko.json")),
+    fnv1a(include_bytes!("../../locales/zh-TW.json")),
+    fnv1a(include_bytes!("../../locales/th.json")),
+    fnv1a(include_bytes!("../../locales/ms.json")),
+    fnv1a(include_bytes!("../../locales/fil.json")),
+    fnv1a(include_bytes!("../../locales/bn.json")),
+    fnv1a(include_bytes!("../../locales/ur.json")),
+    fnv1a(include_bytes!("../../locales/fa.json")),
+    fnv1a(include_bytes!("../../locales/he.json")),
+    fnv1a(include_bytes!("../../locales/sw.json")),
 ];
 
 /// Keeps a loaded word for the rest of the page (see [`LOADED`]).
@@ -376,15 +264,14 @@ text! {
     deposit_credited,
     /// Deposit mode: the address takes no more deposits.
     wallet_blocked,
-}
-
-/// `template` with `{0}`, `{1}`, ... replaced by `values`.
-pub fn fill(template: &str, values: &[&str]) -> String {
-    let mut out = template.to_owned();
-    for (i, value) in values.iter().enumerate() {
-        out = out.replace(&format!("{{{i}}}"), value);
-    }
-    out
+    /// Next to the network warning for tokens: the network fee is paid in `{0}`, the chain's own
+    /// coin (TRX for TRC-20 tokens), which the payer needs beside the token.
+    network_fee,
+    /// After copying the address: compare its first and last characters in the wallet (a
+    /// clipboard hijacker swaps a copied address for its own).
+    check_address,
+    /// On the paid screen: the link to the receipt.
+    receipt,
 }
 
 fn index(status: InvoiceStatus) -> usize {
@@ -415,22 +302,6 @@ impl Text {
 mod tests {
     use super::*;
 
-    #[test]
-    fn tags_find_their_locale() {
-        assert_eq!(Locale::from_tag("pt-BR"), Some(Locale::Pt));
-        assert_eq!(Locale::from_tag("zh-Hans-CN"), Some(Locale::Zh));
-        assert_eq!(Locale::from_tag("zh_CN"), Some(Locale::Zh));
-        assert_eq!(
-            Locale::from_tag("zh-TW"),
-            None,
-            "traditional is another script"
-        );
-        assert_eq!(Locale::from_tag("AR"), Some(Locale::Ar));
-        assert_eq!(Locale::from_tag("nl"), None);
-        assert_eq!(Locale::negotiate(["nl-NL", "de-AT", "en"]), Locale::De);
-        assert_eq!(Locale::negotiate([""]), Locale::En);
-    }
-
     /// A language's words, read from its file as the widget reads them.
     fn from_file(locale: Locale) -> Text {
         let path = format!(
@@ -459,6 +330,12 @@ mod tests {
             .collect();
         slots.sort_unstable();
         slots
+    }
+
+    #[test]
+    fn english_built_in_is_its_file() {
+        // The shim's own pages read `en.json`; the widget carries the same words compiled in.
+        assert_eq!(from_file(Locale::En), locales::EN);
     }
 
     #[test]
@@ -504,6 +381,26 @@ mod tests {
     }
 
     #[test]
+    fn copy_buttons_are_named_with_their_visible_word() {
+        // WCAG 2.5.3 (label in name): a button showing "Copy" is named "Copy address", so that
+        // a payer speaking to their device can say what they see.
+        for locale in Locale::ALL {
+            let text = if locale == Locale::En {
+                locales::EN
+            } else {
+                from_file(locale)
+            };
+            for name in [text.copy_amount, text.copy_address] {
+                assert!(
+                    name.to_lowercase().contains(&text.copy.to_lowercase()),
+                    "{locale:?}: {name:?} does not hold {:?}",
+                    text.copy
+                );
+            }
+        }
+    }
+
+    #[test]
     fn translations_are_fetched_by_their_content_hash() {
         // The names `cargo xtask build-widget` gives the files (FNV-1a of their bytes, as there).
         for (locale, hash) in Locale::ALL[1..].iter().zip(HASHES) {
@@ -532,25 +429,6 @@ mod tests {
             Locale::De.text(),
             Locale::En.text(),
             "English until it loads"
-        );
-    }
-
-    #[test]
-    fn numbers_are_written_the_locales_way() {
-        assert_eq!(Locale::En.number("15.5"), "15.5");
-        assert_eq!(Locale::De.number("0.00025"), "0,00025");
-        assert_eq!(Locale::Ar.number("15.5"), "١٥٫٥");
-        assert_eq!(Locale::Zh.number("3:07"), "3:07");
-    }
-
-    #[test]
-    fn only_arabic_is_right_to_left() {
-        assert_eq!(
-            Locale::ALL
-                .iter()
-                .filter(|l| l.is_rtl())
-                .collect::<Vec<_>>(),
-            [&Locale::Ar]
         );
     }
 }

@@ -13,6 +13,7 @@ mod links;
 mod openapi;
 pub mod pay_page;
 mod payouts;
+mod plain;
 mod platforms;
 mod shopify;
 mod wallets;
@@ -125,6 +126,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         post(buttons::start),
         get(wallets::get),
         get(pay_page::deposit_page),
+        get(plain::receipt),
     ];
     let public = PUBLIC
         .iter()
@@ -184,6 +186,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         .route("/v1/reports/payments.csv", get(history::report_csv))
         .merge(public)
         .route("/v1/ipn/cryptomus", post(ipn::cryptomus))
+        .route("/receipt.js", get(plain::print_script))
         .route("/v1/links", post(links::create).get(links::list))
         .route("/v1/links/{id}/disable", post(links::disable))
         .route("/v1/links/{id}/enable", post(links::enable))
@@ -382,7 +385,7 @@ async fn widget_cache(
 }
 
 /// The routes payers' browsers call; see [`router`].
-const PUBLIC: [&str; 9] = [
+const PUBLIC: [&str; 10] = [
     "/v1/invoices/{id}",
     "/v1/invoices/{id}/events",
     "/v1/invoices/{id}/coins",
@@ -392,6 +395,7 @@ const PUBLIC: [&str; 9] = [
     "/v1/buttons/{id}/invoices",
     "/v1/wallets/{id}",
     "/wallet/{id}",
+    "/pay/{id}/receipt",
 ];
 
 /// What every request goes through, in one layer (each layer costs every request):

@@ -52,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         super::payouts::get,
         super::pay_page::page,
         super::pay_page::deposit_page,
+        super::plain::receipt,
         super::healthz,
         super::readyz,
         super::metrics,

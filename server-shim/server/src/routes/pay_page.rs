@@ -1,11 +1,14 @@
 //! `GET /pay/{id}`: the hosted pay page, the "payment link" a shop can send a payer to.
 
 use super::AppState;
-use axum::extract::rejection::PathRejection;
+use super::plain::{self, REFRESH_SECONDS, notice_page};
+use crate::services::ServiceError;
+use crate::words::Words;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use shim_api::InvoiceId;
+use shim_api::{InvoiceId, Locale};
 
 /// The hosted pay page: the widget for one invoice (a payment link).
 #[utoipa::path(
@@ -24,41 +27,54 @@ use shim_api::InvoiceId;
 pub(super) async fn page(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = requested_language(&query, &headers);
+    let locale = page_locale(&query, &headers);
+    let words = Words::of(locale);
     let id = id.ok().and_then(|Path(id)| InvoiceId::parse(&id));
-    let record = match &id {
-        Some(id) => match state.services.invoices.record(id).await {
-            Ok(found) => found,
+    let found = match &id {
+        Some(id) => match state.services.invoices.view(id).await {
+            Ok(view) => Some(view),
+            Err(ServiceError::NotFound) => None,
             Err(e) => {
                 tracing::error!(error = %e, "could not read an invoice for the pay page");
-                return html_page(
+                let page = &words.page;
+                return notice_page(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    shell(&lang, "Payment", UNAVAILABLE),
+                    words,
+                    &page.unavailable_title,
+                    &page.unavailable,
+                    None,
                 );
             }
         },
         None => None,
     };
-    let Some((id, record)) = id.zip(record) else {
-        return html_page(
+    let Some(view) = found else {
+        let page = &words.page;
+        return notice_page(
             StatusCode::NOT_FOUND,
-            shell(&lang, "Payment not found", NOT_FOUND),
+            words,
+            &page.not_found_title,
+            &page.not_found,
+            None,
         );
     };
+    let id = &view.id;
     let theme = page_theme(&query);
     // Opened from a payment link: what is paid for, and to whom, above the widget.
     let link_header = match query.as_ref().ok().and_then(|q| q.link.as_deref()) {
-        Some(link) => link_header(&state, link, &record).await,
+        Some(link) => link_header(&state, link, id).await,
         None => String::new(),
     };
+    let again = self_url(&format!("/pay/{id}"), &query, locale);
+    let fallback = plain::invoice(&view, words, &again).into_string();
+    let refresh = if view.is_final { 0 } else { REFRESH_SECONDS };
     // The id has passed `InvoiceId::parse`: letters, digits and `_` only, safe in HTML attributes.
     let mut body = format!(
-        r#"<main class="pay">{link_header}<div id="checkout"></div>
-<script src="/widget/embed.js" data-invoice="{id}" data-target="checkout" data-theme="{theme}" async></script>
-<noscript><p>This payment page needs JavaScript to show the payment details.</p></noscript>"#
+        r#"<main class="pay">{link_header}<div id="checkout">{fallback}</div>
+<script src="/widget/embed.js" data-invoice="{id}" data-target="checkout" data-theme="{theme}" data-refresh="{refresh}" async></script>"#
     );
     if let Some(script) = &state.pay_page_extra.script {
         body.push_str(&format!(
@@ -67,12 +83,42 @@ pub(super) async fn page(
         ));
     }
     body.push_str("</main>");
-    hosted(
-        &state.pay_page_extra.head.services,
-        &lang,
-        "Pay with crypto",
-        &body,
+    let head = &state.pay_page_extra.head.services;
+    html_page(
+        StatusCode::OK,
+        plain::page(
+            locale,
+            &words.page.pay_title,
+            head,
+            !view.is_final,
+            maud::PreEscaped(body),
+        ),
     )
+}
+
+/// This page's own address with its `lang` and `theme`, for "check again now".
+fn self_url(
+    path: &str,
+    query: &Result<Query<PageQuery>, QueryRejection>,
+    locale: Locale,
+) -> String {
+    let mut url = format!("{path}?lang={}", locale.tag());
+    if let Ok(Query(PageQuery {
+        theme: Some(theme), ..
+    })) = query
+        && matches!(theme.as_str(), "light" | "dark" | "auto")
+    {
+        url.push_str(&format!("&theme={theme}"));
+    }
+    if let Ok(Query(PageQuery {
+        link: Some(link), ..
+    })) = query
+        && !link.is_empty()
+        && link.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        url.push_str(&format!("&link={link}"));
+    }
+    url
 }
 
 /// The hosted deposit page: a customer's permanent deposit address and the deposits that reached
@@ -92,38 +138,51 @@ pub(super) async fn page(
 pub(super) async fn deposit_page(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = requested_language(&query, &headers);
+    let locale = page_locale(&query, &headers);
+    let words = Words::of(locale);
+    let wallets = &state.services.wallets;
     let found = match id {
-        Ok(Path(id)) => state.services.wallets.wallet(&id, None).await.ok(),
+        Ok(Path(id)) => match wallets.wallet(&id, None).await {
+            Ok(wallet) => wallets.wallet_view(&wallet).await.ok(),
+            Err(_) => None,
+        },
         Err(_) => None,
     };
     let Some(wallet) = found else {
-        return html_page(
+        let page = &words.page;
+        return notice_page(
             StatusCode::NOT_FOUND,
-            shell(&lang, "Deposit address not found", DEPOSIT_NOT_FOUND),
+            words,
+            &page.deposit_not_found_title,
+            &page.deposit_not_found,
+            None,
         );
     };
     let theme = page_theme(&query);
     // Wallet ids are `wal_` and hex digits: safe in an HTML attribute.
+    let id = escape_html(&wallet.id);
+    let again = self_url(&format!("/wallet/{id}"), &query, locale);
+    let fallback = plain::wallet(&wallet, words, &again).into_string();
+    let refresh = if wallet.blocked { 0 } else { REFRESH_SECONDS };
     let body = format!(
-        r#"<main class="pay"><div id="checkout"></div>
-<script src="/widget/embed.js" data-wallet="{}" data-target="checkout" data-theme="{theme}" async></script>
-<noscript><p>This page needs JavaScript to show the deposit address.</p></noscript></main>"#,
-        escape_html(&wallet.id)
+        r#"<main class="pay"><div id="checkout">{fallback}</div>
+<script src="/widget/embed.js" data-wallet="{id}" data-target="checkout" data-theme="{theme}" data-refresh="{refresh}" async></script></main>"#
     );
-    hosted(
-        &state.pay_page_extra.head.deposit,
-        &lang,
-        "Deposit with crypto",
-        &body,
+    let head = &state.pay_page_extra.head.deposit;
+    html_page(
+        StatusCode::OK,
+        plain::page(
+            locale,
+            &words.page.deposit_page_title,
+            head,
+            !wallet.blocked,
+            maud::PreEscaped(body),
+        ),
     )
 }
-
-const DEPOSIT_NOT_FOUND: &str = r#"<main class="pay"><h1>Deposit address not found</h1>
-<p>This link is not valid. Go back to the shop and open your deposit page again.</p></main>"#;
 
 /// The `?theme=` asked for, if it is one the widget knows; else `auto`.
 fn page_theme<E>(query: &Result<Query<PageQuery>, E>) -> &str {
@@ -133,12 +192,6 @@ fn page_theme<E>(query: &Result<Query<PageQuery>, E>) -> &str {
         .and_then(|q| q.theme.as_deref())
         .filter(|t| matches!(*t, "light" | "dark" | "auto"))
         .unwrap_or("auto")
-}
-
-/// A hosted page around the widget, with `head` (that build's preloads) in its `<head>`, and its
-/// headers: no caching, only this shim's scripts, no framing.
-fn hosted(head: &str, lang: &str, title: &str, body: &str) -> Response {
-    html_page(StatusCode::OK, shell_with(lang, title, head, body))
 }
 
 /// Every HTML page the shim serves to payers (the pay and deposit pages, their notices, the
@@ -163,18 +216,12 @@ const PAY_PAGE_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-e
     connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
-const NOT_FOUND: &str = r#"<main class="pay"><h1>Payment not found</h1>
-<p>This payment link is not valid. Go back to the shop and start the payment again.</p></main>"#;
-
-const UNAVAILABLE: &str = r#"<main class="pay"><h1>Temporarily unavailable</h1>
-<p>The payment page cannot be shown right now. Please reload in a minute.</p></main>"#;
-
 /// `?lang=` on the pay page.
 #[derive(Debug, serde::Deserialize)]
 pub(super) struct PageQuery {
-    lang: Option<String>,
-    theme: Option<String>,
-    link: Option<String>,
+    pub(super) lang: Option<String>,
+    pub(super) theme: Option<String>,
+    pub(super) link: Option<String>,
 }
 
 /// A short page for a payer who cannot pay here: `title`, what happened, and what to do.
@@ -204,12 +251,11 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// The merchant's name and the link's description, when the invoice came from that link.
-async fn link_header(
-    state: &AppState,
-    link: &str,
-    record: &crate::domain::InvoiceRecord,
-) -> String {
-    let Ok(Some((link, merchant))) = state.services.links.origin_of(link, record).await else {
+async fn link_header(state: &AppState, link: &str, id: &InvoiceId) -> String {
+    let Ok(Some(record)) = state.services.invoices.record(id).await else {
+        return String::new();
+    };
+    let Ok(Some((link, merchant))) = state.services.links.origin_of(link, &record).await else {
         return String::new();
     };
     format!(
@@ -221,44 +267,25 @@ async fn link_header(
     )
 }
 
-/// A language tag that is safe in an attribute: letters, digits and `-`, starting with a 2 or 3
-/// letter language.
-fn language_tag(tag: &str) -> Option<&str> {
-    let tag = tag.trim();
-    let language = tag.split('-').next()?;
-    let ok = (2..=35).contains(&tag.len())
-        && (2..=3).contains(&language.len())
-        && language.bytes().all(|b| b.is_ascii_alphabetic())
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    ok.then_some(tag)
-}
-
-/// The page's language: `?lang=`, else the browser's `Accept-Language`.
-fn requested_language(
-    query: &Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+/// The page's language: `?lang=`, else the browser's languages (`Accept-Language`, in its order),
+/// else English; the widget, reading the page's `lang`, follows it.
+pub(super) fn page_locale(
+    query: &Result<Query<PageQuery>, QueryRejection>,
     headers: &HeaderMap,
-) -> String {
-    page_language(
-        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
+) -> Locale {
+    let asked = query.as_ref().ok().and_then(|q| q.lang.as_deref());
+    let browser = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    negotiate(asked, browser)
 }
 
-/// The page's `lang`: `?lang=`, else the browser's first language, else English. The widget
-/// follows it when it speaks it, else the browser's other languages.
-fn page_language(asked: Option<&str>, accept_language: Option<&str>) -> String {
-    asked
-        .and_then(language_tag)
-        .or_else(|| {
-            accept_language?
-                .split(',')
-                .filter_map(|part| part.split(';').next())
-                .find_map(language_tag)
-        })
-        .unwrap_or("en")
-        .to_owned()
+fn negotiate(asked: Option<&str>, accept_language: &str) -> Locale {
+    let browser = accept_language
+        .split(',')
+        .filter_map(|part| part.split(';').next());
+    Locale::negotiate(asked.into_iter().chain(browser))
 }
 
 /// The `<head>` markup of the pages that show the widget: each build's preloads.
@@ -311,42 +338,10 @@ pub fn widget_preloads(widget_dir: &std::path::Path) -> WidgetPreloads {
     }
 }
 
-fn shell(lang: &str, title: &str, body: &str) -> String {
-    shell_with(lang, title, "", body)
-}
-
-fn shell_with(lang: &str, title: &str, head: &str, body: &str) -> String {
-    format!(
-        r#"<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{title}</title>
-{head}
-<style>
-  body {{ margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f4f5f7; color: #1d2330; }}
-  .pay {{ max-width: 440px; margin: 0 auto; padding: 24px 16px; }}
-  h1 {{ font-size: 1.4rem; }}
-  .link {{ margin-bottom: 16px; }} .link .merchant {{ color: #4a5568; margin: 0; }} .link h1 {{ margin: 4px 0; }} .link .price {{ margin: 0; font-weight: 600; }}
-  .sandbox {{ margin-top: 24px; padding: 16px; border: 2px dashed #b7791f; border-radius: 12px; background: #fffaf0; }}
-  .sandbox h2 {{ font-size: 1rem; margin: 0 0 8px; }}
-  .sandbox button {{ margin: 4px 8px 4px 0; padding: 8px 12px; border-radius: 8px; border: 1px solid #b7791f; background: #fff; cursor: pointer; font: inherit; }}
-  .sandbox button:focus-visible {{ outline: 3px solid #2b6cb0; outline-offset: 2px; }}
-</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"#
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{page_language, widget_preloads};
+    use super::{negotiate, widget_preloads};
+    use shim_api::Locale;
 
     #[test]
     fn the_page_preloads_the_widget_named_in_its_manifest() {
@@ -378,14 +373,16 @@ mod tests {
 
     #[test]
     fn the_page_speaks_what_was_asked_or_what_the_browser_prefers() {
-        assert_eq!(page_language(Some("de"), Some("fr-FR,fr;q=0.9")), "de");
+        assert_eq!(negotiate(Some("de"), "fr-FR,fr;q=0.9"), Locale::De);
+        assert_eq!(negotiate(None, "pt-BR,pt;q=0.9,en;q=0.8"), Locale::Pt);
         assert_eq!(
-            page_language(None, Some("pt-BR,pt;q=0.9,en;q=0.8")),
-            "pt-BR"
+            negotiate(None, "xx-XX, he;q=0.5"),
+            Locale::He,
+            "the first it speaks"
         );
-        assert_eq!(page_language(None, Some("*")), "en");
-        assert_eq!(page_language(Some("\"><script>"), None), "en");
-        assert_eq!(page_language(Some("x"), Some("ar")), "ar");
-        assert_eq!(page_language(None, None), "en");
+        assert_eq!(negotiate(None, "*"), Locale::En);
+        assert_eq!(negotiate(Some("\"><script>"), ""), Locale::En);
+        assert_eq!(negotiate(Some("x"), "ar"), Locale::Ar);
+        assert_eq!(negotiate(None, ""), Locale::En);
     }
 }

@@ -37,10 +37,50 @@ pub(crate) struct CachedView {
     json: Option<(i64, bytes::Bytes)>,
 }
 
+/// An invoice's receipt: what the payer paid, to whom, when, and by which transactions.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// The invoice.
+    pub record: InvoiceRecord,
+    /// The shop's name as payers see it.
+    pub merchant: String,
+    /// When it was paid, unix seconds; `None` while it is not.
+    pub paid_at: Option<i64>,
+    /// Every transaction the gateway named for it, in the order seen.
+    pub transactions: Vec<String>,
+}
+
 impl Invoices {
     /// Invoice `id` as stored.
     pub async fn record(&self, id: &InvoiceId) -> Result<Option<InvoiceRecord>, StoreError> {
         self.store.invoice(id).await
+    }
+
+    /// What invoice `id`'s receipt shows, if there is such an invoice.
+    pub async fn receipt(&self, id: &InvoiceId) -> Result<Option<Receipt>, StoreError> {
+        let Some(record) = self.store.invoice(id).await? else {
+            return Ok(None);
+        };
+        let merchant = self
+            .store
+            .shop(&record.shop_id)
+            .await?
+            .map(|shop| shop.name)
+            .unwrap_or_default();
+        let (paid_at, mut transactions) = self.store.receipt_facts(id).await?;
+        // Kept before receipts were: the last transaction is on the invoice itself.
+        if let Some(txid) = record.txid.as_ref().filter(|t| !t.is_empty())
+            && !transactions.contains(txid)
+        {
+            transactions.push(txid.clone());
+        }
+        let paid_at = paid_at.or(record.status.is_settled_paid().then_some(record.updated_at));
+        Ok(Some(Receipt {
+            record,
+            merchant,
+            paid_at,
+            transactions,
+        }))
     }
 
     /// Creates (or returns) the shop's invoice for an order. Idempotent per shop and order id:

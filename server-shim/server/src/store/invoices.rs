@@ -349,7 +349,8 @@ impl Store {
             let affected = sqlx::query(
                 "UPDATE invoices SET status = $3, gateway_status = $4, paid_amount = $5, \
                  payer_amount = COALESCE($6, payer_amount), address = COALESCE($7, address), \
-                 review_reason = $9, txid = COALESCE($10, txid), version = version + 1, updated_at = $8 \
+                 review_reason = $9, txid = COALESCE($10, txid), version = version + 1, updated_at = $8, \
+                 paid_at = CASE WHEN $3 IN ('paid', 'overpaid') THEN COALESCE(paid_at, $8) ELSE paid_at END \
                  WHERE id = $1 AND version = $2",
             )
             .bind(id.as_str())
@@ -373,6 +374,18 @@ impl Store {
                      AND (s.callback_url IS NOT NULL OR s.platform_config IS NOT NULL)",
                 )
                 .bind(id.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // Every transaction the gateway names is kept for the receipt, not only the last.
+            if let Some(txid) = update.txid.as_deref().filter(|t| affected == 1 && !t.is_empty()) {
+                sqlx::query(
+                    "INSERT INTO invoice_transactions (invoice_id, txid, seen_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id.as_str())
+                .bind(txid)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -588,6 +601,28 @@ impl Store {
                     Ok((event, row.try_get("created_at")?))
                 })
                 .collect()
+        })
+    }
+
+    /// What a receipt of invoice `id` shows beside the invoice: when it was paid (first reached
+    /// `paid` or `overpaid`), and every transaction the gateway named for it, in the order seen.
+    pub async fn receipt_facts(
+        &self,
+        id: &InvoiceId,
+    ) -> Result<(Option<i64>, Vec<String>), StoreError> {
+        with_pool!(self, pool => {
+            let paid_at: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT paid_at FROM invoices WHERE id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(pool)
+                    .await?;
+            let txids: Vec<String> = sqlx::query_scalar(
+                "SELECT txid FROM invoice_transactions WHERE invoice_id = $1 ORDER BY seen_at, txid",
+            )
+            .bind(id.as_str())
+            .fetch_all(pool)
+            .await?;
+            Ok((paid_at.flatten(), txids))
         })
     }
 

@@ -178,6 +178,7 @@ macro_rules! migrations {
             22 "console" common "0022_console"
             23 "delivery attempts" own "0023_delivery_attempts"
             24 "invoice filters" common "0024_invoice_filters"
+            25 "receipts and brands" own "0025_receipts_and_brands"
         )
     };
     (@each $backend:literal; $($version:literal $description:literal $place:ident $file:literal)*) => {

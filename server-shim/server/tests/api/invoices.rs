@@ -432,6 +432,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/v1/invoices/{id}/coin", "post"),
         ("/v1/ipn/cryptomus", "post"),
         ("/pay/{id}", "get"),
+        ("/pay/{id}/receipt", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),

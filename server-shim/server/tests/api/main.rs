@@ -21,6 +21,7 @@ mod listing;
 mod outbox;
 mod payouts;
 mod platforms;
+mod receipts;
 mod refunds;
 mod scenarios;
 mod shopify;
