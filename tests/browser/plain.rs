@@ -310,3 +310,63 @@ async fn the_receipt_names_the_payment_in_the_payers_language_and_prints() {
     assert!(violations.is_empty(), "{violations:?}");
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_merchants_brand_is_on_the_pay_page_and_in_the_widget() {
+    use server_shim::services::shops::{BrandRequest, ShopAdmin};
+    let file = std::env::temp_dir().join(format!("brand-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let db = format!("sqlite://{}", file.display());
+    let app = DemoApp::start_on(&db).await.unwrap();
+    let store = server_shim::store::Store::connect(&db).await.unwrap();
+    // A 1x1 PNG: the logo.
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    )
+    .unwrap();
+    let request = BrandRequest {
+        display_name: Some("Northwind Coffee".into()),
+        accent_color: Some("#7b2d8e".into()),
+        logo: Some(png),
+    };
+    ShopAdmin(&store).set_brand("demo", request).await.unwrap();
+
+    let invoice = app
+        .create_invoice("brand-1", "15.00", "tron")
+        .await
+        .unwrap();
+    let browser = Browser::start().await.unwrap();
+    browser
+        .goto(&format!(
+            "{}/pay/{}?theme=light",
+            app.url,
+            invoice["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    let shown = browser
+        .wait_for(
+            "the widget in the merchant's colour",
+            "const root = document.querySelector('[data-checkout-widget]')?.shadowRoot; \
+             const copy = root?.querySelector('.ckw-copy'); \
+             return copy ? { copy: getComputedStyle(copy).color, name: document.querySelector('.merchant').textContent, \
+               logo: document.querySelector('img.logo').naturalWidth } : null",
+            WAIT,
+            |v| v.is_object(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        shown,
+        json!({ "copy": "rgb(123, 45, 142)", "name": "Northwind Coffee", "logo": 1 })
+    );
+    browser
+        .screenshot(&screenshot_path("brand-pay-page"))
+        .await
+        .unwrap();
+    let violations = e2e_tests::a11y::violations(&browser).await.unwrap();
+    assert!(violations.is_empty(), "{violations:?}");
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_file(&file);
+}

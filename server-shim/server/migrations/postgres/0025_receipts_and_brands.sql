@@ -19,3 +19,4 @@ ALTER TABLE shops ADD COLUMN display_name TEXT;
 ALTER TABLE shops ADD COLUMN accent_color TEXT;
 ALTER TABLE shops ADD COLUMN logo BYTEA;
 ALTER TABLE shops ADD COLUMN logo_type TEXT;
+ALTER TABLE shops ADD COLUMN logo_version TEXT;

@@ -3,7 +3,7 @@
 use super::*;
 use clap::{Args, Subcommand};
 use server_shim::platforms::PlatformConfig;
-use server_shim::services::shops::{ShopAdmin, ShopAdminError};
+use server_shim::services::shops::{BrandRequest, ShopAdmin, ShopAdminError};
 use server_shim::store::{PayoutPolicy, Store, StoreError};
 
 #[derive(Subcommand)]
@@ -83,6 +83,28 @@ pub(crate) enum ShopsCommand {
         /// Stop telling the shop.
         #[arg(long, conflicts_with = "url")]
         clear: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Set what payers see of a shop on the pay page, link pages, receipts and the widget: its
+    /// display name, logo and accent colour. Parts not given stay as they are; `--clear logo`
+    /// (or `accent`, `display-name`) removes one.
+    Brand {
+        /// The shop's name.
+        #[arg(long)]
+        name: String,
+        /// The name payers see (default: the shop's name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The colour of buttons and links, `#rrggbb`; refused below a 4.5:1 contrast with white.
+        #[arg(long)]
+        accent: Option<String>,
+        /// A PNG, JPEG or WebP file of at most 256 KB, shown 48 px high.
+        #[arg(long, value_name = "FILE")]
+        logo: Option<std::path::PathBuf>,
+        /// Remove a part: display-name, accent or logo; repeat for several.
+        #[arg(long, value_parser = ["display-name", "accent", "logo"])]
+        clear: Vec<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -332,6 +354,17 @@ pub(crate) async fn set_callback(store: &Store, name: &str, url: &str) -> anyhow
         .map_err(admin_error)
 }
 
+/// The brand of the shop named `name`.
+async fn shop_brand(store: &Store, name: &str) -> anyhow::Result<server_shim::store::Brand> {
+    let shop = store
+        .list_shops()
+        .await?
+        .into_iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| anyhow::anyhow!("no shop named {name:?}"))?;
+    Ok(store.shop_brand(&shop.id).await?.unwrap_or_default())
+}
+
 /// What went wrong, said for the command line.
 fn admin_error(e: ShopAdminError) -> anyhow::Error {
     match e {
@@ -468,6 +501,48 @@ pub(crate) async fn run(command: ShopsCommand) -> anyhow::Result<()> {
                     println!("shop {name:?} is no longer told of changes");
                 }
             }
+        }
+        ShopsCommand::Brand {
+            name,
+            display_name,
+            accent,
+            logo,
+            clear,
+            database,
+        } => {
+            let cleared = |part: &str| clear.iter().any(|c| c == part);
+            let logo = match logo {
+                Some(path) => Some(std::fs::read(&path).map_err(|e| {
+                    anyhow::anyhow!("cannot read the logo {}: {e}", path.display())
+                })?),
+                None => cleared("logo").then(Vec::new),
+            };
+            // An empty text or image is a removal (see `BrandRequest`).
+            let display_name = display_name.or_else(|| cleared("display-name").then(String::new));
+            let accent = accent.or_else(|| cleared("accent").then(String::new));
+            if display_name.is_none() && accent.is_none() && logo.is_none() {
+                anyhow::bail!("say what to set: --display-name, --accent or --logo");
+            }
+            let store = open_store(&database).await?;
+            let request = BrandRequest {
+                display_name,
+                accent_color: accent,
+                logo,
+            };
+            ShopAdmin(&store)
+                .set_brand(&name, request)
+                .await
+                .map_err(admin_error)?;
+            let brand = shop_brand(&store, &name).await?;
+            println!(
+                "shop {name:?} shows payers: name {:?}, accent {}, logo {}",
+                brand.display_name.as_deref().unwrap_or(&name),
+                brand
+                    .accent_color
+                    .as_deref()
+                    .unwrap_or("(the widget's own)"),
+                brand.logo_type.as_deref().unwrap_or("none"),
+            );
         }
         ShopsCommand::Remove { name, database } => {
             let store = open_store(&database).await?;

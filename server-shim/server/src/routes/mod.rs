@@ -127,6 +127,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         get(wallets::get),
         get(pay_page::deposit_page),
         get(plain::receipt),
+        get(plain::logo),
     ];
     let public = PUBLIC
         .iter()
@@ -385,7 +386,7 @@ async fn widget_cache(
 }
 
 /// The routes payers' browsers call; see [`router`].
-const PUBLIC: [&str; 10] = [
+const PUBLIC: [&str; 11] = [
     "/v1/invoices/{id}",
     "/v1/invoices/{id}/events",
     "/v1/invoices/{id}/coins",
@@ -396,6 +397,7 @@ const PUBLIC: [&str; 10] = [
     "/v1/wallets/{id}",
     "/wallet/{id}",
     "/pay/{id}/receipt",
+    "/brand/{shop}/logo",
 ];
 
 /// What every request goes through, in one layer (each layer costs every request):

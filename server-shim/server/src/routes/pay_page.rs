@@ -63,17 +63,28 @@ pub(super) async fn page(
     };
     let id = &view.id;
     let theme = page_theme(&query);
-    // Opened from a payment link: what is paid for, and to whom, above the widget.
-    let link_header = match query.as_ref().ok().and_then(|q| q.link.as_deref()) {
-        Some(link) => link_header(&state, link, id).await,
-        None => String::new(),
+    let record = state.services.invoices.record(id).await.ok().flatten();
+    let brand = match &record {
+        Some(record) => plain::ShopBrand::of(&state, &record.shop_id).await,
+        None => plain::ShopBrand::default(),
     };
+    // Opened from a payment link: what is paid for, and to whom, above the widget; else the
+    // merchant's brand, when it has one.
+    let link = query.as_ref().ok().and_then(|q| q.link.as_deref());
+    let link_header = match (link, &record) {
+        (Some(link), Some(record)) => link_header(&state, link, record, &brand).await,
+        _ => None,
+    };
+    let link_header = link_header
+        .or_else(|| brand.header(None).map(maud::Markup::into_string))
+        .unwrap_or_default();
+    let accent = brand.host_style();
     let again = self_url(&format!("/pay/{id}"), &query, locale);
     let fallback = plain::invoice(&view, words, &again).into_string();
     let refresh = if view.is_final { 0 } else { REFRESH_SECONDS };
     // The id has passed `InvoiceId::parse`: letters, digits and `_` only, safe in HTML attributes.
     let mut body = format!(
-        r#"<main class="pay">{link_header}<div id="checkout">{fallback}</div>
+        r#"<main class="pay">{link_header}<div id="checkout"{accent}>{fallback}</div>
 <script src="/widget/embed.js" data-invoice="{id}" data-target="checkout" data-theme="{theme}" data-refresh="{refresh}" async></script>"#
     );
     if let Some(script) = &state.pay_page_extra.script {
@@ -146,12 +157,16 @@ pub(super) async fn deposit_page(
     let wallets = &state.services.wallets;
     let found = match id {
         Ok(Path(id)) => match wallets.wallet(&id, None).await {
-            Ok(wallet) => wallets.wallet_view(&wallet).await.ok(),
+            Ok(record) => wallets
+                .wallet_view(&record)
+                .await
+                .ok()
+                .map(|view| (view, record.shop_id)),
             Err(_) => None,
         },
         Err(_) => None,
     };
-    let Some(wallet) = found else {
+    let Some((wallet, shop)) = found else {
         let page = &words.page;
         return notice_page(
             StatusCode::NOT_FOUND,
@@ -166,9 +181,15 @@ pub(super) async fn deposit_page(
     let id = escape_html(&wallet.id);
     let again = self_url(&format!("/wallet/{id}"), &query, locale);
     let fallback = plain::wallet(&wallet, words, &again).into_string();
+    let brand = plain::ShopBrand::of(&state, &shop).await;
+    let header = brand
+        .header(None)
+        .map(maud::Markup::into_string)
+        .unwrap_or_default();
+    let accent = brand.host_style();
     let refresh = if wallet.blocked { 0 } else { REFRESH_SECONDS };
     let body = format!(
-        r#"<main class="pay"><div id="checkout">{fallback}</div>
+        r#"<main class="pay">{header}<div id="checkout"{accent}>{fallback}</div>
 <script src="/widget/embed.js" data-wallet="{id}" data-target="checkout" data-theme="{theme}" data-refresh="{refresh}" async></script></main>"#
     );
     let head = &state.pay_page_extra.head.deposit;
@@ -251,20 +272,19 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// The merchant's name and the link's description, when the invoice came from that link.
-async fn link_header(state: &AppState, link: &str, id: &InvoiceId) -> String {
-    let Ok(Some(record)) = state.services.invoices.record(id).await else {
-        return String::new();
+async fn link_header(
+    state: &AppState,
+    link: &str,
+    record: &crate::domain::InvoiceRecord,
+    brand: &plain::ShopBrand,
+) -> Option<String> {
+    let Ok(Some((link, _))) = state.services.links.origin_of(link, record).await else {
+        return None;
     };
-    let Ok(Some((link, merchant))) = state.services.links.origin_of(link, &record).await else {
-        return String::new();
-    };
-    format!(
-        r#"<header class="link"><p class="merchant">{}</p><h1>{}</h1><p class="price">{} {}</p></header>"#,
-        escape_html(&merchant),
-        escape_html(&link.description),
-        escape_html(&link.amount.to_string()),
-        escape_html(&link.currency)
-    )
+    let price = format!("{} {}", link.amount, link.currency);
+    brand
+        .header(Some((&link.description, &price)))
+        .map(maud::Markup::into_string)
 }
 
 /// The page's language: `?lang=`, else the browser's languages (`Accept-Language`, in its order),

@@ -9,7 +9,9 @@
 
 use super::AppState;
 use super::pay_page::{PageQuery, html_page, page_locale};
+use crate::domain::ShopId;
 use crate::services::invoices::Receipt;
+use crate::store::Brand;
 use crate::words::{Words, fill};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -18,6 +20,86 @@ use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use shim_api::network::{explorer_url, fee_coin, network_name};
 use shim_api::{InvoiceId, InvoiceStatus, InvoiceView, Locale, WalletView, locale::amount};
+
+/// What payers see of the shop behind a page: its name and, when the merchant set them, its logo
+/// and accent colour (`server-shim shops brand`).
+#[derive(Debug, Clone, Default)]
+pub struct ShopBrand {
+    /// The shop.
+    pub shop: Option<ShopId>,
+    /// The shop's own name.
+    pub name: String,
+    /// What the merchant set.
+    pub brand: Brand,
+}
+
+impl ShopBrand {
+    /// Shop `shop`'s; a shop that cannot be read shows no brand.
+    pub async fn of(state: &AppState, shop: &ShopId) -> ShopBrand {
+        let shops = &state.services.shops;
+        let (Ok(Some(found)), Ok(Some(brand))) = (shops.shop(shop).await, shops.brand(shop).await)
+        else {
+            return ShopBrand::default();
+        };
+        ShopBrand {
+            shop: Some(shop.clone()),
+            name: found.name,
+            brand,
+        }
+    }
+
+    /// The name payers see.
+    pub fn display_name(&self) -> &str {
+        self.brand.display_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The logo's address, if it has one.
+    fn logo_url(&self) -> Option<String> {
+        let shop = self.shop.as_ref()?;
+        let version = self.brand.logo_version.as_ref()?;
+        Some(format!("/brand/{}/logo?v={version}", shop.0))
+    }
+
+    /// The merchant above a page: logo and name, and with `offer` (a payment link's description
+    /// and price) what is paid for. Nothing for a shop without a brand and no offer.
+    pub fn header(&self, offer: Option<(&str, &str)>) -> Option<Markup> {
+        let branded = self.brand.display_name.is_some() || self.brand.logo_version.is_some();
+        if !branded && offer.is_none() {
+            return None;
+        }
+        Some(html! {
+            header.link {
+                @if let Some(logo) = self.logo_url() { img.logo src=(logo) alt="" height="48"; }
+                p.merchant { (self.display_name()) }
+                @if let Some((what, price)) = offer {
+                    h1 { (what) }
+                    p.price { (price) }
+                }
+            }
+        })
+    }
+
+    /// The ` style` attribute giving the widget's host (and, through it, the widget in its light
+    /// theme) the merchant's accent colour; empty without one. The colour was checked when set:
+    /// `#` and six hex digits.
+    pub fn host_style(&self) -> String {
+        self.accent_style()
+            .map(|style| format!(r#" style="{style}""#))
+            .unwrap_or_default()
+    }
+
+    /// The merchant's accent colour as a CSS declaration, if there is one.
+    pub fn accent_style(&self) -> Option<String> {
+        self.accent().map(|color| format!("--ckw-brand: {color}"))
+    }
+
+    /// The accent colour, if it is one (as stored: `#` and six hex digits).
+    fn accent(&self) -> Option<&str> {
+        self.brand.accent_color.as_deref().filter(|c| {
+            c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    }
+}
 
 /// How often a page without the widget reloads itself while the invoice is open.
 pub const REFRESH_SECONDS: u32 = 10;
@@ -209,7 +291,8 @@ const STYLE: &str = r#"
   .pay { max-width: 440px; margin: 0 auto; padding: 24px 16px; }
   h1 { font-size: 1.4rem; }
   h2 { font-size: 1.1rem; }
-  a { color: #2b6cb0; }
+  a { color: var(--ckw-brand, #2b6cb0); }
+  .logo { display: block; height: 48px; width: auto; max-width: 100%; margin: 0 0 8px; }
   .link { margin-bottom: 16px; } .link .merchant { color: #4a5568; margin: 0; } .link h1 { margin: 4px 0; } .link .price { margin: 0; font-weight: 600; }
   .plain { background: #fff; border-radius: 14px; padding: 20px; box-shadow: 0 2px 10px rgba(0,0,0,.08); }
   .plain h1 { margin-top: 0; }
@@ -220,7 +303,7 @@ const STYLE: &str = r#"
   .address { font: .95rem ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; background: #f7fafc; padding: 6px 8px; border-radius: 8px; }
   .address .edge { font-weight: 700; background: #e2e8f0; border-radius: 4px; padding: 0 2px; }
   .qr { display: flex; justify-content: center; margin: 12px 0; } .qr svg { max-width: 100%; height: auto; }
-  .button { display: inline-block; font: inherit; border: 0; cursor: pointer; padding: 10px 16px; border-radius: 10px; background: #2b6cb0; color: #fff; text-decoration: none; }
+  .button { display: inline-block; font: inherit; border: 0; cursor: pointer; padding: 10px 16px; border-radius: 10px; background: var(--ckw-brand, #2b6cb0); color: #fff; text-decoration: none; }
   .deposits { padding: 0; list-style: none; } .deposits li { padding: 6px 0; border-top: 1px solid #e2e8f0; }
   a:focus-visible { outline: 3px solid #c05621; outline-offset: 2px; }
   .receipt dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 16px 0; }
@@ -301,14 +384,26 @@ pub(super) async fn receipt(
             Some(&back),
         );
     };
-    let body = receipt_body(&receipt, paid_at, words, &back);
+    let brand = ShopBrand::of(&state, &receipt.record.shop_id).await;
+    let body = receipt_body(&receipt, &brand, paid_at, words, &back);
     html_page(
         StatusCode::OK,
         page(locale, &words.page.receipt_title, "", false, body),
     )
 }
 
-fn receipt_body(receipt: &Receipt, paid_at: i64, words: &Words, back: &str) -> Markup {
+fn receipt_body(
+    receipt: &Receipt,
+    brand: &ShopBrand,
+    paid_at: i64,
+    words: &Words,
+    back: &str,
+) -> Markup {
+    let merchant = if brand.shop.is_some() {
+        brand.display_name()
+    } else {
+        &receipt.merchant
+    };
     let record = &receipt.record;
     let coin = record.payer_currency.clone().unwrap_or_default();
     let network = record.network.clone().unwrap_or_default();
@@ -334,11 +429,12 @@ fn receipt_body(receipt: &Receipt, paid_at: i64, words: &Words, back: &str) -> M
         })
         .unwrap_or_default();
     html! {
-        main.pay {
+        main.pay style=[brand.accent_style()] {
             section.plain.receipt aria-labelledby="receipt-title" {
+                @if let Some(logo) = brand.logo_url() { img.logo src=(logo) alt="" height="48"; }
                 h1 #receipt-title { (words.page.receipt_title) }
                 dl {
-                    dt { (words.page.merchant) } dd { (receipt.merchant) }
+                    dt { (words.page.merchant) } dd { (merchant) }
                     dt { (words.page.order) } dd { bdi { (record.order_id) } }
                     dt { (words.page.price) } dd { bdi { (price) } }
                     dt { (words.page.paid) } dd { bdi { (paid) } }
@@ -372,6 +468,40 @@ fn receipt_body(receipt: &Receipt, paid_at: i64, words: &Words, back: &str) -> M
             script src="/receipt.js" defer {}
         }
     }
+}
+
+/// `GET /brand/{shop}/logo`: the logo the merchant set (`server-shim shops brand --logo`), served
+/// by the shim so that the pages' content policy stays `img-src 'self'`. Its address carries the
+/// logo's digest (`?v=`), so it is kept a day and revalidated by its ETag.
+pub(super) async fn logo(
+    State(state): State<AppState>,
+    shop: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let shop = shop.ok().map(|Path(shop)| ShopId(shop));
+    let logo = match &shop {
+        Some(shop) => state.services.shops.logo(shop).await,
+        None => Ok(None),
+    };
+    let logo = match logo {
+        Ok(Some(logo)) => logo,
+        Ok(None) => {
+            return super::error::ApiError::not_found("no logo for that shop").into_response();
+        }
+        Err(e) => return super::error::ApiError::from(e).into_response(),
+    };
+    let etag = format!("\"{}\"", logo.version());
+    let cache = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "public, max-age=86400".to_owned()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|seen| seen.as_bytes() == etag.as_bytes())
+    {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (cache, [(header::CONTENT_TYPE, logo.media_type)], logo.bytes).into_response()
 }
 
 /// `GET /receipt.js`: the receipt's print button (the pages' content policy runs no inline script).

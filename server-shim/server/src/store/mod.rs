@@ -117,6 +117,7 @@ pub(super) fn decimal(text: String) -> Result<Decimal, StoreError> {
     Decimal::from_str(&text).map_err(|_| StoreError::Corrupt(format!("decimal {text:?}")))
 }
 
+mod brands;
 mod buttons;
 mod console;
 mod inbox;
@@ -132,6 +133,7 @@ mod wallets;
 use inbox::MARK_WEBHOOK_DONE;
 use outbox::QUEUE_EVENT;
 
+pub use brands::{Brand, BrandChange, Logo};
 pub use buttons::Button;
 pub use console::{ConsoleRole, ConsoleUser};
 pub use inbox::{InboxWebhook, NewWebhook};

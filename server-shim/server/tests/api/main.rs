@@ -5,6 +5,7 @@
 
 mod assets;
 mod bad_inputs;
+mod brands;
 mod buttons;
 mod cli;
 mod coins;
