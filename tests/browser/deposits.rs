@@ -1,6 +1,6 @@
 //! The widget's deposit mode in Chromium: a customer's deposit page shows the address and a QR
-//! code a wallet reads, then each deposit as the sandbox sends it, without a reload; the card
-//! passes axe's WCAG 2.1 A and AA checks.
+//! code a wallet reads, then each deposit as the sandbox sends it, pushed by the shim, without a
+//! reload; the card passes axe's WCAG 2.1 A and AA checks.
 
 use crate::pay_page::{WAIT, assert_qr_carries, screenshot_path};
 use e2e_tests::demo::DemoApp;
@@ -58,6 +58,19 @@ async fn a_customer_sees_their_deposits_arrive_on_their_deposit_page() {
         .await
         .unwrap();
     assert!(credited.as_str().unwrap().contains("USDT"), "{credited}");
+    // Pushed by the shim over one stream: the page never read the wallet again.
+    let requests = browser
+        .eval(&format!(
+            "const names = performance.getEntriesByType('resource').map(e => e.name); \
+             return {{ reads: names.filter(n => n.endsWith('/v1/wallets/{id}')).length, \
+                       streams: names.filter(n => n.endsWith('/v1/wallets/{id}/events')).length }}",
+            id = wallet["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    // An open stream is in the resource timings only once it ends.
+    assert_eq!(requests["reads"], 0, "{requests}");
+    assert!(requests["streams"].as_u64().unwrap() <= 1, "{requests}");
     assert_eq!(
         browser
             .eval("return window.__notReloaded === true")

@@ -159,23 +159,24 @@ pub async fn choose_coin(
     }
 }
 
-/// A live subscription to `GET {api_base}/v1/invoices/{id}/events` (Server-Sent Events). It closes
-/// itself after a final status, and when dropped.
+/// A live subscription to Server-Sent Events: an invoice's (`GET {api_base}/v1/invoices/{id}/events`)
+/// or a deposit wallet's (`.../v1/wallets/{id}/events`). It closes itself when it is told the
+/// subject is final, and when dropped.
 #[derive(Debug)]
-pub struct LiveInvoice {
+pub struct Live {
     source: web_sys::EventSource,
-    _on_invoice: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_event: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
     _on_open: Closure<dyn FnMut(web_sys::Event)>,
 }
 
-impl LiveInvoice {
-    /// Opens the stream. `on_view` gets every view pushed; `on_trouble` is told of each error, with
-    /// `true` when the browser gave up on the stream (an error status, or no stream support for
-    /// the URL) rather than reconnecting; `on_open` is told when the stream is (re)connected, which
-    /// may bring no event when nothing changed meanwhile. `None` where `EventSource` is not
-    /// available.
-    pub fn open(
+impl Live {
+    /// Opens the invoice's stream. `on_view` gets every view pushed; `on_trouble` is told of each
+    /// error, with `true` when the browser gave up on the stream (an error status, or no stream
+    /// support for the URL) rather than reconnecting; `on_open` is told when the stream is
+    /// (re)connected, which may bring no event when nothing changed meanwhile. `None` where
+    /// `EventSource` is not available.
+    pub fn invoice(
         api_base: &str,
         invoice_id: &str,
         on_view: impl Fn(InvoiceView) + 'static,
@@ -183,23 +184,62 @@ impl LiveInvoice {
         on_open: impl Fn() + 'static,
     ) -> Option<Self> {
         let url = format!("{api_base}/v1/invoices/{invoice_id}/events");
-        let source = web_sys::EventSource::new(&url).ok()?;
+        let on_data = move |data: String| {
+            let Some(view) = view_from_json(&data) else {
+                return false;
+            };
+            let done = view.is_final;
+            on_view(view);
+            done
+        };
+        Self::open(&url, "invoice", on_data, on_trouble, on_open)
+    }
+
+    /// Opens a deposit wallet's stream; as [`Live::invoice`], with the wallet's views.
+    pub fn wallet(
+        api_base: &str,
+        wallet_id: &str,
+        on_wallet: impl Fn(Wallet) + 'static,
+        on_trouble: impl Fn(bool) + 'static,
+        on_open: impl Fn() + 'static,
+    ) -> Option<Self> {
+        let url = format!("{api_base}/v1/wallets/{wallet_id}/events");
+        let on_data = move |data: String| {
+            if let Some(wallet) = js_sys::JSON::parse(&data)
+                .ok()
+                .as_ref()
+                .and_then(wallet_from_js)
+            {
+                on_wallet(wallet);
+            }
+            false
+        };
+        Self::open(&url, "wallet", on_data, on_trouble, on_open)
+    }
+
+    /// Listens to `event`s at `url`; `on_data` gets each one's data and says whether that was
+    /// the last (the stream is then closed before the browser reconnects).
+    fn open(
+        url: &str,
+        event: &str,
+        on_data: impl Fn(String) -> bool + 'static,
+        on_trouble: impl Fn(bool) + 'static,
+        on_open: impl Fn() + 'static,
+    ) -> Option<Self> {
+        let source = web_sys::EventSource::new(url).ok()?;
         let this = source.clone();
-        let on_invoice = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |event: web_sys::MessageEvent| {
-                let Some(view) = event.data().as_string().and_then(|d| view_from_json(&d)) else {
-                    return;
-                };
-                let done = view.is_final;
-                on_view(view);
-                if done {
+        let on_event = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |message: web_sys::MessageEvent| {
+                if let Some(data) = message.data().as_string()
+                    && on_data(data)
+                {
                     // The server ends the stream now; closing first stops the browser reconnecting.
                     this.close();
                 }
             },
         );
         source
-            .add_event_listener_with_callback("invoice", on_invoice.as_ref().unchecked_ref())
+            .add_event_listener_with_callback(event, on_event.as_ref().unchecked_ref())
             .ok()?;
         let this = source.clone();
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
@@ -211,13 +251,13 @@ impl LiveInvoice {
         Some(Self {
             source,
             _on_open: on_open,
-            _on_invoice: on_invoice,
+            _on_event: on_event,
             _on_error: on_error,
         })
     }
 }
 
-impl Drop for LiveInvoice {
+impl Drop for Live {
     fn drop(&mut self) {
         self.source.set_onerror(None);
         self.source.set_onopen(None);

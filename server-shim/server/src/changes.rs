@@ -1,4 +1,5 @@
-//! The change feed: which invoices just changed, for the live streams of every shim process.
+//! The change feed: which invoices and deposit wallets just changed, for the live streams of every
+//! shim process.
 //!
 //! On SQLite (one process) it is an in-process broadcast. On PostgreSQL each change is a `NOTIFY`
 //! on [`CHANNEL`], and every process `LISTEN`s and rebroadcasts locally, so a stream opened on one
@@ -10,8 +11,10 @@ use sqlx::postgres::{PgListener, PgPool};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-/// The PostgreSQL notification channel.
+/// The PostgreSQL notification channel of invoices.
 pub const CHANNEL: &str = "shim_invoice_changes";
+/// The PostgreSQL notification channel of deposit wallets.
+pub const WALLET_CHANNEL: &str = "shim_wallet_changes";
 
 /// Changes buffered per receiver before it must catch up by re-reading.
 const BUFFER: usize = 1024;
@@ -20,6 +23,7 @@ const BUFFER: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct ChangeFeed {
     local: broadcast::Sender<InvoiceId>,
+    wallets: broadcast::Sender<String>,
     store: Store,
 }
 
@@ -27,10 +31,39 @@ impl ChangeFeed {
     /// A feed over `store`; on PostgreSQL, starts listening for other processes' changes.
     pub fn start(store: Store) -> Self {
         let local = broadcast::channel(BUFFER).0;
+        let wallets = broadcast::channel(BUFFER).0;
         if let Store::Postgres(pool) = &store {
-            tokio::spawn(listen(pool.clone(), local.clone()));
+            tokio::spawn(listen(pool.clone(), local.clone(), wallets.clone()));
         }
-        Self { local, store }
+        Self {
+            local,
+            wallets,
+            store,
+        }
+    }
+
+    /// Every deposit wallet's change from now on, by wallet id.
+    pub fn subscribe_wallets(&self) -> broadcast::Receiver<String> {
+        self.wallets.subscribe()
+    }
+
+    /// Tells every follower, in every process, that wallet `id` changed (a deposit arrived or
+    /// moved, or it was blocked).
+    pub async fn publish_wallet(&self, id: &str) {
+        if let Store::Postgres(pool) = &self.store {
+            let notified = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(WALLET_CHANNEL)
+                .bind(id)
+                .execute(pool)
+                .await;
+            match notified {
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not notify other shim processes of a deposit")
+                }
+            }
+        }
+        let _ = self.wallets.send(id.to_owned());
     }
 
     /// Every change from now on, by invoice id.
@@ -59,12 +92,19 @@ impl ChangeFeed {
 }
 
 /// Rebroadcasts notifications until the process ends, reconnecting after failures.
-async fn listen(pool: PgPool, local: broadcast::Sender<InvoiceId>) {
+async fn listen(
+    pool: PgPool,
+    local: broadcast::Sender<InvoiceId>,
+    wallets: broadcast::Sender<String>,
+) {
     loop {
         match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => match listener.listen(CHANNEL).await {
+            Ok(mut listener) => match listener.listen_all([CHANNEL, WALLET_CHANNEL]).await {
                 Ok(()) => loop {
                     match listener.recv().await {
+                        Ok(notification) if notification.channel() == WALLET_CHANNEL => {
+                            let _ = wallets.send(notification.payload().to_owned());
+                        }
                         Ok(notification) => {
                             if let Some(id) = InvoiceId::parse(notification.payload()) {
                                 let _ = local.send(id);

@@ -1,7 +1,7 @@
 //! The root component: loads the invoice, keeps it fresh, counts down, and shows what it has.
 
 use super::{InvoiceCard, use_language};
-use crate::api::{LiveInvoice, fetch_invoice};
+use crate::api::{Live, fetch_invoice};
 use crate::i18n::{Locale, Words as _, fill};
 use crate::state::{Action, LoadError, State};
 use gloo_timers::callback::Interval;
@@ -209,7 +209,7 @@ fn follow(
         let (on_view, on_trouble, on_open) =
             (dispatcher.clone(), dispatcher.clone(), dispatcher.clone());
         let fallback = start_polling.clone();
-        LiveInvoice::open(
+        Live::invoice(
             api_base,
             invoice_id,
             move |view| on_view.dispatch(Action::Loaded(Rc::new(view))),

@@ -1,5 +1,6 @@
 //! Deposit mode: a customer's permanent address for one coin, its QR code, the network warning,
-//! and the deposits as they arrive (the wallet is read again every few seconds while shown).
+//! and the deposits as they arrive: pushed by the shim (`/v1/wallets/{id}/events`), or, where live
+//! push is unavailable or given up, read again every few seconds.
 
 use super::{CopyButton, Theme, qr, use_language};
 use crate::api::{self, Wallet};
@@ -12,7 +13,7 @@ use yew::prelude::*;
 
 const STYLE: &str = include_str!("../style.css");
 
-/// How often the wallet is read again, milliseconds.
+/// How often the wallet is read again when live push is unavailable, milliseconds.
 const REFRESH_MS: u32 = 5_000;
 
 /// Properties of [`Deposit`].
@@ -45,22 +46,60 @@ pub fn Deposit(props: &DepositProps) -> Html {
         let (wallet, error) = (wallet.clone(), error.clone());
         let (api_base, id) = (props.api_base.to_string(), props.wallet_id.to_string());
         use_effect_with(props.wallet_id.clone(), move |_| {
-            let load = move || {
+            let load = {
                 let (wallet, error, api_base, id) =
                     (wallet.clone(), error.clone(), api_base.clone(), id.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    match api::fetch_wallet(&api_base, &id).await {
-                        Ok(fresh) => {
-                            wallet.set(Some(Rc::new(fresh)));
-                            error.set(None);
+                move || {
+                    let (wallet, error, api_base, id) =
+                        (wallet.clone(), error.clone(), api_base.clone(), id.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        match api::fetch_wallet(&api_base, &id).await {
+                            Ok(fresh) => {
+                                wallet.set(Some(Rc::new(fresh)));
+                                error.set(None);
+                            }
+                            Err(e) => error.set(Some(e)),
                         }
-                        Err(e) => error.set(Some(e)),
-                    }
-                });
+                    });
+                }
             };
-            load();
-            let refresh = Interval::new(REFRESH_MS, load);
-            move || drop(refresh)
+            // Reading every few seconds is the fallback, started when push is unavailable or
+            // given up.
+            let polling: Rc<std::cell::RefCell<Option<Interval>>> = Rc::default();
+            let start_polling = {
+                let (polling, load) = (polling.clone(), load.clone());
+                move || {
+                    let mut polling = polling.borrow_mut();
+                    if polling.is_none() {
+                        load();
+                        *polling = Some(Interval::new(REFRESH_MS, load.clone()));
+                    }
+                }
+            };
+            let live = {
+                let (pushed, open, trouble) = (wallet.clone(), error.clone(), error.clone());
+                let fallback = start_polling.clone();
+                api::Live::wallet(
+                    &api_base,
+                    &id,
+                    move |fresh| pushed.set(Some(Rc::new(fresh))),
+                    move |given_up| {
+                        if given_up {
+                            fallback();
+                        } else {
+                            trouble.set(Some(LoadError::Network));
+                        }
+                    },
+                    move || open.set(None),
+                )
+            };
+            if live.is_none() {
+                start_polling();
+            }
+            move || {
+                drop(live);
+                polling.borrow_mut().take();
+            }
         });
     }
     let locale = shown.unwrap_or(props.locale);

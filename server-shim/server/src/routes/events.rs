@@ -310,3 +310,143 @@ pub(crate) async fn serve_direct(
 
 /// The stream's route, as the router's metrics name it.
 const STREAM_ROUTE: &str = "/v1/invoices/{id}/events";
+
+/// One customer's stream of their deposit wallet: the view whenever it changes.
+struct FollowWallet {
+    _open: crate::metrics::StreamGuard,
+    _slot: crate::rate_limit::StreamSlot,
+    state: AppState,
+    id: String,
+    changes: Receiver<String>,
+    /// The digest of the last view sent (its event id).
+    sent: Option<String>,
+    next: Option<shim_api::WalletView>,
+    heartbeat_at: Instant,
+    recheck_at: Instant,
+}
+
+/// A wallet view's event id: FNV-1a of its JSON, so that a reconnecting client which has the
+/// current view (`Last-Event-ID`) is not sent it again.
+fn wallet_digest(json: &str) -> String {
+    let hash = json.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+impl FollowWallet {
+    /// The wallet's view now.
+    async fn read(&self) -> Result<shim_api::WalletView, ApiError> {
+        let wallets = &self.state.services.wallets;
+        let record = wallets.wallet(&self.id, None).await?;
+        Ok(wallets.wallet_view(&record).await?)
+    }
+
+    async fn next_frame(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(view) = self.next.take() {
+                let json = serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned());
+                let digest = wallet_digest(&json);
+                if self.sent.as_deref() == Some(digest.as_str()) {
+                    continue;
+                }
+                self.heartbeat_at = Instant::now() + KEEP_ALIVE;
+                let frame = format!(
+                    "event: wallet\nid: {digest}\nretry: {}\ndata: {json}\n\n",
+                    RETRY.as_millis()
+                );
+                self.sent = Some(digest);
+                return Some(Bytes::from(frame));
+            }
+            let wake = self.recheck_at.min(self.heartbeat_at);
+            let change = tokio::time::timeout_at(wake, self.changes.recv()).await;
+            if change.is_err() && Instant::now() >= self.heartbeat_at {
+                self.heartbeat_at = Instant::now() + KEEP_ALIVE;
+                return Some(Bytes::from_static(HEARTBEAT));
+            }
+            match change.unwrap_or(Err(RecvError::Lagged(0))) {
+                Ok(changed) if changed != self.id => continue,
+                Ok(_) | Err(RecvError::Lagged(_)) => {
+                    self.recheck_at = Instant::now() + RECHECK;
+                    match self.read().await {
+                        Ok(view) => self.next = Some(view),
+                        Err(_) => {
+                            tracing::warn!(wallet = %self.id, "live deposit stream could not re-read its wallet");
+                            return None;
+                        }
+                    }
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// Live push for a deposit page: Server-Sent Events of the wallet view, one `wallet` event now
+/// and one whenever a deposit arrives or moves, or the wallet is blocked.
+#[utoipa::path(
+    get, path = "/v1/wallets/{id}/events", tag = "wallets",
+    params(
+        ("id" = String, Path, description = "The wallet id"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The event id of the view the client has"),
+    ),
+    responses(
+        (status = 200, description = "`text/event-stream`: a `wallet` event (data: the wallet view, id: a digest of it) now and on every change", content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such wallet", body = shim_api::ErrorBody),
+        (status = 429, description = "Over the rate, or over the caps on open streams: read `GET /v1/wallets/{id}` instead; see `Retry-After`", body = shim_api::ErrorBody),
+    )
+)]
+pub(super) async fn wallet_stream(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Ok(Path(id)) = id else {
+        return Err(ApiError::not_found("no wallet with that id"));
+    };
+    let peer = peer.map_or(std::net::Ipv4Addr::LOCALHOST.into(), |p| p.0.0.ip());
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = state.limiter.client(peer, forwarded);
+    let slot = state.stream_slots.take(client).ok_or_else(|| {
+        ApiError::rate_limited(
+            "too many live streams open; the page reads the wallet instead",
+            STREAM_RETRY,
+        )
+    })?;
+    let seen = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    // Subscribe before reading, so that no change between the two is missed.
+    let mut follow = FollowWallet {
+        _open: state.metrics.stream_opened(),
+        _slot: slot,
+        changes: state.services.subscribe_wallets(),
+        state: state.clone(),
+        id,
+        sent: seen,
+        next: None,
+        heartbeat_at: Instant::now() + KEEP_ALIVE,
+        recheck_at: Instant::now() + RECHECK,
+    };
+    follow.next = Some(follow.read().await?);
+    let frames = futures_util::stream::unfold(follow, |mut follow| async move {
+        follow
+            .next_frame()
+            .await
+            .map(|frame| (Ok::<_, std::convert::Infallible>(frame), follow))
+    });
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        Body::from_stream(frames),
+    )
+        .into_response())
+}

@@ -128,6 +128,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         get(pay_page::deposit_page),
         get(plain::receipt),
         get(plain::logo),
+        get(events::wallet_stream),
     ];
     let public = PUBLIC
         .iter()
@@ -386,7 +387,7 @@ async fn widget_cache(
 }
 
 /// The routes payers' browsers call; see [`router`].
-const PUBLIC: [&str; 11] = [
+const PUBLIC: [&str; 12] = [
     "/v1/invoices/{id}",
     "/v1/invoices/{id}/events",
     "/v1/invoices/{id}/coins",
@@ -398,6 +399,7 @@ const PUBLIC: [&str; 11] = [
     "/wallet/{id}",
     "/pay/{id}/receipt",
     "/brand/{shop}/logo",
+    "/v1/wallets/{id}/events",
 ];
 
 /// What every request goes through, in one layer (each layer costs every request):

@@ -53,6 +53,7 @@ use utoipa::{Modify, OpenApi};
         super::pay_page::page,
         super::pay_page::deposit_page,
         super::plain::receipt,
+        super::events::wallet_stream,
         super::healthz,
         super::readyz,
         super::metrics,

@@ -239,6 +239,11 @@ impl Deps {
         self.changes.subscribe()
     }
 
+    /// Every deposit wallet's change from now on, by wallet id, from every shim process.
+    pub fn subscribe_wallets(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.changes.subscribe_wallets()
+    }
+
     /// The gateway client.
     pub(crate) fn gateway(&self) -> &CryptomusClient {
         &self.gateway

@@ -203,6 +203,7 @@ impl Wallets {
             .block_wallet(&PaymentRef::Uuid(uuid), force_refund)
             .await?;
         self.store().block_wallet(&wallet.id).await?;
+        self.changes.publish_wallet(&wallet.id).await;
         tracing::info!(wallet = %wallet.id, force_refund, "wallet blocked");
         Ok(())
     }
@@ -356,7 +357,10 @@ impl Wallets {
         tracing::info!(wallet = %wallet.id, deposit = %deposit.gateway_uuid, ?change, credited, "deposit");
         let outcome = match change {
             DepositChange::Unchanged => IpnOutcome::Unchanged,
-            DepositChange::New | DepositChange::Advanced => IpnOutcome::Deposit(deposit.status),
+            DepositChange::New | DepositChange::Advanced => {
+                self.changes.publish_wallet(&wallet.id).await;
+                IpnOutcome::Deposit(deposit.status)
+            }
         };
         // The inbox webhook was marked done with the deposit.
         Ok((outcome, true))

@@ -8,11 +8,28 @@ use std::time::Duration;
 struct Events {
     response: reqwest::Response,
     buffer: String,
+    /// The events read: `invoice` or `wallet`.
+    kind: &'static str,
 }
 
 impl Events {
     async fn open(app: &TestApp, id: &str, last_event_id: Option<&str>) -> Events {
-        let mut request = app.http.get(format!("{}/v1/invoices/{id}/events", app.url));
+        Self::open_at(
+            app,
+            &format!("/v1/invoices/{id}/events"),
+            "invoice",
+            last_event_id,
+        )
+        .await
+    }
+
+    async fn open_at(
+        app: &TestApp,
+        path: &str,
+        kind: &'static str,
+        last_event_id: Option<&str>,
+    ) -> Events {
+        let mut request = app.http.get(format!("{}{path}", app.url));
         if let Some(last) = last_event_id {
             request = request.header("last-event-id", last);
         }
@@ -22,10 +39,11 @@ impl Events {
         Events {
             response,
             buffer: String::new(),
+            kind,
         }
     }
 
-    /// The next `invoice` event's (id, view); `None` when the stream ended.
+    /// The next event's (id, view); `None` when the stream ended.
     async fn next(&mut self) -> Option<(String, Value)> {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -35,7 +53,7 @@ impl Events {
                         .lines()
                         .find_map(|l| l.strip_prefix(name).map(|v| v.trim_start().to_owned()))
                 };
-                if field("event:").as_deref() != Some("invoice") {
+                if field("event:").as_deref() != Some(self.kind) {
                     continue; // a heartbeat comment
                 }
                 let data = field("data:").unwrap();
@@ -513,4 +531,67 @@ async fn a_quiet_stream_re_reads_its_invoice_when_a_notification_is_lost() {
         "heartbeats went out meanwhile: {seen:?}"
     );
     scratch.remove();
+}
+
+/// A deposit wallet's stream on `watcher`, while `payee` (the same process, or another on the same
+/// PostgreSQL) takes the deposits.
+async fn deposits_reach_the_wallet_stream(watcher: &TestApp, payee: &TestApp) {
+    let (status, wallet) = payee
+        .shop_post(
+            "/v1/wallets",
+            &json!({ "customer": "live-1", "currency": "USDT", "network": "tron" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{wallet}");
+    let path = format!("/v1/wallets/{}/events", wallet["id"].as_str().unwrap());
+    let mut events = Events::open_at(watcher, &path, "wallet", None).await;
+    let (first_id, first) = events.next().await.unwrap();
+    assert_eq!(first["deposits"], json!([]));
+    payee
+        .sandbox(
+            "deposit",
+            json!({ "address": wallet["address"], "amount": "25" }),
+        )
+        .await;
+    // Pushed at once, not found by the stream's re-read every 30 s.
+    let mut last = first;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while last["deposits"][0]["credited"] != true {
+            last = events.next().await.expect("the stream goes on").1;
+        }
+    })
+    .await
+    .expect("the deposit pushed within 10 s");
+    assert_eq!(last["deposits"][0]["amount"], "25", "{last}");
+
+    // A client that has the current view is not sent it again on reconnecting.
+    let (now_id, _) = {
+        let mut again = Events::open_at(watcher, &path, "wallet", None).await;
+        again.next().await.unwrap()
+    };
+    assert_ne!(now_id, first_id, "a new view, a new event id");
+    let mut resumed = Events::open_at(watcher, &path, "wallet", Some(&now_id)).await;
+    let quiet = tokio::time::timeout(Duration::from_secs(2), resumed.next()).await;
+    assert!(quiet.is_err(), "nothing new to send: {quiet:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deposits_are_pushed_to_the_wallets_stream() {
+    let app = TestApp::spawn("sqlite::memory:").await;
+    deposits_reach_the_wallet_stream(&app, &app).await;
+    let unknown = app
+        .get("/v1/wallets/wal_000000000000000000000000/events")
+        .await;
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_shims_on_one_postgres_share_deposits_live() {
+    let Some(url) = crate::support::postgres_url().await else {
+        crate::support::skipped("SHIM_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let watcher = TestApp::spawn(&url).await;
+    let payee = TestApp::spawn(&url).await;
+    deposits_reach_the_wallet_stream(&watcher, &payee).await;
 }

@@ -433,6 +433,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/v1/ipn/cryptomus", "post"),
         ("/pay/{id}", "get"),
         ("/pay/{id}/receipt", "get"),
+        ("/v1/wallets/{id}/events", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),
