@@ -370,3 +370,53 @@ async fn the_merchants_brand_is_on_the_pay_page_and_in_the_widget() {
     browser.close().await.unwrap();
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_without_script_picks_a_coin_on_the_plain_page() {
+    let app = DemoApp::start().await.unwrap();
+    // The shop leaves the coin to the payer.
+    let invoice = app
+        .create_invoice_from(
+            &json!({ "order_id": "plain-pick", "amount": "20.00", "currency": "USD" }),
+        )
+        .await
+        .unwrap();
+    let id = invoice["id"].as_str().unwrap();
+    let browser = Browser::start_without_script().await.unwrap();
+    browser
+        .goto(&format!("{}/pay/{id}?lang=de", app.url))
+        .await
+        .unwrap();
+    let offered = browser
+        .eval("return [...document.querySelectorAll('.coins button')].map(b => b.value)")
+        .await
+        .unwrap();
+    let offered: Vec<String> = serde_json::from_value(offered).unwrap();
+    assert!(offered.contains(&"USDT:tron".to_owned()), "{offered:?}");
+    browser
+        .screenshot(&screenshot_path("plain-coin-picker-de"))
+        .await
+        .unwrap();
+    browser
+        .eval("document.querySelector('.coins button[value=\"USDT:tron\"]').click(); return true")
+        .await
+        .unwrap();
+    wait_for_markup(&browser, "class=\"address\"", WAIT).await;
+    let view: Value = app.invoice(id).await.unwrap();
+    assert_eq!(view["payer_currency"], "USDT");
+    let shown = browser.eval(PLAIN).await.unwrap();
+    assert_eq!(shown["address"], view["address"], "{shown}");
+    assert_eq!(
+        browser
+            .eval("return document.documentElement.lang")
+            .await
+            .unwrap(),
+        json!("de"),
+        "back in the payer's language"
+    );
+    assert_eq!(
+        codes_on_screen(&browser, "plain-coin-picked").await,
+        [view["payment_uri"].as_str().unwrap().to_owned()]
+    );
+    browser.close().await.unwrap();
+}

@@ -25,6 +25,7 @@ pub struct WidgetWords {
     pub time_left: String,
     pub return_to_shop: String,
     pub choose_coin: String,
+    pub pay_with: String,
     pub receipt: String,
     pub deposit_title: String,
     pub deposit_hint: String,

@@ -73,6 +73,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// What went wrong, as the answer's body says it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 fn chain(error: &dyn std::error::Error) -> String {

@@ -129,6 +129,7 @@ pub fn router(state: AppState, widget_dir: PathBuf) -> Router {
         get(plain::receipt),
         get(plain::logo),
         get(events::wallet_stream),
+        post(plain::choose_coin),
     ];
     let public = PUBLIC
         .iter()
@@ -387,7 +388,7 @@ async fn widget_cache(
 }
 
 /// The routes payers' browsers call; see [`router`].
-const PUBLIC: [&str; 12] = [
+const PUBLIC: [&str; 13] = [
     "/v1/invoices/{id}",
     "/v1/invoices/{id}/events",
     "/v1/invoices/{id}/coins",
@@ -400,6 +401,7 @@ const PUBLIC: [&str; 12] = [
     "/pay/{id}/receipt",
     "/brand/{shop}/logo",
     "/v1/wallets/{id}/events",
+    "/pay/{id}/coin",
 ];
 
 /// What every request goes through, in one layer (each layer costs every request):

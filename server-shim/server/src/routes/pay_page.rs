@@ -80,7 +80,14 @@ pub(super) async fn page(
         .unwrap_or_default();
     let accent = brand.host_style();
     let again = self_url(&format!("/pay/{id}"), &query, locale);
-    let fallback = plain::invoice(&view, words, &again).into_string();
+    // No coin yet: the plain page offers the coins too.
+    let coins = if view.address.is_none() && view.status == shim_api::InvoiceStatus::Pending {
+        state.services.invoices.coins().await.ok()
+    } else {
+        None
+    };
+    let fallback =
+        plain::invoice(&view, words, &again, coins.as_deref().map(Vec::as_slice)).into_string();
     let refresh = if view.is_final { 0 } else { REFRESH_SECONDS };
     // The id has passed `InvoiceId::parse`: letters, digits and `_` only, safe in HTML attributes.
     let mut body = format!(

@@ -19,7 +19,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use shim_api::network::{explorer_url, fee_coin, network_name};
-use shim_api::{InvoiceId, InvoiceStatus, InvoiceView, Locale, WalletView, locale::amount};
+use shim_api::{
+    ChooseCoinRequest, CoinOption, InvoiceId, InvoiceStatus, InvoiceView, Locale, WalletView,
+    locale::amount,
+};
 
 /// What payers see of the shop behind a page: its name and, when the merchant set them, its logo
 /// and accent colour (`server-shim shops brand`).
@@ -162,8 +165,33 @@ fn refresh_note(words: &Words, again: &str) -> Markup {
     }
 }
 
-/// Invoice `view` in plain HTML; `again` is this page's own URL.
-pub fn invoice(view: &InvoiceView, words: &Words, again: &str) -> Markup {
+/// The coin picker without script: one button per coin the gateway offers, posting the choice
+/// to `/pay/{id}/coin`, which answers with the page again.
+fn coin_form(view: &InvoiceView, words: &Words, coins: &[CoinOption]) -> Markup {
+    html! {
+        form.coins method="post" action={ "/pay/" (view.id) "/coin" } {
+            fieldset {
+                legend { (words.widget.choose_coin) }
+                input type="hidden" name="lang" value=(words.locale.tag());
+                @for coin in coins {
+                    button.coin type="submit" name="coin" value={ (coin.currency) ":" (coin.network) }
+                        aria-label=(fill(&words.widget.pay_with, &[&coin.currency, &network_name(&coin.network)])) {
+                        strong { (coin.currency) } " " span.muted { (network_name(&coin.network)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Invoice `view` in plain HTML; `again` is this page's own URL, `coins` what the payer may pick
+/// from while the invoice has no coin yet (`None`: the list could not be had).
+pub fn invoice(
+    view: &InvoiceView,
+    words: &Words,
+    again: &str,
+    coins: Option<&[CoinOption]>,
+) -> Markup {
     let coin = view.payer_currency.clone().unwrap_or_default();
     let with_coin = |value: &str| format!("{} {coin}", words.number(&amount(value)));
     let accepting = matches!(
@@ -202,6 +230,8 @@ pub fn invoice(view: &InvoiceView, words: &Words, again: &str) -> Markup {
                         p { a.button href=(link) { (words.widget.open_wallet) } }
                     }
                     p.muted { (fill(&words.widget.time_left, &[&words.number(&shim_api::locale::countdown(view.seconds_left))])) }
+                } @else if let Some(coins) = coins.filter(|c| !c.is_empty()) {
+                    (coin_form(view, words, coins))
                 } @else {
                     p { strong { (words.widget.choose_coin) } }
                     p { (words.page.choose_coin_here) }
@@ -304,6 +334,9 @@ const STYLE: &str = r#"
   .address .edge { font-weight: 700; background: #e2e8f0; border-radius: 4px; padding: 0 2px; }
   .qr { display: flex; justify-content: center; margin: 12px 0; } .qr svg { max-width: 100%; height: auto; }
   .button { display: inline-block; font: inherit; border: 0; cursor: pointer; padding: 10px 16px; border-radius: 10px; background: var(--ckw-brand, #2b6cb0); color: #fff; text-decoration: none; }
+  .coins fieldset { border: 0; margin: 0; padding: 0; } .coins legend { font-weight: 600; margin-bottom: 8px; padding: 0; }
+  .coin { display: block; width: 100%; text-align: start; font: inherit; margin: 6px 0; padding: 10px 12px; border-radius: 10px; border: 1px solid #cbd5e0; background: #fff; color: inherit; cursor: pointer; }
+  .coin:focus-visible { outline: 3px solid #c05621; outline-offset: 2px; }
   .deposits { padding: 0; list-style: none; } .deposits li { padding: 6px 0; border-top: 1px solid #e2e8f0; }
   a:focus-visible { outline: 3px solid #c05621; outline-offset: 2px; }
   .receipt dl { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 16px 0; }
@@ -466,6 +499,69 @@ fn receipt_body(
                 }
             }
             script src="/receipt.js" defer {}
+        }
+    }
+}
+
+/// The coin picker's form, without script.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct CoinForm {
+    /// `USDT:tron`.
+    coin: String,
+    /// The payer's language, to come back in.
+    lang: Option<String>,
+}
+
+/// `POST /pay/{id}/coin`: the coin a payer picked on the plain pay page (a browser without the
+/// widget). The same choice as `POST /v1/invoices/{id}/coin`; answers with the pay page again
+/// (303), or a page saying what went wrong and a way back.
+pub(super) async fn choose_coin(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    form: Result<axum::Form<CoinForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let form = form.ok().map(|axum::Form(form)| form);
+    let locale = Locale::negotiate(form.as_ref().and_then(|f| f.lang.as_deref()));
+    let words = Words::of(locale);
+    let Some(id) = id.ok().and_then(|Path(id)| InvoiceId::parse(&id)) else {
+        let page = &words.page;
+        return notice_page(
+            StatusCode::NOT_FOUND,
+            words,
+            &page.not_found_title,
+            &page.not_found,
+            None,
+        );
+    };
+    let back = format!("/pay/{id}?lang={}", locale.tag());
+    let choice = form
+        .as_ref()
+        .and_then(|f| f.coin.split_once(':'))
+        .map(|(currency, network)| ChooseCoinRequest {
+            currency: currency.to_owned(),
+            network: network.to_owned(),
+        });
+    let Some(choice) = choice else {
+        return notice_page(
+            StatusCode::BAD_REQUEST,
+            words,
+            &words.widget.choose_coin,
+            "coin must be COIN:network, like USDT:tron",
+            Some(&back),
+        );
+    };
+    match state.services.invoices.choose_coin(&id, &choice).await {
+        Ok(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response(),
+        Err(e) => {
+            let error = super::error::ApiError::from(e);
+            let message = error.message().to_owned();
+            notice_page(
+                error.status(),
+                words,
+                &words.widget.choose_coin,
+                &message,
+                Some(&back),
+            )
         }
     }
 }

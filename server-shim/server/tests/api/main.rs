@@ -21,6 +21,7 @@ mod links;
 mod listing;
 mod outbox;
 mod payouts;
+mod plain_pages;
 mod platforms;
 mod receipts;
 mod refunds;
