@@ -11,6 +11,12 @@
 //!   the QR code, the copy button.
 //! - `style.css`: the widget's styles, scoped under `.ckw`.
 
+/// TLSF instead of the standard library's dlmalloc: constant-time, and about 3 KB less of the
+/// payers' download (measured with `cargo xtask build-widget`).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: rlsf::SmallGlobalTlsf = rlsf::SmallGlobalTlsf::new();
+
 pub mod api;
 pub mod components;
 pub mod format;

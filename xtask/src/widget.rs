@@ -524,6 +524,8 @@ pub fn build(root: &Path, tools: &Tools) -> Result<PathBuf> {
         // brotli less than one -Oz pass on the invoice build (2026-12-05).
         run(wasm_opt(tools)
             .args(["--low-memory-unused", "-Oz", "--converge"])
+            // Which compiler and features built it: for tools, not for payers.
+            .args(["--strip-producers", "--strip-target-features"])
             .arg(&bg)
             .arg("-o")
             .arg(&bg))?;

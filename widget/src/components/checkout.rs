@@ -16,7 +16,8 @@ const POLL_MS: u32 = 2_000;
 /// The longest wait between retries after failures.
 const MAX_BACKOFF_MS: u32 = 30_000;
 
-const STYLE: &str = include_str!("../style.css");
+/// The stylesheet, minified by `build.rs` from `src/style.css`.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
 
 /// Properties of [`Checkout`].
 #[derive(Properties, PartialEq, Clone, Debug)]

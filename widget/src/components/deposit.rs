@@ -11,7 +11,8 @@ use gloo_timers::callback::Interval;
 use std::rc::Rc;
 use yew::prelude::*;
 
-const STYLE: &str = include_str!("../style.css");
+/// The stylesheet, minified by `build.rs` from `src/style.css`.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
 
 /// How often the wallet is read again when live push is unavailable, milliseconds.
 const REFRESH_MS: u32 = 5_000;
