@@ -5,9 +5,6 @@
 use crate::cmd::{cargo, output, run, step};
 use crate::setup::Tools;
 use anyhow::{Context as _, Result};
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,10 +19,17 @@ pub(crate) fn target_dir(root: &Path) -> Result<PathBuf> {
         .context("cargo metadata has no target_directory")
 }
 
+/// Gzip by zopfli: standard gzip that any client decodes, about 5 % smaller than zlib's best (it
+/// searches far longer, once, at build time).
 fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?)
+    let mut out = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )?;
+    Ok(out)
 }
 
 fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
@@ -244,7 +248,7 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
     let checkout = &assets.checkout;
     let totals = listed((0, 0, 0), &[&assets.embed, &checkout.js, &checkout.wasm])?;
     println!(
-        "    {:<30} {:>9} {:>9} {:>9}   (an English-reading payer of an invoice)",
+        "    {:<30} {:>9} {:>9} {:>9}   (an English-reading payer of an invoice; budget: 102400 gzip, 87040 brotli)",
         "total", totals.0, totals.1, totals.2
     );
     let mut largest = (String::new(), (0, 0, 0));
@@ -261,7 +265,7 @@ fn report(dist: &Path, assets: &Assets) -> Result<()> {
         assets.locales.len()
     );
     println!(
-        "    {:<30} {:>9} {:>9} {:>9}   (budget: 85 KB = 87040 B compressed)",
+        "    {:<30} {:>9} {:>9} {:>9}",
         "total, with that translation",
         totals.0 + raw,
         totals.1 + gz,
