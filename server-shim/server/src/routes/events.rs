@@ -67,6 +67,90 @@ fn frame(view: &InvoiceView) -> Bytes {
 /// A comment line: keeps proxies from closing a quiet stream.
 const HEARTBEAT: &[u8] = b":\n\n";
 
+/// What a quiet stream does next.
+enum Wake {
+    /// A heartbeat is due.
+    Heartbeat,
+    /// Its subject changed, the feed lagged, or its periodic re-read is due: read it again.
+    Reread,
+    /// The change feed is gone: end the stream.
+    Closed,
+}
+
+/// Waits on `changes` for the stream of `id`: until its subject changes, its heartbeat is due
+/// (then `heartbeat_at` moves on) or its re-read is due (then `recheck_at` moves on, as after
+/// every re-read). The re-read comes at least every [`RECHECK`], however busy the feed is with
+/// others and however many heartbeats go out meanwhile, in case a notification was lost.
+async fn wake<T: Clone + PartialEq>(
+    changes: &mut Receiver<T>,
+    id: &T,
+    recheck_at: &mut Instant,
+    heartbeat_at: &mut Instant,
+) -> Wake {
+    loop {
+        let due = (*recheck_at).min(*heartbeat_at);
+        let change = tokio::time::timeout_at(due, changes.recv()).await;
+        if change.is_err() && Instant::now() >= *heartbeat_at {
+            *heartbeat_at = Instant::now() + KEEP_ALIVE;
+            return Wake::Heartbeat;
+        }
+        match change.unwrap_or(Err(RecvError::Lagged(0))) {
+            Ok(changed) if changed != *id => continue,
+            Ok(_) | Err(RecvError::Lagged(_)) => {
+                *recheck_at = Instant::now() + RECHECK;
+                return Wake::Reread;
+            }
+            Err(RecvError::Closed) => return Wake::Closed,
+        }
+    }
+}
+
+/// A live stream's source of frames.
+trait Frames: Send + 'static {
+    /// The next frame to send (an event or a heartbeat), or `None` when the stream should end.
+    fn next_frame(&mut self) -> impl std::future::Future<Output = Option<Bytes>> + Send;
+}
+
+/// The `text/event-stream` answer sending `follow`'s frames.
+fn event_stream(follow: impl Frames) -> Response {
+    let frames = futures_util::stream::unfold(follow, |mut follow| async move {
+        follow
+            .next_frame()
+            .await
+            .map(|frame| (Ok::<_, std::convert::Infallible>(frame), follow))
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        Body::from_stream(frames),
+    )
+        .into_response()
+}
+
+/// A place within the caps on open streams for the client of this request, or the 429 saying
+/// what its page does `instead`.
+fn stream_slot(
+    state: &AppState,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+    instead: &str,
+) -> Result<crate::rate_limit::StreamSlot, ApiError> {
+    let peer = peer.map_or(std::net::Ipv4Addr::LOCALHOST.into(), |p| p.0.0.ip());
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = state.limiter.client(peer, forwarded);
+    state.stream_slots.take(client).ok_or_else(|| {
+        ApiError::rate_limited(
+            &format!("too many live streams open; {instead}"),
+            STREAM_RETRY,
+        )
+    })
+}
+
 impl Follow {
     /// Opens a stream of invoice `id` for a client that has version `seen`.
     async fn open(
@@ -92,14 +176,13 @@ impl Follow {
             recheck_at: Instant::now() + RECHECK,
         })
     }
+}
 
-    /// The next frame to send (an event or a heartbeat), or `None` when the stream should end.
+impl Frames for Follow {
     async fn next_frame(&mut self) -> Option<Bytes> {
         if self.done {
             return None;
         }
-        // Re-read at least every RECHECK, however busy the feed is with other invoices and however
-        // many heartbeats go out meanwhile, in case a notification for this one was lost.
         loop {
             if let Some(view) = self.next.take() {
                 self.sent = Some(view.version);
@@ -107,26 +190,24 @@ impl Follow {
                 self.heartbeat_at = Instant::now() + KEEP_ALIVE;
                 return Some(frame(&view));
             }
-            let wake = self.recheck_at.min(self.heartbeat_at);
-            let change = tokio::time::timeout_at(wake, self.changes.recv()).await;
-            if change.is_err() && Instant::now() >= self.heartbeat_at {
-                self.heartbeat_at = Instant::now() + KEEP_ALIVE;
-                return Some(Bytes::from_static(HEARTBEAT));
-            }
-            match change.unwrap_or(Err(RecvError::Lagged(0))) {
-                Ok(changed) if changed != self.id => continue,
-                Ok(_) | Err(RecvError::Lagged(_)) => {
-                    self.recheck_at = Instant::now() + RECHECK;
-                    match self.services.invoices.fresh_view(&self.id).await {
-                        Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
-                        Ok(_) => continue,
-                        Err(e) => {
-                            tracing::warn!(invoice = %self.id, error = %e, "live stream could not re-read its invoice");
-                            return None;
-                        }
+            match wake(
+                &mut self.changes,
+                &self.id,
+                &mut self.recheck_at,
+                &mut self.heartbeat_at,
+            )
+            .await
+            {
+                Wake::Heartbeat => return Some(Bytes::from_static(HEARTBEAT)),
+                Wake::Closed => return None,
+                Wake::Reread => match self.services.invoices.fresh_view(&self.id).await {
+                    Ok(view) if Some(view.version) > self.sent => self.next = Some(view),
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::warn!(invoice = %self.id, error = %e, "live stream could not re-read its invoice");
+                        return None;
                     }
-                }
-                Err(RecvError::Closed) => return None,
+                },
             }
         }
     }
@@ -159,33 +240,14 @@ pub(super) async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(last_event_id);
-    let peer = peer.map_or(std::net::Ipv4Addr::LOCALHOST.into(), |p| p.0.0.ip());
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let client = state.limiter.client(peer, forwarded);
-    let slot = state.stream_slots.take(client).ok_or_else(|| {
-        ApiError::rate_limited(
-            "too many live streams open; the widget reads the invoice instead",
-            STREAM_RETRY,
-        )
-    })?;
+    let slot = stream_slot(
+        &state,
+        peer,
+        &headers,
+        "the widget reads the invoice instead",
+    )?;
     let follow = Follow::open(&state, slot, id, seen).await?;
-    let frames = futures_util::stream::unfold(follow, |mut follow| async move {
-        follow
-            .next_frame()
-            .await
-            .map(|frame| (Ok::<_, std::convert::Infallible>(frame), follow))
-    });
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/event-stream"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        ],
-        Body::from_stream(frames),
-    )
-        .into_response())
+    Ok(event_stream(follow))
 }
 
 fn last_event_id(value: &str) -> Option<u64> {
@@ -341,7 +403,9 @@ impl FollowWallet {
         let record = wallets.wallet(&self.id, None).await?;
         Ok(wallets.wallet_view(&record).await?)
     }
+}
 
+impl Frames for FollowWallet {
     async fn next_frame(&mut self) -> Option<Bytes> {
         loop {
             if let Some(view) = self.next.take() {
@@ -358,25 +422,23 @@ impl FollowWallet {
                 self.sent = Some(digest);
                 return Some(Bytes::from(frame));
             }
-            let wake = self.recheck_at.min(self.heartbeat_at);
-            let change = tokio::time::timeout_at(wake, self.changes.recv()).await;
-            if change.is_err() && Instant::now() >= self.heartbeat_at {
-                self.heartbeat_at = Instant::now() + KEEP_ALIVE;
-                return Some(Bytes::from_static(HEARTBEAT));
-            }
-            match change.unwrap_or(Err(RecvError::Lagged(0))) {
-                Ok(changed) if changed != self.id => continue,
-                Ok(_) | Err(RecvError::Lagged(_)) => {
-                    self.recheck_at = Instant::now() + RECHECK;
-                    match self.read().await {
-                        Ok(view) => self.next = Some(view),
-                        Err(_) => {
-                            tracing::warn!(wallet = %self.id, "live deposit stream could not re-read its wallet");
-                            return None;
-                        }
+            match wake(
+                &mut self.changes,
+                &self.id,
+                &mut self.recheck_at,
+                &mut self.heartbeat_at,
+            )
+            .await
+            {
+                Wake::Heartbeat => return Some(Bytes::from_static(HEARTBEAT)),
+                Wake::Closed => return None,
+                Wake::Reread => match self.read().await {
+                    Ok(view) => self.next = Some(view),
+                    Err(_) => {
+                        tracing::warn!(wallet = %self.id, "live deposit stream could not re-read its wallet");
+                        return None;
                     }
-                }
-                Err(RecvError::Closed) => return None,
+                },
             }
         }
     }
@@ -405,15 +467,7 @@ pub(super) async fn wallet_stream(
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no wallet with that id"));
     };
-    let peer = peer.map_or(std::net::Ipv4Addr::LOCALHOST.into(), |p| p.0.0.ip());
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let client = state.limiter.client(peer, forwarded);
-    let slot = state.stream_slots.take(client).ok_or_else(|| {
-        ApiError::rate_limited(
-            "too many live streams open; the page reads the wallet instead",
-            STREAM_RETRY,
-        )
-    })?;
+    let slot = stream_slot(&state, peer, &headers, "the page reads the wallet instead")?;
     let seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -432,21 +486,5 @@ pub(super) async fn wallet_stream(
         recheck_at: Instant::now() + RECHECK,
     };
     follow.next = Some(follow.read().await?);
-    let frames = futures_util::stream::unfold(follow, |mut follow| async move {
-        follow
-            .next_frame()
-            .await
-            .map(|frame| (Ok::<_, std::convert::Infallible>(frame), follow))
-    });
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/event-stream"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        ],
-        Body::from_stream(frames),
-    )
-        .into_response())
+    Ok(event_stream(follow))
 }
