@@ -96,6 +96,11 @@ impl InvoiceStatus {
         matches!(self, Self::Paid | Self::Overpaid)
     }
 
+    /// Its place in [`InvoiceStatus::ALL`] (the order of each language's titles and details).
+    pub fn position(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
     /// Whether an invoice in `self` may move to `next`.
     ///
     /// Final statuses never go back to an open one; the only ways out of them are a refund (after

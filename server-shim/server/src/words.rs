@@ -91,25 +91,18 @@ impl Words {
 
     /// The headline of `status`.
     pub fn title(&self, status: InvoiceStatus) -> &str {
-        &self.widget.titles[status_index(status)]
+        &self.widget.titles[status.position()]
     }
 
     /// What happens next for `status`, if the title does not say it all.
     pub fn detail(&self, status: InvoiceStatus) -> Option<&str> {
-        Some(self.widget.details[status_index(status)].as_str()).filter(|d| !d.is_empty())
+        Some(self.widget.details[status.position()].as_str()).filter(|d| !d.is_empty())
     }
 
     /// `decimal` with this language's digits and decimal sign.
     pub fn number(&self, decimal: &str) -> String {
         self.locale.number(decimal)
     }
-}
-
-fn status_index(status: InvoiceStatus) -> usize {
-    InvoiceStatus::ALL
-        .iter()
-        .position(|s| *s == status)
-        .unwrap_or(0)
 }
 
 /// Each language's two files, in [`Locale::ALL`] order.

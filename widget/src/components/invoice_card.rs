@@ -33,21 +33,13 @@ fn accepts_payment(status: InvoiceStatus) -> bool {
     )
 }
 
-/// How many characters at each end of an address are set apart: wallets advise comparing them,
-/// since a clipboard hijacker swaps a copied address for one of its own.
-const ADDRESS_EDGE: usize = 6;
-
-/// The address, its first and last [`ADDRESS_EDGE`] characters set apart.
+/// The address, its first and last characters set apart (wallets advise comparing them, since a
+/// clipboard hijacker swaps a copied address for one of its own).
 fn address_with_edges(address: &str) -> Html {
-    let split = address
-        .char_indices()
-        .nth(ADDRESS_EDGE)
-        .zip(address.char_indices().rev().nth(ADDRESS_EDGE - 1))
-        .filter(|_| address.chars().count() > 3 * ADDRESS_EDGE);
-    match split {
-        Some(((start, _), (end, _))) => html! {
+    match format::address_edges(address) {
+        Some((start, middle, end)) => html! {
             <code class="ckw-address" dir="ltr">
-                <span class="ckw-edge">{ &address[..start] }</span>{ &address[start..end] }<span class="ckw-edge">{ &address[end..] }</span>
+                <span class="ckw-edge">{ start }</span>{ middle }<span class="ckw-edge">{ end }</span>
             </code>
         },
         None => html! { <code class="ckw-address" dir="ltr">{ address }</code> },

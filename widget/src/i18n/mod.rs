@@ -274,22 +274,15 @@ text! {
     receipt,
 }
 
-fn index(status: InvoiceStatus) -> usize {
-    InvoiceStatus::ALL
-        .iter()
-        .position(|s| *s == status)
-        .unwrap_or(0)
-}
-
 impl Text {
     /// The headline for `status`.
     pub fn title(&self, status: InvoiceStatus) -> &'static str {
-        self.titles[index(status)]
+        self.titles[status.position()]
     }
 
     /// What happens next for `status`, if the title does not say it all.
     pub fn detail(&self, status: InvoiceStatus) -> Option<&'static str> {
-        Some(self.details[index(status)]).filter(|d| !d.is_empty())
+        Some(self.details[status.position()]).filter(|d| !d.is_empty())
     }
 
     /// A coin button's label.

@@ -362,7 +362,11 @@ async fn shop_brand(store: &Store, name: &str) -> anyhow::Result<server_shim::st
         .into_iter()
         .find(|s| s.name == name)
         .ok_or_else(|| anyhow::anyhow!("no shop named {name:?}"))?;
-    Ok(store.shop_brand(&shop.id).await?.unwrap_or_default())
+    Ok(store
+        .shop_brand(&shop.id)
+        .await?
+        .map(|(_, brand)| brand)
+        .unwrap_or_default())
 }
 
 /// What went wrong, said for the command line.

@@ -18,7 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use shim_api::network::{explorer_url, fee_coin, network_name};
+use shim_api::network::{address_edges, explorer_url, fee_coin, network_name, wallet_link};
 use shim_api::{
     ChooseCoinRequest, CoinOption, InvoiceId, InvoiceStatus, InvoiceView, Locale, WalletView,
     locale::amount,
@@ -39,14 +39,12 @@ pub struct ShopBrand {
 impl ShopBrand {
     /// Shop `shop`'s; a shop that cannot be read shows no brand.
     pub async fn of(state: &AppState, shop: &ShopId) -> ShopBrand {
-        let shops = &state.services.shops;
-        let (Ok(Some(found)), Ok(Some(brand))) = (shops.shop(shop).await, shops.brand(shop).await)
-        else {
+        let Ok(Some((name, brand))) = state.services.shops.brand(shop).await else {
             return ShopBrand::default();
         };
         ShopBrand {
             shop: Some(shop.clone()),
-            name: found.name,
+            name,
             brand,
         }
     }
@@ -107,23 +105,13 @@ impl ShopBrand {
 /// How often a page without the widget reloads itself while the invoice is open.
 pub const REFRESH_SECONDS: u32 = 10;
 
-/// How many characters at each end of an address are set apart, for payers to compare in their
-/// wallet (a clipboard hijacker swaps a copied address for one of its own).
-const ADDRESS_EDGE: usize = 6;
-
-/// `address` with its first and last characters set apart.
+/// `address` with its first and last characters set apart (see [`address_edges`]).
 pub fn address(address: &str) -> Markup {
-    let chars: Vec<char> = address.chars().collect();
-    if chars.len() <= 3 * ADDRESS_EDGE {
-        return html! { code.address dir="ltr" { (address) } };
-    }
-    let text = |part: &[char]| part.iter().collect::<String>();
-    let (start, rest) = chars.split_at(ADDRESS_EDGE);
-    let (middle, end) = rest.split_at(rest.len() - ADDRESS_EDGE);
-    html! {
-        code.address dir="ltr" {
-            span.edge { (text(start)) } (text(middle)) span.edge { (text(end)) }
-        }
+    match address_edges(address) {
+        Some((start, middle, end)) => html! {
+            code.address dir="ltr" { span.edge { (start) } (middle) span.edge { (end) } }
+        },
+        None => html! { code.address dir="ltr" { (address) } },
     }
 }
 
@@ -226,7 +214,7 @@ pub fn invoice(
                     }
                     p.row { span.label { (words.widget.address) } " " (address(to)) }
                     p.muted { (words.widget.check_address) }
-                    @if let Some(link) = view.payment_uri.as_deref().filter(|uri| is_wallet_link(uri)) {
+                    @if let Some(link) = view.payment_uri.as_deref().and_then(wallet_link) {
                         p { a.button href=(link) { (words.widget.open_wallet) } }
                     }
                     p.muted { (fill(&words.widget.time_left, &[&words.number(&shim_api::locale::countdown(view.seconds_left))])) }
@@ -246,13 +234,6 @@ pub fn invoice(
             @if !view.is_final { (refresh_note(words, again)) }
         }
     }
-}
-
-/// The payment URI schemes the shim builds, the only ones made links (as in the widget).
-fn is_wallet_link(uri: &str) -> bool {
-    ["bitcoin:", "litecoin:", "ethereum:", "tron:"]
-        .iter()
-        .any(|scheme| uri.starts_with(scheme))
 }
 
 /// Wallet `wallet` (a customer's deposit address) in plain HTML; `again` is the page's own URL.
@@ -432,11 +413,6 @@ fn receipt_body(
     words: &Words,
     back: &str,
 ) -> Markup {
-    let merchant = if brand.shop.is_some() {
-        brand.display_name()
-    } else {
-        &receipt.merchant
-    };
     let record = &receipt.record;
     let coin = record.payer_currency.clone().unwrap_or_default();
     let network = record.network.clone().unwrap_or_default();
@@ -467,7 +443,7 @@ fn receipt_body(
                 @if let Some(logo) = brand.logo_url() { img.logo src=(logo) alt="" height="48"; }
                 h1 #receipt-title { (words.page.receipt_title) }
                 dl {
-                    dt { (words.page.merchant) } dd { (merchant) }
+                    dt { (words.page.merchant) } dd { (brand.display_name()) }
                     dt { (words.page.order) } dd { bdi { (record.order_id) } }
                     dt { (words.page.price) } dd { bdi { (price) } }
                     dt { (words.page.paid) } dd { bdi { (paid) } }

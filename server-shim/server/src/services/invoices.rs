@@ -37,13 +37,12 @@ pub(crate) struct CachedView {
     json: Option<(i64, bytes::Bytes)>,
 }
 
-/// An invoice's receipt: what the payer paid, to whom, when, and by which transactions.
+/// An invoice's receipt: what the payer paid, when, and by which transactions (to whom is the
+/// shop's brand).
 #[derive(Debug, Clone)]
 pub struct Receipt {
     /// The invoice.
     pub record: InvoiceRecord,
-    /// The shop's name as payers see it.
-    pub merchant: String,
     /// When it was paid, unix seconds; `None` while it is not.
     pub paid_at: Option<i64>,
     /// Every transaction the gateway named for it, in the order seen.
@@ -61,12 +60,6 @@ impl Invoices {
         let Some(record) = self.store.invoice(id).await? else {
             return Ok(None);
         };
-        let merchant = self
-            .store
-            .shop(&record.shop_id)
-            .await?
-            .map(|shop| shop.name)
-            .unwrap_or_default();
         let (paid_at, mut transactions) = self.store.receipt_facts(id).await?;
         // Kept before receipts were: the last transaction is on the invoice itself.
         if let Some(txid) = record.txid.as_ref().filter(|t| !t.is_empty())
@@ -77,7 +70,6 @@ impl Invoices {
         let paid_at = paid_at.or(record.status.is_settled_paid().then_some(record.updated_at));
         Ok(Some(Receipt {
             record,
-            merchant,
             paid_at,
             transactions,
         }))

@@ -26,8 +26,8 @@ impl Shops {
         self.store.shop(id).await
     }
 
-    /// Shop `id`'s brand (display name, accent colour, whether it has a logo).
-    pub async fn brand(&self, id: &ShopId) -> Result<Option<Brand>, StoreError> {
+    /// Shop `id`'s name and brand (display name, accent colour, whether it has a logo).
+    pub async fn brand(&self, id: &ShopId) -> Result<Option<(String, Brand)>, StoreError> {
         self.store.shop_brand(id).await
     }
 

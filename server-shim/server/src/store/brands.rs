@@ -80,20 +80,23 @@ impl Store {
         Ok(affected == 1)
     }
 
-    /// Shop `id`'s brand; `None` if there is no such shop.
-    pub async fn shop_brand(&self, id: &ShopId) -> Result<Option<Brand>, StoreError> {
+    /// Shop `id`'s name and brand; `None` if there is no such shop.
+    pub async fn shop_brand(&self, id: &ShopId) -> Result<Option<(String, Brand)>, StoreError> {
         with_pool!(self, pool => {
-            let row = sqlx::query("SELECT display_name, accent_color, logo_type, logo_version FROM shops WHERE id = $1")
-                .bind(&id.0)
-                .fetch_optional(pool)
-                .await?;
+            let row = sqlx::query(
+                "SELECT name, display_name, accent_color, logo_type, logo_version FROM shops WHERE id = $1",
+            )
+            .bind(&id.0)
+            .fetch_optional(pool)
+            .await?;
             let Some(row) = row else { return Ok(None) };
-            Ok(Some(Brand {
+            let brand = Brand {
                 display_name: row.try_get("display_name")?,
                 accent_color: row.try_get("accent_color")?,
                 logo_type: row.try_get("logo_type")?,
                 logo_version: row.try_get("logo_version")?,
-            }))
+            };
+            Ok(Some((row.try_get("name")?, brand)))
         })
     }
 
